@@ -1,0 +1,1 @@
+"""Core machinery: scope (pure init/apply), Layer facade, weights, input specs, registry."""

@@ -1,0 +1,145 @@
+"""The scope that turns any Layer into a pure ``init``/``apply`` pair.
+
+While a scope is active, every weight handle is bound to an array supplied by
+the caller (``apply``) or to a placeholder (the structure pass that builds a
+layer from input shapes).  Reads of ``self.kernel`` inside ``call`` return the
+bound array; writes to non-trainable weights are recorded as new state;
+``add_loss`` values and random-key requests are collected here.  Nothing is
+global but the stack of active scopes, one per thread.
+"""
+
+import threading
+import zlib
+
+import jax
+import jax.numpy as jnp
+
+from jaxlayers.errors import KeyRequiredError, StateError
+
+_local = threading.local()
+
+
+def _stack():
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    return stack
+
+
+def current():
+    """The innermost active scope, or ``None`` outside init/apply/facade calls."""
+    stack = _stack()
+    return stack[-1] if stack else None
+
+
+def stable_hash(text):
+    """A hash of ``text`` that is the same in every process (unlike ``hash``)."""
+    return zlib.crc32(text.encode("utf-8")) & 0x7FFFFFFF
+
+
+class Scope:
+    """Bindings of weight handles to arrays for one init/apply/facade call.
+
+    Args:
+        bindings: ``{id(variable): array}`` for every bound weight.
+        variables: ``{id(variable): variable}`` (keeps handles alive, gives order).
+        training: The static training flag passed to nested ``call``s.
+        key: A ``jax.random.key`` or ``None``.
+        layer_paths: ``{id(layer): path}`` used to fold keys per layer.
+        structure: ``True`` for the shape-only pass that builds layers; reads of
+            unbound weights then return zeros and nothing is kept.
+    """
+
+    def __init__(self, bindings=None, variables=None, *, training=False, key=None,
+                 layer_paths=None, structure=False):
+        self.bindings = dict(bindings or {})
+        self.variables = dict(variables or {})
+        self.writes = {}
+        self.training = bool(training)
+        self.key = key
+        self.layer_paths = dict(layer_paths or {})
+        self.structure = structure
+        self.counters = {}
+        self.losses = []
+        self.metrics = []
+
+    # --- context ----------------------------------------------------------------
+    def __enter__(self):
+        _stack().append(self)
+        return self
+
+    def __exit__(self, *exc):
+        popped = _stack().pop()
+        assert popped is self
+
+    # --- weights ----------------------------------------------------------------
+    def binds(self, var):
+        return self.structure or id(var) in self.bindings
+
+    def read(self, var, compute_dtype=None):
+        vid = id(var)
+        if vid in self.writes:
+            value = self.writes[vid]
+        elif vid in self.bindings:
+            value = self.bindings[vid]
+        else:
+            # Structure pass: a weight created during this pass has no value yet.
+            value = jnp.zeros(var.shape, var.dtype)
+        if (compute_dtype is not None and var.autocast and value.dtype != compute_dtype
+                and jnp.issubdtype(value.dtype, jnp.floating)
+                and jnp.issubdtype(compute_dtype, jnp.floating)):
+            value = value.astype(compute_dtype)
+        return value
+
+    def write(self, var, value):
+        if var._in_params and not self.structure:
+            raise StateError(
+                f"Cannot write to trainable weight '{var.path}' inside call: trainable "
+                "weights are params and only change through the optimizer. Declare it "
+                "with add_weight(..., trainable=False) if it is state (like "
+                "BatchNormalization's moving mean)."
+            )
+        value = jnp.asarray(value)
+        if tuple(value.shape) != var.shape:
+            raise StateError(
+                f"Cannot assign to weight '{var.path}' of shape {var.shape}. "
+                f"Received: value.shape={tuple(value.shape)}."
+            )
+        self.writes[id(var)] = value.astype(var.dtype)
+        self.variables.setdefault(id(var), var)
+
+    def current_value(self, var):
+        vid = id(var)
+        if vid in self.writes:
+            return self.writes[vid]
+        return self.bindings[vid]
+
+    # --- losses, metrics, keys --------------------------------------------------
+    def add_loss(self, layer, value):
+        self.losses.append((layer, value))
+
+    def add_metric(self, layer, name, value):
+        self.metrics.append((layer, name, value))
+
+    def path_of(self, layer):
+        return self.layer_paths.get(id(layer), layer.name)
+
+    def next_key(self, layer):
+        """A key for ``layer``: the call key folded with its path hash and a counter."""
+        path = self.path_of(layer)
+        if self.key is None:
+            if self.structure:
+                return jax.random.key(0)
+            cls = type(layer).__name__
+            raise KeyRequiredError(
+                f"{cls} '{layer.name}' is random when training=True and needs a key. "
+                f"Pass one to apply: layer.apply(params, state, x, training=True, "
+                f"key=jax.random.key(0))."
+            )
+        count = self.counters.get(path, 0)
+        self.counters[path] = count + 1
+        key = jax.random.fold_in(self.key, stable_hash(path))
+        return jax.random.fold_in(key, count)
+
+
+__all__ = ["Scope", "current", "stable_hash"]

@@ -1,0 +1,192 @@
+"""Registry of known classes and the (de)serialization of configs.
+
+A config names a class by ``class_name`` (and ``registered_name`` for user
+classes registered with :func:`register_serializable`).  Deserialization
+looks names up only in these registries and in ``custom_objects`` given by
+the caller: it never imports a module path named in a config.
+"""
+
+import inspect
+import threading
+
+from jaxlayers.errors import SerializationError
+
+_lock = threading.Lock()
+# category ("layers", "initializers", ...) -> {class_name: class}
+_BUILTINS = {}
+# "package>name" -> object, for user code registered explicitly.
+_CUSTOM = {}
+_CUSTOM_NAMES = {}
+_scope = threading.local()
+
+
+def register_builtin(category, name=None):
+    """Class decorator used by jaxlayers itself: records ``cls`` under ``category``."""
+
+    def decorator(obj):
+        key = name or obj.__name__
+        with _lock:
+            _BUILTINS.setdefault(category, {})[key] = obj
+        obj._jl_category = category
+        return obj
+
+    return decorator
+
+
+def builtins(category):
+    """The dict of built-in objects registered under ``category``."""
+    return dict(_BUILTINS.get(category, {}))
+
+
+def register_serializable(package="Custom", name=None):
+    """Registers a user class or function so configs and saved files can name it.
+
+    Mirrors ``keras.saving.register_keras_serializable``.
+
+    Example:
+        >>> @jl.saving.register_serializable(package="my_pkg")
+        ... class Scale(jl.layers.Layer):
+        ...     def call(self, x):
+        ...         return 2 * x
+    """
+
+    def decorator(obj):
+        key = f"{package}>{name or obj.__name__}"
+        with _lock:
+            if key in _CUSTOM and _CUSTOM[key] is not obj:
+                # Re-registering under the same name replaces the old object, as in Keras.
+                pass
+            _CUSTOM[key] = obj
+            _CUSTOM_NAMES[obj] = key
+        return obj
+
+    return decorator
+
+
+register_keras_serializable = register_serializable
+
+
+def get_registered_name(obj):
+    return _CUSTOM_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
+
+
+def get_registered_object(name, custom_objects=None):
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    scoped = getattr(_scope, "objects", None)
+    if scoped and name in scoped:
+        return scoped[name]
+    return _CUSTOM.get(name)
+
+
+class CustomObjectScope:
+    """Context manager making ``custom_objects`` visible to deserialization."""
+
+    def __init__(self, custom_objects):
+        self.custom_objects = dict(custom_objects or {})
+
+    def __enter__(self):
+        self._previous = getattr(_scope, "objects", None)
+        merged = dict(self._previous or {})
+        merged.update(self.custom_objects)
+        _scope.objects = merged
+        return self
+
+    def __exit__(self, *exc):
+        _scope.objects = self._previous
+
+
+custom_object_scope = CustomObjectScope
+
+
+def in_safe_mode():
+    """Whether deserialization must refuse to run code from a config (default: yes)."""
+    return getattr(_scope, "safe_mode", True)
+
+
+class SafeModeScope:
+    """``with SafeModeScope(False):`` lets deserialization rebuild Lambda source code."""
+
+    def __init__(self, safe_mode=True):
+        self.safe_mode = bool(safe_mode)
+
+    def __enter__(self):
+        self._previous = in_safe_mode()
+        _scope.safe_mode = self.safe_mode
+        return self
+
+    def __exit__(self, *exc):
+        _scope.safe_mode = self._previous
+
+
+def serialize_object(obj, module):
+    """``{"module", "class_name", "config", "registered_name"}`` for ``obj``."""
+    if obj is None:
+        return None
+    if isinstance(obj, (str, int, float, bool)):
+        return obj
+    if not hasattr(obj, "get_config"):
+        raise SerializationError(
+            f"Cannot serialize {obj!r}: it has no get_config(). Give it a get_config() "
+            "method, or register it with jl.saving.register_serializable."
+        )
+    cls = obj if inspect.isclass(obj) else type(obj)
+    registered = _CUSTOM_NAMES.get(cls)
+    return {
+        "module": module,
+        "class_name": cls.__name__,
+        "config": obj.get_config(),
+        "registered_name": registered,
+    }
+
+
+def _lookup(class_name, registered_name, category, custom_objects):
+    for name in (registered_name, class_name):
+        if name:
+            obj = get_registered_object(name, custom_objects)
+            if obj is not None:
+                return obj
+    found = _BUILTINS.get(category, {}).get(class_name)
+    if found is not None:
+        return found
+    return None
+
+
+def deserialize_object(config, category, custom_objects=None, printable="object"):
+    """Rebuilds an object from ``serialize_object`` output (or a bare class name)."""
+    if config is None:
+        return None
+    if isinstance(config, str):
+        obj = _lookup(config, None, category, custom_objects)
+        if obj is None:
+            known = sorted(_BUILTINS.get(category, {}))
+            raise SerializationError(
+                f"Unknown {printable}: {config!r}. Known names: {known}. For a custom "
+                "object, pass custom_objects={...} or register it with "
+                "jl.saving.register_serializable."
+            )
+        return obj() if inspect.isclass(obj) else obj
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise SerializationError(
+            f"Could not interpret {printable} config: expected a dict with 'class_name' "
+            f"and 'config'. Received: {config!r}."
+        )
+    cls = _lookup(config["class_name"], config.get("registered_name"), category, custom_objects)
+    if cls is None:
+        raise SerializationError(
+            f"Unknown {printable} class {config['class_name']!r} (registered name "
+            f"{config.get('registered_name')!r}). Configs only name classes known to "
+            "jaxlayers or passed in custom_objects / registered with "
+            "jl.saving.register_serializable; no module is ever imported from a config."
+        )
+    inner = config.get("config", {}) or {}
+    if hasattr(cls, "from_config"):
+        return cls.from_config(inner)
+    return cls(**inner)
+
+
+__all__ = [
+    "register_builtin", "register_serializable", "register_keras_serializable",
+    "serialize_object", "deserialize_object", "CustomObjectScope", "custom_object_scope",
+    "get_registered_object", "get_registered_name", "builtins", "in_safe_mode", "SafeModeScope",
+]

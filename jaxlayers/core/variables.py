@@ -1,0 +1,231 @@
+"""Weight handles: what ``add_weight`` returns and ``layer.weights`` lists.
+
+A :class:`Variable` is a handle, not the array itself.  Its value lives in one
+of two places:
+
+* under ``init`` / ``apply`` / ``stateless_call`` (or a facade call, which is
+  ``apply`` on the facade's own values), the active scope binds the handle to
+  the caller's array, and ``value`` returns that binding;
+* otherwise ``value`` is the facade's stored array, created lazily from the
+  initializer the first time it is needed.
+
+Inside ``call`` a layer reads ``self.kernel`` and gets the bound ``jax.Array``
+directly (see ``Layer.__getattr__``), so ``jnp`` and ``lax`` just work.
+"""
+
+import inspect
+import weakref
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxlayers.core import scope as scope_lib
+from jaxlayers.errors import ShapeError, StateError
+
+
+def _call_initializer(initializer, shape, dtype, key):
+    """Calls a jaxlayers initializer with ``key``, or a user callable without it."""
+    if getattr(initializer, "_accepts_key", False):
+        return initializer(shape, dtype, key=key)
+    try:
+        params = inspect.signature(initializer).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if "key" in params:
+        return initializer(shape, dtype=dtype, key=key)
+    if "dtype" in params or len(params) >= 2 or any(
+        p.kind == p.VAR_KEYWORD for p in params.values()
+    ):
+        return initializer(shape, dtype=dtype)
+    return initializer(shape)
+
+
+class Variable:
+    """A named weight of a layer: ``name``, ``path``, ``shape``, ``dtype``, ``trainable``.
+
+    Created by :meth:`Layer.add_weight`.  ``value`` is the current array (the
+    scope's binding inside ``apply``, the facade's own value otherwise),
+    ``numpy()`` a NumPy copy, and ``assign(v)`` replaces it (inside ``call``,
+    only non-trainable weights may be assigned: the new value becomes state).
+    """
+
+    def __init__(
+        self,
+        *,
+        name,
+        shape,
+        dtype,
+        initializer,
+        trainable=True,
+        regularizer=None,
+        constraint=None,
+        owner=None,
+        init_key=None,
+        autocast=True,
+        auto_named=False,
+    ):
+        self.name = name
+        self._shape = tuple(int(d) for d in shape)
+        self._dtype = jnp.dtype(dtype)
+        self.initializer = initializer
+        # Which tree the weight lives in (params or state) is fixed at creation.
+        self._in_params = bool(trainable)
+        self._trainable = bool(trainable)
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self.autocast = autocast
+        self._owner = weakref.ref(owner) if owner is not None else None
+        self._init_key = init_key
+        self._auto_named = auto_named
+        self._value = None
+
+    # --- identity -----------------------------------------------------------------
+    @property
+    def owner(self):
+        return self._owner() if self._owner is not None else None
+
+    @property
+    def path(self):
+        """``layer_path/name``: the weight's key in params/state trees and saved files."""
+        owner = self.owner
+        if owner is None:
+            return self.name
+        return f"{owner.path}/{self.name}"
+
+    @property
+    def shape(self):
+        return self._shape
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def ndim(self):
+        return len(self._shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self._shape, dtype=np.int64))
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+
+    # --- values -------------------------------------------------------------------
+    def initial_value(self, key):
+        """A fresh value from the initializer and ``key`` (pure; jittable)."""
+        value = _call_initializer(self.initializer, self._shape, self._dtype, key)
+        value = jnp.asarray(value, dtype=self._dtype)
+        if value.shape != self._shape:
+            raise ShapeError(
+                f"Initializer of weight '{self.path}' returned shape {value.shape}, "
+                f"expected {self._shape}. Received: initializer={self.initializer!r}."
+            )
+        return value
+
+    def _materialize(self):
+        if self._value is None:
+            with jax.ensure_compile_time_eval():
+                self._value = self.initial_value(self._init_key)
+        return self._value
+
+    @property
+    def value(self):
+        scope = scope_lib.current()
+        if scope is not None and scope.binds(self):
+            return scope.read(self)
+        return self._materialize()
+
+    def numpy(self):
+        return np.asarray(self.value)
+
+    def assign(self, value):
+        """Replaces the value; shape must match, dtype is cast to the weight's."""
+        scope = scope_lib.current()
+        if scope is not None and scope.binds(self):
+            scope.write(self, value)
+            return self
+        value = jnp.asarray(value)
+        if tuple(value.shape) != self._shape:
+            raise ShapeError(
+                f"Cannot assign to weight '{self.path}' of shape {self._shape}. "
+                f"Received: value.shape={tuple(value.shape)}."
+            )
+        if isinstance(value, jax.core.Tracer):
+            raise StateError(
+                f"Cannot assign a traced value to weight '{self.path}' outside apply. "
+                "Inside jax.jit use the pure API: new params/state come back from "
+                "layer.apply(...); assign them after the jitted function returns with "
+                "layer.set_params(params, state)."
+            )
+        self._value = value.astype(self._dtype)
+        return self
+
+    def assign_add(self, delta):
+        return self.assign(self.value + delta)
+
+    def assign_sub(self, delta):
+        return self.assign(self.value - delta)
+
+    # --- array protocol conveniences (eager use outside call) ----------------------
+    def __array__(self, dtype=None, copy=None):
+        out = np.asarray(self.value)
+        return out.astype(dtype) if dtype is not None else out
+
+    def __jax_array__(self):
+        return self.value
+
+    def __len__(self):
+        return self._shape[0]
+
+    def __getitem__(self, idx):
+        return self.value[idx]
+
+    def __neg__(self):
+        return -self.value
+
+    def __add__(self, other):
+        return self.value + other
+
+    def __radd__(self, other):
+        return other + self.value
+
+    def __sub__(self, other):
+        return self.value - other
+
+    def __rsub__(self, other):
+        return other - self.value
+
+    def __mul__(self, other):
+        return self.value * other
+
+    def __rmul__(self, other):
+        return other * self.value
+
+    def __truediv__(self, other):
+        return self.value / other
+
+    def __rtruediv__(self, other):
+        return other / self.value
+
+    def __matmul__(self, other):
+        return self.value @ other
+
+    def __rmatmul__(self, other):
+        return other @ self.value
+
+    def __repr__(self):
+        state = "" if self._value is not None else " (not materialized)"
+        return (
+            f"<Variable path={self.path}, shape={self._shape}, dtype={self._dtype.name}, "
+            f"trainable={self._trainable}{state}>"
+        )
+
+
+__all__ = ["Variable"]

@@ -1,0 +1,76 @@
+"""Exception classes used across jaxlayers.
+
+Every class also subclasses the matching builtin so that ``except ValueError``
+(or ``TypeError``) written against Keras keeps working.  Messages follow one
+form: which layer or object, what was expected, ``Received: arg=value``, and
+where it helps, the fix.
+"""
+
+
+class JaxlayersError(Exception):
+    """Base class of every error raised by jaxlayers on purpose."""
+
+
+class ConfigError(JaxlayersError, ValueError):
+    """A constructor or config argument is invalid (raised in ``__init__``)."""
+
+
+class ConfigTypeError(JaxlayersError, TypeError):
+    """A constructor argument has the wrong type."""
+
+
+class ShapeError(JaxlayersError, ValueError):
+    """Inputs do not have the rank, size or structure a layer expects."""
+
+
+class DTypeError(JaxlayersError, TypeError):
+    """Inputs or weights have a dtype the layer cannot use."""
+
+
+class NotBuiltError(JaxlayersError, ValueError):
+    """Weights of a layer were read before the layer was built."""
+
+
+class WeightsError(JaxlayersError, ValueError):
+    """Weights given to ``set_weights`` / ``params`` do not match the layer."""
+
+
+class KeyRequiredError(JaxlayersError, ValueError):
+    """A random layer ran with ``training=True`` under ``apply`` without a key."""
+
+
+class StateError(JaxlayersError, ValueError):
+    """A weight was written where that is not allowed (e.g. a trainable one in call)."""
+
+
+class SerializationError(JaxlayersError, ValueError):
+    """An object could not be serialized or deserialized."""
+
+
+class UnsafeLoadError(SerializationError):
+    """Loading would execute code from a file; pass ``safe_mode=False`` to allow it."""
+
+
+class NotCompiledError(JaxlayersError, RuntimeError):
+    """A training method was used before ``compile``."""
+
+
+class DataError(JaxlayersError, ValueError):
+    """Data given to fit / evaluate / predict does not match the model."""
+
+
+__all__ = [
+    "JaxlayersError",
+    "ConfigError",
+    "ConfigTypeError",
+    "ShapeError",
+    "DTypeError",
+    "NotBuiltError",
+    "WeightsError",
+    "KeyRequiredError",
+    "StateError",
+    "SerializationError",
+    "UnsafeLoadError",
+    "NotCompiledError",
+    "DataError",
+]

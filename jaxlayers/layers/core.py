@@ -1,0 +1,643 @@
+"""Core layers: Input, Dense, EinsumDense, Activation, Embedding, Masking, Lambda, Identity."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxlayers import activations, backend, constraints, initializers, regularizers
+from jaxlayers.core import dtype_policy as dtype_policy_lib
+from jaxlayers.core import serialization
+from jaxlayers.core.input_spec import InputSpec
+from jaxlayers.core.layer import Layer
+from jaxlayers.core.serialization import register_builtin
+from jaxlayers.core.symbolic import SymbolicTensor
+from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError, UnsafeLoadError
+from jaxlayers.layers import einsum as einsum_lib
+from jaxlayers.ops import nn as nn_ops
+
+
+def _positive_int(owner, arg, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ConfigError(
+            f"{owner}: `{arg}` must be a positive integer. Received: {arg}={value!r}."
+        )
+    return int(value)
+
+
+class _WeightArgs:
+    """Shared parsing of ``*_initializer``, ``*_regularizer``, ``*_constraint`` arguments."""
+
+    def _set_weight_args(self, prefix, initializer, regularizer, constraint):
+        setattr(self, f"{prefix}_initializer", initializers.get(initializer))
+        setattr(self, f"{prefix}_regularizer", regularizers.get(regularizer))
+        setattr(self, f"{prefix}_constraint", constraints.get(constraint))
+
+    def _weight_args_config(self, *prefixes):
+        config = {}
+        for prefix in prefixes:
+            config[f"{prefix}_initializer"] = initializers.serialize(
+                getattr(self, f"{prefix}_initializer"))
+        for prefix in prefixes:
+            config[f"{prefix}_regularizer"] = regularizers.serialize(
+                getattr(self, f"{prefix}_regularizer"))
+        for prefix in prefixes:
+            config[f"{prefix}_constraint"] = constraints.serialize(
+                getattr(self, f"{prefix}_constraint"))
+        return config
+
+
+# --------------------------------------------------------------------------- Input
+@register_builtin("layers")
+class InputLayer(Layer):
+    """The entry point of a Functional model: holds a symbolic input tensor.
+
+    Prefer :func:`Input`, which returns the symbolic tensor directly.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None,
+                 ragged=None, **kwargs):
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        if sparse or ragged:
+            raise ConfigError(
+                f"InputLayer '{self.name}': sparse and ragged inputs are not supported "
+                f"by jaxlayers. Received: sparse={sparse!r}, ragged={ragged!r}."
+            )
+        if input_tensor is not None:
+            batch_shape = input_tensor.shape
+        if batch_shape is None:
+            if shape is None:
+                raise ConfigError(
+                    f"InputLayer '{self.name}': pass `shape` (without the batch axis) or "
+                    "`batch_shape`. Received: shape=None, batch_shape=None."
+                )
+            if isinstance(shape, int):
+                shape = (shape,)
+            batch_shape = (batch_size,) + tuple(shape)
+        for d in batch_shape:
+            if d is not None and (not isinstance(d, (int, np.integer)) or d < 0):
+                raise ConfigError(
+                    f"InputLayer '{self.name}': shape entries must be non-negative ints or "
+                    f"None. Received: batch_shape={tuple(batch_shape)!r}."
+                )
+        self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        self.optional = optional
+        self.output = SymbolicTensor(self.batch_shape, self.compute_dtype
+                                     if dtype is None else dtype_policy_lib.get(dtype).name
+                                     if dtype_policy_lib.get(dtype).name not in
+                                     ("mixed_float16", "mixed_bfloat16") else "float32",
+                                     name=self.name)
+        self.output.node = None
+        self.output.input_layer = self
+        self.built = True
+
+    @property
+    def input_dtype_name(self):
+        return self.output.dtype.name
+
+    def call(self, inputs):
+        return inputs
+
+    def get_config(self):
+        return {
+            "batch_shape": list(self.batch_shape),
+            "dtype": self.output.dtype.name,
+            "sparse": False,
+            "ragged": False,
+            "name": self.name,
+            "optional": self.optional,
+        }
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+          name=None, tensor=None, optional=False, ragged=None):
+    """A symbolic input for a Functional model (``jl.Model(inputs, outputs)``).
+
+    Args:
+        shape: Shape without the batch axis, e.g. ``(784,)``; ``None`` entries
+            for sizes unknown until call time.
+        batch_size: Optional fixed batch size.
+        dtype: Input dtype (default ``floatx()``).
+        batch_shape: Full shape including the batch axis (instead of ``shape``).
+        name: Input name (keys dict inputs of a model).
+
+    Example:
+        >>> x = jl.Input(shape=(784,))
+        >>> x.shape
+        (None, 784)
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, input_tensor=tensor, optional=optional,
+                       name=name, ragged=ragged)
+    return layer.output
+
+
+# --------------------------------------------------------------------------- Dense
+@register_builtin("layers")
+class Dense(_WeightArgs, Layer):
+    """Densely connected layer: ``activation(inputs @ kernel + bias)``.
+
+    Args:
+        units: Positive int, size of the last axis of the output.
+        activation: Activation name or callable; ``None`` means linear.
+        use_bias: Whether to add a bias vector.
+        kernel_initializer, bias_initializer: Initializers (default
+            ``'glorot_uniform'`` and ``'zeros'``).
+        kernel_regularizer, bias_regularizer: Optional penalties added to the losses.
+        kernel_constraint, bias_constraint: Optional projections applied after
+            each optimizer update.
+
+    Input shape: ``(..., input_dim)``.  Output shape: ``(..., units)``.
+    Weights: ``kernel`` ``(input_dim, units)``, ``bias`` ``(units,)``.
+
+    Example:
+        >>> layer = jl.layers.Dense(4, name="dense")
+        >>> params, state = layer.init(jax.random.key(0), jnp.zeros((2, 3)))
+        >>> jax.tree.map(jnp.shape, params)
+        {'dense': {'bias': (4,), 'kernel': (3, 4)}}
+    """
+
+    def __init__(self, units, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.units = _positive_int(f"Dense '{self.name}'", "units", units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,
+                              kernel_constraint)
+        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+        self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ShapeError(
+                f"Dense '{self.name}': the last axis of the input must be known to create "
+                f"the kernel. Received: input_shape={tuple(input_shape)}."
+            )
+        self.kernel = self.add_weight(
+            name="kernel", shape=(input_dim, self.units),
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias", shape=(self.units,), initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+
+    def call(self, inputs):
+        return nn_ops.dense(inputs, self.kernel, self.bias, self.activation)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)[:-1] + (self.units,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+        })
+        config.update(self._weight_args_config("kernel", "bias"))
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+
+@register_builtin("layers")
+class EinsumDense(_WeightArgs, Layer):
+    """A dense layer whose contraction is any ``einsum`` equation.
+
+    Args:
+        equation: ``"<input>,<kernel>-><output>"``, e.g. ``"abc,cd->abd"``; a
+            leading ``...`` stands for any number of batch axes.
+        output_shape: Sizes of the output axes after the first (or after the
+            ``...``); ``None`` entries take the input's size for that letter.
+        activation: Activation name or callable.
+        bias_axes: Letters of the output axes the bias spans (``None``: no bias).
+
+    Weights: ``kernel`` (shape from the equation), ``bias`` when ``bias_axes`` is set.
+
+    Example:
+        >>> layer = jl.layers.EinsumDense("abc,cd->abd", output_shape=(None, 8),
+        ...                               bias_axes="d")
+        >>> layer.compute_output_shape((2, 5, 3))
+        (2, 5, 8)
+    """
+
+    def __init__(self, equation, output_shape, activation=None, bias_axes=None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        owner = f"EinsumDense '{self.name}'"
+        self.equation = einsum_lib.check_equation(owner, equation)
+        if isinstance(output_shape, (int, np.integer)) or output_shape is None:
+            output_shape = (output_shape,)
+        self.partial_output_shape = tuple(output_shape)
+        self.activation = activations.get(activation)
+        self.bias_axes = bias_axes
+        self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,
+                              kernel_constraint)
+        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+        self.full_output_shape = None
+
+    def build(self, input_shape):
+        owner = f"EinsumDense '{self.name}'"
+        kernel_shape, bias_shape, full_output = einsum_lib.analyze(
+            owner, self.equation, self.bias_axes, tuple(input_shape),
+            self.partial_output_shape)
+        self.full_output_shape = full_output
+        self.kernel = self.add_weight(
+            name="kernel", shape=kernel_shape, initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        if bias_shape is not None:
+            self.bias = self.add_weight(
+                name="bias", shape=bias_shape, initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        else:
+            self.bias = None
+
+    def call(self, inputs):
+        out = jnp.einsum(self.equation, inputs, self.kernel)
+        if self.bias is not None:
+            out = out + self.bias
+        return self.activation(out)
+
+    def compute_output_shape(self, input_shape):
+        return einsum_lib.analyze(f"EinsumDense '{self.name}'", self.equation,
+                                  self.bias_axes, tuple(input_shape),
+                                  self.partial_output_shape)[2]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "output_shape": list(self.partial_output_shape),
+            "equation": self.equation,
+            "activation": activations.serialize(self.activation),
+            "bias_axes": self.bias_axes,
+        })
+        config.update(self._weight_args_config("kernel", "bias"))
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+
+# --------------------------------------------------------------------------- simple layers
+@register_builtin("layers")
+class Activation(Layer):
+    """Applies an activation function: ``Activation('relu')(x)``.
+
+    Args:
+        activation: Activation name (``'relu'``, ``'softmax'``, ...) or callable.
+
+    Example:
+        >>> jl.layers.Activation("relu")(jnp.array([-1.0, 2.0]))
+        Array([0., 2.], dtype=float32)
+    """
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["activation"] = activations.serialize(self.activation)
+        return config
+
+
+@register_builtin("layers")
+class Identity(Layer):
+    """Returns its inputs unchanged (masks pass through)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+@register_builtin("layers")
+class Embedding(Layer):
+    """Maps integer ids to dense vectors: ``embeddings[inputs]``.
+
+    Args:
+        input_dim: Vocabulary size (ids are in ``[0, input_dim)``).
+        output_dim: Size of each vector.
+        embeddings_initializer: Default ``'uniform'`` (uniform in [-0.05, 0.05]).
+        mask_zero: Id 0 is padding: the layer outputs a mask ``inputs != 0``.
+
+    Input shape: ``(batch, ...)`` ints.  Output shape: ``(batch, ..., output_dim)``.
+
+    Example:
+        >>> layer = jl.layers.Embedding(10, 4, mask_zero=True)
+        >>> layer.compute_mask(jnp.array([[3, 0]]))
+        Array([[ True, False]], dtype=bool)
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 weights=None, activity_regularizer=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        owner = f"Embedding '{self.name}'"
+        self.input_dim = _positive_int(owner, "input_dim", input_dim)
+        self.output_dim = _positive_int(owner, "output_dim", output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+        self._initial_weights = [weights] if weights is not None and not isinstance(
+            weights, list) else weights
+
+    def build(self, input_shape=None):
+        self.embeddings = self.add_weight(
+            name="embeddings", shape=(self.input_dim, self.output_dim),
+            initializer=self.embeddings_initializer,
+            regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint)
+
+    def call(self, inputs):
+        if not jnp.issubdtype(inputs.dtype, jnp.integer):
+            inputs = inputs.astype("int32")
+        return jnp.take(self.embeddings, inputs, axis=0)
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return jnp.not_equal(inputs, 0)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+            "mask_zero": self.mask_zero,
+        })
+        return config
+
+
+@register_builtin("layers")
+class Masking(Layer):
+    """Masks timesteps whose features all equal ``mask_value`` (and zeroes them).
+
+    Input shape: ``(batch, timesteps, features)``.  Output mask: ``(batch, timesteps)``.
+    """
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(mask_value, (int, float, np.number)) or isinstance(mask_value, bool):
+            raise ConfigError(
+                f"Masking '{self.name}': `mask_value` must be a number. "
+                f"Received: mask_value={mask_value!r}."
+            )
+        self.mask_value = mask_value
+        self.supports_masking = True
+
+    def call(self, inputs):
+        keep = jnp.any(jnp.not_equal(inputs, self.mask_value), axis=-1, keepdims=True)
+        return inputs * keep.astype(inputs.dtype)
+
+    def compute_mask(self, inputs, mask=None):
+        return jnp.any(jnp.not_equal(inputs, self.mask_value), axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["mask_value"] = self.mask_value
+        return config
+
+
+@register_builtin("layers")
+class Lambda(Layer):
+    """Wraps a function of the inputs as a layer: ``Lambda(lambda x: x ** 2)``.
+
+    Args:
+        function: Called as ``function(inputs, **arguments)``.
+        output_shape: Optional output shape (or a function of the input shape);
+            by default found with ``jax.eval_shape``.
+        mask: Optional output mask, or a function ``(inputs, mask) -> mask``.
+        arguments: Extra keyword arguments for ``function``.
+
+    Saving a ``Lambda`` stores the function's source text.  Loading it runs
+    that text, so it is refused unless the caller passes ``safe_mode=False``.
+    Functions registered with ``jl.saving.register_serializable`` are saved
+    by name and load safely.
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise ConfigTypeError(
+                f"Lambda '{self.name}': `function` must be callable. "
+                f"Received: function={function!r}."
+            )
+        self.function = function
+        self._output_shape = output_shape
+        self._mask = mask
+        self.arguments = dict(arguments or {})
+        self.supports_masking = mask is not None
+
+    def call(self, inputs, mask=None):
+        return self.function(inputs, **self.arguments)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self._mask):
+            return self._mask(inputs, mask)
+        return self._mask
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            return super().compute_output_shape(input_shape)
+        if callable(self._output_shape):
+            return tuple(self._output_shape(input_shape))
+        return (tuple(input_shape)[0],) + tuple(self._output_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["function"] = _serialize_function(self.function)
+        out = self._output_shape
+        config["output_shape"] = (_serialize_function(out) if callable(out) else
+                                  list(out) if out is not None else None)
+        config["mask"] = _serialize_function(self._mask) if callable(self._mask) else None
+        config["arguments"] = self.arguments
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["function"] = _deserialize_function(config["function"], config.get("name"))
+        if isinstance(config.get("output_shape"), dict):
+            config["output_shape"] = _deserialize_function(config["output_shape"],
+                                                           config.get("name"))
+        if isinstance(config.get("mask"), dict):
+            config["mask"] = _deserialize_function(config["mask"], config.get("name"))
+        return super().from_config(config)
+
+
+def _serialize_function(fn):
+    registered = serialization.get_registered_name(fn)
+    if serialization.get_registered_object(registered) is fn:
+        return {"class_name": "function", "config": {"registered_name": registered}}
+    builtin = activations.serialize(fn) if _is_builtin_activation(fn) else None
+    if builtin is not None:
+        return {"class_name": "activation", "config": {"name": builtin}}
+    return {"class_name": "python_source", "config": {"source": _function_source(fn),
+                                                      "name": getattr(fn, "__name__", "")}}
+
+
+def _is_builtin_activation(fn):
+    try:
+        return activations.get(getattr(fn, "__name__", None)) is fn
+    except Exception:  # noqa: BLE001 - any failure means "not a builtin"
+        return False
+
+
+def _function_source(fn):
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        source = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        return None
+    if getattr(fn, "__name__", "") != "<lambda>":
+        return source
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        # A lambda inside a wrapped expression line: parse the line's first lambda.
+        start = source.find("lambda")
+        tree = ast.parse("(" + source[start:].rstrip().rstrip(",)") + ")")
+        source = "(" + source[start:].rstrip().rstrip(",)") + ")"
+    argnames = list(fn.__code__.co_varnames[: fn.__code__.co_argcount])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Lambda) and [a.arg for a in node.args.args] == argnames:
+            return ast.get_source_segment(source, node)
+    return None
+
+
+def _deserialize_function(config, layer_name):
+    kind = config.get("class_name")
+    inner = config.get("config", {})
+    if kind == "function":
+        fn = serialization.get_registered_object(inner["registered_name"])
+        if fn is None:
+            raise UnsafeLoadError(
+                f"Lambda '{layer_name}': function {inner['registered_name']!r} is not "
+                "registered. Register it with jl.saving.register_serializable or pass it "
+                "in custom_objects."
+            )
+        return fn
+    if kind == "activation":
+        return activations.get(inner["name"])
+    if kind == "python_source":
+        if serialization.in_safe_mode():
+            raise UnsafeLoadError(
+                f"Lambda '{layer_name}' holds Python source code; loading it would run "
+                "that code. If you trust the file, load with safe_mode=False "
+                "(jl.saving.load_model(path, safe_mode=False)), or register the function "
+                "with jl.saving.register_serializable and save again."
+            )
+        source = inner.get("source")
+        if source is None:
+            raise UnsafeLoadError(
+                f"Lambda '{layer_name}': the saved function has no source text to rebuild."
+            )
+        namespace = {"jnp": jnp, "jax": jax, "np": np}
+        if source.lstrip().startswith(("def ", "@")):
+            exec(compile(source, f"<Lambda {layer_name}>", "exec"), namespace)  # noqa: S102
+            return namespace[inner.get("name")]
+        return eval(compile(source, f"<Lambda {layer_name}>", "eval"), namespace)  # noqa: S307
+    raise UnsafeLoadError(f"Lambda '{layer_name}': unknown function record {config!r}.")
+
+
+# ------------------------------------------------------------------ symbolic arithmetic
+_SYMBOLIC_OPS = {
+    "add": jnp.add, "subtract": jnp.subtract, "multiply": jnp.multiply,
+    "divide": jnp.divide, "matmul": jnp.matmul, "negative": jnp.negative,
+}
+
+
+@register_builtin("layers")
+class SymbolicOp(Layer):
+    """An array operation recorded in a Functional graph (``x + y`` on ``jl.Input``s)."""
+
+    def __init__(self, fn=None, op_name="op", reverse=False, index=None, **kwargs):
+        super().__init__(**kwargs)
+        self.op_name = op_name
+        self.reverse = reverse
+        self.index = index
+        self.fn = fn if fn is not None else _SYMBOLIC_OPS.get(op_name)
+        if self.fn is None and op_name != "get_item":
+            raise ConfigError(
+                f"SymbolicOp '{self.name}': unknown op. Expected one of "
+                f"{sorted(_SYMBOLIC_OPS)} or 'get_item'. Received: op_name={op_name!r}."
+            )
+
+    def call(self, *args):
+        if self.op_name == "get_item" and self.index is not None:
+            return args[0][_decode_index(self.index)]
+        return self.fn(*args)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"op_name": self.op_name, "reverse": self.reverse,
+                       "index": self.index})
+        return config
+
+
+def _encode_index(idx):
+    if isinstance(idx, tuple):
+        return {"tuple": [_encode_index(i) for i in idx]}
+    if isinstance(idx, slice):
+        return {"slice": [idx.start, idx.stop, idx.step]}
+    if idx is Ellipsis:
+        return "..."
+    if idx is None:
+        return {"newaxis": True}
+    return int(idx)
+
+
+def _decode_index(code):
+    if isinstance(code, dict) and "tuple" in code:
+        return tuple(_decode_index(c) for c in code["tuple"])
+    if isinstance(code, dict) and "slice" in code:
+        return slice(*code["slice"])
+    if isinstance(code, dict) and "newaxis" in code:
+        return None
+    if code == "...":
+        return Ellipsis
+    return code
+
+
+__all__ = [
+    "InputLayer", "Input", "Dense", "EinsumDense", "Activation", "Identity", "Embedding",
+    "Masking", "Lambda",
+]

@@ -1,0 +1,98 @@
+"""Shape analysis for ``EinsumDense`` equations (kernel, bias and output shapes)."""
+
+import re
+
+from jaxlayers.errors import ConfigError, ShapeError
+
+_EQUATION = re.compile(r"^(\.\.\.)?([a-zA-Z]+)(\.\.\.)?,([a-zA-Z]+)->(\.\.\.)?([a-zA-Z]+)(\.\.\.)?$")
+
+
+def check_equation(owner, equation):
+    if not isinstance(equation, str) or not _EQUATION.match(equation.replace(" ", "")):
+        raise ConfigError(
+            f"{owner}: `equation` must look like 'ab,bc->ac' (letters, optionally a "
+            f"leading or trailing '...' on the input and output). Received: "
+            f"equation={equation!r}."
+        )
+    return equation.replace(" ", "")
+
+
+def analyze(owner, equation, bias_axes, input_shape, partial_output_shape):
+    """``(kernel_shape, bias_shape or None, full_output_shape)`` for ``input_shape``."""
+    m = _EQUATION.match(equation)
+    in_left, in_spec, in_right, kernel_spec, out_left, out_spec, out_right = m.groups()
+    elided = (in_left or in_right) is not None
+    if elided != ((out_left or out_right) is not None):
+        raise ConfigError(
+            f"{owner}: the input and output of the equation must both use '...' or "
+            f"neither. Received: equation={equation!r}."
+        )
+    n_elided = len(input_shape) - len(in_spec)
+    if (not elided and n_elided != 0) or n_elided < 0:
+        raise ShapeError(
+            f"{owner}: the equation's input '{in_spec}' expects inputs of rank "
+            f"{len(in_spec)}{' or more' if elided else ''}. Received: input_shape="
+            f"{input_shape}."
+        )
+    if in_left:
+        lead, core_in, trail = input_shape[:n_elided], input_shape[n_elided:], ()
+    else:
+        lead, core_in, trail = (), input_shape[:len(in_spec)], input_shape[len(in_spec):]
+    sizes = dict(zip(in_spec, core_in))
+    partial = list(partial_output_shape)
+    # Without '...', the first output letter is the batch axis and takes its size
+    # from the input; output_shape lists the sizes of the other letters.
+    named = out_spec if elided else out_spec[1:]
+    if len(partial) != len(named):
+        raise ConfigError(
+            f"{owner}: `output_shape` must give {len(named)} size(s), one for each of the "
+            f"output letters '{named}'. Received: output_shape={tuple(partial_output_shape)}."
+        )
+    out_sizes = {}
+    if not elided:
+        first = out_spec[0]
+        out_sizes[first] = sizes.get(first, input_shape[0])
+    for letter, size in zip(named, partial):
+        if size is None:
+            size = sizes.get(letter)
+        elif letter in sizes and sizes[letter] is not None and sizes[letter] != size:
+            raise ShapeError(
+                f"{owner}: output axis '{letter}' has size {size} but the input axis with "
+                f"the same letter has size {sizes[letter]}. Received: input_shape="
+                f"{input_shape}, output_shape={tuple(partial_output_shape)}."
+            )
+        out_sizes[letter] = size
+    kernel_shape = []
+    for letter in kernel_spec:
+        size = sizes.get(letter, out_sizes.get(letter))
+        if letter not in sizes and letter not in out_sizes:
+            raise ConfigError(
+                f"{owner}: kernel letter '{letter}' appears in neither the input nor the "
+                f"output of the equation. Received: equation={equation!r}."
+            )
+        if size is None:
+            raise ShapeError(
+                f"{owner}: the size of kernel axis '{letter}' must be known. Received: "
+                f"input_shape={input_shape}, output_shape={tuple(partial_output_shape)}."
+            )
+        kernel_shape.append(int(size))
+    core_out = tuple(out_sizes[letter] for letter in out_spec)
+    full_output = (lead + core_out) if (out_left or not elided) else (core_out + trail)
+    bias_shape = None
+    if bias_axes:
+        for letter in bias_axes:
+            if letter not in out_spec:
+                raise ConfigError(
+                    f"{owner}: bias axis '{letter}' is not an output letter of the equation. "
+                    f"Received: bias_axes={bias_axes!r}, equation={equation!r}."
+                )
+        first = min(out_spec.index(letter) for letter in bias_axes)
+        bias_shape = [out_sizes[letter] if letter in bias_axes else 1
+                      for letter in out_spec[first:]]
+        if out_right or in_right:
+            bias_shape += [1] * (len(input_shape) - len(in_spec))
+        bias_shape = tuple(int(d) for d in bias_shape)
+    return tuple(kernel_shape), bias_shape, tuple(full_output)
+
+
+__all__ = ["check_equation", "analyze"]

@@ -1,0 +1,1 @@
+"""Pure array math used by layers: no layers, no state. Tested against float64 NumPy."""

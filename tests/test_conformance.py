@@ -1,0 +1,132 @@
+"""Shared checks over every registered layer case (tests/cases/)."""
+
+import functools
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxlayers
+from jaxlayers.core.layer import Layer
+from tests.cases import all_cases
+
+CASES = all_cases()
+# Public names that are not standalone layers with a call of their own.
+NOT_CASED = {"Layer", "InputLayer", "InputSpec"}
+
+
+def _ids(cases):
+    seen, out = {}, []
+    for c in cases:
+        n = seen.get(c.name, 0)
+        seen[c.name] = n + 1
+        out.append(c.name if n == 0 else f"{c.name}-{n}")
+    return out
+
+
+def _close(a, b, rtol=1e-5, atol=1e-5):
+    la, lb = jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
+    assert len(la) == len(lb)
+    for x, y in zip(la, lb):
+        np.testing.assert_allclose(np.asarray(x, np.float64), np.asarray(y, np.float64),
+                                   rtol=rtol, atol=atol)
+
+
+def _setup(case, seed=0):
+    rng = np.random.default_rng(seed)
+    layer = case.cls(**case.kwargs)
+    inputs = case.make_inputs(rng)
+    args = case.call_args(inputs)
+    params, state = layer.init(jax.random.key(seed), *args, **case.call_kwargs)
+    return layer, args, params, state
+
+
+def test_every_public_layer_has_a_case():
+    cased = {c.cls.__name__ for c in CASES}
+    public = {
+        name for name in jaxlayers.layers.__all__
+        if isinstance(getattr(jaxlayers.layers, name), type)
+        and issubclass(getattr(jaxlayers.layers, name), Layer)
+    }
+    aliases = {name for name in public if getattr(jaxlayers.layers, name).__name__ != name}
+    missing = sorted(public - cased - NOT_CASED - aliases)
+    assert not missing, f"public layers without a LayerCase: {missing}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
+def test_conformance(case):
+    chex.clear_trace_counter()
+    layer, args, params, state = _setup(case)
+    kw = dict(case.call_kwargs)
+    if case.n_params is not None:
+        assert len(jax.tree_util.tree_leaves(params)) == case.n_params
+    if case.n_state is not None:
+        assert len(jax.tree_util.tree_leaves(state)) == case.n_state
+
+    # apply always returns two values; facade == apply on the same values.
+    out, new_state = layer.apply(params, state, *args, **kw)
+    layer.set_params(params, state)
+    _close(layer(*args, **kw), out)
+    assert jax.tree_util.tree_structure(new_state) == jax.tree_util.tree_structure(state)
+
+    # eager == jit, and no retrace on a second call with new values of the same shape.
+    if case.jit:
+        traced = chex.assert_max_traces(n=1)(
+            lambda p, s, *a: layer.apply(p, s, *a, **kw))
+        jitted = jax.jit(traced)
+        _close(jitted(params, state, *args)[0], out, rtol=2e-5, atol=2e-5)
+        args2 = case.call_args(case.make_inputs(np.random.default_rng(1)))
+        jitted(params, state, *args2)
+
+    # vmap over single rows == the batched call.
+    if case.batch_independent and case.jit:
+        def one(*rows):
+            rows = jax.tree_util.tree_map(lambda r: r[None], rows)
+            y, _ = layer.apply(params, state, *rows, **kw)
+            return jax.tree_util.tree_map(lambda t: t[0], y)
+
+        _close(jax.vmap(one)(*args), out, rtol=1e-4, atol=1e-4)
+
+    # finite gradients with respect to params and float inputs.
+    if case.grad and case.jit:
+        float_args = [a for a in jax.tree_util.tree_leaves(args)
+                      if jnp.issubdtype(jnp.asarray(a).dtype, jnp.floating)]
+
+        def loss(p, fa):
+            it = iter(fa)
+            a = jax.tree_util.tree_map(
+                lambda x: next(it) if jnp.issubdtype(jnp.asarray(x).dtype, jnp.floating)
+                else x, args)
+            y, _ = layer.apply(p, state, *a, **kw)
+            return sum(jnp.sum(jnp.square(t.astype(jnp.float32)))
+                       for t in jax.tree_util.tree_leaves(y)
+                       if jnp.issubdtype(t.dtype, jnp.floating))
+
+        gp, ga = jax.grad(loss, argnums=(0, 1))(params, float_args)
+        for g in jax.tree_util.tree_leaves((gp, ga)):
+            assert np.all(np.isfinite(np.asarray(g)))
+
+    # config round trip: same config, same outputs from the same params.
+    config = layer.get_config()
+    clone = type(layer).from_config(config)
+    assert clone.get_config() == config
+    clone_params, clone_state = clone.init(jax.random.key(0), *args, **kw)
+    assert (jax.tree_util.tree_structure(clone_params)
+            == jax.tree_util.tree_structure(params))
+    _close(clone.apply(params, state, *args, **kw)[0], out)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.random], ids=_ids(
+    [c for c in CASES if c.random]))
+def test_random_layers_need_and_use_keys(case):
+    layer, args, params, state = _setup(case)
+    kw = dict(case.call_kwargs)
+    with pytest.raises(jaxlayers.errors.KeyRequiredError, match="key=jax.random.key"):
+        layer.apply(params, state, *args, training=True, **kw)
+    a, _ = layer.apply(params, state, *args, training=True, key=jax.random.key(1), **kw)
+    b, _ = layer.apply(params, state, *args, training=True, key=jax.random.key(1), **kw)
+    _close(a, b, rtol=0, atol=0)
+    # Inference needs no key.
+    layer.apply(params, state, *args, training=False, **kw)
