@@ -513,7 +513,7 @@ class Layer:
             p for p in inspect.signature(self.build).parameters.values()
             if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         ]
-        if len(build_params) <= 1:
+        if len(build_params) <= 1 or build_params[0].name == "input_shape":
             first = args[0] if args else next(iter(kwargs.values()), None)
             return [_shape_of(first)], {}
         try:

@@ -1,0 +1,173 @@
+"""``Sequential``: a linear stack of layers, each fed the previous one's output and mask."""
+
+import jax
+
+from jaxlayers.core import scope as scope_lib
+from jaxlayers.core import serialization, symbolic, tracking
+from jaxlayers.core.layer import Layer
+from jaxlayers.core.serialization import register_builtin
+from jaxlayers.errors import ConfigError, ConfigTypeError
+from jaxlayers.layers.core import InputLayer
+from jaxlayers.models.model import Model, set_output_mask
+
+
+@register_builtin("layers")
+class Sequential(Model):
+    """A stack of layers: ``Sequential([Dense(64, activation='relu'), Dense(10)])``.
+
+    The input shape comes from a leading ``jl.Input(shape)``, from
+    ``input_shape=`` on the first layer, from ``build(input_shape)``, or from
+    the first data it sees (``model(x)``, ``fit``, ``init``).
+
+    Example:
+        >>> model = jl.Sequential([jl.layers.Dense(4), jl.layers.Dense(2)])
+        >>> params, state = model.init(jax.random.key(0), jnp.zeros((1, 3)))
+        >>> sorted(params)
+        ['dense', 'dense_1']
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None, **kwargs):
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        self._layers = []
+        self._input_layer = None
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._maybe_build_from_input()
+
+    # ------------------------------------------------------------------ editing
+    def add(self, layer, rebuild=True):
+        """Appends a layer (or a ``jl.Input`` tensor / InputLayer as the first element)."""
+        if symbolic.is_symbolic(layer) and getattr(layer, "input_layer", None) is not None:
+            layer = layer.input_layer
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_layer is not None:
+                raise ConfigError(
+                    f"Sequential '{self.name}': an Input can only be the first element. "
+                    f"Received: {layer.name!r} after {len(self._layers)} layer(s)."
+                )
+            self._input_layer = layer
+            self._maybe_build_from_input()
+            return
+        if not isinstance(layer, Layer):
+            raise ConfigTypeError(
+                f"Sequential '{self.name}': only Layer instances can be added. "
+                f"Received: {layer!r} of type {type(layer).__name__}."
+            )
+        if any(existing.name == layer.name for existing in self._layers):
+            raise ConfigError(
+                f"Sequential '{self.name}': all layers must have unique names; "
+                f"'{layer.name}' is already in the model."
+            )
+        if layer.__dict__.get("_parent") is None:
+            import weakref
+
+            layer.__dict__["_parent"] = weakref.ref(self)
+        self._layers.append(layer)
+        tracking.bump()
+        self.built = False
+        self._output_specs = None
+        if rebuild:
+            self._maybe_build_from_input()
+
+    def pop(self, rebuild=True):
+        """Removes and returns the last layer."""
+        if not self._layers:
+            raise ConfigError(f"Sequential '{self.name}': there is no layer to pop.")
+        layer = self._layers.pop()
+        tracking.bump()
+        self.built = False
+        self._output_specs = None
+        if rebuild:
+            self._maybe_build_from_input()
+        return layer
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    def _known_input_shape(self):
+        if self._input_layer is not None:
+            return self._input_layer.batch_shape, self._input_layer.output.dtype
+        if self._layers and self._layers[0]._batch_input_shape is not None:
+            first = self._layers[0]
+            return first._batch_input_shape, first._input_dtype or first.compute_dtype
+        return None, None
+
+    def _maybe_build_from_input(self):
+        shape, dtype = self._known_input_shape()
+        if shape is not None and self._layers:
+            self.build(shape, dtype=dtype)
+
+    # ------------------------------------------------------------------ build / call
+    def build(self, input_shape=None, dtype=None):
+        if input_shape is None:
+            input_shape, dtype = self._known_input_shape()
+            if input_shape is None:
+                raise ConfigError(
+                    f"Sequential '{self.name}': build needs an input shape, e.g. "
+                    "model.build((None, 784)), or an Input as first layer."
+                )
+        spec = symbolic.SymbolicTensor(tuple(input_shape), dtype or self.compute_dtype)
+        self._build_input_spec = spec
+        specs = []
+        for layer in self._layers:
+            spec = symbolic.compute_output_spec(layer, (spec,), {})
+            specs.append(spec)
+        self._layer_output_specs = specs
+        self._output_specs = specs[-1] if specs else spec
+        self._build_shapes = {"pos": [tuple(input_shape)], "named": {}}
+        self.built = True
+        tracking.bump()
+
+    def _maybe_build(self, args, kwargs):
+        # Built from data: the batch size of the first batch is not part of the model.
+        if not self.built:
+            shape = tuple(args[0].shape) if hasattr(args[0], "shape") else None
+            if shape is None:
+                return super()._maybe_build(args, kwargs)
+            dtype = getattr(args[0], "dtype", None)
+            self.build((None,) + shape[1:], dtype=dtype)
+
+    def call(self, inputs, training=None, mask=None):
+        scope = scope_lib.current()
+        x = inputs
+        if self._input_layer is not None:
+            x = jax.tree_util.tree_map(
+                lambda a: a.astype(self._input_layer.output.dtype)
+                if hasattr(a, "astype") else a, x)
+        for layer in self._layers:
+            x, mask = layer._invoke(scope, (x,), {}, training, mask)
+        set_output_mask(self, mask)
+        return x
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        layer_configs = []
+        if self._input_layer is not None:
+            layer_configs.append(serialization.serialize_object(self._input_layer,
+                                                                "jaxlayers.layers"))
+        for layer in self._layers:
+            entry = serialization.serialize_object(layer, "jaxlayers.layers")
+            build = layer.get_build_config()
+            if build is not None:
+                entry["build_config"] = build
+            layer_configs.append(entry)
+        config = {"name": self.name, "trainable": self.trainable, "layers": layer_configs}
+        if self._build_shapes is not None and self._input_layer is None:
+            config["build_input_shape"] = list(self._build_shapes["pos"][0])
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for entry in config["layers"]:
+            layer = serialization.deserialize_object(entry, "layers", custom_objects,
+                                                     printable="layer")
+            model.add(layer, rebuild=False)
+        model._maybe_build_from_input()
+        if not model.built and config.get("build_input_shape") is not None:
+            model.build(tuple(config["build_input_shape"]))
+        return model
+
+
+__all__ = ["Sequential"]

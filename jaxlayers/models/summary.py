@@ -1,0 +1,125 @@
+"""The Keras-style ``model.summary()`` table."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxlayers.core import symbolic
+
+
+def _format_shape(spec):
+    if spec is None:
+        return "?"
+    if symbolic.is_symbolic(spec) or isinstance(spec, jax.ShapeDtypeStruct):
+        return str(tuple(spec.shape)).replace(",)", ")")
+    if isinstance(spec, (list, tuple)):
+        return "[" + ", ".join(_format_shape(s) for s in spec) + "]"
+    if isinstance(spec, dict):
+        return "{" + ", ".join(f"{k}: {_format_shape(v)}" for k, v in spec.items()) + "}"
+    return "?"
+
+
+def _bytes(n):
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.2f} {unit}"
+        n /= 1024.0
+    return f"{n:.2f} GB"
+
+
+def _param_count(layer):
+    return sum(v.size for v in layer.weights) if layer.built else 0
+
+
+def _layer_rows(model, expand_nested, depth=0):
+    from jaxlayers.models.functional import Functional
+    from jaxlayers.models.sequential import Sequential
+
+    rows = []
+    if isinstance(model, Sequential):
+        specs = getattr(model, "_layer_output_specs", None) or [None] * len(model.layers)
+        pairs = list(zip(model.layers, specs))
+        connections = [""] * len(pairs)
+    elif isinstance(model, Functional):
+        pairs, connections = [], []
+        for layer in model.layers:
+            nodes = [n for n in model._nodes if n.layer is layer]
+            out = nodes[0].outputs if nodes else getattr(layer, "output", None)
+            pairs.append((layer, out))
+            inbound = []
+            for node in nodes:
+                for t in node.input_tensors:
+                    src = t.node.layer.name if t.node else t.input_layer.name
+                    inbound.append(src)
+            connections.append(", ".join(inbound) if inbound else "-")
+    else:
+        pairs = [(layer, None) for layer in model.layers]
+        connections = [""] * len(pairs)
+    for (layer, spec), conn in zip(pairs, connections):
+        name = ("   " * depth) + f"{layer.name} ({type(layer).__name__})"
+        rows.append((name, _format_shape(spec), f"{_param_count(layer):,}", conn, layer))
+        if expand_nested and hasattr(layer, "summary") and layer.layers:
+            rows.extend(_layer_rows(layer, expand_nested, depth + 1))
+    return rows
+
+
+def summary_text(model, line_length=None, expand_nested=False, show_trainable=False):
+    from jaxlayers.models.functional import Functional
+
+    rows = _layer_rows(model, expand_nested)
+    functional = isinstance(model, Functional)
+    headers = ["Layer (type)", "Output Shape", "Param #"]
+    if functional:
+        headers.append("Connected to")
+    if show_trainable:
+        headers.append("Trainable")
+    table = []
+    for name, shape, params, conn, layer in rows:
+        row = [name, shape, params]
+        if functional:
+            row.append(conn)
+        if show_trainable:
+            row.append("Y" if layer.trainable else "N")
+        table.append(row)
+    widths = [max(len(h), *(len(r[i]) for r in table)) if table else len(h)
+              for i, h in enumerate(headers)]
+    if line_length:
+        widths[0] = max(widths[0], line_length - sum(widths[1:]) - 3 * len(widths))
+
+    def line(cells, left, mid, right, fill=" "):
+        parts = []
+        for i, (cell, w) in enumerate(zip(cells, widths)):
+            text = cell.rjust(w) if headers[i] == "Param #" else cell.ljust(w)
+            parts.append(fill + text + fill)
+        return left + mid.join(parts) + right
+
+    def rule(left, mid, right, char):
+        return left + mid.join(char * (w + 2) for w in widths) + right
+
+    weights = model.weights if model.built else []
+    total = sum(v.size for v in weights)
+    trainable = sum(v.size for v in model.trainable_weights) if model.built else 0
+    total_bytes = sum(v.size * jnp.dtype(v.dtype).itemsize for v in weights)
+    trainable_bytes = sum(v.size * jnp.dtype(v.dtype).itemsize
+                          for v in model.trainable_weights) if model.built else 0
+    out = [f'Model: "{model.name}"',
+           rule("┏", "┳", "┓", "━"),
+           line(headers, "┃", "┃", "┃"),
+           rule("┡", "╇", "┩", "━")]
+    for i, row in enumerate(table):
+        out.append(line(row, "│", "│", "│"))
+        if i != len(table) - 1:
+            out.append(rule("├", "┼", "┤", "─"))
+    out.append(rule("└", "┴", "┘", "─"))
+    out.append(f" Total params: {total:,} ({_bytes(total_bytes)})")
+    out.append(f" Trainable params: {trainable:,} ({_bytes(trainable_bytes)})")
+    out.append(f" Non-trainable params: {total - trainable:,} "
+               f"({_bytes(total_bytes - trainable_bytes)})")
+    if not model.built:
+        out.append(" (The model is not built yet: parameter counts are 0 until it sees "
+                   "an input shape.)")
+    return "\n".join(out)
+
+
+__all__ = ["summary_text"]
+_ = np
