@@ -95,6 +95,26 @@ class Model(Trainer, Layer):
         (print_fn or print)(text)
         return text if return_string else None
 
+    # ------------------------------------------------------------------ saving
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Saves architecture, weights, state and compile config to a data-only ``.keras`` zip."""
+        from jaxlayers.saving import api
+
+        return api.save_model(self, filepath, overwrite=overwrite,
+                              include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Saves the weights (params and state) keyed by weight path."""
+        from jaxlayers.saving import api
+
+        return api.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Loads weights saved by ``save_weights`` or ``save`` (checked by weight path)."""
+        from jaxlayers.saving import api
+
+        return api.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
     @property
     def output_shape(self):
         out = getattr(self, "_output_specs", None)

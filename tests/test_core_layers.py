@@ -1,0 +1,143 @@
+"""Core layers against float64 NumPy references and Keras 3 (same weights in, same outputs)."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxlayers as jl
+from jaxlayers import errors
+
+L = jl.layers
+
+
+def _keras():
+    return pytest.importorskip("keras")
+
+
+def test_dense_numpy_reference(rng):
+    x = rng.standard_normal((4, 5)).astype(np.float32)
+    layer = L.Dense(3, activation="tanh")
+    layer.build((None, 5))
+    k, b = rng.standard_normal((5, 3)), rng.standard_normal(3)
+    layer.set_weights([k, b])
+    np.testing.assert_allclose(layer(x), np.tanh(x.astype(np.float64) @ k + b), rtol=1e-5,
+                               atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, shape", [
+    (dict(units=4, activation="relu"), (3, 5)),
+    (dict(units=2, use_bias=False), (2, 3, 5)),
+])
+def test_dense_matches_keras(kwargs, shape, rng):
+    keras = _keras()
+    x = rng.standard_normal(shape).astype(np.float32)
+    kl = keras.layers.Dense(**kwargs)
+    expected = np.asarray(kl(x))
+    jl_layer = L.Dense(**kwargs)
+    jl_layer.build(shape)
+    jl_layer.set_weights(kl.get_weights())
+    np.testing.assert_allclose(jl_layer(x), expected, rtol=1e-5, atol=1e-6)
+    assert [w.shape for w in jl_layer.weights] == [tuple(w.shape) for w in kl.weights]
+    assert set(kl.get_config()) - {"quantization_config"} == set(jl_layer.get_config())
+
+
+@pytest.mark.parametrize("equation, out, bias, shape", [
+    ("ab,bc->ac", (6,), "c", (2, 3)),
+    ("abc,cde->abde", (None, 2, 4), "de", (2, 5, 3)),
+    ("...b,bc->...c", (4,), None, (2, 5, 3)),
+    ("abc,bcd->ad", (7,), "d", (2, 5, 3)),
+])
+def test_einsum_dense_matches_keras_and_numpy(equation, out, bias, shape, rng):
+    keras = _keras()
+    x = rng.standard_normal(shape).astype(np.float32)
+    kl = keras.layers.EinsumDense(equation, out, bias_axes=bias)
+    expected = np.asarray(kl(x))
+    layer = L.EinsumDense(equation, out, bias_axes=bias)
+    layer.build(shape)
+    assert [w.shape for w in layer.weights] == [tuple(w.shape) for w in kl.weights]
+    weights = [rng.standard_normal(w.shape) for w in layer.weights]
+    layer.set_weights(weights)
+    kl.set_weights(weights)
+    np.testing.assert_allclose(layer(x), np.asarray(kl(x)), rtol=1e-5, atol=1e-5)
+    ref = np.einsum(equation, x.astype(np.float64), weights[0])
+    if bias:
+        ref = ref + weights[1]
+    np.testing.assert_allclose(layer(x), ref, rtol=1e-5, atol=1e-5)
+    assert expected.shape == layer(x).shape
+
+
+def test_einsum_dense_bad_equation():
+    with pytest.raises(errors.ConfigError, match="`equation` must look like"):
+        L.EinsumDense("ab->c", 3)
+    with pytest.raises(errors.ConfigError, match="bias axis 'z'"):
+        L.EinsumDense("ab,bc->ac", 3, bias_axes="z").build((2, 4))
+
+
+def test_embedding_and_mask_zero_match_keras(rng):
+    keras = _keras()
+    ids = np.array([[1, 2, 0, 4], [0, 0, 3, 9]], np.int32)
+    kl = keras.layers.Embedding(10, 3, mask_zero=True)
+    kl.build(ids.shape)
+    layer = L.Embedding(10, 3, mask_zero=True)
+    layer.build(ids.shape)
+    layer.set_weights(kl.get_weights())
+    np.testing.assert_allclose(layer(ids), np.asarray(kl(ids)), rtol=1e-6)
+    np.testing.assert_array_equal(layer.compute_mask(ids), np.asarray(kl.compute_mask(ids)))
+    np.testing.assert_allclose(layer(ids), layer.get_weights()[0][ids])
+    with pytest.raises(errors.ConfigError, match="input_dim"):
+        L.Embedding(0, 3)
+
+
+def test_masking_matches_keras(rng):
+    keras = _keras()
+    x = rng.standard_normal((2, 4, 3)).astype(np.float32)
+    x[0, 1] = 0.0
+    x[1, 3] = 0.0
+    kl = keras.layers.Masking(0.0)
+    layer = L.Masking(0.0)
+    np.testing.assert_allclose(layer(x), np.asarray(kl(x)))
+    np.testing.assert_array_equal(layer.compute_mask(x), np.asarray(kl.compute_mask(x)))
+    _, _, aux = layer.apply_with_aux({}, {}, x)
+    np.testing.assert_array_equal(aux["mask"], [[True, False, True, True],
+                                                [True, True, True, False]])
+
+
+@pytest.mark.parametrize("name", ["relu", "softmax", "gelu", "selu", "hard_sigmoid", "mish",
+                                  "log_softmax", "silu"])
+def test_activation_layer_matches_keras(name, rng):
+    keras = _keras()
+    x = rng.standard_normal((3, 5)).astype(np.float32)
+    np.testing.assert_allclose(L.Activation(name)(x),
+                               np.asarray(keras.layers.Activation(name)(x)), rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_identity_and_lambda():
+    x = jnp.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(L.Identity()(x), x)
+    layer = L.Lambda(lambda t: t * 2 + 1)
+    np.testing.assert_array_equal(layer(x), x * 2 + 1)
+    assert layer.compute_output_shape((None, 3)) == (None, 3)
+    with pytest.raises(errors.ConfigTypeError, match="must be callable"):
+        L.Lambda(3)
+
+
+def test_lambda_source_needs_safe_mode_off():
+    from jaxlayers.core.serialization import SafeModeScope
+
+    layer = L.Lambda(lambda t: t * 3.0)
+    config = layer.get_config()
+    with pytest.raises(errors.UnsafeLoadError, match="safe_mode=False"):
+        L.Lambda.from_config(config)
+    with SafeModeScope(False):
+        clone = L.Lambda.from_config(config)
+    np.testing.assert_allclose(clone(jnp.ones(2)), 3.0)
+
+
+def test_input_and_input_layer():
+    x = jl.Input(shape=(4,), name="features", dtype="int32")
+    assert x.shape == (None, 4) and x.dtype == jnp.int32 and x.name == "features"
+    assert jl.Input(batch_shape=(8, 2)).shape == (8, 2)
+    with pytest.raises(errors.ConfigError, match="pass `shape`"):
+        jl.Input()
