@@ -166,9 +166,13 @@ class Trainer:
     def _setup_io(self, x_sample, y_sample):
         """Compiled loss and metrics for outputs shaped like the model's on ``x_sample``."""
         owner = f"{type(self).__name__} '{self.name}'"
-        params, state = self.params, self.state
-        pred = jax.eval_shape(lambda p, s, x: self.apply(p, s, x)[0], params, state,
-                              data_lib.to_arrays(x_sample))
+        x_sample = data_lib.to_arrays(x_sample)
+        spec_key = str(jax.tree_util.tree_map(lambda a: (a.shape[1:], str(a.dtype)), x_sample))
+        cache = self.__dict__.setdefault("_pred_specs", {})
+        if spec_key not in cache:
+            cache[spec_key] = jax.eval_shape(lambda p, s, x: self.apply(p, s, x)[0],
+                                             self.params, self.state, x_sample)
+        pred = cache[spec_key]
         pred_leaves = jax.tree_util.tree_leaves(pred)
         names = steps_lib.output_names(self, len(pred_leaves))
         if self._compiled_io is not None and self._compiled_io[0] == len(pred_leaves):
@@ -313,10 +317,11 @@ class Trainer:
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             partition, params, state = self._train_state()
-            carry = (jax.tree_util.tree_map(jnp.copy, params),
-                     jax.tree_util.tree_map(jnp.copy, state),
-                     self._opt_state, metric_set.init(), self._train_key)
             cb.on_epoch_begin(epoch)
+            # The step donates its carry: start from copies so the facade's values,
+            # the stored optimizer state and key stay valid for callbacks mid-epoch.
+            carry = _fresh_carry(params, state, self._opt_state, metric_set.init(),
+                                 self._train_key)
             if dataset is not None:
                 carry = self._run_array_epoch(fns, dataset, carry, metric_set, cb, steps,
                                               rng if shuffle else None)
@@ -464,9 +469,8 @@ class Trainer:
         compiled_loss, metric_set = self._setup_io(self._sample(x), self._sample(y))
         partition, params, state = self._train_state()
         fns = self._train_fns(compiled_loss, metric_set, partition)
-        carry = (jax.tree_util.tree_map(jnp.copy, params),
-                 jax.tree_util.tree_map(jnp.copy, state), self._opt_state, metric_set.init(),
-                 self._train_key)
+        carry = _fresh_carry(params, state, self._opt_state, metric_set.init(),
+                             self._train_key)
         carry, _ = fns["step"](carry, data_lib.to_arrays((x, y, sample_weight)))
         params, state, self._opt_state, mstates, self._train_key = carry
         self.set_params(params, state)
@@ -498,6 +502,11 @@ class Trainer:
     def metrics_names(self):
         io = getattr(self, "_compiled_io", None)
         return io[2].names if io else []
+
+
+def _fresh_carry(params, state, opt_state, metric_states, key):
+    copy = lambda tree: jax.tree_util.tree_map(jnp.copy, tree)  # noqa: E731
+    return (copy(params), copy(state), copy(opt_state), metric_states, jnp.copy(key))
 
 
 def _is_plain_arrays(x):
