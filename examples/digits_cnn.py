@@ -44,12 +44,13 @@ def build_model():
     ], name="digits_cnn")
 
 
-def main(epochs=15, seed=0):
+def main(epochs=30, seed=0):
     jl.set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = load_digits(seed)
     model = build_model()
     model.summary()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+    model.compile(optimizer=jl.optimizers.Adam(learning_rate=3e-3),
+                  loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     start = time.perf_counter()
     model.fit(x_train, y_train, batch_size=32, epochs=epochs, validation_split=0.1,
@@ -63,7 +64,7 @@ def main(epochs=15, seed=0):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     main(args.epochs, args.seed)

@@ -1,0 +1,1 @@
+"""Training: losses, metrics and the pure train step."""
