@@ -129,10 +129,6 @@ class Model(Trainer, Layer):
                                         is_leaf=symbolic.is_symbolic)
         return shapes
 
-    def get_config(self):
-        if type(self).get_config is not Model.get_config:
-            return super().get_config()
-        return super().get_config()
 
 
 def set_output_mask(model, mask):

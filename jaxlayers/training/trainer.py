@@ -84,6 +84,10 @@ class Trainer:
         self._partition_key = None
         self._fn_cache = {}
         self._train_key = None
+        self._compiled_io = None
+        self.run_eagerly = False
+        self.steps_per_execution = 1
+        self.loss = None
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
