@@ -1,0 +1,158 @@
+"""``fit`` steady-state step time vs a hand-written jitted optax loop, and vs Keras 3 ``fit``.
+
+For each model (MLP, seed 003's CNN, LSTM, Transformer block) the same
+architecture is trained three ways on the same data and batch size:
+
+* ``jaxlayers``: ``model.fit`` (after a warm-up epoch that compiles),
+* ``hand``: a ``jax.jit`` step over ``model.apply`` + optax with donated
+  buffers, looping over batches already on the device (no ``fit`` machinery),
+* ``keras``: Keras 3 ``fit`` on its JAX backend, when Keras is installed.
+
+Prints ms/step and the ratios, writes ``bench/results/fit.json``.
+Run: ``python bench/bench_fit.py [--quick]``.
+"""
+
+import argparse
+import json
+import os
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+import jaxlayers as jl
+
+
+def mlp(lib):
+    return lib.Sequential([lib.layers.Input(shape=(784,)),
+                           lib.layers.Dense(512, activation="relu"),
+                           lib.layers.Dense(512, activation="relu"),
+                           lib.layers.Dense(10)])
+
+
+def cnn(lib):
+    L = lib.layers
+    return lib.Sequential([L.Input(shape=(32, 32, 3)),
+                           L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2),
+                           L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(2),
+                           L.Conv2D(64, 3, activation="relu"), L.Flatten(),
+                           L.Dense(64, activation="relu"), L.Dense(10)])
+
+
+def lstm(lib):
+    L = lib.layers
+    return lib.Sequential([L.Input(shape=(50, 32)), L.LSTM(64), L.Dense(10)])
+
+
+def transformer(lib):
+    L = lib.layers
+    x = L.Input(shape=(64, 128))
+    h = L.MultiHeadAttention(num_heads=4, key_dim=32)(x, x)
+    h = L.LayerNormalization()(x + h)
+    f = L.Dense(128)(L.Dense(256, activation="relu")(h))
+    h = L.LayerNormalization()(h + f)
+    out = L.Dense(10)(L.GlobalAveragePooling1D()(h))
+    return lib.Model(x, out)
+
+
+MODELS = {
+    "mlp": (mlp, (784,), 128),
+    "cnn": (cnn, (32, 32, 3), 32),
+    "lstm": (lstm, (50, 32), 64),
+    "transformer": (transformer, (64, 128), 32),
+}
+
+
+def data(shape, batch, steps, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch * steps,) + shape).astype(np.float32)
+    y = rng.integers(0, 10, batch * steps).astype(np.int32)
+    return x, y
+
+
+def time_fit(model, x, y, batch, epochs):
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)  # compile
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=batch, epochs=epochs, verbose=0, shuffle=False)
+    return (time.perf_counter() - start) / (epochs * (len(x) // batch))
+
+
+def time_hand(model, x, y, batch, epochs):
+    tx = optax.adam(1e-3)
+    params, state = model.params, model.state
+
+    def loss_fn(p, s, xb, yb):
+        logits, s = model.apply(p, s, xb, training=True)
+        return optax.softmax_cross_entropy_with_integer_labels(logits, yb).mean(), s
+
+    def step(p, s, o, xb, yb):
+        (loss, s), g = jax.value_and_grad(loss_fn, has_aux=True)(p, s, xb, yb)
+        u, o = tx.update(g, o, p)
+        return optax.apply_updates(p, u), s, o, loss
+
+    step = jax.jit(step, donate_argnums=(0, 1, 2))
+    xs = [jnp.asarray(x[i:i + batch]) for i in range(0, len(x), batch)]
+    ys = [jnp.asarray(y[i:i + batch]) for i in range(0, len(y), batch)]
+    p, s, o = (jax.tree.map(jnp.copy, params), jax.tree.map(jnp.copy, state),
+               tx.init(params))
+    p, s, o, loss = step(p, s, o, xs[0], ys[0])
+    jax.block_until_ready(loss)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        for xb, yb in zip(xs, ys):
+            p, s, o, loss = step(p, s, o, xb, yb)
+    jax.block_until_ready(loss)
+    return (time.perf_counter() - start) / (epochs * len(xs))
+
+
+def run(name, steps, epochs, with_keras):
+    build, shape, batch = MODELS[name]
+    x, y = data(shape, batch, steps)
+    jl.set_random_seed(0)
+    model = build(jl)
+    model.compile(optimizer=optax.adam(1e-3),
+                  loss=jl.losses.SparseCategoricalCrossentropy(from_logits=True))
+    row = {"batch": batch, "steps_per_epoch": steps}
+    row["hand_ms"] = 1e3 * time_hand(model, x, y, batch, epochs)
+    row["jaxlayers_fit_ms"] = 1e3 * time_fit(model, x, y, batch, epochs)
+    row["fit_over_hand"] = row["jaxlayers_fit_ms"] / row["hand_ms"]
+    if with_keras:
+        try:
+            import keras
+        except ImportError:
+            keras = None
+        if keras is not None:
+            kmodel = build(keras)
+            kmodel.compile(optimizer=keras.optimizers.Adam(1e-3),
+                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            row["keras_fit_ms"] = 1e3 * time_fit(kmodel, x, y, batch, epochs)
+            row["keras_over_jaxlayers"] = row["keras_fit_ms"] / row["jaxlayers_fit_ms"]
+    print(f"{name:12s} " + "  ".join(
+        f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
+        flush=True)
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer steps, MLP and CNN only")
+    parser.add_argument("--no-keras", action="store_true")
+    parser.add_argument("--models", default="mlp,cnn,lstm,transformer")
+    args = parser.parse_args()
+    names = ["mlp", "cnn"] if args.quick else args.models.split(",")
+    steps, epochs = (8, 2) if args.quick else (32, 3)
+    results = {"device": str(jax.devices()[0]), "models": {}}
+    for name in names:
+        results["models"][name] = run(name, steps, epochs, not args.no_keras)
+    out = os.path.join(os.path.dirname(__file__), "results")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "fit.json"), "w") as f:
+        json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
