@@ -451,7 +451,7 @@ class Layer:
         return int(sum(v.size for v in self.weights))
 
     # --- pytree views of the facade's values ---------------------------------------
-    def _trees(self, read):
+    def _jl_trees(self, read):
         params, state = {}, {}
         for path, var in self._entries()[0]:
             tracking.set_path(params if var._in_params else state, path, read(var))
@@ -460,7 +460,7 @@ class Layer:
     @property
     def params(self):
         """The facade's trainable-declared weights as a nested dict (see ``init``)."""
-        return self._trees(lambda v: v._materialize())[0]
+        return self._jl_trees(lambda v: v._materialize())[0]
 
     @params.setter
     def params(self, tree):
@@ -469,7 +469,7 @@ class Layer:
     @property
     def state(self):
         """The facade's non-trainable-declared weights as a nested dict."""
-        return self._trees(lambda v: v._materialize())[1]
+        return self._jl_trees(lambda v: v._materialize())[1]
 
     @state.setter
     def state(self, tree):
@@ -619,8 +619,10 @@ class Layer:
         finally:
             scope.training = outer_training
         if self.activity_regularizer is not None:
+            # Keras scales the activity penalty by the batch size.
             for out in jax.tree_util.tree_leaves(outputs):
-                scope.add_loss(self, self.activity_regularizer(out))
+                batch = out.shape[0] if out.ndim else 1
+                scope.add_loss(self, self.activity_regularizer(out) / batch)
         out_mask = None
         if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
             out_mask = self.compute_mask(first, mask)
@@ -664,7 +666,7 @@ class Layer:
             jax.eval_shape(run, *leaves)
         self.__dict__["_structure_built"] = True
 
-    def _bind_trees(self, params, state):
+    def _jl_bind_trees(self, params, state):
         entries, paths = self._entries()
         bindings, variables = {}, {}
         owner = f"{type(self).__name__} '{self.name}'"
@@ -682,7 +684,7 @@ class Layer:
             variables[id(var)] = var
         return bindings, variables, paths
 
-    def _run(self, bindings, variables, paths, args, kwargs, training, key, mask):
+    def _jl_run(self, bindings, variables, paths, args, kwargs, training, key, mask):
         scope = scope_lib.Scope(bindings, variables, training=training, key=key,
                                 layer_paths=paths)
         with scope:
@@ -695,7 +697,7 @@ class Layer:
                "metrics": {name: value for _, name, value in scope.metrics}}
         return outputs, scope, aux
 
-    def _state_tree(self, scope):
+    def _jl_state_tree(self, scope):
         state = {}
         for path, var in self._entries()[0]:
             if not var._in_params:
@@ -721,10 +723,10 @@ class Layer:
                        **kwargs):
         """Pure: ``(outputs, new_state, aux)``; ``aux`` has ``losses``, ``mask``, ``metrics``."""
         self._ensure_structure(inputs, kwargs, training)
-        bindings, variables, paths = self._bind_trees(params, state)
-        outputs, scope, aux = self._run(bindings, variables, paths, inputs, kwargs,
+        bindings, variables, paths = self._jl_bind_trees(params, state)
+        outputs, scope, aux = self._jl_run(bindings, variables, paths, inputs, kwargs,
                                         training, key, mask)
-        return outputs, self._state_tree(scope), aux
+        return outputs, self._jl_state_tree(scope), aux
 
     def apply(self, params, state, *inputs, training=False, key=None, mask=None, **kwargs):
         """Pure: ``(outputs, new_state)``, always two values (``new_state`` may be ``{}``).
@@ -764,7 +766,7 @@ class Layer:
                 zip(ntv, non_trainable_variables)):
             bindings[id(var)] = value
             variables[id(var)] = var
-        outputs, scope, aux = self._run(bindings, variables, self._entries()[1], args,
+        outputs, scope, aux = self._jl_run(bindings, variables, self._entries()[1], args,
                                         kwargs, training, key, mask)
         new_ntv = [scope.current_value(v) for v in ntv]
         if return_losses:
@@ -788,7 +790,7 @@ class Layer:
         bindings = {id(v): v._materialize() for _, v in entries}
         variables = {id(v): v for _, v in entries}
         key = self._facade_next_key() if training else None
-        outputs, scope, aux = self._run(bindings, variables, paths, args, kwargs,
+        outputs, scope, aux = self._jl_run(bindings, variables, paths, args, kwargs,
                                         training, key, mask)
         for vid, value in scope.writes.items():
             scope.variables[vid]._value = value

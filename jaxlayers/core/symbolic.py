@@ -178,7 +178,13 @@ def compute_output_spec(layer, args, kwargs, with_mask=False):
                 out, out_mask = layer._invoke(s, a, kw, training, m)
             return out, out_mask
 
-        results.append(jax.eval_shape(run, *specs))
+        try:
+            results.append(jax.eval_shape(run, *specs))
+        except Exception:  # noqa: BLE001 - a stand-in size the layer cannot take
+            fallback = _declared_output_spec(layer, args, with_mask)
+            if fallback is None:
+                raise
+            return fallback
     first, second = results
 
     def merge(a, b):
@@ -187,6 +193,21 @@ def compute_output_spec(layer, args, kwargs, with_mask=False):
 
     merged = jax.tree_util.tree_map(merge, first, second)
     return merged if with_mask else merged[0]
+
+
+def _declared_output_spec(layer, args, with_mask):
+    """The layer's own ``compute_output_shape`` for one symbolic input, if it has one."""
+    from jaxlayers.core.layer import Layer
+
+    if type(layer).compute_output_shape is Layer.compute_output_shape or len(args) != 1:
+        return None
+    if not _is_spec(args[0]):
+        return None
+    shape = layer.compute_output_shape(tuple(args[0].shape))
+    if not isinstance(shape, tuple) or not all(d is None or isinstance(d, int) for d in shape):
+        return None
+    out = SymbolicTensor(shape, layer.compute_dtype)
+    return (out, None) if with_mask else out
 
 
 def symbolic_call(layer, args, kwargs):

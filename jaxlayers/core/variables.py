@@ -25,7 +25,13 @@ from jaxlayers.errors import ShapeError, StateError
 
 
 def _call_initializer(initializer, shape, dtype, key):
-    """Calls a jaxlayers initializer with ``key``, or a user callable without it."""
+    """Calls a jaxlayers initializer with ``key``, or a user callable without it.
+
+    An initializer constructed with an explicit int ``seed`` keeps it: the user
+    asked for those exact values (they equal Keras's for the same seed).
+    """
+    if getattr(initializer, "seed", None) is not None:
+        key = None
     if getattr(initializer, "_accepts_key", False):
         return initializer(shape, dtype, key=key)
     try:
@@ -33,7 +39,7 @@ def _call_initializer(initializer, shape, dtype, key):
     except (TypeError, ValueError):
         params = {}
     if "key" in params:
-        return initializer(shape, dtype=dtype, key=key)
+        return initializer(shape, dtype=dtype, key=key)  # key=None: the seed decides
     if "dtype" in params or len(params) >= 2 or any(
         p.kind == p.VAR_KEYWORD for p in params.values()
     ):

@@ -1,0 +1,245 @@
+"""Pure normalization math: moments, batch/layer/group/RMS/L2 normalization.
+
+Every function takes arrays and static Python settings (axes, epsilon) and
+returns arrays; no layers, no state.  Statistics are computed in at least
+float32 and the result is cast back to the input dtype, as Keras does, so
+half-precision inputs stay stable.
+
+Example:
+    >>> import jax.numpy as jnp
+    >>> from jaxlayers.ops import normalization as norm_ops
+    >>> x = jnp.array([[1.0, 3.0], [3.0, 5.0]])
+    >>> mean, var = norm_ops.moments(x, axes=(0,))
+    >>> mean, var
+    (Array([2., 4.], dtype=float32), Array([1., 1.], dtype=float32))
+"""
+
+import jax.numpy as jnp
+from jax import lax
+
+__all__ = [
+    "normalize_axes",
+    "moments",
+    "masked_moments",
+    "batch_normalization",
+    "layer_normalization",
+    "rms_normalization",
+    "group_normalization",
+    "l2_normalize",
+]
+
+
+def normalize_axes(axis, ndim):
+    """``axis`` (an int or a sequence of ints) as a sorted tuple of non-negative axes.
+
+    Raises ``ValueError`` if an axis is outside ``[-ndim, ndim)``; layers check
+    this in ``build`` first to give a message naming the layer.
+    """
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of bounds for rank {ndim}.")
+        out.append(a % ndim)
+    return tuple(sorted(set(out)))
+
+
+def _stat_dtype(dtype):
+    return jnp.promote_types(dtype, jnp.float32)
+
+
+def _broadcast_param(param, axes, ndim, x_shape):
+    """Reshapes a parameter over ``axes`` so it broadcasts against the input."""
+    if param is None:
+        return None
+    shape = [1] * ndim
+    for a in axes:
+        shape[a] = x_shape[a]
+    return jnp.reshape(param, shape)
+
+
+def moments(x, axes, keepdims=False, axis_name=None):
+    """Mean and (biased) variance of ``x`` over ``axes``.
+
+    Args:
+        x: Input array.
+        axes: Axes to reduce.
+        keepdims: Keep the reduced axes with size 1.
+        axis_name: Optional mapped axis name (``shard_map`` / ``pmap`` /
+            ``vmap(axis_name=...)``): the statistics are averaged over it with
+            ``lax.pmean`` so every shard uses the statistics of the whole batch.
+            Assumes equal-sized shards.
+
+    Returns:
+        ``(mean, variance)`` in at least float32.
+    """
+    x = x.astype(_stat_dtype(x.dtype))
+    axes = tuple(axes)
+    mean = jnp.mean(x, axis=axes, keepdims=True)
+    if axis_name is not None:
+        mean = lax.pmean(mean, axis_name)
+    variance = jnp.mean(jnp.square(x - mean), axis=axes, keepdims=True)
+    if axis_name is not None:
+        variance = lax.pmean(variance, axis_name)
+    if not keepdims:
+        mean = jnp.squeeze(mean, axes)
+        variance = jnp.squeeze(variance, axes)
+    return mean, variance
+
+
+def masked_moments(x, mask, axes, epsilon=1e-7, axis_name=None):
+    """Mean and variance over ``axes`` counting only positions where ``mask`` is true.
+
+    Args:
+        x: Input array of shape ``(..., channels)``.
+        mask: Boolean-like array of shape ``x.shape[:-1]`` (one value per
+            position, shared by all channels).
+        axes: Axes to reduce.
+        epsilon: Added to the count of kept positions (Keras uses
+            ``backend.epsilon()``), so an all-false mask gives zeros, not NaN.
+        axis_name: As in :func:`moments`.
+
+    Returns:
+        ``(mean, variance)`` with the reduced axes removed.
+    """
+    x = x.astype(_stat_dtype(x.dtype))
+    axes = tuple(axes)
+    keep = jnp.broadcast_to(jnp.expand_dims(mask.astype(bool), -1), x.shape)
+    weight = keep.astype(x.dtype)
+    total = jnp.sum(jnp.where(keep, x, 0), axis=axes, keepdims=True)
+    count = jnp.sum(weight, axis=axes, keepdims=True)
+    if axis_name is not None:
+        total = lax.psum(total, axis_name)
+        count = lax.psum(count, axis_name)
+    mean = total / (count + epsilon)
+    sq = jnp.sum(jnp.square(jnp.where(keep, x - mean, 0)), axis=axes, keepdims=True)
+    if axis_name is not None:
+        sq = lax.psum(sq, axis_name)
+    variance = sq / (count + epsilon)
+    return jnp.squeeze(mean, axes), jnp.squeeze(variance, axes)
+
+
+def batch_normalization(x, mean, variance, axes, offset=None, scale=None, epsilon=1e-3):
+    """``(x - mean) / sqrt(variance + epsilon) * scale + offset``.
+
+    Args:
+        x: Input array.
+        mean, variance: Statistics shaped like the normalized axes
+            (e.g. ``(channels,)`` for ``axes=(-1,)``).
+        axes: The axes the statistics (and ``offset``/``scale``) run along.
+        offset: Optional ``beta`` with the statistics' shape.
+        scale: Optional ``gamma`` with the statistics' shape.
+        epsilon: Added to the variance.
+
+    Returns:
+        The normalized array, same shape and dtype as ``x``.
+    """
+    ndim = x.ndim
+    axes = normalize_axes(axes, ndim)
+    dtype = x.dtype
+    cdt = _stat_dtype(dtype)
+    xc = x.astype(cdt)
+
+    def prep(v):
+        return None if v is None else _broadcast_param(jnp.asarray(v, cdt), axes, ndim, x.shape)
+
+    mean, variance, offset, scale = prep(mean), prep(variance), prep(offset), prep(scale)
+    inv = lax.rsqrt(variance + epsilon)
+    if scale is not None:
+        inv = inv * scale
+    shift = -mean * inv
+    if offset is not None:
+        shift = shift + offset
+    return (xc * inv + shift).astype(dtype)
+
+
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, rms_scaling=False):
+    """Normalizes each example over ``axis`` (an int or a list of axes).
+
+    With ``rms_scaling=True`` (Keras's deprecated flag) the input is divided by
+    ``sqrt(var + epsilon)`` without subtracting the mean and ``beta`` is not
+    used.
+
+    Args:
+        x: Input array.
+        gamma, beta: Optional scale and offset shaped like the normalized axes.
+        axis: Axis or axes normalized over.
+        epsilon: Added to the variance.
+        rms_scaling: See above.
+    """
+    ndim = x.ndim
+    axes = normalize_axes(axis, ndim)
+    dtype = x.dtype
+    xc = x.astype(_stat_dtype(dtype))
+    gamma = _broadcast_param(None if gamma is None else gamma.astype(xc.dtype), axes, ndim,
+                             x.shape)
+    beta = _broadcast_param(None if beta is None else beta.astype(xc.dtype), axes, ndim,
+                            x.shape)
+    mean, variance = moments(xc, axes, keepdims=True)
+    inv = lax.rsqrt(variance + epsilon)
+    if rms_scaling:
+        out = xc * inv
+        if gamma is not None:
+            out = out * gamma
+        return out.astype(dtype)
+    if gamma is not None:
+        inv = inv * gamma
+    shift = -mean * inv
+    if beta is not None:
+        shift = shift + beta
+    return (xc * inv + shift).astype(dtype)
+
+
+def rms_normalization(x, scale=None, axis=-1, epsilon=1e-6):
+    """``x / sqrt(mean(x**2 over axis) + epsilon) * scale`` (Zhang & Sennrich, 2019)."""
+    ndim = x.ndim
+    axes = normalize_axes(axis, ndim)
+    dtype = x.dtype
+    xc = x.astype(_stat_dtype(dtype))
+    rrms = lax.rsqrt(jnp.mean(jnp.square(xc), axis=axes, keepdims=True) + epsilon)
+    out = xc * rrms
+    if scale is not None:
+        out = out * _broadcast_param(scale.astype(xc.dtype), axes, ndim, x.shape)
+    return out.astype(dtype)
+
+
+def group_normalization(x, groups, axis=-1, gamma=None, beta=None, epsilon=1e-3):
+    """Normalizes each example over groups of channels (Wu & He, 2018).
+
+    The channel axis ``axis`` is split into ``groups`` groups; mean and variance
+    are taken over every non-batch axis within a group.
+
+    Args:
+        x: Input of shape ``(batch, ..., channels, ...)``.
+        groups: Number of groups; must divide the channel count.
+        axis: The channel axis.
+        gamma, beta: Optional per-channel scale and offset, shape ``(channels,)``.
+        epsilon: Added to the variance.
+    """
+    ndim = x.ndim
+    axis = axis % ndim
+    dtype = x.dtype
+    channels = x.shape[axis]
+    grouped_shape = x.shape[:axis] + (groups, channels // groups) + x.shape[axis + 1:]
+    xg = jnp.reshape(x, grouped_shape).astype(_stat_dtype(dtype))
+    reduce_axes = tuple(a for a in range(1, ndim + 1) if a != axis)
+    mean, variance = moments(xg, reduce_axes, keepdims=True)
+    inv = lax.rsqrt(variance + epsilon)
+    param_shape = [1] * (ndim + 1)
+    param_shape[axis], param_shape[axis + 1] = groups, channels // groups
+    if gamma is not None:
+        inv = inv * jnp.reshape(gamma.astype(xg.dtype), param_shape)
+    shift = -mean * inv
+    if beta is not None:
+        shift = shift + jnp.reshape(beta.astype(xg.dtype), param_shape)
+    out = xg * inv + shift
+    return jnp.reshape(out, x.shape).astype(dtype)
+
+
+def l2_normalize(x, axis=-1, epsilon=1e-12):
+    """``x / max(||x||_2 over axis, epsilon)``, computed as ``x * min(rsqrt(sum x^2), 1/eps)``."""
+    axes = normalize_axes(axis, x.ndim)
+    sq = jnp.sum(jnp.square(x), axis=axes, keepdims=True)
+    inv = jnp.minimum(lax.rsqrt(sq), jnp.asarray(1.0 / epsilon, sq.dtype))
+    return x * inv
+

@@ -1,0 +1,135 @@
+"""Pooling math as pure functions over arrays: no layers, no state.
+
+Inputs are ``(batch, *spatial, channels)`` (``'channels_last'``) or
+``(batch, channels, *spatial)`` (``'channels_first'``).  ``padding='same'``
+pads like TensorFlow/Keras (see :func:`jaxlayers.ops.conv.same_padding`);
+padded entries never win a max and are not counted in an average.
+
+Example:
+    >>> max_pool(jnp.arange(8.0).reshape(1, 8, 1), 2)[0, :, 0]
+    Array([1., 3., 5., 7.], dtype=float32)
+"""
+
+import math
+
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from jaxlayers.ops.conv import same_padding
+
+
+def _as_tuple(value, n):
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(int(v) for v in value)
+    if len(value) != n:
+        raise ValueError(f"Expected an int or {n} ints. Received: {value!r}.")
+    return value
+
+
+def _spatial_axes(ndim, data_format):
+    return tuple(range(1, ndim - 1)) if data_format == "channels_last" else tuple(range(2, ndim))
+
+
+def pool_output_length(length, pool_size, stride, padding="valid"):
+    """Output size of one spatial axis (``None`` stays ``None``; ``'valid'`` may give ``<= 0``)."""
+    if length is None:
+        return None
+    if padding == "valid":
+        return (length - pool_size) // stride + 1
+    return -(-length // stride)
+
+
+def _window(inputs, pool_size, strides, padding, data_format):
+    """Full-rank window dims, strides and padding for ``lax.reduce_window``."""
+    rank = inputs.ndim - 2
+    pool_size = _as_tuple(pool_size, rank)
+    strides = pool_size if strides is None else _as_tuple(strides, rank)
+    if padding not in ("valid", "same"):
+        raise ValueError(f"`padding` must be 'valid' or 'same'. Received: {padding!r}.")
+    dims, steps, pads = [1] * inputs.ndim, [1] * inputs.ndim, [(0, 0)] * inputs.ndim
+    for axis, k, s in zip(_spatial_axes(inputs.ndim, data_format), pool_size, strides):
+        dims[axis], steps[axis] = k, s
+        if padding == "same":
+            pads[axis] = same_padding(inputs.shape[axis], k, s)
+    return tuple(dims), tuple(steps), tuple(pads)
+
+
+def _lowest(dtype):
+    # A NumPy constant (not a traced jnp value) lets JAX see a max-pool monoid and
+    # differentiate it, also under jit.
+    if jnp.issubdtype(dtype, jnp.floating):
+        return np.array(-np.inf, dtype)
+    if jnp.issubdtype(dtype, jnp.bool_):
+        return np.array(False)
+    return np.array(jnp.iinfo(dtype).min, dtype)
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format="channels_last"):
+    """Max over windows of ``pool_size`` moved by ``strides`` (default ``pool_size``).
+
+    Example:
+        >>> max_pool(jnp.ones((2, 5, 5, 3)), 2, padding="same").shape
+        (2, 3, 3, 3)
+    """
+    dims, steps, pads = _window(inputs, pool_size, strides, padding, data_format)
+    return lax.reduce_window(inputs, _lowest(inputs.dtype), lax.max, dims, steps, pads)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid",
+                 data_format="channels_last"):
+    """Mean over windows; with ``'same'`` each window averages only its real entries.
+
+    Example:
+        >>> average_pool(jnp.ones((2, 6, 3)), 3).shape
+        (2, 2, 3)
+    """
+    dims, steps, pads = _window(inputs, pool_size, strides, padding, data_format)
+    zero = np.array(0, inputs.dtype)
+    total = lax.reduce_window(inputs, zero, lax.add, dims, steps, pads)
+    if padding == "valid":
+        return total / math.prod(dims)
+    # Counts depend on the spatial axes only: reduce a ones array broadcastable to the output.
+    spatial = set(_spatial_axes(inputs.ndim, data_format))
+    shape = tuple(n if axis in spatial else 1 for axis, n in enumerate(inputs.shape))
+    ones = np.ones(shape, inputs.dtype)
+    keep = tuple(d if axis in spatial else 1 for axis, d in enumerate(dims))
+    keep_steps = tuple(s if axis in spatial else 1 for axis, s in enumerate(steps))
+    keep_pads = tuple(p if axis in spatial else (0, 0) for axis, p in enumerate(pads))
+    counts = lax.reduce_window(ones, zero, lax.add, keep, keep_steps, keep_pads)
+    return total / counts
+
+
+def global_max_pool(inputs, data_format="channels_last", keepdims=False):
+    """Max over all spatial axes: ``(batch, channels)`` (or size-1 spatial axes kept)."""
+    return jnp.max(inputs, axis=_spatial_axes(inputs.ndim, data_format), keepdims=keepdims)
+
+
+def global_average_pool(inputs, data_format="channels_last", keepdims=False, mask=None):
+    """Mean over all spatial axes; with ``mask`` only the unmasked steps are averaged.
+
+    Args:
+        inputs: ``(batch, *spatial, channels)`` or channels first.
+        mask: Optional boolean ``(batch, *spatial)``; masked steps are left out of
+            the mean.  A row whose steps are all masked divides zero by zero (NaN),
+            as in Keras.
+
+    Example:
+        >>> x = jnp.array([[[1.0], [3.0], [100.0]]])
+        >>> global_average_pool(x, mask=jnp.array([[True, True, False]]))
+        Array([[2.]], dtype=float32)
+    """
+    axes = _spatial_axes(inputs.ndim, data_format)
+    if mask is None:
+        return jnp.mean(inputs, axis=axes, keepdims=keepdims)
+    channel_axis = inputs.ndim - 1 if data_format == "channels_last" else 1
+    keep = jnp.expand_dims(jnp.asarray(mask).astype(bool), channel_axis)
+    total = jnp.sum(jnp.where(keep, inputs, jnp.zeros((), inputs.dtype)), axis=axes,
+                    keepdims=keepdims)
+    count = jnp.sum(keep.astype(inputs.dtype), axis=axes, keepdims=keepdims)
+    return total / count
+
+
+__all__ = ["max_pool", "average_pool", "global_max_pool", "global_average_pool",
+           "pool_output_length"]
