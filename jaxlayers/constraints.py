@@ -13,28 +13,20 @@ Example:
     Array([0., 2.], dtype=float32)
 """
 
-import inspect
 import numbers
 
 import jax.numpy as jnp
 
 from jaxlayers import backend
 from jaxlayers.core import serialization
-from jaxlayers.core.serialization import register_builtin
-from jaxlayers.errors import ConfigError, ConfigTypeError
+from jaxlayers.errors import ConfigError
 
 _CATEGORY = "constraints"
 _MODULE = "jaxlayers.constraints"
 
 
 def _register(*aliases):
-    def decorator(cls):
-        register_builtin(_CATEGORY)(cls)
-        for alias in aliases:
-            register_builtin(_CATEGORY, name=alias)(cls)
-        return cls
-
-    return decorator
+    return serialization.register_builtin_with_aliases(_CATEGORY, *aliases)
 
 
 def _is_number(value):
@@ -237,18 +229,7 @@ def get(identifier):
         >>> type(get("max_norm")).__name__
         'MaxNorm'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ConfigTypeError(
-        "Could not interpret constraint identifier: expected None, a name, a config dict "
-        f"or a callable. Received: identifier={identifier!r}."
-    )
+    return serialization.resolve_object(identifier, _CATEGORY, "constraint")
 
 
 __all__ = [

@@ -32,7 +32,6 @@ import numpy as np
 
 from jaxlayers import backend
 from jaxlayers.core import serialization
-from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, DTypeError, ShapeError
 
 _CATEGORY = "initializers"
@@ -43,13 +42,7 @@ _TRUNCATION_STDDEV = 0.87962566103423978
 
 
 def _register(*aliases):
-    def decorator(cls):
-        register_builtin(_CATEGORY)(cls)
-        for alias in aliases:
-            register_builtin(_CATEGORY, name=alias)(cls)
-        return cls
-
-    return decorator
+    return serialization.register_builtin_with_aliases(_CATEGORY, *aliases)
 
 
 def _standardize_shape(owner, shape):

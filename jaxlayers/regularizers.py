@@ -12,7 +12,6 @@ Example:
     {'l2': 0.0001}
 """
 
-import inspect
 import math
 import numbers
 
@@ -21,21 +20,14 @@ import jax.numpy as jnp
 
 from jaxlayers import backend
 from jaxlayers.core import serialization
-from jaxlayers.core.serialization import register_builtin
-from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
+from jaxlayers.errors import ConfigError, ShapeError
 
 _CATEGORY = "regularizers"
 _MODULE = "jaxlayers.regularizers"
 
 
 def _register(*aliases):
-    def decorator(cls):
-        register_builtin(_CATEGORY)(cls)
-        for alias in aliases:
-            register_builtin(_CATEGORY, name=alias)(cls)
-        return cls
-
-    return decorator
+    return serialization.register_builtin_with_aliases(_CATEGORY, *aliases)
 
 
 def _validate_factor(owner, name, value):
@@ -244,18 +236,7 @@ def get(identifier):
         >>> get("l1_l2").get_config()
         {'l1': 0.0, 'l2': 0.0}
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ConfigTypeError(
-        "Could not interpret regularizer identifier: expected None, a name, a config dict "
-        f"or a callable. Received: identifier={identifier!r}."
-    )
+    return serialization.resolve_object(identifier, _CATEGORY, "regularizer")
 
 
 __all__ = [

@@ -72,7 +72,10 @@ def _shape_of(x):
 
 
 def _is_array_leaf(x):
-    return isinstance(x, (jax.Array, np.ndarray, np.generic, jax.ShapeDtypeStruct))
+    """Leaves that ``jax.eval_shape`` can trace (NumPy string/object arrays cannot)."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.dtype.kind not in "OUSV"
+    return isinstance(x, (jax.Array, jax.ShapeDtypeStruct))
 
 
 class Layer:

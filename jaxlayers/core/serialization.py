@@ -9,7 +9,7 @@ the caller: it never imports a module path named in a config.
 import inspect
 import threading
 
-from jaxlayers.errors import SerializationError
+from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError
 
 _lock = threading.Lock()
 # category ("layers", "initializers", ...) -> {class_name: class}
@@ -31,6 +31,53 @@ def register_builtin(category, name=None):
         return obj
 
     return decorator
+
+
+def register_builtin_with_aliases(category, *aliases):
+    """Like :func:`register_builtin`, also under each alias (``"glorot_uniform"``, ...)."""
+
+    def decorator(obj):
+        register_builtin(category)(obj)
+        for alias in aliases:
+            register_builtin(category, name=alias)(obj)
+        return obj
+
+    return decorator
+
+
+class UnknownObjectError(ConfigError, SerializationError):
+    """A name that no registry knows (both a config and a serialization error)."""
+
+
+def resolve_object(identifier, category, printable, base=None, names=None,
+                   custom_objects=None):
+    """The ``get`` of every category: ``None``, a name, a config dict, a class or a callable.
+
+    Names resolve through registered user objects, then ``names`` (default:
+    the category's built-ins); classes found by name or given directly are
+    instantiated with default arguments; callables are returned as they are.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize_object(identifier, category, custom_objects, printable)
+    if isinstance(identifier, str):
+        table = builtins(category) if names is None else names
+        obj = get_registered_object(identifier, custom_objects) or table.get(identifier)
+        if obj is None:
+            raise UnknownObjectError(
+                f"Unknown {printable}: {identifier!r}. Known names: {sorted(table)}."
+            )
+        return obj() if inspect.isclass(obj) else obj
+    if inspect.isclass(identifier) and (base is None or issubclass(identifier, base)):
+        return identifier()
+    if callable(identifier) and not inspect.isclass(identifier):
+        return identifier
+    raise ConfigTypeError(
+        f"Could not interpret {printable} identifier: expected None, a name, a config dict, "
+        f"{'a ' + base.__name__ + ' subclass, ' if base else 'a class, '}or a callable. "
+        f"Received: identifier={identifier!r}."
+    )
 
 
 def builtins(category):
@@ -160,7 +207,7 @@ def deserialize_object(config, category, custom_objects=None, printable="object"
         obj = _lookup(config, None, category, custom_objects)
         if obj is None:
             known = sorted(_BUILTINS.get(category, {}))
-            raise SerializationError(
+            raise UnknownObjectError(
                 f"Unknown {printable}: {config!r}. Known names: {known}. For a custom "
                 "object, pass custom_objects={...} or register it with "
                 "jl.saving.register_serializable."
@@ -180,13 +227,16 @@ def deserialize_object(config, category, custom_objects=None, printable="object"
             "jl.saving.register_serializable; no module is ever imported from a config."
         )
     inner = config.get("config", {}) or {}
-    if hasattr(cls, "from_config"):
-        return cls.from_config(inner)
-    return cls(**inner)
+    # Nested objects (a wrapper's inner layer) resolve against the same custom objects.
+    with CustomObjectScope(custom_objects or {}):
+        if hasattr(cls, "from_config"):
+            return cls.from_config(inner)
+        return cls(**inner)
 
 
 __all__ = [
-    "register_builtin", "register_serializable", "register_keras_serializable",
+    "register_builtin", "register_builtin_with_aliases", "resolve_object",
+    "UnknownObjectError", "register_serializable", "register_keras_serializable",
     "serialize_object", "deserialize_object", "CustomObjectScope", "custom_object_scope",
     "get_registered_object", "get_registered_name", "builtins", "in_safe_mode", "SafeModeScope",
 ]

@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxlayers import activations, backend, constraints, initializers, regularizers
+from jaxlayers import activations, constraints, initializers, regularizers
 from jaxlayers.core import dtype_policy as dtype_policy_lib
 from jaxlayers.core import serialization
 from jaxlayers.core.input_spec import InputSpec

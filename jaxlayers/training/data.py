@@ -39,6 +39,12 @@ def to_arrays(data):
         if isinstance(x, jax.Array):
             return x
         arr = np.asarray(x)
+        if arr.dtype.kind in "OUSV":
+            raise DataError(
+                "fit/evaluate/predict take numeric arrays. Received: an array of dtype "
+                f"{arr.dtype} (strings?). Apply text and string-lookup layers in the data "
+                "pipeline first, e.g. x = vectorizer(texts), then fit on x."
+            )
         if arr.dtype == np.float64:
             arr = arr.astype(np.float32)
         elif arr.dtype == np.int64:

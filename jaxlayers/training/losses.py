@@ -31,7 +31,6 @@ Example:
     0.2395
 """
 
-import inspect
 import re
 
 import jax
@@ -46,6 +45,7 @@ from jaxlayers.core.serialization import (
     get_registered_name,
     get_registered_object,
     register_builtin,
+    resolve_object,
     serialize_object,
 )
 from jaxlayers.errors import (
@@ -1235,25 +1235,7 @@ def get(identifier):
         >>> losses.get("Huber").get_config()["delta"]
         1.0
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        obj = get_registered_object(identifier) or builtins("losses").get(identifier)
-        if obj is None:
-            raise ConfigError(
-                f"Unknown loss: {identifier!r}. Known names: {_known_names()}."
-            )
-        return obj() if inspect.isclass(obj) else obj
-    if inspect.isclass(identifier) and issubclass(identifier, Loss):
-        return identifier()
-    if callable(identifier) and not inspect.isclass(identifier):
-        return identifier
-    raise ConfigTypeError(
-        "losses.get: expected a loss name, config dict, Loss instance or subclass, or a "
-        f"function fn(y_true, y_pred). Received: identifier={identifier!r}."
-    )
+    return resolve_object(identifier, "losses", "loss", base=Loss)
 
 
 def serialize(loss):

@@ -44,6 +44,7 @@ from jaxlayers.core.serialization import (
     get_registered_name,
     get_registered_object,
     register_builtin,
+    resolve_object,
     serialize_object,
 )
 from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError
@@ -878,24 +879,8 @@ def get(identifier):
         return None
     if isinstance(identifier, Metric):
         return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        table = _name_table()
-        obj = get_registered_object(identifier) or table.get(identifier)
-        if obj is None:
-            raise ConfigError(
-                f"Unknown metric: {identifier!r}. Known names: {sorted(table)}."
-            )
-        return obj() if inspect.isclass(obj) else obj
-    if inspect.isclass(identifier) and issubclass(identifier, Metric):
-        return identifier()
-    if callable(identifier) and not inspect.isclass(identifier):
-        return identifier
-    raise ConfigTypeError(
-        "metrics.get: expected a metric name, config dict, Metric instance or subclass, or "
-        f"a function fn(y_true, y_pred). Received: identifier={identifier!r}."
-    )
+    return resolve_object(identifier, "metrics", "metric", base=Metric,
+                          names=_name_table())
 
 
 def serialize(metric):

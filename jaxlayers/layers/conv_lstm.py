@@ -1,0 +1,268 @@
+"""Convolutional LSTM layers: ConvLSTM1D, ConvLSTM2D, ConvLSTM3D (Shi et al., 2015).
+
+An LSTM whose input and recurrent transformations are convolutions.  The
+input convolution of every timestep runs once, before the scan, on the
+``(time * batch, ...)`` stack; the scan carries only the recurrent
+convolution (stride 1, ``'same'`` padding).  Weights follow Keras 3:
+``kernel (*kernel_size, channels, 4 * filters)``, ``recurrent_kernel
+(*kernel_size, filters, 4 * filters)``, ``bias (4 * filters,)``, gates
+``i, f, c, o``, in a cell named ``conv_lstm_cell``.
+"""
+
+import jax.numpy as jnp
+
+from jaxlayers import activations, constraints, initializers, regularizers
+from jaxlayers.core.input_spec import InputSpec
+from jaxlayers.core.serialization import register_builtin
+from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.layers import _args
+from jaxlayers.layers.rnn_base import RNN, DropoutRNNCell, UnitForgetBias, positive_units
+from jaxlayers.ops import conv as conv_ops
+from jaxlayers.ops import rnn as rnn_ops
+
+__all__ = ["ConvLSTMCell", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
+
+_WEIGHTS = ("kernel", "recurrent", "bias")
+
+
+class ConvLSTMCell(DropoutRNNCell):
+    """One ConvLSTM step over ``(batch, *spatial, channels)`` inputs (used by ConvLSTM*D).
+
+    Args: as :class:`ConvLSTM2D` plus ``rank`` (1, 2 or 3).  Dropout masks are
+    drawn per gate, as in Keras.
+    """
+
+    _gates = 4
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
+                 data_format=None, dilation_rate=1, activation="tanh",
+                 recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        who = _args.owner(self)
+        if rank not in (1, 2, 3):
+            raise ConfigError(f"{who}: `rank` must be 1, 2 or 3. Received: rank={rank!r}.")
+        self.rank = rank
+        self.filters = positive_units(self, filters, "filters")
+        self.kernel_size = _args.int_tuple(who, "kernel_size", kernel_size, rank)
+        self.strides = _args.int_tuple(who, "strides", strides, rank)
+        self.padding = _args.padding_mode(who, padding)
+        self.data_format = _args.data_format(who, data_format)
+        self.dilation_rate = _args.int_tuple(who, "dilation_rate", dilation_rate, rank)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ConfigError(
+                f"{who}: `strides > 1` cannot be combined with `dilation_rate > 1`. "
+                f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}."
+            )
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = bool(use_bias)
+        self.unit_forget_bias = bool(unit_forget_bias)
+        for prefix, init, reg, con in (
+                ("kernel", kernel_initializer, kernel_regularizer, kernel_constraint),
+                ("recurrent", recurrent_initializer, recurrent_regularizer,
+                 recurrent_constraint),
+                ("bias", bias_initializer, bias_regularizer, bias_constraint)):
+            setattr(self, f"{prefix}_initializer", initializers.get(init))
+            setattr(self, f"{prefix}_regularizer", regularizers.get(reg))
+            setattr(self, f"{prefix}_constraint", constraints.get(con))
+        self._init_dropout(dropout, recurrent_dropout, seed, implementation=1)
+        self.state_size = [self.filters, self.filters]
+        self.output_size = self.filters
+        self.spatial_dims = None
+
+    def _channel_axis(self):
+        return -1 if self.data_format == "channels_last" else 1
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        if self.data_format == "channels_last":
+            spatial, channels = input_shape[1:-1], input_shape[-1]
+        else:
+            spatial, channels = input_shape[2:], input_shape[1]
+        if None in spatial or channels is None:
+            raise ShapeError(
+                f"{_args.owner(self)}: ConvLSTM needs known spatial and channel sizes. "
+                f"Received: step input shape {input_shape}."
+            )
+        self.spatial_dims = tuple(spatial)
+        self.input_dim = channels
+        out = self._out_spatial()
+        if any(d <= 0 for d in out):
+            raise ShapeError(
+                f"{_args.owner(self)}: kernel_size={self.kernel_size} does not fit the "
+                f"spatial input size {self.spatial_dims} with padding='{self.padding}'."
+            )
+        width = 4 * self.filters
+        self.kernel = self.add_weight(
+            name="kernel", shape=self.kernel_size + (channels, width),
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight(
+            name="recurrent_kernel", shape=self.kernel_size + (self.filters, width),
+            initializer=self.recurrent_initializer, regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint)
+        self.bias = None
+        if self.use_bias:
+            init = UnitForgetBias(self.bias_initializer) if self.unit_forget_bias else \
+                self.bias_initializer
+            self.bias = self.add_weight(
+                name="bias", shape=(width,), initializer=init,
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def _out_spatial(self):
+        return tuple(
+            conv_ops.conv_output_length(n, k, s, self.padding, d)
+            for n, k, s, d in zip(self.spatial_dims, self.kernel_size, self.strides,
+                                  self.dilation_rate))
+
+    def get_initial_state(self, batch_size=None):
+        out = self._out_spatial()
+        if self.data_format == "channels_last":
+            shape = (batch_size,) + out + (self.filters,)
+        else:
+            shape = (batch_size, self.filters) + out
+        return [jnp.zeros(shape, self.compute_dtype), jnp.zeros(shape, self.compute_dtype)]
+
+    def _mask_count(self):
+        return 4
+
+    def _project(self, x, masks):
+        single = x.ndim == self.rank + 2
+        seq = x[None] if single else x
+        y = rnn_ops.conv_lstm_input(seq, self.kernel, self.bias, masks[0], self.strides,
+                                    self.padding, self.dilation_rate, self.data_format)
+        return y[0] if single else y
+
+    def _step(self, x_t, states, masks):
+        h, c = rnn_ops.conv_lstm_step(x_t, states[0], states[1], self.recurrent_kernel,
+                                      self.activation, self.recurrent_activation, masks[1],
+                                      self.data_format)
+        return h, [h, c]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "rank": self.rank,
+            **_conv_config(self),
+        })
+        return config
+
+
+def _conv_config(cell):
+    config = {
+        "filters": cell.filters,
+        "kernel_size": cell.kernel_size,
+        "strides": cell.strides,
+        "padding": cell.padding,
+        "data_format": cell.data_format,
+        "dilation_rate": cell.dilation_rate,
+        "activation": activations.serialize(cell.activation),
+        "recurrent_activation": activations.serialize(cell.recurrent_activation),
+        "use_bias": cell.use_bias,
+        "unit_forget_bias": cell.unit_forget_bias,
+    }
+    for kind, module in (("initializer", initializers), ("regularizer", regularizers),
+                         ("constraint", constraints)):
+        for prefix in _WEIGHTS:
+            config[f"{prefix}_{kind}"] = module.serialize(getattr(cell, f"{prefix}_{kind}"))
+    config.update(cell._dropout_config())
+    return config
+
+
+class _ConvLSTM(RNN):
+    """Shared ConvLSTM layer: ``RNN(ConvLSTMCell(rank, ...))``."""
+
+    _rank = None
+    _CELL_ARGS = ("strides", "padding", "data_format", "dilation_rate", "activation",
+                  "recurrent_activation", "use_bias", "kernel_initializer",
+                  "recurrent_initializer", "bias_initializer", "unit_forget_bias",
+                  "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                  "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
+                  "recurrent_dropout", "seed")
+
+    def __init__(self, filters, kernel_size, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, activity_regularizer=None, **kwargs):
+        _args.positive_int(type(self).__name__, "filters", filters)
+        cell_kwargs = {k: kwargs.pop(k) for k in self._CELL_ARGS if k in kwargs}
+        cell = ConvLSTMCell(self._rank, filters, kernel_size, dtype=kwargs.get("dtype"),
+                            trainable=kwargs.get("trainable", True), name="conv_lstm_cell",
+                            **cell_kwargs)
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful,
+                         activity_regularizer=activity_regularizer, **kwargs)
+        self.input_spec = InputSpec(ndim=self._rank + 3)
+
+    def __getattr__(self, name):
+        if name in ("filters", "kernel_size") + self._CELL_ARGS:
+            cell = self.__dict__.get("cell")
+            if cell is not None:
+                return getattr(cell, name)
+        return super().__getattr__(name)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["cell"]
+        config.update(_conv_config(self.cell))
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if "batch_input_shape" in config and config["batch_input_shape"] is not None:
+            config["batch_input_shape"] = tuple(config["batch_input_shape"])
+        return cls(**config)
+
+
+_DOC = """{n}D convolutional LSTM (Shi et al., 2015) over ``(batch, time, {dims}, channels)``.
+
+    Args:
+        filters: Positive int, number of output channels (state channels).
+        kernel_size: Int or tuple of {n} ints.
+        strides: Int or tuple of {n} ints (input convolution only; the recurrent
+            convolution uses stride 1 and ``'same'`` padding).
+        padding: ``'valid'`` or ``'same'``.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``
+            (``(batch, time, channels, {dims})``).
+        dilation_rate: Int or tuple of {n} ints.
+        activation, recurrent_activation, use_bias, unit_forget_bias, and the
+        initializers, regularizers and constraints: as :class:`LSTM`.
+        dropout, recurrent_dropout: Per-gate dropout of inputs / states in training.
+        return_sequences, return_state, go_backwards, stateful: see :class:`RNN`.
+
+    Output shape: ``(batch, {dims_out}, filters)`` (or with a time axis when
+    ``return_sequences``); with ``return_state`` ``(output, h, c)``.
+
+    Example:
+        >>> layer = jl.layers.ConvLSTM{n}D(2, 3, padding="same")
+        >>> x = jnp.zeros({example})
+        >>> params, state = layer.init(jax.random.key(0), x)
+        >>> layer.apply(params, state, x)[0].shape
+        {result}
+"""
+
+
+@register_builtin("layers")
+class ConvLSTM1D(_ConvLSTM):
+    __doc__ = _DOC.format(n=1, dims="steps", dims_out="new_steps",
+                          example="(2, 4, 5, 3)", result="(2, 5, 2)")
+    _rank = 1
+
+
+@register_builtin("layers")
+class ConvLSTM2D(_ConvLSTM):
+    __doc__ = _DOC.format(n=2, dims="rows, cols", dims_out="new_rows, new_cols",
+                          example="(2, 4, 5, 5, 3)", result="(2, 5, 5, 2)")
+    _rank = 2
+
+
+@register_builtin("layers")
+class ConvLSTM3D(_ConvLSTM):
+    __doc__ = _DOC.format(n=3, dims="d1, d2, d3", dims_out="new_d1, new_d2, new_d3",
+                          example="(1, 2, 3, 3, 3, 2)", result="(1, 3, 3, 3, 2)")
+    _rank = 3

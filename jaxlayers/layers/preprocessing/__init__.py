@@ -1,0 +1,56 @@
+"""Preprocessing layers: text, lookups, categorical encodings, numerical and image layers.
+
+Two kinds live here:
+
+* Pure JAX layers (jittable, usable inside a model trained with ``fit``):
+  Normalization, Discretization, SpectralNormalization, CategoryEncoding,
+  IntegerLookup, Hashing and HashedCrossing on numbers, Resizing, Rescaling,
+  CenterCrop and the Random* augmentation layers.
+* Host layers for string data (NumPy in, NumPy out; they raise inside
+  ``jax.jit``): TextVectorization, StringLookup, and Hashing / HashedCrossing
+  on strings.  Apply them in the data pipeline before ``fit``.
+
+Adaptable layers learn from data with ``adapt(data, batch_size=None,
+steps=None)`` (NumPy arrays, lists, or iterables of batches).
+"""
+
+from jaxlayers.layers.preprocessing.augmentation import (
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
+from jaxlayers.layers.preprocessing.categorical import CategoryEncoding, HashedCrossing, Hashing
+from jaxlayers.layers.preprocessing.image import CenterCrop, Rescaling, Resizing
+from jaxlayers.layers.preprocessing.lookup import IntegerLookup, StringLookup
+from jaxlayers.layers.preprocessing.numerical import (
+    Discretization,
+    Normalization,
+    SpectralNormalization,
+)
+from jaxlayers.layers.preprocessing.text import TextVectorization
+
+__all__ = [
+    "TextVectorization",
+    "StringLookup",
+    "IntegerLookup",
+    "CategoryEncoding",
+    "Hashing",
+    "HashedCrossing",
+    "Normalization",
+    "Discretization",
+    "SpectralNormalization",
+    "Resizing",
+    "Rescaling",
+    "CenterCrop",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomTranslation",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomContrast",
+    "RandomBrightness",
+]

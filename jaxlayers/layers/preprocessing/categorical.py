@@ -1,0 +1,252 @@
+"""Categorical encodings: CategoryEncoding, Hashing, HashedCrossing.
+
+On integer (or float) inputs all three are pure JAX and jittable.  Hashing
+and HashedCrossing also accept strings; those run on the host with NumPy
+(and raise a clear error inside ``jax.jit``).
+
+Hashes are jaxlayers' own stable functions (documented in
+``jaxlayers/layers/preprocessing/_common.py``): the same bins in every run
+and process, but not Keras's bins, which come from TensorFlow's FarmHash64
+(SipHash64 with a salt) of the values' decimal strings.
+"""
+
+import jax.numpy as jnp
+import numpy as np
+
+from jaxlayers.core.layer import Layer
+from jaxlayers.core.serialization import register_builtin
+from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.layers.preprocessing import _common
+from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
+
+__all__ = ["CategoryEncoding", "Hashing", "HashedCrossing"]
+
+
+def _positive_int(who, name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ConfigError(f"{who}: `{name}` must be a positive int. Received: {name}={value!r}.")
+    return int(value)
+
+
+def _is_string_data(x):
+    if isinstance(x, (str, bytes)):
+        return True
+    if isinstance(x, (list, tuple)):
+        return bool(x) and any(_is_string_data(v) for v in x)
+    return isinstance(x, np.ndarray) and x.dtype.kind in "OUS"
+
+
+@register_builtin("layers")
+class CategoryEncoding(Layer):
+    """Encodes integer categories in ``[0, num_tokens)`` as one-hot, multi-hot or counts.
+
+    Args:
+        num_tokens: Number of categories (required).
+        output_mode: ``'multi_hot'`` (default; alias ``'binary'``),
+            ``'one_hot'`` or ``'count'``.
+        sparse: Must be ``False``.
+
+    Call arguments:
+        inputs: Integer array; for ``'multi_hot'`` / ``'count'`` the last axis
+            (axis 1) holds one sample's categories; a rank-1 input is one sample.
+        count_weights: Same shape as ``inputs``; weights summed by ``'count'``.
+
+    Values outside ``[0, num_tokens)`` are dropped (all-zero rows), as in Keras on JAX.
+
+    Example:
+        >>> layer = jl.layers.CategoryEncoding(num_tokens=4, output_mode="count")
+        >>> layer(jnp.array([[0, 1, 1], [3, 3, 2]])).tolist()
+        [[1.0, 2.0, 0.0, 0.0], [0.0, 0.0, 1.0, 2.0]]
+    """
+
+    def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
+        super().__init__(**kwargs)
+        who = _common.owner(self)
+        if num_tokens is None:
+            raise ConfigError(
+                f"{who}: `num_tokens` must be set (the number of categories); for an "
+                f"unknown set of values use IntegerLookup. Received: num_tokens=None."
+            )
+        self.num_tokens = _positive_int(who, "num_tokens", num_tokens)
+        self.output_mode = check_output_mode(who, output_mode,
+                                             ("multi_hot", "one_hot", "count"))
+        check_sparse(who, sparse)
+        self.sparse = False
+        # No weights; marking it built also keeps string inputs out of the shape pass.
+        self.built = True
+
+    def call(self, inputs, count_weights=None):
+        if count_weights is not None and self.output_mode != "count":
+            raise ConfigError(
+                f"{_common.owner(self)}: `count_weights` is only used with "
+                f"output_mode='count'. Received: output_mode={self.output_mode!r}."
+            )
+        x = jnp.asarray(inputs)
+        if not jnp.issubdtype(x.dtype, jnp.integer):
+            x = x.astype(jnp.int32)
+        if count_weights is not None:
+            count_weights = jnp.asarray(count_weights, self.compute_dtype)
+        return _common.encode(x, self.output_mode, self.num_tokens, self.compute_dtype,
+                              count_weights=count_weights)
+
+    def compute_output_shape(self, input_shape):
+        return _common.encode_output_shape(input_shape, self.output_mode, self.num_tokens)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_tokens": self.num_tokens, "output_mode": self.output_mode,
+                       "sparse": self.sparse})
+        return config
+
+
+@register_builtin("layers")
+class Hashing(Layer):
+    """Hashes values into ``num_bins`` bins with a stable hash.
+
+    Integer and float inputs (floats are truncated to int) are hashed in JAX
+    (jittable); string inputs on the host with NumPy (not inside ``jax.jit``).
+
+    Args:
+        num_bins: Number of bins, including the mask bin when ``mask_value`` is set.
+        mask_value: Value hashed to bin 0 (others go to ``[1, num_bins)``).
+        salt: Int or pair of ints seeding the hash.
+        output_mode: ``'int'``, ``'one_hot'``, ``'multi_hot'`` or ``'count'``.
+        sparse: Must be ``False``.
+
+    Output: int32 bins (int64 NumPy for strings) of the input's shape, or
+    float32 encodings.  The hash is jaxlayers' own (FNV-1a / murmur3
+    finalizers), stable across runs; Keras's FarmHash bins differ.
+
+    Example:
+        >>> layer = jl.layers.Hashing(num_bins=3)
+        >>> bins = layer(jnp.array([[1], [2], [3]]))
+        >>> bins.shape, bool(((bins >= 0) & (bins < 3)).all())
+        ((3, 1), True)
+    """
+
+    def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
+                 **kwargs):
+        super().__init__(**kwargs)
+        who = _common.owner(self)
+        self.num_bins = _positive_int(who, "num_bins", num_bins)
+        self.mask_value = mask_value
+        self.salt = _common.normalize_salt(who, salt)
+        self.output_mode = check_output_mode(who, output_mode,
+                                             ("int", "one_hot", "multi_hot", "count"))
+        check_sparse(who, sparse)
+        self.sparse = False
+        # No weights; marking it built also keeps string inputs out of the shape pass.
+        self.built = True
+
+    def _bins(self, hashes, masked):
+        bins = self.num_bins - 1 if masked is not None and self.num_bins > 1 else self.num_bins
+        if isinstance(hashes, np.ndarray):
+            out = (hashes % np.uint64(bins)).astype(np.int64)
+        else:
+            out = (hashes % jnp.uint32(bins)).astype(jnp.int32)
+        if masked is not None and self.num_bins > 1:
+            xp = np if isinstance(out, np.ndarray) else jnp
+            out = xp.where(masked, 0, out + 1)
+        return out
+
+    def call(self, inputs):
+        if _is_string_data(inputs):
+            _common.check_host_call(self, inputs)
+            keys = _common.to_str_array(inputs)
+            masked = None if self.mask_value is None else keys == str(self.mask_value)
+            bins = self._bins(_common.hash_strings(keys, self.salt), masked)
+        else:
+            x = jnp.asarray(inputs)
+            masked = None if self.mask_value is None else x == self.mask_value
+            bins = self._bins(_common.hash_ints(x, self.salt), masked)
+        return _common.encode(bins, self.output_mode, self.num_bins, "float32")
+
+    def compute_output_shape(self, input_shape):
+        return _common.encode_output_shape(input_shape, self.output_mode, self.num_bins)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_bins": self.num_bins, "salt": self.salt,
+                       "mask_value": self.mask_value, "output_mode": self.output_mode,
+                       "sparse": self.sparse})
+        return config
+
+
+@register_builtin("layers")
+class HashedCrossing(Layer):
+    """Hashes the cross of two or more categorical features into ``num_bins`` bins.
+
+    Integer inputs are crossed in JAX (jittable); as soon as one input holds
+    strings, every input is read as strings (integers as their decimal text)
+    and the cross runs on the host with NumPy.
+
+    Args:
+        num_bins: Number of bins.
+        output_mode: ``'int'`` or ``'one_hot'``.
+        sparse: Must be ``False``.
+
+    Input: a list or tuple of at least two arrays of equal shape ``()``,
+    ``(batch,)`` or ``(batch, 1)``.  Output: int32 bins (int64 NumPy for
+    strings) of that shape, or ``(batch, num_bins)`` one-hot.
+
+    Example:
+        >>> layer = jl.layers.HashedCrossing(num_bins=5)
+        >>> layer([jnp.array([1, 2, 3]), jnp.array([4, 5, 6])]).shape
+        (3,)
+    """
+
+    def __init__(self, num_bins, output_mode="int", sparse=False, name=None, dtype=None,
+                 **kwargs):
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        who = _common.owner(self)
+        self.num_bins = _positive_int(who, "num_bins", num_bins)
+        self.output_mode = check_output_mode(who, output_mode, ("int", "one_hot"))
+        check_sparse(who, sparse)
+        self.sparse = False
+        # No weights; marking it built also keeps string inputs out of the shape pass.
+        self.built = True
+
+    def _check_inputs(self, inputs):
+        who = _common.owner(self)
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            count = len(inputs) if isinstance(inputs, (list, tuple)) else 1
+            raise ShapeError(
+                f"{who} crosses a list or tuple of at least two features. Received: "
+                f"{type(inputs).__name__} holding {count} feature(s)."
+            )
+        shapes = [tuple(np.shape(x)) for x in inputs]
+        first = shapes[0]
+        if len(first) > 2 or (len(first) == 2 and first[-1] != 1):
+            raise ShapeError(
+                f"{who}: each feature must have shape (), (batch,) or (batch, 1). "
+                f"Received shapes {shapes}."
+            )
+        if any(s != first for s in shapes[1:]):
+            raise ShapeError(f"{who}: all features must have the same shape. Received {shapes}.")
+
+    def call(self, inputs):
+        self._check_inputs(inputs)
+        if any(_is_string_data(x) for x in inputs):
+            _common.check_host_call(self, inputs)
+            hashes = [_common.hash_strings(_common.to_str_array(
+                np.asarray(x) if not _is_string_data(x) else x)) for x in inputs]
+            h = hashes[0]
+            for g in hashes[1:]:
+                h = _common.combine_hashes(h, g)
+            bins = (h % np.uint64(self.num_bins)).astype(np.int64)
+        else:
+            h = _common.hash_ints(inputs[0])
+            for x in inputs[1:]:
+                h = _common.combine_hashes(h, _common.hash_ints(x))
+            bins = (h % jnp.uint32(self.num_bins)).astype(jnp.int32)
+        return _common.encode(bins, self.output_mode, self.num_bins, "float32")
+
+    def compute_output_shape(self, input_shape):
+        first = tuple(input_shape[0])
+        return _common.encode_output_shape(first, self.output_mode, self.num_bins)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_bins": self.num_bins, "output_mode": self.output_mode,
+                       "sparse": self.sparse})
+        return config

@@ -1,0 +1,384 @@
+"""The generic ``RNN`` layer and the base class of the built-in cells.
+
+``RNN(cell)`` runs any cell over the time axis with one ``lax.scan``
+(:func:`jaxlayers.ops.rnn.rnn`).  A cell is anything with ``state_size`` and
+``call(inputs, states, training=...) -> (output, new_states)``, as in Keras.
+
+Built-in cells (subclasses of :class:`DropoutRNNCell`) also implement a
+private fast path used by ``RNN``: ``_rnn_masks`` draws the dropout masks once
+per sequence, ``_project`` computes the input projection of EVERY timestep in
+one matmul (or convolution) before the scan, and ``_step`` does only the
+recurrent part inside the scan.  User cells are called step by step.
+
+Stateful layers keep their last states as non-trainable weights
+``rnn_state_0, rnn_state_1, ...`` (in ``state`` under ``apply``), written at
+the end of each call.  Being the layer's own weights, they come first in
+``layer.weights`` (Keras 3 keeps them out of its weight lists).
+
+Where jaxlayers differs from Keras 3 on purpose:
+
+* Dropout masks come from the ``apply`` key (``self.next_key()``), not from
+  ``seed`` (kept in the config).  ``use_cudnn`` is accepted and ignored: XLA
+  compiles the scan on every backend.
+* A masked step of stacked cells outputs the last cell's first state even when
+  that cell keeps a bare state array (no ``get_initial_state``); Keras 3 then
+  takes its first *batch row* or fails to broadcast.
+"""
+
+import jax
+import jax.numpy as jnp
+
+from jaxlayers.core import serialization
+from jaxlayers.core.input_spec import InputSpec
+from jaxlayers.core.layer import Layer
+from jaxlayers.core.serialization import register_builtin
+from jaxlayers.core.variables import _call_initializer
+from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
+from jaxlayers.initializers import Initializer
+from jaxlayers.layers import _args
+from jaxlayers.ops import rnn as rnn_ops
+
+__all__ = ["RNN", "DropoutRNNCell"]
+
+
+owner = _args.owner
+
+
+def positive_units(layer, units, arg="units"):
+    return _args.positive_int(owner(layer), arg, units)
+
+
+def clip_rate(rate):
+    """Keras clips dropout rates into ``[0, 1]``."""
+    return min(1.0, max(0.0, float(rate)))
+
+
+def is_nested(x):
+    return isinstance(x, (list, tuple))
+
+
+def serialize_layer(layer):
+    return serialization.serialize_object(layer, "jaxlayers.layers")
+
+
+def deserialize_layer(config, custom_objects=None):
+    return serialization.deserialize_object(config, "layers", custom_objects, "layer")
+
+
+class UnitForgetBias(Initializer):
+    """Bias of ``4 * units`` with the forget-gate quarter set to one (Jozefowicz et al., 2015)."""
+
+    def __init__(self, initializer):
+        self.initializer = initializer
+
+    def __call__(self, shape, dtype=None, *, key=None):
+        units = shape[0] // 4
+        k1, k2 = jax.random.split(key) if key is not None else (None, None)
+        return jnp.concatenate([
+            _call_initializer(self.initializer, (units,), dtype, k1),
+            jnp.ones((units,), dtype),
+            _call_initializer(self.initializer, (2 * units,), dtype, k2),
+        ])
+
+
+class DropoutRNNCell(Layer):
+    """Base of the built-in cells: dropout masks and the fast scan protocol.
+
+    Subclasses set ``units``/``state_size``/``output_size``, ``_gates`` and
+    implement ``_project(x, masks)`` (all timesteps, ``(time, batch, ...)``) and
+    ``_step(x_t, states, masks)``.  ``call`` (one step, Keras's cell API) is
+    derived from both.
+    """
+
+    _gates = 1
+
+    def _init_dropout(self, dropout, recurrent_dropout, seed, implementation=2):
+        self.dropout = clip_rate(dropout)
+        self.recurrent_dropout = clip_rate(recurrent_dropout)
+        self.seed = seed
+        # Keras: recurrent dropout switches to per-gate masks ("implementation 1").
+        self.implementation = 1 if self.recurrent_dropout else implementation
+
+    def get_initial_state(self, batch_size=None):
+        sizes = self.state_size if is_nested(self.state_size) else [self.state_size]
+        return [jnp.zeros((batch_size, d), self.compute_dtype) for d in sizes]
+
+    def _mask_count(self):
+        return self._gates if self.implementation == 1 and self._gates > 1 else None
+
+    def _use_rate(self, rate):
+        return 0.0 < rate < 1.0
+
+    def _rnn_masks(self, input_shape, state_shape, training):
+        """``(input_masks, recurrent_masks)`` for one sequence (``None`` when unused)."""
+        dtype = jnp.dtype(self.compute_dtype)
+        dp = rdp = None
+        if training and self._use_rate(self.dropout):
+            dp = rnn_ops.dropout_mask(self.next_key(), input_shape, self.dropout,
+                                      self._mask_count(), dtype)
+        if training and self._use_rate(self.recurrent_dropout):
+            rdp = rnn_ops.dropout_mask(self.next_key(), state_shape, self.recurrent_dropout,
+                                       self._mask_count(), dtype)
+        return dp, rdp
+
+    def _step_state_shape(self, batch_size):
+        return tuple(self.get_initial_state(batch_size)[0].shape)
+
+    def call(self, inputs, states, training=False):
+        states = list(states) if is_nested(states) else [states]
+        masks = self._rnn_masks(tuple(inputs.shape), tuple(states[0].shape), training)
+        return self._step(self._project(inputs, masks), states, masks)
+
+    def _dropout_config(self):
+        return {"dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
+                "seed": self.seed}
+
+
+def _cell_state_spec(cell):
+    size = getattr(cell, "state_size", None)
+    if size is None:
+        return None
+    if isinstance(size, int) or (is_nested(size) and all(
+            isinstance(s, int) or is_nested(s) for s in size)):
+        return size
+    return False
+
+
+@register_builtin("layers")
+class RNN(Layer):
+    """Runs a recurrent cell over the time axis of a sequence (one ``lax.scan``).
+
+    Args:
+        cell: An RNN cell (``state_size`` attribute and
+            ``call(inputs, states, training=False) -> (output, new_states)``),
+            or a list of cells (stacked with :class:`StackedRNNCells`).
+        return_sequences: Return the output of every step, not only the last.
+        return_state: Also return the final states: ``(output, *states)``.
+        go_backwards: Process the sequence in reverse; returned sequences are
+            then in processing (reversed) order.
+        stateful: Carry the final states of one call into the next, per batch
+            row (needs a fixed batch size).  The states live in ``state`` as
+            non-trainable weights; ``reset_states()`` zeroes them.
+        unroll: Unroll the loop in Python (short sequences only; compile time
+            grows with the length).
+        zero_output_for_mask: Output zeros (instead of the previous output) at
+            masked steps.
+
+    Call arguments:
+        sequences: ``(batch, timesteps, ...)``.
+        initial_state: A state array or list of state arrays (default zeros).
+        mask: Bool ``(batch, timesteps)``; ``False`` steps are skipped.
+        training: Enables the cell's dropout.
+
+    Output shape: ``(batch, output_size)``, or ``(batch, timesteps, output_size)``
+    with ``return_sequences``; with ``return_state`` a tuple ``(output, *states)``.
+
+    Example:
+        >>> layer = jl.layers.RNN(jl.layers.SimpleRNNCell(4), return_sequences=True)
+        >>> params, state = layer.init(jax.random.key(0), jnp.zeros((2, 5, 3)))
+        >>> layer.apply(params, state, jnp.ones((2, 5, 3)))[0].shape
+        (2, 5, 4)
+    """
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(cell, (list, tuple)):
+            from jaxlayers.layers.recurrent import StackedRNNCells
+
+            cell = StackedRNNCells(list(cell))
+        if not callable(getattr(cell, "call", None)):
+            raise ConfigTypeError(
+                f"{owner(self)}: `cell` must have a `call(inputs, states)` method. "
+                f"Received: cell={cell!r}."
+            )
+        spec = _cell_state_spec(cell)
+        if spec is None:
+            raise ConfigError(
+                f"{owner(self)}: the cell must have a `state_size` attribute (an int, or a "
+                f"list of ints, one per state). Set `self.state_size = units` in the cell's "
+                f"__init__. Received: cell={cell!r}."
+            )
+        if spec is False:
+            raise ConfigError(
+                f"{owner(self)}: the cell's `state_size` must be an int or a list of ints. "
+                f"Received: state_size={cell.state_size!r}."
+            )
+        self.cell = cell
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = bool(stateful)
+        self.unroll = bool(unroll)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.state_size = list(spec) if is_nested(spec) else [spec]
+        self.single_state = not is_nested(spec)
+        self.supports_masking = True
+        self.input_spec = InputSpec(min_ndim=3)
+        self._state_vars = None
+
+    # --- building -----------------------------------------------------------------
+    def build(self, sequences_shape, initial_state_shape=None):
+        if self.unroll and sequences_shape[1] is None:
+            raise ShapeError(
+                f"{owner(self)}: cannot unroll over an unknown number of timesteps. "
+                f"Give the time axis a size (e.g. jl.Input((timesteps, features))) or use "
+                f"unroll=False. Received: input shape {tuple(sequences_shape)}."
+            )
+        step_shape = (sequences_shape[0],) + tuple(sequences_shape[2:])
+        if isinstance(self.cell, Layer) and not self.cell.built:
+            self.cell.build(step_shape)
+        if self.stateful:
+            batch = sequences_shape[0]
+            if batch is None:
+                raise ShapeError(
+                    f"{owner(self)}: `stateful=True` needs a fixed batch size, and the "
+                    f"inputs have none. Pass batch_size= to jl.Input (or batch_input_shape= "
+                    f"to the first layer). Received: input shape {tuple(sequences_shape)}."
+                )
+            shapes = [tuple(x.shape) for x in
+                      jax.tree_util.tree_leaves(self.get_initial_state(batch))]
+            self._state_vars = [
+                self.add_weight(name=f"rnn_state_{i}", shape=s, initializer="zeros",
+                                trainable=False)
+                for i, s in enumerate(shapes)
+            ]
+
+    # --- states -------------------------------------------------------------------
+    def get_initial_state(self, batch_size):
+        """Zero states (or the cell's ``get_initial_state``) for ``batch_size`` rows."""
+        fn = getattr(self.cell, "get_initial_state", None)
+        if fn is not None:
+            state = fn(batch_size=batch_size)
+            return list(state) if is_nested(state) else [state]
+        return [jnp.zeros((batch_size, d), self.compute_dtype) for d in self.state_size]
+
+    @property
+    def states(self):
+        """The stateful layer's state weights (``None`` unless ``stateful``)."""
+        return self._state_vars
+
+    def reset_states(self):
+        """Zeroes the carried states of a stateful layer (facade values)."""
+        self.reset_state()
+
+    def reset_state(self):
+        for var in self._state_vars or ():
+            var.assign(jnp.zeros(var.shape, var.dtype))
+
+    def _initial_states(self, sequences, initial_state):
+        batch = sequences.shape[0]
+        expected = self.get_initial_state(batch)
+        treedef = jax.tree_util.tree_structure(expected)
+        want = [tuple(x.shape) for x in jax.tree_util.tree_leaves(expected)]
+        if self.stateful:
+            if batch != self._state_vars[0].shape[0]:
+                raise ShapeError(
+                    f"{owner(self)} is stateful with batch size {self._state_vars[0].shape[0]}; "
+                    f"every call must use that batch size. Received: input shape "
+                    f"{tuple(sequences.shape)}."
+                )
+        if initial_state is None:
+            if self.stateful:
+                leaves = [v.value for v in self._state_vars]
+                return jax.tree_util.tree_unflatten(treedef, leaves)
+            return expected
+        leaves = jax.tree_util.tree_leaves(initial_state)
+        got = [tuple(jnp.shape(x)) for x in leaves]
+        if got != want:
+            raise ShapeError(
+                f"{owner(self)}: `initial_state` must be {len(want)} array(s) of shape(s) "
+                f"{want} (batch, state size), one per state of the cell. "
+                f"Received: shapes {got}."
+            )
+        leaves = [jnp.asarray(x).astype(self.compute_dtype) for x in leaves]
+        return jax.tree_util.tree_unflatten(treedef, leaves)
+
+    # --- calling ------------------------------------------------------------------
+    def _scan_parts(self, sequences_tm, initial, training):
+        """``(projected inputs, step function)`` for the scan."""
+        cell = self.cell
+        if hasattr(cell, "_project"):
+            state_shape = tuple(jax.tree_util.tree_leaves(initial)[0].shape)
+            masks = cell._rnn_masks(tuple(sequences_tm.shape[1:]), state_shape, training)
+            xs = cell._project(sequences_tm, masks)
+            return xs, lambda x_t, states: cell._step(x_t, states, masks)
+
+        def step(x_t, states):
+            if isinstance(cell, Layer):
+                out, new = cell(x_t, states, training=training)
+            else:
+                out, new = cell.call(x_t, states)
+            return out, (new if is_nested(new) else [new])
+
+        return sequences_tm, step
+
+    def _plan(self, sequences, initial_state, mask, training):
+        """Everything the scan needs: ``{xs, step, initial, mask, previous_output}``."""
+        initial = self._initial_states(sequences, initial_state)
+        sequences_tm = jnp.swapaxes(sequences, 0, 1)
+        if mask is not None:
+            if is_nested(mask):
+                mask = mask[0]
+            mask = jnp.swapaxes(jnp.asarray(mask).astype(bool), 0, 1)
+        xs, step = self._scan_parts(sequences_tm, initial, training)
+        return {"xs": xs, "step": step, "initial": initial, "mask": mask,
+                "previous_output": getattr(self.cell, "_previous_output",
+                                           rnn_ops.first_state)}
+
+    def _finish(self, last, outputs, states):
+        """Casts, writes a stateful layer's states, and packs the call's result."""
+        dtype = self.compute_dtype
+        states = jax.tree_util.tree_map(lambda s: s.astype(dtype), states)
+        if self.stateful:
+            for var, value in zip(self._state_vars, jax.tree_util.tree_leaves(states)):
+                var.assign(value)
+        if self.return_sequences:
+            output = jnp.swapaxes(outputs, 0, 1).astype(dtype)
+        else:
+            output = last.astype(dtype)
+        if self.return_state:
+            return (output, *states)
+        return output
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        plan = self._plan(sequences, initial_state, mask, training)
+        last, outputs, states = rnn_ops.rnn(
+            plan["step"], plan["xs"], plan["initial"], mask=plan["mask"],
+            go_backwards=self.go_backwards, unroll=self.unroll,
+            zero_output_for_mask=self.zero_output_for_mask,
+            return_sequences=self.return_sequences, previous_output=plan["previous_output"])
+        return self._finish(last, outputs, states)
+
+    def compute_mask(self, inputs, mask=None):
+        if is_nested(mask):
+            mask = mask[0]
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * len(self.state_size)
+        return output_mask
+
+    # --- config -------------------------------------------------------------------
+    def _rnn_config(self):
+        return {
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
+            "unroll": self.unroll,
+            "zero_output_for_mask": self.zero_output_for_mask,
+        }
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(self._rnn_config())
+        config["cell"] = serialize_layer(self.cell)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        cell = deserialize_layer(config.pop("cell"), custom_objects)
+        if "batch_input_shape" in config and config["batch_input_shape"] is not None:
+            config["batch_input_shape"] = tuple(config["batch_input_shape"])
+        return cls(cell, **config)

@@ -1,0 +1,311 @@
+"""Numerical and categorical preprocessing: Normalization, Discretization,
+SpectralNormalization, CategoryEncoding, IntegerLookup, Hashing, HashedCrossing.
+
+Keras 3 (JAX backend) is the oracle where its layers run without TensorFlow
+(Normalization, Discretization, CategoryEncoding, SpectralNormalization);
+Keras's IntegerLookup, Hashing and HashedCrossing require TensorFlow, so they
+are checked against hand-computed results.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxlayers as jl
+from jaxlayers import errors
+
+L = jl.layers
+
+
+def _keras():
+    return pytest.importorskip("keras")
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((10, 4, 3)).astype("float32") * 3 + 1
+
+
+# ----------------------------------------------------------------------- Normalization
+@pytest.mark.parametrize("axis", [-1, None, (1, 2)])
+def test_normalization_adapt_matches_keras(data, axis):
+    keras = _keras()
+    ref = keras.layers.Normalization(axis=axis)
+    ref.adapt(data)
+    layer = L.Normalization(axis=axis)
+    layer.adapt(data)
+    np.testing.assert_allclose(layer(data), ref(data), rtol=1e-5, atol=1e-5)
+    for mine, theirs in zip(layer.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
+    assert [w.path for w in layer.weights] == [w.path for w in ref.weights]
+
+
+def test_normalization_given_stats_and_invert_match_keras(data):
+    keras = _keras()
+    for kwargs in (dict(mean=[1.0, 2.0, 3.0], variance=[4.0, 5.0, 6.0], invert=True),
+                   dict(axis=(1, 2), mean=[1.0, 2.0, 3.0], variance=[4.0, 5.0, 6.0]),
+                   dict(axis=None, mean=2.0, variance=9.0)):
+        ref = keras.layers.Normalization(**kwargs)
+        layer = L.Normalization(**kwargs)
+        np.testing.assert_allclose(layer(data), ref(data), rtol=1e-6, atol=1e-6)
+        assert layer.get_weights() == [] and layer.state == {}
+        mine, theirs = layer.get_config(), ref.get_config()
+        for key in ("axis", "invert", "mean", "variance"):
+            assert mine[key] == theirs[key]
+
+
+def test_normalization_adapt_on_batches_state_and_round_trip(data):
+    whole = L.Normalization()
+    whole.adapt(data)
+    batched = L.Normalization()
+    batched.adapt(iter([data[:3], (data[3:7], np.zeros(4)), data[7:]]))  # (x, y) batches too
+    np.testing.assert_allclose(batched(data), whole(data), rtol=1e-5, atol=1e-5)
+    by_size = L.Normalization()
+    by_size.adapt(data, batch_size=3, steps=2)  # only the first 6 samples
+    expected = (data[:6] - data[:6].mean((0, 1))) / data[:6].std((0, 1))
+    np.testing.assert_allclose(by_size(data[:6]), expected, rtol=1e-4, atol=1e-4)
+    # The statistics are state: init after adapt returns them, and they round-trip
+    # through the weights of a layer rebuilt from the config.
+    params, state = whole.init(jax.random.key(0), data)
+    assert params == {}
+    np.testing.assert_allclose(state[whole.name]["mean"], data.mean((0, 1)), rtol=1e-5)
+    clone = L.Normalization.from_config(whole.get_config())
+    clone.build(data.shape)
+    clone.set_weights(whole.get_weights())
+    np.testing.assert_allclose(clone(data), whole(data))
+    y, _ = jax.jit(lambda p, s, x: whole.apply(p, s, x))(params, state, data)
+    np.testing.assert_allclose(y, whole(data), rtol=1e-6)
+
+
+def test_normalization_errors(data):
+    with pytest.raises(errors.DataError, match="empty data"):
+        L.Normalization().adapt(np.zeros((0, 3)))
+    with pytest.raises(errors.DataError, match="empty data"):
+        L.Normalization().adapt(iter([]))
+    with pytest.raises(errors.ConfigError, match="give both `mean` and `variance`"):
+        L.Normalization(mean=1.0)
+    layer = L.Normalization()
+    layer.adapt(data)
+    with pytest.raises(errors.ShapeError, match="adapt\\(\\) got a batch of shape"):
+        layer.adapt(np.zeros((4, 5)))
+    with pytest.raises(errors.ShapeError, match="out of range"):
+        L.Normalization(axis=3)(data)
+
+
+# ----------------------------------------------------------------------- Discretization
+def test_discretization_adapt_boundaries_match_keras():
+    keras = _keras()
+    values = np.random.default_rng(1).standard_normal(500).astype("float32")
+    batches = [values[i:i + 150] for i in range(0, 500, 150)]
+    for num_bins, epsilon in ((4, 0.01), (7, 0.05)):
+        # Keras's adapt needs TensorFlow for its type checks; its state API does not.
+        ref = keras.layers.Discretization(num_bins=num_bins, epsilon=epsilon)
+        for batch in batches:
+            ref.update_state(batch)
+        ref.finalize_state()
+        layer = L.Discretization(num_bins=num_bins, epsilon=epsilon)
+        layer.adapt(batches)
+        assert layer.bin_boundaries == ref.bin_boundaries
+        once = L.Discretization(num_bins=num_bins, epsilon=epsilon)
+        once.adapt(values, batch_size=150)
+        assert once.bin_boundaries == ref.bin_boundaries
+    clone = L.Discretization.from_config(layer.get_config())
+    assert clone.bin_boundaries == layer.bin_boundaries
+    np.testing.assert_array_equal(clone(values), layer(values))
+
+
+@pytest.mark.parametrize("mode", ["int", "one_hot", "multi_hot", "count"])
+def test_discretization_outputs_match_keras(mode):
+    keras = _keras()
+    x = np.random.default_rng(2).standard_normal((3, 4)).astype("float32")
+    ref = keras.layers.Discretization(bin_boundaries=[-0.5, 0.0, 0.5], output_mode=mode)
+    layer = L.Discretization(bin_boundaries=[-0.5, 0.0, 0.5], output_mode=mode)
+    for inputs in (x, x[0]):
+        out = layer(inputs)
+        np.testing.assert_array_equal(out, ref(inputs))
+        assert out.dtype == np.dtype(ref(inputs).dtype)
+
+
+def test_discretization_errors():
+    with pytest.raises(errors.ConfigError, match="not both"):
+        L.Discretization(bin_boundaries=[0.0], num_bins=2)
+    with pytest.raises(errors.ConfigError, match="cannot adapt"):
+        L.Discretization(bin_boundaries=[0.0]).adapt(np.ones(3))
+    with pytest.raises(errors.ConfigError, match="no bin boundaries yet"):
+        L.Discretization(num_bins=3)(jnp.ones(3))
+    with pytest.raises(errors.DataError, match="empty data"):
+        L.Discretization(num_bins=3).adapt([])
+
+
+# ----------------------------------------------------------------------- CategoryEncoding
+@pytest.mark.parametrize("mode", ["one_hot", "multi_hot", "count"])
+def test_category_encoding_matches_keras(mode):
+    keras = _keras()
+    ids = np.array([[0, 1, 1, 5], [3, 3, 2, 0], [6, -1, 2, 2]])
+    for inputs in (ids, ids[0], ids[:, :1]):
+        ref = keras.layers.CategoryEncoding(num_tokens=6, output_mode=mode)
+        np.testing.assert_array_equal(L.CategoryEncoding(num_tokens=6, output_mode=mode)(inputs),
+                                      ref(inputs))
+    if mode == "count":
+        weights = np.random.default_rng(3).random(ids.shape).astype("float32")
+        ref = keras.layers.CategoryEncoding(num_tokens=6, output_mode=mode)
+        np.testing.assert_allclose(
+            L.CategoryEncoding(num_tokens=6, output_mode=mode)(ids, count_weights=weights),
+            ref(ids, count_weights=weights), rtol=1e-6)
+
+
+def test_category_encoding_errors():
+    with pytest.raises(errors.ConfigError, match="`num_tokens` must be set"):
+        L.CategoryEncoding()
+    with pytest.raises(errors.ConfigError, match="`output_mode` must be one of"):
+        L.CategoryEncoding(num_tokens=3, output_mode="tf_idf")
+    with pytest.raises(errors.ConfigError, match="sparse outputs are not supported"):
+        L.CategoryEncoding(num_tokens=3, sparse=True)
+
+
+# ----------------------------------------------------------------------- SpectralNormalization
+def test_spectral_normalization_training_matches_keras():
+    keras = _keras()
+    x = np.random.default_rng(4).standard_normal((3, 4)).astype("float32")
+    ref = keras.layers.SpectralNormalization(keras.layers.Dense(5), power_iterations=2)
+    ref.build((None, 4))
+    by_name = {w.path.split("/")[-1]: np.asarray(w.value) for w in ref.weights}
+    layer = L.SpectralNormalization(L.Dense(5), power_iterations=2)
+    params, state = layer.init(jax.random.key(0), x)
+    layer.set_weights([by_name[w.path.split("/")[-1]] for w in layer.weights])
+    params, state = layer.params, layer.state
+    expected = ref(x, training=True)
+    y, new_state = jax.jit(lambda p, s, x: layer.apply(p, s, x, training=True))(
+        params, state, x)
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(new_state[layer.name]["vector_u"], ref.vector_u.value,
+                               rtol=1e-5, atol=1e-6)
+    # Inference leaves u alone and divides by sigma estimated from it.
+    y_inf, same_state = layer.apply(params, state, x)
+    assert np.array_equal(same_state[layer.name]["vector_u"], state[layer.name]["vector_u"])
+    w = np.asarray(params[layer.name]["dense"]["kernel"], np.float64)
+    u = np.asarray(state[layer.name]["vector_u"], np.float64)
+    v = u @ w.T / np.linalg.norm(u @ w.T)
+    sigma = (v @ w @ u.T).item()
+    np.testing.assert_allclose(y_inf, x @ (w / sigma) + params[layer.name]["dense"]["bias"],
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_spectral_normalization_errors():
+    with pytest.raises(errors.ConfigTypeError, match="must be a Layer instance"):
+        L.SpectralNormalization("dense")
+    with pytest.raises(errors.ConfigError, match="`power_iterations` must be a positive int"):
+        L.SpectralNormalization(L.Dense(2), power_iterations=0)
+    with pytest.raises(errors.ShapeError, match="no 'kernel' or 'embeddings'"):
+        L.SpectralNormalization(L.LayerNormalization())(jnp.ones((2, 3)))
+
+
+# ----------------------------------------------------------------------- IntegerLookup
+def test_integer_lookup_hand_computed():
+    # Expected values follow Keras's documented IntegerLookup examples.
+    data = jnp.array([[12, 1138, 42], [42, 1000, 36]])
+    layer = L.IntegerLookup(vocabulary=[12, 36, 1138, 42])
+    assert layer(data).tolist() == [[1, 3, 4], [4, 0, 2]]
+    assert layer.get_vocabulary() == [-1, 12, 36, 1138, 42]
+    assert layer.vocabulary_size() == 5
+    masked = L.IntegerLookup(vocabulary=[12, 36, 1138, 42], mask_token=0)
+    assert masked(jnp.array([[12, 0, 42]])).tolist() == [[2, 0, 5]]
+    two_oov = L.IntegerLookup(vocabulary=[12, 36, 1138, 42], num_oov_indices=2)
+    assert two_oov(jnp.array([[12, 1000, 1001]])).tolist() == [[2, 0, 1]]  # 1000 % 2, 1001 % 2
+    inverse = L.IntegerLookup(vocabulary=[12, 36, 1138, 42], invert=True)
+    assert inverse(jnp.array([[1, 3, 4], [4, 0, 9]])).tolist() == [[12, 1138, 42],
+                                                                     [42, -1, -1]]
+    hot = L.IntegerLookup(vocabulary=[12, 36, 1138, 42], output_mode="multi_hot")
+    assert hot(data).tolist() == [[0, 1, 0, 1, 1], [1, 0, 1, 0, 1]]
+    count = L.IntegerLookup(vocabulary=[12, 36], output_mode="count", pad_to_max_tokens=True,
+                            max_tokens=5)
+    assert count(jnp.array([12, 12, 7])).tolist() == [1, 2, 0, 0, 0]
+    one_hot = L.IntegerLookup(vocabulary=[12, 36], output_mode="one_hot")
+    assert one_hot(jnp.array([[36], [5]])).tolist() == [[0, 0, 1], [1, 0, 0]]
+    tf_idf = L.IntegerLookup(vocabulary=[12, 36], output_mode="tf_idf",
+                             idf_weights=[0.5, 0.25])
+    np.testing.assert_allclose(tf_idf(jnp.array([[12, 12, 36, 7]])),
+                               [[0.375 * 1, 0.5 * 2, 0.25 * 1]])
+    # Jittable: the vocabulary is a constant searchsorted table.
+    np.testing.assert_array_equal(jax.jit(layer)(data), layer(data))
+
+
+def test_integer_lookup_adapt_order_config_and_tf_idf():
+    layer = L.IntegerLookup(max_tokens=4)
+    layer.adapt(np.array([[5, 5, 7], [9, 7, 3], [5, -1, 2]]))  # -1 is the OOV token
+    # Counts: 5 x3, 7 x2, then 9, 3, 2 once each (ties: larger value first); 3 kept.
+    assert layer.get_vocabulary() == [-1, 5, 7, 9]
+    clone = L.IntegerLookup.from_config(layer.get_config())
+    assert clone.get_vocabulary() == layer.get_vocabulary()
+    clone.adapt(np.array([1, 1, 2]))  # an adapted vocabulary stays adaptable
+    assert clone.get_vocabulary() == [-1, 1, 2]
+    tf_idf = L.IntegerLookup(output_mode="tf_idf")
+    tf_idf.adapt(iter([np.array([[1, 1, 2], [2, 3, 3]]), np.array([[3, 4, 4]])]))
+    # 3 documents; document frequencies: 3 -> 2, 2 -> 2, 4 -> 1, 1 -> 1.
+    assert tf_idf.get_vocabulary() == [-1, 3, 4, 2, 1]
+    idf = {t: np.log(1 + 3 / (1 + d)) for t, d in {3: 2, 4: 1, 2: 2, 1: 1}.items()}
+    oov_idf = np.mean([idf[t] for t in (3, 4, 2, 1)])
+    np.testing.assert_allclose(tf_idf(jnp.array([[4, 4, 9]])),
+                               [[oov_idf, 0, 2 * idf[4], 0, 0]], rtol=1e-6)
+    rebuilt = L.IntegerLookup.from_config(tf_idf.get_config())
+    np.testing.assert_allclose(rebuilt(jnp.array([[4, 4, 9]])), tf_idf(jnp.array([[4, 4, 9]])))
+
+
+def test_integer_lookup_errors():
+    with pytest.raises(errors.ConfigError, match="repeated tokens \\[3\\]"):
+        L.IntegerLookup(vocabulary=[1, 3, 3])
+    with pytest.raises(errors.ConfigError, match="outside the vocabulary \\[7\\]"):
+        L.IntegerLookup(vocabulary=[1, 3], num_oov_indices=0)(jnp.array([1, 7]))
+    with pytest.raises(errors.ConfigError, match="cannot adapt a layer built with a fixed"):
+        L.IntegerLookup(vocabulary=[1]).adapt(np.array([1, 2]))
+    with pytest.raises(errors.DataError, match="empty data"):
+        L.IntegerLookup().adapt(np.array([], np.int64))
+    with pytest.raises(errors.ConfigError, match="vocabulary must be known"):
+        L.IntegerLookup(output_mode="multi_hot")(jnp.array([1]))
+    with pytest.raises(errors.ConfigError, match="invert=True needs output_mode='int'"):
+        L.IntegerLookup(invert=True, output_mode="count")
+    with pytest.raises(errors.ConfigError, match="`salt` is only used with"):
+        L.IntegerLookup(salt=3)
+    with pytest.raises(errors.ConfigError, match="more than max_tokens=3"):
+        L.IntegerLookup(vocabulary=[1, 2, 3], max_tokens=3)
+
+
+# ----------------------------------------------------------------------- hashing
+def test_hashing_integers_stable_masked_salted_and_jittable():
+    x = jnp.array([[0, 1, 2, 3, 4, 5, -7, 123456]])
+    bins = L.Hashing(num_bins=10)(x)
+    # Stable across runs and processes: the expected bins are fixed here.
+    assert bins.tolist() == EXPECTED_INT_BINS
+    assert bins.dtype == jnp.int32
+    masked = L.Hashing(num_bins=10, mask_value=0)(x)
+    assert masked[0, 0] == 0 and bool((masked[0, 1:] >= 1).all())
+    salted = L.Hashing(num_bins=1000, salt=[7, 9])(x)
+    assert salted.tolist() != L.Hashing(num_bins=1000)(x).tolist()
+    assert L.Hashing(num_bins=1000, salt=7)(x).tolist() == \
+        L.Hashing(num_bins=1000, salt=(7, 7))(x).tolist()
+    np.testing.assert_array_equal(jax.jit(L.Hashing(num_bins=10))(x), bins)
+    counts = L.Hashing(num_bins=4, output_mode="count")(jnp.arange(400).reshape(2, 200))
+    assert counts.shape == (2, 4) and counts.sum() == 400 and counts.min() > 30
+    np.testing.assert_array_equal(L.Hashing(num_bins=10)(x.astype(jnp.float32)), bins)
+
+
+def test_hashed_crossing_integers():
+    a, b = jnp.array([1, 2, 3, 1]), jnp.array([4, 5, 6, 4])
+    layer = L.HashedCrossing(num_bins=5)
+    out = layer([a, b])
+    assert out.shape == (4,) and out[0] == out[3]
+    assert out.tolist() == EXPECTED_CROSS_BINS
+    assert layer([a, b]).tolist() != layer([b, a]).tolist()  # the cross is ordered
+    hot = L.HashedCrossing(num_bins=5, output_mode="one_hot")([a[:, None], b[:, None]])
+    np.testing.assert_array_equal(hot, jax.nn.one_hot(out, 5))
+    np.testing.assert_array_equal(jax.jit(layer)([a, b]), out)
+    with pytest.raises(errors.ShapeError, match="at least two features"):
+        layer([a])
+    with pytest.raises(errors.ShapeError, match="same shape"):
+        layer([a, b[:2]])
+
+
+EXPECTED_INT_BINS = [[5, 3, 8, 2, 6, 1, 8, 6]]
+EXPECTED_CROSS_BINS = [0, 3, 2, 0]

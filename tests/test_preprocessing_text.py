@@ -1,0 +1,200 @@
+"""Host-side string layers: TextVectorization, StringLookup, Hashing on strings.
+
+Keras 3's versions of these layers require TensorFlow (not installed with the
+JAX backend), so the expectations here are computed by hand from Keras's
+documented behaviour (vocabulary order, index layout, TF-IDF formula).
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxlayers as jl
+from jaxlayers import errors
+
+L = jl.layers
+
+TEXTS = np.array(["The cat sat on the mat.", "The dog ate my homework!", "a cat, A DOG"])
+
+
+# ----------------------------------------------------------------------- TextVectorization
+def test_text_vectorization_adapt_and_int_output():
+    layer = L.TextVectorization(max_tokens=8, output_sequence_length=5)
+    layer.adapt(TEXTS)
+    # Counts after lowercasing and stripping punctuation: the x3, cat x2, dog x2, a x2,
+    # then once each; ties are broken by the token, larger first; 8 - 2 special slots.
+    assert layer.get_vocabulary() == ["", "[UNK]", "the", "dog", "cat", "a", "sat", "on"]
+    assert layer.vocabulary_size() == 8
+    out = layer(np.array(["the cat sat on the mat", "A dog"]))
+    assert out.dtype == np.int64
+    assert out.tolist() == [[2, 4, 6, 7, 2], [5, 3, 0, 0, 0]]
+    ragged = L.TextVectorization(vocabulary=["the", "cat"])
+    assert ragged(["the cat", "the"]).tolist() == [[2, 3], [2, 0]]  # pad to the longest
+    assert ragged(["the cat"]).shape == (1, 2)
+    assert ragged("the cat").tolist() == [2, 3]  # one string, no batch axis
+
+
+def test_text_vectorization_standardize_split_ngrams():
+    vocab = ["hello", "world", "hello world", "héllo"]
+    plain = L.TextVectorization(vocabulary=vocab, standardize=None)
+    assert plain(["Hello world"]).tolist() == [[1, 3]]
+    lower = L.TextVectorization(vocabulary=vocab, standardize="lower")
+    assert lower(["HELLO world!"]).tolist() == [[2, 1]]  # 'world!' keeps its '!'
+    # Like tf.strings.lower, only ASCII letters are lowercased.
+    assert lower(["HÉLLO héllo"]).tolist() == [[1, 5]]
+    strip = L.TextVectorization(vocabulary=vocab, standardize="strip_punctuation")
+    assert strip(["hello, world!!"]).tolist() == [[2, 3]]
+    bigrams = L.TextVectorization(vocabulary=vocab, ngrams=2)
+    # 1-grams first, then 2-grams.
+    assert bigrams(["Hello  world"]).tolist() == [[2, 3, 4]]
+    only_bigrams = L.TextVectorization(vocabulary=vocab, ngrams=(2,))
+    assert only_bigrams(["hello world", "hello"]).tolist() == [[4], [0]]
+    chars = L.TextVectorization(vocabulary=["a", "b", " "], split="character",
+                                standardize=None)
+    assert chars(["ab a"]).tolist() == [[2, 3, 4, 2]]
+    tokens = L.TextVectorization(vocabulary=["x", "y"], split=None, standardize=None)
+    assert tokens(np.array([["x", "y", ""], ["y", "z", "x"]])).tolist() == [[2, 3, 0],
+                                                                           [3, 1, 2]]
+    assert tokens(np.array(["y", "x"])).tolist() == [3, 2]
+    custom = L.TextVectorization(
+        vocabulary=["b", "c"], standardize=lambda x: np.char.replace(x, "a", "b"),
+        split=lambda x: [s.split("-") for s in x.tolist()])
+    assert custom(["a-c-d"]).tolist() == [[2, 3, 1]]
+
+
+def test_text_vectorization_bag_of_words_modes():
+    vocab = ["the", "cat", "dog"]
+    multi = L.TextVectorization(vocabulary=vocab, output_mode="multi_hot")
+    # In non-int modes there is no padding index: [UNK], the, cat, dog.
+    assert multi(["the cat the bird", "dog"]).tolist() == [[1, 1, 1, 0], [0, 0, 0, 1]]
+    count = L.TextVectorization(vocabulary=vocab, output_mode="count", max_tokens=6,
+                                pad_to_max_tokens=True)
+    assert count(["the cat the bird"]).tolist() == [[1, 2, 1, 0, 0, 0]]
+    assert count(["the cat the bird"]).dtype == np.float32
+    tf_idf = L.TextVectorization(output_mode="tf_idf")
+    tf_idf.adapt(["the cat", "the dog", "the the bird"])
+    assert tf_idf.get_vocabulary() == ["[UNK]", "the", "dog", "cat", "bird"]
+    # idf = log(1 + num_docs / (1 + doc_freq)); OOV gets the mean idf.
+    idf = {"the": np.log(1 + 3 / 4), "cat": np.log(1 + 3 / 2)}
+    oov = np.mean([np.log(1 + 3 / 4)] + [np.log(1 + 3 / 2)] * 3)
+    np.testing.assert_allclose(tf_idf(["the the cat emu"]),
+                               [[oov, 2 * idf["the"], 0, idf["cat"], 0]], rtol=1e-6)
+    one_hot = L.TextVectorization(vocabulary=vocab, output_mode="one_hot")
+    assert one_hot(["dog", "cat"]).tolist() == [[0, 0, 0, 1], [0, 0, 1, 0]]
+    with pytest.raises(errors.ShapeError, match="encodes one token per sample"):
+        one_hot(["the cat"])
+
+
+def test_text_vectorization_config_round_trip_and_batches():
+    layer = L.TextVectorization(max_tokens=6, output_mode="tf_idf", ngrams=2)
+    layer.adapt(iter([TEXTS[:2], TEXTS[2:]]))
+    config = layer.get_config()
+    assert config["vocabulary"] == layer.get_vocabulary(include_special_tokens=False)
+    assert config["vocabulary_size"] == 6 and config["ngrams"] == 2
+    clone = L.TextVectorization.from_config(config)
+    assert clone.get_config() == config
+    np.testing.assert_allclose(clone(TEXTS), layer(TEXTS))
+    whole = L.TextVectorization(max_tokens=6, output_mode="tf_idf", ngrams=2)
+    whole.adapt(TEXTS, batch_size=2)
+    assert whole.get_vocabulary() == layer.get_vocabulary()
+    given = L.TextVectorization(vocabulary=["a", "b"])
+    assert "has_input_vocabulary" not in given.get_config()
+    assert L.TextVectorization.from_config(given.get_config()).get_vocabulary() == \
+        ["", "[UNK]", "a", "b"]
+    # set_vocabulary accepts the vocabulary with its special tokens.
+    other = L.TextVectorization()
+    other.set_vocabulary(["", "[UNK]", "x"])
+    assert other.get_vocabulary() == ["", "[UNK]", "x"]
+
+
+def test_text_vectorization_errors():
+    with pytest.raises(errors.DataError, match="empty data"):
+        L.TextVectorization().adapt([])
+    with pytest.raises(errors.DataError, match="empty data"):
+        L.TextVectorization().adapt(iter([]))
+    with pytest.raises(errors.ConfigError, match="repeated tokens \\['a'\\]"):
+        L.TextVectorization(vocabulary=["a", "b", "a"])
+    with pytest.raises(errors.ConfigError, match="`standardize` must be one of"):
+        L.TextVectorization(standardize="upper")
+    with pytest.raises(errors.ConfigError, match="only applies to output_mode='int'"):
+        L.TextVectorization(output_mode="count", output_sequence_length=3)
+    with pytest.raises(errors.ConfigError, match="`idf_weights` must be given"):
+        L.TextVectorization(output_mode="tf_idf", vocabulary=["a"])
+    with pytest.raises(errors.ShapeError, match="shape \\(batch,\\) or \\(batch, 1\\)"):
+        L.TextVectorization(vocabulary=["a"])(np.array([["a", "b"]]))
+    layer = L.TextVectorization(vocabulary=["a"])
+    with pytest.raises(errors.DataError,
+                       match="TextVectorization 'text_vectorization.*' works on host string "
+                             "data and cannot run inside jax.jit"):
+        jax.jit(lambda: jnp.asarray(layer(np.array(["a"]))))()
+
+
+# ----------------------------------------------------------------------- StringLookup
+def test_string_lookup_modes():
+    vocab = ["a", "b", "c", "d"]
+    data = np.array([["a", "c", "d"], ["d", "z", "b"]])
+    assert L.StringLookup(vocabulary=vocab)(data).tolist() == [[1, 3, 4], [4, 0, 2]]
+    masked = L.StringLookup(vocabulary=vocab, mask_token="")
+    assert masked(np.array([["a", ""], ["", "b"]])).tolist() == [[2, 0], [0, 3]]
+    assert masked.get_vocabulary() == ["", "[UNK]", "a", "b", "c", "d"]
+    inverse = L.StringLookup(vocabulary=vocab, invert=True)
+    assert inverse(np.array([[1, 3, 4], [4, 0, 9]])).tolist() == [["a", "c", "d"],
+                                                                   ["d", "[UNK]", "[UNK]"]]
+    hot = L.StringLookup(vocabulary=vocab, output_mode="multi_hot")
+    assert hot(data).tolist() == [[0, 1, 0, 1, 1], [1, 0, 1, 0, 1]]
+    one_hot = L.StringLookup(vocabulary=vocab, output_mode="one_hot")
+    assert one_hot(np.array(["a", "q"])).tolist() == [[0, 1, 0, 0, 0], [1, 0, 0, 0, 0]]
+    counted = L.StringLookup(vocabulary=vocab, output_mode="count", mask_token="")
+    assert counted(np.array(["a", "a", "", "q"])).tolist() == [1, 2, 0, 0, 0]  # mask dropped
+    assert L.StringLookup(vocabulary=vocab)(np.array([b"c"])).tolist() == [3]  # bytes input
+    spread = L.StringLookup(vocabulary=vocab, num_oov_indices=3)
+    oov = spread(np.array(["x", "y", "z", "x", "a"]))
+    assert oov[0] == oov[3] and set(oov[:4].tolist()) <= {0, 1, 2} and oov[4] == 3
+    assert oov.tolist() == EXPECTED_OOV_BUCKETS  # a stable hash: same in every process
+
+
+def test_string_lookup_adapt_and_config():
+    layer = L.StringLookup(max_tokens=4)
+    layer.adapt([["b", "a", "b"], ["c", "a", "b"], ["[UNK]", "d", "d"]])
+    # b x3, then a x2 and d x2 (ties: larger first), c dropped by max_tokens.
+    assert layer.get_vocabulary() == ["[UNK]", "b", "d", "a"]
+    clone = L.StringLookup.from_config(layer.get_config())
+    assert clone.get_vocabulary() == layer.get_vocabulary()
+    assert clone.get_config() == layer.get_config()
+
+
+def test_string_lookup_errors():
+    with pytest.raises(errors.ConfigError, match="repeated tokens \\['b'\\]"):
+        L.StringLookup(vocabulary=["a", "b", "b"])
+    with pytest.raises(errors.ConfigError, match="reserved mask_token ''"):
+        L.StringLookup(vocabulary=["a", ""], mask_token="")
+    with pytest.raises(errors.ConfigError, match="cannot set an empty vocabulary"):
+        L.StringLookup(vocabulary=[])
+    with pytest.raises(errors.ConfigError, match="outside the vocabulary \\['q'\\]"):
+        L.StringLookup(vocabulary=["a"], num_oov_indices=0)(np.array(["a", "q"]))
+    with pytest.raises(errors.DataError, match="empty data"):
+        L.StringLookup().adapt(np.array([], str))
+    layer = L.StringLookup(vocabulary=["a"], invert=True, name="inv")
+    with pytest.raises(errors.DataError,
+                       match="StringLookup 'inv' works on host string data and cannot run "
+                             "inside jax.jit; apply it in your data pipeline before fit"):
+        jax.jit(lambda i: layer(i))(jnp.array([1]))
+
+
+# ----------------------------------------------------------------------- hashing strings
+def test_hashing_and_crossing_strings_are_stable():
+    words = np.array([["cat"], ["dog"], ["émû"], [""]])
+    assert L.Hashing(num_bins=100)(words).tolist() == EXPECTED_STRING_BINS
+    assert L.Hashing(num_bins=100, salt=1)(words).tolist() != EXPECTED_STRING_BINS
+    masked = L.Hashing(num_bins=4, mask_value="")(words)
+    assert masked[3, 0] == 0 and bool((masked[:3] > 0).all())
+    hot = L.Hashing(num_bins=100, output_mode="one_hot")(words)
+    assert hot.shape == (4, 100) and hot.sum() == 4
+    crossed = L.HashedCrossing(num_bins=50)([np.array(["a", "b", "a"]), np.array([1, 2, 1])])
+    assert crossed.tolist() == EXPECTED_CROSSED and crossed[0] == crossed[2]
+
+
+EXPECTED_OOV_BUCKETS = [2, 1, 1, 2, 3]
+EXPECTED_STRING_BINS = [[64], [38], [78], [42]]
+EXPECTED_CROSSED = [34, 6, 34]
