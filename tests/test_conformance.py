@@ -71,42 +71,47 @@ def test_conformance(case):
     _close(layer(*args, **kw), out)
     assert jax.tree_util.tree_structure(new_state) == jax.tree_util.tree_structure(state)
 
-    # eager == jit, and no retrace on a second call with new values of the same shape.
+    # One compiled function per case checks jit, vmap and grads together (compile time
+    # dominates this suite): eager == jit, vmap over rows == batched call, finite grads,
+    # and no retrace on a second call with new values of the same shape.
     if case.jit:
-        traced = chex.assert_max_traces(n=1)(
-            lambda p, s, *a: layer.apply(p, s, *a, **kw))
-        jitted = jax.jit(traced)
-        _close(jitted(params, state, *args)[0], out, rtol=2e-5, atol=2e-5)
-        args2 = case.call_args(case.make_inputs(np.random.default_rng(1)))
-        jitted(params, state, *args2)
+        check_vmap = case.batch_independent
+        float_mask = [jnp.issubdtype(jnp.asarray(a).dtype, jnp.floating)
+                      for a in jax.tree_util.tree_leaves(args)]
 
-    # vmap over single rows == the batched call.
-    if case.batch_independent and case.jit:
-        def one(*rows):
+        def one(p, s, *rows):
             rows = jax.tree_util.tree_map(lambda r: r[None], rows)
-            y, _ = layer.apply(params, state, *rows, **kw)
+            y, _ = layer.apply(p, s, *rows, **kw)
             return jax.tree_util.tree_map(lambda t: t[0], y)
 
-        _close(jax.vmap(one)(*args), out, rtol=1e-4, atol=1e-4)
-
-    # finite gradients with respect to params and float inputs.
-    if case.grad and case.jit:
-        float_args = [a for a in jax.tree_util.tree_leaves(args)
-                      if jnp.issubdtype(jnp.asarray(a).dtype, jnp.floating)]
-
-        def loss(p, fa):
+        def loss(p, s, fa, a):
+            leaves, treedef = jax.tree_util.tree_flatten(a)
             it = iter(fa)
-            a = jax.tree_util.tree_map(
-                lambda x: next(it) if jnp.issubdtype(jnp.asarray(x).dtype, jnp.floating)
-                else x, args)
-            y, _ = layer.apply(p, state, *a, **kw)
+            leaves = [next(it) if f else x for f, x in zip(float_mask, leaves)]
+            y, _ = layer.apply(p, s, *jax.tree_util.tree_unflatten(treedef, leaves), **kw)
             return sum(jnp.sum(jnp.square(t.astype(jnp.float32)))
                        for t in jax.tree_util.tree_leaves(y)
                        if jnp.issubdtype(t.dtype, jnp.floating))
 
-        gp, ga = jax.grad(loss, argnums=(0, 1))(params, float_args)
-        for g in jax.tree_util.tree_leaves((gp, ga)):
+        def combined(p, s, *a):
+            y, _ = layer.apply(p, s, *a, **kw)
+            vm = jax.vmap(one, in_axes=(None, None) + (0,) * len(a))(p, s, *a) \
+                if check_vmap else None
+            grads = None
+            if case.grad:
+                fa = [x for f, x in zip(float_mask, jax.tree_util.tree_leaves(a)) if f]
+                grads = jax.grad(loss, argnums=(0, 2))(p, s, fa, a)
+            return y, vm, grads
+
+        jitted = jax.jit(chex.assert_max_traces(combined, n=1))
+        y, vm, grads = jitted(params, state, *args)
+        _close(y, out, rtol=2e-5, atol=2e-5)
+        if check_vmap:
+            _close(vm, out, rtol=1e-4, atol=1e-4)
+        for g in jax.tree_util.tree_leaves(grads):
             assert np.all(np.isfinite(np.asarray(g)))
+        args2 = case.call_args(case.make_inputs(np.random.default_rng(1)))
+        jitted(params, state, *args2)
 
     # config round trip: same config, same outputs from the same params.
     config = layer.get_config()

@@ -420,6 +420,7 @@ class Layer:
     def get_weights(self):
         """NumPy copies of ``weights``, in order."""
         self._check_built("weights")
+        self._materialize_all()
         return [v.numpy() for v in self.weights]
 
     def set_weights(self, weights):
@@ -453,8 +454,29 @@ class Layer:
             )
         return int(sum(v.size for v in self.weights))
 
+    def _materialize_all(self):
+        """Creates every not-yet-created facade value in ONE compiled call.
+
+        Creating values one by one would compile each initializer for each shape;
+        a model with many layers would spend seconds per layer doing that.
+        """
+        pending = [v for _, v in self._entries()[0] if v._value is None]
+        if len(pending) <= 1:
+            for v in pending:
+                v._materialize()
+            return
+
+        def make(keys):
+            return [v.initial_value(k) for v, k in zip(pending, keys)]
+
+        with jax.ensure_compile_time_eval():
+            values = jax.jit(make)([v._init_key for v in pending])
+        for v, value in zip(pending, values):
+            v._value = value
+
     # --- pytree views of the facade's values ---------------------------------------
     def _jl_trees(self, read):
+        self._materialize_all()
         params, state = {}, {}
         for path, var in self._entries()[0]:
             tracking.set_path(params if var._in_params else state, path, read(var))
@@ -790,6 +812,7 @@ class Layer:
         training = bool(training) if training is not None else False
         self._ensure_structure(args, kwargs, training)
         entries, paths = self._entries()
+        self._materialize_all()
         bindings = {id(v): v._materialize() for _, v in entries}
         variables = {id(v): v for _, v in entries}
         key = self._facade_next_key() if training else None

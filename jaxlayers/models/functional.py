@@ -219,8 +219,11 @@ class Functional(Model):
                     f"{len(out_leaves)} outputs at call time but {len(out_tensors)} when the "
                     "model was built."
                 )
-            mask_leaves = (list(out_mask) if isinstance(out_mask, (list, tuple))
-                           else [out_mask] * len(out_tensors))
+            if isinstance(out_mask, (list, tuple)):
+                mask_leaves = list(out_mask)[:len(out_tensors)]
+                mask_leaves += [None] * (len(out_tensors) - len(mask_leaves))
+            else:
+                mask_leaves = [out_mask] * len(out_tensors)
             for t, v, m in zip(out_tensors, out_leaves, mask_leaves):
                 values[id(t)] = v
                 masks[id(t)] = m

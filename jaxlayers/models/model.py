@@ -53,6 +53,14 @@ class Model(Trainer, Layer):
         Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
         Trainer.__init__(self)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if cls is Model and "input_layers" in config and "layers" in config:
+            from jaxlayers.models.functional import Functional
+
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return super().from_config(config)
+
     # ------------------------------------------------------------------ layers
     def get_layer(self, name=None, index=None):
         """A layer of this model by ``name`` or by ``index`` in ``model.layers``."""

@@ -1,6 +1,7 @@
 """``Sequential``: a linear stack of layers, each fed the previous one's output and mask."""
 
 import jax
+import numpy as np
 
 from jaxlayers.core import scope as scope_lib
 from jaxlayers.core import serialization, symbolic, tracking
@@ -107,7 +108,11 @@ class Sequential(Model):
                     f"Sequential '{self.name}': build needs an input shape, e.g. "
                     "model.build((None, 784)), or an Input as first layer."
                 )
-        spec = symbolic.SymbolicTensor(tuple(input_shape), dtype or self.compute_dtype)
+        if input_shape and isinstance(input_shape[0], (list, tuple)):
+            spec = [symbolic.SymbolicTensor(tuple(s), dtype or self.compute_dtype)
+                    for s in input_shape]
+        else:
+            spec = symbolic.SymbolicTensor(tuple(input_shape), dtype or self.compute_dtype)
         self._build_input_spec = spec
         specs = []
         for layer in self._layers:
@@ -122,11 +127,22 @@ class Sequential(Model):
     def _maybe_build(self, args, kwargs):
         # Built from data: the batch size of the first batch is not part of the model.
         if not self.built:
-            shape = tuple(args[0].shape) if hasattr(args[0], "shape") else None
+            first = args[0]
+            if isinstance(first, (list, tuple)) and all(hasattr(a, "shape") for a in first):
+                if any(getattr(a, "dtype", None) is not None and a.dtype.kind in "OUSV"
+                       for a in first if isinstance(a, np.ndarray)):
+                    self.built = True  # host (string) inputs: layers build on first call
+                    return
+                self.build([(None,) + tuple(a.shape[1:]) for a in first],
+                           dtype=getattr(first[0], "dtype", None))
+                return
+            shape = tuple(first.shape) if hasattr(first, "shape") else None
             if shape is None:
                 return super()._maybe_build(args, kwargs)
-            dtype = getattr(args[0], "dtype", None)
-            self.build((None,) + shape[1:], dtype=dtype)
+            if isinstance(first, np.ndarray) and first.dtype.kind in "OUSV":
+                self.built = True
+                return
+            self.build((None,) + shape[1:], dtype=getattr(first, "dtype", None))
 
     def call(self, inputs, training=None, mask=None):
         scope = scope_lib.current()

@@ -1,0 +1,475 @@
+"""Saving and loading: whole models, weights, and bare params/state trees.
+
+* ``model.save("m.keras")`` / ``jl.saving.load_model("m.keras")``: architecture,
+  weights, compile configuration and (optionally) optimizer state.  Loading
+  also reads Keras 3 ``.keras`` files (see :mod:`jaxlayers.saving.keras_reader`).
+* ``model.save_weights("m.weights.npz")`` / ``model.load_weights(...)``: weights
+  only, matched by weight path (``dense/kernel``), never by position.
+* ``jl.saving.save_params(path, params, state)`` / ``load_params(path)``: the
+  pure API's trees, one call each.
+
+The format is data only (DESIGN.md section 6; details in
+:mod:`jaxlayers.saving.archive`): loading never unpickles, never imports a
+module named in a file and only instantiates registered classes.
+"""
+
+import datetime
+import os
+import warnings
+import zipfile
+
+import jax
+import numpy as np
+
+from jaxlayers import backend
+from jaxlayers.core import serialization, tracking
+from jaxlayers.core.layer import Layer
+from jaxlayers.errors import ConfigError, JaxlayersError, SerializationError, WeightsError
+from jaxlayers.saving import archive, training_state
+
+_H5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_KERAS_WEIGHTS_MEMBER = "model.weights.h5"
+_REBUILD_ERRORS = (JaxlayersError, TypeError, ValueError, KeyError, AttributeError,
+                   IndexError, RecursionError, NotImplementedError)
+
+
+class WeightsMismatchError(SerializationError, WeightsError):
+    """A weights file does not match the model it is loaded into (paths, shapes, dtypes)."""
+
+
+# ----------------------------------------------------------------------------- helpers
+def _path(filepath, what):
+    try:
+        return os.fspath(filepath)
+    except TypeError:
+        raise ConfigError(
+            f"{what}: `filepath` must be a str or os.PathLike. Received: filepath={filepath!r}."
+        ) from None
+
+
+def _check_suffix(filepath, suffix, what, example):
+    path = _path(filepath, what)
+    if not path.endswith(suffix):
+        raise ConfigError(
+            f"{what}: the file name must end in '{suffix}' (e.g. '{example}'). Received: "
+            f"filepath={path!r}."
+        )
+    return path
+
+
+def _is_h5(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(8) == _H5_MAGIC
+    except (FileNotFoundError, IsADirectoryError):
+        return False
+
+
+def _owner(model):
+    return f"{type(model).__name__} '{model.name}'"
+
+
+def _entry_key(path, var, prefixed=True):
+    name = "/".join(path)
+    if not prefixed:
+        return name
+    return ("params/" if var._in_params else "state/") + name
+
+
+def _weight_items(model):
+    """``(file key, value)`` per weight, read lazily so arrays are copied one at a time."""
+    for path, var in model._entries()[0]:
+        yield _entry_key(path, var), var._materialize()
+
+
+def _metadata():
+    import jaxlayers
+
+    return {
+        "format": archive.FORMAT_NAME,
+        "format_version": archive.FORMAT_VERSION,
+        "jaxlayers_version": jaxlayers.__version__,
+        "jax_version": jax.__version__,
+        "date_saved": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"),
+    }
+
+
+def _check_metadata(metadata, source):
+    if not isinstance(metadata, dict) or metadata.get("format") != archive.FORMAT_NAME:
+        raise archive.ArchiveError(
+            f"{source}: metadata.json does not describe a jaxlayers model file. Received: "
+            f"{str(metadata)[:200]}."
+        )
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise archive.ArchiveError(f"{source}: metadata.json has no valid format_version. "
+                                   f"Received: format_version={version!r}.")
+    if version > archive.FORMAT_VERSION:
+        raise SerializationError(
+            f"{source} uses file format version {version} (written by jaxlayers "
+            f"{metadata.get('jaxlayers_version')}); this jaxlayers reads versions up to "
+            f"{archive.FORMAT_VERSION}. Upgrade jaxlayers to load it."
+        )
+
+
+# ----------------------------------------------------------------------------- config
+def model_config(model):
+    """The ``config.json`` content of ``model``: class, config, build and compile configs."""
+    try:
+        config = serialization.serialize_object(model, "jaxlayers.models")
+    except SerializationError:
+        raise
+    except (NotImplementedError, TypeError, ValueError, AttributeError) as e:
+        raise SerializationError(
+            f"{_owner(model)}: get_config() failed ({type(e).__name__}: {e}). A subclassed "
+            "model needs a get_config() returning its constructor arguments to be saved "
+            "whole; save_weights() works without one."
+        ) from e
+    build = model.get_build_config()
+    if build is not None:
+        config["build_config"] = build
+    compile_config = training_state.compile_config(model)
+    if compile_config is not None:
+        config["compile_config"] = compile_config
+    return config
+
+
+def _input_specs(shapes):
+    """``jax.ShapeDtypeStruct``s for saved build shapes (unknown sizes become 1)."""
+    if isinstance(shapes, dict):
+        return {k: _input_specs(v) for k, v in shapes.items()}
+    if isinstance(shapes, list) and all(d is None or isinstance(d, int) for d in shapes):
+        return jax.ShapeDtypeStruct(tuple(1 if d is None else d for d in shapes),
+                                    backend.floatx())
+    if isinstance(shapes, list):
+        return [_input_specs(s) for s in shapes]
+    raise SerializationError(f"Unreadable input shape {shapes!r} in build_config.")
+
+
+def build_model(model, build_config, source):
+    """Creates the weights of a freshly deserialized model from its ``build_config``."""
+    if not build_config or model._all_built():
+        return
+    try:
+        if not model.built:
+            model.build_from_config(build_config)
+        if not model._all_built():
+            specs = _input_specs(build_config["input_shape"]["pos"])
+            model._ensure_structure(tuple(specs), {})
+    except SerializationError:
+        raise
+    except _REBUILD_ERRORS as e:
+        raise SerializationError(
+            f"{source}: could not build {_owner(model)} from its build_config "
+            f"{build_config} ({type(e).__name__}: {e}). Give the class a "
+            "build(input_shape) method that creates every weight."
+        ) from e
+
+
+def model_from_config(config, source="config"):
+    """Rebuilds (and builds) a model from :func:`model_config` output; registry names only."""
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise archive.ArchiveError(f"{source}: config.json does not describe a model "
+                                   "(no 'class_name').")
+    try:
+        model = serialization.deserialize_object(config, "layers", printable="model")
+    except SerializationError:
+        raise
+    except _REBUILD_ERRORS as e:
+        raise SerializationError(
+            f"{source}: could not rebuild the model from config.json ({type(e).__name__}: "
+            f"{e})."
+        ) from e
+    if not isinstance(model, Layer):
+        raise SerializationError(
+            f"{source}: config.json names {config['class_name']!r}, which is not a layer "
+            "or model."
+        )
+    build_model(model, config.get("build_config"), source)
+    return model
+
+
+# ----------------------------------------------------------------------------- weights
+def assign_weights(model, npz, source, skip_mismatch=False):
+    """Assigns the arrays of ``npz`` (an :class:`archive.NpzReader`) by weight path.
+
+    Every weight must be present with the same shape and a dtype of the same
+    family (float, int, bool); unused arrays are mismatches too.  Nothing is
+    assigned unless everything matches, except with ``skip_mismatch=True``,
+    which loads the matching weights and warns about the rest.
+    """
+    entries = model._entries()[0]
+    keys = npz.keys()
+    key_set = set(keys)
+    prefixed = any(k.startswith(("params/", "state/")) for k in keys)
+    plan, problems, used = [], [], set()
+    for path, var in entries:
+        name = "/".join(path)
+        key = _entry_key(path, var, prefixed)
+        if key not in key_set:
+            problems.append(f"weight '{name}' (shape {var.shape}) is not in the file")
+            continue
+        used.add(key)
+        shape, dtype = npz.header(key)
+        if shape != var.shape:
+            problems.append(f"weight '{name}' expects shape {var.shape} but the file's "
+                            f"'{key}' has shape {shape}")
+        elif archive.dtype_kind(dtype) != archive.dtype_kind(var.dtype.name):
+            problems.append(f"weight '{name}' has dtype {var.dtype.name} but the file's "
+                            f"'{key}' has dtype {dtype}")
+        else:
+            plan.append((path, var, key, dtype))
+    problems += [f"the file's array '{k}' matches no weight of the model"
+                 for k in keys if k not in used]
+    if problems:
+        more = (f" ({len(problems) - 1} more: {'; '.join(problems[1:4])}"
+                f"{'; ...' if len(problems) > 4 else ''})" if len(problems) > 1 else "")
+        message = (f"{source}: the weights do not match {_owner(model)}: first mismatch: "
+                   f"{problems[0]}{more}.")
+        if not skip_mismatch:
+            raise WeightsMismatchError(
+                message + " Check that the model is built the same way as the saved one, "
+                "or pass skip_mismatch=True to load only the matching weights."
+            )
+        warnings.warn(message + " Those weights were skipped (skip_mismatch=True).",
+                      stacklevel=3)
+    planned = {id(var) for _, var, _, _ in plan}
+    params, state = {}, {}
+    for path, var in entries:
+        if id(var) not in planned:
+            tracking.set_path(params if var._in_params else state, path, var._materialize())
+    for path, var, key, dtype in plan:
+        value = archive.to_jax(npz.read(key), dtype)
+        tracking.set_path(params if var._in_params else state, path, value)
+    model.set_params(params, state)
+
+
+def _flatten_tree(tree, prefix, what):
+    if tree is None:
+        return []
+    if not isinstance(tree, dict):
+        raise SerializationError(
+            f"save_params: `{what}` must be a nested dict of arrays, as returned by "
+            f"layer.init(). Received: {type(tree).__name__}."
+        )
+    out = []
+    for k, v in tree.items():
+        if not isinstance(k, str):
+            raise SerializationError(f"save_params: `{what}` keys must be strings. "
+                                     f"Received: key {k!r} at '{prefix}'.")
+        key = f"{prefix}/{k}"
+        if isinstance(v, dict):
+            out.extend(_flatten_tree(v, key, what))
+        elif isinstance(v, (list, tuple)) or v is None:
+            raise SerializationError(
+                f"save_params: `{what}` must hold arrays in nested dicts. Received: "
+                f"{type(v).__name__} at '{key}'."
+            )
+        else:
+            out.append((key, v))
+    return out
+
+
+# ----------------------------------------------------------------------------- public API
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Saves ``model`` to a data-only ``.keras`` zip, atomically.
+
+    Args:
+        model: A built or unbuilt ``jl.Model`` (Sequential, Functional or a
+            registered subclass with ``get_config``).
+        filepath: Path ending in ``.keras``.
+        overwrite: Replace an existing file (default); ``False`` raises
+            ``FileExistsError`` instead.
+        include_optimizer: Also store the optimizer state, so that ``fit``
+            continues exactly where it stopped after ``load_model``.
+
+    Example:
+        >>> model.save("m.keras")
+        >>> restored = jl.saving.load_model("m.keras")
+    """
+    path = _check_suffix(filepath, ".keras", "save_model", "model.keras")
+    config = model_config(model)
+    metadata = _metadata()
+    opt_items = training_state.optimizer_items(model) if include_optimizer else None
+    opt_meta = training_state.optimizer_meta(model) if opt_items is not None else None
+
+    def write(f):
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+            archive.write_json(zf, archive.METADATA_MEMBER, metadata)
+            archive.write_json(zf, archive.CONFIG_MEMBER, config)
+            with zf.open(archive.WEIGHTS_MEMBER, "w", force_zip64=True) as member:
+                archive.write_npz(member, _weight_items(model), {"kind": "weights"})
+            if opt_items is not None:
+                with zf.open(archive.OPTIMIZER_MEMBER, "w", force_zip64=True) as member:
+                    archive.write_npz(member, opt_items, opt_meta)
+
+    archive.atomic_write(path, write, overwrite=overwrite)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Loads a model saved by ``model.save`` (or a Keras 3 ``.keras`` file).
+
+    Args:
+        filepath: Path of the ``.keras`` file.
+        custom_objects: ``{name: class_or_function}`` for user classes that are
+            not registered with :func:`register_serializable`.
+        compile: Compile the model as it was when saved (and restore the
+            optimizer state if the file holds one).
+        safe_mode: Refuse to rebuild ``Lambda`` layers holding Python source
+            (the default).  Only the caller can turn this off; no file can.
+
+    Returns:
+        The model, with its weights and state.
+
+    Raises:
+        SerializationError: An unknown class, a config that does not rebuild,
+            weights that do not match; ``archive.ArchiveError`` (a subclass) for
+            files that are truncated, corrupted or hostile; ``UnsafeLoadError``
+            for Python code with ``safe_mode=True``.
+
+    Example:
+        >>> model = jl.models.load_model("m.keras")
+    """
+    path = _path(filepath, "load_model")
+    source = repr(path)
+    if _is_h5(path):
+        raise SerializationError(
+            f"{source} is an HDF5 file: legacy Keras 2 '.h5' models are not supported. "
+            "Re-save it with Keras 3 as '.keras', or load only its weights with "
+            "model.load_weights(path) if it is a Keras 3 '.weights.h5' file."
+        )
+    with archive.ZipReader(path) as z, \
+            serialization.CustomObjectScope(custom_objects or {}), \
+            serialization.SafeModeScope(safe_mode):
+        if archive.WEIGHTS_MEMBER not in z.names and _KERAS_WEIGHTS_MEMBER in z.names:
+            from jaxlayers.saving import keras_reader
+
+            return keras_reader.load_keras_archive(z, source, compile=compile)
+        _check_metadata(z.read_json(archive.METADATA_MEMBER), source)
+        config = z.read_json(archive.CONFIG_MEMBER)
+        model = model_from_config(config, source)
+        with z.open_npz(archive.WEIGHTS_MEMBER) as npz:
+            assign_weights(model, npz, source)
+        compile_config = config.get("compile_config")
+        if compile and isinstance(compile_config, dict):
+            compiled = training_state.compile_from_config(model, compile_config, source)
+            if compiled and archive.OPTIMIZER_MEMBER in z.names:
+                with z.open_npz(archive.OPTIMIZER_MEMBER) as npz:
+                    training_state.restore_optimizer(model, npz, source)
+    return model
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Saves ``model``'s weights (params and state) to an ``.npz`` keyed by weight path.
+
+    Keys are ``params/<path>`` and ``state/<path>`` (``params/dense/kernel``);
+    the file is a plain ``.npz`` (``np.load(path, allow_pickle=False)`` reads it).
+
+    Example:
+        >>> model.save_weights("m.weights.npz")
+        >>> model.load_weights("m.weights.npz")
+    """
+    path = _check_suffix(filepath, ".npz", "save_weights", "model.weights.npz")
+    archive.atomic_write(
+        path, lambda f: archive.write_npz(f, _weight_items(model), {"kind": "weights"}),
+        overwrite=overwrite)
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    """Loads weights into ``model`` by weight path, all or nothing.
+
+    Reads ``.npz`` weight files (``save_weights``, ``save_params``), the weights
+    of a ``.keras`` file written by jaxlayers or Keras 3, and Keras 3
+    ``.weights.h5`` files.  A model whose structure differs raises a
+    ``WeightsMismatchError`` naming the first mismatching weight path;
+    ``skip_mismatch=True`` loads the matching weights and warns about the rest.
+    """
+    path = _path(filepath, "load_weights")
+    source = repr(path)
+    if _is_h5(path):
+        from jaxlayers.saving import keras_reader
+
+        keras_reader.load_h5_weights(model, path, source, skip_mismatch=skip_mismatch)
+        return
+    with archive.ZipReader(path) as z:
+        if archive.WEIGHTS_MEMBER in z.names:
+            with z.open_npz(archive.WEIGHTS_MEMBER) as npz:
+                assign_weights(model, npz, source, skip_mismatch)
+            return
+        if _KERAS_WEIGHTS_MEMBER in z.names:
+            from jaxlayers.saving import keras_reader
+
+            with z.open_member(_KERAS_WEIGHTS_MEMBER) as stream:
+                keras_reader.load_h5_weights(model, stream, source, skip_mismatch)
+            return
+    with archive.NpzReader(path) as npz:
+        assign_weights(model, npz, source, skip_mismatch)
+
+
+def save_params(filepath, params, state=None, overwrite=True):
+    """Saves pure-API trees (``params, state = layer.init(...)``) to one ``.npz``.
+
+    Args:
+        filepath: Path ending in ``.npz``.
+        params: Nested dict of arrays.
+        state: Optional nested dict of arrays (``None`` or ``{}`` for none).
+        overwrite: Replace an existing file.
+
+    Example:
+        >>> params, state = model.init(jax.random.key(0), x)
+        >>> jl.saving.save_params("ckpt.npz", params, state)
+        >>> params, state = jl.saving.load_params("ckpt.npz")
+    """
+    path = _check_suffix(filepath, ".npz", "save_params", "params.npz")
+    items = _flatten_tree(params, "params", "params") + _flatten_tree(state, "state", "state")
+    archive.atomic_write(path, lambda f: archive.write_npz(f, items, {"kind": "params"}),
+                         overwrite=overwrite)
+
+
+def load_params(filepath):
+    """Reads ``(params, state)`` trees saved by :func:`save_params` (or any weights file).
+
+    Returns nested dicts of NumPy arrays keyed by weight path (PRNG keys come
+    back as JAX key arrays).  Also reads the weights of a ``.keras`` file
+    written by jaxlayers.
+    """
+    path = _path(filepath, "load_params")
+    with archive.ZipReader(path) as z:
+        if archive.WEIGHTS_MEMBER in z.names:
+            with z.open_npz(archive.WEIGHTS_MEMBER) as npz:
+                return _read_trees(npz)
+    with archive.NpzReader(path) as npz:
+        return _read_trees(npz)
+
+
+def _read_trees(npz):
+    params, state = {}, {}
+    for key in npz.keys():
+        tree, name = params, key
+        if key.startswith("params/"):
+            name = key[len("params/"):]
+        elif key.startswith("state/"):
+            tree, name = state, key[len("state/"):]
+        value = npz.read(key)
+        dtype = npz.true_dtype(key)
+        if dtype.startswith("prng_key:"):
+            value = archive.to_jax(value, dtype)
+        node, parts = tree, name.split("/")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                node = None
+                break
+        if node is None or parts[-1] in node:
+            raise archive.ArchiveError(
+                f"{npz.source}: the array names clash ({key!r} is both an array and a "
+                "folder of arrays)."
+            )
+        node[parts[-1]] = value
+    return params, state
+
+
+__all__ = ["save_model", "load_model", "save_weights", "load_weights", "save_params",
+           "load_params", "model_config", "model_from_config", "assign_weights",
+           "WeightsMismatchError"]

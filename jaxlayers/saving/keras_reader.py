@@ -1,0 +1,487 @@
+"""Reading Keras 3 files: ``.keras`` archives and ``.weights.h5`` weight files.
+
+A Keras 3 ``.keras`` file is a zip of ``metadata.json``, ``config.json`` and
+``model.weights.h5``.  jaxlayers layers use Keras's class names and config
+keys, so reading one is mostly a translation of the config's envelope:
+
+* module paths (``"keras.layers"``) are ignored; only class names (and
+  ``registered_name`` for custom classes) are looked up, in jaxlayers's
+  registry and the caller's ``custom_objects``; nothing is ever imported;
+* Keras config keys jaxlayers does not have are dropped when they hold their
+  "off" value (``quantization_config=None``, ``synchronized=False``, ...) and
+  are an error naming the key otherwise;
+* Functional graphs: ``__keras_tensor__`` references become jaxlayers tensor
+  references; the recorded ``training`` argument of each call is dropped, as
+  Keras itself overrides it with the outer call's;
+* a Keras ``Lambda`` stores marshalled bytecode, which is never loaded.
+
+Weights: ``model.weights.h5`` holds ``layers/<name>/vars/<i>`` groups, where
+``<name>`` is the snake-cased class name made unique in the order of the
+model's layers (``dense``, ``dense_1``, ...), nested layers as sub-groups
+(``layers/lstm/cell/vars``) and nested models as ``layers/<name>/layers/...``.
+Each layer's arrays are gathered in Keras's weight order and given to
+``layer.set_weights`` after checking their number and shapes.  h5py is an
+optional dependency, imported only here.
+"""
+
+import inspect
+import warnings
+
+import numpy as np
+
+from jaxlayers.core import serialization
+from jaxlayers.core.layer import Layer, to_snake_case
+from jaxlayers.errors import SerializationError, UnsafeLoadError
+from jaxlayers.saving import archive
+
+_MODELS = ("Functional", "Model", "Sequential")
+# Keras sublayer attributes, in the order their weights appear in ``layer.weights``
+# (HDF5 lists groups alphabetically, which is not Keras's weight order).
+_CHILD_ORDER = {
+    "MultiHeadAttention": ("query_dense", "key_dense", "value_dense", "output_dense"),
+    "GroupedQueryAttention": ("query_dense", "key_dense", "value_dense", "output_dense"),
+    "Bidirectional": ("forward_layer", "backward_layer"),
+}
+# Operations recorded in Keras Functional graphs (``x + y`` on KerasTensors).
+_KERAS_OPS = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply",
+              "TrueDivide": "divide", "Divide": "divide", "Matmul": "matmul",
+              "Negative": "negative", "GetItem": "get_item"}
+# Keras state that jaxlayers keeps elsewhere (random layers take a key instead).
+_SKIPPED_CHILDREN = ("seed_generator",)
+_BASE_ACCEPTED = {"activity_regularizer", "trainable", "dtype", "autocast", "name",
+                  "input_shape", "input_dim", "batch_size", "batch_input_shape", "weights",
+                  "input_dtype"}
+
+
+def _import_h5py():
+    try:
+        import h5py
+    except ImportError as e:
+        raise ImportError(
+            "Reading Keras '.h5' weights needs the optional dependency h5py: "
+            "pip install h5py"
+        ) from e
+    return h5py
+
+
+# ----------------------------------------------------------------------------- config
+def _strip(value):
+    """Drops Keras's ``shared_object_id`` bookkeeping everywhere in a config."""
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k != "shared_object_id"}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def _lookup(class_name, registered_name, categories):
+    for name in (registered_name, class_name):
+        if isinstance(name, str):
+            found = serialization.get_registered_object(name)
+            if found is not None:
+                return found
+    for category in categories:
+        found = serialization.builtins(category).get(class_name)
+        if found is not None:
+            return found
+    return None
+
+
+def _accepted_args(cls):
+    """Constructor argument names of ``cls`` (``None``: it takes any keyword)."""
+    names = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        if klass is Layer:
+            return names | _BASE_ACCEPTED
+        params = inspect.signature(init).parameters.values()
+        names |= {p.name for p in params
+                  if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            return names
+    return None
+
+
+def _is_off(value):
+    return value is None or value is False or value == {} or value == [] or value == ""
+
+
+def _fit_config(cls, config, where):
+    """Drops Keras-only keys holding their "off" value; errors on the others."""
+    accepted = _accepted_args(cls)
+    if accepted is None or all(k in accepted for k in config):
+        return config
+    if isinstance(cls, type) and issubclass(cls, Layer):
+        # Arguments a layer takes through **kwargs show up in its own get_config().
+        try:
+            trial = cls.from_config({k: v for k, v in config.items() if k in accepted})
+            accepted = accepted | set(trial.get_config())
+        except Exception:  # noqa: BLE001 - then only the signature's names are known
+            pass
+    out = {}
+    for key, value in config.items():
+        if key in accepted:
+            out[key] = value
+        elif not _is_off(value):
+            raise SerializationError(
+                f"{where}: the Keras option {key}={value!r} of {cls.__name__} is not "
+                "supported by jaxlayers."
+            )
+    if cls.__name__ == "BatchNormalization" and not config.get("renorm"):
+        for key in ("renorm_momentum", "renorm_clipping"):
+            if key not in accepted:
+                out.pop(key, None)
+    return out
+
+
+def _translate_object(obj, where):
+    """A nested serialized object (initializer, regularizer, sublayer, ...)."""
+    class_name = obj.get("class_name")
+    if class_name == "__lambda__":
+        raise UnsafeLoadError(
+            f"{where}: this Keras file stores a Python lambda as marshalled bytecode. "
+            "jaxlayers never loads bytecode, even with safe_mode=False. Define the function "
+            "in code, register it with jl.saving.register_serializable, and rebuild the "
+            "layer."
+        )
+    if class_name == "function" and isinstance(obj.get("config"), str):
+        return {"class_name": "function", "config": {"registered_name": obj["config"]}}
+    config = obj.get("config")
+    registered = obj.get("registered_name")
+    if class_name in _MODELS or _lookup(class_name, registered, ("layers",)) is not None:
+        return translate_layer(obj, where)
+    cls = _lookup(class_name, registered,
+                  ("initializers", "regularizers", "constraints", "activations"))
+    out = {"class_name": class_name, "registered_name": registered}
+    if isinstance(config, dict):
+        config = {k: _translate_value(v, where) for k, v in config.items()}
+        if inspect.isclass(cls):
+            config = _fit_config(cls, config, where)
+    out["config"] = config
+    return out
+
+
+def _translate_value(value, where):
+    if isinstance(value, dict) and "class_name" in value and "config" in value:
+        return _translate_object(value, where)
+    if isinstance(value, dict):
+        return {k: _translate_value(v, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_translate_value(v, where) for v in value]
+    return value
+
+
+def _is_history(value):
+    return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+            and all(isinstance(v, int) for v in value[1:]))
+
+
+def _tensors(value):
+    """Keras ``__keras_tensor__`` records become jaxlayers ``{"__tensor__": ...}`` refs."""
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        history = value.get("config", {}).get("keras_history")
+        if not _is_history(history):
+            raise SerializationError(f"Unreadable Keras tensor record {value!r}.")
+        return {"__tensor__": history}
+    if isinstance(value, dict):
+        return {k: _tensors(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tensors(v) for v in value]
+    return value
+
+
+def _io_tensors(value):
+    if _is_history(value):
+        return {"__tensor__": value}
+    if isinstance(value, dict):
+        return {k: _io_tensors(v) for k, v in value.items()}
+    if isinstance(value, list):
+        out = [_io_tensors(v) for v in value]
+        return out[0] if len(out) == 1 else out
+    raise SerializationError(f"Unreadable Keras model inputs/outputs record {value!r}.")
+
+
+def _node(node, where):
+    if not isinstance(node, dict) or "args" not in node:
+        raise SerializationError(
+            f"{where}: unreadable call record {str(node)[:120]}; only Keras 3 files are read."
+        )
+    kwargs = {k: v for k, v in (node.get("kwargs") or {}).items()
+              if k != "training" and not (k == "mask" and v is None)}
+    return {"args": _tensors(node["args"]), "kwargs": _tensors(kwargs)}
+
+
+def _index(key):
+    """A Keras ``GetItem`` key as jaxlayers's ``SymbolicOp`` index encoding."""
+    if isinstance(key, list):
+        return {"tuple": [_index(k) for k in key]}
+    if isinstance(key, dict) and key.get("class_name") == "__slice__":
+        c = key.get("config", {})
+        return {"slice": [c.get("start"), c.get("stop"), c.get("step")]}
+    if isinstance(key, dict) and key.get("class_name") == "__ellipsis__":
+        return "..."
+    if key is None:
+        return {"newaxis": True}
+    if isinstance(key, int) and not isinstance(key, bool):
+        return key
+    raise SerializationError(f"Unsupported index {key!r} in a Keras GetItem operation.")
+
+
+def _keras_op(entry, where):
+    """A Keras ``ops`` call recorded in a Functional graph, as a jaxlayers ``SymbolicOp``."""
+    class_name = entry.get("class_name")
+    op = _KERAS_OPS.get(class_name)
+    if op is None:
+        raise SerializationError(
+            f"{where}: the Keras operation {class_name!r} recorded in the Functional graph has "
+            f"no jaxlayers equivalent (supported: {sorted(_KERAS_OPS)}). Wrap it in a layer."
+        )
+    name = entry.get("name", (entry.get("config") or {}).get("name"))
+    nodes = [_node(n, where) for n in entry.get("inbound_nodes", [])]
+    index = None
+    if op == "get_item":
+        if len(nodes) != 1 or len(nodes[0]["args"]) != 2:
+            raise SerializationError(f"{where}: unreadable Keras GetItem call.")
+        index = _index(nodes[0]["args"][1])
+        nodes[0]["args"] = nodes[0]["args"][:1]
+    return {"class_name": "SymbolicOp", "registered_name": None, "name": name,
+            "config": {"name": name, "op_name": op, "reverse": False, "index": index},
+            "inbound_nodes": nodes}
+
+
+def _model_config(class_name, config, where):
+    layers = []
+    for entry in config.get("layers", []):
+        if not isinstance(entry, dict):
+            raise SerializationError(f"{where}: unreadable layer entry {str(entry)[:120]}.")
+        layer_where = f"{where} > layer {entry.get('config', {}).get('name')!r}"
+        if class_name != "Sequential" and str(entry.get("module", "")).startswith(
+                "keras.src.ops"):
+            layers.append(_keras_op(_strip(entry), layer_where))
+            continue
+        out = translate_layer(entry, layer_where)
+        if class_name != "Sequential":
+            out["name"] = entry.get("name", (entry.get("config") or {}).get("name"))
+            out["inbound_nodes"] = [_node(n, layer_where) for n in entry.get("inbound_nodes",
+                                                                               [])]
+        layers.append(out)
+    result = {"name": config.get("name"), "trainable": config.get("trainable", True),
+              "layers": layers}
+    if class_name == "Sequential":
+        if config.get("build_input_shape") is not None:
+            result["build_input_shape"] = config["build_input_shape"]
+    else:
+        result["input_layers"] = _io_tensors(config["input_layers"])
+        result["output_layers"] = _io_tensors(config["output_layers"])
+    return result
+
+
+def translate_layer(obj, where="config.json"):
+    """A Keras serialized layer or model as the jaxlayers equivalent (a new dict)."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("class_name"), str):
+        raise SerializationError(f"{where}: expected a serialized layer, got {str(obj)[:120]}.")
+    obj = _strip(obj)
+    class_name = obj["class_name"]
+    registered = obj.get("registered_name")
+    config = obj.get("config") or {}
+    if class_name == "Model" and "layers" in config:
+        class_name = "Functional"
+    if class_name in _MODELS and "layers" in config:
+        out_config = _model_config(class_name, config, where)
+    else:
+        cls = _lookup(class_name, registered, ("layers",))
+        if cls is None:
+            known = sorted(serialization.builtins("layers"))
+            raise SerializationError(
+                f"{where}: the Keras layer class {class_name!r} (registered name "
+                f"{registered!r}) has no jaxlayers equivalent. Known layers: {known}. For a "
+                "custom layer, pass custom_objects={...} or register it with "
+                "jl.saving.register_serializable."
+            )
+        out_config = {k: _translate_value(v, where) for k, v in config.items()}
+        out_config = _fit_config(cls, out_config, where) if inspect.isclass(cls) else out_config
+    out = {"class_name": class_name, "config": out_config, "registered_name": registered}
+    build = obj.get("build_config")
+    if isinstance(build, dict) and class_name not in _MODELS:
+        shape = build.get("input_shape")
+        out["build_config"] = {"input_shape": {"pos": [shape] if shape is not None else [],
+                                               "named": {}}}
+    return out
+
+
+def translate_compile_config(config):
+    """Keras's ``compile_config`` with its envelopes stripped (names and configs kept)."""
+    config = _strip(config or {})
+
+    def clean(value):
+        if isinstance(value, dict) and "class_name" in value:
+            return {"class_name": value["class_name"], "config": value.get("config") or {},
+                    "registered_name": value.get("registered_name")}
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return {k: clean(v) for k, v in config.items()}
+
+
+# ----------------------------------------------------------------------------- weights
+def _layout_from_config(model, config):
+    """``[(h5 group name, layer, class name, sub-layout or None)]`` in Keras's order."""
+    entries = config["config"]["layers"]
+    sequential = config["class_name"] == "Sequential"
+    by_name = {layer.name: layer for layer in _model_layers(model)}
+    counts, layout = {}, []
+    for entry in entries:
+        class_name = entry["class_name"]
+        if (sequential and class_name == "InputLayer") or class_name == "SymbolicOp":
+            continue  # not in Keras's ``model.layers``, so not in the weights file
+        layer = by_name[entry["config"]["name"]]
+        sub = _layout_from_config(layer, entry) if class_name in _MODELS else None
+        layout.append((_unique(class_name, counts), layer, class_name, sub))
+    return layout
+
+
+def _model_layers(model):
+    if hasattr(model, "_input_layers"):
+        return list(model.layers)
+    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+
+def _layout_from_model(model):
+    counts, layout = {}, []
+    for layer in _model_layers(model):
+        class_name = type(layer).__name__
+        if class_name == "SymbolicOp":
+            continue
+        sub = _layout_from_model(layer) if class_name in _MODELS else None
+        layout.append((_unique(class_name, counts), layer, class_name, sub))
+    return layout
+
+
+def _unique(class_name, counts):
+    base = to_snake_case(class_name)
+    n = counts.get(base, 0)
+    counts[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def _flatten_group(group, class_name, where, h5py):
+    """A layer's arrays in Keras's weight order: own ``vars/0..n``, then sublayers'."""
+    out = []
+    own = group.get("vars")
+    if own is not None:
+        names = sorted(own.keys(), key=lambda k: int(k) if k.isdigit() else -1)
+        if names != [str(i) for i in range(len(names))]:
+            raise archive.ArchiveError(f"{where}: unexpected variable names {names[:10]}.")
+        out.extend(own[n] for n in names)
+    order = _CHILD_ORDER.get(class_name, ())
+    children = [k for k in group.keys() if k != "vars" and not k.startswith(_SKIPPED_CHILDREN)]
+    children.sort(key=lambda k: (order.index(k) if k in order else len(order), k))
+    for child in children:
+        sub = group[child]
+        if isinstance(sub, h5py.Group):
+            out.extend(_flatten_group(sub, None, f"{where}/{child}", h5py))
+    for dataset in out:
+        if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "biuf":
+            raise archive.ArchiveError(f"{where}: {dataset.name} is not a numeric array.")
+    return out
+
+
+def _plan(layout, group, where, problems, plan, h5py):
+    for name, layer, class_name, sub in layout:
+        path = f"{where}/{name}"
+        node = group.get(name) if group is not None else None
+        if sub is not None:
+            inner = node.get("layers") if isinstance(node, h5py.Group) else None
+            if inner is None and layer.weights:
+                problems.append(f"model '{layer.name}' has no group '{path}/layers'")
+                continue
+            _plan(sub, inner, f"{path}/layers", problems, plan, h5py)
+            continue
+        ours = layer.weights if layer.built else []
+        if not isinstance(node, h5py.Group):
+            if ours:
+                problems.append(f"layer '{layer.name}' has no group '{path}' in the file")
+            continue
+        arrays = _flatten_group(node, class_name, path, h5py)
+        shapes = [tuple(a.shape) for a in arrays]
+        expected = [v.shape for v in ours]
+        if shapes != expected:
+            problems.append(f"layer '{layer.name}' expects weights of shapes {expected} "
+                            f"but '{path}' holds {shapes}")
+            continue
+        if arrays:
+            plan.append((layer, arrays))
+
+
+def assign_h5(model, h5file, source, skip_mismatch=False, config=None):
+    """Assigns the weights of an open Keras ``model.weights.h5`` to ``model``."""
+    from jaxlayers.saving.api import WeightsMismatchError
+
+    h5py = _import_h5py()
+    layout = (_layout_from_config(model, config) if config is not None
+              else _layout_from_model(model))
+    problems, plan = [], []
+    _plan(layout, h5file.get("layers"), "layers", problems, plan, h5py)
+    if problems:
+        message = (f"{source}: the Keras weights do not match {type(model).__name__} "
+                   f"'{model.name}': first mismatch: {problems[0]}"
+                   f"{f' ({len(problems) - 1} more)' if len(problems) > 1 else ''}.")
+        if not skip_mismatch:
+            raise WeightsMismatchError(
+                message + " Pass skip_mismatch=True to load only the matching layers.")
+        warnings.warn(message + " Those layers were skipped (skip_mismatch=True).",
+                      stacklevel=3)
+    values = [(layer, [np.asarray(a[()]) for a in arrays]) for layer, arrays in plan]
+    for layer, arrays in values:
+        layer.set_weights(arrays)
+
+
+def _open_h5(path_or_stream, source):
+    h5py = _import_h5py()
+    try:
+        return h5py.File(path_or_stream, "r")
+    except (OSError, ValueError) as e:
+        raise archive.ArchiveError(
+            f"{source}: the Keras weights are not a readable HDF5 file ({e}). The file is "
+            "truncated or corrupted."
+        ) from e
+
+
+def load_h5_weights(model, path_or_stream, source, skip_mismatch=False):
+    """``model.load_weights`` for a Keras 3 ``.weights.h5`` file (or a stream of one)."""
+    with _open_h5(path_or_stream, source) as f:
+        try:
+            assign_h5(model, f, source, skip_mismatch)
+        except (KeyError, OSError) as e:
+            raise archive.ArchiveError(f"{source}: could not read the Keras weights ({e}).") \
+                from e
+
+
+def load_keras_archive(z, source, compile=True):
+    """Loads a Keras 3 ``.keras`` file (an open :class:`archive.ZipReader`)."""
+    from jaxlayers.saving import api, training_state
+
+    keras_config = z.read_json(archive.CONFIG_MEMBER)
+    config = translate_layer(keras_config, f"{source} config.json")
+    model = api.model_from_config(config, source)
+    with z.open_member("model.weights.h5") as stream, _open_h5(stream, source) as f:
+        try:
+            assign_h5(model, f, source,
+                      config=config if config["class_name"] in _MODELS else None)
+        except (KeyError, OSError) as e:
+            raise archive.ArchiveError(f"{source}: could not read the Keras weights ({e}).") \
+                from e
+    compile_config = keras_config.get("compile_config")
+    if compile and isinstance(compile_config, dict) and compile_config:
+        training_state.compile_from_config(model, translate_compile_config(compile_config),
+                                           source)
+    return model
+
+
+__all__ = ["translate_layer", "translate_compile_config", "assign_h5", "load_h5_weights",
+           "load_keras_archive"]

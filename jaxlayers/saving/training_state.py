@@ -1,0 +1,196 @@
+"""The training side of a saved model: compile configuration and optimizer state.
+
+``compile_config(model)`` records what ``compile`` was given, as names and
+configs (never code): the optimizer's config (``jaxlayers.optimizers.serialize``),
+losses, metrics, ``loss_weights`` and ``steps_per_execution``.  On load,
+``compile_from_config`` calls ``model.compile`` again with those values.
+
+The optimizer state is the optax state pytree ``model._opt_state``; it is saved
+as its leaves in ``tree_leaves`` order (``"0" .. "n-1"``), plus the trainer's
+key.  The tree structure itself is not stored: on load the model is compiled,
+a fresh state is created for the loaded params (``model._train_state()``) and
+the saved leaves are put into that structure after checking their number,
+shapes and dtypes.  So ``fit`` continues exactly where it stopped.
+"""
+
+import inspect
+import warnings
+
+import jax
+import numpy as np
+
+from jaxlayers.errors import SerializationError
+from jaxlayers.saving import archive
+
+_TRAIN_KEY = "train_key"
+
+
+# ----------------------------------------------------------------------------- compile
+def _serialize_spec(spec, kind):
+    """Losses / metrics given to ``compile``: names stay names, objects become configs."""
+    from jaxlayers.training import losses as losses_lib
+    from jaxlayers.training import metrics as metrics_lib
+
+    if spec is None or isinstance(spec, str):
+        return spec
+    if isinstance(spec, dict):
+        return {str(k): _serialize_spec(v, kind) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return [_serialize_spec(v, kind) for v in spec]
+    if kind == "loss":
+        return losses_lib.serialize(spec)
+    if isinstance(spec, metrics_lib.Metric):
+        return metrics_lib.serialize(spec)
+    if callable(spec) and not inspect.isclass(spec):
+        return metrics_lib._fn_name(spec)
+    raise SerializationError(f"Cannot serialize the {kind} {spec!r} given to compile().")
+
+
+def _deserialize_spec(spec, kind):
+    from jaxlayers.training import losses as losses_lib
+    from jaxlayers.training import metrics as metrics_lib
+
+    if spec is None or isinstance(spec, (str, int, float, bool)):
+        return spec
+    if isinstance(spec, dict) and "class_name" in spec:
+        return (losses_lib.deserialize(spec) if kind == "loss"
+                else metrics_lib.deserialize(spec))
+    if isinstance(spec, dict):
+        return {k: _deserialize_spec(v, kind) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [_deserialize_spec(v, kind) for v in spec]
+    raise SerializationError(f"Could not read the {kind} entry {spec!r} of compile_config.")
+
+
+def _serialize_optimizer(optimizer):
+    from jaxlayers import optimizers
+
+    if isinstance(optimizer, str):
+        return optimizer
+    if not hasattr(optimizer, "get_config"):
+        return None
+    return optimizers.serialize(optimizer)
+
+
+def compile_config(model):
+    """What ``compile`` was given, as JSON data; ``None`` if the model is not compiled."""
+    if not getattr(model, "compiled", False):
+        return None
+    owner = f"{type(model).__name__} '{model.name}'"
+    try:
+        optimizer = _serialize_optimizer(model.optimizer)
+    except Exception as e:  # noqa: BLE001 - a custom optimizer without a config
+        warnings.warn(f"{owner}: the optimizer could not be serialized ({e}); the file "
+                      "will load uncompiled.", stacklevel=3)
+        optimizer = None
+    if optimizer is None:
+        warnings.warn(
+            f"{owner}: the optimizer {model.optimizer!r} has no config (a raw optax "
+            "transformation?), so it is not saved and the model will load uncompiled. Pass "
+            "a jaxlayers optimizer (jl.optimizers.Adam(...)) or a name to save it.",
+            stacklevel=3)
+    return {
+        "optimizer": optimizer,
+        "loss": _serialize_spec(model.loss, "loss"),
+        "loss_weights": model._loss_weights,
+        "metrics": _serialize_spec(model._metrics_spec, "metric"),
+        "weighted_metrics": _serialize_spec(model._weighted_metrics_spec, "metric"),
+        "run_eagerly": bool(model.run_eagerly),
+        "steps_per_execution": model.steps_per_execution,
+    }
+
+
+def compile_from_config(model, config, source):
+    """Compiles ``model`` as described by ``config``; warns and returns False if it can't."""
+    from jaxlayers import optimizers
+
+    try:
+        if config.get("optimizer") is None:
+            raise SerializationError("the file holds no optimizer config")
+        opt = config["optimizer"]
+        optimizer = opt if isinstance(opt, str) else optimizers.deserialize(opt)
+        kwargs = {"optimizer": optimizer,
+                  "loss": _deserialize_spec(config.get("loss"), "loss"),
+                  "loss_weights": config.get("loss_weights"),
+                  "metrics": _deserialize_spec(config.get("metrics"), "metric"),
+                  "weighted_metrics": _deserialize_spec(config.get("weighted_metrics"),
+                                                        "metric")}
+        if isinstance(config.get("steps_per_execution"), int):
+            kwargs["steps_per_execution"] = config["steps_per_execution"]
+        if config.get("run_eagerly"):
+            kwargs["run_eagerly"] = True
+        model.compile(**kwargs)
+    except Exception as e:  # noqa: BLE001 - Keras loads uncompiled, with a warning
+        warnings.warn(
+            f"{source}: the model was loaded but could not be compiled ({type(e).__name__}: "
+            f"{e}). Call model.compile(...) yourself, or pass compile=False.", stacklevel=3)
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------------- optimizer
+def optimizer_items(model):
+    """``(key, array)`` pairs of the optimizer state and the trainer key, or ``None``."""
+    opt_state = getattr(model, "_opt_state", None)
+    if not getattr(model, "compiled", False) or opt_state is None:
+        return None
+    leaves = jax.tree_util.tree_leaves(opt_state)
+    items = [(str(i), leaf) for i, leaf in enumerate(leaves)]
+    key = getattr(model, "_train_key", None)
+    if key is not None:
+        items.append((_TRAIN_KEY, key))
+    return items
+
+
+def optimizer_meta(model):
+    from jaxlayers.training import steps as steps_lib
+
+    partition = steps_lib.Partition(model)
+    leaves = jax.tree_util.tree_leaves(model._opt_state)
+    return {"kind": "optimizer_state", "count": len(leaves),
+            "trained_paths": ["/".join(p) for p in partition.train_paths]}
+
+
+def restore_optimizer(model, npz, source):
+    """Puts the saved optimizer leaves into a fresh state of the compiled ``model``."""
+    meta = npz.manifest or {}
+    count = meta.get("count")
+    if not isinstance(count, int) or count < 0:
+        raise archive.ArchiveError(f"{source}: the optimizer state has no valid leaf count.")
+    model._train_state()
+    leaves, treedef = jax.tree_util.tree_flatten(model._opt_state)
+    owner = f"{type(model).__name__} '{model.name}'"
+    if count != len(leaves):
+        raise archive.ArchiveError(
+            f"{source}: the saved optimizer state has {count} arrays but {owner} compiled "
+            f"with this optimizer needs {len(leaves)}. Trained paths when saved: "
+            f"{meta.get('trained_paths')}. Load with compile=False to skip it."
+        )
+    values = []
+    for i, leaf in enumerate(leaves):
+        shape, dtype = npz.header(str(i))
+        want_shape, want_dtype = _shape_and_dtype(leaf)
+        if shape != want_shape or dtype != want_dtype:
+            raise archive.ArchiveError(
+                f"{source}: optimizer state array {i} has shape {shape} and dtype {dtype}; "
+                f"{owner}'s optimizer expects shape {want_shape} and dtype {want_dtype}."
+            )
+        values.append(archive.to_jax(npz.read(str(i)), dtype))
+    model._opt_state = jax.tree_util.tree_unflatten(treedef, values)
+    if _TRAIN_KEY in npz.keys():
+        _, dtype = npz.header(_TRAIN_KEY)
+        model._train_key = archive.to_jax(npz.read(_TRAIN_KEY), dtype)
+
+
+def _shape_and_dtype(leaf):
+    """The shape and dtype name a leaf is saved with (PRNG keys as their key data)."""
+    dtype = getattr(leaf, "dtype", None)
+    if dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
+        return tuple(jax.random.key_data(leaf).shape), f"prng_key:{jax.random.key_impl(leaf)}"
+    if dtype is None:
+        leaf = np.asarray(leaf)
+    return tuple(np.shape(leaf)), np.dtype(leaf.dtype).name
+
+
+__all__ = ["compile_config", "compile_from_config", "optimizer_items", "optimizer_meta",
+           "restore_optimizer"]

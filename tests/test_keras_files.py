@@ -1,0 +1,215 @@
+"""Keras 3 files read by jaxlayers: models built and saved by Keras itself, same outputs."""
+
+import json
+
+import jax
+import numpy as np
+import pytest
+
+import jaxlayers as jl
+import jaxlayers.saving  # noqa: F401  (jl.saving)
+from jaxlayers.core import serialization
+from jaxlayers.errors import SerializationError, UnsafeLoadError
+from jaxlayers.saving import keras_reader
+from tests.cases import all_cases
+
+keras = pytest.importorskip("keras")
+pytest.importorskip("h5py")
+
+
+def _need(*names):
+    missing = [n for n in names if not hasattr(jl.layers, n)]
+    if missing:
+        pytest.skip(f"jaxlayers does not implement {missing} yet")
+
+
+def _forward(model, x):
+    fn = jax.jit(lambda p, s, x: model.apply(p, s, x)[0])
+    return jax.tree_util.tree_map(np.asarray, fn(model.params, model.state, x))
+
+
+def _randomize(keras_model, seed=0):
+    """Non-default weights everywhere (BatchNormalization statistics included)."""
+    rng = np.random.default_rng(seed)
+    for w in keras_model.weights:
+        if "float" in str(w.dtype):
+            w.assign(rng.uniform(0.5, 1.5, w.shape).astype("float32"))
+
+
+def _check(keras_model, x, tmp_path, atol=1e-5, **load_kwargs):
+    path = tmp_path / "k.keras"
+    keras_model.save(path)
+    model = jl.saving.load_model(path, **load_kwargs)
+    want = keras_model.predict(x, verbose=0)
+    got = _forward(model, x)
+    for g, w in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        np.testing.assert_allclose(g, w, atol=atol, rtol=1e-5)
+    return model
+
+
+def test_sequential_dense_embedding(tmp_path, rng):
+    _need("Embedding", "Dense", "GlobalAveragePooling1D", "Dropout")
+    km = keras.Sequential([
+        keras.Input((5,), dtype="int32"),
+        keras.layers.Embedding(10, 4),
+        keras.layers.GlobalAveragePooling1D(),
+        keras.layers.Dense(6, activation="relu"),
+        keras.layers.Dropout(0.5),
+        keras.layers.Dense(3, activation="softmax", kernel_regularizer="l2"),
+    ])
+    km.compile(optimizer=keras.optimizers.Adam(learning_rate=0.003),
+               loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    _randomize(km)
+    model = _check(km, rng.integers(0, 10, (4, 5)).astype("int32"), tmp_path)
+    assert type(model) is jl.Sequential
+    assert [layer.name for layer in model.layers] == [layer.name for layer in km.layers]
+    assert model.compiled and model.optimizer.get_config()["learning_rate"] == pytest.approx(
+        0.003)
+
+
+def test_functional_conv_pool_flatten_batchnorm(tmp_path, rng):
+    _need("Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "BatchNormalization",
+          "Dense")
+    inp = keras.Input((8, 8, 3))
+    h = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inp)
+    h = keras.layers.BatchNormalization()(h)
+    h = keras.layers.MaxPooling2D()(h)
+    h = keras.layers.Conv2D(5, 3, strides=2, use_bias=False)(h)
+    h = keras.layers.AveragePooling2D(pool_size=1)(h)
+    out = keras.layers.Dense(2)(keras.layers.Flatten()(h))
+    km = keras.Model(inp, out)
+    _randomize(km)
+    model = _check(km, rng.standard_normal((2, 8, 8, 3)).astype("float32"), tmp_path,
+                   atol=1e-4)
+    assert type(model) is jl.Functional
+    bn = model.get_layer(km.layers[2].name)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), km.layers[2].moving_variance)
+
+
+def test_recurrent_attention_nested_and_multi_output(tmp_path, rng):
+    _need("LSTM", "GRU", "Bidirectional", "MultiHeadAttention", "LayerNormalization",
+          "TimeDistributed")
+    inp = keras.Input((4, 6), name="seq")
+    h = keras.layers.LSTM(5, return_sequences=True)(inp)
+    h = keras.layers.Bidirectional(keras.layers.GRU(3, return_sequences=True))(h)
+    att = keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)(h, h)
+    h = keras.layers.LayerNormalization()(att + h)
+    h = keras.layers.TimeDistributed(keras.layers.Dense(4))(h)
+    head = keras.Sequential([keras.layers.Dense(3), keras.layers.Dense(2)], name="head")
+    out = head(keras.layers.Flatten()(h))
+    km = keras.Model(inp, [out, h])
+    _randomize(km)
+    _check(km, rng.standard_normal((2, 4, 6)).astype("float32"), tmp_path, atol=1e-4)
+
+
+def test_keras_weights_h5_into_a_jaxlayers_model(tmp_path, rng):
+    km = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"),
+                           keras.layers.Dense(2)])
+    _randomize(km)
+    km.save_weights(tmp_path / "k.weights.h5")
+    model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(4, activation="tanh"),
+                           jl.layers.Dense(2)])
+    model.load_weights(tmp_path / "k.weights.h5")
+    x = rng.standard_normal((2, 3)).astype("float32")
+    np.testing.assert_allclose(_forward(model, x), km.predict(x, verbose=0), atol=1e-6)
+    narrow = jl.Sequential([jl.Input((3,)), jl.layers.Dense(5), jl.layers.Dense(2)])
+    with pytest.raises(SerializationError, match="first mismatch: layer 'dense"):
+        narrow.load_weights(tmp_path / "k.weights.h5")
+    km.save(tmp_path / "k.keras")
+    again = jl.Sequential([jl.Input((3,)), jl.layers.Dense(4, activation="tanh"),
+                           jl.layers.Dense(2)])
+    again.load_weights(tmp_path / "k.keras")
+    np.testing.assert_allclose(_forward(again, x), km.predict(x, verbose=0), atol=1e-6)
+
+
+def test_custom_layer_registered_on_both_sides(tmp_path, rng):
+    @keras.saving.register_keras_serializable(package="kf_demo")
+    class KScale(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+        def call(self, x):
+            return x * self.w
+
+    @jl.saving.register_serializable(package="kf_demo", name="KScale")
+    class JScale(jl.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+        def call(self, x):
+            return x * self.w
+
+    km = keras.Sequential([keras.Input((3,)), KScale(), keras.layers.Dense(2)])
+    _randomize(km)
+    model = _check(km, rng.standard_normal((2, 3)).astype("float32"), tmp_path)
+    assert isinstance(model.layers[0], JScale)
+
+
+def test_keras_lambda_is_never_loaded(tmp_path):
+    km = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(lambda t: t * 2)])
+    km.save(tmp_path / "lam.keras")
+    with pytest.raises(UnsafeLoadError, match="never loads bytecode"):
+        jl.saving.load_model(tmp_path / "lam.keras", safe_mode=False)
+
+
+def test_unknown_keras_layer_and_unsupported_option():
+    with pytest.raises(SerializationError, match="'NoSuchLayer' .* has no jaxlayers equivalent"):
+        keras_reader.translate_layer({"class_name": "NoSuchLayer", "config": {}})
+    dense = keras.saving.serialize_keras_object(keras.layers.Dense(2))
+    dense["config"]["lora_rank"] = 4
+    with pytest.raises(SerializationError, match="option lora_rank=4 of Dense is not supported"):
+        keras_reader.translate_layer(dense)
+
+
+_KERAS_ALIASES = {"GroupedQueryAttention": "GroupQueryAttention"}
+
+
+def _differences(ours, theirs, path=""):
+    """Values of ``ours`` that differ from Keras's under the same key (shared keys only)."""
+    ours, theirs = json.loads(json.dumps(ours)), json.loads(json.dumps(theirs))
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        if "class_name" in ours and "class_name" in theirs:
+            if ours["class_name"] != theirs["class_name"]:
+                return [(path, ours["class_name"], theirs["class_name"])]
+            return _differences(ours.get("config"), theirs.get("config"), path)
+        out = []
+        for key in set(ours) & set(theirs) - {"name", "shared_object_id"}:
+            a, b = ours[key], theirs[key]
+            if key == "dtype":  # a policy dict or its name: compare the names
+                a, b = (v["config"]["name"] if isinstance(v, dict) else v for v in (a, b))
+            out += _differences(a, b, f"{path}/{key}")
+        return out
+    return [] if ours == theirs else [(path, ours, theirs)]
+
+
+def test_every_case_config_reads_from_keras():
+    """For each case whose layer Keras also has: Keras's config rebuilds the same layer."""
+    read, skipped = [], []
+    for case in all_cases():
+        if not isinstance(case.cls, type):
+            skipped.append((case.name, "built by a factory (adapted or wrapping a layer)"))
+            continue
+        name = case.cls.__name__
+        keras_cls = getattr(keras.layers, _KERAS_ALIASES.get(name, name), None)
+        if keras_cls is None:
+            skipped.append((case.name, "not a Keras layer"))
+            continue
+        try:
+            keras_layer = keras_cls(**case.kwargs)
+        except (TypeError, ValueError, ImportError) as e:  # jaxlayers-only kwargs, TF-only
+            skipped.append((case.name, f"Keras rejects the case's kwargs: {e}"))
+            continue
+        keras_config = json.loads(json.dumps(keras.saving.serialize_keras_object(keras_layer)))
+        # Keras names plain functions (Lambda) by __name__: the caller maps them.
+        functions = {v.__name__: v for v in case.kwargs.values() if callable(v)
+                     and not isinstance(v, type) and hasattr(v, "__name__")}
+        with serialization.CustomObjectScope(functions):
+            ours = serialization.deserialize_object(
+                keras_reader.translate_layer(keras_config, case.name), "layers")
+        assert type(ours) is case.cls, case.name
+        mismatches = [m for m in _differences(ours.get_config(), keras_config["config"])
+                      if m[0] != "/function"]  # functions are named differently, on purpose
+        assert not mismatches, (case.name, mismatches)
+        read.append(case.name)
+    print(f"{len(read)} of {len(all_cases())} cases read from Keras configs; skipped: {skipped}")
+    assert len(read) >= 0.75 * len(all_cases()), skipped
