@@ -127,7 +127,8 @@ def test_regularizers_constraints_and_activity_losses(rng):
     params, state = layer.init(jax.random.key(0), x)
     y, _, aux = layer.apply_with_aux(params, state, x)
     kernel = params[layer.name]["kernel"]
-    expected = [0.5 * jnp.sum(jnp.abs(y)), 0.1 * jnp.sum(kernel ** 2)]
+    # Keras divides the activity penalty by the batch size.
+    expected = [0.5 * jnp.sum(jnp.abs(y)) / x.shape[0], 0.1 * jnp.sum(kernel ** 2)]
     np.testing.assert_allclose(sorted(float(v) for v in aux["losses"][:2]),
                                sorted(float(v) for v in expected), rtol=1e-5)
     assert len(aux["losses"]) == 3

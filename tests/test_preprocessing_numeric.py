@@ -185,11 +185,11 @@ def test_spectral_normalization_training_matches_keras():
     # Inference leaves u alone and divides by sigma estimated from it.
     y_inf, same_state = layer.apply(params, state, x)
     assert np.array_equal(same_state[layer.name]["vector_u"], state[layer.name]["vector_u"])
-    w = np.asarray(params[layer.name]["dense"]["kernel"], np.float64)
+    w = np.asarray(params[layer.name][layer.layer.name]["kernel"], np.float64)
     u = np.asarray(state[layer.name]["vector_u"], np.float64)
     v = u @ w.T / np.linalg.norm(u @ w.T)
     sigma = (v @ w @ u.T).item()
-    np.testing.assert_allclose(y_inf, x @ (w / sigma) + params[layer.name]["dense"]["bias"],
+    np.testing.assert_allclose(y_inf, x @ (w / sigma) + params[layer.name][layer.layer.name]["bias"],
                                rtol=1e-4, atol=1e-5)
 
 
