@@ -10,7 +10,8 @@ from jaxlayers.layers.core import *  # noqa: F401,F403
 __all__ = ["Layer", "InputSpec"] + list(_core.__all__)
 
 _FAMILIES = ("convolution", "pooling", "reshaping", "merging", "normalization",
-             "regularization", "attention", "activation", "recurrent", "preprocessing")
+             "regularization", "attention", "activation", "recurrent", "preprocessing",
+             "interop")
 for _name in _FAMILIES:
     _module = _importlib.import_module(f"jaxlayers.layers.{_name}")
     for _export in _module.__all__:
