@@ -59,6 +59,10 @@ class DataError(JaxlayersError, ValueError):
     """Data given to fit / evaluate / predict does not match the model."""
 
 
+class NonFiniteLossError(JaxlayersError, RuntimeError):
+    """Training stopped on a NaN or infinite loss (``TerminateOnNaN(raise_error=True)``)."""
+
+
 __all__ = [
     "JaxlayersError",
     "ConfigError",
@@ -73,4 +77,5 @@ __all__ = [
     "UnsafeLoadError",
     "NotCompiledError",
     "DataError",
+    "NonFiniteLossError",
 ]

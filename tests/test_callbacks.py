@@ -259,12 +259,12 @@ def test_model_checkpoint_paths_and_best_only(tmp_path):
     assert names == ["01-0.50.keras", "03-0.25.keras"]
     assert sorted(os.listdir(tmp_path / "ckpt")) == names
 
-    weights = C.ModelCheckpoint(str(tmp_path / "w.weights.h5"), save_weights_only=True,
+    weights = C.ModelCheckpoint(str(tmp_path / "w.weights.npz"), save_weights_only=True,
                                 initial_value_threshold=0.4, monitor="val_loss",
                                 save_best_only=True)
     model = FakeModel()
     fit(model, [weights], logs)
-    assert model.saved == [("weights", str(tmp_path / "w.weights.h5"))]  # only 0.25 < 0.4
+    assert model.saved == [("weights", str(tmp_path / "w.weights.npz"))]  # only 0.25 < 0.4
 
 
 def test_model_checkpoint_batch_frequency_and_verbose(tmp_path, capsys):
@@ -278,7 +278,7 @@ def test_model_checkpoint_batch_frequency_and_verbose(tmp_path, capsys):
 def test_model_checkpoint_errors(tmp_path):
     with pytest.raises(ConfigError, match="filepath for a model must end in .keras"):
         C.ModelCheckpoint("model.h5")
-    with pytest.raises(ConfigError, match="must end in .weights.h5 or .weights.npz"):
+    with pytest.raises(ConfigError, match="must end in .weights.npz"):
         C.ModelCheckpoint("model.keras", save_weights_only=True)
     with pytest.raises(ConfigError, match="`save_freq` must be 'epoch' or a positive int"):
         C.ModelCheckpoint("m.keras", save_freq="batch")

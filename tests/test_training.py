@@ -306,3 +306,32 @@ def test_progress_bar_prints_keras_style(capsys):
     model.fit(x, y, epochs=2, batch_size=8, verbose=1)
     out = capsys.readouterr().out
     assert "Epoch 1/2" in out and "Epoch 2/2" in out and "loss" in out and "4/4" in out
+
+
+def test_model_checkpoint_and_backup_restore_with_real_files(tmp_path):
+    x, y = _blobs(n=32)
+    model = jl.Sequential([L.Input(shape=(6,)), L.Dense(3)])
+    model.compile("adam", jl.losses.SparseCategoricalCrossentropy(from_logits=True))
+    ckpt = jl.callbacks.ModelCheckpoint(str(tmp_path / "m-{epoch:02d}.keras"), monitor="loss")
+    weights = jl.callbacks.ModelCheckpoint(str(tmp_path / "w.weights.npz"), monitor="loss",
+                                           save_weights_only=True, save_best_only=True)
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[ckpt, weights])
+    loaded = jl.models.load_model(str(tmp_path / "m-02.keras"))
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6)
+    other = jl.Sequential([L.Input(shape=(6,)), L.Dense(3)])
+    other.load_weights(str(tmp_path / "w.weights.npz"))
+    np.testing.assert_allclose(other.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6)
+
+    class Crash(jl.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise RuntimeError("simulated crash")
+
+    backup = jl.callbacks.BackupAndRestore(str(tmp_path / "backup"))
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        model.fit(x, y, epochs=4, verbose=0, callbacks=[backup, Crash()])
+    hist = model.fit(x, y, epochs=4, verbose=0, callbacks=[backup])
+    # The backup ran before the crash at the end of epoch 1: epochs 2 and 3 remain.
+    assert len(hist.history["loss"]) == 2

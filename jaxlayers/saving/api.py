@@ -197,7 +197,9 @@ def assign_weights(model, npz, source, skip_mismatch=False):
     Every weight must be present with the same shape and a dtype of the same
     family (float, int, bool); unused arrays are mismatches too.  Nothing is
     assigned unless everything matches, except with ``skip_mismatch=True``,
-    which loads the matching weights and warns about the rest.
+    which loads the matching weights and warns about the rest.  When no path
+    matches at all but every weight lines up in order (the same architecture
+    with other automatic layer names), the weights load by order.
     """
     entries = model._entries()[0]
     keys = npz.keys()
@@ -222,6 +224,13 @@ def assign_weights(model, npz, source, skip_mismatch=False):
             plan.append((path, var, key, dtype))
     problems += [f"the file's array '{k}' matches no weight of the model"
                  for k in keys if k not in used]
+    if problems and not used:
+        # No path in common: the same architecture built again under other automatic
+        # names (dense_3 instead of dense). Files keep the saving model's weight order,
+        # so fall back to that order when every shape and dtype lines up, as Keras does.
+        by_order = _plan_by_order(entries, keys, npz)
+        if by_order is not None:
+            plan, problems = by_order, []
     if problems:
         more = (f" ({len(problems) - 1} more: {'; '.join(problems[1:4])}"
                 f"{'; ...' if len(problems) > 4 else ''})" if len(problems) > 1 else "")
@@ -243,6 +252,20 @@ def assign_weights(model, npz, source, skip_mismatch=False):
         value = archive.to_jax(npz.read(key), dtype)
         tracking.set_path(params if var._in_params else state, path, value)
     model.set_params(params, state)
+
+
+def _plan_by_order(entries, keys, npz):
+    if len(entries) != len(keys):
+        return None
+    plan = []
+    for (path, var), key in zip(entries, keys):
+        shape, dtype = npz.header(key)
+        if (shape != var.shape
+                or archive.dtype_kind(dtype) != archive.dtype_kind(var.dtype.name)
+                or key.startswith("params/") != var._in_params):
+            return None
+        plan.append((path, var, key, dtype))
+    return plan
 
 
 def _flatten_tree(tree, prefix, what):

@@ -22,17 +22,13 @@ import warnings
 
 import numpy as np
 
-from jaxlayers.errors import ConfigError, ConfigTypeError, JaxlayersError
+from jaxlayers.errors import ConfigError, ConfigTypeError, NonFiniteLossError
 from jaxlayers.training.callback_base import (HOOKS, Callback, MonitorCallback,
                                               get_learning_rate, print_msg, set_learning_rate)
 from jaxlayers.training.monitor_callbacks import (EarlyStopping, ModelCheckpoint,
                                                   ReduceLROnPlateau, _BatchCounter,
                                                   _check_save_freq)
 from jaxlayers.training.progbar import ProgbarLogger
-
-
-class NonFiniteLossError(JaxlayersError, RuntimeError):
-    """Training stopped on a NaN or infinite loss (``TerminateOnNaN(raise_error=True)``)."""
 
 
 def _flatten(callbacks):
