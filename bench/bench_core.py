@@ -5,10 +5,6 @@ through ``model.apply`` vs a hand-written one.  Prints ratios (1.00 = same speed
 and writes ``bench/results/core.json``.  Run: ``python bench/bench_core.py``.
 """
 
-import json
-import os
-import platform
-import time
 
 import jax
 import jax.numpy as jnp
@@ -16,34 +12,14 @@ import numpy as np
 import optax
 
 import jaxlayers as jl
+from _timing import compare, report, timeit  # noqa: E402 - bench/ helper
 
 WIDTHS = (784, 512, 512, 256, 10)
 BATCH = 256
 
 
-def timeit(fn, *args, repeat=7, number=50):
-    """Best seconds per call over ``repeat`` runs, after a warm-up that compiles.
-
-    The minimum is the least disturbed by other work on a shared machine.
-    """
-    jax.block_until_ready(fn(*args))
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            out = fn(*args)
-        jax.block_until_ready(out)
-        samples.append((time.perf_counter() - start) / number)
-    return float(np.min(samples))
 
 
-def compare(a, a_args, b, b_args, rounds=3, **kwargs):
-    """Times two functions in alternation (so drift hits both); best of each."""
-    ta, tb = [], []
-    for _ in range(rounds):
-        ta.append(timeit(a, *a_args, **kwargs))
-        tb.append(timeit(b, *b_args, **kwargs))
-    return min(ta), min(tb)
 
 
 def build():
@@ -110,22 +86,14 @@ def main():
     t_jit = timeit(jitted, dense.params, dense.state, xs)
 
     results = {
-        "device": str(jax.devices()[0]),
-        "platform": platform.platform(),
-        "mlp_forward_ms": {"jaxlayers": t_jl_fwd * 1e3, "hand_written": t_raw_fwd * 1e3,
+                "mlp_forward_ms": {"jaxlayers": t_jl_fwd * 1e3, "hand_written": t_raw_fwd * 1e3,
                            "ratio": t_jl_fwd / t_raw_fwd},
         "mlp_train_step_ms": {"jaxlayers": t_jl_step * 1e3, "hand_written": t_raw_step * 1e3,
                               "ratio": t_jl_step / t_raw_step},
         "dense_eager_vs_jit_ms": {"eager_facade": t_eager * 1e3, "jit_apply": t_jit * 1e3,
                                   "ratio": t_eager / t_jit},
     }
-    for name, row in results.items():
-        if isinstance(row, dict):
-            print(f"{name:24s} " + "  ".join(f"{k}={v:.4f}" for k, v in row.items()))
-    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
-    with open(os.path.join(os.path.dirname(__file__), "results", "core.json"), "w") as f:
-        json.dump(results, f, indent=2)
-    return results
+    return report("core", results)
 
 
 if __name__ == "__main__":

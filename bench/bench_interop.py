@@ -20,33 +20,19 @@ not a way to run them fast.  Prints ratios and writes ``bench/results/interop.js
 Run: ``python bench/bench_interop.py`` (needs torch for the torch rows).
 """
 
-import json
-import os
-import platform
-import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 import jaxlayers as jl
+from _timing import report, timeit  # noqa: E402 - bench/ helper
 from jaxlayers.layers.interop import JaxLayer, TorchModuleWrapper
 
 WIDTHS = (64, 128, 128, 10)
 BATCH = 64
 
 
-def timeit(fn, *args, repeat=5, number=30):
-    """Best seconds per call over ``repeat`` runs, after a warm-up that compiles."""
-    jax.block_until_ready(fn(*args))
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            out = fn(*args)
-        jax.block_until_ready(out)
-        samples.append((time.perf_counter() - start) / number)
-    return float(np.min(samples))
 
 
 def jaxlayers_mlp():
@@ -112,17 +98,10 @@ def bench_jax_layer(x, results):
 
 def main():
     x = jax.random.normal(jax.random.key(1), (BATCH, WIDTHS[0]))
-    results = {"device": str(jax.devices()[0]), "platform": platform.platform(),
-               "mlp": {"widths": list(WIDTHS), "batch": BATCH}}
+    results = {"mlp": {"widths": list(WIDTHS), "batch": BATCH}}
     bench_torch(x, results)
     bench_jax_layer(x, results)
-    for name, row in results.items():
-        if isinstance(row, dict) and name != "mlp":
-            print(f"{name:28s} " + "  ".join(f"{k}={v:.4f}" for k, v in row.items()))
-    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
-    with open(os.path.join(os.path.dirname(__file__), "results", "interop.json"), "w") as f:
-        json.dump(results, f, indent=2)
-    return results
+    return report("interop", results)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,7 @@ Prints ratios (1.00 = same speed) and writes ``bench/results/rnn.json``.
 Run: ``python bench/bench_rnn.py`` (about 1-2 minutes on a laptop CPU).
 """
 
-import json
 import os
-import platform
 import time
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -27,30 +25,13 @@ import optax  # noqa: E402
 from jax import lax  # noqa: E402
 
 import jaxlayers as jl  # noqa: E402
+from _timing import compare, report, timeit  # noqa: E402 - bench/ helper
 
 BATCH, STEPS, FEATURES, UNITS = 64, 50, 32, 64
 
 
-def timeit(fn, *args, repeat=5, number=10):
-    """Best seconds per call over ``repeat`` runs, after a warm-up that compiles."""
-    jax.block_until_ready(fn(*args))
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            out = fn(*args)
-        jax.block_until_ready(out)
-        samples.append((time.perf_counter() - start) / number)
-    return float(np.min(samples))
 
 
-def compare(a, a_args, b, b_args, rounds=2):
-    """Times two functions in alternation (so drift hits both); best of each."""
-    ta, tb = [], []
-    for _ in range(rounds):
-        ta.append(timeit(a, *a_args))
-        tb.append(timeit(b, *b_args))
-    return min(ta), min(tb)
 
 
 # --------------------------------------------------------------------------- hand-written
@@ -209,8 +190,7 @@ def main():
     x = jax.random.normal(jax.random.key(0), (BATCH, STEPS, FEATURES))
     y = jax.random.normal(jax.random.key(1), (BATCH, 1))
     tx = optax.adam(1e-3)
-    results = {"device": str(jax.devices()[0]), "platform": platform.platform(),
-               "shape": {"batch": BATCH, "steps": STEPS, "features": FEATURES,
+    results = {"shape": {"batch": BATCH, "steps": STEPS, "features": FEATURES,
                          "units": UNITS}}
     for name, (model, hand_forward, to_hand) in models().items():
         results[f"{name}_train_step_ms"] = bench_model(model, hand_forward, to_hand, x, y, tx)
@@ -228,14 +208,7 @@ def main():
         t_jl = results["lstm_train_step_ms"]["jaxlayers"]
         results["keras_lstm_train_on_batch_ms"] = {"keras": keras_ms, "jaxlayers": t_jl,
                                                    "ratio": t_jl / keras_ms}
-    for name, row in results.items():
-        if isinstance(row, dict):
-            print(f"{name:30s} " + "  ".join(
-                f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
-    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
-    with open(os.path.join(os.path.dirname(__file__), "results", "rnn.json"), "w") as f:
-        json.dump(results, f, indent=2)
-    return results
+    return report("rnn", results)
 
 
 if __name__ == "__main__":

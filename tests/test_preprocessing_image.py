@@ -136,15 +136,17 @@ AUGMENTERS = [
 
 def test_augmentation_is_identity_at_inference_and_keyed_in_training(images):
     key = jax.random.key(3)
-    for make in AUGMENTERS:
+    for i, make in enumerate(AUGMENTERS):
         layer = make()
+        layer._name = f"augmenter_{i}"  # keys fold in the layer path: keep it fixed
         assert np.array_equal(layer(images), images)
         assert np.array_equal(layer.apply({}, {}, images)[0], images)
         step = jax.jit(lambda x, k: layer.apply({}, {}, x, training=True, key=k)[0])
         a = step(images, key)
         np.testing.assert_array_equal(step(images, key), a)  # same key, same draw
         assert a.shape == images.shape and not np.allclose(a, images)
-        assert not np.allclose(step(images, jax.random.key(4)), a)
+        # Another key gives another draw (a flip of 2 images can repeat by chance).
+        assert any(not np.allclose(step(images, jax.random.key(k)), a) for k in range(4, 10))
 
 
 def test_deterministic_ranges_match_keras():
