@@ -335,3 +335,31 @@ def test_model_checkpoint_and_backup_restore_with_real_files(tmp_path):
     hist = model.fit(x, y, epochs=4, verbose=0, callbacks=[backup])
     # The backup ran before the crash at the end of epoch 1: epochs 2 and 3 remain.
     assert len(hist.history["loss"]) == 2
+
+
+def test_add_metric_and_add_loss_reach_fit_logs():
+    class Probe(L.Layer):
+        def call(self, x):
+            self.add_metric(jnp.mean(jnp.abs(x)), name="mean_abs")
+            self.add_loss(0.0 * jnp.sum(x))
+            return x
+
+    x, y = _blobs(n=32)
+    model = jl.Sequential([L.Input(shape=(6,)), Probe(), L.Dense(3)])
+    model.compile("adam", jl.losses.SparseCategoricalCrossentropy(from_logits=True))
+    hist = model.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    np.testing.assert_allclose(hist.history["mean_abs"][0], np.mean(np.abs(x)), rtol=1e-5)
+    assert "mean_abs" in model.evaluate(x, y, verbose=0, return_dict=True)
+
+
+def test_masks_through_sequential_into_rnn_match_keras():
+    keras = pytest.importorskip("keras")
+    ids = np.array([[3, 1, 4, 0, 0], [2, 7, 0, 0, 0]], np.int32)
+    ref = keras.Sequential([keras.layers.Input(shape=(5,), dtype="int32"),
+                            keras.layers.Embedding(10, 4, mask_zero=True),
+                            keras.layers.LSTM(3)])
+    model = jl.Sequential([L.Input(shape=(5,), dtype="int32"),
+                           L.Embedding(10, 4, mask_zero=True), L.LSTM(3)])
+    model.set_weights(ref.get_weights())
+    np.testing.assert_allclose(model.predict(ids, verbose=0), np.asarray(ref(ids)),
+                               rtol=1e-5, atol=1e-6)

@@ -86,7 +86,8 @@ class CompiledLoss:
 class MetricSet:
     """All metrics of a compiled model: loss trackers first, then per-output metrics."""
 
-    def __init__(self, owner, metrics, weighted_metrics, compiled_loss, y_specs, pred_specs):
+    def __init__(self, owner, metrics, weighted_metrics, compiled_loss, y_specs, pred_specs,
+                 added_names=()):
         names = compiled_loss.names
         multi = len(names) > 1
         self.entries = [("loss", metrics_lib.Mean(name="loss"), "total", False)]
@@ -105,6 +106,9 @@ class MetricSet:
                                            pred_specs[i])
                     log = f"{names[i]}_{metric.name}" if multi else metric.name
                     self.entries.append((log, metric, ("output", i), weighted))
+        # Values a layer reports with add_metric(value, name): averaged over the epoch.
+        for name in added_names:
+            self.entries.append((name, metrics_lib.Mean(name=name), ("added", name), False))
         self.y_specs, self.pred_specs = y_specs, pred_specs
 
     @staticmethod
@@ -137,14 +141,15 @@ class MetricSet:
     def init(self):
         states = {}
         for log, metric, target, _ in self.entries:
-            if target == "total" or target[0] == "loss":
+            if target == "total" or target[0] in ("loss", "added"):
                 states[log] = metric.init()
             else:
                 i = target[1]
                 states[log] = metric.init(self.y_specs[i], self.pred_specs[i])
         return states
 
-    def update(self, states, y_true, y_pred, sample_weight, total, per_output, batch_size):
+    def update(self, states, y_true, y_pred, sample_weight, total, per_output, batch_size,
+               added=None):
         new = dict(states)
         sws = sample_weight if isinstance(sample_weight, list) else [sample_weight] * len(
             y_pred)
@@ -154,6 +159,9 @@ class MetricSet:
                                          sample_weight=jnp.asarray(batch_size, jnp.float32))
             elif target[0] == "loss":
                 new[log] = metric.update(states[log], per_output[target[1]], None,
+                                         sample_weight=jnp.asarray(batch_size, jnp.float32))
+            elif target[0] == "added":
+                new[log] = metric.update(states[log], (added or {})[target[1]], None,
                                          sample_weight=jnp.asarray(batch_size, jnp.float32))
             else:
                 i = target[1]
@@ -248,9 +256,9 @@ def make_train_step(model, tx, compiled_loss, metric_set, partition):
                                               align_targets(names, sw) if isinstance(
                                                   sw, (list, dict)) else sw)
             reg = sum(aux["losses"]) if aux["losses"] else 0.0
-            return total + reg, (preds, new_state, per_output)
+            return total + reg, (preds, new_state, per_output, aux["metrics"])
 
-        (loss, (preds, new_state, per_output)), grads = jax.value_and_grad(
+        (loss, (preds, new_state, per_output, added)), grads = jax.value_and_grad(
             loss_fn, has_aux=True)(train)
         updates, opt_state = tx.update(grads, opt_state, train)
         train = partition.constrain(optax.apply_updates(train, updates))
@@ -258,7 +266,7 @@ def make_train_step(model, tx, compiled_loss, metric_set, partition):
         mstates = metric_set.update(
             mstates, align_targets(names, y), preds,
             align_targets(names, sw) if isinstance(sw, (list, dict)) else sw,
-            loss, per_output, _batch_size(x))
+            loss, per_output, _batch_size(x), added)
         return (params, new_state, opt_state, mstates, key), loss
 
     return step
@@ -275,7 +283,7 @@ def make_test_step(model, compiled_loss, metric_set):
         total, per_output = compiled_loss(align_targets(names, y), preds, sws)
         reg = sum(aux["losses"]) if aux["losses"] else 0.0
         return metric_set.update(mstates, align_targets(names, y), preds, sws, total + reg,
-                                 per_output, _batch_size(x))
+                                 per_output, _batch_size(x), aux["metrics"])
 
     return step
 

@@ -174,9 +174,13 @@ class Trainer:
         spec_key = str(jax.tree_util.tree_map(lambda a: (a.shape[1:], str(a.dtype)), x_sample))
         cache = self.__dict__.setdefault("_pred_specs", {})
         if spec_key not in cache:
-            cache[spec_key] = jax.eval_shape(lambda p, s, x: self.apply(p, s, x)[0],
-                                             self.params, self.state, x_sample)
-        pred = cache[spec_key]
+            def outputs_and_added(p, s, x):
+                y, _, aux = self.apply_with_aux(p, s, x)
+                return y, aux["metrics"]
+
+            cache[spec_key] = jax.eval_shape(outputs_and_added, self.params, self.state,
+                                             x_sample)
+        pred, added = cache[spec_key]
         pred_leaves = jax.tree_util.tree_leaves(pred)
         names = steps_lib.output_names(self, len(pred_leaves))
         if self._compiled_io is not None and self._compiled_io[0] == len(pred_leaves):
@@ -201,7 +205,7 @@ class Trainer:
                    if s is not None else None for s in y_specs]
         metric_set = steps_lib.MetricSet(owner, self._metrics_spec,
                                          self._weighted_metrics_spec, compiled_loss, y_specs,
-                                         pred_leaves)
+                                         pred_leaves, added_names=sorted(added))
         self._compiled_io = (len(pred_leaves), compiled_loss, metric_set)
         return compiled_loss, metric_set
 
