@@ -67,9 +67,10 @@ def test_seed_004_deferred_build_fits():
     model.compile(optimizer="adam", loss=jl.losses.SparseCategoricalCrossentropy(
         from_logits=True), metrics=["accuracy"])
     x, y = _blobs()
-    model.fit(x, y, epochs=8, verbose=0)
+    # 120 Adam steps at Keras's default rate: >= 0.97 for every seed tried (24 steps were not).
+    model.fit(x, y, epochs=40, verbose=0)
     assert model.built and model.count_params() == 6 * 32 + 32 + 32 * 3 + 3
-    assert model.evaluate(x, y, verbose=0, return_dict=True)["accuracy"] > 0.5
+    assert model.evaluate(x, y, verbose=0, return_dict=True)["accuracy"] > 0.9
 
 
 def test_fit_equals_hand_written_optax_loop():
