@@ -17,12 +17,13 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.variables import Variable
 from jaxlayers.layers.core import Input
 from jaxlayers.models import Functional, Model, Sequential
-from jaxlayers import export, optimizers, saving
+from jaxlayers import distribution, export, optimizers, saving
 from jaxlayers.training import callbacks, losses, metrics
 
 __all__ = [
     "activations", "backend", "constraints", "errors", "initializers", "regularizers",
-    "layers", "models", "losses", "metrics", "optimizers", "callbacks", "saving", "export", "clear_session", "floatx", "set_floatx",
+    "layers", "models", "losses", "metrics", "optimizers", "callbacks", "saving", "export", "distribution",
+    "clear_session", "floatx", "set_floatx",
     "set_random_seed", "DTypePolicy", "InputSpec", "Layer", "Variable", "Input", "Model",
     "Sequential", "Functional",
 ]

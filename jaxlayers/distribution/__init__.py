@@ -1,0 +1,17 @@
+"""Scale with JAX's own sharding: meshes, layouts, sharded init, data and model parallelism.
+
+Example:
+    >>> mesh = jl.distribution.DeviceMesh((1,), ("batch",), jax.devices()[:1])
+    >>> dist = jl.distribution.DataParallel(device_mesh=mesh)
+    >>> with dist.scope():
+    ...     pass  # model.fit(...) here splits each batch over the mesh
+"""
+
+from jaxlayers.distribution.distributions import (DataParallel, Distribution, ModelParallel,
+                                                  distribute_tensor, distribution,
+                                                  set_distribution)
+from jaxlayers.distribution.layout import DeviceMesh, LayoutMap, TensorLayout, list_devices
+
+__all__ = ["DeviceMesh", "TensorLayout", "LayoutMap", "Distribution", "DataParallel",
+           "ModelParallel", "set_distribution", "distribution", "distribute_tensor",
+           "list_devices"]
