@@ -7,6 +7,7 @@ import time
 
 import jax
 import numpy as np
+import optax
 
 
 def timeit(fn, *args, repeat=5, number=20):
@@ -47,3 +48,13 @@ def report(name, results):
     with open(os.path.join(folder, f"{name}.json"), "w") as f:
         json.dump(results, f, indent=2)
     return results
+
+
+def optax_step(loss, tx):
+    """A jitted ``(params, opt_state, x, y) -> (params, opt_state)`` step on ``loss``."""
+    @jax.jit
+    def step(p, o, x, y):
+        g = jax.grad(loss)(p, x, y)
+        u, o = tx.update(g, o, p)
+        return optax.apply_updates(p, u), o
+    return step

@@ -29,7 +29,7 @@ import optax  # noqa: E402
 from jax import lax  # noqa: E402
 
 import jaxlayers as jl  # noqa: E402
-from _timing import compare, report  # noqa: E402
+from _timing import compare, optax_step, report  # noqa: E402
 from bench_fit import cnn as build_cnn, hand_loop_seconds, time_fit  # noqa: E402
 
 BATCH = 32
@@ -72,15 +72,6 @@ def compiled_flops(step, *args):
     return float(cost.get("flops", float("nan")))
 
 
-def make_step(loss, tx):
-    @jax.jit
-    def step(p, o, x, y):
-        g = jax.grad(loss)(p, x, y)
-        u, o = tx.update(g, o, p)
-        return optax.apply_updates(p, u), o
-    return step
-
-
 def keras_fit_ms(x, y):
     try:
         import keras
@@ -113,7 +104,7 @@ def main():
     def raw_loss(w, x, y):
         return optax.softmax_cross_entropy_with_integer_labels(cnn(w, x), y).mean()
 
-    jl_step, raw_step = make_step(jl_loss, tx), make_step(raw_loss, tx)
+    jl_step, raw_step = optax_step(jl_loss, tx), optax_step(raw_loss, tx)
     jl_args, raw_args = (params, tx.init(params), x, y), (ws, tx.init(ws), x, y)
     t_jl, t_raw = compare(jl_step, jl_args, raw_step, raw_args, number=10)
 

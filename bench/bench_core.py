@@ -12,7 +12,7 @@ import numpy as np
 import optax
 
 import jaxlayers as jl
-from _timing import compare, report, timeit  # noqa: E402 - bench/ helper
+from _timing import compare, optax_step, report, timeit  # noqa: E402 - bench/ helper
 
 WIDTHS = (784, 512, 512, 256, 10)
 BATCH = 256
@@ -65,15 +65,7 @@ def main():
     def raw_loss(w, x, y):
         return optax.softmax_cross_entropy_with_integer_labels(mlp(w, x), y).mean()
 
-    def make_step(loss):
-        @jax.jit
-        def step(p, o, x, y):
-            g = jax.grad(loss)(p, x, y)
-            u, o = tx.update(g, o, p)
-            return optax.apply_updates(p, u), o
-        return step
-
-    jl_step, raw_step = make_step(jl_loss), make_step(raw_loss)
+    jl_step, raw_step = optax_step(jl_loss, tx), optax_step(raw_loss, tx)
     t_jl_step, t_raw_step = compare(jl_step, (params, tx.init(params), x, y),
                                     raw_step, (ws, tx.init(ws), x, y))
 
