@@ -141,3 +141,97 @@ def test_input_and_input_layer():
     assert jl.Input(batch_shape=(8, 2)).shape == (8, 2)
     with pytest.raises(errors.ConfigError, match="pass `shape`"):
         jl.Input()
+
+
+def _square(t):
+    return t * t
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("Dense", dict(units=3, activation="gelu", kernel_regularizer="l2")),
+    ("Dense", dict(units=3, activity_regularizer="l2", dtype="mixed_bfloat16")),
+    ("EinsumDense", dict(equation="abc,cd->abd", output_shape=(None, 3), bias_axes="d")),
+    ("Activation", dict(activation="relu")),
+    ("Embedding", dict(input_dim=5, output_dim=2, mask_zero=True)),
+    ("Masking", dict(mask_value=1.0)),
+    ("Identity", {}),
+    ("Lambda", dict(function=_square)),
+    ("Lambda", dict(function=_square, output_shape=(3,))),
+    ("InputLayer", dict(shape=(3,))),
+])
+def test_config_keys_match_keras_and_keras_configs_load(name, kwargs):
+    keras = _keras()
+    keras_config = getattr(keras.layers, name)(**kwargs).get_config()
+    keras_config.pop("quantization_config", None)
+    ours = getattr(L, name)(**kwargs).get_config()
+    assert set(ours) == set(keras_config)
+    if name != "Lambda":  # Keras stores Lambda functions as marshalled bytecode
+        loaded = getattr(L, name).from_config(keras_config)
+        assert set(loaded.get_config()) == set(keras_config)
+
+
+def test_masking_float64_reference(rng):
+    x = rng.standard_normal((2, 5, 3))
+    x[0, 2] = 0.5
+    x[1, [0, 4]] = 0.5
+    x[1, 1, 0] = 0.5  # only one feature equal: not masked
+    layer = L.Masking(mask_value=0.5)
+    keep = np.any(x != 0.5, axis=-1)
+    out, _, aux = layer.apply_with_aux({}, {}, x.astype(np.float32))
+    np.testing.assert_allclose(out, x * keep[..., None], rtol=1e-6)
+    np.testing.assert_array_equal(aux["mask"], keep)
+    np.testing.assert_array_equal(keep, [[1, 1, 0, 1, 1], [0, 1, 1, 1, 0]])
+
+
+def test_embedding_float64_reference_and_mask_through_apply(rng):
+    table = rng.standard_normal((6, 4))
+    ids = np.array([[0, 5, 2], [3, 0, 0]], np.int32)
+    layer = L.Embedding(6, 4, mask_zero=True, name="emb")
+    params = {"emb": {"embeddings": jnp.asarray(table, jnp.float32)}}
+    out, state, aux = layer.apply_with_aux(params, {}, ids)
+    np.testing.assert_allclose(out, table[ids], rtol=1e-6)
+    np.testing.assert_array_equal(aux["mask"], ids != 0)
+    assert state == {}
+    y, _ = jax.jit(layer.apply)(params, {}, ids)
+    np.testing.assert_allclose(y, table[ids], rtol=1e-6)
+
+
+def test_einsum_dense_activation_and_bias_float64_reference(rng):
+    x = rng.standard_normal((2, 3, 4))
+    layer = L.EinsumDense("abc,cd->abd", output_shape=(None, 5), bias_axes="d",
+                          activation="relu")
+    layer.build(x.shape)
+    k, b = rng.standard_normal((4, 5)), rng.standard_normal(5)
+    layer.set_weights([k, b])
+    ref = np.maximum(np.einsum("abc,cd->abd", x, k) + b, 0.0)
+    np.testing.assert_allclose(layer(x.astype(np.float32)), ref, rtol=1e-5, atol=1e-5)
+    assert layer.compute_output_shape((None, 3, 4)) == (None, 3, 5)
+
+
+def test_activation_layer_float64_reference_with_arguments():
+    x = np.linspace(-3.0, 8.0, 12).reshape(3, 4)
+    layer = L.Activation(lambda t: jl.activations.relu(t, max_value=6.0, negative_slope=0.1))
+    ref = np.where(x > 0, np.minimum(x, 6.0), 0.1 * x)
+    np.testing.assert_allclose(layer(x.astype(np.float32)), ref, rtol=1e-6)
+    softmax = L.Activation("softmax")
+    e = np.exp(x - x.max(-1, keepdims=True))
+    np.testing.assert_allclose(softmax(x.astype(np.float32)), e / e.sum(-1, keepdims=True),
+                               rtol=1e-5)
+
+
+def test_lambda_with_arguments_mask_and_output_shape():
+    layer = L.Lambda(lambda t, scale: t * scale, arguments={"scale": 3.0},
+                     mask=lambda t, m: t[..., 0] > 0, output_shape=(2,))
+    x = np.array([[1.0, 2.0], [-1.0, 0.5]], np.float32)
+    out, _, aux = layer.apply_with_aux({}, {}, x)
+    np.testing.assert_allclose(out, 3.0 * x)
+    np.testing.assert_array_equal(aux["mask"], [True, False])
+    assert layer.compute_output_shape((None, 2)) == (None, 2)
+
+
+def test_dense_bad_inputs_are_named_errors():
+    layer = L.Dense(2, name="dd")
+    with pytest.raises(errors.ShapeError,
+                       match=r"Dense 'dd': the last axis of the input must be known.*"
+                             r"Received: input_shape=\(None, None\)"):
+        layer.build((None, None))

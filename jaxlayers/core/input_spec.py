@@ -137,7 +137,8 @@ def assert_input_compatibility(input_spec, inputs, layer_name, layer_cls="Layer"
             )
         if spec.dtype is not None and dtype is not None and jnp.dtype(dtype).name != spec.dtype:
             raise DTypeError(
-                f"{where}: expected dtype={spec.dtype}, found dtype={jnp.dtype(dtype).name}."
+                f"{where}: expected dtype={spec.dtype}. "
+                f"Received: dtype={jnp.dtype(dtype).name} (input shape {shape})."
             )
         for axis, size in spec.axes.items():
             if size is None:
@@ -148,8 +149,8 @@ def assert_input_compatibility(input_spec, inputs, layer_name, layer_cls="Layer"
                 actual = None
             if actual is not None and actual != size:
                 raise ShapeError(
-                    f"{where}: expected axis {axis} of input shape to have value {size}, "
-                    f"but received input with shape {shape}."
+                    f"{where}: expected axis {axis} of input shape to have value {size}. "
+                    f"Received: input shape {shape}."
                 )
         if spec.shape is not None:
             check = shape
@@ -163,7 +164,7 @@ def assert_input_compatibility(input_spec, inputs, layer_name, layer_cls="Layer"
                 s is not None and d is not None and s != d for s, d in zip(spec_shape, check)
             ):
                 raise ShapeError(
-                    f"{where}: expected shape={spec.shape}, found shape={shape}."
+                    f"{where}: expected shape={spec.shape}. Received: input shape {shape}."
                 )
 
 

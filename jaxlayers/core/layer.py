@@ -11,6 +11,20 @@ weights (``add_weight``), ``call`` for the math.  From that, every layer gets
 and the facade: ``layer(x)``, ``weights``, ``get_weights``/``set_weights``,
 ``params``/``state``, ``get_config``, ``losses``.  A facade call is ``apply``
 on the facade's own values, so the two always agree.
+
+Choices recorded here:
+
+* Inside ``call`` a weight attribute is a plain ``jax.Array``, so it has no
+  ``.assign()``; state is updated by assigning the attribute
+  (``self.count = self.count + 1``).  Calling ``.assign`` on it raises a
+  ``StateError`` saying so; the ``Variable`` handles in ``self.weights`` still
+  accept ``.assign`` inside ``call``.
+* ``weights`` of an unbuilt layer is ``[]`` (as in Keras), while
+  ``get_weights``, ``set_weights``, ``params`` and ``state`` raise
+  ``NotBuiltError`` when the layer is unbuilt and has no weights yet (weights
+  made in ``__init__`` are readable before the first call).
+* Config errors raised while a layer is constructed (an unknown activation or
+  initializer name, ...) are re-raised naming the layer and the argument.
 """
 
 import functools
@@ -33,13 +47,16 @@ from jaxlayers.errors import (
     ConfigError,
     ConfigTypeError,
     NotBuiltError,
+    SerializationError,
     ShapeError,
+    StateError,
     WeightsError,
 )
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "weights",
                 "input_dtype")
 _JSON_TYPES = (str, int, float, bool, type(None))
+_ASSIGN_ON_ARRAY = re.compile(r"(Tracer|ArrayImpl|Array).*attribute '?assign(_add|_sub)?'?")
 
 
 def to_snake_case(name):
@@ -115,6 +132,9 @@ class Layer:
         super().__init_subclass__(**kwargs)
         if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_jl_wrapped", False):
             cls.build = _wrap_build(cls.__dict__["build"])
+        if "__init__" in cls.__dict__ and not getattr(cls.__dict__["__init__"], "_jl_wrapped",
+                                                      False):
+            cls.__init__ = _wrap_init(cls.__dict__["__init__"])
 
     def __new__(cls, *args, **kwargs):
         obj = object.__new__(cls)
@@ -417,15 +437,21 @@ class Layer:
                 f"layer.init(key, x) first."
             )
 
+    def _check_weights_exist(self, what):
+        # Weights made in __init__ exist before build; a Sequential grown with add()
+        # is unbuilt but its layers' weights are real.  Only "nothing yet" is an error.
+        if not self.built and not self._entries()[0]:
+            self._check_built(what)
+
     def get_weights(self):
         """NumPy copies of ``weights``, in order."""
-        self._check_built("weights")
+        self._check_weights_exist("weights")
         self._materialize_all()
         return [v.numpy() for v in self.weights]
 
     def set_weights(self, weights):
         """Sets ``weights`` from NumPy arrays in ``get_weights`` order (all or nothing)."""
-        self._check_built("weights")
+        self._check_weights_exist("weights")
         own = self.weights
         weights = list(weights)
         if len(weights) != len(own):
@@ -485,6 +511,7 @@ class Layer:
     @property
     def params(self):
         """The facade's trainable-declared weights as a nested dict (see ``init``)."""
+        self._check_weights_exist("params")
         return self._jl_trees(lambda v: v._materialize())[0]
 
     @params.setter
@@ -494,6 +521,7 @@ class Layer:
     @property
     def state(self):
         """The facade's non-trainable-declared weights as a nested dict."""
+        self._check_weights_exist("state")
         return self._jl_trees(lambda v: v._materialize())[1]
 
     @state.setter
@@ -503,6 +531,8 @@ class Layer:
     def set_params(self, params=None, state=None):
         """Assigns ``params`` and/or ``state`` trees back to the facade (checked, atomic)."""
         entries = self._entries()[0]
+        if not entries and any(tracking.flat_paths(t) for t in (params, state) if t):
+            self._check_built("weights to assign")
         updates = []
         for tree, in_params, what in ((params, True, "params"), (state, False, "state")):
             if tree is None:
@@ -641,6 +671,15 @@ class Layer:
             call_kwargs["mask"] = mask
         try:
             outputs = self.call(*args, **call_kwargs)
+        except AttributeError as e:
+            if not _ASSIGN_ON_ARRAY.search(str(e)):
+                raise
+            raise StateError(
+                f"{type(self).__name__} '{self.name}': inside call a weight is a plain "
+                "jax.Array, so it has no .assign(). To update a non-trainable weight, assign "
+                "the attribute instead: `self.count = new_value` (for assign_add: "
+                f"`self.count = self.count + delta`). Received: AttributeError: {e}"
+            ) from e
         finally:
             scope.training = outer_training
         if self.activity_regularizer is not None:
@@ -931,6 +970,69 @@ def _wrap_build(build):
 
     wrapper._jl_wrapped = True
     return wrapper
+
+
+def _wrap_init(init):
+    """Makes config errors raised while constructing a layer name the layer and argument.
+
+    ``activations.get('relux')`` cannot know it runs for ``Dense(activation='relux')``;
+    the constructor can.  Errors that already name the layer's class pass unchanged.
+    """
+
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return init(self, *args, **kwargs)
+        except (ConfigError, ConfigTypeError, SerializationError) as e:
+            message = str(e)
+            if getattr(e, "_jl_layer_named", False) or type(self).__name__ in message:
+                raise
+            named = type(e)(_layer_error_message(self, init, args, kwargs, message))
+            named._jl_layer_named = True
+            raise named from e
+
+    wrapper._jl_wrapped = True
+    return wrapper
+
+
+def _layer_error_message(layer, init, args, kwargs, message):
+    name = layer.__dict__.get("_name") or kwargs.get("name")
+    owner = type(layer).__name__ + (f" '{name}'" if isinstance(name, str) else "")
+    culprit = _culprit_argument(layer, init, args, kwargs, message)
+    if culprit is None:
+        return f"{owner}: {message}"
+    arg, value = culprit
+    if f"identifier={value!r}" in message:
+        return f"{owner}: " + message.replace(f"identifier={value!r}", f"{arg}={value!r}")
+    return f"{owner}: {message.rstrip()} Received: {arg}={value!r}."
+
+
+def _culprit_argument(layer, init, args, kwargs, message):
+    """The constructor argument whose value the error message quotes, if any."""
+    try:
+        signature = inspect.signature(init)
+        bound = signature.bind(layer, *args, **kwargs).arguments
+    except (TypeError, ValueError):
+        return None
+    flat = {}
+    for arg, value in list(bound.items())[1:]:
+        kind = signature.parameters[arg].kind
+        if kind == inspect.Parameter.VAR_KEYWORD:
+            flat.update(value)
+        elif kind != inspect.Parameter.VAR_POSITIONAL:
+            flat[arg] = value
+    for arg, value in flat.items():
+        if arg == "name" or value is None or isinstance(value, bool):
+            continue
+        try:
+            text = repr(value)
+        except Exception:  # noqa: BLE001 - an object without a usable repr is no culprit
+            continue
+        if isinstance(value, (str, dict)) and text in message:
+            return arg, value
+        if f"identifier={text}" in message:
+            return arg, value
+    return None
 
 
 def _capture_init_args(cls, obj, args, kwargs):

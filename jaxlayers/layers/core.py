@@ -283,8 +283,8 @@ class EinsumDense(_WeightArgs, Layer):
             "bias_axes": self.bias_axes,
         })
         config.update(self._weight_args_config("kernel", "bias"))
-        if self.activity_regularizer is not None:
-            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        # Keras lists EinsumDense's activity_regularizer even when it is None.
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
 
@@ -481,10 +481,12 @@ class Lambda(Layer):
     def get_config(self):
         config = super().get_config()
         config["function"] = _serialize_function(self.function)
+        # Like Keras, output_shape and mask appear only when they were given.
         out = self._output_shape
-        config["output_shape"] = (_serialize_function(out) if callable(out) else
-                                  list(out) if out is not None else None)
-        config["mask"] = _serialize_function(self._mask) if callable(self._mask) else None
+        if out is not None:
+            config["output_shape"] = (_serialize_function(out) if callable(out) else list(out))
+        if callable(self._mask):
+            config["mask"] = _serialize_function(self._mask)
         config["arguments"] = self.arguments
         return config
 
