@@ -65,6 +65,21 @@ def test_matches_keras(name, kwargs):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=3e-7)
 
 
+DEFAULT_NAMES = ["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta", "adamax", "lion"]
+
+
+@pytest.mark.parametrize("name", DEFAULT_NAMES)
+def test_names_given_to_compile_match_keras_defaults(name):
+    """``compile(optimizer=name)``: the same steps as ``keras.optimizers.get(name)``."""
+    keras = pytest.importorskip("keras")
+    grads = [[g * 50.0 for g in step] for step in GRADS]  # default rates are small
+    expected = run_keras(keras.optimizers.get(name), grads)
+    ours, _ = run_ours(O.get(name), grads)
+    for a, b, w in zip(ours, expected, W0):
+        assert np.max(np.abs(b - w)) > 1e-6  # the weights did move (adadelta: barely)
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=3e-7)
+
+
 def test_adam_epsilon_placement_vs_plain_optax():
     """Keras's epsilon sits before bias correction; plain optax.adam differs by a known amount."""
     keras = pytest.importorskip("keras")

@@ -174,6 +174,8 @@ class Functional(Model):
     def _check_input(self, tensor, value):
         shape = tuple(np.shape(value))
         expected = tensor.shape
+        if expected:  # as Keras: an Input's batch_size is not enforced on the data
+            expected = (None,) + tuple(expected[1:])
         if len(shape) != len(expected) or any(
                 e is not None and e != s for e, s in zip(expected, shape)):
             raise ShapeError(

@@ -53,6 +53,11 @@ class Callback:
 
     @property
     def model(self):
+        # Mid-epoch, fit's live weights sit in its donated carry; reading the model
+        # through a callback first copies them into the model (no-op when in sync).
+        sync = getattr(self._model, "_sync_training_state", None)
+        if sync is not None:
+            sync()
         return self._model
 
     @model.setter

@@ -4,7 +4,10 @@ Per training step the Python loop only calls one compiled function with the
 carry ``(params, state, opt_state, metric_states, key)`` (donated) and the
 step number; array data lives on the device and the batch is gathered inside
 the step.  Values reach the host only when a callback reads them (batch logs
-are lazy) and once per epoch for the history.
+are lazy) and once per epoch for the history.  The model's own weights are
+updated at epoch end; a callback that reads ``self.model`` mid-epoch first gets
+the live values copied out of the carry (``_sync_training_state``), as Keras's
+JAX trainer does.
 """
 
 import numpy as np
@@ -13,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxlayers import backend
+from jaxlayers.distribution import distributions as distribution_lib
 from jaxlayers.errors import ConfigError, DataError, NotCompiledError
 from jaxlayers.training import data as data_lib
 from jaxlayers.training import steps as steps_lib
@@ -85,6 +89,7 @@ class Trainer:
         self._fn_cache = {}
         self._train_key = None
         self._compiled_io = None
+        self._live_carry = None
         self.run_eagerly = False
         self.steps_per_execution = 1
         self.loss = None
@@ -131,6 +136,19 @@ class Trainer:
 
     def _set_opt_state(self, opt_state):
         self._opt_state = opt_state
+
+    def _sync_training_state(self):
+        """Copies the running carry of ``fit`` into the facade (mid-epoch callbacks).
+
+        Within an epoch the live values exist only in the donated carry; a callback
+        reading ``self.model`` (checkpointing after N batches, ``get_weights``) calls
+        this first.  Copies, because the next step donates the carry's buffers.
+        """
+        carry, self._live_carry = self.__dict__.get("_live_carry"), None
+        if carry is not None:
+            params, state, opt_state = jax.tree_util.tree_map(jnp.copy, carry[:3])
+            self.set_params(params, state)
+            self._opt_state = opt_state
 
     def _require_compiled(self, method):
         if not self.compiled:
@@ -218,11 +236,13 @@ class Trainer:
             self._partition_key = partition.key
         return partition, params, state
 
-    def _train_fns(self, compiled_loss, metric_set, partition):
-        key = ("train", id(compiled_loss), id(metric_set), partition.key)
+    def _train_fns(self, compiled_loss, metric_set, partition, dist=None):
+        key = ("train", id(compiled_loss), id(metric_set), partition.key, id(dist))
         if key in self._fn_cache:
             return self._fn_cache[key]
         step = steps_lib.make_train_step(self, self._tx, compiled_loss, metric_set, partition)
+        if dist is not None:
+            step = dist.wrap_train_step(step)
 
         def array_step(carry, arrays, index, i):
             return step(carry, data_lib.gather(arrays, index[i]))
@@ -272,6 +292,7 @@ class Trainer:
 
         self._require_compiled("fit")
         owner = f"{type(self).__name__} '{self.name}'.fit"
+        dist = distribution_lib.distribution()
         verbose = 1 if verbose == "auto" else int(verbose)
         arrays_given = y is not None or _is_plain_arrays(x)
         if not arrays_given and (validation_split or class_weight is not None
@@ -293,6 +314,8 @@ class Trainer:
             if validation_split and validation_data is None:
                 (x, y, sample_weight), validation_data = data_lib.split_validation(
                     owner, x, y, sample_weight, validation_split)
+            if dist is not None:
+                dist.check_batch_size(owner, batch_size or 32)
             dataset = data_lib.ArrayData(owner, x, y, sample_weight, batch_size or 32)
             x_sample, y_sample = self._sample(x), self._sample(y)
             steps = dataset.steps if steps_per_epoch is None else min(steps_per_epoch,
@@ -309,13 +332,14 @@ class Trainer:
         self._prepare_model(x_sample)
         compiled_loss, metric_set = self._setup_io(x_sample, y_sample)
         partition, params, state = self._train_state()
-        fns = self._train_fns(compiled_loss, metric_set, partition)
+        fns = self._train_fns(compiled_loss, metric_set, partition, dist)
         if validation_data is not None:
             validation_data = tuple(validation_data)
         cb = callbacks_lib.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=steps)
         self.stop_training = False
+        self._live_carry = None  # a crashed fit's carry is not this run's
         rng = np.random.default_rng(int(jax.random.randint(
             jax.random.fold_in(self._train_key, 7), (), 0, 2**31 - 1)))
         cb.on_train_begin()
@@ -330,12 +354,15 @@ class Trainer:
             # the stored optimizer state and key stay valid for callbacks mid-epoch.
             carry = _fresh_carry(params, state, self._opt_state, metric_set.init(),
                                  self._train_key)
+            if dist is not None:
+                carry = dist.place_carry(carry)
             if dataset is not None:
                 carry = self._run_array_epoch(fns, dataset, carry, metric_set, cb, steps,
                                               rng if shuffle else None)
             else:
                 carry = self._run_iterable_epoch(fns, iterable, carry, metric_set, cb, steps,
                                                  owner)
+            self._live_carry = None
             params, state, self._opt_state, mstates, self._train_key = carry
             epoch_logs = _to_host(metric_set.results(mstates))
             self.set_params(params, state)
@@ -369,10 +396,12 @@ class Trainer:
                 cb.on_train_batch_begin(i)
                 carry, loss = fns["array_step"](carry, dataset.arrays, full, np.int32(i))
                 i += 1
+            self._live_carry = carry
             cb.on_train_batch_end(i - 1, self._batch_logs(metric_set, carry[3]))
         if partial is not None and steps > dataset.full_steps and not self.stop_training:
             cb.on_train_batch_begin(i)
             carry, loss = fns["partial"](carry, dataset.arrays, partial)
+            self._live_carry = carry
             cb.on_train_batch_end(i, self._batch_logs(metric_set, carry[3]))
         return carry
 
@@ -383,6 +412,7 @@ class Trainer:
             bx, by, bsw = data_lib.unpack_batch(owner, batch)
             cb.on_train_batch_begin(i)
             carry, loss = fns["step"](carry, data_lib.to_arrays((bx, by, bsw)))
+            self._live_carry = carry
             cb.on_train_batch_end(i, self._batch_logs(metric_set, carry[3]))
         return carry
 
@@ -476,9 +506,12 @@ class Trainer:
         self._prepare_model(self._sample(x))
         compiled_loss, metric_set = self._setup_io(self._sample(x), self._sample(y))
         partition, params, state = self._train_state()
-        fns = self._train_fns(compiled_loss, metric_set, partition)
+        dist = distribution_lib.distribution()
+        fns = self._train_fns(compiled_loss, metric_set, partition, dist)
         carry = _fresh_carry(params, state, self._opt_state, metric_set.init(),
                              self._train_key)
+        if dist is not None:
+            carry = dist.place_carry(carry)
         carry, _ = fns["step"](carry, data_lib.to_arrays((x, y, sample_weight)))
         params, state, self._opt_state, mstates, self._train_key = carry
         self.set_params(params, state)
