@@ -131,3 +131,25 @@ def test_host_callback_layers_cannot_be_exported(flatbuffers):
     model = jl.Sequential([TorchModuleWrapper(torch.nn.Linear(5, 2))])
     with pytest.raises(errors.SerializationError, match="runs host callbacks"):
         export.to_stablehlo(model, X)
+
+
+def test_pure_pair_public_surface_holds_only_functions_dicts_and_arrays():
+    import types
+
+    model = _model()
+    init_fn, apply_fn = export.to_pure(model)
+    for fn in (init_fn, apply_fn):
+        assert type(fn) is types.FunctionType
+        assert vars(fn) == {}  # no attribute leads back to the model
+    del model
+    gc.collect()
+    params, state = init_fn(jax.random.key(0), jax.ShapeDtypeStruct((3, 5), jnp.float32))
+    out, new_state = apply_fn(params, state, X, training=True, key=jax.random.key(1))
+
+    def plain(tree):
+        if isinstance(tree, dict):
+            return all(isinstance(k, str) and plain(v) for k, v in tree.items())
+        return isinstance(tree, jax.Array)
+
+    assert plain(params) and plain(state) and plain(new_state) and plain({"out": out})
+    assert jax.tree_util.tree_structure(new_state) == jax.tree_util.tree_structure(state)

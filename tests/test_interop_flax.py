@@ -218,3 +218,36 @@ def test_keras_oracle_same_outputs():
     keras_keys = {"name", "trainable", "dtype", "module", "method",
                   "native_serialization_platforms"}
     assert keras_keys <= set(ours.get_config())
+
+
+def test_nnx_module_save_load_with_the_module_resupplied(tmp_path):
+    class Small(nnx.Module):
+        def __init__(self, rngs):
+            self.lin = nnx.Linear(3, 2, rngs=rngs)
+            self.bn = nnx.BatchNorm(2, rngs=rngs)
+
+        def __call__(self, x):
+            return self.bn(self.lin(x))
+
+    model = jl.Sequential([jl.layers.Input((3,)), FlaxLayer(Small(nnx.Rngs(0)), name="nx")])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(X, np.ones((5, 2), np.float32), epochs=1, batch_size=5, verbose=0)
+    model.save(tmp_path / "nnx.keras")
+    with pytest.raises(errors.SerializationError, match="must be passed again at load"):
+        jl.saving.load_model(tmp_path / "nnx.keras")
+    loaded = jl.saving.load_model(tmp_path / "nnx.keras",
+                                  custom_objects={"nx": Small(nnx.Rngs(7))})
+    for got, want in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    _close(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+
+
+def test_flax_module_returning_a_non_array_is_a_clear_error():
+    class Text(nn.Module):
+        @nn.compact
+        def __call__(self, inputs):
+            nn.Dense(2)(inputs)
+            return "text"
+
+    with pytest.raises(errors.ConfigTypeError, match="must return a JAX array or a pytree"):
+        FlaxLayer(Text(), name="txt")(X)

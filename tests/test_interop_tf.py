@@ -69,6 +69,15 @@ def test_missing_tensorflow_gives_install_hint(tmp_path, monkeypatch):
         TFSMLayer(str(tmp_path))
 
 
+def test_a_folder_without_a_savedmodel_is_a_clear_error(tmp_path):
+    pytest.importorskip("tensorflow")
+    with pytest.raises(errors.ConfigError, match="is not a readable TensorFlow SavedModel"):
+        TFSMLayer(str(tmp_path))  # an empty folder
+    (tmp_path / "saved_model.pb").write_bytes(b"not a protobuf")
+    with pytest.raises(errors.ConfigError, match="is not a readable TensorFlow SavedModel"):
+        TFSMLayer(str(tmp_path))
+
+
 def test_outputs_gradients_and_weights_match_tensorflow(saved):
     tf, net, path = saved
     layer = TFSMLayer(path, name="tfsm")
@@ -145,3 +154,19 @@ def test_config_round_trip_needs_the_path_resupplied(saved, tmp_path):
         jl.saving.load_model(model_path)
     loaded = jl.saving.load_model(model_path, safe_mode=False)
     np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+
+
+def test_trained_weights_are_saved_and_restored_around_the_resupplied_savedmodel(saved, tmp_path):
+    """The SavedModel on disk keeps its old values; the .keras file holds the trained ones."""
+    tf, net, path = saved
+    model = jl.Sequential([jl.layers.Input((3,)), TFSMLayer(path, name="tfsm")])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(X, np.ones((4, 2), np.float32), epochs=2, batch_size=4, verbose=0)
+    trained = model.get_weights()
+    assert not np.allclose(trained[0], TFSMLayer(path).get_weights()[0])
+    model.save(tmp_path / "trained.keras")
+    loaded = jl.saving.load_model(tmp_path / "trained.keras", safe_mode=False)
+    for got, want in zip(loaded.get_weights(), trained):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0),
+                               rtol=1e-6)

@@ -171,3 +171,25 @@ def test_missing_torch_gives_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match="TorchModuleWrapper needs torch: pip install torch"):
         TorchModuleWrapper(object())
+
+
+def test_training_mode_gradients_match_torch_autograd():
+    """Train mode (BatchNorm batch statistics, dropout from the key) under jax.grad."""
+    torch.manual_seed(0)
+    module = nn.Sequential(nn.Linear(3, 6), nn.BatchNorm1d(6), nn.Tanh(), nn.Linear(6, 2))
+    ref = _mlp()
+    ref.load_state_dict(module.state_dict())
+    layer = TorchModuleWrapper(module, name="tw")
+    state = layer.state
+
+    def loss(p, x):
+        y, _ = layer.apply(p, state, x, training=True, key=jax.random.key(0))
+        return jnp.sum(y ** 2)
+
+    gp, gx = jax.grad(loss, argnums=(0, 1))(layer.params, jnp.asarray(X))
+    ref.train()
+    xt = torch.from_numpy(X.copy()).requires_grad_(True)
+    (ref(xt) ** 2).sum().backward()
+    _close(gx, xt.grad.numpy(), tol=1e-4)
+    for name, p in ref.named_parameters():
+        _close(gp["tw"][name.replace(".", "_")], p.grad.numpy(), tol=1e-4)

@@ -95,6 +95,29 @@ def test_functional_multi_io_with_state_round_trip(tmp_path, rng):
         np.testing.assert_array_equal(o, r)
 
 
+def test_shared_layers_and_nested_models_round_trip(tmp_path, rng):
+    shared = L.Dense(3, name="shared")
+    inner = jl.Sequential([jl.Input((3,)), L.Dense(4, activation="tanh", name="in1"),
+                           L.BatchNormalization(name="in_bn")], name="inner")
+    a, b = jl.Input((3,), name="a"), jl.Input((3,), name="b")
+    ha, hb = shared(a), shared(b)  # one layer, two call sites
+    out = L.Add(name="add")([inner(ha), inner(hb)])
+    model = jl.Model([a, b], [L.Dense(2, name="head")(out), ha], name="outer")
+    feed = [rng.standard_normal((5, 3)).astype(np.float32) for _ in range(2)]
+    model(feed, training=True)
+    model.save(tmp_path / "n.keras")
+    restored = jl.saving.load_model(tmp_path / "n.keras")
+    assert _json(restored.get_config()) == _json(model.get_config())
+    # The shared layer's weights are stored once and stay shared after loading.
+    assert len(restored.get_weights()) == len(model.get_weights())
+    assert type(restored.get_layer("inner")) is jl.Sequential
+    _assert_same_weights(model, restored)
+    for o, r in zip(_forward(restored, feed), _forward(model, feed)):
+        np.testing.assert_array_equal(o, r)
+    restored.get_layer("shared").kernel.assign(np.zeros((3, 3), np.float32))
+    np.testing.assert_array_equal(_forward(restored, feed)[1], 0.0)
+
+
 @jl.saving.register_serializable(package="test_saving")
 class Residual(jl.Model):
     def __init__(self, units=4, **kwargs):
@@ -138,6 +161,41 @@ def test_subclassed_model_rebuilds_from_registry_and_custom_objects(tmp_path, rn
         by_scope = jl.saving.load_model(tmp_path / "u.keras")
     for restored in (by_arg, by_scope):
         np.testing.assert_allclose(restored(x), other(x))
+
+
+@jl.saving.register_serializable(package="test_saving", name="Scaled")
+class ScaledLayer(L.Layer):
+    """A custom layer with constructor arguments and a non-trainable counter."""
+
+    def __init__(self, factor=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+        self.count = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                     dtype="int32", name="count")
+
+    def call(self, x):
+        self.count = self.count + 1
+        return x * self.w * self.factor
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+def test_custom_layer_round_trips_with_config_and_state(tmp_path, rng):
+    x = rng.standard_normal((2, 3)).astype(np.float32)
+    model = jl.Sequential([jl.Input((3,)), ScaledLayer(2.5, name="sc"), L.Dense(2, name="d")])
+    model.get_layer("sc").w.assign(np.array([1.0, 2.0, 3.0], np.float32))
+    model(x)
+    model.save(tmp_path / "s.keras")
+    restored = jl.saving.load_model(tmp_path / "s.keras")
+    layer = restored.get_layer("sc")
+    assert isinstance(layer, ScaledLayer) and layer.factor == 2.5
+    assert int(layer.count.numpy()) == 1  # non-trainable state restored
+    _assert_same_weights(model, restored)
+    np.testing.assert_allclose(restored(x), model(x))
 
 
 def test_bfloat16_weights_keep_their_dtype(tmp_path, rng):
@@ -193,6 +251,29 @@ def test_fit_resumes_exactly_after_save_and_load(tmp_path, data):
     loaded = jl.models.load_model(tmp_path / "ckpt.keras")
     loaded.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
     _assert_same_weights(straight, loaded)
+
+
+def test_subclassed_model_fit_resumes_exactly_after_save_and_load(tmp_path, data):
+    x, y = data
+    y = y[:, :1].repeat(5, axis=1)
+    straight, resumed = Residual(units=5, name="res"), Residual(units=5, name="res")
+    straight(x)
+    resumed(x)
+    resumed.set_weights(straight.get_weights())
+    for model in (straight, resumed):
+        model.compile(optimizer=jl.optimizers.Adam(learning_rate=0.05), loss="mse")
+    straight.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+    resumed.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    resumed.save(tmp_path / "sub.keras")
+    loaded = jl.saving.load_model(tmp_path / "sub.keras")
+    assert isinstance(loaded, Residual)
+    loaded.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    _assert_same_weights(straight, loaded)
+    # Without the optimizer state Adam restarts, and the weights differ.
+    resumed.save(tmp_path / "bare.keras", include_optimizer=False)
+    fresh = jl.saving.load_model(tmp_path / "bare.keras")
+    fresh.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    assert not np.allclose(fresh.get_weights()[0], straight.get_weights()[0])
 
 
 def test_without_optimizer_state_training_restarts_the_optimizer(tmp_path, data):
@@ -307,6 +388,16 @@ def test_lambda_with_source_needs_safe_mode_false_from_the_caller(tmp_path, rng)
             zf.writestr(name, raw)
     with pytest.raises(UnsafeLoadError):
         jl.saving.load_model(tmp_path / "l2.keras")
+    config = json.loads(members["config.json"])
+    config["safe_mode"] = False
+    config["config"]["safe_mode"] = False
+    config["config"]["layers"][1]["config"]["safe_mode"] = False
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "l3.keras", "w") as zf:
+        for name, raw in members.items():
+            zf.writestr(name, raw)
+    with pytest.raises(UnsafeLoadError, match="safe_mode=False"):
+        jl.saving.load_model(tmp_path / "l3.keras")
     loaded = jl.saving.load_model(tmp_path / "l.keras", safe_mode=False)
     x = rng.standard_normal((2, 3)).astype(np.float32)
     np.testing.assert_allclose(loaded(x), 3.0 * x)
@@ -417,7 +508,7 @@ def test_every_layer_case_round_trips(tmp_path):
         covered.append(case.name)
     print(f"round trip over {len(covered)} of {len(cases)} cases; left out: {skipped}; "
           f"config only: {config_only}")
-    assert len(covered) >= len(cases) - 3, skipped
+    assert not skipped and len(covered) == len(cases), skipped
     model = jl.Model(inputs, outputs, name="all_cases")
     # Non-default weights drawn with NumPy (cheap): initializers are tested elsewhere.
     r = np.random.default_rng(1)

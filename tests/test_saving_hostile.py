@@ -129,6 +129,17 @@ def test_zip_bomb_by_declared_size_is_refused_before_reading(tmp_path, saved):
         _load(tmp_path / "bomb.keras")
 
 
+def test_real_deflate_bomb_with_honest_sizes_is_refused_by_the_member_limit(tmp_path, saved):
+    """70 MB of JSON whitespace deflates about 1000:1, within deflate's real ratio: the
+    declared size, checked before any inflating, is what refuses it."""
+    members = _members(saved)
+    members["config.json"] = b" " * (70 * 2**20) + members["config.json"]
+    path = _write(tmp_path / "honest_bomb.keras", members, zipfile.ZIP_DEFLATED)
+    assert path.stat().st_size < 2**20
+    with pytest.raises(archive.ArchiveError, match="more than the limit"):
+        _load(path)
+
+
 def test_oversized_json_and_unsupported_compression(tmp_path, saved, monkeypatch):
     monkeypatch.setattr(archive, "MAX_JSON_BYTES", 64)
     with pytest.raises(archive.ArchiveError, match="more than the limit 64"):
@@ -234,6 +245,31 @@ def test_wrong_shape_dtype_and_count(tmp_path, saved):
             _load(path)
 
 
+def test_optimizer_state_with_wrong_shapes_or_count(tmp_path):
+    model = _model()
+    model.compile(optimizer="adam", loss="mse")
+    model.train_on_batch(np.ones((2, 3), np.float32), np.ones((2, 2), np.float32))
+    model.save(tmp_path / "opt.keras")
+    members = _members(tmp_path / "opt.keras")
+    with zipfile.ZipFile(io.BytesIO(members["optimizer.npz"])) as zf:
+        meta = json.loads(np.load(io.BytesIO(zf.read("__jaxlayers_meta__.npy"))).tobytes())
+        arrays = {n[:-4]: np.load(io.BytesIO(zf.read(n))) for n in zf.namelist()
+                  if n != "__jaxlayers_meta__.npy"}
+    shapes = {k: v.shape for k, v in arrays.items()}
+    first = next(k for k in meta["keys"] if k != "train_key" and len(shapes[k]) == 2)
+    wrong = {**arrays, first: np.zeros(shapes[first][::-1] + (1,), arrays[first].dtype)}
+    members["optimizer.npz"] = _npz(wrong, meta)
+    with pytest.raises(archive.ArchiveError, match=f"optimizer state array {first} has shape"):
+        _load(_write(tmp_path / "shape.keras", members))
+    fewer = {k: v for k, v in arrays.items() if k != first}
+    members["optimizer.npz"] = _npz(fewer, {**meta, "keys": [k for k in meta["keys"]
+                                                             if k != first]})
+    with pytest.raises(archive.ArchiveError, match=f"declares {meta['count']} arrays but "
+                                                   f"holds {meta['count'] - 1}"):
+        _load(_write(tmp_path / "count.keras", members))
+    assert jl.saving.load_model(tmp_path / "count.keras", compile=False).get_weights()
+
+
 def test_pickled_objects_and_structured_dtypes_are_never_read(tmp_path, saved):
     objects = np.array([{"a": 1}, None], dtype=object)
     path = _with_weights(tmp_path, saved, {"params/d/kernel": objects,
@@ -306,3 +342,113 @@ def test_saved_files_get_ordinary_permissions(saved):
     umask = os.umask(0o022)
     os.umask(umask)
     assert stat.S_IMODE(os.stat(saved).st_mode) == 0o666 & ~umask
+
+
+# ----------------------------------------------------------------------------- atomic writes
+_KILLED_SAVE = """
+import sys, time
+import jaxlayers as jl
+from jaxlayers.saving import archive
+
+model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")], name="m")
+real = archive._write_array
+
+def stalled(stream, array):
+    real(stream, array)
+    print("mid-save", flush=True)
+    time.sleep(120)
+
+archive._write_array = stalled
+model.save(sys.argv[1])
+"""
+
+
+def test_killed_mid_save_leaves_the_old_file_loadable(tmp_path, saved):
+    import subprocess
+    import signal
+
+    path = tmp_path / "good.keras"
+    before = path.read_bytes()
+    expected = jl.saving.load_model(path).get_weights()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_SAVE, str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=root,
+                            env={**os.environ, "JAX_PLATFORMS": "cpu"})
+    try:
+        assert proc.stdout.readline().strip() == b"mid-save"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert path.read_bytes() == before
+    for got, want in zip(jl.saving.load_model(path).get_weights(), expected):
+        np.testing.assert_array_equal(got, want)
+    leftovers = sorted(set(os.listdir(tmp_path)) - {"good.keras"})
+    if sys.platform == "linux":  # O_TMPFILE: the unfinished file never had a name
+        assert leftovers == []
+    else:
+        assert all(n.startswith(".good.keras.") and n.endswith(".tmp") for n in leftovers)
+
+
+@pytest.mark.parametrize("route", ["unnamed", "unnamed_then_copied", "named_temp"])
+def test_every_write_route_is_atomic(tmp_path, monkeypatch, route):
+    """O_TMPFILE + link, O_TMPFILE + copy (linking refused), and a plain named temp file."""
+    if route == "unnamed_then_copied":
+        monkeypatch.setattr(archive, "_link_fd", lambda fd, dest: False)
+    elif route == "named_temp":
+        monkeypatch.setattr(archive, "_unnamed_file", lambda folder: None)
+    path = tmp_path / "m.weights.npz"
+    model = _model()
+    model.save_weights(path)
+    before = path.read_bytes()
+
+    def fail(stream):
+        stream.write(b"partial")
+        raise RuntimeError("crash while writing (simulated)")
+
+    with pytest.raises(RuntimeError, match="simulated"):
+        archive.atomic_write(path, fail)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.weights.npz"]
+    model.get_layer("d").kernel.assign(np.full((3, 2), 3.0, np.float32))
+    model.save_weights(path)
+    assert os.listdir(tmp_path) == ["m.weights.npz"]
+    other = _model()
+    other.load_weights(path)
+    np.testing.assert_array_equal(other.get_layer("d").kernel.numpy(), 3.0)
+
+
+# ----------------------------------------------------------------------------- HDF5 links
+def test_h5_links_and_external_storage_are_refused(tmp_path):
+    """A Keras weights file cannot make the loader read other files into a model."""
+    h5py = pytest.importorskip("h5py")
+    secret = tmp_path / "secret.h5"
+    with h5py.File(secret, "w") as f:
+        f["layers/dense/vars/0"] = np.full((3, 2), 7.0, np.float32)
+        f["layers/dense/vars/1"] = np.full((2,), 7.0, np.float32)
+    raw = tmp_path / "raw.bin"
+    np.full((3, 2), 5.0, np.float32).tofile(raw)
+    files = {}
+    with h5py.File(tmp_path / "ext.weights.h5", "w") as f:
+        f.create_group("layers")["dense"] = h5py.ExternalLink(str(secret), "/layers/dense")
+        files["ExternalLink"] = f.filename
+    with h5py.File(tmp_path / "soft.weights.h5", "w") as f:
+        f["elsewhere/vars/0"] = np.ones((3, 2), np.float32)
+        f["elsewhere/vars/1"] = np.ones((2,), np.float32)
+        f["layers/dense"] = h5py.SoftLink("/elsewhere")
+        files["SoftLink"] = f.filename
+    with h5py.File(tmp_path / "stor.weights.h5", "w") as f:
+        f.create_dataset("layers/dense/vars/0", shape=(3, 2), dtype="<f4",
+                         external=[(str(raw), 0, h5py.h5f.UNLIMITED)])
+        f["layers/dense/vars/1"] = np.zeros((2,), np.float32)
+        files["storage"] = f.filename
+    model = jl.Sequential([jl.Input((3,)), L.Dense(2)])
+    before = model.get_weights()
+    for kind, filename in files.items():
+        match = ("keeps its data outside the HDF5 file" if kind == "storage"
+                 else f"'dense' is an HDF5 {kind}; only data stored in the weights file")
+        with pytest.raises(archive.ArchiveError, match=match):
+            model.load_weights(filename)
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)

@@ -22,12 +22,14 @@ declared sizes and compression ratios are checked before any allocation; each
 pickled objects, shape consistent with the member's size) before its data is
 read; any zip, zlib or header failure becomes an :class:`ArchiveError`.
 
-Writing goes to a temporary file in the target's folder, is flushed and
-fsynced, then renamed over the target with ``os.replace``: a failure at any
-point leaves the previous file untouched and removes the temporary one.
+Writing goes to a temporary file in the target's folder (unnamed until
+complete where Linux's ``O_TMPFILE`` allows), is flushed and fsynced, then
+renamed over the target with ``os.replace``: a failure at any point, even a
+killed process, leaves the previous file untouched and no partial file.
 """
 
 import contextlib
+import errno
 import io
 import json
 import os
@@ -73,9 +75,12 @@ def atomic_write(filepath, write, overwrite=True):
         write: ``fn(binary_file)`` writing the whole content.
         overwrite: If ``False`` and ``filepath`` exists, raise ``FileExistsError``.
 
-    The temporary file lives in the target's folder (so the rename is atomic),
-    is flushed and fsynced before ``os.replace``; on any exception it is removed
-    and the previous target is left as it was.
+    The content is written to a file in the target's folder, flushed and
+    fsynced, then renamed over the target with ``os.replace``; on any exception
+    it is removed and the previous target is left as it was.  Where the system
+    allows (Linux ``O_TMPFILE``), the file has no name until it is complete, so
+    even a process killed mid-save leaves nothing behind; elsewhere a killed
+    save can leave a hidden ``.<name>.*.tmp`` file, never a partial target.
     """
     path = os.path.abspath(os.fspath(filepath))
     folder = os.path.dirname(path)
@@ -88,20 +93,93 @@ def atomic_write(filepath, write, overwrite=True):
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"Cannot save to {path!r}: folder {folder!r} does not exist.")
     mode = _file_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    prefix = f".{os.path.basename(path)}."
+    fd = _unnamed_file(folder)
+    tmp = None
     try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
+        if fd is not None:
+            with os.fdopen(fd, "w+b") as f:
+                write(f)
+                f.flush()
+                os.fsync(f.fileno())
+                os.fchmod(f.fileno(), mode)
+                tmp = _name_unnamed(f, folder, prefix)
+        else:
+            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+            with os.fdopen(fd, "wb") as f:
+                write(f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except BaseException:
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    _fsync_dir(folder)
+    return path
+
+
+def _unnamed_file(folder):
+    """A descriptor of a new file in ``folder`` with no name yet (``O_TMPFILE``), or None."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None:
+        return None
+    try:
+        return os.open(folder, flag | os.O_RDWR, 0o600)
+    except OSError:  # the filesystem or kernel does not support it
+        return None
+
+
+def _name_unnamed(f, folder, prefix):
+    """Gives the complete unnamed file ``f`` a temporary name in ``folder``; returns it."""
+    for _ in range(100):
+        tmp = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}.tmp")
+        try:
+            if _link_fd(f.fileno(), tmp):
+                return tmp
+            break
+        except FileExistsError:
+            continue
+    # Linking refused (no /proc, no privilege): copy into a named temporary file.
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            f.seek(0)
+            while chunk := f.read(2**24):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, os.fstat(f.fileno()).st_mode & 0o777)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(folder)
-    return path
+    return tmp
+
+
+def _link_fd(fd, dest):
+    """Links the open file ``fd`` at ``dest``; False where the system does not allow it."""
+    try:
+        os.link(f"/proc/self/fd/{fd}", dest, follow_symlinks=True)
+        return True
+    except FileExistsError:
+        raise
+    except OSError:
+        pass
+    try:  # linkat(fd, "", AT_FDCWD, dest, AT_EMPTY_PATH): needs no /proc
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        at_fdcwd, at_empty_path = -100, 0x1000
+        if libc.linkat(fd, b"", at_fdcwd, os.fsencode(dest), at_empty_path) == 0:
+            return True
+        if ctypes.get_errno() == errno.EEXIST:
+            raise FileExistsError(dest)
+    except (OSError, AttributeError):
+        pass
+    return False
 
 
 def _file_mode(path):

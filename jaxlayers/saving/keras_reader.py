@@ -20,8 +20,10 @@ Weights: ``model.weights.h5`` holds ``layers/<name>/vars/<i>`` groups, where
 model's layers (``dense``, ``dense_1``, ...), nested layers as sub-groups
 (``layers/lstm/cell/vars``) and nested models as ``layers/<name>/layers/...``.
 Each layer's arrays are gathered in Keras's weight order and given to
-``layer.set_weights`` after checking their number and shapes.  h5py is an
-optional dependency, imported only here.
+``layer.set_weights`` after checking their number and shapes.  Only data
+stored in the HDF5 file itself is read: soft and external links and datasets
+with external or virtual storage are refused, so a weights file cannot pull
+other files into a model.  h5py is an optional dependency, imported only here.
 """
 
 import inspect
@@ -37,11 +39,20 @@ from jaxlayers.saving import archive
 _MODELS = ("Functional", "Model", "Sequential")
 # Keras sublayer attributes, in the order their weights appear in ``layer.weights``
 # (HDF5 lists groups alphabetically, which is not Keras's weight order).
+_ATTENTION_CHILDREN = ("query_dense", "_query_dense", "key_dense", "_key_dense", "_gate_dense",
+                       "value_dense", "_value_dense", "output_dense", "_output_dense")
 _CHILD_ORDER = {
-    "MultiHeadAttention": ("query_dense", "key_dense", "value_dense", "output_dense"),
-    "GroupedQueryAttention": ("query_dense", "key_dense", "value_dense", "output_dense"),
+    "MultiHeadAttention": _ATTENTION_CHILDREN,
+    "GroupedQueryAttention": _ATTENTION_CHILDREN,
+    "GroupQueryAttention": _ATTENTION_CHILDREN,
     "Bidirectional": ("forward_layer", "backward_layer"),
 }
+# Keras names a layer's HDF5 group after its Python class, which for these differs
+# from the name its config records.
+_PYTHON_CLASS = {"GroupQueryAttention": "GroupedQueryAttention"}
+# Non-trainable weights jaxlayers keeps that Keras does not save (a stateful RNN's
+# carried states).
+_UNSAVED_PREFIXES = ("rnn_state_",)
 # Operations recorded in Keras Functional graphs (``x + y`` on KerasTensors).
 _KERAS_OPS = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply",
               "TrueDivide": "divide", "Divide": "divide", "Matmul": "matmul",
@@ -363,26 +374,55 @@ def _layout_from_model(model):
 
 
 def _unique(class_name, counts):
-    base = to_snake_case(class_name)
+    base = to_snake_case(_PYTHON_CLASS.get(class_name, class_name))
     n = counts.get(base, 0)
     counts[base] = n + 1
     return base if n == 0 else f"{base}_{n}"
 
 
+def _child(group, name, where, h5py):
+    """``group[name]`` (or ``None``), refusing links and storage outside the file.
+
+    HDF5 can make a name point into another file (external and soft links) and
+    a dataset read its bytes from other files (external or virtual storage): a
+    hostile weights file could thus read any file on the machine into a model.
+    Only plain hard links to in-file data are followed.
+    """
+    if not isinstance(group, h5py.Group):
+        return None
+    link = group.get(name, getlink=True)
+    if link is None:
+        return None
+    if not isinstance(link, h5py.HardLink):
+        raise archive.ArchiveError(
+            f"{where}: '{name}' is an HDF5 {type(link).__name__}; only data stored in the "
+            "weights file itself is read (links to other files or paths are refused)."
+        )
+    node = group[name]
+    if isinstance(node, h5py.Dataset) and (node.external or node.is_virtual):
+        raise archive.ArchiveError(
+            f"{where}: the dataset '{node.name}' keeps its data outside the HDF5 file "
+            "(external or virtual storage); only data stored in the file itself is read."
+        )
+    return node
+
+
 def _flatten_group(group, class_name, where, h5py):
     """A layer's arrays in Keras's weight order: own ``vars/0..n``, then sublayers'."""
     out = []
-    own = group.get("vars")
+    own = _child(group, "vars", where, h5py)
     if own is not None:
+        if not isinstance(own, h5py.Group):
+            raise archive.ArchiveError(f"{where}/vars is not a group of arrays.")
         names = sorted(own.keys(), key=lambda k: int(k) if k.isdigit() else -1)
         if names != [str(i) for i in range(len(names))]:
             raise archive.ArchiveError(f"{where}: unexpected variable names {names[:10]}.")
-        out.extend(own[n] for n in names)
+        out.extend(_child(own, n, f"{where}/vars", h5py) for n in names)
     order = _CHILD_ORDER.get(class_name, ())
     children = [k for k in group.keys() if k != "vars" and not k.startswith(_SKIPPED_CHILDREN)]
     children.sort(key=lambda k: (order.index(k) if k in order else len(order), k))
     for child in children:
-        sub = group[child]
+        sub = _child(group, child, where, h5py)
         if isinstance(sub, h5py.Group):
             out.extend(_flatten_group(sub, None, f"{where}/{child}", h5py))
     for dataset in out:
@@ -391,18 +431,24 @@ def _flatten_group(group, class_name, where, h5py):
     return out
 
 
+def _saved_by_keras(weights):
+    return [w for w in weights
+            if w.trainable or not str(getattr(w, "name", "")).startswith(_UNSAVED_PREFIXES)]
+
+
 def _plan(layout, group, where, problems, plan, h5py):
     for name, layer, class_name, sub in layout:
         path = f"{where}/{name}"
-        node = group.get(name) if group is not None else None
+        node = _child(group, name, where, h5py)
         if sub is not None:
-            inner = node.get("layers") if isinstance(node, h5py.Group) else None
+            inner = (_child(node, "layers", path, h5py) if isinstance(node, h5py.Group)
+                     else None)
             if inner is None and layer.weights:
                 problems.append(f"model '{layer.name}' has no group '{path}/layers'")
                 continue
             _plan(sub, inner, f"{path}/layers", problems, plan, h5py)
             continue
-        ours = layer.weights if layer.built else []
+        ours = _saved_by_keras(layer.weights) if layer.built else []
         if not isinstance(node, h5py.Group):
             if ours:
                 problems.append(f"layer '{layer.name}' has no group '{path}' in the file")
@@ -426,7 +472,7 @@ def assign_h5(model, h5file, source, skip_mismatch=False, config=None):
     layout = (_layout_from_config(model, config) if config is not None
               else _layout_from_model(model))
     problems, plan = [], []
-    _plan(layout, h5file.get("layers"), "layers", problems, plan, h5py)
+    _plan(layout, _child(h5file, "layers", source, h5py), "layers", problems, plan, h5py)
     if problems:
         message = (f"{source}: the Keras weights do not match {type(model).__name__} "
                    f"'{model.name}': first mismatch: {problems[0]}"
@@ -438,7 +484,12 @@ def assign_h5(model, h5file, source, skip_mismatch=False, config=None):
                       stacklevel=3)
     values = [(layer, [np.asarray(a[()]) for a in arrays]) for layer, arrays in plan]
     for layer, arrays in values:
-        layer.set_weights(arrays)
+        if len(arrays) == len(layer.weights):
+            layer.set_weights(arrays)
+            continue
+        arrays = iter(arrays)  # only the weights Keras saves; the others keep their values
+        for var in _saved_by_keras(layer.weights):
+            var.assign(next(arrays))
 
 
 def _open_h5(path_or_stream, source):

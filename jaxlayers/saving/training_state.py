@@ -157,6 +157,12 @@ def restore_optimizer(model, npz, source):
     count = meta.get("count")
     if not isinstance(count, int) or count < 0:
         raise archive.ArchiveError(f"{source}: the optimizer state has no valid leaf count.")
+    stored = [k for k in npz.keys() if k != _TRAIN_KEY]
+    if sorted(stored) != sorted(str(i) for i in range(count)):
+        raise archive.ArchiveError(
+            f"{source}: the optimizer state declares {count} arrays but holds "
+            f"{len(stored)} ({sorted(stored)[:10]}). The file is truncated or was edited; "
+            "load with compile=False to skip it.")
     model._train_state()
     leaves, treedef = jax.tree_util.tree_flatten(model._opt_state)
     owner = f"{type(model).__name__} '{model.name}'"

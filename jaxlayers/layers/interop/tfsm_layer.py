@@ -79,7 +79,13 @@ class TFSMLayer(Layer):
         self.filepath = filepath
         self.call_endpoint = call_endpoint
         self.call_training_endpoint = call_training_endpoint
-        self._reloaded = tf.saved_model.load(filepath)
+        try:
+            self._reloaded = tf.saved_model.load(filepath)
+        except (OSError, ValueError) as e:
+            raise ConfigError(
+                f"{owner}: {filepath!r} is not a readable TensorFlow SavedModel directory "
+                f"(expected saved_model.pb and variables/ in it: {type(e).__name__}: "
+                f"{str(e)[:200]}). Received: filepath={filepath!r}.") from e
         self._endpoints = {False: self._resolve(call_endpoint, default="serve")}
         if call_training_endpoint:
             self._endpoints[True] = self._resolve(call_training_endpoint)
