@@ -26,8 +26,10 @@ def test_transformer_encoder_learns_token_matching():
 
 
 def test_text_classification_separates_topics():
-    assert _example("text_classification").main() >= 0.9
+    example = _example("text_classification")
+    assert example.main() >= example.TARGET_ACCURACY
 
 
 def test_timeseries_lstm_beats_its_stated_rmse():
-    assert _example("timeseries_lstm").main() < 0.13
+    example = _example("timeseries_lstm")
+    assert example.main() < example.TARGET_RMSE

@@ -543,3 +543,26 @@ def test_every_layer_case_round_trips(tmp_path):
     for got, want in zip(fn(loaded.params, loaded.state, feeds),
                          fn(model.params, model.state, feeds)):
         np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+def test_a_layer_inside_a_model_is_built_through_its_build_from_config_hook(tmp_path):
+    calls = []
+
+    class Hooked(jl.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 2), initializer="ones")
+
+        def build_from_config(self, config):
+            calls.append(config["input_shape"]["pos"])
+            super().build_from_config(config)
+
+        def call(self, x):
+            return x @ self.w
+
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    model = jl.Sequential([Hooked(name="hooked"), jl.layers.Dense(1, name="head")])
+    model(x)
+    model.save(tmp_path / "m.keras")
+    loaded = jl.models.load_model(tmp_path / "m.keras", custom_objects={"Hooked": Hooked})
+    assert calls == [[[None, 3]]]
+    np.testing.assert_allclose(loaded(x), model(x), rtol=1e-6)

@@ -229,9 +229,21 @@ def deserialize_object(config, category, custom_objects=None, printable="object"
     inner = config.get("config", {}) or {}
     # Nested objects (a wrapper's inner layer) resolve against the same custom objects.
     with CustomObjectScope(custom_objects or {}):
-        if hasattr(cls, "from_config"):
-            return cls.from_config(inner)
-        return cls(**inner)
+        obj = cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
+    # A layer saved inside a model carries its own build_config. The model's structure
+    # pass builds every layer from real shapes, so only a class that overrides the
+    # build_from_config hook needs it called here (as Keras calls it).
+    build_config = config.get("build_config")
+    if build_config and _overrides_build_from_config(obj) and not obj.built:
+        obj.build_from_config(build_config)
+    return obj
+
+
+def _overrides_build_from_config(obj):
+    from jaxlayers.core.layer import Layer
+
+    return (isinstance(obj, Layer)
+            and type(obj).build_from_config is not Layer.build_from_config)
 
 
 __all__ = [
