@@ -8,7 +8,9 @@ Strings cannot live in JAX arrays, so ``TextVectorization`` runs on the host,
 in the data pipeline: it is adapted on the training texts and turns every
 text into a fixed-length row of token indices (NumPy int64).  The model is a
 plain jitted Sequential, ``Embedding -> GlobalAveragePooling1D -> Dense``,
-trained with ``fit``.  Runs in a few seconds on a CPU.
+trained with ``fit``.  Runs in a few seconds on a CPU and reaches the stated
+result: a test accuracy of at least 0.95 on the 200 held-out sentences
+(two topics, so chance is 0.5).
 
 Run: ``python examples/text_classification.py``
 """
@@ -30,6 +32,7 @@ TOPICS = {
 FILLER = ["the", "a", "was", "and", "today", "really", "with", "very", "after", "before",
           "our", "this", "we", "it", "great"]
 SEQ_LEN = 12
+TARGET_ACCURACY = 0.95  # the stated result on the held-out sentences
 
 
 def make_sentence(rng, topic):
@@ -83,6 +86,8 @@ def main(epochs=10, seed=0):
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"test loss: {loss:.4f}  test accuracy: {accuracy:.4f}  "
           f"(trained {epochs} epochs in {elapsed:.1f}s)")
+    verdict = "met" if accuracy >= TARGET_ACCURACY else "NOT met"
+    print(f"target test accuracy >= {TARGET_ACCURACY}: {verdict}")
 
     samples = ["The striker scored a late penalty!", "Simmer the garlic sauce in a pan."]
     probs = model.predict(vectorizer(np.array(samples)), verbose=0)

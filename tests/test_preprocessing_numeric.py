@@ -4,7 +4,8 @@ SpectralNormalization, CategoryEncoding, IntegerLookup, Hashing, HashedCrossing.
 Keras 3 (JAX backend) is the oracle where its layers run without TensorFlow
 (Normalization, Discretization, CategoryEncoding, SpectralNormalization);
 Keras's IntegerLookup, Hashing and HashedCrossing require TensorFlow, so they
-are checked against hand-computed results.
+are checked against hand-computed results here (IntegerLookup also against
+Keras in tests/test_l68_preprocessing_keras.py when TensorFlow is installed).
 """
 
 import jax

@@ -1,8 +1,9 @@
 """Host-side string layers: TextVectorization, StringLookup, Hashing on strings.
 
-Keras 3's versions of these layers require TensorFlow (not installed with the
-JAX backend), so the expectations here are computed by hand from Keras's
-documented behaviour (vocabulary order, index layout, TF-IDF formula).
+Keras 3's versions of these layers run on TensorFlow string ops, so the
+expectations here are computed by hand from Keras's documented behaviour
+(vocabulary order, index layout, TF-IDF formula); where TensorFlow is
+installed, tests/test_l68_preprocessing_keras.py also compares with Keras.
 """
 
 import jax

@@ -20,6 +20,10 @@ Where jaxlayers differs from Keras 3 on purpose:
 * Dropout masks come from the ``apply`` key (``self.next_key()``), not from
   ``seed`` (kept in the config).  ``use_cudnn`` is accepted and ignored: XLA
   compiles the scan on every backend.
+* With ``recurrent_dropout`` the LSTM and GRU cells draw one mask per gate
+  (input and recurrent), each of shape ``(batch, size)``, once per sequence.
+  Keras 3 means the same but indexes its single ``(batch, size)`` mask by
+  gate, so every sample reuses one batch row per gate.
 * A masked step of stacked cells outputs the last cell's first state even when
   that cell keeps a bare state array (no ``get_initial_state``); Keras 3 then
   takes its first *batch row* or fails to broadcast.

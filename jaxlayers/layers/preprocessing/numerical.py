@@ -52,13 +52,17 @@ class Normalization(Layer):
 
     Input shape: any, with the kept axes of known size.  Output: same shape.
     The statistics live in ``state`` (``mean``, ``variance``, ``count``) when
-    they come from ``adapt``; given directly, they are constants.
+    they come from ``adapt``; given directly, they are constants.  As in Keras,
+    ``layer.mean`` and ``layer.variance`` show them in the inputs' broadcast
+    shape once the layer is built.
 
     Example:
         >>> layer = jl.layers.Normalization()
         >>> layer.adapt(np.array([[0.0, 10.0], [2.0, 30.0]]))
         >>> layer(jnp.array([[1.0, 20.0]])).tolist()
         [[0.0, 0.0]]
+        >>> layer.mean.tolist(), layer.variance.tolist()
+        ([[1.0, 20.0]], [[1.0, 100.0]])
     """
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
@@ -178,6 +182,24 @@ class Normalization(Layer):
             value = np.asarray(value, np.float32)
             var.assign(value)
             var.initializer = initializers.Constant(value)
+
+    def _statistic(self, adapted, given):
+        if not self.built:
+            return None
+        value = given if self.input_mean is not None else getattr(adapted, "value", adapted)
+        return jnp.reshape(jnp.asarray(value, self.compute_dtype), self._broadcast_shape)
+
+    @property
+    def mean(self):
+        """The mean in the inputs' broadcast shape, as Keras's ``layer.mean`` (None unbuilt)."""
+        return self._statistic(getattr(self, "adapt_mean", None),
+                               getattr(self, "_mean_const", None))
+
+    @property
+    def variance(self):
+        """The variance in the inputs' broadcast shape (None before the layer is built)."""
+        return self._statistic(getattr(self, "adapt_variance", None),
+                               getattr(self, "_var_const", None))
 
     def call(self, inputs):
         x = jnp.asarray(inputs).astype(self.compute_dtype)

@@ -5,8 +5,9 @@ string data and returns NumPy arrays; it raises a clear error inside
 ``jax.jit``.  Use it in the data pipeline (``x = vectorizer(texts)``) and feed
 the integer arrays to a jitted model.
 
-The text steps follow TensorFlow's string ops that Keras uses (Keras's layer
-needs TensorFlow, so jaxlayers is compared against hand-computed results):
+The text steps follow TensorFlow's string ops that Keras uses (the tests
+compare with hand-computed results, and with Keras itself where TensorFlow is
+installed):
 ``'lower'`` lowercases ASCII letters only (``tf.strings.lower``),
 ``'strip_punctuation'`` removes the ASCII punctuation characters
 ``!"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~``, ``'whitespace'`` splits on runs of ASCII
