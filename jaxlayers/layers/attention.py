@@ -99,6 +99,12 @@ class Attention(Layer):
                 f"{owner}: query, value and key must have the same rank (at least 2). "
                 f"Received: query_shape={q}, value_shape={v}, key_shape={k}."
             )
+        for dims in zip(q[:-2], v[:-2], k[:-2]):
+            if len(set(dims) - {None, 1}) > 1:
+                raise ShapeError(
+                    f"{owner}: query, value and key must agree on their leading (batch) "
+                    f"axes. Received: query_shape={q}, value_shape={v}, key_shape={k}."
+                )
         if None not in (k[-1], q[-1]) and k[-1] != q[-1]:
             raise ShapeError(
                 f"{owner}: query and key must have the same feature size. Received: "
@@ -130,6 +136,7 @@ class Attention(Layer):
     def call(self, inputs, mask=None, training=False, return_attention_scores=False,
              use_causal_mask=False):
         self._validate(inputs, mask)
+        self._check_shapes([_shape(x) for x in inputs])
         q, v = inputs[0], inputs[1]
         k = inputs[2] if len(inputs) > 2 else v
         q_mask = mask[0] if mask else None

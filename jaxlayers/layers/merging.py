@@ -9,7 +9,8 @@ batch axis.
 
 Masks are explicit: pass one mask per input (``None`` where an input has
 none), e.g. ``layer.apply(params, state, [a, b], mask=[ma, mb])``; each mask
-is ``(batch, steps)`` for ``(batch, steps, features)`` inputs.  The output
+is ``(batch, steps)`` for ``(batch, steps, features)`` inputs (a mask of
+another shape is a ``ShapeError`` naming the layer).  The output
 mask is the OR of the input masks (``None`` if any input has none).  As in
 Keras, ``Maximum``, ``Minimum`` and ``Multiply`` also use the masks in the
 values: masked entries of one input do not take part in the reduction.
@@ -113,7 +114,26 @@ class Merge(Layer):
                 f"{_args.owner(self)}: `mask` must be a list with one entry (a mask or "
                 f"None) per input, {len(inputs)} in all. Received: mask={mask!r}."
             )
+        for i, (x, m) in enumerate(zip(inputs, mask)):
+            if m is not None:
+                self._check_mask_shape(i, tuple(x.shape), tuple(m.shape))
         return list(mask)
+
+    # Concatenate also accepts a mask with the input's full shape.
+    _full_masks_ok = False
+
+    def _check_mask_shape(self, index, x_shape, m_shape):
+        def fits(target):
+            return len(m_shape) == len(target) and all(
+                a is None or b is None or a in (1, b) for a, b in zip(m_shape, target))
+
+        if fits(x_shape[:-1]) or (self._full_masks_ok and fits(x_shape)):
+            return
+        raise ShapeError(
+            f"{_args.owner(self)}: mask {index} must have the shape of input {index} without "
+            f"its feature axis, {x_shape[:-1]} (or broadcast to it). Received: "
+            f"mask.shape={m_shape} for input shape {x_shape}."
+        )
 
     def call(self, inputs, mask=None):
         self._broadcast(self._input_shapes(inputs))
@@ -273,12 +293,15 @@ class Concatenate(Merge):
     The output mask (when any input has one) is the concatenation of the masks,
     with an all-True mask standing in for inputs without one, reduced with ANY
     over the last axis; this gives ``(batch, steps1 + steps2)`` when
-    concatenating sequences along ``axis=1``.
+    concatenating sequences along ``axis=1``.  Besides ``(batch, steps)`` masks,
+    a mask with its input's full shape is accepted.
 
     Example:
         >>> jl.layers.Concatenate(axis=1)([jnp.ones((2, 3)), jnp.ones((2, 4))]).shape
         (2, 7)
     """
+
+    _full_masks_ok = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -313,6 +336,7 @@ class Concatenate(Merge):
 
     def call(self, inputs, mask=None):
         self._check_concat(self._input_shapes(inputs))
+        self._normalize_masks(inputs, mask)
         return jnp.concatenate(list(inputs), axis=self.axis)
 
     def compute_output_shape(self, input_shape):

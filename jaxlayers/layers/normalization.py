@@ -259,6 +259,13 @@ class BatchNormalization(_WeightArgs, Layer):
                 f"the inputs (one value per position, shared by all features). Received: "
                 f"mask.shape={tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}."
             )
+        if mask is not None and any(m not in (1, n) for m, n in zip(mask.shape,
+                                                                     inputs.shape[:-1])):
+            raise ShapeError(
+                f"BatchNormalization '{self.name}': the mask must have the inputs' shape "
+                f"without the last axis, {tuple(inputs.shape[:-1])} (or broadcast to it). "
+                f"Received: mask.shape={tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}."
+            )
         dtype = jnp.promote_types(inputs.dtype, jnp.float32)
         x = inputs.astype(dtype)
         gamma = None if self.gamma is None else self.gamma.astype(dtype)
