@@ -115,8 +115,12 @@ def to_stablehlo(model, *example_inputs, params=None, state=None, dynamic_batch=
         ``bytes`` (a serialized ``jax.export.Exported``).
 
     Example:
-        >>> blob = to_stablehlo(model, jnp.ones((1, 3)))
-        >>> outputs, state = load_stablehlo(blob)(model.params, model.state, x)
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> blob = jl.export.to_stablehlo(model, jnp.ones((1, 3)), dynamic_batch=True)
+        >>> outputs, state = jl.export.load_stablehlo(blob)(model.params, model.state,
+        ...                                                 jnp.ones((5, 3)))
+        >>> outputs.shape
+        (5, 2)
     """
     _check_model(model, "to_stablehlo")
     if not example_inputs:

@@ -95,9 +95,9 @@ class Initializer:
     arguments, ``get_config``.
 
     Example:
-        >>> class Twos(Initializer):
+        >>> class Twos(jl.initializers.Initializer):
         ...     def __call__(self, shape, dtype=None, *, key=None):
-        ...         return 2 * jnp.ones(shape, _standardize_dtype(dtype))
+        ...         return 2 * jnp.ones(shape, dtype or "float32")
         >>> Twos()((2,)).tolist()
         [2.0, 2.0]
     """

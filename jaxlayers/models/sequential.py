@@ -21,10 +21,11 @@ class Sequential(Model):
     the first data it sees (``model(x)``, ``fit``, ``init``).
 
     Example:
-        >>> model = jl.Sequential([jl.layers.Dense(4), jl.layers.Dense(2)])
+        >>> model = jl.Sequential([jl.layers.Dense(4, name="hidden"),
+        ...                        jl.layers.Dense(2, name="out")])
         >>> params, state = model.init(jax.random.key(0), jnp.zeros((1, 3)))
         >>> sorted(params)
-        ['dense', 'dense_1']
+        ['hidden', 'out']
     """
 
     def __init__(self, layers=None, trainable=True, name=None, **kwargs):

@@ -1,8 +1,8 @@
 """The optimizer base class and helpers that read and write injected optax hyperparameters.
 
 Example:
-    >>> tx = SGD(learning_rate=0.5).to_optax()
-    >>> float(get_hyperparam(tx.init({"w": jnp.zeros(2)}), "learning_rate"))
+    >>> tx = jl.optimizers.SGD(learning_rate=0.5).to_optax()
+    >>> float(jl.optimizers.get_hyperparam(tx.init({"w": jnp.zeros(2)}), "learning_rate"))
     0.5
 """
 
@@ -84,8 +84,8 @@ def get_hyperparam(opt_state, name):
         ConfigError: No ``inject_hyperparams`` state holds ``name``.
 
     Example:
-        >>> tx = SGD(learning_rate=0.5).to_optax()
-        >>> float(get_hyperparam(tx.init({"w": jnp.zeros(2)}), "learning_rate"))
+        >>> tx = jl.optimizers.SGD(learning_rate=0.5).to_optax()
+        >>> float(jl.optimizers.get_hyperparam(tx.init({"w": jnp.zeros(2)}), "learning_rate"))
         0.5
     """
     for node in _inject_states(opt_state):
@@ -133,9 +133,9 @@ def set_hyperparam(opt_state, name, value):
         ConfigTypeError: The hyperparameter is driven by a schedule.
 
     Example:
-        >>> tx = Adam().to_optax()
-        >>> s = set_hyperparam(tx.init({"w": jnp.zeros(2)}), "learning_rate", 0.1)
-        >>> round(float(get_hyperparam(s, "learning_rate")), 6)
+        >>> tx = jl.optimizers.Adam().to_optax()
+        >>> s = jl.optimizers.set_hyperparam(tx.init({"w": jnp.zeros(2)}), "learning_rate", 0.1)
+        >>> round(float(jl.optimizers.get_hyperparam(s, "learning_rate")), 6)
         0.1
     """
     done = []
@@ -156,8 +156,8 @@ def iterations(opt_state):
     optax state with a ``count`` field (e.g. ``ScaleByAdamState``).
 
     Example:
-        >>> tx = SGD().to_optax()
-        >>> int(iterations(tx.init({"w": jnp.zeros(2)})))
+        >>> tx = jl.optimizers.SGD().to_optax()
+        >>> int(jl.optimizers.iterations(tx.init({"w": jnp.zeros(2)})))
         0
     """
     for node in _inject_states(opt_state):
@@ -211,7 +211,7 @@ class Optimizer:
         name: Name; defaults to the snake-case class name, made unique.
 
     Example:
-        >>> opt = Adam(learning_rate=1e-3, clipnorm=1.0)
+        >>> opt = jl.optimizers.Adam(learning_rate=1e-3, clipnorm=1.0)
         >>> tx = opt.to_optax()
         >>> opt.get_config()["clipnorm"]
         1.0
@@ -314,7 +314,7 @@ class Optimizer:
         optimizer's learning rate at the time it is called.
 
         Example:
-            >>> tx = SGD(learning_rate=0.1).to_optax()
+            >>> tx = jl.optimizers.SGD(learning_rate=0.1).to_optax()
             >>> s = tx.init({"w": jnp.ones(2)})
             >>> u, s = tx.update({"w": jnp.ones(2)}, s, {"w": jnp.ones(2)})
             >>> u["w"].tolist()
@@ -341,8 +341,10 @@ class Optimizer:
         ``params`` (``"bias"``, ``"gamma"``, ...), as Keras matches ``variable.name``.
 
         Example:
-            >>> opt = AdamW()
+            >>> opt = jl.optimizers.AdamW()
             >>> opt.exclude_from_weight_decay(var_names=["bias", "gamma"])
+            >>> opt.to_optax()  # decays every weight but biases and norm scales
+            GradientTransformation...
         """
         if var_list is not None:
             raise ConfigError(

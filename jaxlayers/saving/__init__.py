@@ -1,10 +1,13 @@
 """Saving and loading models, weights and params; the registry of serializable classes.
 
 Example:
+    >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
     >>> model.save("m.keras")
     >>> model = jl.saving.load_model("m.keras")
-    >>> jl.saving.save_params("ckpt.npz", params, state)
+    >>> jl.saving.save_params("ckpt.npz", model.params, model.state)
     >>> params, state = jl.saving.load_params("ckpt.npz")
+    >>> jax.tree.map(jnp.shape, params) == jax.tree.map(jnp.shape, model.params)
+    True
 """
 
 from jaxlayers.core.serialization import (

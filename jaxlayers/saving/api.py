@@ -308,8 +308,11 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             continues exactly where it stopped after ``load_model``.
 
     Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
         >>> model.save("m.keras")
         >>> restored = jl.saving.load_model("m.keras")
+        >>> bool(jnp.allclose(restored(jnp.ones((1, 3))), model(jnp.ones((1, 3)))))
+        True
     """
     path = _check_suffix(filepath, ".keras", "save_model", "model.keras")
     config = model_config(model)
@@ -352,7 +355,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             for Python code with ``safe_mode=True``.
 
     Example:
+        >>> jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)]).save("m.keras")
         >>> model = jl.models.load_model("m.keras")
+        >>> model.count_params()
+        8
     """
     path = _path(filepath, "load_model")
     source = repr(path)
@@ -390,6 +396,7 @@ def save_weights(model, filepath, overwrite=True):
     the file is a plain ``.npz`` (``np.load(path, allow_pickle=False)`` reads it).
 
     Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
         >>> model.save_weights("m.weights.npz")
         >>> model.load_weights("m.weights.npz")
     """
@@ -440,9 +447,12 @@ def save_params(filepath, params, state=None, overwrite=True):
         overwrite: Replace an existing file.
 
     Example:
-        >>> params, state = model.init(jax.random.key(0), x)
+        >>> model = jl.Sequential([jl.layers.Dense(2)])
+        >>> params, state = model.init(jax.random.key(0), jnp.zeros((1, 3)))
         >>> jl.saving.save_params("ckpt.npz", params, state)
         >>> params, state = jl.saving.load_params("ckpt.npz")
+        >>> sorted(jax.tree.map(jnp.shape, params)[model.layers[0].name].items())
+        [('bias', (2,)), ('kernel', (3, 2))]
     """
     path = _check_suffix(filepath, ".npz", "save_params", "params.npz")
     items = _flatten_tree(params, "params", "params") + _flatten_tree(state, "state", "state")

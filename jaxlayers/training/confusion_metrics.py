@@ -113,6 +113,7 @@ def confusion_counts(
         ``(T, labels)`` with ``multi_label``).
 
     Example:
+        >>> from jaxlayers.training import confusion_metrics
         >>> c = confusion_metrics.confusion_counts(
         ...     jnp.array([1, 0, 1]), jnp.array([0.8, 0.6, 0.2]), [0.5])
         >>> {k: float(v[0]) for k, v in c.items()}
