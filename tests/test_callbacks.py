@@ -566,18 +566,3 @@ def test_more_error_messages(tmp_path):
     (backup / "training_metadata.json").write_text("{not json")
     with pytest.raises(ConfigError, match="cannot be read .* Delete the directory"):
         fit(FakeModel(), [C.BackupAndRestore(backup)], [{"loss": 1.0}])
-
-
-def test_doctests():
-    import doctest
-
-    from jaxlayers.training import callback_base, monitor_callbacks
-    from jaxlayers.training import progbar as progbar_module
-
-    globs = {"np": np, **{name: getattr(C, name) for name in C.__all__}}
-    attempted = 0
-    for module in (C, callback_base, monitor_callbacks, progbar_module):
-        result = doctest.testmod(module, extraglobs=globs, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, module.__name__
-        attempted += result.attempted
-    assert attempted > 15

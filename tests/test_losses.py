@@ -1,6 +1,5 @@
 """Losses: float64 NumPy references, Keras 3 as an oracle, reductions, errors, config."""
 
-import doctest
 import itertools
 
 import jax
@@ -10,7 +9,7 @@ import pytest
 
 from jaxlayers.errors import ConfigError, ConfigTypeError, DTypeError, SerializationError
 from jaxlayers.errors import ShapeError
-from jaxlayers.training import confusion_metrics, losses, metrics
+from jaxlayers.training import losses
 
 EPS = 1e-7
 RTOL, ATOL = 2e-5, 2e-6
@@ -615,11 +614,3 @@ def test_config_errors():
         losses.CategoricalCrossentropy(axis=True)
     with pytest.raises(ConfigError, match=r"Huber: `dtype` must be a float dtype name"):
         losses.Huber(dtype="nonsense")
-
-
-def test_doctests():
-    globs = {"jnp": jnp, "jax": jax, "np": np, "losses": losses, "metrics": metrics,
-             "confusion_metrics": confusion_metrics}
-    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-    result = doctest.testmod(losses, extraglobs=globs, optionflags=flags)
-    assert result.failed == 0 and result.attempted > 40

@@ -1,6 +1,5 @@
 """Metrics: pure API under jit vs Keras 3 over several batches, NumPy references, facade."""
 
-import doctest
 
 import jax
 import jax.numpy as jnp
@@ -8,7 +7,7 @@ import numpy as np
 import pytest
 
 from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError, ShapeError
-from jaxlayers.training import confusion_metrics, losses, metrics
+from jaxlayers.training import losses, metrics
 
 from test_losses import (
     ref_binary_crossentropy,
@@ -567,12 +566,3 @@ def test_custom_metric_subclass():
     m.update_state(jnp.zeros(2), jnp.zeros(2))
     m.update_state(jnp.zeros(2), jnp.zeros(2))
     assert float(m.result()) == 4.0
-
-
-def test_doctests():
-    globs = {"jnp": jnp, "jax": jax, "np": np, "losses": losses, "metrics": metrics,
-             "confusion_metrics": confusion_metrics}
-    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-    for module in (metrics, confusion_metrics):
-        result = doctest.testmod(module, extraglobs=globs, optionflags=flags)
-        assert result.failed == 0 and result.attempted > 15, module.__name__

@@ -379,18 +379,3 @@ def test_more_error_messages():
     config = {"class_name": "Adam", "config": {"learning_rate": {"registered_name": "x>nope"}}}
     with pytest.raises(SerializationError, match="unknown learning-rate schedule 'x>nope'"):
         O.deserialize(config)
-
-
-def test_doctests():
-    import doctest
-
-    from jaxlayers.optimizers import base, builtin
-
-    globs = {"jnp": jnp, "jax": jax, "np": np, "optax": optax,
-             **{name: getattr(O, name) for name in O.__all__}}
-    attempted = 0
-    for module in (O, base, builtin):
-        result = doctest.testmod(module, extraglobs=globs, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, module.__name__
-        attempted += result.attempted
-    assert attempted > 30
