@@ -1,7 +1,5 @@
 """Shared checks over every registered layer case (tests/cases/)."""
 
-import functools
-
 import chex
 import jax
 import jax.numpy as jnp

@@ -20,7 +20,7 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError
 from jaxlayers.layers import _args
-from jaxlayers.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, ConvLSTMCell
+from jaxlayers.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from jaxlayers.layers.rnn_base import (
     RNN, DropoutRNNCell, UnitForgetBias, deserialize_layer, is_nested, positive_units,
     serialize_layer,

@@ -19,7 +19,6 @@ import warnings
 import zipfile
 
 import jax
-import numpy as np
 
 from jaxlayers import backend
 from jaxlayers.core import serialization, tracking

@@ -52,8 +52,6 @@ class LayerCase:
         return self.id or self.cls.__name__
 
     def make_inputs(self, rng):
-        import numpy as np
-
         if self.inputs_fn is not None:
             return list(self.inputs_fn(rng))
         out = []
