@@ -81,17 +81,22 @@ def time_fit(model, x, y, batch, epochs):
     return (time.perf_counter() - start) / (epochs * (len(x) // batch))
 
 
-def hand_loop_seconds(forward, params, state, x, y, batch, epochs):
+def sparse_ce(logits, labels):
+    return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
+
+
+def hand_loop_seconds(forward, params, state, x, y, batch, epochs, loss=sparse_ce):
     """Seconds per step of a hand-written epoch loop: one jitted optax step per batch.
 
-    ``forward(params, state, xb) -> (logits, state)``. Batches are put on the
-    device before timing; buffers are donated, as ``fit`` does.
+    ``forward(params, state, xb) -> (outputs, state)``; ``loss(outputs, yb)``.
+    Batches are put on the device before timing; buffers are donated, as ``fit``
+    does.
     """
     tx = optax.adam(1e-3)
 
     def loss_fn(p, s, xb, yb):
-        logits, s = forward(p, s, xb)
-        return optax.softmax_cross_entropy_with_integer_labels(logits, yb).mean(), s
+        outputs, s = forward(p, s, xb)
+        return loss(outputs, yb), s
 
     def step(p, s, o, xb, yb):
         (loss, s), g = jax.value_and_grad(loss_fn, has_aux=True)(p, s, xb, yb)

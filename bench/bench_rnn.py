@@ -8,6 +8,9 @@ both directions in one scan; it is compared with two hand-written scans and
 with one hand-written fused scan.  Also the compile time
 of the LSTM train step for 50 vs 200 steps (it must not grow: the scan body is
 traced once), and Keras 3 (JAX backend, ``train_on_batch``) when importable.
+Then the same three models trained by ``fit`` (MSE, adam) against a
+hand-written epoch loop over the hand-written scans on the same data, and
+against Keras 3's ``fit`` on the same architecture.
 Prints ratios (1.00 = same speed) and writes ``bench/results/rnn.json``.
 
 Run: ``python bench/bench_rnn.py`` (about 1-2 minutes on a laptop CPU).
@@ -26,6 +29,7 @@ from jax import lax  # noqa: E402
 
 import jaxlayers as jl  # noqa: E402
 from _timing import compare, report, timeit  # noqa: E402 - bench/ helper
+from bench_fit import hand_loop_seconds, time_fit  # noqa: E402 - bench/ helper
 
 BATCH, STEPS, FEATURES, UNITS = 64, 50, 32, 64
 
@@ -186,6 +190,49 @@ def keras_step_ms(x, y):
     return timeit(run) * 1e3
 
 
+def keras_model(name):
+    try:
+        import keras
+    except Exception:  # noqa: BLE001 - any import failure means "not available"
+        return None
+    if keras.backend.backend() != "jax":
+        return None
+    rnn = {"lstm": lambda: keras.layers.LSTM(UNITS), "gru": lambda: keras.layers.GRU(UNITS),
+           "bidirectional_lstm": lambda: keras.layers.Bidirectional(keras.layers.LSTM(UNITS))}
+    model = keras.Sequential([keras.Input((STEPS, FEATURES)), rnn[name](),
+                              keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    return model
+
+
+def fit_rows(steps_per_epoch=32, epochs=2):
+    """``fit`` vs a hand-written epoch loop over the hand-written scan, and vs Keras ``fit``."""
+    rng = np.random.default_rng(0)
+    n = BATCH * steps_per_epoch
+    x = rng.standard_normal((n, STEPS, FEATURES)).astype(np.float32)
+    y = rng.standard_normal((n, 1)).astype(np.float32)
+    rows = {}
+    for name, (model, hand_forward, to_hand) in models().items():
+        if name.endswith("one_scan"):
+            continue
+        model.compile(optimizer=optax.adam(1e-3), loss="mse")
+        model.build((None, STEPS, FEATURES))
+        fit_ms, hand_ms = [], []
+        for _ in range(2):  # alternate, keep the best of each
+            hand_ms.append(1e3 * hand_loop_seconds(
+                lambda w, s, xb: (hand_forward(w, xb), s), to_hand(model.params), {}, x, y,
+                BATCH, epochs, loss=lambda out, yb: jnp.mean((out - yb) ** 2)))
+            fit_ms.append(1e3 * time_fit(model, x, y, BATCH, epochs))
+        row = {"jaxlayers_fit": min(fit_ms), "hand_written_loop": min(hand_ms),
+               "ratio": min(fit_ms) / min(hand_ms)}
+        kmodel = keras_model(name)
+        if kmodel is not None:
+            row["keras_fit"] = 1e3 * time_fit(kmodel, x, y, BATCH, epochs)
+            row["keras_over_jaxlayers"] = row["keras_fit"] / row["jaxlayers_fit"]
+        rows[f"{name}_fit_step_ms"] = row
+    return rows
+
+
 def main():
     x = jax.random.normal(jax.random.key(0), (BATCH, STEPS, FEATURES))
     y = jax.random.normal(jax.random.key(1), (BATCH, 1))
@@ -208,6 +255,7 @@ def main():
         t_jl = results["lstm_train_step_ms"]["jaxlayers"]
         results["keras_lstm_train_on_batch_ms"] = {"keras": keras_ms, "jaxlayers": t_jl,
                                                    "ratio": t_jl / keras_ms}
+    results.update(fit_rows())
     return report("rnn", results)
 
 
