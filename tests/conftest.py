@@ -38,5 +38,11 @@ def rng(request):
     return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
 
 
+@pytest.fixture(scope="session")
+def keras():
+    """Keras 3 on its JAX backend, the optional numerical oracle (skips without it)."""
+    return pytest.importorskip("keras")
+
+
 def keras_or_skip():
     return pytest.importorskip("keras")

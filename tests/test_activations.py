@@ -122,11 +122,6 @@ FUNCTION_NAMES = sorted(set(activations.__all__) - {"get", "serialize", "deseria
 
 
 @pytest.fixture(scope="module")
-def keras():
-    return pytest.importorskip("keras")
-
-
-@pytest.fixture(scope="module")
 def x():
     """A (4, 6) float32 input spread over [-4, 4], away from the kinks of piecewise functions."""
     values = np.random.default_rng(0).uniform(-4.0, 4.0, size=(4, 6))

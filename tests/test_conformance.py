@@ -8,20 +8,11 @@ import pytest
 
 import jaxlayers
 from jaxlayers.core.layer import Layer
-from tests.cases import all_cases
+from tests.cases import all_cases, case_ids
 
 CASES = all_cases()
 # Public names that are not standalone layers with a call of their own.
 NOT_CASED = {"Layer", "InputLayer", "InputSpec"}
-
-
-def _ids(cases):
-    seen, out = {}, []
-    for c in cases:
-        n = seen.get(c.name, 0)
-        seen[c.name] = n + 1
-        out.append(c.name if n == 0 else f"{c.name}-{n}")
-    return out
 
 
 def _close(a, b, rtol=1e-5, atol=1e-5):
@@ -53,7 +44,7 @@ def test_every_public_layer_has_a_case():
     assert not missing, f"public layers without a LayerCase: {missing}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
 def test_conformance(case):
     chex.clear_trace_counter()
     layer, args, params, state = _setup(case)
@@ -121,7 +112,7 @@ def test_conformance(case):
     _close(clone.apply(params, state, *args, **kw)[0], out)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.random], ids=_ids(
+@pytest.mark.parametrize("case", [c for c in CASES if c.random], ids=case_ids(
     [c for c in CASES if c.random]))
 def test_random_layers_need_and_use_keys(case):
     layer, args, params, state = _setup(case)

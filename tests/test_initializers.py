@@ -55,11 +55,6 @@ ALIASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def keras():
-    return pytest.importorskip("keras")
-
-
 def _make(name, kwargs):
     return getattr(initializers, name)(**kwargs)
 

@@ -19,26 +19,18 @@ import pytest
 
 import jaxlayers as jl
 from jaxlayers import layers
+from tests.cases import case_ids
 
 _FAMILIES = ("conv", "pooling", "reshaping", "merging", "normalization", "regularization",
              "attention", "activation")
 CASES = [c for f in _FAMILIES for c in importlib.import_module(f"tests.cases.{f}").CASES]
 
 
-def _ids(cases):
-    seen, out = {}, []
-    for c in cases:
-        n = seen.get(c.name, 0)
-        seen[c.name] = n + 1
-        out.append(c.name if n == 0 else f"{c.name}-{n}")
-    return out
-
-
 def _shapes(tree):
     return jax.tree.map(lambda a: tuple(a.shape), tree)
 
 
-@pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
 def test_compute_output_shape_functional_none_batch_and_save_load(case, tmp_path):
     rng = np.random.default_rng(0)
     xs = case.make_inputs(rng)

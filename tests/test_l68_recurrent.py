@@ -16,11 +16,6 @@ from tests.cases.recurrent import MinimalRNNCell
 B, T, F, U = 2, 4, 3, 5
 
 
-@pytest.fixture(scope="module")
-def keras():
-    return pytest.importorskip("keras")
-
-
 @pytest.fixture
 def x(rng):
     return rng.standard_normal((B, T, F)).astype("float32")

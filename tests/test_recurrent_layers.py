@@ -14,11 +14,6 @@ from tests.cases.recurrent import MinimalRNNCell
 B, T, F = 2, 4, 3
 
 
-@pytest.fixture(scope="module")
-def keras():
-    return pytest.importorskip("keras")
-
-
 @pytest.fixture
 def x(rng):
     return rng.standard_normal((B, T, F)).astype("float32")

@@ -64,11 +64,6 @@ def _ids(cases):
 
 
 @pytest.fixture(scope="module")
-def keras():
-    return pytest.importorskip("keras")
-
-
-@pytest.fixture(scope="module")
 def w():
     return np.random.default_rng(1).normal(size=(5, 4)).astype(np.float32)
 

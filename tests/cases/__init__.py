@@ -72,3 +72,13 @@ def all_cases():
         module = importlib.import_module(f"{__name__}.{info.name}")
         cases.extend(getattr(module, "CASES", []))
     return cases
+
+
+def case_ids(cases):
+    """Test ids for cases: the case name, with ``-1``, ``-2`` ... on repeats."""
+    seen, out = {}, []
+    for c in cases:
+        n = seen.get(c.name, 0)
+        seen[c.name] = n + 1
+        out.append(c.name if n == 0 else f"{c.name}-{n}")
+    return out
