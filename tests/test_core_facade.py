@@ -11,15 +11,9 @@ import jaxlayers as jl
 from jaxlayers import errors
 from jaxlayers.core.scope import stable_hash
 from jaxlayers.layers import Layer
+from test_layer_api import NoisyLayer
 
 L = jl.layers
-
-
-class Noisy(Layer):
-    def call(self, x, training=None):
-        if training:
-            return x + jax.random.normal(self.next_key(), x.shape)
-        return x
 
 
 class Branches(Layer):
@@ -27,7 +21,7 @@ class Branches(Layer):
 
     def __init__(self, names, **kwargs):
         super().__init__(**kwargs)
-        self.branches = {n: Noisy(name=n) for n in names}
+        self.branches = {n: NoisyLayer(name=n) for n in names}
 
     def call(self, x, training=None):
         return {n: layer(x, training=training) for n, layer in self.branches.items()}
@@ -61,7 +55,7 @@ def test_calling_a_random_sublayer_twice_draws_fresh_keys():
     class Twice(Layer):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
-            self.noise = Noisy(name="noise")
+            self.noise = NoisyLayer(name="noise")
 
         def call(self, x, training=None):
             return self.noise(x, training=training), self.noise(x, training=training)

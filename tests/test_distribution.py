@@ -182,6 +182,11 @@ def test_layout_errors_name_what_is_wrong(key):
         D.ModelParallel(layout_map=D.LayoutMap(mesh), batch_dim_name="data")
     with pytest.raises(errors.ConfigTypeError, match="`layout_map` must be a"):
         D.ModelParallel(layout_map={"a": (None,)})
+    with pytest.raises(errors.ConfigError, match="give example inputs .* Received: no inputs"):
+        D.DataParallel(devices=jax.devices()[:2]).init(_mlp(), key)
+    # Plain nested lists are inputs too, as for model.init.
+    params, _ = D.DataParallel(devices=jax.devices()[:2]).init(_mlp(), key, [[0.0] * 6] * 2)
+    assert params["hidden"]["kernel"].shape == (6, 16)
 
 
 def test_batch_size_must_divide_over_the_batch_axis():
@@ -196,7 +201,7 @@ def test_batch_size_must_divide_over_the_batch_axis():
         D.DataParallel(devices=jax.devices()[:8]).shard_batch(x[:12])
 
 
-def test_batch_norm_synchronized_under_data_parallel_fit_matches_one_device():
+def test_batch_norm_statistics_under_data_parallel_fit_match_one_device():
     x, y = _data(n=32)
     weights = {}
     for name in ("single", "sharded"):

@@ -92,30 +92,6 @@ def test_batch_norm_axis_list_over_steps_float64(rng):
                                rtol=1e-4, atol=1e-4)
 
 
-def test_batch_norm_channels_first_image_matches_keras_over_steps(rng):
-    keras = pytest.importorskip("keras")
-    x0 = rng.standard_normal((5, 3, 4, 2)).astype(np.float32)
-    kwargs = dict(axis=1, momentum=0.7, epsilon=0.01)
-    ours, theirs = layers.BatchNormalization(**kwargs), keras.layers.BatchNormalization(**kwargs)
-    params, state = ours.init(jax.random.key(0), x0)
-    theirs.build(x0.shape)
-    weights = [w + 0.2 * rng.standard_normal(w.shape).astype(np.float32)
-               for w in ours.get_weights()]
-    ours.set_weights(weights)
-    theirs.set_weights(weights)
-    params, state = ours.params, ours.state
-    step = jax.jit(lambda p, s, x: ours.apply(p, s, x, training=True))
-    for i in range(3):
-        x = x0 * (i + 2) + i
-        y, state = step(params, state, x)
-        np.testing.assert_allclose(y, theirs(x, training=True), rtol=1e-5, atol=1e-5)
-    name = ours.name
-    np.testing.assert_allclose(state[name]["moving_mean"], theirs.moving_mean.numpy(),
-                               rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(state[name]["moving_variance"],
-                               theirs.moving_variance.numpy(), rtol=1e-5, atol=1e-6)
-
-
 # --------------------------------------------------------------------------- attention
 def test_multi_head_attention_uses_jax_dot_product_attention(monkeypatch, rng):
     calls = []

@@ -119,14 +119,15 @@ def test_frozen_batch_norm_runs_in_inference_mode(rng):
     assert len(bn.non_trainable_weights) == 4 and not bn.trainable_weights
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(momentum=0.8),
-    dict(axis=1, center=False, epsilon=0.01),
-    dict(renorm=True, renorm_clipping={"rmax": 1.5, "rmin": 0.7, "dmax": 0.2}),
+@pytest.mark.parametrize("kwargs,shape", [
+    (dict(momentum=0.8), (6, 4, 3)),
+    (dict(axis=1, center=False, epsilon=0.01), (6, 4, 3)),
+    (dict(renorm=True, renorm_clipping={"rmax": 1.5, "rmin": 0.7, "dmax": 0.2}), (6, 4, 3)),
+    (dict(axis=1, momentum=0.7, epsilon=0.01), (5, 3, 4, 2)),  # channels_first images
 ])
-def test_batch_norm_training_matches_keras_over_steps(kwargs, rng):
+def test_batch_norm_training_matches_keras_over_steps(kwargs, shape, rng):
     keras = pytest.importorskip("keras")
-    x0 = rng.standard_normal((6, 4, 3)).astype(np.float32)
+    x0 = rng.standard_normal(shape).astype(np.float32)
     bn = norm.BatchNormalization(**kwargs)
     params, state = bn.init(jax.random.key(0), x0)
     facade = norm.BatchNormalization(**kwargs)

@@ -73,7 +73,15 @@ class Distribution:
         Inputs may be arrays or ``jax.ShapeDtypeStruct``s. The values equal
         ``model.init(key, *inputs)``; only their placement differs.
         """
-        specs = [jax.ShapeDtypeStruct(np.shape(x), x.dtype) for x in inputs]
+        if not inputs:
+            raise ConfigError(
+                f"{type(self).__name__}.init: give example inputs (arrays or "
+                "jax.ShapeDtypeStructs) after the key, as for model.init(key, x). "
+                "Received: no inputs."
+            )
+        specs = [x if isinstance(x, jax.ShapeDtypeStruct) else
+                 jax.ShapeDtypeStruct(np.shape(x), getattr(x, "dtype", None)
+                                      or np.asarray(x).dtype) for x in inputs]
         params, state = jax.eval_shape(lambda k: model.init(k, *specs), key)
         out = self.shardings(params, state)
         return jax.jit(lambda k: model.init(k, *specs), out_shardings=out)(key)

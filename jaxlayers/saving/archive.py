@@ -105,12 +105,7 @@ def atomic_write(filepath, write, overwrite=True):
                 os.fchmod(f.fileno(), mode)
                 tmp = _name_unnamed(f, folder, prefix)
         else:
-            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
-            with os.fdopen(fd, "wb") as f:
-                write(f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, mode)
+            tmp = _named_temp(folder, prefix, write, mode)
         os.replace(tmp, path)
     except BaseException:
         if tmp is not None:
@@ -143,15 +138,26 @@ def _name_unnamed(f, folder, prefix):
         except FileExistsError:
             continue
     # Linking refused (no /proc, no privilege): copy into a named temporary file.
+    def copy(out):
+        f.seek(0)
+        while chunk := f.read(2**24):
+            out.write(chunk)
+
+    return _named_temp(folder, prefix, copy, os.fstat(f.fileno()).st_mode & 0o777)
+
+
+def _named_temp(folder, prefix, write, mode):
+    """A complete, fsynced temporary file in ``folder`` filled by ``write``; its path.
+
+    On any failure the temporary file is removed before the error propagates.
+    """
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as out:
-            f.seek(0)
-            while chunk := f.read(2**24):
-                out.write(chunk)
+            write(out)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(tmp, os.fstat(f.fileno()).st_mode & 0o777)
+        os.chmod(tmp, mode)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
