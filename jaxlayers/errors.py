@@ -51,8 +51,12 @@ class UnsafeLoadError(SerializationError):
     """Loading would execute code from a file; pass ``safe_mode=False`` to allow it."""
 
 
-class NotCompiledError(JaxlayersError, RuntimeError):
-    """A training method was used before ``compile``."""
+class NotCompiledError(JaxlayersError, ValueError, RuntimeError):
+    """A training method was used before ``compile``.
+
+    A ``ValueError`` as in Keras (``fit``/``evaluate`` before ``compile``), and
+    still a ``RuntimeError`` for code written against earlier jaxlayers.
+    """
 
 
 class DataError(JaxlayersError, ValueError):

@@ -7,13 +7,15 @@ does nothing but call the compiled step.  The last partial batch (if any) has
 its own static size: at most a second compiled shape, never a retrace per step.
 """
 
+import itertools
 import math
+import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxlayers.errors import DataError
+from jaxlayers.errors import ConfigError, DataError, DTypeError
 
 
 def _is_array(x):
@@ -54,8 +56,55 @@ def to_arrays(data):
     return jax.tree_util.tree_map(convert, data)
 
 
-def num_samples(owner, x, y=None, sample_weight=None):
-    """The common leading size of every array in ``x``, ``y`` and ``sample_weight``."""
+def count_arg(owner, name, value, minimum=1, allow_none=True):
+    """``value`` as an int ``>= minimum`` (or ``None`` where allowed), else a ``ConfigError``.
+
+    The one check of the counts fit/evaluate/predict take (``batch_size``,
+    ``epochs``, ``steps``, ...), run before anything is traced.
+
+    Example:
+        >>> count_arg("Model 'm'.fit", "epochs", 3, minimum=0)
+        3
+    """
+    if value is None and allow_none:
+        return None
+    if (not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_))
+            or value < minimum):
+        kind = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        raise ConfigError(
+            f"{owner}: `{name}` must be {kind}{' or None' if allow_none else ''}. "
+            f"Received: {name}={value!r}."
+        )
+    return int(value)
+
+
+def check_real(owner, name, struct):
+    """A ``DTypeError`` if an array in ``struct`` is complex (the math would drop .imag).
+
+    Example:
+        >>> check_real("Model 'm'.fit", "y", np.zeros(2, np.complex64))
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.DTypeError: Model 'm'.fit: `y` has dtype complex64, ...
+    """
+    for leaf in jax.tree_util.tree_leaves(struct):
+        dtype = np.dtype(getattr(leaf, "dtype", np.asarray(leaf).dtype))
+        if dtype.kind == "c":
+            raise DTypeError(
+                f"{owner}: `{name}` has dtype {dtype}, but training and evaluation are "
+                "defined for real data only (losses and metrics are real; the imaginary "
+                "part would be dropped). Pass real arrays, e.g. "
+                "np.stack([z.real, z.imag], axis=-1)."
+            )
+
+
+def num_samples(owner, x, y=None, sample_weight=None, allow_empty=False):
+    """The common leading size of every array in ``x``, ``y`` and ``sample_weight``.
+
+    Raises:
+        DataError: On mismatched sizes, a scalar, no data, or (unless
+            ``allow_empty``, as ``predict`` does) zero samples.
+    """
     sizes = {}
     for name, struct in (("x", x), ("y", y), ("sample_weight", sample_weight)):
         for leaf in jax.tree_util.tree_leaves(struct):
@@ -75,7 +124,14 @@ def num_samples(owner, x, y=None, sample_weight=None):
         )
     if not all_sizes:
         raise DataError(f"{owner}: no data was given. Received: x=None.")
-    return all_sizes.pop()
+    n = all_sizes.pop()
+    if n == 0 and not allow_empty:
+        shapes = [tuple(np.shape(a)) for a in jax.tree_util.tree_leaves(x)]
+        raise DataError(
+            f"{owner}: the data has no samples (x has shape(s) {shapes}). Pass at least one "
+            "sample."
+        )
+    return n
 
 
 def take(struct, index):
@@ -103,10 +159,18 @@ def split_validation(owner, x, y, sample_weight, validation_split):
     return train, val
 
 
-def class_weights_to_sample_weights(owner, y, class_weight):
-    """Per-sample weights ``class_weight[label]`` for int or one-hot labels."""
+def class_weights_to_sample_weights(owner, y, class_weight, num_classes):
+    """Per-sample weights ``class_weight[label]`` for int or one-hot labels.
+
+    Args:
+        owner: Who is asking, for error messages.
+        y: The labels of the (only) output.
+        class_weight: Dict ``{class_id: weight}``; classes it leaves out weigh 1.
+        num_classes: How many classes the output can tell apart (its width, or 2
+            for a single unit); a class id outside ``[0, num_classes)`` is an error.
+    """
     if not isinstance(class_weight, dict):
-        raise DataError(
+        raise ConfigError(
             f"{owner}: `class_weight` must be a dict {{class_id: weight}}. "
             f"Received: class_weight={class_weight!r}."
         )
@@ -116,16 +180,51 @@ def class_weights_to_sample_weights(owner, y, class_weight):
             f"{owner}: `class_weight` is only supported for a single output. "
             "Use sample_weight for multi-output models."
         )
+    for cls, weight in class_weight.items():
+        if (not isinstance(cls, (int, np.integer)) or isinstance(cls, (bool, np.bool_))
+                or not 0 <= cls < num_classes):
+            raise ConfigError(
+                f"{owner}: `class_weight` names class {cls!r}, which the labels cannot have: "
+                f"the output tells {num_classes} classes apart, ids 0 to {num_classes - 1}. "
+                f"Received: class_weight={class_weight!r}."
+            )
+        if not isinstance(weight, (int, float, np.number)) or not np.isfinite(weight):
+            raise ConfigError(
+                f"{owner}: `class_weight` values must be finite numbers. Received: "
+                f"class_weight[{cls!r}]={weight!r}."
+            )
     labels = np.asarray(leaves[0])
     if labels.ndim >= 2 and labels.shape[-1] > 1:
         labels = labels.argmax(axis=-1)
     elif labels.ndim >= 2:
         labels = np.round(labels[..., 0])
     labels = labels.astype(np.int64).reshape(labels.shape[0], -1)[:, 0]
-    table = np.ones(int(max(labels.max(initial=0), max(class_weight)) + 1), np.float32)
+    table = np.ones(max(int(labels.max(initial=0)) + 1, num_classes), np.float32)
     for cls, weight in class_weight.items():
         table[int(cls)] = weight
-    return table[labels]
+    return table[np.clip(labels, 0, None)]
+
+
+def check_class_ids(owner, output, labels, num_classes, ignore_class, who):
+    """A ``DataError`` unless every label (but ``ignore_class``) is in ``[0, num_classes)``.
+
+    Run once per call on the host, before any step: inside the step an id out
+    of range gives NaN (crossentropy) or a silent 0 (accuracy).
+    """
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iufb" or labels.size == 0:
+        return
+    if ignore_class is not None:
+        labels = labels[labels != ignore_class]
+    bad = labels[(labels < 0) | (labels >= num_classes)]
+    if bad.size:
+        value = bad.flat[0].item()
+        raise DataError(
+            f"{owner}: the labels of output '{output}' must be class ids in "
+            f"[0, {num_classes}) for {who}, the width of the output"
+            f"{'' if ignore_class is None else f' (or ignore_class={ignore_class})'}. "
+            f"Received: label {value!r} ({bad.size} label(s) out of range)."
+        )
 
 
 class ArrayData:
@@ -133,11 +232,7 @@ class ArrayData:
 
     def __init__(self, owner, x, y=None, sample_weight=None, batch_size=32):
         self.n = num_samples(owner, x, y, sample_weight)
-        if not isinstance(batch_size, int) or batch_size <= 0:
-            raise DataError(
-                f"{owner}: `batch_size` must be a positive int. Received: "
-                f"batch_size={batch_size!r}."
-            )
+        batch_size = count_arg(owner, "batch_size", batch_size, allow_none=False)
         self.batch_size = min(batch_size, self.n)
         self.arrays = jax.device_put(to_arrays((x, y, sample_weight)))
         self.full_steps = self.n // self.batch_size
@@ -179,5 +274,89 @@ def unpack_batch(owner, batch):
     )
 
 
-__all__ = ["ArrayData", "gather", "split_validation", "class_weights_to_sample_weights",
-           "unpack_batch", "num_samples", "is_array_struct", "to_arrays"]
+_END = object()
+
+
+def _no_batches(owner):
+    return DataError(
+        f"{owner}: the dataset gave no batches. An iterator or generator that an earlier "
+        "call already consumed is empty: pass a fresh one, or arrays."
+    )
+
+
+def ran_out_warning(owner, steps_run, epoch):
+    """Keras's warning when an iterable dataset ends before training does."""
+    warnings.warn(
+        f"{owner}: your input ran out of data after {steps_run} batch(es) of epoch "
+        f"{epoch + 1}; training stops here. Make sure the dataset or generator can give "
+        "steps_per_epoch * epochs batches (one-shot generators give one pass in all).",
+        UserWarning, stacklevel=4,  # the user's fit(), under the lock's wrapper
+    )
+
+
+class BatchStream:
+    """The batches of an iterable dataset over the epochs of ``fit``, as Keras reads them.
+
+    Without ``steps_per_epoch`` an epoch is one pass: a re-iterable dataset (a
+    list, an object with ``__iter__``) starts a fresh pass each epoch, and a
+    one-shot iterator or generator has nothing left after its first.  With
+    ``steps_per_epoch`` the epochs take consecutive batches from one stream.
+    Either way ``take()`` returns ``None`` when the data has run out, and the
+    trainer warns and stops instead of logging a loss over zero batches.
+
+    Args:
+        owner: Who is asking, for error messages.
+        source: The iterable given as ``x``.
+        steps_per_epoch: ``None`` or the number of batches per epoch.
+
+    Raises:
+        DataError: When the dataset gives no batch at all (e.g. a generator
+            already consumed by an earlier call).
+    """
+
+    def __init__(self, owner, source, steps_per_epoch):
+        self._source = source
+        self._reiterable = not hasattr(source, "__next__")
+        self._steps = steps_per_epoch
+        self._it = iter(source)
+        self.first = next(self._it, _END)
+        if self.first is _END:
+            raise _no_batches(owner)
+        self._held = self.first
+        self._passes = 0
+
+    def start_epoch(self):
+        """Starts a fresh pass where an epoch is one pass of a re-iterable dataset."""
+        self._passes += 1
+        if self._passes > 1 and self._steps is None and self._reiterable:
+            self._it, self._held = iter(self._source), None
+
+    def take(self):
+        """The next batch of this epoch, or ``None`` when the data has run out."""
+        if self._held is not None:
+            batch, self._held = self._held, None
+            return batch
+        batch = next(self._it, _END)
+        return None if batch is _END else batch
+
+
+def take_batches(owner, source, steps, stacklevel=4):
+    """Up to ``steps`` batches (all when ``None``) of an iterable, for evaluate/predict.
+
+    Raises:
+        DataError: When it gives none (an exhausted iterator).
+    """
+    batches = list(source if steps is None else itertools.islice(iter(source), steps))
+    if not batches:
+        raise _no_batches(owner)
+    if steps is not None and len(batches) < steps:
+        warnings.warn(
+            f"{owner}: your input ran out of data after {len(batches)} of steps={steps} "
+            "batches; the results are over those batches.", UserWarning, stacklevel=stacklevel)
+    return batches
+
+
+__all__ = ["ArrayData", "BatchStream", "gather", "split_validation",
+           "class_weights_to_sample_weights", "check_class_ids", "check_real", "count_arg",
+           "take_batches", "ran_out_warning", "unpack_batch", "num_samples", "is_array_struct",
+           "to_arrays"]

@@ -906,6 +906,43 @@ def deserialize(config, custom_objects=None):
     return deserialize_object(config, "metrics", custom_objects, printable="metric")
 
 
+def takes_values_only(metric):
+    """Whether ``metric.update`` reduces plain values (``Mean``, ``Sum``), not labels.
+
+    Such a metric cannot score ``(y_true, y_pred)`` in ``compile(metrics=...)``.
+
+    Example:
+        >>> metrics.takes_values_only(metrics.Mean()), metrics.takes_values_only(metrics.AUC())
+        (True, False)
+    """
+    return type(metric).update in (Mean.update, Sum.update)
+
+
+def class_id_labels(obj):
+    """``(axis, ignore_class)`` when ``obj`` reads labels as class ids, else ``None``.
+
+    ``obj`` is a loss or metric (object or function) whose integer labels index
+    ``axis`` of ``y_pred``: the sparse categorical crossentropy and accuracies.
+    A trainer uses it to check labels against the width of the output on the
+    host, since an id out of range gives NaN (or a silent 0) inside the step.
+
+    Example:
+        >>> metrics.class_id_labels(losses.SparseCategoricalCrossentropy(ignore_class=-1))
+        (-1, -1)
+        >>> metrics.class_id_labels(metrics.CategoricalAccuracy()) is None
+        True
+    """
+    fn = getattr(obj, "fn", None) or getattr(obj, "_fn", None) or obj
+    kwargs = getattr(obj, "_fn_kwargs", {})
+    if fn not in _CLASS_ID_FUNCTIONS or kwargs.get("from_sorted_ids"):
+        return None
+    return kwargs.get("axis", -1), kwargs.get("ignore_class")
+
+
+_CLASS_ID_FUNCTIONS = (
+    _losses.sparse_categorical_crossentropy, sparse_categorical_accuracy,
+    sparse_top_k_categorical_accuracy,
+)
 _SPARSE_LOSSES = (_losses.sparse_categorical_crossentropy,)
 _BINARY_LOSSES = (_losses.binary_crossentropy, _losses.binary_focal_crossentropy)
 _CATEGORICAL_LOSSES = (
@@ -966,6 +1003,7 @@ __all__ = [
     "CategoricalHinge", *_CONFUSION_NAMES, "accuracy", "binary_accuracy",
     "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
     "sparse_top_k_categorical_accuracy", "get", "serialize", "deserialize", "resolve_accuracy",
+    "takes_values_only", "class_id_labels",
 ]
 
 # Registers AUC, Precision, ... for get / deserialize (works in either import order).

@@ -11,41 +11,110 @@ import jax.numpy as jnp
 import optax
 
 from jaxlayers.core import tracking
-from jaxlayers.errors import ConfigError
+from jaxlayers.errors import ConfigError, ConfigTypeError, DataError
 from jaxlayers.training import losses as losses_lib
 from jaxlayers.training import metrics as metrics_lib
 
 
-def output_names(model, n_outputs):
+def _output_names(model, pred, n):
+    flat, _ = jax.tree_util.tree_flatten_with_path(pred)
+    if isinstance(pred, dict) and all(
+            len(path) == 1 and isinstance(path[0], jax.tree_util.DictKey) for path, _ in flat):
+        return [str(path[0].key) for path, _ in flat]
     tensors = getattr(model, "_output_tensors", None)
-    if tensors and len(tensors) == n_outputs:
+    if tensors and len(tensors) == n:
         names = [t.node.layer.name if t.node is not None else t.name for t in tensors]
-        if isinstance(getattr(model, "_outputs_struct", None), dict):
-            names = list(model._outputs_struct)
         if len(set(names)) == len(names):
             return names
-    return [f"output_{i}" for i in range(n_outputs)] if n_outputs > 1 else ["output"]
+    return [f"output_{i}" for i in range(n)] if n > 1 else ["output"]
 
 
-def _per_output(owner, spec, names, what, allow_none=True):
-    """A list (one entry per output) from a single value, a list or a dict by name."""
-    n = len(names)
-    if isinstance(spec, dict):
-        unknown = [k for k in spec if k not in names]
-        if unknown:
-            raise ConfigError(
+class Outputs:
+    """The model's output order: the one order every per-output structure is read in.
+
+    Outputs flatten as JAX flattens them (``jax.tree_util.tree_leaves``: dict keys
+    sorted, at every level of nesting), which is also the order of
+    ``model.outputs``.  Predictions go through :meth:`flatten`; targets, sample
+    weights, losses, loss weights and metrics, whether given as a dict by output
+    name, a structure shaped like the outputs, or a flat list in output order, go
+    through :meth:`align`.  Nothing else flattens them, so a head is always
+    paired with its own targets, loss and metrics whatever order a dict was
+    written in.
+
+    Args:
+        model: The model (its output tensors name the outputs when they are
+            not a flat dict).
+        pred: The model's outputs, or a structure of ``jax.ShapeDtypeStruct``.
+
+    Example:
+        >>> outputs = Outputs(None, {"second": jnp.zeros(2), "first": jnp.ones(2)})
+        >>> outputs.names
+        ['first', 'second']
+        >>> outputs.align("model", {"second": "mse", "first": "mae"}, "loss")
+        ['mae', 'mse']
+    """
+
+    def __init__(self, model, pred):
+        self.treedef = jax.tree_util.tree_structure(pred)
+        self.n = self.treedef.num_leaves
+        self.names = _output_names(model, pred, self.n)
+
+    def flatten(self, pred):
+        """The model's outputs as a list in output order."""
+        return self.treedef.flatten_up_to(pred)
+
+    def align(self, owner, spec, what, broadcast=True, nested=True, error=ConfigError):
+        """A per-output ``spec`` as a list with one entry per output, in output order.
+
+        Args:
+            owner: Who is asking, for error messages.
+            spec: ``None``; a dict by output name; a structure like the outputs
+                (``nested``); a list or tuple in output order; or one value.
+            what: The argument's name, for error messages.
+            broadcast: Whether one value applies to every output (a loss does;
+                targets of a multi-output model do not).
+            nested: Whether a dict or list may be a structure like the outputs
+                (not for metrics, whose entries are themselves lists).
+            error: The error class to raise.
+        """
+        n = self.n
+        if spec is None:
+            return [None] * n
+        if isinstance(spec, dict):
+            if all(k in self.names for k in spec):
+                return [spec.get(name) for name in self.names]
+            if nested:
+                try:
+                    return self.treedef.flatten_up_to(spec)
+                except (ValueError, TypeError):
+                    pass
+            unknown = [k for k in spec if k not in self.names]
+            raise error(
                 f"{owner}: `{what}` names outputs {unknown} that the model does not have. "
-                f"Output names: {names}."
+                f"Output names: {self.names}."
             )
-        return [spec.get(name) for name in names]
-    if isinstance(spec, (list, tuple)) and n > 1:
-        if len(spec) != n:
-            raise ConfigError(
-                f"{owner}: `{what}` must have one entry per output ({n}: {names}). "
-                f"Received: {len(spec)} entries."
-            )
-        return list(spec)
-    return [spec] * n
+        if isinstance(spec, (list, tuple)):
+            if n == 1 and len(spec) == 1:
+                return [spec[0]]
+            if n > 1:
+                if nested:
+                    try:
+                        return self.treedef.flatten_up_to(spec)
+                    except (ValueError, TypeError):
+                        pass
+                if len(spec) != n:
+                    raise error(
+                        f"{owner}: `{what}` must have one entry per output ({n}: "
+                        f"{self.names}). Received: {len(spec)} entries."
+                    )
+                return list(spec)
+        if broadcast or n == 1:
+            return [spec] * n
+        raise error(
+            f"{owner}: the model has {n} outputs {self.names}, so `{what}` must be a dict by "
+            f"output name or a list in output order. Received: a single "
+            f"{type(spec).__name__}."
+        )
 
 
 def as_loss(identifier):
@@ -58,22 +127,23 @@ def as_loss(identifier):
 class CompiledLoss:
     """The weighted sum of per-output losses: ``(total, [loss per output])``."""
 
-    def __init__(self, owner, loss, loss_weights, names):
-        self.names = names
-        self.specs = _per_output(owner, loss, names, "loss")
+    def __init__(self, owner, loss, loss_weights, outputs):
+        self.outputs = outputs
+        self.names = outputs.names
+        self.specs = outputs.align(owner, loss, "loss")
         self.losses = [as_loss(s) for s in self.specs]
         if all(loss is None for loss in self.losses):
             raise ConfigError(
                 f"{owner}: compile() needs a `loss` to train. Received: loss={loss!r}."
             )
-        weights = _per_output(owner, loss_weights, names, "loss_weights")
+        weights = outputs.align(owner, loss_weights, "loss_weights")
         self.weights = [1.0 if w is None else float(w) for w in weights]
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
+    def __call__(self, y_true, y_pred, sample_weight):
+        """Lists in output order in; the total and the per-output losses out."""
         per_output, total = [], 0.0
-        sws = sample_weight if isinstance(sample_weight, list) else [sample_weight] * len(
-            self.names)
-        for loss, w, yt, yp, sw in zip(self.losses, self.weights, y_true, y_pred, sws):
+        for loss, w, yt, yp, sw in zip(self.losses, self.weights, y_true, y_pred,
+                                       sample_weight):
             if loss is None:
                 per_output.append(jnp.zeros(()))
                 continue
@@ -88,7 +158,8 @@ class MetricSet:
 
     def __init__(self, owner, metrics, weighted_metrics, compiled_loss, y_specs, pred_specs,
                  added_names=()):
-        names = compiled_loss.names
+        outputs = compiled_loss.outputs
+        names = outputs.names
         multi = len(names) > 1
         self.entries = [("loss", metrics_lib.Mean(name="loss"), "total", False)]
         if multi:
@@ -99,10 +170,11 @@ class MetricSet:
         for weighted, spec in ((False, metrics), (True, weighted_metrics)):
             if spec is None:
                 continue
-            per_output = self._split(owner, spec, names, multi)
+            per_output = self._split(owner, spec, outputs, multi)
             for i, items in enumerate(per_output):
-                for item in items or []:
-                    metric = self._resolve(item, compiled_loss.specs[i], y_specs[i],
+                for item in ([] if items is None else items if isinstance(items, (list, tuple))
+                             else [items]):
+                    metric = self._resolve(owner, item, compiled_loss.specs[i], y_specs[i],
                                            pred_specs[i])
                     log = f"{names[i]}_{metric.name}" if multi else metric.name
                     self.entries.append((log, metric, ("output", i), weighted))
@@ -112,22 +184,30 @@ class MetricSet:
         self.y_specs, self.pred_specs = y_specs, pred_specs
 
     @staticmethod
-    def _split(owner, spec, names, multi):
+    def _split(owner, spec, outputs, multi):
+        what = "metrics"
         if isinstance(spec, dict):
-            return _per_output(owner, spec, names, "metrics")
+            return outputs.align(owner, spec, what, nested=False)
         if not isinstance(spec, (list, tuple)):
             spec = [spec]
         if multi and spec and all(isinstance(s, (list, tuple)) or s is None for s in spec):
-            return _per_output(owner, list(spec), names, "metrics")
-        return [list(spec)] * len(names)
+            return outputs.align(owner, list(spec), what, nested=False)
+        return [list(spec)] * outputs.n
 
     @staticmethod
-    def _resolve(item, loss_spec, y_spec, pred_spec):
+    def _resolve(owner, item, loss_spec, y_spec, pred_spec):
         if isinstance(item, str) and item in ("accuracy", "acc"):
             return metrics_lib.resolve_accuracy(loss_spec, y_spec.shape, pred_spec.shape,
                                                 name=item)
         metric = metrics_lib.get(item)
         if isinstance(metric, metrics_lib.Metric):
+            if metrics_lib.takes_values_only(metric):
+                raise ConfigTypeError(
+                    f"{owner}: {type(metric).__name__} '{metric.name}' reduces plain values "
+                    "and cannot score (y_true, y_pred) in compile(metrics=...). Wrap a "
+                    "function instead: jl.metrics.MeanMetricWrapper(fn), or report values "
+                    "from a layer with add_metric."
+                )
             if isinstance(item, str):
                 metric.name = item
             return metric
@@ -137,6 +217,20 @@ class MetricSet:
     @property
     def names(self):
         return [e[0] for e in self.entries]
+
+    def class_id_checks(self, compiled_loss):
+        """``(output index, axis, ignore_class, who)`` for every loss or metric that reads
+        its labels as integer class ids along an axis of the output."""
+        checks = []
+        for i, loss in enumerate(compiled_loss.losses):
+            spec = None if loss is None else metrics_lib.class_id_labels(loss)
+            if spec is not None:
+                checks.append((i, *spec, f"loss {loss.name!r}"))
+        for log, metric, target, _ in self.entries:
+            spec = metrics_lib.class_id_labels(metric) if target[0] == "output" else None
+            if spec is not None:
+                checks.append((target[1], *spec, f"metric {log!r}"))
+        return checks
 
     def init(self):
         states = {}
@@ -150,22 +244,21 @@ class MetricSet:
 
     def update(self, states, y_true, y_pred, sample_weight, total, per_output, batch_size,
                added=None):
+        """Lists in output order for ``y_true``, ``y_pred`` and ``sample_weight``."""
         new = dict(states)
-        sws = sample_weight if isinstance(sample_weight, list) else [sample_weight] * len(
-            y_pred)
+        count = jnp.asarray(batch_size, jnp.float32)
         for log, metric, target, weighted in self.entries:
             if target == "total":
-                new[log] = metric.update(states[log], total, None,
-                                         sample_weight=jnp.asarray(batch_size, jnp.float32))
+                new[log] = metric.update(states[log], total, None, sample_weight=count)
             elif target[0] == "loss":
                 new[log] = metric.update(states[log], per_output[target[1]], None,
-                                         sample_weight=jnp.asarray(batch_size, jnp.float32))
+                                         sample_weight=count)
             elif target[0] == "added":
                 new[log] = metric.update(states[log], (added or {})[target[1]], None,
-                                         sample_weight=jnp.asarray(batch_size, jnp.float32))
+                                         sample_weight=count)
             else:
                 i = target[1]
-                sw = sws[i] if weighted else None
+                sw = sample_weight[i] if weighted else None
                 new[log] = metric.update(states[log], y_true[i], y_pred[i], sample_weight=sw)
         return new
 
@@ -218,72 +311,67 @@ class Partition:
         return train
 
 
-def flatten_outputs(y):
-    if y is None:
-        return None
-    if isinstance(y, dict):
-        return y
-    return jax.tree_util.tree_leaves(y)
+def _batch_size(owner, x):
+    size = jax.tree_util.tree_leaves(x)[0].shape[0]
+    if size == 0:
+        # Shapes are static, so this runs once per new batch shape, while tracing.
+        raise DataError(
+            f"{owner}: a batch of the data has 0 samples. Every batch needs at least one; "
+            "check the dataset or generator for empty batches."
+        )
+    return size
 
 
-def align_targets(names, y):
-    """Labels as a list in output order, from an array, a list or a dict by output name."""
-    if isinstance(y, dict):
-        return [y.get(n) for n in names]
-    if isinstance(y, (list, tuple)):
-        return list(y)
-    return [y]
-
-
-def _batch_size(x):
-    return jax.tree_util.tree_leaves(x)[0].shape[0]
+def _step_io(owner, outputs, y_pred, y, sw):
+    """Predictions, targets and sample weights as lists in the model's output order."""
+    return (outputs.flatten(y_pred), outputs.align(owner, y, "y", broadcast=False,
+                                                   error=DataError),
+            outputs.align(owner, sw, "sample_weight", error=DataError))
 
 
 def make_train_step(model, tx, compiled_loss, metric_set, partition):
-    names = compiled_loss.names
+    outputs = compiled_loss.outputs
+    owner = f"{type(model).__name__} '{model.name}'.fit"
 
     def step(carry, batch):
         params, state, opt_state, mstates, key = carry
         x, y, sw = batch
         key, sub = jax.random.split(key)
         train, frozen = partition.split(params)
+        size = _batch_size(owner, x)
 
         def loss_fn(train_params):
             p = Partition.merge(train_params, frozen)
             y_pred, new_state, aux = model.apply_with_aux(p, state, x, training=True, key=sub)
-            preds = jax.tree_util.tree_leaves(y_pred)
-            total, per_output = compiled_loss(align_targets(names, y), preds,
-                                              align_targets(names, sw) if isinstance(
-                                                  sw, (list, dict)) else sw)
+            preds, ys, sws = _step_io(owner, outputs, y_pred, y, sw)
+            total, per_output = compiled_loss(ys, preds, sws)
             reg = sum(aux["losses"]) if aux["losses"] else 0.0
-            return total + reg, (preds, new_state, per_output, aux["metrics"])
+            return total + reg, (preds, ys, sws, new_state, per_output, aux["metrics"])
 
-        (loss, (preds, new_state, per_output, added)), grads = jax.value_and_grad(
+        (loss, (preds, ys, sws, new_state, per_output, added)), grads = jax.value_and_grad(
             loss_fn, has_aux=True)(train)
         updates, opt_state = tx.update(grads, opt_state, train)
         train = partition.constrain(optax.apply_updates(train, updates))
         params = Partition.merge(train, frozen)
-        mstates = metric_set.update(
-            mstates, align_targets(names, y), preds,
-            align_targets(names, sw) if isinstance(sw, (list, dict)) else sw,
-            loss, per_output, _batch_size(x), added)
+        mstates = metric_set.update(mstates, ys, preds, sws, loss, per_output, size, added)
         return (params, new_state, opt_state, mstates, key), loss
 
     return step
 
 
 def make_test_step(model, compiled_loss, metric_set):
-    names = compiled_loss.names
+    outputs = compiled_loss.outputs
+    owner = f"{type(model).__name__} '{model.name}'.evaluate"
 
     def step(params, state, mstates, batch):
         x, y, sw = batch
+        size = _batch_size(owner, x)
         y_pred, _, aux = model.apply_with_aux(params, state, x, training=False)
-        preds = jax.tree_util.tree_leaves(y_pred)
-        sws = align_targets(names, sw) if isinstance(sw, (list, dict)) else sw
-        total, per_output = compiled_loss(align_targets(names, y), preds, sws)
+        preds, ys, sws = _step_io(owner, outputs, y_pred, y, sw)
+        total, per_output = compiled_loss(ys, preds, sws)
         reg = sum(aux["losses"]) if aux["losses"] else 0.0
-        return metric_set.update(mstates, align_targets(names, y), preds, sws, total + reg,
-                                 per_output, _batch_size(x), aux["metrics"])
+        return metric_set.update(mstates, ys, preds, sws, total + reg, per_output, size,
+                                 aux["metrics"])
 
     return step
 
@@ -295,5 +383,5 @@ def make_predict_step(model):
     return step
 
 
-__all__ = ["CompiledLoss", "MetricSet", "Partition", "make_train_step", "make_test_step",
-           "make_predict_step", "output_names", "align_targets"]
+__all__ = ["Outputs", "CompiledLoss", "MetricSet", "Partition", "make_train_step",
+           "make_test_step", "make_predict_step"]

@@ -8,7 +8,16 @@ are lazy) and once per epoch for the history.  The model's own weights are
 updated at epoch end; a callback that reads ``self.model`` mid-epoch first gets
 the live values copied out of the carry (``_sync_training_state``), as Keras's
 JAX trainer does.
+
+Concurrency: ``fit``, ``evaluate``, ``train_on_batch`` and ``test_on_batch`` hold
+one re-entrant lock per model, so calls from several threads run one after the
+other (a callback may still call ``evaluate`` from inside ``fit``).  ``predict``
+takes no lock: it reads the weights and never donates them, so it runs
+concurrently with anything.
 """
+
+import functools
+import threading
 
 import numpy as np
 
@@ -17,7 +26,7 @@ import jax.numpy as jnp
 
 from jaxlayers import backend
 from jaxlayers.distribution import distributions as distribution_lib
-from jaxlayers.errors import ConfigError, DataError, NotCompiledError
+from jaxlayers.errors import DataError, NotCompiledError
 from jaxlayers.training import data as data_lib
 from jaxlayers.training import steps as steps_lib
 
@@ -73,7 +82,19 @@ class _LazyLogs(dict):
 
 
 def _to_host(results):
-    return {k: float(np.asarray(v)) for k, v in jax.device_get(results).items()}
+    """Scalars as floats; per-class results (``F1Score(average=None)``) as arrays."""
+    return {k: float(v) if np.ndim(v) == 0 else np.asarray(v)
+            for k, v in jax.device_get(results).items()}
+
+
+def _exclusive(method):
+    """Runs a training method under the model's lock (see the module docstring)."""
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._train_lock:
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 class Trainer:
@@ -93,6 +114,7 @@ class Trainer:
         self.run_eagerly = False
         self.steps_per_execution = 1
         self.loss = None
+        self._train_lock = threading.RLock()
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -106,12 +128,9 @@ class Trainer:
         """
         from jaxlayers import optimizers
 
-        owner = f"{type(self).__name__} '{self.name}'"
-        if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
-            raise ConfigError(
-                f"{owner}: `steps_per_execution` must be a positive int. Received: "
-                f"steps_per_execution={steps_per_execution!r}."
-            )
+        owner = f"{type(self).__name__} '{self.name}'.compile"
+        steps_per_execution = data_lib.count_arg(owner, "steps_per_execution",
+                                                 steps_per_execution, allow_none=False)
         self.optimizer = optimizers.get(optimizer)
         self._tx = (self.optimizer.to_optax() if hasattr(self.optimizer, "to_optax")
                     else self.optimizer)
@@ -151,6 +170,7 @@ class Trainer:
             self._opt_state = opt_state
 
     def _require_compiled(self, method):
+        """A ``NotCompiledError`` (a ValueError, as in Keras) before ``compile``."""
         if not self.compiled:
             raise NotCompiledError(
                 f"{type(self).__name__} '{self.name}': call compile() before {method}(). "
@@ -165,9 +185,23 @@ class Trainer:
         return jax.tree_util.tree_map(lambda a: np.asarray(a[:1]) if not isinstance(
             a, jax.Array) else a[:1], struct)
 
-    def _prepare_model(self, x_sample):
-        owner = f"{type(self).__name__} '{self.name}'"
+    def _method_owner(self, method):
+        return f"{type(self).__name__} '{self.name}'.{method}"
+
+    def _declared_input_dtypes(self):
+        tensors = getattr(self, "_input_tensors", None)
+        if tensors:
+            return [np.dtype(t.dtype) for t in tensors]
+        layer = getattr(self, "_input_layer", None)
+        return None if layer is None else [np.dtype(layer.output.dtype)]
+
+    def _prepare_model(self, owner, x_sample, training=True):
+        """Checks ``x_sample`` against the model's inputs and builds the model on it."""
         x_sample = data_lib.to_arrays(x_sample)
+        declared = self._declared_input_dtypes()
+        if training or (declared and not any(d.kind == "c" for d in declared)):
+            # A real input layer would cast complex data to real, dropping .imag.
+            data_lib.check_real(owner, "x", x_sample)
         spec = getattr(self, "_build_input_spec", None)
         if spec is not None:
             leaves = jax.tree_util.tree_leaves(x_sample)
@@ -177,17 +211,17 @@ class Trainer:
                 if len(got) != len(want) or any(w is not None and w != g
                                                 for w, g in zip(want, got)):
                     raise DataError(
-                        f"{owner}: the data does not match the model's input. Expected "
-                        f"samples of shape {want}. Received: samples of shape {got}."
+                        f"{type(self).__name__} '{self.name}': the data does not match the "
+                        f"model's input. Expected samples of shape {want}. Received: "
+                        f"samples of shape {got}."
                     )
         if hasattr(self, "_flat_inputs"):
             for t, v in zip(self._input_tensors, self._flat_inputs(x_sample)):
                 self._check_input(t, v)
         self._ensure_structure((x_sample,), {})
 
-    def _setup_io(self, x_sample, y_sample):
-        """Compiled loss and metrics for outputs shaped like the model's on ``x_sample``."""
-        owner = f"{type(self).__name__} '{self.name}'"
+    def _prediction_specs(self, x_sample):
+        """Shapes of the outputs (and names of add_metric values) for inputs like ``x_sample``."""
         x_sample = data_lib.to_arrays(x_sample)
         spec_key = str(jax.tree_util.tree_map(lambda a: (a.shape[1:], str(a.dtype)), x_sample))
         cache = self.__dict__.setdefault("_pred_specs", {})
@@ -198,18 +232,21 @@ class Trainer:
 
             cache[spec_key] = jax.eval_shape(outputs_and_added, self.params, self.state,
                                              x_sample)
-        pred, added = cache[spec_key]
-        pred_leaves = jax.tree_util.tree_leaves(pred)
-        names = steps_lib.output_names(self, len(pred_leaves))
-        if self._compiled_io is not None and self._compiled_io[0] == len(pred_leaves):
+        return cache[spec_key]
+
+    def _setup_io(self, owner, x_sample, y_sample):
+        """Compiled loss and metrics for outputs shaped like the model's on ``x_sample``."""
+        pred, added = self._prediction_specs(x_sample)
+        outputs = steps_lib.Outputs(self, pred)
+        pred_leaves = outputs.flatten(pred)
+        ys = outputs.align(owner, data_lib.to_arrays(y_sample), "y", broadcast=False,
+                           error=DataError)
+        if self._compiled_io is not None and self._compiled_io[0] == outputs.treedef:
+            data_lib.check_real(owner, "y", y_sample)
             return self._compiled_io[1], self._compiled_io[2]
-        compiled_loss = steps_lib.CompiledLoss(owner, self.loss, self._loss_weights, names)
-        ys = steps_lib.align_targets(names, data_lib.to_arrays(y_sample))
-        if len(ys) != len(pred_leaves):
-            raise DataError(
-                f"{owner}: the model has {len(pred_leaves)} output(s) {names} but y holds "
-                f"{len(ys)} target array(s)."
-            )
+        model_owner = f"{type(self).__name__} '{self.name}'"
+        compiled_loss = steps_lib.CompiledLoss(model_owner, self.loss, self._loss_weights,
+                                               outputs)
         from jaxlayers.training import losses as losses_lib
 
         for loss_spec, y, p in zip(compiled_loss.specs, ys, pred_leaves):
@@ -217,15 +254,32 @@ class Trainer:
                 continue
             losses_lib.check_loss_inputs(loss_spec, (None,) + tuple(np.shape(y))[1:],
                                          tuple(p.shape), np.asarray(y).dtype)
-        y_specs = [jax.ShapeDtypeStruct((None,) + tuple(np.shape(y))[1:], np.asarray(y).dtype)
+        y_specs = [jax.ShapeDtypeStruct((1,) + tuple(np.shape(y))[1:], np.asarray(y).dtype)
                    if y is not None else None for y in ys]
-        y_specs = [jax.ShapeDtypeStruct(tuple(1 if d is None else d for d in s.shape), s.dtype)
-                   if s is not None else None for s in y_specs]
-        metric_set = steps_lib.MetricSet(owner, self._metrics_spec,
+        metric_set = steps_lib.MetricSet(model_owner, self._metrics_spec,
                                          self._weighted_metrics_spec, compiled_loss, y_specs,
                                          pred_leaves, added_names=sorted(added))
-        self._compiled_io = (len(pred_leaves), compiled_loss, metric_set)
+        # After the losses' own checks, whose messages are more specific.
+        data_lib.check_real(owner, "y", y_sample)
+        self._compiled_io = (outputs.treedef, compiled_loss, metric_set)
         return compiled_loss, metric_set
+
+    def _check_labels(self, owner, y):
+        """Integer labels against the width of their output, once per call on the host."""
+        _, compiled_loss, metric_set = self._compiled_io
+        outputs = compiled_loss.outputs
+        ys = outputs.align(owner, y, "y", broadcast=False, error=DataError)
+        for i, axis, ignore_class, who in metric_set.class_id_checks(compiled_loss):
+            if ys[i] is not None:
+                width = metric_set.pred_specs[i].shape[axis]
+                data_lib.check_class_ids(owner, outputs.names[i], ys[i], width, ignore_class,
+                                         who)
+
+    def _class_weights(self, owner, y, class_weight):
+        pred = self._compiled_io[2].pred_specs[0]
+        width = pred.shape[-1] if len(pred.shape) >= 2 else 1
+        return data_lib.class_weights_to_sample_weights(owner, y, class_weight,
+                                                        width if width > 1 else 2)
 
     def _train_state(self):
         partition = steps_lib.Partition(self)
@@ -283,15 +337,41 @@ class Trainer:
         return self._fn_cache[key]
 
     # ------------------------------------------------------------------ fit
+    @_exclusive
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
-        """Trains for ``epochs`` epochs; returns a ``History``. Keras's arguments and semantics."""
+        """Trains for ``epochs`` epochs; returns a ``History``. Keras's arguments and semantics.
+
+        ``class_weight`` weighs the training loss only, never the validation loss.
+        An iterable dataset that runs out of batches (a one-shot generator given
+        for several epochs) makes ``fit`` warn and stop, as Keras does; no epoch
+        is logged over zero batches.  Integer labels of sparse categorical losses
+        and metrics are checked against the width of their output first (for an
+        iterable, on its first batch).  Calls from several threads run one at a
+        time, under the model's lock.
+
+        Raises:
+            NotCompiledError: Before ``compile``.
+            ConfigError: For a bad count (``batch_size=0``, ``epochs=2.5``, ...) or
+                a ``class_weight`` naming a class the output cannot have.
+            DataError: For empty data, or labels out of range.
+            DTypeError: For complex ``x`` or ``y``.
+        """
         from jaxlayers.training import callbacks as callbacks_lib
 
         self._require_compiled("fit")
-        owner = f"{type(self).__name__} '{self.name}'.fit"
+        owner = self._method_owner("fit")
+        count = data_lib.count_arg
+        batch_size = count(owner, "batch_size", batch_size)
+        epochs = count(owner, "epochs", epochs, minimum=0, allow_none=False)
+        initial_epoch = count(owner, "initial_epoch", initial_epoch, minimum=0,
+                              allow_none=False)
+        steps_per_epoch = count(owner, "steps_per_epoch", steps_per_epoch)
+        validation_steps = count(owner, "validation_steps", validation_steps)
+        validation_batch_size = count(owner, "validation_batch_size", validation_batch_size)
+        validation_freq = count(owner, "validation_freq", validation_freq, allow_none=False)
         dist = distribution_lib.distribution()
         verbose = 1 if verbose == "auto" else int(verbose)
         arrays_given = y is not None or _is_plain_arrays(x)
@@ -308,33 +388,36 @@ class Trainer:
                     "iterable of (x, y) batches as x."
                 )
             data_lib.num_samples(owner, x, y, sample_weight)
-            if class_weight is not None:
-                cw = data_lib.class_weights_to_sample_weights(owner, y, class_weight)
-                sample_weight = cw if sample_weight is None else np.asarray(sample_weight) * cw
             if validation_split and validation_data is None:
                 (x, y, sample_weight), validation_data = data_lib.split_validation(
                     owner, x, y, sample_weight, validation_split)
+            x_sample, y_sample = self._sample(x), self._sample(y)
+        else:
+            stream = data_lib.BatchStream(owner, x, steps_per_epoch)
+            fx, fy, _ = data_lib.unpack_batch(owner, stream.first)
+            x_sample, y_sample = self._sample(fx), self._sample(fy)
+        self._prepare_model(owner, x_sample)
+        compiled_loss, metric_set = self._setup_io(owner, x_sample, y_sample)
+        if arrays_given:
+            self._check_labels(owner, y)
+            if class_weight is not None:
+                # After the split: the validation loss stays unweighted, as in Keras.
+                cw = self._class_weights(owner, y, class_weight)
+                sample_weight = cw if sample_weight is None else np.asarray(sample_weight) * cw
             if dist is not None:
                 dist.check_batch_size(owner, batch_size or 32)
             dataset = data_lib.ArrayData(owner, x, y, sample_weight, batch_size or 32)
-            x_sample, y_sample = self._sample(x), self._sample(y)
             steps = dataset.steps if steps_per_epoch is None else min(steps_per_epoch,
                                                                        dataset.steps)
         else:
-            iterable = x
-            first = next(iter(iterable)) if not hasattr(iterable, "__next__") else None
-            if first is None:
-                first = next(iterable)
-                iterable = _prepend(first, iterable)
-            fx, fy, _ = data_lib.unpack_batch(owner, first)
-            x_sample, y_sample = self._sample(fx), self._sample(fy)
+            self._check_labels(owner, fy)
             dataset, steps = None, steps_per_epoch
-        self._prepare_model(x_sample)
-        compiled_loss, metric_set = self._setup_io(x_sample, y_sample)
+        validation = _validation_args(validation_data)
+        if validation is not None and validation[1] is not None:
+            data_lib.check_real(owner, "validation_data", validation[:2])
+            self._check_labels(owner, validation[1])
         partition, params, state = self._train_state()
         fns = self._train_fns(compiled_loss, metric_set, partition, dist)
-        if validation_data is not None:
-            validation_data = tuple(validation_data)
         cb = callbacks_lib.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=steps)
@@ -348,6 +431,12 @@ class Trainer:
         initial_epoch = max(initial_epoch, start or 0)
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
+            if dataset is None:
+                stream.start_epoch()
+                first = stream.take()
+                if first is None:
+                    data_lib.ran_out_warning(owner, 0, epoch)
+                    break
             partition, params, state = self._train_state()
             cb.on_epoch_begin(epoch)
             # The step donates its carry: start from copies so the facade's values,
@@ -360,14 +449,17 @@ class Trainer:
                 carry = self._run_array_epoch(fns, dataset, carry, metric_set, cb, steps,
                                               rng if shuffle else None)
             else:
-                carry = self._run_iterable_epoch(fns, iterable, carry, metric_set, cb, steps,
-                                                 owner)
+                carry, done = self._run_iterable_epoch(fns, stream, first, carry, metric_set,
+                                                       cb, steps, owner)
+                if steps is not None and done < steps and not self.stop_training:
+                    data_lib.ran_out_warning(owner, done, epoch)
+                    self.stop_training = True
             self._live_carry = None
             params, state, self._opt_state, mstates, self._train_key = carry
             epoch_logs = _to_host(metric_set.results(mstates))
             self.set_params(params, state)
-            if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                vx, vy, vsw = (tuple(validation_data) + (None,))[:3]
+            if validation is not None and (epoch + 1) % validation_freq == 0:
+                vx, vy, vsw = validation
                 val = self.evaluate(vx, vy, sample_weight=vsw, verbose=0, return_dict=True,
                                     batch_size=validation_batch_size or batch_size,
                                     steps=validation_steps, _internal=True)
@@ -390,53 +482,67 @@ class Trainer:
         while i < n_full and not self.stop_training:
             if k > 1 and i + k <= n_full:
                 cb.on_train_batch_begin(i)
-                carry, loss = fns["array_multi"](carry, dataset.arrays, full, np.int32(i))
+                carry, _ = fns["array_multi"](carry, dataset.arrays, full, np.int32(i))
                 i += k
             else:
                 cb.on_train_batch_begin(i)
-                carry, loss = fns["array_step"](carry, dataset.arrays, full, np.int32(i))
+                carry, _ = fns["array_step"](carry, dataset.arrays, full, np.int32(i))
                 i += 1
             self._live_carry = carry
             cb.on_train_batch_end(i - 1, self._batch_logs(metric_set, carry[3]))
         if partial is not None and steps > dataset.full_steps and not self.stop_training:
             cb.on_train_batch_begin(i)
-            carry, loss = fns["partial"](carry, dataset.arrays, partial)
+            carry, _ = fns["partial"](carry, dataset.arrays, partial)
             self._live_carry = carry
             cb.on_train_batch_end(i, self._batch_logs(metric_set, carry[3]))
         return carry
 
-    def _run_iterable_epoch(self, fns, iterable, carry, metric_set, cb, steps, owner):
-        for i, batch in enumerate(iterable):
-            if steps is not None and i >= steps or self.stop_training:
-                break
+    def _run_iterable_epoch(self, fns, stream, batch, carry, metric_set, cb, steps, owner):
+        """Steps over ``batch`` and the stream's next ones; ``(carry, batches run)``."""
+        i = 0
+        while batch is not None:
             bx, by, bsw = data_lib.unpack_batch(owner, batch)
             cb.on_train_batch_begin(i)
-            carry, loss = fns["step"](carry, data_lib.to_arrays((bx, by, bsw)))
+            carry, _ = fns["step"](carry, data_lib.to_arrays((bx, by, bsw)))
             self._live_carry = carry
             cb.on_train_batch_end(i, self._batch_logs(metric_set, carry[3]))
-        return carry
+            i += 1
+            if steps is not None and i >= steps or self.stop_training:
+                break
+            batch = stream.take()
+        return carry, i
 
     # ------------------------------------------------------------------ evaluate
+    @_exclusive
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, _internal=False):
-        """Loss and metrics on the data: a scalar, a list, or a dict (``return_dict``)."""
+        """Loss and metrics on the data: a scalar, a list, or a dict (``return_dict``).
+
+        A per-class metric (``F1Score(average=None)``) gives an array.  Labels
+        are checked as in :meth:`fit`; an iterable that gives no batch (an
+        exhausted generator) is a ``DataError``, never a loss of 0.
+        """
         from jaxlayers.training import callbacks as callbacks_lib
 
         self._require_compiled("evaluate")
-        owner = f"{type(self).__name__} '{self.name}'.evaluate"
+        owner = self._method_owner("evaluate")
+        batch_size = data_lib.count_arg(owner, "batch_size", batch_size)
+        steps = data_lib.count_arg(owner, "steps", steps)
         verbose = 1 if verbose == "auto" else int(verbose)
         if y is not None or _is_plain_arrays(x):
             if y is None:
                 raise DataError(f"{owner}: `y` is required with array inputs.")
             dataset = data_lib.ArrayData(owner, x, y, sample_weight, batch_size or 32)
             x_sample, y_sample = self._sample(x), self._sample(y)
-            batches = None
+            batches, labels = None, y
         else:
-            batches = list(x) if steps is None else [b for _, b in zip(range(steps), x)]
+            batches = data_lib.take_batches(owner, x, steps)
             fx, fy, _ = data_lib.unpack_batch(owner, batches[0])
-            x_sample, y_sample, dataset = self._sample(fx), self._sample(fy), None
-        self._prepare_model(x_sample)
-        compiled_loss, metric_set = self._setup_io(x_sample, y_sample)
+            x_sample, y_sample, dataset, labels = self._sample(fx), self._sample(fy), None, fy
+        self._prepare_model(owner, x_sample)
+        compiled_loss, metric_set = self._setup_io(owner, x_sample, y_sample)
+        if not (_internal and dataset is not None):  # fit checked its validation arrays
+            self._check_labels(owner, labels)
         fns = self._test_fns(compiled_loss, metric_set)
         params, state = self.params, self.state
         mstates = metric_set.init()
@@ -464,26 +570,31 @@ class Trainer:
         logs = _to_host(metric_set.results(mstates))
         if cb:
             cb.on_test_end(logs)
-        if return_dict:
-            return logs
-        values = [logs[n] for n in metric_set.names]
-        return values[0] if len(values) == 1 else values
+        return self._format(metric_set, logs, return_dict)
 
     # ------------------------------------------------------------------ predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Outputs for ``x`` in batches, as NumPy arrays (jitted, training=False)."""
-        owner = f"{type(self).__name__} '{self.name}'.predict"
+        """Outputs for ``x`` in batches, as NumPy arrays (jitted, training=False).
+
+        Takes no lock: it runs concurrently with other predicts and with ``fit``.
+        Zero samples give empty outputs of the model's output shapes, as Keras.
+        """
+        owner = self._method_owner("predict")
+        batch_size = data_lib.count_arg(owner, "batch_size", batch_size)
+        steps = data_lib.count_arg(owner, "steps", steps)
         if data_lib.is_array_struct(x):
-            n = data_lib.num_samples(owner, x)
+            n = data_lib.num_samples(owner, x, allow_empty=True)
+            if n == 0:
+                return self._empty_prediction(owner, x)
             batch_size = batch_size or 32
             batches = [data_lib.take(x, slice(i, i + batch_size)) for i in
                        range(0, n, batch_size)]
+            if steps is not None:
+                batches = batches[:steps]
         else:
             batches = [data_lib.unpack_batch(owner, b if isinstance(b, tuple) else (b,))[0]
-                       for b in x]
-        if steps is not None:
-            batches = batches[:steps]
-        self._prepare_model(self._sample(batches[0]))
+                       for b in data_lib.take_batches(owner, x, steps, stacklevel=3)]
+        self._prepare_model(owner, self._sample(batches[0]), training=False)
         key = ("predict",)
         if key not in self._fn_cache:
             self._fn_cache[key] = self._jit(steps_lib.make_predict_step(self))
@@ -493,18 +604,27 @@ class Trainer:
         return jax.tree_util.tree_map(lambda *o: np.concatenate([np.asarray(a) for a in o]),
                                       *outs)
 
+    def _empty_prediction(self, owner, x):
+        one = jax.tree_util.tree_map(
+            lambda a: np.zeros((1,) + tuple(np.shape(a))[1:], np.asarray(a).dtype), x)
+        self._prepare_model(owner, one, training=False)
+        pred, _ = self._prediction_specs(one)
+        return jax.tree_util.tree_map(lambda s: np.zeros((0,) + s.shape[1:], s.dtype), pred)
+
     # ------------------------------------------------------------------ per batch
+    @_exclusive
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
         """One optimizer step on one batch; returns its loss and metrics."""
         self._require_compiled("train_on_batch")
-        owner = f"{type(self).__name__} '{self.name}'.train_on_batch"
+        owner = self._method_owner("train_on_batch")
         data_lib.num_samples(owner, x, y, sample_weight)
+        self._prepare_model(owner, self._sample(x))
+        compiled_loss, metric_set = self._setup_io(owner, self._sample(x), self._sample(y))
+        self._check_labels(owner, y)
         if class_weight is not None:
-            cw = data_lib.class_weights_to_sample_weights(owner, y, class_weight)
+            cw = self._class_weights(owner, y, class_weight)
             sample_weight = cw if sample_weight is None else np.asarray(sample_weight) * cw
-        self._prepare_model(self._sample(x))
-        compiled_loss, metric_set = self._setup_io(self._sample(x), self._sample(y))
         partition, params, state = self._train_state()
         dist = distribution_lib.distribution()
         fns = self._train_fns(compiled_loss, metric_set, partition, dist)
@@ -517,11 +637,15 @@ class Trainer:
         self.set_params(params, state)
         return self._format(metric_set, _to_host(metric_set.results(mstates)), return_dict)
 
+    @_exclusive
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss and metrics on one batch, without updating anything."""
         self._require_compiled("test_on_batch")
-        self._prepare_model(self._sample(x))
-        compiled_loss, metric_set = self._setup_io(self._sample(x), self._sample(y))
+        owner = self._method_owner("test_on_batch")
+        data_lib.num_samples(owner, x, y, sample_weight)
+        self._prepare_model(owner, self._sample(x))
+        compiled_loss, metric_set = self._setup_io(owner, self._sample(x), self._sample(y))
+        self._check_labels(owner, y)
         fns = self._test_fns(compiled_loss, metric_set)
         mstates = fns["step"](self.params, self.state, metric_set.init(),
                               data_lib.to_arrays((x, y, sample_weight)))
@@ -529,8 +653,8 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """Outputs for one batch as NumPy arrays."""
-        return self.predict(x, batch_size=data_lib.num_samples("predict_on_batch", x),
-                            verbose=0)
+        n = data_lib.num_samples(self._method_owner("predict_on_batch"), x, allow_empty=True)
+        return self.predict(x, batch_size=n or None, verbose=0)
 
     @staticmethod
     def _format(metric_set, logs, return_dict):
@@ -546,8 +670,23 @@ class Trainer:
 
 
 def _fresh_carry(params, state, opt_state, metric_states, key):
-    copy = lambda tree: jax.tree_util.tree_map(jnp.copy, tree)  # noqa: E731
-    return (copy(params), copy(state), copy(opt_state), metric_states, jnp.copy(key))
+    """The carry a donating step may consume: every leaf its own new buffer.
+
+    The facade's values must outlive the epoch, and two leaves sharing a buffer
+    (one zeros array for several metric counters, a constant a user state
+    reuses) would be donated twice; copying each leaf once, here, costs
+    nothing per step.
+    """
+    return jax.tree_util.tree_map(jnp.copy, (params, state, opt_state, metric_states, key))
+
+
+def _validation_args(validation_data):
+    """``(x, y, sample_weight)`` from Keras's ``validation_data``, or ``None``."""
+    if validation_data is None:
+        return None
+    if isinstance(validation_data, (tuple, list)):
+        return (tuple(validation_data) + (None, None))[:3]
+    return validation_data, None, None  # an iterable dataset of batches
 
 
 def _is_plain_arrays(x):
@@ -555,11 +694,6 @@ def _is_plain_arrays(x):
     if isinstance(x, dict):
         return data_lib.is_array_struct(x)
     return isinstance(x, (np.ndarray, jax.Array))
-
-
-def _prepend(first, iterator):
-    yield first
-    yield from iterator
 
 
 __all__ = ["Trainer"]
