@@ -127,6 +127,8 @@ class Functional(Model):
 
     @property
     def outputs(self):
+        """The output tensors in the model's output order: as JAX flattens ``outputs``
+        (dict keys sorted), the order fit pairs with targets, losses and metrics."""
         return list(self._output_tensors)
 
     @property

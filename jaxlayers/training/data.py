@@ -24,9 +24,11 @@ def _is_array(x):
 
 
 def is_array_struct(data):
+    if _is_iterator(data):
+        return False
     leaves = jax.tree_util.tree_leaves(data)
     return bool(leaves) and all(_is_array(x) or isinstance(x, (list, float, int))
-                                for x in leaves) and not _is_iterator(data)
+                                for x in leaves)
 
 
 def _is_iterator(data):

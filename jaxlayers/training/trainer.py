@@ -134,10 +134,8 @@ class Trainer:
         self.optimizer = optimizers.get(optimizer)
         self._tx = (self.optimizer.to_optax() if hasattr(self.optimizer, "to_optax")
                     else self.optimizer)
-        if loss is not None:
-            for spec in (loss.values() if isinstance(loss, dict) else
-                         loss if isinstance(loss, (list, tuple)) else [loss]):
-                steps_lib.as_loss(spec)  # unknown names fail here, at compile time
+        for spec in jax.tree_util.tree_leaves(loss):  # per output, possibly nested
+            steps_lib.as_loss(spec)  # unknown names fail here, at compile time
         self.loss = loss
         self._loss_weights = loss_weights
         self._metrics_spec = metrics
@@ -354,8 +352,10 @@ class Trainer:
 
         Raises:
             NotCompiledError: Before ``compile``.
-            ConfigError: For a bad count (``batch_size=0``, ``epochs=2.5``, ...) or
-                a ``class_weight`` naming a class the output cannot have.
+            ConfigError: For a bad count (``batch_size=0``, ``epochs=2.5``,
+                ``steps_per_epoch=0``, which Keras reads as ``None``) or a
+                ``class_weight`` naming a class the output cannot have (Keras's JAX
+                trainer ignores it).
             DataError: For empty data, or labels out of range.
             DTypeError: For complex ``x`` or ``y``.
         """
