@@ -29,23 +29,27 @@ def _sparse_ce(labels, logits):
     return float(-np.mean(logp[np.arange(len(labels)), labels]))
 
 
+def _two_head_model(api=jl):
+    """Heads of different widths, written in an order that differs from the sorted one."""
+    inputs = api.Input(shape=(4,), name="x")
+    hidden = api.layers.Dense(6, activation="tanh", name="hidden")(inputs)
+    second = api.layers.Dense(3, name="second_head")(hidden)  # logits for sparse labels
+    first = api.layers.Dense(1, name="first_head")(hidden)  # a regression value
+    return api.Model(inputs, {"second": second, "first": first})
+
+
 def _two_heads(rng, n=24):
-    """Heads of different widths written in an order that differs from the sorted one."""
-    inputs = jl.Input(shape=(4,), name="x")
-    hidden = L.Dense(6, activation="tanh", name="hidden")(inputs)
-    second = L.Dense(3, name="second_head")(hidden)  # logits for sparse labels
-    first = L.Dense(1, name="first_head")(hidden)  # a regression value
-    model = jl.Model(inputs, {"second": second, "first": first})
     x = rng.standard_normal((n, 4)).astype("float32")
     y = {"second": rng.integers(0, 3, n).astype("int32"),
          "first": rng.standard_normal((n, 1)).astype("float32")}
-    return model, x, y
+    return _two_head_model(), x, y
 
 
-def _compile_two_heads(model):
+def _compile_two_heads(model, api=jl):
+    """The same compile for jaxlayers and (``api=keras``) Keras."""
     model.compile(
-        optimizer=jl.optimizers.SGD(0.1),
-        loss={"second": jl.losses.SparseCategoricalCrossentropy(from_logits=True),
+        optimizer=api.optimizers.SGD(0.1),
+        loss={"second": api.losses.SparseCategoricalCrossentropy(from_logits=True),
               "first": "mse"},
         loss_weights={"second": 2.0, "first": 0.5},
         metrics={"second": ["sparse_categorical_accuracy"], "first": ["mae"]},
@@ -143,19 +147,10 @@ def test_dict_outputs_match_keras(keras, rng):
     model, x, y = _two_heads(rng, n=16)
     _compile_two_heads(model)
 
-    k_in = keras.Input(shape=(4,), name="x")
-    k_hidden = keras.layers.Dense(6, activation="tanh", name="hidden")(k_in)
-    k_model = keras.Model(k_in, {"second": keras.layers.Dense(3, name="second_head")(k_hidden),
-                                 "first": keras.layers.Dense(1, name="first_head")(k_hidden)})
+    k_model = _two_head_model(keras)
     for name in ("hidden", "second_head", "first_head"):
         k_model.get_layer(name).set_weights(model.get_layer(name).get_weights())
-    k_model.compile(
-        optimizer=keras.optimizers.SGD(0.1),
-        loss={"second": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-              "first": "mse"},
-        loss_weights={"second": 2.0, "first": 0.5},
-        metrics={"second": ["sparse_categorical_accuracy"], "first": ["mae"]},
-    )
+    _compile_two_heads(k_model, api=keras)
     ours = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
     theirs = k_model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
     assert set(ours) == set(theirs)

@@ -93,9 +93,9 @@ def check_real(owner, name, struct):
         dtype = np.dtype(getattr(leaf, "dtype", np.asarray(leaf).dtype))
         if dtype.kind == "c":
             raise DTypeError(
-                f"{owner}: `{name}` has dtype {dtype}, but training and evaluation are "
-                "defined for real data only (losses and metrics are real; the imaginary "
-                "part would be dropped). Pass real arrays, e.g. "
+                f"{owner}: `{name}` has dtype {dtype}, but complex data is refused here rather "
+                "than silently losing its imaginary part (losses and metrics are real, and a "
+                "real Input casts it away). Pass real arrays, e.g. "
                 "np.stack([z.real, z.imag], axis=-1)."
             )
 

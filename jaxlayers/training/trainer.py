@@ -193,12 +193,16 @@ class Trainer:
         layer = getattr(self, "_input_layer", None)
         return None if layer is None else [np.dtype(layer.output.dtype)]
 
-    def _prepare_model(self, owner, x_sample, training=True):
-        """Checks ``x_sample`` against the model's inputs and builds the model on it."""
+    def _prepare_model(self, owner, x_sample, predicting=False):
+        """Checks ``x_sample`` against the model's inputs and builds the model on it.
+
+        Complex ``x`` is refused for training and evaluation (losses are real), and
+        for ``predict`` where the model declares real inputs, whose cast would
+        drop the imaginary part.
+        """
         x_sample = data_lib.to_arrays(x_sample)
         declared = self._declared_input_dtypes()
-        if training or (declared and not any(d.kind == "c" for d in declared)):
-            # A real input layer would cast complex data to real, dropping .imag.
+        if not predicting or (declared and not any(d.kind == "c" for d in declared)):
             data_lib.check_real(owner, "x", x_sample)
         spec = getattr(self, "_build_input_spec", None)
         if spec is not None:
@@ -594,7 +598,7 @@ class Trainer:
         else:
             batches = [data_lib.unpack_batch(owner, b if isinstance(b, tuple) else (b,))[0]
                        for b in data_lib.take_batches(owner, x, steps, stacklevel=3)]
-        self._prepare_model(owner, self._sample(batches[0]), training=False)
+        self._prepare_model(owner, self._sample(batches[0]), predicting=True)
         key = ("predict",)
         if key not in self._fn_cache:
             self._fn_cache[key] = self._jit(steps_lib.make_predict_step(self))
@@ -607,7 +611,7 @@ class Trainer:
     def _empty_prediction(self, owner, x):
         one = jax.tree_util.tree_map(
             lambda a: np.zeros((1,) + tuple(np.shape(a))[1:], np.asarray(a).dtype), x)
-        self._prepare_model(owner, one, training=False)
+        self._prepare_model(owner, one, predicting=True)
         pred, _ = self._prediction_specs(one)
         return jax.tree_util.tree_map(lambda s: np.zeros((0,) + s.shape[1:], s.dtype), pred)
 
