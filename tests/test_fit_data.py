@@ -143,31 +143,31 @@ def test_an_empty_batch_from_a_generator_is_a_named_error(rng):
 
 # ----------------------------------------------------------------- counts
 BAD_COUNTS = [
-    ("fit", dict(batch_size=0), r"`batch_size` must be a positive int or None\. "
-                                r"Received: batch_size=0\."),
-    ("fit", dict(batch_size=2.0), r"Received: batch_size=2\.0\."),
-    ("fit", dict(epochs=2.5), r"`epochs` must be an int >= 0\. Received: epochs=2\.5\."),
-    ("fit", dict(epochs=-1), r"Received: epochs=-1\."),
-    ("fit", dict(epochs=True), r"Received: epochs=True\."),
-    ("fit", dict(steps_per_epoch=0), r"`steps_per_epoch` must be a positive int or None\. "
-                                     r"Received: steps_per_epoch=0\."),
-    ("fit", dict(steps_per_epoch=-3), r"Received: steps_per_epoch=-3\."),
-    ("fit", dict(validation_steps=-1), r"`validation_steps` must be a positive int or None\."),
-    ("fit", dict(initial_epoch=-1), r"`initial_epoch` must be an int >= 0\."),
-    ("fit", dict(validation_freq=0), r"`validation_freq` must be a positive int\. "
-                                     r"Received: validation_freq=0\."),
-    ("evaluate", dict(batch_size=0), r"`batch_size` must be a positive int"),
-    ("evaluate", dict(steps=0), r"`steps` must be a positive int or None"),
-    ("predict", dict(batch_size=0), r"`batch_size` must be a positive int"),
-    ("predict", dict(steps=-2), r"`steps` must be a positive int or None"),
-    ("fit", dict(class_weight={0: 1.0, 7: 3.0}),
-     r"`class_weight` names class 7, which the labels cannot have: the output tells 3 "
-     r"classes apart, ids 0 to 2\."),
-    ("fit", dict(class_weight={-1: 2.0}), r"`class_weight` names class -1"),
-    ("fit", dict(class_weight={"cat": 2.0}), r"`class_weight` names class 'cat'"),
-    ("fit", dict(class_weight={0: float("nan")}),
+    ("fit", {"batch_size": 0},
+     r"`batch_size` must be a positive int or None\. Received: batch_size=0\."),
+    ("fit", {"batch_size": 2.0}, r"Received: batch_size=2\.0\."),
+    ("fit", {"epochs": 2.5}, r"`epochs` must be an int >= 0\. Received: epochs=2\.5\."),
+    ("fit", {"epochs": -1}, r"Received: epochs=-1\."),
+    ("fit", {"epochs": True}, r"Received: epochs=True\."),
+    ("fit", {"steps_per_epoch": 0},
+     r"`steps_per_epoch` must be a positive int or None\. Received: steps_per_epoch=0\."),
+    ("fit", {"steps_per_epoch": -3}, r"Received: steps_per_epoch=-3\."),
+    ("fit", {"validation_steps": -1}, r"`validation_steps` must be a positive int or None\."),
+    ("fit", {"initial_epoch": -1}, r"`initial_epoch` must be an int >= 0\."),
+    ("fit", {"validation_freq": 0},
+     r"`validation_freq` must be a positive int\. Received: validation_freq=0\."),
+    ("evaluate", {"batch_size": 0}, r"`batch_size` must be a positive int"),
+    ("evaluate", {"steps": 0}, r"`steps` must be a positive int or None"),
+    ("predict", {"batch_size": 0}, r"`batch_size` must be a positive int"),
+    ("predict", {"steps": -2}, r"`steps` must be a positive int or None"),
+    ("fit", {"class_weight": {0: 1.0, 7: 3.0}},
+     (r"`class_weight` names class 7, which the labels cannot have: the output tells 3 "
+      r"classes apart, ids 0 to 2\.")),
+    ("fit", {"class_weight": {-1: 2.0}}, r"`class_weight` names class -1"),
+    ("fit", {"class_weight": {"cat": 2.0}}, r"`class_weight` names class 'cat'"),
+    ("fit", {"class_weight": {0: float("nan")}},
      r"`class_weight` values must be finite numbers\. Received: class_weight\[0\]=nan\."),
-    ("fit", dict(class_weight=[1.0, 2.0]), r"`class_weight` must be a dict"),
+    ("fit", {"class_weight": [1.0, 2.0]}, r"`class_weight` must be a dict"),
 ]
 
 
@@ -295,7 +295,7 @@ def test_concurrent_fits_on_one_model_run_one_at_a_time(rng):
             model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[Span()])
             model.train_on_batch(x[:8], y[:8])
             model.evaluate(x, y, verbose=0)
-        except Exception as e:  # collected, so a failure names its thread's error
+        except Exception as e:  # noqa: BLE001 - collected, so a failure names its thread's error
             failures.append(repr(e))
 
     threads = [threading.Thread(target=train) for _ in range(3)]
@@ -326,7 +326,7 @@ def test_predict_runs_while_another_thread_fits(rng):
         try:
             for _ in range(5):
                 outputs.append(model.predict(x, verbose=0))
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - reported by the main thread's assert
             failures.append(repr(e))
 
     threads = [threading.Thread(target=predict) for _ in range(2)]
