@@ -1,4 +1,4 @@
-"""The on-disk format: a zip archive of JSON and ``.npz`` members, written atomically.
+"""The on-disk format: a zip archive of JSON and ``.npz`` members, and how it is read.
 
 A model file (``model.save("m.keras")``) is a zip holding
 
@@ -15,17 +15,28 @@ Weight files (``save_weights``, ``save_params``) are that same ``.npz`` on its
 own, readable with ``np.load(path, allow_pickle=False)``.  Members are stored
 uncompressed, so reading one array never inflates data.
 
-Reading trusts nothing in the file: member names are only lookup keys (nothing
-is ever extracted, so ``../`` names cannot write anywhere and are refused);
-declared sizes and compression ratios are checked before any allocation; each
-``.npy`` header is parsed and checked (plain numeric dtypes only, never
-pickled objects, shape consistent with the member's size) before its data is
-read; any zip, zlib or header failure becomes an :class:`ArchiveError`.
+Training backups (``BackupAndRestore``) are this format without
+``config.json``, with a ``training`` record in ``metadata.json``.
 
-Writing goes to a temporary file in the target's folder (unnamed until
-complete where Linux's ``O_TMPFILE`` allows), is flushed and fsynced, then
-renamed over the target with ``os.replace``: a failure at any point, even a
-killed process, leaves the previous file untouched and no partial file.
+Reading trusts nothing in the file.  Only regular files are opened
+(:func:`jaxlayers.saving.files.open_regular`).  The zip's end record must end
+the file and its central directory must end where that record starts, so a
+truncated ``.keras`` is never read as the archive nested inside it; members
+may not overlap.  Member names are only lookup keys (nothing is ever
+extracted, so ``../`` names cannot write anywhere and are refused).  Declared
+sizes and compression ratios are checked before any allocation; compression
+is refused inside a member (``model.weights.npz``, ``model.weights.h5`` are
+never compressed inside by jaxlayers or Keras) and all decompression of one
+file together is capped (:class:`DecompressionBudget`).  Each ``.npy`` header
+is parsed and checked (plain numeric dtypes only, never pickled objects,
+integer dimensions, size equal to the member's, in exact arithmetic) before
+its data is read; every manifest key, dtype and count is checked against the
+arrays really stored.  Arrays in the other byte order are converted to the
+native one.  Any zip, zlib or header failure becomes an :class:`ArchiveError`.
+
+Writing goes through :func:`jaxlayers.saving.files.atomic_write`: a failure at
+any point, even a killed process, leaves the previous file untouched and no
+partial file.
 """
 
 import io

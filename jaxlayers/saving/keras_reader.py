@@ -23,7 +23,11 @@ Each layer's arrays are gathered in Keras's weight order and given to
 ``layer.set_weights`` after checking their number and shapes.  Only data
 stored in the HDF5 file itself is read: soft and external links and datasets
 with external or virtual storage are refused, so a weights file cannot pull
-other files into a model.  h5py is an optional dependency, imported only here.
+other files into a model.  Each HDF5 object is visited once (hard links can
+form cycles and shared chains), each dataset must store the bytes it declares
+(unwritten chunks read as fill values), and compressed datasets count against
+the file's decompression budget and are refused inside a ``.keras``.  h5py is
+an optional dependency, imported only here.
 """
 
 import inspect
