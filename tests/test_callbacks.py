@@ -1,10 +1,10 @@
-"""jaxlayers.training.callbacks, driven by a fake model through a scripted fit loop."""
+"""jaxlayers.training.callbacks, driven by a fake model through a scripted fit loop;
+BackupAndRestore through real ``fit`` runs."""
 
 import csv
 import json
 import math
 import os
-
 import zipfile
 
 import jax
@@ -524,8 +524,6 @@ def test_a_kill_right_after_a_backup_rename_never_repeats_an_epoch(
 
 
 def test_a_corrupt_latest_backup_falls_back_to_the_previous_one(tmp_path, uninterrupted):
-    from jaxlayers.errors import ArchiveError
-
     backup = tmp_path / "backup"
     with pytest.raises(KeyboardInterrupt):
         _train(_trainee(1), [C.BackupAndRestore(backup, double_checkpoint=True), Crash(2)])

@@ -366,7 +366,6 @@ def save_backup(model, filepath, training, previous=None):
         2
     """
     path = _path(filepath, "save_backup")
-    training_state.check_training(training, "save_backup")
     _write_model_file(path, model, None, True, True, training, previous)
 
 

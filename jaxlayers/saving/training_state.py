@@ -265,5 +265,11 @@ def _shape_and_dtype(leaf):
     return tuple(np.shape(leaf)), np.dtype(leaf.dtype).name
 
 
-__all__ = ["compile_config", "compile_from_config", "optimizer_items", "optimizer_meta",
-           "restore_optimizer", "check_training"]
+__all__ = [
+    "check_training",
+    "compile_config",
+    "compile_from_config",
+    "optimizer_items",
+    "optimizer_meta",
+    "restore_optimizer",
+]
