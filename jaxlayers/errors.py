@@ -47,6 +47,10 @@ class SerializationError(JaxlayersError, ValueError):
     """An object could not be serialized or deserialized."""
 
 
+class ArchiveError(SerializationError):
+    """A file is not a readable archive: not a regular file, truncated, corrupt or hostile."""
+
+
 class UnsafeLoadError(SerializationError):
     """Loading would execute code from a file; pass ``safe_mode=False`` to allow it."""
 
@@ -78,6 +82,7 @@ __all__ = [
     "KeyRequiredError",
     "StateError",
     "SerializationError",
+    "ArchiveError",
     "UnsafeLoadError",
     "NotCompiledError",
     "DataError",

@@ -1,6 +1,7 @@
 """Hostile, truncated and corrupted files: always a clear SerializationError, never a crash."""
 
 import io
+import itertools
 import json
 import os
 import stat
@@ -14,7 +15,7 @@ import pytest
 import jaxlayers as jl
 import jaxlayers.saving  # noqa: F401  (jl.saving)
 from jaxlayers.errors import SerializationError, UnsafeLoadError
-from jaxlayers.saving import archive
+from jaxlayers.saving import archive, files
 
 L = jl.layers
 
@@ -73,7 +74,7 @@ def test_not_a_zip_empty_and_truncated_files(tmp_path, saved):
     (tmp_path / "head.keras").write_bytes(raw[: len(raw) // 2])
     (tmp_path / "tail.keras").write_bytes(raw[len(raw) // 2:])
     for name in ("text", "empty", "head", "tail"):
-        with pytest.raises(archive.ArchiveError, match="truncated, corrupted"):
+        with pytest.raises(archive.ArchiveError, match="truncated or corrupt"):
             _load(tmp_path / f"{name}.keras")
     with pytest.raises(FileNotFoundError):
         _load(tmp_path / "missing.keras")
@@ -180,6 +181,74 @@ def test_legacy_h5_model_is_refused(tmp_path):
         _load(tmp_path / "old.h5")
 
 
+def test_zip64_end_records_and_comments_still_read(tmp_path, saved, monkeypatch):
+    """The end-record check accepts what zip writers legitimately put at the end."""
+    members = _members(saved)
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 1)  # zip64 end records for 3 members
+    with zipfile.ZipFile(tmp_path / "z64.keras", "w") as zf:
+        for name, raw in members.items():
+            zf.writestr(name, raw)
+        zf.comment = b"written by another tool"
+    monkeypatch.undo()
+    assert b"PK\x06\x06" in (tmp_path / "z64.keras").read_bytes()
+    model = _load(tmp_path / "z64.keras")
+    for got, want in zip(model.get_weights(), _load(saved).get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_big_endian_arrays_load_with_their_values(tmp_path, saved):
+    """Arrays in the other byte order are converted, never reinterpreted (bfloat16 views)."""
+    import ml_dtypes
+
+    kernel = np.arange(6, dtype=">f4").reshape(3, 2)
+    bias = np.array([1.5, -2.25], ml_dtypes.bfloat16)
+    path = _with_weights(tmp_path, saved, {
+        "params/d/kernel": kernel, "params/d/bias": bias.view("<u2").astype(">u2")},
+        {"format": "jaxlayers", "format_version": 1,
+         "keys": ["params/d/kernel", "params/d/bias"], "dtypes": {"params/d/bias": "bfloat16"}})
+    params, _ = jl.saving.load_params(path)
+    assert params["d"]["kernel"].dtype == np.dtype("<f4")
+    np.testing.assert_array_equal(params["d"]["kernel"], kernel)
+    assert params["d"]["bias"].dtype == ml_dtypes.bfloat16
+    np.testing.assert_array_equal(params["d"]["bias"].astype(np.float32), [1.5, -2.25])
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(tmp_path / "be.weights.h5", "w") as f:
+        f["layers/dense/vars/0"] = kernel
+        f["layers/dense/vars/1"] = np.array([3.0, 4.0], ">f4")
+    model = _model()
+    model.load_weights(tmp_path / "be.weights.h5")
+    np.testing.assert_array_equal(model.get_layer("d").kernel.numpy(), kernel)
+    np.testing.assert_array_equal(model.get_layer("d").bias.numpy(), [3.0, 4.0])
+
+
+def test_backup_training_records_are_checked(tmp_path):
+    from jaxlayers.saving import api
+
+    model = _model()
+    model.compile(optimizer="adam", loss="mse")
+    model.train_on_batch(np.ones((2, 3), np.float32), np.ones((2, 2), np.float32))
+    pcg = np.random.default_rng(0).bit_generator.state
+    api.save_backup(model, tmp_path / "b.backup", {"epoch": 3, "batch": None, "shuffle": pcg})
+    assert api.load_backup(model, tmp_path / "b.backup") == {"epoch": 3, "batch": None,
+                                                            "shuffle": pcg}
+    members = _members(tmp_path / "b.backup")
+    metadata = json.loads(members["metadata.json"])
+    bad = {"no record": None, "epoch -1": {"epoch": -1, "batch": None, "shuffle": None},
+           "epoch True": {"epoch": True, "batch": None, "shuffle": None},
+           "batch '2'": {"epoch": 1, "batch": "2", "shuffle": None},
+           "other generator": {"epoch": 1, "batch": None,
+                               "shuffle": {**pcg, "bit_generator": "MT19937"}},
+           "huge state": {"epoch": 1, "batch": None,
+                          "shuffle": {**pcg, "state": {"state": 2**130, "inc": 1}}},
+           "extra key": {"epoch": 1, "batch": None, "shuffle": {**pcg, "x": 1}}}
+    for name, record in bad.items():
+        members["metadata.json"] = json.dumps({**metadata, "training": record}).encode()
+        path = _write(tmp_path / "bad.backup", members)
+        with pytest.raises(archive.ArchiveError, match="training record|not a training "
+                                                       "backup"):
+            api.load_backup(model, path)
+
+
 # ----------------------------------------------------------------------------- classes
 def test_unknown_classes_never_import_modules(tmp_path, saved):
     members = _members(saved)
@@ -262,8 +331,9 @@ def test_optimizer_state_with_wrong_shapes_or_count(tmp_path):
     with pytest.raises(archive.ArchiveError, match=f"optimizer state array {first} has shape"):
         _load(_write(tmp_path / "shape.keras", members))
     fewer = {k: v for k, v in arrays.items() if k != first}
-    members["optimizer.npz"] = _npz(fewer, {**meta, "keys": [k for k in meta["keys"]
-                                                             if k != first]})
+    members["optimizer.npz"] = _npz(fewer, {
+        **meta, "keys": [k for k in meta["keys"] if k != first],
+        "dtypes": {k: v for k, v in meta["dtypes"].items() if k != first}})
     with pytest.raises(archive.ArchiveError, match=f"declares {meta['count']} arrays but "
                                                    f"holds {meta['count'] - 1}"):
         _load(_write(tmp_path / "count.keras", members))
@@ -395,9 +465,9 @@ def test_killed_mid_save_leaves_the_old_file_loadable(tmp_path, saved):
 def test_every_write_route_is_atomic(tmp_path, monkeypatch, route):
     """O_TMPFILE + link, O_TMPFILE + copy (linking refused), and a plain named temp file."""
     if route == "unnamed_then_copied":
-        monkeypatch.setattr(archive, "_link_fd", lambda fd, dest: False)
+        monkeypatch.setattr(files, "_link_fd", lambda fd, dest: False)
     elif route == "named_temp":
-        monkeypatch.setattr(archive, "_unnamed_file", lambda folder: None)
+        monkeypatch.setattr(files, "_unnamed_file", lambda folder: None)
     path = tmp_path / "m.weights.npz"
     model = _model()
     model.save_weights(path)
@@ -417,6 +487,52 @@ def test_every_write_route_is_atomic(tmp_path, monkeypatch, route):
     other = _model()
     other.load_weights(path)
     np.testing.assert_array_equal(other.get_layer("d").kernel.numpy(), 3.0)
+
+
+def _race_to_create(barrier, folder, rounds, me, results):
+    """One of several processes saving to the same new paths with ``overwrite=False``.
+
+    The first half of the rounds writes through an unnamed file (``O_TMPFILE``),
+    the second half through a named temporary file, as where that is missing.
+    """
+    from jaxlayers.saving import files as files_lib
+
+    unnamed, won = files_lib._unnamed_file, []
+    for i in range(rounds):
+        files_lib._unnamed_file = unnamed if i < rounds // 2 else (lambda folder: None)
+        barrier.wait()
+        try:
+            files_lib.atomic_write(os.path.join(folder, f"r{i}.bin"),
+                                   lambda f: f.write(me.encode() * 4096), overwrite=False)
+            won.append(i)
+        except FileExistsError:
+            pass
+    results.put((me, won))
+
+
+def test_overwrite_false_has_exactly_one_winner_among_processes(tmp_path):
+    """Processes started together save to one new path: exactly one succeeds each round,
+    and the file holds that one's complete content."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    n, rounds = 2, 60
+    barrier, results = ctx.Barrier(n), ctx.Queue()
+    procs = [ctx.Process(target=_race_to_create,
+                         args=(barrier, str(tmp_path), rounds, str(i), results))
+             for i in range(n)]
+    for proc in procs:
+        proc.start()
+    try:
+        won = dict(results.get(timeout=120) for _ in procs)
+    finally:
+        for proc in procs:
+            proc.join(timeout=30)
+    for i in range(rounds):
+        winners = [me for me, rounds_won in won.items() if i in rounds_won]
+        assert len(winners) == 1, f"round {i}: winners {winners}"
+        assert (tmp_path / f"r{i}.bin").read_bytes() == winners[0].encode() * 4096
+    assert sorted(os.listdir(tmp_path)) == sorted(f"r{i}.bin" for i in range(rounds))
 
 
 # ----------------------------------------------------------------------------- HDF5 links
@@ -452,3 +568,277 @@ def test_h5_links_and_external_storage_are_refused(tmp_path):
             model.load_weights(filename)
     for old, new in zip(before, model.get_weights()):
         np.testing.assert_array_equal(old, new)
+
+
+# ----------------------------------------------------------------------------- bounded loads
+# Each hostile file below is a few KB; loading it once exhausted memory, hung, crashed
+# with a raw Python/JAX error or silently read something else.  All are loaded in ONE
+# child process whose address space is capped a little above what a normal load needs
+# (measured in the child after one normal load of each kind), each load under an alarm.
+_BOUNDED_LOADS = r"""
+import json, os, re, resource, signal, sys
+
+import jaxlayers as jl
+from jaxlayers.errors import ArchiveError
+
+good, cases = sys.argv[1], json.loads(sys.argv[2])
+
+
+def model():
+    return jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")], name="m")
+
+
+def wide():  # a 4 GiB kernel, created only when weights are assigned to it
+    return jl.Sequential([jl.Input((2**15,)), jl.layers.Dense(2**15, use_bias=False)])
+
+
+loaders = {"load_model": jl.saving.load_model,
+           "load_weights": lambda path: model().load_weights(path),
+           "load_weights_wide": lambda path: wide().load_weights(path),
+           "load_params": jl.saving.load_params}
+for name in ("load_model", "load_weights", "load_params"):
+    loaders[name](good)
+status = open("/proc/self/status").read()
+cap = int(re.search(r"VmSize:\s+(\d+) kB", status).group(1)) * 1024 + 2**30
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+class Timeout(BaseException):
+    pass
+
+
+def alarm(*_):
+    raise Timeout()
+
+
+signal.signal(signal.SIGALRM, alarm)
+for name, loader, path in cases:
+    signal.alarm(10)
+    try:
+        loaders[loader](path)
+        kind, message = "no error", ""
+    except Timeout:
+        kind, message = "timeout (10 s)", ""
+    except BaseException as e:  # MemoryError, RecursionError, ... are what is tested
+        kind = "ArchiveError" if isinstance(e, ArchiveError) else type(e).__name__
+        message = str(e)
+    finally:
+        signal.alarm(0)
+    print(json.dumps([name, kind, message[:600]]), flush=True)
+"""
+
+
+def _npy(array=None, header=None, data=b""):
+    """The bytes of a ``.npy``: of ``array``, or of a raw ``header`` dict and ``data``."""
+    stream = io.BytesIO()
+    if array is not None:
+        np.lib.format.write_array(stream, np.asarray(array))
+        return stream.getvalue()
+    np.lib.format.write_array_header_1_0(stream, header)
+    return stream.getvalue() + data
+
+
+def _zip_bytes(members, compression=zipfile.ZIP_STORED):
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w", compression) as zf:
+        for name, raw in members.items():
+            zf.writestr(name, raw)
+    return stream.getvalue()
+
+
+def _manifest(keys, dtypes=None, **extra):
+    meta = {"format": "jaxlayers", "format_version": 1, "keys": keys, "dtypes": dtypes or {},
+            **extra}
+    return _npy(np.frombuffer(json.dumps(meta).encode(), np.uint8))
+
+
+def _keras_h5_file(path, units, in_dim, write_h5, compression=zipfile.ZIP_STORED):
+    """A Keras 3 ``.keras``: ``Input(in_dim) -> Dense(units, use_bias=False)``."""
+    h5py = pytest.importorskip("h5py")
+    config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
+              "config": {"name": "s", "trainable": True, "layers": [
+                  {"module": "keras.layers", "class_name": "InputLayer",
+                   "registered_name": None,
+                   "config": {"batch_shape": [None, in_dim], "dtype": "float32",
+                              "name": "in"}},
+                  {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
+                   "config": {"name": "dense", "units": units, "use_bias": False},
+                   "build_config": {"input_shape": [None, in_dim]}}]},
+              "build_config": {"input_shape": [None, in_dim]}}
+    stream = io.BytesIO()
+    with h5py.File(stream, "w") as f:
+        write_h5(f)
+    members = {"metadata.json": json.dumps({"keras_version": "3.15.1"}).encode(),
+               "config.json": json.dumps(config).encode(), "model.weights.h5": stream.getvalue()}
+    return _write(path, members, compression)
+
+
+def _hostile_files(tmp_path):
+    """``[(name, loader, path, regex the ArchiveError must match)]``."""
+    cases = []
+
+    def case(name, loader, path, match):
+        cases.append((name, loader, str(path), match))
+
+    model = _model()
+    model.compile(optimizer="adam", loss="mse")
+    model.train_on_batch(np.ones((2, 3), np.float32), np.ones((2, 2), np.float32))
+    model.save(tmp_path / "good.keras")
+    raw = (tmp_path / "good.keras").read_bytes()
+    members = _members(tmp_path / "good.keras")
+
+    # Truncation: without its end record the file's last bytes are the nested optimizer
+    # archive's own end record, which zip readers took for the whole file's.
+    end = raw.rindex(b"PK\x05\x06")
+    directory = struct.unpack_from("<I", raw, end + 16)[0]
+    for cut in (22, 60, len(raw) - directory):
+        (tmp_path / f"cut{cut}.keras").write_bytes(raw[:-cut])
+        for loader in ("load_params", "load_model", "load_weights"):
+            case(f"truncated by {cut} bytes ({loader})", loader, tmp_path / f"cut{cut}.keras",
+                 "truncated or corrupt")
+    moved = bytearray(raw)  # the end record points one byte before the directory
+    struct.pack_into("<I", moved, end + 16, struct.unpack_from("<I", raw, end + 16)[0] - 1)
+    (tmp_path / "moved.keras").write_bytes(bytes(moved))
+    case("central directory offset off by one", "load_model", tmp_path / "moved.keras",
+         "truncated or corrupt")
+
+    # Counts in a manifest are checked against the arrays really stored.
+    with zipfile.ZipFile(io.BytesIO(members["optimizer.npz"])) as zf:
+        opt = {n: zf.read(n) for n in zf.namelist()}
+    meta = json.loads(np.load(io.BytesIO(opt["__jaxlayers_meta__.npy"])).tobytes())
+    for count in (10**9, True, "3", [1]):
+        opt["__jaxlayers_meta__.npy"] = _npy(np.frombuffer(
+            json.dumps({**meta, "count": count}).encode(), np.uint8))
+        path = tmp_path / f"count{len(cases)}.keras"
+        _write(path, {**members, "optimizer.npz": _zip_bytes(opt)})
+        case(f"optimizer count {count!r}", "load_model", path, "leaf count|declares")
+    opt["__jaxlayers_meta__.npy"] = _npy(np.frombuffer(json.dumps(meta).encode(), np.uint8))
+    opt["train_key.npy"] = _npy(np.zeros(2, np.float32))
+    with_float_key = {**meta, "dtypes": {**meta["dtypes"], "train_key": "float32"}}
+    opt["__jaxlayers_meta__.npy"] = _npy(np.frombuffer(json.dumps(with_float_key).encode(),
+                                                       np.uint8))
+    _write(tmp_path / "float_key.keras", {**members, "optimizer.npz": _zip_bytes(opt)})
+    case("float train_key", "load_model", tmp_path / "float_key.keras",
+         "'train_key' .*not a PRNG key")
+
+    # .npy headers and manifests.
+    kernel = _npy(np.ones((3, 2), np.float32))
+    for i, (shape, data) in enumerate((((2**64,), b""), ((2**63, 2), b""),
+                                       ((2**32, 2**32), b""), ((True, 2), b"\0" * 2),
+                                       ((-1, 2), b""), ((1,) * 70, b"\0"))):
+        header = {"descr": "|u1", "fortran_order": False, "shape": shape}
+        path = tmp_path / f"shape{i}.npz"
+        path.write_bytes(_zip_bytes({"params/d/kernel.npy": _npy(header=header, data=data)}))
+        case(f"npy shape {shape if len(shape) < 9 else '70 dims'}", "load_params", path,
+             r"bad shape|declares shape \(\d+, ?(\d+)?\) and dtype uint8 \(\d{20} bytes\)")
+    for i, keys in enumerate(([["params/d/kernel"]], [1], "params/d/kernel",
+                              ["params/d/kernel", "params/d/kernel"])):
+        path = tmp_path / f"keys{i}.npz"
+        path.write_bytes(_zip_bytes({"params/d/kernel.npy": kernel,
+                                     "__jaxlayers_meta__.npy": _manifest(keys)}))
+        case(f"manifest keys {keys!r}", "load_params", path, "manifest is malformed")
+    path = tmp_path / "dtypes.npz"
+    path.write_bytes(_zip_bytes({"params/d/kernel.npy": kernel, "__jaxlayers_meta__.npy":
+                                 _manifest(["params/d/kernel"], {"params/ghost": "float32"})}))
+    case("manifest dtype of a missing key", "load_params", path, "manifest is malformed")
+    for i, key_data in enumerate((np.zeros(3, np.uint32), np.zeros((2, 3), np.uint32))):
+        path = tmp_path / f"prng{i}.npz"
+        path.write_bytes(_zip_bytes({
+            "state/seed.npy": _npy(key_data),
+            "__jaxlayers_meta__.npy": _manifest(["state/seed"],
+                                                {"state/seed": "prng_key:threefry2x32"})}))
+        case(f"PRNG key data of shape {key_data.shape}", "load_params", path,
+             r"key data of shape .* threefry2x32 keys have data of shape \(\.\.\., 2\)")
+
+    # Compression: one level only, and a total decompressed size per file.
+    zeros = np.zeros(2**26, np.uint8)  # 64 MiB of zeros: a ~65 KB deflate stream
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as zf, \
+            zf.open("params/d/kernel.npy", "w") as f:
+        np.lib.format.write_array(f, zeros)
+    nested = _write(tmp_path / "nested.keras", {**members, "model.weights.npz":
+                                                inner.getvalue()}, zipfile.ZIP_DEFLATED)
+    assert nested.stat().st_size < 2**14
+    case("deflate inside a deflated member", "load_params", nested, "is compressed inside")
+    overlap = bytearray(_zip_bytes({"params/d/kernel.npy": kernel, "params/d/kerneL.npy":
+                                    kernel}))
+    second = overlap.rindex(b"PK\x01\x02")
+    struct.pack_into("<I", overlap, second + 42, 0)  # both entries point at one local file
+    (tmp_path / "overlap.npz").write_bytes(bytes(overlap))
+    case("members sharing their bytes", "load_params", tmp_path / "overlap.npz",
+         "overlap")
+
+    # Only regular files are opened.
+    fifo = tmp_path / "fifo.keras"
+    os.mkfifo(fifo)
+    for loader in ("load_model", "load_weights", "load_params"):
+        case(f"/dev/zero ({loader})", loader, "/dev/zero", "not a regular file")
+        case(f"FIFO ({loader})", loader, fifo, "not a regular file")
+    try:
+        import h5py
+    except ImportError:
+        return tmp_path / "good.keras", cases
+
+    # HDF5 datasets must hold the bytes they declare; groups are visited once.
+    n = 2**15  # a 4 GiB kernel, never written: the file holds no data for it
+
+    def unwritten(f):
+        f.create_dataset("layers/dense/vars/0", shape=(n, n), dtype="<f4", chunks=(256, 256))
+
+    case("unwritten chunked HDF5 dataset", "load_model",
+         _keras_h5_file(tmp_path / "unwritten.keras", n, n, unwritten),
+         "stores 0 bytes for 4294967296 bytes")
+
+    def gzipped(f):
+        f.create_dataset("layers/dense/vars/0", data=np.ones((3, 2), np.float32),
+                         compression="gzip")
+
+    case("compressed HDF5 dataset inside a .keras", "load_model",
+         _keras_h5_file(tmp_path / "gzip.keras", 2, 3, gzipped), "is compressed inside")
+    sparse = tmp_path / "sparse.weights.h5"
+    with h5py.File(sparse, "w") as f:  # compression is allowed here, within the size cap
+        dataset = f.create_dataset("layers/dense/vars/0", shape=(n, n), dtype="<f4",
+                                   chunks=(256, 256), compression="gzip")
+        dataset[:256, :256] = 1.0  # one chunk written: the other 16383 read as fill values
+    case("compressed HDF5 dataset mostly unwritten", "load_weights_wide", sparse,
+         "decompresses to more than")
+    dag = tmp_path / "dag.weights.h5"
+    with h5py.File(dag, "w") as f:
+        f["layers/dense/vars/0"] = np.ones((3, 2), np.float32)
+        f["layers/dense/vars/1"] = np.ones((2,), np.float32)
+        groups = [f.create_group(f"g{i}") for i in range(40)]
+        for parent, child in itertools.pairwise(groups):
+            parent["a"], parent["b"] = child, child  # 2**39 paths through 40 groups
+        f["layers/dense/deep"] = groups[0]
+    case("HDF5 groups hard-linked into a DAG", "load_weights", dag, "reached twice")
+    cycle = tmp_path / "cycle.weights.h5"
+    with h5py.File(cycle, "w") as f:
+        f["layers/dense/vars/0"] = np.ones((3, 2), np.float32)
+        f["layers/dense/vars/1"] = np.ones((2,), np.float32)
+        f["layers/dense/loop"] = f["layers/dense"]
+    case("HDF5 group cycle", "load_weights", cycle, "reached twice")
+    return tmp_path / "good.keras", cases
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="uses /proc, RLIMIT_AS and FIFOs")
+def test_hostile_files_fail_fast_with_bounded_memory(tmp_path):
+    import re
+    import subprocess
+
+    good, cases = _hostile_files(tmp_path)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run(
+        [sys.executable, "-c", _BOUNDED_LOADS, str(good),
+         json.dumps([c[:3] for c in cases])],
+        capture_output=True, text=True, timeout=300, cwd=root, check=False,
+        env={**os.environ, "JAX_PLATFORMS": "cpu", "MALLOC_ARENA_MAX": "2",
+             "PYTHONPATH": root})
+    results = {name: (kind, message) for name, kind, message in
+               (json.loads(line) for line in proc.stdout.splitlines() if line.startswith("["))}
+    failures = []
+    for name, _, _, match in cases:
+        kind, message = results.get(name, ("child died before this case", proc.stderr[-2000:]))
+        if kind != "ArchiveError" or not re.search(match, message):
+            failures.append(f"{name}: {kind}: {message[:300]!r} (expected ArchiveError "
+                            f"matching {match!r})")
+    assert not failures, "\n".join(failures)

@@ -27,7 +27,6 @@ from jaxlayers.errors import ConfigError, JaxlayersError, SerializationError, We
 from jaxlayers.saving import archive, training_state
 
 _H5_MAGIC = b"\x89HDF\r\n\x1a\n"
-_KERAS_WEIGHTS_MEMBER = "model.weights.h5"
 _REBUILD_ERRORS = (JaxlayersError, TypeError, ValueError, KeyError, AttributeError,
                    IndexError, RecursionError, NotImplementedError)
 
@@ -57,8 +56,9 @@ def _check_suffix(filepath, suffix, what, example):
 
 
 def _is_h5(path):
+    """Whether ``path`` starts like an HDF5 file; devices, FIFOs and sockets are refused."""
     try:
-        with open(path, "rb") as f:
+        with archive.open_regular(path) as f:
             return f.read(8) == _H5_MAGIC
     except (FileNotFoundError, IsADirectoryError):
         return False
@@ -248,7 +248,7 @@ def assign_weights(model, npz, source, skip_mismatch=False):
         if id(var) not in planned:
             tracking.set_path(params if var._in_params else state, path, var._materialize())
     for path, var, key, dtype in plan:
-        value = archive.to_jax(npz.read(key), dtype)
+        value = archive.to_jax(npz.read(key), dtype, source)
         tracking.set_path(params if var._in_params else state, path, value)
     model.set_params(params, state)
 
@@ -314,22 +314,85 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         True
     """
     path = _check_suffix(filepath, ".keras", "save_model", "model.keras")
-    config = model_config(model)
+    _write_model_file(path, model, model_config(model), include_optimizer, overwrite)
+
+
+def _write_model_file(path, model, config, include_optimizer, overwrite, training=None,
+                      previous=None):
+    """The one writer of model files: ``model.save``'s and training backups'.
+
+    ``metadata.json`` (with the ``training`` record when given), ``config.json``
+    (when ``config`` is given), ``model.weights.npz`` and ``optimizer.npz``.
+    """
     metadata = _metadata()
+    if training is not None:
+        metadata["training"] = training
     opt_items = training_state.optimizer_items(model) if include_optimizer else None
     opt_meta = training_state.optimizer_meta(model) if opt_items is not None else None
 
     def write(f):
         with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
             archive.write_json(zf, archive.METADATA_MEMBER, metadata)
-            archive.write_json(zf, archive.CONFIG_MEMBER, config)
+            if config is not None:
+                archive.write_json(zf, archive.CONFIG_MEMBER, config)
             with zf.open(archive.WEIGHTS_MEMBER, "w", force_zip64=True) as member:
                 archive.write_npz(member, _weight_items(model), {"kind": "weights"})
             if opt_items is not None:
                 with zf.open(archive.OPTIMIZER_MEMBER, "w", force_zip64=True) as member:
                     archive.write_npz(member, opt_items, opt_meta)
 
-    archive.atomic_write(path, write, overwrite=overwrite)
+    archive.atomic_write(path, write, overwrite=overwrite, previous=previous)
+
+
+def save_backup(model, filepath, training, previous=None):
+    """Writes a training backup of ``model`` as one file, atomically (``BackupAndRestore``).
+
+    The file is ``model.save``'s format without ``config.json``: the same
+    weights and optimizer-state members (the trainer's key included), and
+    ``training`` in ``metadata.json``.
+
+    Args:
+        model: A compiled model.
+        filepath: Target path.
+        training: ``{"epoch", "batch", "shuffle"}``: epochs done, last batch
+            (or None) and the state of ``fit``'s shuffling generator (or None).
+        previous: Optional path where the backup being replaced is kept.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
+        >>> model.compile(optimizer="adam", loss="mse")
+        >>> save_backup(model, "run.backup", {"epoch": 2, "batch": None, "shuffle": None})
+        >>> load_backup(model, "run.backup")["epoch"]
+        2
+    """
+    path = _path(filepath, "save_backup")
+    _write_model_file(path, model, None, True, True, training, previous)
+
+
+def load_backup(model, filepath):
+    """Restores a :func:`save_backup` file into ``model``; returns its ``training`` record.
+
+    Restores the weights (by path, all of them), the optimizer state, the
+    trainer's key and, inside a running ``fit``, its shuffling generator.
+
+    Raises:
+        ArchiveError: The file is unreadable, truncated or corrupt, or its
+            optimizer state does not fit the model's optimizer.
+        WeightsMismatchError: The weights are those of another model.
+    """
+    path = _path(filepath, "load_backup")
+    source = repr(path)
+    with archive.ZipReader(path) as z:
+        metadata = z.read_json(archive.METADATA_MEMBER)
+        _check_metadata(metadata, source)
+        training = training_state.check_training(metadata.get("training"), source)
+        with z.open_npz(archive.WEIGHTS_MEMBER) as npz:
+            assign_weights(model, npz, source)
+        if archive.OPTIMIZER_MEMBER in z.names:
+            with z.open_npz(archive.OPTIMIZER_MEMBER) as npz:
+                training_state.restore_optimizer(model, npz, source, skip_hint="")
+    model.restore_fit_random_state(shuffle=training["shuffle"])
+    return training
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -350,7 +413,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     Raises:
         SerializationError: An unknown class, a config that does not rebuild,
             weights that do not match; ``archive.ArchiveError`` (a subclass) for
-            files that are truncated, corrupted or hostile; ``UnsafeLoadError``
+            files that are truncated, corrupt or hostile; ``UnsafeLoadError``
             for Python code with ``safe_mode=True``.
 
     Example:
@@ -370,7 +433,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with archive.ZipReader(path) as z, \
             serialization.CustomObjectScope(custom_objects or {}), \
             serialization.SafeModeScope(safe_mode):
-        if archive.WEIGHTS_MEMBER not in z.names and _KERAS_WEIGHTS_MEMBER in z.names:
+        if archive.WEIGHTS_MEMBER not in z.names and archive.KERAS_WEIGHTS_MEMBER in z.names:
             from jaxlayers.saving import keras_reader
 
             return keras_reader.load_keras_archive(z, source, compile=compile)
@@ -426,11 +489,12 @@ def load_weights(model, filepath, skip_mismatch=False):
             with z.open_npz(archive.WEIGHTS_MEMBER) as npz:
                 assign_weights(model, npz, source, skip_mismatch)
             return
-        if _KERAS_WEIGHTS_MEMBER in z.names:
+        if archive.KERAS_WEIGHTS_MEMBER in z.names:
             from jaxlayers.saving import keras_reader
 
-            with z.open_member(_KERAS_WEIGHTS_MEMBER) as stream:
-                keras_reader.load_h5_weights(model, stream, source, skip_mismatch)
+            with z.open_member(archive.KERAS_WEIGHTS_MEMBER) as stream:
+                keras_reader.assign_h5(model, stream, source, skip_mismatch,
+                                       **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
             return
     with archive.NpzReader(path) as npz:
         assign_weights(model, npz, source, skip_mismatch)
@@ -486,7 +550,7 @@ def _read_trees(npz):
         value = npz.read(key)
         dtype = npz.true_dtype(key)
         if dtype.startswith("prng_key:"):
-            value = archive.to_jax(value, dtype)
+            value = archive.to_jax(value, dtype, npz.source)
         node, parts = tree, name.split("/")
         for part in parts[:-1]:
             node = node.setdefault(part, {})
@@ -503,5 +567,5 @@ def _read_trees(npz):
 
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "save_params",
-           "load_params", "model_config", "model_from_config", "assign_weights",
-           "WeightsMismatchError"]
+           "load_params", "save_backup", "load_backup", "model_config", "model_from_config",
+           "assign_weights", "WeightsMismatchError"]

@@ -1,4 +1,4 @@
-"""The on-disk format: a zip archive of JSON and ``.npz`` members, written atomically.
+"""The on-disk format: a zip archive of JSON and ``.npz`` members, and how it is read.
 
 A model file (``model.save("m.keras")``) is a zip holding
 
@@ -15,23 +15,33 @@ Weight files (``save_weights``, ``save_params``) are that same ``.npz`` on its
 own, readable with ``np.load(path, allow_pickle=False)``.  Members are stored
 uncompressed, so reading one array never inflates data.
 
-Reading trusts nothing in the file: member names are only lookup keys (nothing
-is ever extracted, so ``../`` names cannot write anywhere and are refused);
-declared sizes and compression ratios are checked before any allocation; each
-``.npy`` header is parsed and checked (plain numeric dtypes only, never
-pickled objects, shape consistent with the member's size) before its data is
-read; any zip, zlib or header failure becomes an :class:`ArchiveError`.
+Training backups (``BackupAndRestore``) are this format without
+``config.json``, with a ``training`` record in ``metadata.json``.
 
-Writing goes to a temporary file in the target's folder (unnamed until
-complete where Linux's ``O_TMPFILE`` allows), is flushed and fsynced, then
-renamed over the target with ``os.replace``: a failure at any point, even a
-killed process, leaves the previous file untouched and no partial file.
+Reading trusts nothing in the file.  Only regular files are opened
+(:func:`jaxlayers.saving.files.open_regular`).  The zip's end record must end
+the file and its central directory must end where that record starts, so a
+truncated ``.keras`` is never read as the archive nested inside it; members
+may not overlap.  Member names are only lookup keys (nothing is ever
+extracted, so ``../`` names cannot write anywhere and are refused).  Declared
+sizes and compression ratios are checked before any allocation; compression
+is refused inside a member (``model.weights.npz``, ``model.weights.h5`` are
+never compressed inside by jaxlayers or Keras) and all decompression of one
+file together is capped (:class:`DecompressionBudget`).  Each ``.npy`` header
+is parsed and checked (plain numeric dtypes only, never pickled objects,
+integer dimensions, size equal to the member's, in exact arithmetic) before
+its data is read; every manifest key, dtype and count is checked against the
+arrays really stored.  Arrays in the other byte order are converted to the
+native one.  Any zip, zlib or header failure becomes an :class:`ArchiveError`.
+
+Writing goes through :func:`jaxlayers.saving.files.atomic_write`: a failure at
+any point, even a killed process, leaves the previous file untouched and no
+partial file.
 """
 
-import contextlib
-import errno
 import io
 import json
+import math
 import os
 import struct
 import tempfile
@@ -40,7 +50,8 @@ import zlib
 
 import numpy as np
 
-from jaxlayers.errors import SerializationError
+from jaxlayers.errors import ArchiveError, SerializationError
+from jaxlayers.saving.files import atomic_write, open_regular
 
 FORMAT_NAME = "jaxlayers"
 FORMAT_VERSION = 1
@@ -48,6 +59,7 @@ METADATA_MEMBER = "metadata.json"
 CONFIG_MEMBER = "config.json"
 WEIGHTS_MEMBER = "model.weights.npz"
 OPTIMIZER_MEMBER = "optimizer.npz"
+KERAS_WEIGHTS_MEMBER = "model.weights.h5"  # the weights of a Keras 3 ``.keras``
 MANIFEST_KEY = "__jaxlayers_meta__"
 
 MAX_MEMBERS = 1_000_000
@@ -60,162 +72,17 @@ _ALLOWED_KINDS = "biufc"
 _EXTENSION_DTYPES = ("bfloat16", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz",
                      "float8_e5m2fnuz", "float8_e4m3b11fnuz", "int4", "uint4", "int2", "uint2")
 _LOCAL_HEADER = struct.Struct("<4s22sHH")
-
-
-class ArchiveError(SerializationError):
-    """A file is not a readable archive: not a zip, truncated, corrupted or hostile."""
+_EOCD = struct.Struct("<4sHHHHIIH")
+_ZIP64_LOCATOR = struct.Struct("<4sIQI")
+_ZIP64_END = struct.Struct("<4sQHHIIQQQQ")
+# Decompressed bytes allowed beyond MAX_RATIO times a file's size (tiny files' JSON).
+_BUDGET_SLACK = 2**16
+_MAX_DIMS = 64  # NumPy's limit
+# Data shape of one key per jax.random implementation.
+_KEY_DATA_SHAPES = {"threefry2x32": (2,), "rbg": (4,), "unsafe_rbg": (4,)}
 
 
 # ----------------------------------------------------------------------------- writing
-def atomic_write(filepath, write, overwrite=True):
-    """Calls ``write(fileobj)`` on a temporary file, then renames it to ``filepath``.
-
-    Args:
-        filepath: Target path (str or ``os.PathLike``).
-        write: ``fn(binary_file)`` writing the whole content.
-        overwrite: If ``False`` and ``filepath`` exists, raise ``FileExistsError``.
-
-    The content is written to a file in the target's folder, flushed and
-    fsynced, then renamed over the target with ``os.replace``; on any exception
-    it is removed and the previous target is left as it was.  Where the system
-    allows (Linux ``O_TMPFILE``), the file has no name until it is complete, so
-    even a process killed mid-save leaves nothing behind; elsewhere a killed
-    save can leave a hidden ``.<name>.*.tmp`` file, never a partial target.
-    """
-    path = os.path.abspath(os.fspath(filepath))
-    folder = os.path.dirname(path)
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"Cannot save to {path!r}: it is a directory.")
-    if not overwrite and os.path.exists(path):
-        raise FileExistsError(
-            f"{path!r} already exists and overwrite=False. Pass overwrite=True to replace it."
-        )
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"Cannot save to {path!r}: folder {folder!r} does not exist.")
-    mode = _file_mode(path)
-    prefix = f".{os.path.basename(path)}."
-    fd = _unnamed_file(folder)
-    tmp = None
-    try:
-        if fd is not None:
-            with os.fdopen(fd, "w+b") as f:
-                write(f)
-                f.flush()
-                os.fsync(f.fileno())
-                os.fchmod(f.fileno(), mode)
-                tmp = _name_unnamed(f, folder, prefix)
-        else:
-            tmp = _named_temp(folder, prefix, write, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-        raise
-    _fsync_dir(folder)
-    return path
-
-
-def _unnamed_file(folder):
-    """A descriptor of a new file in ``folder`` with no name yet (``O_TMPFILE``), or None."""
-    flag = getattr(os, "O_TMPFILE", None)
-    if flag is None:
-        return None
-    try:
-        return os.open(folder, flag | os.O_RDWR, 0o600)
-    except OSError:  # the filesystem or kernel does not support it
-        return None
-
-
-def _name_unnamed(f, folder, prefix):
-    """Gives the complete unnamed file ``f`` a temporary name in ``folder``; returns it."""
-    for _ in range(100):
-        tmp = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}.tmp")
-        try:
-            if _link_fd(f.fileno(), tmp):
-                return tmp
-            break
-        except FileExistsError:
-            continue
-    # Linking refused (no /proc, no privilege): copy into a named temporary file.
-    def copy(out):
-        f.seek(0)
-        while chunk := f.read(2**24):
-            out.write(chunk)
-
-    return _named_temp(folder, prefix, copy, os.fstat(f.fileno()).st_mode & 0o777)
-
-
-def _named_temp(folder, prefix, write, mode):
-    """A complete, fsynced temporary file in ``folder`` filled by ``write``; its path.
-
-    On any failure the temporary file is removed before the error propagates.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return tmp
-
-
-def _link_fd(fd, dest):
-    """Links the open file ``fd`` at ``dest``; False where the system does not allow it."""
-    try:
-        os.link(f"/proc/self/fd/{fd}", dest, follow_symlinks=True)
-        return True
-    except FileExistsError:
-        raise
-    except OSError:
-        pass
-    try:  # linkat(fd, "", AT_FDCWD, dest, AT_EMPTY_PATH): needs no /proc
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        at_fdcwd, at_empty_path = -100, 0x1000
-        if libc.linkat(fd, b"", at_fdcwd, os.fsencode(dest), at_empty_path) == 0:
-            return True
-        if ctypes.get_errno() == errno.EEXIST:
-            raise FileExistsError(dest)
-    except (OSError, AttributeError):
-        pass
-    return False
-
-
-def _file_mode(path):
-    """The mode a new file gets: the old file's, else ``0o666`` less the umask."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        pass
-    try:
-        with open("/proc/self/status") as f:  # reads the umask without changing it
-            umask = next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
-    except (OSError, StopIteration, ValueError, IndexError):
-        umask = os.umask(0)
-        os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _fsync_dir(folder):
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _check_key(key):
     parts = key.split("/")
     if not key or any(p in ("", ".", "..") for p in parts) or "\\" in key or "\x00" in key:
@@ -338,16 +205,97 @@ class _Window(io.RawIOBase):
 
 def _member_error(source, what, e=None):
     detail = f" ({type(e).__name__}: {e})" if e is not None else ""
-    return ArchiveError(f"{source}: {what}{detail}. The file is truncated, corrupted or not "
-                        "a file written by jaxlayers or Keras.")
+    return ArchiveError(f"{source}: {what}{detail}. The file is truncated or corrupt, or was "
+                        "not written by jaxlayers or Keras.")
 
 
-def validate_zip(zf, source, size):
-    """Checks member names, count, compression and declared sizes of an open zip."""
+class DecompressionBudget:
+    """The bytes that decompressing may produce while reading one file, nested members too.
+
+    Deflate cannot shrink data more than about 1032 times, so a file of ``size``
+    bytes honestly decompresses to at most ``MAX_RATIO * size`` bytes in total.
+    Every decompression (a deflated member, a compressed HDF5 dataset) is charged
+    its declared output size before it starts; more than the total is refused.
+    """
+
+    def __init__(self, size, source):
+        self.size, self.source = size, source
+        self.limit = MAX_RATIO * size + _BUDGET_SLACK
+        self.left = self.limit
+
+    def charge(self, nbytes, what):
+        if nbytes > self.left:
+            raise ArchiveError(
+                f"{self.source}: {what} decompresses to more than the {self.limit} bytes "
+                f"allowed for a file of {self.size} bytes ({MAX_RATIO} times its size, "
+                "deflate's limit); refusing a possible decompression bomb."
+            )
+        self.left -= nbytes
+
+
+def _end_record(fileobj, size, source):
+    """Offset of the central directory, from an end record that ends the file exactly.
+
+    Zip readers search the last 64 KiB for an end-of-archive record; in a
+    truncated ``.keras`` the last one found belongs to an archive nested inside
+    (``optimizer.npz``), which they would read as the whole file.  Here the
+    record must end at the file's last byte (after its comment), and the central
+    directory must end where the (zip64) end record starts: no bytes before,
+    between or after.
+    """
+    tail_len = min(size, _EOCD.size + 0xFFFF)
+    fileobj.seek(size - tail_len)
+    tail = fileobj.read(tail_len)
+    pos = tail.rfind(b"PK\x05\x06")
+    while pos >= 0 and (pos + _EOCD.size > len(tail) or pos + _EOCD.size + _EOCD.unpack_from(
+            tail, pos)[7] != len(tail)):
+        pos = tail.rfind(b"PK\x05\x06", 0, pos)
+    if pos < 0:
+        raise _member_error(source, "does not end with a zip end-of-archive record")
+    record = size - tail_len + pos
+    _, disk, cd_disk, _, _, cd_size, cd_offset, _ = _EOCD.unpack_from(tail, pos)
+    cd_end = record
+    locator = record - _ZIP64_LOCATOR.size
+    raw = b""
+    if locator >= 0:
+        fileobj.seek(locator)
+        raw = fileobj.read(_ZIP64_LOCATOR.size)
+    if raw[:4] == b"PK\x06\x07":  # zip64: the sizes and offsets are in its own record
+        _, _, start, _ = _ZIP64_LOCATOR.unpack(raw)
+        fileobj.seek(start)
+        raw = fileobj.read(_ZIP64_END.size)
+        if len(raw) != _ZIP64_END.size or raw[:4] != b"PK\x06\x06":
+            raise _member_error(source, "has a damaged zip64 end record")
+        _, length, _, _, disk, cd_disk, _, _, cd_size, cd_offset = _ZIP64_END.unpack(raw)
+        if start + 12 + length != locator:
+            raise _member_error(source, "has a damaged zip64 end record")
+        cd_end = start
+    if disk != 0 or cd_disk != 0:
+        raise ArchiveError(f"{source}: multi-part zip archives are not read.")
+    if cd_offset + cd_size != cd_end:
+        raise _member_error(
+            source, f"declares its central directory at bytes {cd_offset}..{cd_offset + cd_size}"
+                    f" but its end record is at byte {cd_end}")
+    return cd_offset
+
+
+def validate_zip(zf, source, directory, nested_in=None):
+    """Checks member names, count, compression, sizes and placement of an open zip.
+
+    Args:
+        zf: The open ``zipfile.ZipFile``.
+        source: How messages name the file.
+        directory: Offset of the central directory (from :func:`_end_record`):
+            every member must lie before it, without overlapping another.
+        nested_in: Name of the member this zip is stored in, if any; its own
+            members must then be stored uncompressed.
+    """
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
         raise ArchiveError(f"{source}: {len(infos)} members is more than the limit "
                            f"{MAX_MEMBERS}; refusing to read it.")
+    if zf.start_dir != directory:
+        raise _member_error(source, "has data before its first member")
     seen = set()
     for info in infos:
         name = info.filename
@@ -364,8 +312,12 @@ def validate_zip(zf, source, size):
         if info.compress_type not in _ALLOWED_COMPRESSION:
             raise ArchiveError(f"{source}: member {name!r} uses compression method "
                                f"{info.compress_type}; only stored and deflated are read.")
-        if info.header_offset + info.compress_size > size:
-            raise _member_error(source, f"member {name!r} extends past the end of the file")
+        if nested_in is not None and info.compress_type != zipfile.ZIP_STORED:
+            raise ArchiveError(
+                f"{source}: member {name!r} is compressed inside the archive member "
+                f"{nested_in!r}, where jaxlayers and Keras store arrays uncompressed; "
+                "compression nested in compression is refused (a decompression bomb)."
+            )
         if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
             raise _member_error(source, f"stored member {name!r} declares two sizes")
         if info.file_size > MAX_RATIO * max(info.compress_size, 1) + 4096:
@@ -374,40 +326,64 @@ def validate_zip(zf, source, size):
                 f"{info.compress_size} compressed bytes (a ratio above {MAX_RATIO}); "
                 "refusing a possible zip bomb."
             )
+    # Members may not share bytes: overlapping members make a small file decompress to
+    # many times its size. Each spans at least its fixed header and its data.
+    end, last = 0, None
+    for info in sorted(infos, key=lambda i: i.header_offset):
+        if info.header_offset < end:
+            raise _member_error(source, f"members {last!r} and {info.filename!r} overlap")
+        end = info.header_offset + _LOCAL_HEADER.size + info.compress_size
+        last = info.filename
+        if end > directory:
+            raise _member_error(source, f"member {last!r} extends past the end of the file "
+                                        "data")
 
 
 class ZipReader:
     """Validated read access to the members of a zip file (an archive or an ``.npz``).
 
     Use as a context manager: ``with ZipReader(path) as z: z.read_json("config.json")``.
+
+    Args:
+        path: The file (opened only if it is a regular file), or None with ``fileobj``.
+        fileobj: A seekable binary stream to read instead of ``path``.
+        source: How messages name the file.
+        size: Bytes in ``fileobj`` (default: up to its end).
+        budget: The :class:`DecompressionBudget` of the outermost file (nested
+            archives share it); a new one by default.
+        nested_in: Name of the member this archive is stored in: its members
+            must be stored uncompressed.
     """
 
-    def __init__(self, path, fileobj=None, source=None, size=None):
+    def __init__(self, path, fileobj=None, source=None, size=None, budget=None,
+                 nested_in=None):
         self.path = path
         self.source = source or repr(os.fspath(path))
         self._own = fileobj is None
+        self._fileobj = None
+        if fileobj is None:
+            fileobj = open_regular(path, self.source)
+        self._fileobj = fileobj
         try:
-            if fileobj is None:
-                fileobj = open(path, "rb")  # noqa: SIM115 - closed in close()
-            self._fileobj = fileobj
             if size is None:
                 size = fileobj.seek(0, io.SEEK_END)
-                fileobj.seek(0)
             self.size = size
+            directory = _end_record(fileobj, size, self.source)
+            fileobj.seek(0)
             self._zf = zipfile.ZipFile(fileobj)
-        except FileNotFoundError:
-            raise
-        except IsADirectoryError:
+        except ArchiveError:
+            self.close()
             raise
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
                 struct.error, KeyError) as e:
             self.close()
             raise _member_error(self.source, "is not a readable zip archive", e) from e
         try:
-            validate_zip(self._zf, self.source, size)
+            validate_zip(self._zf, self.source, directory, nested_in)
         except BaseException:
             self.close()
             raise
+        self.budget = budget or DecompressionBudget(size, self.source)
         self.names = [i.filename for i in self._zf.infolist()]
 
     def __enter__(self):
@@ -420,7 +396,7 @@ class ZipReader:
         zf = self.__dict__.pop("_zf", None)
         if zf is not None:
             zf.close()
-        if self._own and getattr(self, "_fileobj", None) is not None:
+        if self._own and self._fileobj is not None:
             self._fileobj.close()
             self._fileobj = None
 
@@ -433,12 +409,17 @@ class ZipReader:
                 f"{self.names[:20]}). The file is truncated or not a saved model."
             ) from None
 
+    def _charge(self, info):
+        if info.compress_type != zipfile.ZIP_STORED:
+            self.budget.charge(info.file_size, f"member {info.filename!r}")
+
     def read_bytes(self, name, limit=None):
         limit = MAX_JSON_BYTES if limit is None else limit
         info = self.info(name)
         if info.file_size > limit:
             raise ArchiveError(f"{self.source}: member {name!r} declares {info.file_size} "
                                f"bytes, more than the limit {limit}.")
+        self._charge(info)
         try:
             with self._zf.open(info) as f:
                 data = f.read(limit + 1)
@@ -475,6 +456,7 @@ class ZipReader:
         if info.compress_type == zipfile.ZIP_STORED and self.path is not None:
             start = self._data_start(info)
             return io.BufferedReader(_Window(self._fileobj.fileno(), start, info.file_size))
+        self._charge(info)
         spool = tempfile.SpooledTemporaryFile(max_size=64 * 2**20)
         try:
             with self._zf.open(info) as f:
@@ -486,12 +468,20 @@ class ZipReader:
         spool.seek(0)
         return spool
 
+    def nested_limits(self, name):
+        """What a reader of the file stored in member ``name`` is held to.
+
+        Its size, this file's decompression budget, and ``nested_in=name``
+        (compression inside it is refused), as keyword arguments.
+        """
+        return {"size": self.info(name).file_size, "budget": self.budget, "nested_in": name}
+
     def open_npz(self, name):
         """An :class:`NpzReader` over the ``.npz`` member ``name``."""
         stream = self.open_member(name)
         try:
-            return NpzReader(stream, source=f"{self.source}[{name}]",
-                             size=self.info(name).file_size, owns=True)
+            return NpzReader(stream, source=f"{self.source}[{name}]", owns=True,
+                             **self.nested_limits(name))
         except BaseException:
             stream.close()
             raise
@@ -503,13 +493,16 @@ class NpzReader(ZipReader):
     ``keys()`` lists array names; ``header(key)`` gives ``(shape, dtype)`` without
     reading data; ``read(key)`` returns the array after validating its header.
     Never unpickles: object dtypes are refused, as ``np.load(allow_pickle=False)``.
+    Arrays stored in the other byte order come back converted to the native one.
     """
 
-    def __init__(self, path_or_stream, source=None, size=None, owns=False):
+    def __init__(self, path_or_stream, source=None, size=None, owns=False, budget=None,
+                 nested_in=None):
         if isinstance(path_or_stream, (str, os.PathLike)):
             super().__init__(os.fspath(path_or_stream), source=source)
         else:
-            super().__init__(None, fileobj=path_or_stream, source=source, size=size)
+            super().__init__(None, fileobj=path_or_stream, source=source, size=size,
+                             budget=budget, nested_in=nested_in)
             self._own = owns
         self._arrays, self._headers = {}, {}
         for name in self.names:
@@ -529,17 +522,23 @@ class NpzReader(ZipReader):
             self._check_manifest()
 
     def _check_manifest(self):
+        """The manifest's key list and dtype table must be plain strings naming stored arrays."""
         m = self.manifest
-        if not isinstance(m, dict) or not isinstance(m.get("keys"), list) or not isinstance(
-                m.get("dtypes"), dict):
-            raise _member_error(self.source, "the manifest is malformed")
-        stored = sorted(k for k in self._arrays if k != MANIFEST_KEY)
-        if sorted(m["keys"]) != stored:
-            missing = sorted(set(m["keys"]) - set(stored))
-            extra = sorted(set(stored) - set(m["keys"]))
+        keys = m.get("keys") if isinstance(m, dict) else None
+        dtypes = m.get("dtypes") if isinstance(m, dict) else None
+        stored = [k for k in self._arrays if k != MANIFEST_KEY]
+        if (not isinstance(keys, list) or not isinstance(dtypes, dict)
+                or not all(isinstance(k, str) for k in keys) or len(set(keys)) != len(keys)
+                or not all(isinstance(v, str) for v in dtypes.values())
+                or not set(dtypes) <= set(keys)):
+            raise _member_error(self.source, "the manifest is malformed (its 'keys' must be "
+                                             "distinct names and its 'dtypes' name only those)")
+        if set(keys) != set(stored):
+            missing = sorted(set(keys) - set(stored))
+            extra = sorted(set(stored) - set(keys))
             raise ArchiveError(
                 f"{self.source}: the arrays do not match the manifest ({len(stored)} stored, "
-                f"{len(m['keys'])} listed). Missing: {missing[:10]}. Unexpected: {extra[:10]}."
+                f"{len(keys)} listed). Missing: {missing[:10]}. Unexpected: {extra[:10]}."
             )
 
     def keys(self):
@@ -556,44 +555,47 @@ class NpzReader(ZipReader):
                 shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
             else:
                 raise ValueError(f"unsupported .npy version {version}")
-        except (ValueError, OSError, EOFError, SyntaxError, TypeError, zipfile.BadZipFile,
-                zlib.error, struct.error) as e:
+        except (ValueError, OSError, EOFError, SyntaxError, TypeError, MemoryError,
+                RecursionError, zipfile.BadZipFile, zlib.error, struct.error) as e:
             raise _member_error(self.source, f"array {key!r} has a bad .npy header", e) from e
         if dtype.hasobject or dtype.kind not in _ALLOWED_KINDS or dtype.names is not None:
             raise ArchiveError(
                 f"{self.source}: array {key!r} has dtype {dtype}; only plain bool, integer, "
                 "float and complex arrays are read (never pickled objects)."
             )
-        if not all(isinstance(d, int) and d >= 0 for d in shape):
-            raise _member_error(self.source, f"array {key!r} has a bad shape {shape!r}")
-        return tuple(shape), bool(fortran), dtype, stream.tell()
+        # ``type(d) is int``: bools are ints to Python but not dimensions.
+        if (not isinstance(shape, tuple) or len(shape) > _MAX_DIMS
+                or not all(type(d) is int and d >= 0 for d in shape)):
+            shown = shape if len(repr(shape)) < 200 else f"{repr(shape)[:200]}..."
+            raise _member_error(self.source, f"array {key!r} has a bad shape {shown}")
+        return shape, bool(fortran), dtype, stream.tell()
 
     def _raw_header(self, key):
         if key not in self._headers:
             if key not in self._arrays:
                 raise ArchiveError(f"{self.source}: no array named {key!r}.")
             info = self.info(self._arrays[key])
-            with self._zf.open(info) as stream:
-                shape, fortran, dtype, offset = self._parse_header(key, stream)
-            count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-            if offset + count * dtype.itemsize != info.file_size:
+            try:
+                with self._zf.open(info) as stream:
+                    shape, fortran, dtype, offset = self._parse_header(key, stream)
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, struct.error) as e:
+                raise _member_error(self.source, f"could not read array {key!r}", e) from e
+            nbytes = math.prod(shape) * dtype.itemsize  # exact: Python ints never wrap
+            if offset + nbytes != info.file_size:
                 raise _member_error(
                     self.source, f"array {key!r} declares shape {shape} and dtype {dtype} "
-                    f"({count * dtype.itemsize} bytes) but its member holds "
-                    f"{info.file_size - offset} bytes")
+                    f"({nbytes} bytes) but its member holds {info.file_size - offset} bytes")
             self._headers[key] = (shape, fortran, dtype, offset)
         return self._headers[key]
 
     def true_dtype(self, key):
         """The dtype name the array was saved from (e.g. ``bfloat16``), per the manifest."""
-        stored = self._raw_header(key)[2]
+        stored = self._raw_header(key)[2].newbyteorder("=")
         name = stored.name
         if self.manifest is not None:
             name = self.manifest["dtypes"].get(key, stored.name)
         if name == stored.name:
             return name
-        if not isinstance(name, str):
-            raise _member_error(self.source, f"the manifest dtype of {key!r} is malformed")
         if name in _EXTENSION_DTYPES and stored.kind == "u":
             import ml_dtypes
 
@@ -610,12 +612,13 @@ class NpzReader(ZipReader):
 
     def _read_checked(self, key, max_bytes=None):
         shape, fortran, dtype, offset = self._raw_header(key)
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        count = math.prod(shape)
         if max_bytes is not None and count * dtype.itemsize > max_bytes:
             raise ArchiveError(f"{self.source}: array {key!r} is larger than {max_bytes} bytes.")
+        info = self.info(self._arrays[key])
+        self._charge(info)
         out = np.empty(count, dtype=dtype)
         buffer = memoryview(out.view(np.uint8).reshape(-1))
-        info = self.info(self._arrays[key])
         try:
             if info.compress_type == zipfile.ZIP_STORED:
                 # Straight from the file into the array, then the CRC: no copies.
@@ -633,7 +636,7 @@ class NpzReader(ZipReader):
             raise
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, struct.error) as e:
             raise _member_error(self.source, f"could not read array {key!r}", e) from e
-        return out.reshape(shape, order="F" if fortran else "C")
+        return native(out).reshape(shape, order="F" if fortran else "C")
 
     def read(self, key):
         """Array ``key`` with its true dtype (bfloat16 views and PRNG keys restored)."""
@@ -644,6 +647,14 @@ class NpzReader(ZipReader):
 
             return array.view(np.dtype(getattr(ml_dtypes, name)))
         return array
+
+
+def native(array):
+    """``array`` in the machine's byte order (values unchanged; in place when possible)."""
+    if array.dtype.isnative:
+        return array
+    swapped = array.byteswap(inplace=array.flags.writeable)
+    return swapped.view(array.dtype.newbyteorder("="))
 
 
 def dtype_kind(name):
@@ -665,21 +676,38 @@ def _fill(stream, buffer):
         filled += got
 
 
-def to_jax(array, dtype_name):
-    """``array`` as a ``jax.Array``, re-wrapping PRNG key data."""
+def key_data_shape(dtype_name):
+    """The trailing shape of one key's data for a ``prng_key:<impl>`` dtype name."""
+    impl = dtype_name.split(":", 1)[1]
+    if impl not in _KEY_DATA_SHAPES:
+        raise ArchiveError(f"Unknown PRNG implementation {impl!r} in a saved key (known: "
+                           f"{sorted(_KEY_DATA_SHAPES)}).")
+    return _KEY_DATA_SHAPES[impl]
+
+
+def to_jax(array, dtype_name, source="the file"):
+    """``array`` as a ``jax.Array``, re-wrapping PRNG key data after checking its shape."""
     import jax
     import jax.numpy as jnp
 
     if dtype_name.startswith("prng_key:"):
         impl = dtype_name.split(":", 1)[1]
-        if impl not in ("threefry2x32", "rbg", "unsafe_rbg"):
-            raise ArchiveError(f"Unknown PRNG implementation {impl!r} in a saved key.")
+        base = key_data_shape(dtype_name)
+        if (array.dtype != np.uint32 or array.ndim < len(base)
+                or tuple(array.shape[array.ndim - len(base):]) != base):
+            raise ArchiveError(
+                f"{source}: the PRNG key data of shape {tuple(array.shape)} and dtype "
+                f"{array.dtype} is not a {impl} key: {impl} keys have data of shape "
+                f"(..., {', '.join(map(str, base))}) and dtype uint32."
+            )
         return jax.random.wrap_key_data(jnp.asarray(array), impl=impl)
     return jnp.asarray(array)
 
 
 __all__ = [
-    "ArchiveError", "ZipReader", "NpzReader", "atomic_write", "write_npz", "write_json",
-    "encode_array", "to_jax", "dtype_kind", "validate_zip", "FORMAT_NAME", "FORMAT_VERSION",
-    "METADATA_MEMBER", "CONFIG_MEMBER", "WEIGHTS_MEMBER", "OPTIMIZER_MEMBER", "MAX_RATIO",
+    "ArchiveError", "ZipReader", "NpzReader", "DecompressionBudget", "atomic_write",
+    "open_regular", "write_npz", "write_json", "encode_array", "to_jax", "native",
+    "key_data_shape", "dtype_kind", "validate_zip", "FORMAT_NAME", "FORMAT_VERSION",
+    "METADATA_MEMBER", "CONFIG_MEMBER", "WEIGHTS_MEMBER", "OPTIMIZER_MEMBER",
+    "KERAS_WEIGHTS_MEMBER", "MAX_RATIO",
 ]

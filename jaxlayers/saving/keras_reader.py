@@ -23,10 +23,15 @@ Each layer's arrays are gathered in Keras's weight order and given to
 ``layer.set_weights`` after checking their number and shapes.  Only data
 stored in the HDF5 file itself is read: soft and external links and datasets
 with external or virtual storage are refused, so a weights file cannot pull
-other files into a model.  h5py is an optional dependency, imported only here.
+other files into a model.  Each HDF5 object is visited once (hard links can
+form cycles and shared chains), each dataset must store the bytes it declares
+(unwritten chunks read as fill values), and compressed datasets count against
+the file's decompression budget and are refused inside a ``.keras``.  h5py is
+an optional dependency, imported only here.
 """
 
 import inspect
+import math
 import warnings
 
 import numpy as np
@@ -380,53 +385,121 @@ def _unique(class_name, counts):
     return base if n == 0 else f"{base}_{n}"
 
 
-def _child(group, name, where, h5py):
+class _H5Walk:
+    """What reading one HDF5 weights file may touch, and what it has touched so far.
+
+    Every object is reached once (hard links can make groups a cycle, or a chain
+    of shared groups with 2**n paths); every dataset must store the bytes it
+    declares (a chunked dataset never written reads as gigabytes of fill values
+    from a few bytes), except compressed ones, which are charged to the file's
+    decompression budget and are refused inside a ``.keras`` member, where Keras
+    never compresses.
+    """
+
+    # HDF5 filters that only compress or check (deflate, shuffle, fletcher32, lzf).
+    FILTERS = (1, 2, 3, 32000)
+
+    def __init__(self, h5py, source, size, budget, nested_in=None):
+        self.h5py, self.source, self.size = h5py, source, size
+        self.budget, self.nested_in = budget, nested_in
+        self.seen, self.stored = set(), 0
+
+    def visit(self, node, where):
+        if node.id in self.seen:
+            raise archive.ArchiveError(
+                f"{self.source}: {where}: the HDF5 object '{node.name}' is reached twice (hard links make a "
+                "cycle or share a group); every object of a weights file is read once. The "
+                "file is corrupt or was edited."
+            )
+        self.seen.add(node.id)
+        if isinstance(node, self.h5py.Dataset):
+            self._check_dataset(node, where)
+
+    def _check_dataset(self, dataset, where):
+        name = dataset.name
+        if dataset.external or dataset.is_virtual:
+            raise archive.ArchiveError(
+                f"{self.source}: {where}: the dataset '{name}' keeps its data outside the HDF5 file "
+                "(external or virtual storage); only data stored in the file itself is read."
+            )
+        if dataset.dtype.kind not in "biuf":
+            raise archive.ArchiveError(f"{self.source}: {where}: {name} is not a numeric array.")
+        nbytes = math.prod(dataset.shape or ()) * dataset.dtype.itemsize
+        stored = dataset.id.get_storage_size()
+        self.stored += stored
+        if self.stored > self.size:
+            raise archive.ArchiveError(
+                f"{self.source}: {where}: the datasets declare {self.stored} stored bytes, more than the "
+                f"{self.size} bytes of the file. The file is truncated or corrupt."
+            )
+        plist = dataset.id.get_create_plist()
+        filters = [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
+        if not filters:
+            if stored < nbytes:
+                raise archive.ArchiveError(
+                    f"{self.source}: {where}: the dataset '{name}' stores {stored} bytes for {nbytes} bytes "
+                    f"of data (shape {dataset.shape}, dtype {dataset.dtype}); parts never "
+                    "written would read as fill values. The file is truncated or corrupt."
+                )
+            return
+        if self.nested_in is not None:
+            raise archive.ArchiveError(
+                f"{self.source}: {where}: the dataset '{name}' is compressed inside the archive member "
+                f"{self.nested_in!r}, where Keras stores arrays uncompressed; compression "
+                "nested in compression is refused (a decompression bomb)."
+            )
+        unknown = [f for f in filters if f not in self.FILTERS]
+        if unknown:
+            raise archive.ArchiveError(
+                f"{self.source}: {where}: the dataset '{name}' uses HDF5 filter(s) {unknown}; only deflate, "
+                "shuffle, fletcher32 and lzf are read."
+            )
+        self.budget.charge(nbytes, f"the dataset '{name}'")
+
+
+def _child(group, name, where, walk):
     """``group[name]`` (or ``None``), refusing links and storage outside the file.
 
     HDF5 can make a name point into another file (external and soft links) and
     a dataset read its bytes from other files (external or virtual storage): a
     hostile weights file could thus read any file on the machine into a model.
-    Only plain hard links to in-file data are followed.
+    Only plain hard links to in-file data are followed, each object once.
     """
-    if not isinstance(group, h5py.Group):
+    if not isinstance(group, walk.h5py.Group):
         return None
     link = group.get(name, getlink=True)
     if link is None:
         return None
-    if not isinstance(link, h5py.HardLink):
+    if not isinstance(link, walk.h5py.HardLink):
         raise archive.ArchiveError(
-            f"{where}: '{name}' is an HDF5 {type(link).__name__}; only data stored in the "
+            f"{walk.source}: {where}: '{name}' is an HDF5 {type(link).__name__}; only data stored in the "
             "weights file itself is read (links to other files or paths are refused)."
         )
     node = group[name]
-    if isinstance(node, h5py.Dataset) and (node.external or node.is_virtual):
-        raise archive.ArchiveError(
-            f"{where}: the dataset '{node.name}' keeps its data outside the HDF5 file "
-            "(external or virtual storage); only data stored in the file itself is read."
-        )
+    walk.visit(node, where)
     return node
 
 
-def _flatten_group(group, class_name, where, h5py):
+def _flatten_group(group, class_name, where, walk):
     """A layer's arrays in Keras's weight order: own ``vars/0..n``, then sublayers'."""
     out = []
-    own = _child(group, "vars", where, h5py)
+    own = _child(group, "vars", where, walk)
     if own is not None:
-        if not isinstance(own, h5py.Group):
+        if not isinstance(own, walk.h5py.Group):
             raise archive.ArchiveError(f"{where}/vars is not a group of arrays.")
         names = sorted(own.keys(), key=lambda k: int(k) if k.isdigit() else -1)
         if names != [str(i) for i in range(len(names))]:
             raise archive.ArchiveError(f"{where}: unexpected variable names {names[:10]}.")
-        out.extend(_child(own, n, f"{where}/vars", h5py) for n in names)
+        out.extend(_child(own, n, f"{where}/vars", walk) for n in names)
     order = _CHILD_ORDER.get(class_name, ())
     children = [k for k in group.keys() if k != "vars" and not k.startswith(_SKIPPED_CHILDREN)]
     children.sort(key=lambda k: (order.index(k) if k in order else len(order), k))
     for child in children:
-        sub = _child(group, child, where, h5py)
-        if isinstance(sub, h5py.Group):
-            out.extend(_flatten_group(sub, None, f"{where}/{child}", h5py))
+        sub = _child(group, child, where, walk)
+        if isinstance(sub, walk.h5py.Group):
+            out.extend(_flatten_group(sub, None, f"{where}/{child}", walk))
     for dataset in out:
-        if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "biuf":
+        if not isinstance(dataset, walk.h5py.Dataset):
             raise archive.ArchiveError(f"{where}: {dataset.name} is not a numeric array.")
     return out
 
@@ -436,24 +509,24 @@ def _saved_by_keras(weights):
             if w.trainable or not str(getattr(w, "name", "")).startswith(_UNSAVED_PREFIXES)]
 
 
-def _plan(layout, group, where, problems, plan, h5py):
+def _plan(layout, group, where, problems, plan, walk):
     for name, layer, class_name, sub in layout:
         path = f"{where}/{name}"
-        node = _child(group, name, where, h5py)
+        node = _child(group, name, where, walk)
         if sub is not None:
-            inner = (_child(node, "layers", path, h5py) if isinstance(node, h5py.Group)
+            inner = (_child(node, "layers", path, walk) if isinstance(node, walk.h5py.Group)
                      else None)
             if inner is None and layer.weights:
                 problems.append(f"model '{layer.name}' has no group '{path}/layers'")
                 continue
-            _plan(sub, inner, f"{path}/layers", problems, plan, h5py)
+            _plan(sub, inner, f"{path}/layers", problems, plan, walk)
             continue
         ours = _saved_by_keras(layer.weights) if layer.built else []
-        if not isinstance(node, h5py.Group):
+        if not isinstance(node, walk.h5py.Group):
             if ours:
                 problems.append(f"layer '{layer.name}' has no group '{path}' in the file")
             continue
-        arrays = _flatten_group(node, class_name, path, h5py)
+        arrays = _flatten_group(node, class_name, path, walk)
         shapes = [tuple(a.shape) for a in arrays]
         expected = [v.shape for v in ours]
         if shapes != expected:
@@ -464,15 +537,15 @@ def _plan(layout, group, where, problems, plan, h5py):
             plan.append((layer, arrays))
 
 
-def assign_h5(model, h5file, source, skip_mismatch=False, config=None):
+def _assign_h5(model, h5file, walk, skip_mismatch=False, config=None):
     """Assigns the weights of an open Keras ``model.weights.h5`` to ``model``."""
     from jaxlayers.saving.api import WeightsMismatchError
 
-    h5py = _import_h5py()
+    source = walk.source
     layout = (_layout_from_config(model, config) if config is not None
               else _layout_from_model(model))
     problems, plan = [], []
-    _plan(layout, _child(h5file, "layers", source, h5py), "layers", problems, plan, h5py)
+    _plan(layout, _child(h5file, "layers", source, walk), "layers", problems, plan, walk)
     if problems:
         message = (f"{source}: the Keras weights do not match {type(model).__name__} "
                    f"'{model.name}': first mismatch: {problems[0]}"
@@ -481,8 +554,9 @@ def assign_h5(model, h5file, source, skip_mismatch=False, config=None):
             raise WeightsMismatchError(
                 message + " Pass skip_mismatch=True to load only the matching layers.")
         warnings.warn(message + " Those layers were skipped (skip_mismatch=True).",
-                      stacklevel=3)
-    values = [(layer, [np.asarray(a[()]) for a in arrays]) for layer, arrays in plan]
+                      stacklevel=4)
+    values = [(layer, [archive.native(np.asarray(a[()])) for a in arrays])
+              for layer, arrays in plan]
     for layer, arrays in values:
         if len(arrays) == len(layer.weights):
             layer.set_weights(arrays)
@@ -492,25 +566,47 @@ def assign_h5(model, h5file, source, skip_mismatch=False, config=None):
             var.assign(next(arrays))
 
 
-def _open_h5(path_or_stream, source):
+def assign_h5(model, stream, source, skip_mismatch=False, config=None, size=None,
+              budget=None, nested_in=None):
+    """Assigns the weights of a Keras ``model.weights.h5`` (a binary stream) to ``model``.
+
+    Args:
+        model: The model to fill.
+        stream: Seekable binary stream of the HDF5 file.
+        source: How messages name the file.
+        skip_mismatch: Load the matching layers and warn about the others.
+        config: The translated model config of a ``.keras`` file (gives Keras's
+            layer order); ``None`` reads the order from ``model``.
+        size: Bytes of the HDF5 file (default: up to the stream's end).
+        budget: The :class:`archive.DecompressionBudget` of the outer file.
+        nested_in: The archive member the stream comes from, if any.
+    """
     h5py = _import_h5py()
+    if size is None:
+        size = stream.seek(0, 2)
+        stream.seek(0)
+    walk = _H5Walk(h5py, source, size, budget or archive.DecompressionBudget(size, source),
+                   nested_in)
     try:
-        return h5py.File(path_or_stream, "r")
+        h5file = h5py.File(stream, "r")
     except (OSError, ValueError) as e:
         raise archive.ArchiveError(
             f"{source}: the Keras weights are not a readable HDF5 file ({e}). The file is "
-            "truncated or corrupted."
+            "truncated or corrupt."
         ) from e
-
-
-def load_h5_weights(model, path_or_stream, source, skip_mismatch=False):
-    """``model.load_weights`` for a Keras 3 ``.weights.h5`` file (or a stream of one)."""
-    with _open_h5(path_or_stream, source) as f:
+    with h5file:
         try:
-            assign_h5(model, f, source, skip_mismatch)
-        except (KeyError, OSError) as e:
-            raise archive.ArchiveError(f"{source}: could not read the Keras weights ({e}).") \
-                from e
+            _assign_h5(model, h5file, walk, skip_mismatch, config)
+        except (KeyError, OSError, RuntimeError) as e:
+            raise archive.ArchiveError(
+                f"{source}: could not read the Keras weights ({e}). The file is truncated "
+                "or corrupt.") from e
+
+
+def load_h5_weights(model, path, source, skip_mismatch=False):
+    """``model.load_weights`` for a Keras 3 ``.weights.h5`` file (a regular file only)."""
+    with archive.open_regular(path, source) as stream:
+        assign_h5(model, stream, source, skip_mismatch)
 
 
 def load_keras_archive(z, source, compile=True):
@@ -520,13 +616,10 @@ def load_keras_archive(z, source, compile=True):
     keras_config = z.read_json(archive.CONFIG_MEMBER)
     config = translate_layer(keras_config, f"{source} config.json")
     model = api.model_from_config(config, source)
-    with z.open_member("model.weights.h5") as stream, _open_h5(stream, source) as f:
-        try:
-            assign_h5(model, f, source,
-                      config=config if config["class_name"] in _MODELS else None)
-        except (KeyError, OSError) as e:
-            raise archive.ArchiveError(f"{source}: could not read the Keras weights ({e}).") \
-                from e
+    with z.open_member(archive.KERAS_WEIGHTS_MEMBER) as stream:
+        assign_h5(model, stream, source,
+                  config=config if config["class_name"] in _MODELS else None,
+                  **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
     compile_config = keras_config.get("compile_config")
     if compile and isinstance(compile_config, dict) and compile_config:
         training_state.compile_from_config(model, translate_compile_config(compile_config),

@@ -7,10 +7,15 @@ losses, metrics, ``loss_weights`` and ``steps_per_execution``.  On load,
 
 The optimizer state is the optax state pytree ``model._opt_state``; it is saved
 as its leaves in ``tree_leaves`` order (``"0" .. "n-1"``), plus the trainer's
-key.  The tree structure itself is not stored: on load the model is compiled,
+key (``model.fit_random_state()["key"]``).  The tree structure itself is not stored: on load the model is compiled,
 a fresh state is created for the loaded params (``model._train_state()``) and
 the saved leaves are put into that structure after checking their number,
 shapes and dtypes.  So ``fit`` continues exactly where it stopped.
+
+A training backup (``BackupAndRestore``) is a model file without
+``config.json`` whose ``metadata.json`` also holds a ``training`` record: the
+epochs done, the last batch, and the state of ``fit``'s shuffling generator
+(see :func:`check_training`).
 """
 
 import inspect
@@ -136,7 +141,7 @@ def optimizer_items(model):
         return None
     leaves = jax.tree_util.tree_leaves(opt_state)
     items = [(str(i), leaf) for i, leaf in enumerate(leaves)]
-    key = getattr(model, "_train_key", None)
+    key = model.fit_random_state()["key"]
     if key is not None:
         items.append((_TRAIN_KEY, key))
     return items
@@ -151,18 +156,29 @@ def optimizer_meta(model):
             "trained_paths": ["/".join(p) for p in partition.train_paths]}
 
 
-def restore_optimizer(model, npz, source):
-    """Puts the saved optimizer leaves into a fresh state of the compiled ``model``."""
+def _short(value, limit=200):
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."
+
+
+def restore_optimizer(model, npz, source, skip_hint=" Load with compile=False to skip it."):
+    """Puts the saved optimizer leaves and trainer key into the compiled ``model``.
+
+    Everything is checked against the arrays really stored, then against what
+    the model's optimizer needs, before anything is read or assigned.
+    """
     meta = npz.manifest or {}
     count = meta.get("count")
-    if not isinstance(count, int) or count < 0:
-        raise archive.ArchiveError(f"{source}: the optimizer state has no valid leaf count.")
     stored = [k for k in npz.keys() if k != _TRAIN_KEY]
-    if sorted(stored) != sorted(str(i) for i in range(count)):
+    if type(count) is not int or count < 0:
+        raise archive.ArchiveError(f"{source}: the optimizer state has no valid leaf count. "
+                                   f"Received: count={_short(count)}.")
+    # Compared with the stored arrays before anything is built from the count.
+    if count != len(stored) or set(stored) != {str(i) for i in range(count)}:
         raise archive.ArchiveError(
             f"{source}: the optimizer state declares {count} arrays but holds "
-            f"{len(stored)} ({sorted(stored)[:10]}). The file is truncated or was edited; "
-            "load with compile=False to skip it.")
+            f"{len(stored)} ({sorted(stored)[:10]}). The file is truncated or was edited."
+            f"{skip_hint}")
     model._train_state()
     leaves, treedef = jax.tree_util.tree_flatten(model._opt_state)
     owner = f"{type(model).__name__} '{model.name}'"
@@ -170,9 +186,9 @@ def restore_optimizer(model, npz, source):
         raise archive.ArchiveError(
             f"{source}: the saved optimizer state has {count} arrays but {owner} compiled "
             f"with this optimizer needs {len(leaves)}. Trained paths when saved: "
-            f"{meta.get('trained_paths')}. Load with compile=False to skip it."
+            f"{_short(meta.get('trained_paths'))}.{skip_hint}"
         )
-    values = []
+    dtypes = []
     for i, leaf in enumerate(leaves):
         shape, dtype = npz.header(str(i))
         want_shape, want_dtype = _shape_and_dtype(leaf)
@@ -180,12 +196,63 @@ def restore_optimizer(model, npz, source):
             raise archive.ArchiveError(
                 f"{source}: optimizer state array {i} has shape {shape} and dtype {dtype}; "
                 f"{owner}'s optimizer expects shape {want_shape} and dtype {want_dtype}."
+                f"{skip_hint}"
             )
-        values.append(archive.to_jax(npz.read(str(i)), dtype))
-    model._opt_state = jax.tree_util.tree_unflatten(treedef, values)
+        dtypes.append(dtype)
+    key_dtype = None
     if _TRAIN_KEY in npz.keys():
-        _, dtype = npz.header(_TRAIN_KEY)
-        model._train_key = archive.to_jax(npz.read(_TRAIN_KEY), dtype)
+        shape, key_dtype = npz.header(_TRAIN_KEY)
+        if (not key_dtype.startswith("prng_key:")
+                or shape != archive.key_data_shape(key_dtype)):
+            raise archive.ArchiveError(
+                f"{source}: the optimizer state's {_TRAIN_KEY!r} is stored as {key_dtype} "
+                f"with shape {shape}, which is not a PRNG key. The file is truncated or "
+                f"corrupt, or was edited.{skip_hint}"
+            )
+    values = [archive.to_jax(npz.read(str(i)), d, source) for i, d in enumerate(dtypes)]
+    model._opt_state = jax.tree_util.tree_unflatten(treedef, values)
+    if key_dtype is not None:
+        model.restore_fit_random_state(
+            key=archive.to_jax(npz.read(_TRAIN_KEY), key_dtype, source))
+
+
+# ----------------------------------------------------------------------------- backups
+def check_training(training, source):
+    """The ``training`` record of a backup's ``metadata.json``, checked (a new dict).
+
+    ``{"epoch": epochs done, "batch": last batch or None, "shuffle": the
+    shuffling generator's state or None}``.
+    """
+    if not isinstance(training, dict):
+        raise archive.ArchiveError(f"{source}: metadata.json has no 'training' record; the "
+                                   "file is not a training backup.")
+    epoch, batch, shuffle = (training.get(k) for k in ("epoch", "batch", "shuffle"))
+    if not _is_count(epoch) or not (batch is None or _is_count(batch)):
+        raise archive.ArchiveError(
+            f"{source}: the training record needs an epoch and a batch count. Received: "
+            f"epoch={_short(epoch)}, batch={_short(batch)}.")
+    if shuffle is not None and not _is_pcg64_state(shuffle):
+        raise archive.ArchiveError(
+            f"{source}: the training record's shuffling state is not a PCG64 generator "
+            f"state. Received: {_short(shuffle)}.")
+    return {"epoch": epoch, "batch": batch, "shuffle": shuffle}
+
+
+def _is_count(value, bound=2**63):
+    return type(value) is int and 0 <= value < bound
+
+
+def _is_pcg64_state(state):
+    """NumPy's ``PCG64().state`` layout: the only generator ``fit`` shuffles with."""
+    if not isinstance(state, dict) or set(state) != {"bit_generator", "state", "has_uint32",
+                                                      "uinteger"}:
+        return False
+    inner = state["state"]
+    return (state["bit_generator"] == "PCG64" and isinstance(inner, dict)
+            and set(inner) == {"state", "inc"}
+            and all(_is_count(v, 2**128) for v in inner.values())
+            and state["has_uint32"] in (0, 1) and type(state["has_uint32"]) is int
+            and _is_count(state["uinteger"], 2**32))
 
 
 def _shape_and_dtype(leaf):
@@ -198,5 +265,11 @@ def _shape_and_dtype(leaf):
     return tuple(np.shape(leaf)), np.dtype(leaf.dtype).name
 
 
-__all__ = ["compile_config", "compile_from_config", "optimizer_items", "optimizer_meta",
-           "restore_optimizer"]
+__all__ = [
+    "check_training",
+    "compile_config",
+    "compile_from_config",
+    "optimizer_items",
+    "optimizer_meta",
+    "restore_optimizer",
+]

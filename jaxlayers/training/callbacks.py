@@ -13,16 +13,13 @@ Example:
 import collections.abc
 import csv
 import inspect
-import json
 import math
 import os
-import shutil
-import tempfile
 import warnings
 
 import numpy as np
 
-from jaxlayers.errors import ConfigError, ConfigTypeError, NonFiniteLossError
+from jaxlayers.errors import ArchiveError, ConfigError, ConfigTypeError, NonFiniteLossError
 from jaxlayers.training.callback_base import (HOOKS, Callback, MonitorCallback,
                                               get_learning_rate, print_msg, set_learning_rate)
 from jaxlayers.training.monitor_callbacks import (EarlyStopping, ModelCheckpoint,
@@ -378,34 +375,27 @@ class LearningRateScheduler(Callback):
             logs["learning_rate"] = get_learning_rate(self.model, "LearningRateScheduler")
 
 
-def _atomic_write(path, write):
-    """Calls ``write(file)`` on a temporary file beside ``path``, then renames it."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 class BackupAndRestore(Callback):
-    """Backs up training so that a crashed ``fit`` resumes where it stopped.
+    """Backs up training so that an interrupted ``fit`` resumes exactly where it stopped.
 
-    At each epoch end (or every ``save_freq`` batches) it writes the model weights
-    and, with a jaxlayers optimizer, the optimizer state (moments and step count) to
-    ``backup_dir/latest.weights.npz``, and the number of finished epochs to
-    ``backup_dir/training_metadata.json`` (each via a temporary file and a rename).
-    At the start of the next ``fit`` it restores them and makes ``fit`` resume from
-    the saved epoch.  A ``fit`` that finishes normally deletes the backup.
+    At each epoch end (or every ``save_freq`` batches) it writes ONE file,
+    ``backup_dir/latest.backup``, atomically: the model weights, the optimizer
+    state, the epochs done and ``fit``'s random state (its key and the state of
+    its shuffling generator).  The format is ``model.save``'s without the config
+    (:func:`jaxlayers.saving.api.save_backup`).  At the start of the next ``fit`` it
+    restores all of it, and ``fit`` resumes from the saved epoch: with epoch-end
+    backups the resumed run is bit-identical to one never interrupted (same
+    shuffling, same dropout masks).  A mid-epoch backup (``save_freq`` as an int)
+    resumes at the start of that epoch with the mid-epoch weights, as in Keras,
+    with the epoch's shuffling and keys as they were when it began.  A ``fit``
+    that finishes normally deletes the backup.
 
     Args:
         backup_dir: Directory for the backup files (created if needed).
         save_freq: ``"epoch"`` or a number of batches between backups.
-        double_checkpoint: Keep the previous backup as ``*.bkp`` and fall back to it
-            when the latest cannot be read.
+        double_checkpoint: Keep the previous backup as ``latest.backup.bkp``;
+            when the latest cannot be read, training resumes from it (with a
+            warning).
         delete_checkpoint: Delete the backup files when training ends normally.
 
     Example:
@@ -424,13 +414,11 @@ class BackupAndRestore(Callback):
         self.save_freq = _check_save_freq("BackupAndRestore", save_freq)
         self.double_checkpoint = double_checkpoint
         self.delete_checkpoint = delete_checkpoint
-        self._weights_path = os.path.join(self.backup_dir, "latest.weights.npz")
-        self._metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
+        self._path = os.path.join(self.backup_dir, "latest.backup")
+        self._previous = self._path + ".bkp"
         self._counter = _BatchCounter(save_freq)
         self._current_epoch = 0
-
-    def _paths(self):
-        return (self._weights_path, self._metadata_path)
+        self._epoch_shuffle = None
 
     def on_train_begin(self, logs=None):
         if getattr(self.model, "built", True) is False:
@@ -438,72 +426,66 @@ class BackupAndRestore(Callback):
                 "BackupAndRestore: the model must be built before fit() so its weights can be "
                 "restored. Call it on a batch of data or build() it first."
             )
-        try:
-            self._load(self._weights_path, self._metadata_path)
-        except (OSError, ValueError, KeyError) as error:
-            backups = [p + ".bkp" for p in self._paths()]
-            if not all(os.path.exists(p) for p in backups):
-                raise ConfigError(
-                    f"BackupAndRestore: the backup in {self.backup_dir!r} cannot be read "
-                    f"({error}). Delete the directory to start training from scratch."
-                ) from error
-            self._load(*backups)
+        training = self._restore()
+        self._current_epoch = training["epoch"] if training else 0
+        if self._current_epoch > 0:
+            self.model._initial_epoch_override = self._current_epoch
 
-    def _load(self, weights_path, metadata_path):
-        if not os.path.exists(metadata_path):
-            return
-        with open(metadata_path) as f:
-            metadata = json.load(f)
-        with np.load(weights_path) as data:
-            weights = [data[f"model_{i}"] for i in range(metadata["num_weights"])]
-            opt_weights = [data[f"optimizer_{i}"] for i in range(metadata["num_optimizer"])]
-        self.model.set_weights(weights)
-        optimizer = getattr(self.model, "optimizer", None)
-        if opt_weights and hasattr(optimizer, "set_weights"):
-            if len(optimizer.variables) == len(opt_weights):
-                optimizer.set_weights(opt_weights)
-            else:
+    def _restore(self):
+        """Restores the latest readable backup; its training record, or None if none."""
+        from jaxlayers.saving import api  # a model file; saving sits above training
+
+        failures = []
+        for path in (self._path, self._previous):
+            if not os.path.lexists(path):
+                continue
+            try:
+                training = api.load_backup(self.model, path)
+            except ArchiveError as error:
+                failures.append(str(error))
+                continue
+            if failures:
                 warnings.warn(
-                    "BackupAndRestore: the optimizer state in the backup does not match the "
-                    "current optimizer; only the model weights were restored.", stacklevel=2)
-        self._current_epoch = metadata["epoch"]
-        if metadata["epoch"] > 0:
-            self.model._initial_epoch_override = metadata["epoch"]
+                    f"BackupAndRestore: the latest backup cannot be read ({failures[0]}); "
+                    f"training resumes from the previous backup {path!r}.", stacklevel=3)
+            return training
+        if failures:
+            raise ArchiveError(
+                f"BackupAndRestore: no backup in {self.backup_dir!r} can be restored "
+                f"({'; '.join(failures)}). Delete the directory to start training from "
+                "scratch."
+            )
+        return None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        # A mid-epoch backup resumes at this epoch's start: it records the shuffling
+        # state this epoch began with (the key only advances at epoch end).
+        self._epoch_shuffle = self.model.fit_random_state()["shuffle"]
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
         self._counter.last_batch = None
         if self.save_freq == "epoch":
-            self._save(batch=0)
+            self._save(None, self.model.fit_random_state()["shuffle"])
 
     def on_train_batch_end(self, batch, logs=None):
         if self._counter.should_fire(batch):
-            self._save(batch=batch)
+            self._save(batch, self._epoch_shuffle)
 
-    def _save(self, batch):
+    def _save(self, batch, shuffle):
+        from jaxlayers.saving import api
+
         os.makedirs(self.backup_dir, exist_ok=True)
-        if self.double_checkpoint:
-            for path in self._paths():
-                if os.path.exists(path):
-                    shutil.copyfile(path, path + ".bkp")
-        weights = list(self.model.get_weights())
-        optimizer = getattr(self.model, "optimizer", None)
-        opt_weights = list(getattr(optimizer, "variables", []) or [])
-        arrays = {f"model_{i}": np.asarray(w) for i, w in enumerate(weights)}
-        arrays.update({f"optimizer_{i}": np.asarray(w) for i, w in enumerate(opt_weights)})
-        _atomic_write(self._weights_path, lambda f: np.savez(f, **arrays))
-        metadata = {"epoch": self._current_epoch, "batch": batch,
-                    "num_weights": len(weights), "num_optimizer": len(opt_weights),
-                    "iterations": int(getattr(optimizer, "iterations", 0) or 0)}
-        _atomic_write(self._metadata_path, lambda f: f.write(json.dumps(metadata).encode()))
+        training = {"epoch": self._current_epoch, "batch": batch, "shuffle": shuffle}
+        api.save_backup(self.model, self._path, training,
+                        previous=self._previous if self.double_checkpoint else None)
 
     def on_train_end(self, logs=None):
         if not self.delete_checkpoint:
             return
-        for path in self._paths():
-            for name in (path, path + ".bkp"):
-                if os.path.exists(name):
-                    os.remove(name)
+        for path in (self._path, self._previous):
+            if os.path.lexists(path):
+                os.remove(path)
         if os.path.isdir(self.backup_dir) and not os.listdir(self.backup_dir):
             os.rmdir(self.backup_dir)
 

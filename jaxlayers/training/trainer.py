@@ -427,7 +427,7 @@ class Trainer:
             verbose=verbose, epochs=epochs, steps=steps)
         self.stop_training = False
         self._live_carry = None  # a crashed fit's carry is not this run's
-        rng = np.random.default_rng(int(jax.random.randint(
+        rng = self._shuffle_rng = np.random.default_rng(int(jax.random.randint(
             jax.random.fold_in(self._train_key, 7), (), 0, 2**31 - 1)))
         cb.on_train_begin()
         start = getattr(self, "_initial_epoch_override", None)
@@ -671,6 +671,38 @@ class Trainer:
     def metrics_names(self):
         io = getattr(self, "_compiled_io", None)
         return io[2].names if io else []
+
+    # ------------------------------------------------------------------ fit's random state
+    def fit_random_state(self):
+        """What makes the rest of a ``fit`` reproducible: ``{"key": ..., "shuffle": ...}``.
+
+        ``key`` is the trainer's PRNG key (dropout and other random layers);
+        ``shuffle`` the state of the generator that shuffles array data in the
+        running ``fit``, as JSON data (``None`` before the first ``fit``).
+        ``BackupAndRestore`` saves both, so a resumed ``fit`` is bit-identical
+        to one that was never interrupted.
+
+        Example:
+            >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
+            >>> model.compile(optimizer="sgd", loss="mse")
+            >>> saved = model.fit_random_state()
+            >>> model.restore_fit_random_state(**saved)
+        """
+        rng = self.__dict__.get("_shuffle_rng")
+        return {"key": self._train_key,
+                "shuffle": None if rng is None else rng.bit_generator.state}
+
+    def restore_fit_random_state(self, key=None, shuffle=None):
+        """Puts back what :meth:`fit_random_state` returned (``None`` leaves a part as is).
+
+        Called from a callback's ``on_train_begin``, ``shuffle`` sets the running
+        ``fit``'s shuffling generator.
+        """
+        if key is not None:
+            self._train_key = key
+        rng = self.__dict__.get("_shuffle_rng")
+        if shuffle is not None and rng is not None:
+            rng.bit_generator.state = shuffle
 
 
 def _fresh_carry(params, state, opt_state, metric_states, key):
