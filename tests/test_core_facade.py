@@ -579,7 +579,7 @@ def test_odd_but_saveable_names_round_trip(tmp_path):
 def test_input_spec_config_matches_keras_and_round_trips_through_json(keras):
     import json
 
-    kwargs = dict(dtype="float32", shape=(None, 3), axes={-1: 3}, optional=True)
+    kwargs = {"dtype": "float32", "shape": (None, 3), "axes": {-1: 3}, "optional": True}
     ours = jl.InputSpec(**kwargs)
     theirs = keras.InputSpec(**kwargs)
     assert ours.get_config() == theirs.get_config()

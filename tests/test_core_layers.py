@@ -259,7 +259,7 @@ def test_lambda_source_is_each_functions_own_or_refused(monkeypatch):
         "                     t - 1.0)"
     match = r"Lambda '{}': cannot isolate the source text of .*register_serializable"
     with pytest.raises(errors.SerializationError, match=match.format("made")):
-        L.Lambda(eval("lambda t: t"), name="made").get_config()  # noqa: S307
+        L.Lambda(eval("lambda t: t"), name="made").get_config()
     # Without instruction columns (Python 3.10) two different lambdas on a line are ambiguous.
     monkeypatch.setattr(core_layers, "_instruction_spans", lambda code: [])
     with pytest.raises(errors.SerializationError, match=match.format("b")):

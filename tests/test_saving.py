@@ -378,7 +378,7 @@ _LAMBDA_OFFSET = 0.5
 def test_lambdas_sharing_a_line_and_reading_module_globals_round_trip(tmp_path):
     inputs = jl.Input((2,))
     add, mul = L.Lambda(lambda t: t + 1.0, name="add"), L.Lambda(lambda t: t * 10.0, name="mul")
-    nested = L.Lambda(lambda t: (lambda u: u * 2.0)(t) - 3.0, name="nested")
+    nested = L.Lambda(lambda t: (lambda u: u * 2.0)(t) - 3.0, name="nested")  # noqa: PLC3002
     glob = L.Lambda(lambda t: jnp.tanh(t) + _LAMBDA_OFFSET, name="glob")
     model = jl.Model(inputs, [add(inputs), mul(inputs), nested(inputs), glob(inputs)])
     model.save(tmp_path / "l.keras")

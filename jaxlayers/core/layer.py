@@ -25,6 +25,18 @@ Choices recorded here:
   made in ``__init__`` are readable before the first call).
 * Config errors raised while a layer is constructed (an unknown activation or
   initializer name, ...) are re-raised naming the layer and the argument.
+* A facade call on concrete inputs runs ``call`` eagerly, op by op, as Keras 3
+  does: Python that reads values works, and sublayers build when the call
+  reaches them.  ``init``/``apply`` build by tracing (``jax.eval_shape``), and
+  fall back to one concrete run when the call needs values and the inputs have
+  them.
+* A facade call under a JAX transform (``jit``, ``grad``, ``vmap`` around
+  ``layer(x)``) returns its outputs and stores nothing: state, losses and
+  metrics keep their values, so the layer never holds a tracer.  It still
+  advances the layer's Python call counter, so each traced call draws its own
+  random key.
+* Eager facade calls of one layer run one at a time (a lock per called layer),
+  so concurrent calls from several threads lose no state update.
 """
 
 import functools
@@ -77,6 +89,11 @@ def _facade_lock(layer):
 
 def _holds_tracer(tree):
     return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(tree))
+
+
+def _is_concrete_array(x):
+    return isinstance(x, (np.ndarray, np.generic)) or (
+        isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer))
 
 
 def to_snake_case(name):
@@ -766,9 +783,7 @@ class Layer:
             except _NEEDS_VALUES:
                 # The call reads input values (Python `if` on them, np.asarray): only
                 # concrete inputs can build it, by running it once on them.
-                if not all(isinstance(leaf, (np.ndarray, np.generic))
-                           or isinstance(leaf, jax.Array) and not isinstance(
-                               leaf, jax.core.Tracer) for leaf in leaves):
+                if not all(_is_concrete_array(leaf) for leaf in leaves):
                     raise
                 run(*leaves)
         self.__dict__["_structure_built"] = True

@@ -145,4 +145,7 @@ def flat_paths(tree, prefix=()):
     return out
 
 
-__all__ = ["is_path_part", "PATH_PART_RULE", "walk", "get_path", "set_path", "flat_paths", "flatten_layers", "bump", "version"]
+__all__ = [
+    "PATH_PART_RULE", "bump", "flat_paths", "flatten_layers", "get_path", "is_path_part",
+    "set_path", "version", "walk",
+]

@@ -457,10 +457,14 @@ class Lambda(Layer):
         mask: Optional output mask, or a function ``(inputs, mask) -> mask``.
         arguments: Extra keyword arguments for ``function``.
 
-    Saving a ``Lambda`` stores the function's source text.  Loading it runs
-    that text, so it is refused unless the caller passes ``safe_mode=False``.
-    Functions registered with ``jl.saving.register_serializable`` are saved
-    by name and load safely.
+    Saving a ``Lambda`` stores the function's own source text (saving is
+    refused when it cannot be isolated, e.g. a function made by ``eval``).
+    Loading it runs that text, so it is refused unless the caller passes
+    ``safe_mode=False``; each global name the text uses is taken from
+    ``custom_objects``, else from the module calling ``load_model``, else
+    ``jnp``/``jax``/``np``, and a name found nowhere is a ``SerializationError``
+    naming it.  Functions registered with ``jl.saving.register_serializable``
+    are saved by name and load safely.
     """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
