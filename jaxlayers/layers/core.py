@@ -530,10 +530,10 @@ def _serialize_function(fn, layer_name):
     source = _function_source(fn)
     if source is None:
         raise SerializationError(
-            f"Lambda '{layer_name}': cannot isolate the source text of {fn!r} (it has no "
-            "source file, or the file no longer matches it). Define the function with "
-            "`def` in a module, or register it with jl.saving.register_serializable, "
-            "then save again."
+            f"Lambda '{layer_name}': cannot isolate the source text of {fn!r} (it is not "
+            "a Python function read from a source file, or its file no longer matches "
+            "it). Define the function with `def` in a module, or register it with "
+            "jl.saving.register_serializable, then save again."
         )
     return {"class_name": "python_source", "config": {"source": source,
                                                       "name": getattr(fn, "__name__", "")}}
