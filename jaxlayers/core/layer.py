@@ -74,16 +74,18 @@ _ASSIGN_ON_ARRAY = re.compile(r"(Tracer|ArrayImpl|Array).*attribute '?assign(_ad
 _NEEDS_VALUES = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
                  jax.errors.TracerIntegerConversionError)
 # One lock per layer serializes its eager facade calls (read values, run, store).  Kept
-# beside the layer rather than in it so that layers stay copyable.
-_facade_locks = weakref.WeakKeyDictionary()
+# beside the layer, by id (a user layer may define __eq__), rather than in it so that
+# layers stay copyable; dropped when the layer is collected.
+_facade_locks = {}
 _facade_locks_guard = threading.Lock()
 
 
 def _facade_lock(layer):
     with _facade_locks_guard:
-        lock = _facade_locks.get(layer)
+        lock = _facade_locks.get(id(layer))
         if lock is None:
-            lock = _facade_locks[layer] = threading.RLock()
+            lock = _facade_locks[id(layer)] = threading.RLock()
+            weakref.finalize(layer, _facade_locks.pop, id(layer), None)
     return lock
 
 
