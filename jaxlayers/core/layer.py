@@ -344,7 +344,8 @@ class Layer:
     def _sublayers(self):
         seen, out = set(), []
         for key, value in self.__dict__.items():
-            if key in ("_parent", "_weights_attr", "_own_vars", "_auto_config"):
+            if key in ("_parent", "_weights_attr", "_own_vars", "_auto_config",
+                       "_layers_cache"):
                 continue
             for layer in tracking.flatten_layers(value):
                 if layer is not self and id(layer) not in seen:
@@ -358,18 +359,23 @@ class Layer:
         return self._sublayers()
 
     def _flatten_layers(self, include_self=True):
-        out, seen = [], set()
+        # Cached like _entries: every eager call walks the tree to reset losses, and a
+        # fresh walk visits every attribute of every layer.
+        cache = self.__dict__.get("_layers_cache")
+        if cache is None or cache[0] != tracking.version():
+            out, seen = [], set()
 
-        def visit(layer):
-            if id(layer) in seen:
-                return
-            seen.add(id(layer))
-            out.append(layer)
-            for child in layer._sublayers():
-                visit(child)
+            def visit(layer):
+                if id(layer) in seen:
+                    return
+                seen.add(id(layer))
+                out.append(layer)
+                for child in layer._sublayers():
+                    visit(child)
 
-        visit(self)
-        return out if include_self else out[1:]
+            visit(self)
+            cache = self.__dict__["_layers_cache"] = (tracking.version(), out)
+        return list(cache[1]) if include_self else cache[1][1:]
 
     def _entries(self):
         cache = self.__dict__.get("_entries_cache")
