@@ -397,3 +397,195 @@ def test_assign_on_a_weight_inside_call_is_a_clear_error_and_handles_still_assig
     handle(x)
     handle(x)
     assert float(handle.state["h"]["count"]) == 4.0
+
+
+# --- facade calls under JAX transforms ------------------------------------------------
+def _tracer_free(tree):
+    return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(tree))
+
+
+def test_facade_calls_under_jit_grad_and_vmap_leave_stored_values_untouched():
+    from test_layer_api import Counter
+
+    x = jnp.arange(12.0).reshape(4, 3)
+    bn = L.BatchNormalization(name="bn")
+    counter = Counter(name="counter")
+    for layer in (bn, counter):
+        layer(x)
+        before = layer.state
+        expected_out, expected_state = layer.apply(layer.params, before, x, training=True)
+        outs = [
+            jax.jit(lambda v, layer=layer: layer(v, training=True))(x),
+            jax.jit(lambda layer=layer: layer(x, training=True))(),  # concrete x closed over
+            jax.vmap(lambda v, layer=layer: layer(v[None], training=True)[0])(x),
+        ]
+        jax.grad(lambda v, layer=layer: layer(v, training=True).sum())(x)
+        for out in outs[:2]:
+            np.testing.assert_allclose(out, expected_out, rtol=1e-6)
+        jax.tree_util.tree_map(np.testing.assert_array_equal, layer.state, before)
+        assert _tracer_free((layer.state, layer.losses))
+        np.testing.assert_allclose(layer(x, training=True), expected_out, rtol=1e-6)
+        jax.tree_util.tree_map(np.testing.assert_allclose, layer.state, expected_state)
+    drop = L.Dropout(0.5, name="drop")
+    ones = jnp.ones((4, 8))
+    for out in (jax.jit(lambda v: drop(v, training=True))(ones),
+                jax.vmap(lambda v: drop(v, training=True))(ones),
+                jax.grad(lambda v: drop(v, training=True).sum())(ones),
+                drop(ones, training=True)):
+        assert set(np.unique(np.asarray(out)).tolist()) <= {0.0, 2.0}
+
+
+def test_first_facade_call_under_jit_builds_with_concrete_weights():
+    dense = L.Dense(2, name="d")
+    x = jnp.ones((1, 3))
+    traced = jax.jit(lambda v: dense(v))(x)
+    assert dense.built and _tracer_free(dense.params)
+    np.testing.assert_allclose(dense(x), traced, rtol=1e-6)
+
+
+# --- the eager facade call ------------------------------------------------------------
+class ValueDependent(Layer):
+    """Python control flow on the input's values: Keras runs such a call eagerly."""
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones",
+                                     name="scale")
+
+    def call(self, x):
+        host = np.asarray(x)
+        if jnp.sum(x) > 0:
+            return x * self.scale + float(host.max())
+        return x * self.scale
+
+
+class ValueDependentWithShape(ValueDependent):
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+class Gated(Layer):
+    """A Dense reached through value-dependent Python, built when the call reaches it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = L.Dense(2, name="dense")
+
+    def call(self, x):
+        if float(jnp.sum(x)) > 0:
+            return self.dense(x)
+        return self.dense(-x)
+
+
+def test_first_eager_call_runs_value_dependent_python(key):
+    x = np.array([[1.0, -2.0, 4.0]], np.float32)
+    layer = ValueDependent(name="vd")
+    np.testing.assert_allclose(layer(x), x + 4.0)
+    np.testing.assert_allclose(layer(-x), -x)
+    assert layer.built and [w.path for w in layer.weights] == ["vd/scale"]
+    np.testing.assert_allclose(layer.apply(layer.params, layer.state, x)[0], x + 4.0)
+    params, _ = ValueDependent(name="vd").init(key, x)  # concrete inputs build eagerly too
+    assert jax.tree.map(jnp.shape, params) == {"vd": {"scale": (3,)}}
+    gated = Gated(name="gated")
+    y = gated(x)
+    assert gated.built and gated.dense.built
+    assert [w.path for w in gated.weights] == ["gated/dense/kernel", "gated/dense/bias"]
+    kernel, bias = gated.get_weights()
+    np.testing.assert_allclose(y, x @ kernel + bias, rtol=1e-5)
+    np.testing.assert_allclose(gated(-x), y, rtol=1e-5)
+
+
+class GatedModel(jl.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.vd = ValueDependent(name="vd")
+        self.gated = Gated(name="gated")
+
+    def call(self, x):
+        return self.gated(self.vd(x))
+
+
+def test_models_holding_a_value_dependent_layer_call_and_predict_eagerly():
+    x = np.array([[1.0, -2.0, 4.0], [0.5, 0.5, 0.5]], np.float32)
+    seq = jl.Sequential([jl.Input((3,)), ValueDependentWithShape(name="vd"),
+                         L.Dense(2, name="out")])
+    inputs = jl.Input((3,))
+    func = jl.Model(inputs, L.Dense(2, name="out")(ValueDependentWithShape(name="vd")(inputs)))
+    # A subclassed model builds on its first call, or on predict's first batch.
+    for model, call_first in ((seq, False), (func, False), (GatedModel(), True),
+                              (GatedModel(), False)):
+        called = model(x) if call_first else None
+        model.compile(loss="mse", run_eagerly=True)
+        predicted = model.predict(x, verbose=0)
+        called = model(x) if called is None else called
+        out = model.get_layer("gated").dense if isinstance(model, GatedModel) else \
+            model.get_layer("out")
+        kernel, bias = out.get_weights()
+        expected = (x + 4.0) @ kernel + bias  # sum(x) > 0: the batch gets max(x) added
+        np.testing.assert_allclose(called, expected, rtol=1e-5)
+        np.testing.assert_allclose(predicted, expected, rtol=1e-5)
+
+
+def test_concurrent_eager_calls_keep_every_state_update():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from test_layer_api import Counter
+
+    n_threads, n_calls = 4, 10
+    x = jnp.arange(12.0).reshape(4, 3)
+    counter, bn, reference = Counter(name="c"), L.BatchNormalization(), L.BatchNormalization()
+    for layer in (counter, bn, reference):
+        layer(x)
+    reference.set_weights(bn.get_weights())
+
+    def work(layer):
+        for _ in range(n_calls):
+            layer(x, training=True)
+
+    with ThreadPoolExecutor(2 * n_threads) as pool:
+        for future in [pool.submit(work, layer) for layer in (counter, bn) * n_threads]:
+            future.result()
+    assert float(counter.state["c"]["count"]) == n_threads * n_calls
+    for _ in range(n_threads * n_calls):
+        reference(x, training=True)
+    for got, want in zip(bn.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["", "a/b", ".", "..", "a\\b", "a\x00b", "\udc80", 3])
+def test_names_that_cannot_be_saved_are_refused_by_the_constructor(name):
+    match = r"^Dense: `name` must be a non-empty string usable as a path part.*Received: name="
+    with pytest.raises(errors.ConfigError, match=match):
+        L.Dense(2, name=name)
+
+
+@pytest.mark.parametrize("name", ["..", "a/b", "a\\b"])
+def test_weight_names_that_cannot_be_saved_are_refused(name):
+    class Named(Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(), name=name)
+
+    with pytest.raises(errors.ConfigError,
+                       match=r"^Named 'named': add_weight `name` must be a non-empty string "
+                             r"usable as a path part"):
+        Named(name="named").build((1,))
+
+
+def test_odd_but_saveable_names_round_trip(tmp_path):
+    model = jl.Sequential([jl.Input((2,)), L.Dense(1, name="a:b c.d")])
+    model.save(tmp_path / "m.keras")
+    assert jl.saving.load_model(tmp_path / "m.keras").layers[0].name == "a:b c.d"
+
+
+def test_input_spec_config_matches_keras_and_round_trips_through_json(keras):
+    import json
+
+    kwargs = {"dtype": "float32", "shape": (None, 3), "axes": {-1: 3}, "optional": True}
+    ours = jl.InputSpec(**kwargs)
+    theirs = keras.InputSpec(**kwargs)
+    assert ours.get_config() == theirs.get_config()
+    assert jl.InputSpec(min_ndim=2).get_config() == keras.InputSpec(min_ndim=2).get_config()
+    back = jl.InputSpec.from_config(json.loads(json.dumps(ours.get_config())))
+    assert back.get_config() == ours.get_config()
+    layer = Spec(back, name="s")
+    with pytest.raises(errors.ShapeError, match=r"expected axis -1 of input shape to have value 3"):
+        layer(np.ones((2, 4), np.float32))

@@ -235,3 +235,32 @@ def test_dense_bad_inputs_are_named_errors():
                        match=r"Dense 'dd': the last axis of the input must be known.*"
                              r"Received: input_shape=\(None, None\)"):
         layer.build((None, None))
+
+
+def test_symbolic_call_of_an_untraceable_lambda_raises_its_own_error():
+    # Lambda.compute_output_shape falls back to tracing, which once looped forever.
+    inputs = jl.Input((2,))
+    layer = L.Lambda(lambda t: t if float(t.sum()) > 0 else -t)
+    with pytest.raises(jax.errors.ConcretizationTypeError):
+        layer(inputs)
+    x = np.array([[1.0, -3.0]], np.float32)
+    np.testing.assert_allclose(layer(x), -x)  # eager calls run the Python as written
+
+
+def test_lambda_source_is_each_functions_own_or_refused(monkeypatch):
+    from jaxlayers.layers import core as core_layers
+
+    first, second = L.Lambda(lambda t: t + 1.0, name="a"), L.Lambda(lambda t: t * 2.0, name="b")
+    assert first.get_config()["function"]["config"]["source"] == "lambda t: t + 1.0"
+    assert second.get_config()["function"]["config"]["source"] == "lambda t: t * 2.0"
+    split = L.Lambda(lambda t:
+                     t - 1.0)
+    assert split.get_config()["function"]["config"]["source"] == "(lambda t:\n" \
+        "                     t - 1.0)"
+    match = r"Lambda '{}': cannot isolate the source text of .*register_serializable"
+    with pytest.raises(errors.SerializationError, match=match.format("made")):
+        L.Lambda(eval("lambda t: t"), name="made").get_config()
+    # Without instruction columns (Python 3.10) two different lambdas on a line are ambiguous.
+    monkeypatch.setattr(core_layers, "_instruction_spans", lambda code: [])
+    with pytest.raises(errors.SerializationError, match=match.format("b")):
+        second.get_config()

@@ -371,6 +371,37 @@ def test_save_params_load_params(tmp_path, key):
         jl.saving.save_params(tmp_path / "bad.npz", [np.ones(2)])
 
 
+# ----------------------------------------------------------------------------- Lambda source
+_LAMBDA_OFFSET = 0.5
+
+
+def test_lambdas_sharing_a_line_and_reading_module_globals_round_trip(tmp_path):
+    inputs = jl.Input((2,))
+    add, mul = L.Lambda(lambda t: t + 1.0, name="add"), L.Lambda(lambda t: t * 10.0, name="mul")
+    nested = L.Lambda(lambda t: (lambda u: u * 2.0)(t) - 3.0, name="nested")  # noqa: PLC3002
+    glob = L.Lambda(lambda t: jnp.tanh(t) + _LAMBDA_OFFSET, name="glob")
+    model = jl.Model(inputs, [add(inputs), mul(inputs), nested(inputs), glob(inputs)])
+    model.save(tmp_path / "l.keras")
+    loaded = jl.saving.load_model(tmp_path / "l.keras", safe_mode=False)
+    x = np.array([[1.0, -2.0]], np.float32)
+    expected = [x + 1.0, x * 10.0, x * 2.0 - 3.0, np.tanh(x) + _LAMBDA_OFFSET]
+    for got, want in zip(loaded(x), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_lambda_needing_a_name_the_loader_lacks_is_a_named_error(tmp_path):
+    shift = 2.0  # a closure variable: the source needs `shift`, which this module lacks
+    model = jl.Sequential([jl.Input((2,)), L.Lambda(lambda t: t + shift, name="shifted")])
+    model.save(tmp_path / "l.keras")
+    with pytest.raises(SerializationError,
+                       match=r"Lambda 'shifted': its source needs names that are not defined "
+                             r"where it is loaded: \['shift'\].*custom_objects"):
+        jl.saving.load_model(tmp_path / "l.keras", safe_mode=False)
+    loaded = jl.saving.load_model(tmp_path / "l.keras", safe_mode=False,
+                                  custom_objects={"shift": 5.0})
+    np.testing.assert_allclose(loaded(np.zeros((1, 2), np.float32)), 5.0)
+
+
 # ----------------------------------------------------------------------------- safety
 def test_lambda_with_source_needs_safe_mode_false_from_the_caller(tmp_path, rng):
     model = jl.Sequential([jl.Input((3,)), L.Lambda(lambda t: t * 3.0, name="triple")])

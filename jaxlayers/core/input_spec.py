@@ -65,6 +65,12 @@ class InputSpec:
         return f"InputSpec({', '.join(f for f in fields if f)})"
 
     def get_config(self):
+        """The constructor arguments Keras's ``InputSpec.get_config`` lists.
+
+        Example:
+            >>> jl.InputSpec(ndim=2, axes={-1: 3}).get_config()["axes"]
+            {-1: 3}
+        """
         return {
             "dtype": self.dtype,
             "shape": self.shape,
@@ -72,11 +78,27 @@ class InputSpec:
             "max_ndim": self.max_ndim,
             "min_ndim": self.min_ndim,
             "axes": self.axes,
+            "optional": self.optional,
         }
 
     @classmethod
     def from_config(cls, config):
+        """Rebuilds a spec from ``get_config``, also after a JSON round trip.
+
+        JSON turns ``axes`` keys into strings and ``shape`` into a list; both are
+        read back as ints and a tuple.
+        """
+        config = dict(config)
+        axes = config.get("axes")
+        if isinstance(axes, dict):
+            config["axes"] = {_axis_key(k): v for k, v in axes.items()}
         return cls(**config)
+
+
+def _axis_key(key):
+    if isinstance(key, str) and key.lstrip("-").isdigit():
+        return int(key)
+    return key
 
 
 def _shape_and_dtype(x):

@@ -25,11 +25,24 @@ Choices recorded here:
   made in ``__init__`` are readable before the first call).
 * Config errors raised while a layer is constructed (an unknown activation or
   initializer name, ...) are re-raised naming the layer and the argument.
+* A facade call on concrete inputs runs ``call`` eagerly, op by op, as Keras 3
+  does: Python that reads values works, and sublayers build when the call
+  reaches them.  ``init``/``apply`` build by tracing (``jax.eval_shape``), and
+  fall back to one concrete run when the call needs values and the inputs have
+  them.
+* A facade call under a JAX transform (``jit``, ``grad``, ``vmap`` around
+  ``layer(x)``) returns its outputs and stores nothing: state, losses and
+  metrics keep their values, so the layer never holds a tracer.  It still
+  advances the layer's Python call counter, so each traced call draws its own
+  random key.
+* Eager facade calls of one layer run one at a time (a lock per called layer),
+  so concurrent calls from several threads lose no state update.
 """
 
 import functools
 import inspect
 import re
+import threading
 import weakref
 
 import jax
@@ -57,6 +70,32 @@ _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "
                 "input_dtype")
 _JSON_TYPES = (str, int, float, bool, type(None))
 _ASSIGN_ON_ARRAY = re.compile(r"(Tracer|ArrayImpl|Array).*attribute '?assign(_add|_sub)?'?")
+# Errors of a call that needs concrete values (Python control flow on them, np.asarray).
+_NEEDS_VALUES = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
+                 jax.errors.TracerIntegerConversionError)
+# One lock per layer serializes its eager facade calls (read values, run, store).  Kept
+# beside the layer, by id (a user layer may define __eq__), rather than in it so that
+# layers stay copyable; dropped when the layer is collected.
+_facade_locks = {}
+_facade_locks_guard = threading.Lock()
+
+
+def _facade_lock(layer):
+    with _facade_locks_guard:
+        lock = _facade_locks.get(id(layer))
+        if lock is None:
+            lock = _facade_locks[id(layer)] = threading.RLock()
+            weakref.finalize(layer, _facade_locks.pop, id(layer), None)
+    return lock
+
+
+def _holds_tracer(tree):
+    return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(tree))
+
+
+def _is_concrete_array(x):
+    return isinstance(x, (np.ndarray, np.generic)) or (
+        isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer))
 
 
 def to_snake_case(name):
@@ -164,10 +203,10 @@ class Layer:
             )
         if name is None:
             name = backend.unique_name(to_snake_case(type(self).__name__))
-        elif not isinstance(name, str) or not name or "/" in name:
+        elif not tracking.is_path_part(name):
             raise ConfigError(
-                f"{type(self).__name__}: `name` must be a non-empty string without '/'. "
-                f"Received: name={name!r}."
+                f"{type(self).__name__}: `name` must be a non-empty string usable as a path "
+                f"part ({tracking.PATH_PART_RULE}). Received: name={name!r}."
             )
         self._name = name
         self._trainable = bool(trainable)
@@ -305,7 +344,8 @@ class Layer:
     def _sublayers(self):
         seen, out = set(), []
         for key, value in self.__dict__.items():
-            if key in ("_parent", "_weights_attr", "_own_vars", "_auto_config"):
+            if key in ("_parent", "_weights_attr", "_own_vars", "_auto_config",
+                       "_layers_cache"):
                 continue
             for layer in tracking.flatten_layers(value):
                 if layer is not self and id(layer) not in seen:
@@ -319,18 +359,23 @@ class Layer:
         return self._sublayers()
 
     def _flatten_layers(self, include_self=True):
-        out, seen = [], set()
+        # Cached like _entries: every eager call walks the tree to reset losses, and a
+        # fresh walk visits every attribute of every layer.
+        cache = self.__dict__.get("_layers_cache")
+        if cache is None or cache[0] != tracking.version():
+            out, seen = [], set()
 
-        def visit(layer):
-            if id(layer) in seen:
-                return
-            seen.add(id(layer))
-            out.append(layer)
-            for child in layer._sublayers():
-                visit(child)
+            def visit(layer):
+                if id(layer) in seen:
+                    return
+                seen.add(id(layer))
+                out.append(layer)
+                for child in layer._sublayers():
+                    visit(child)
 
-        visit(self)
-        return out if include_self else out[1:]
+            visit(self)
+            cache = self.__dict__["_layers_cache"] = (tracking.version(), out)
+        return list(cache[1]) if include_self else cache[1][1:]
 
     def _entries(self):
         cache = self.__dict__.get("_entries_cache")
@@ -383,6 +428,12 @@ class Layer:
             initializer = "glorot_uniform" if jnp.issubdtype(dtype, jnp.floating) else "zeros"
         initializer = initializers.get(initializer)
         auto_named = name is None
+        if name is not None and not tracking.is_path_part(name):
+            raise ConfigError(
+                f"{type(self).__name__} '{self.name}': add_weight `name` must be a non-empty "
+                f"string usable as a path part ({tracking.PATH_PART_RULE}). "
+                f"Received: name={name!r}."
+            )
         if name is None:
             taken = {v.name for v in self._own_vars}
             name, i = "variable", 1
@@ -653,13 +704,21 @@ class Layer:
         mask = kwargs.pop("mask", None)
         return self._invoke(scope, args, kwargs, training, mask)[0]
 
-    def _invoke(self, scope, args, kwargs, training=None, mask=None):
-        """Runs ``call`` under ``scope``; returns ``(outputs, output_mask)``."""
+    def _prepare_inputs(self, args, kwargs):
+        """Converts and checks the inputs, building the layer from their shapes if needed.
+
+        Returns ``(converted_args, first_input)``.
+        """
         args = self._convert_inputs(args)
         first = args[0] if args else next(iter(kwargs.values()), None)
         assert_input_compatibility(self.input_spec, first, self.name, type(self).__name__)
         if not self.built:
             self._maybe_build(args, kwargs)
+        return args, first
+
+    def _invoke(self, scope, args, kwargs, training=None, mask=None):
+        """Runs ``call`` under ``scope``; returns ``(outputs, output_mask)``."""
+        args, first = self._prepare_inputs(args, kwargs)
         flags = self._call_params()
         call_kwargs = dict(kwargs)
         outer_training = scope.training
@@ -727,7 +786,14 @@ class Layer:
                 return jax.tree_util.tree_map(
                     lambda x: x if _is_array_leaf(x) else None, out)
 
-            jax.eval_shape(run, *leaves)
+            try:
+                jax.eval_shape(run, *leaves)
+            except _NEEDS_VALUES:
+                # The call reads input values (Python `if` on them, np.asarray): only
+                # concrete inputs can build it, by running it once on them.
+                if not all(_is_concrete_array(leaf) for leaf in leaves):
+                    raise
+                run(*leaves)
         self.__dict__["_structure_built"] = True
 
     def _jl_bind_trees(self, params, state):
@@ -846,17 +912,58 @@ class Layer:
         return jax.random.fold_in(self.__dict__["_facade_key"], count)
 
     def _eager_call(self, args, kwargs):
+        """``layer(x)`` outside ``apply``: runs the call, then keeps its new values.
+
+        One call at a time per layer (a lock), so concurrent calls from several
+        threads each see the values the previous one stored.  Under a JAX
+        transform (an input is a tracer, or an enclosing ``jit`` traced the
+        call, so its results are tracers) the outputs are returned and nothing
+        is stored: the layer never holds a tracer.
+        """
         training = kwargs.pop("training", None)
         mask = kwargs.pop("mask", None)
         training = bool(training) if training is not None else False
-        self._ensure_structure(args, kwargs, training)
-        entries, paths = self._entries()
-        self._materialize_all()
-        bindings = {id(v): v._materialize() for _, v in entries}
-        variables = {id(v): v for _, v in entries}
-        key = self._facade_next_key() if training else None
-        outputs, scope, aux = self._jl_run(bindings, variables, paths, args, kwargs,
-                                        training, key, mask)
+        with _facade_lock(self):
+            key = self._facade_next_key() if training else None
+            outputs, scope = self._run_eagerly(args, kwargs, training, key, mask)
+            if _holds_tracer((args, kwargs, outputs, scope.writes, scope.losses,
+                              scope.metrics)):
+                return outputs
+            self._store_facade_results(scope)
+        return outputs
+
+    def _run_eagerly(self, args, kwargs, training, key, mask):
+        """Runs ``call`` op by op on the facade's values; returns ``(outputs, scope)``.
+
+        Nothing is traced, so a ``call`` whose Python reads values works: this
+        layer builds from the inputs' shapes, its weights get their stored
+        values, and the call runs on the inputs.  A sublayer builds when the
+        call reaches it (as in Keras) and each weight is bound, when first
+        read, to its stored value, exactly the value ``layer.params`` /
+        ``layer.state`` give ``apply``; the call and the key derivation are
+        ``apply``'s, so the outputs equal ``apply``'s.
+        """
+        scope = scope_lib.Scope(training=training, key=key, layer_paths=self._entries()[1],
+                                resolve=self._facade_value,
+                                refresh_paths=lambda: self._entries()[1])
+        with scope:
+            if not self.built:
+                self._prepare_inputs(args, kwargs)
+            self._materialize_all()
+            outputs, _ = self._invoke(scope, args, kwargs, training, mask)
+        if not self.__dict__.get("_structure_built") and self._all_built():
+            self.__dict__["_structure_built"] = True
+        return outputs, scope
+
+    def _facade_value(self, var):
+        """The stored value of ``var`` if it is a weight of this layer's tree, else ``None``."""
+        cache = self.__dict__.get("_entry_ids")
+        if cache is None or cache[0] != tracking.version():
+            cache = (tracking.version(), {id(v) for _, v in self._entries()[0]})
+            self.__dict__["_entry_ids"] = cache
+        return var._materialize() if id(var) in cache[1] else None
+
+    def _store_facade_results(self, scope):
         for vid, value in scope.writes.items():
             scope.variables[vid]._value = value
         for layer in self._flatten_layers():
@@ -865,7 +972,6 @@ class Layer:
             layer.__dict__["_eager_losses"].append(value)
         for layer, name, value in scope.metrics:
             layer.__dict__["_eager_metrics"][name] = value
-        return outputs
 
     # ------------------------------------------------------------------ losses
     def add_loss(self, loss):

@@ -1,11 +1,13 @@
 """The scope that turns any Layer into a pure ``init``/``apply`` pair.
 
 While a scope is active, every weight handle is bound to an array supplied by
-the caller (``apply``) or to a placeholder (the structure pass that builds a
-layer from input shapes).  Reads of ``self.kernel`` inside ``call`` return the
-bound array; writes to non-trainable weights are recorded as new state;
-``add_loss`` values and random-key requests are collected here.  Nothing is
-global but the stack of active scopes, one per thread.
+the caller (``apply``), to the facade's stored value (an eager facade call,
+where a weight created during the call is bound when first read), or to a
+placeholder (the structure pass that builds a layer from input shapes).  Reads
+of ``self.kernel`` inside ``call`` return the bound array; writes to
+non-trainable weights are recorded as new state; ``add_loss`` values and
+random-key requests are collected here.  Nothing is global but the stack of
+active scopes, one per thread.
 """
 
 import threading
@@ -48,10 +50,15 @@ class Scope:
         layer_paths: ``{id(layer): path}`` used to fold keys per layer.
         structure: ``True`` for the shape-only pass that builds layers; reads of
             unbound weights then return zeros and nothing is kept.
+        resolve: Optional ``variable -> array or None`` for weights missing from
+            ``bindings``: the eager facade binds a weight created during the call
+            (a sublayer built when the call reaches it) to its stored value.
+        refresh_paths: Optional callable returning fresh ``layer_paths`` when a
+            layer created during the call asks for a key.
     """
 
     def __init__(self, bindings=None, variables=None, *, training=False, key=None,
-                 layer_paths=None, structure=False):
+                 layer_paths=None, structure=False, resolve=None, refresh_paths=None):
         self.bindings = dict(bindings or {})
         self.variables = dict(variables or {})
         self.writes = {}
@@ -59,6 +66,8 @@ class Scope:
         self.key = key
         self.layer_paths = dict(layer_paths or {})
         self.structure = structure
+        self._resolve = resolve
+        self._refresh_paths = refresh_paths
         self.counters = {}
         self.losses = []
         self.metrics = []
@@ -74,7 +83,16 @@ class Scope:
 
     # --- weights ----------------------------------------------------------------
     def binds(self, var):
-        return self.structure or id(var) in self.bindings
+        if self.structure or id(var) in self.bindings:
+            return True
+        if self._resolve is None:
+            return False
+        value = self._resolve(var)
+        if value is None:
+            return False
+        self.bindings[id(var)] = value
+        self.variables.setdefault(id(var), var)
+        return True
 
     def read(self, var, compute_dtype=None):
         vid = id(var)
@@ -122,6 +140,8 @@ class Scope:
         self.metrics.append((layer, name, value))
 
     def path_of(self, layer):
+        if id(layer) not in self.layer_paths and self._refresh_paths is not None:
+            self.layer_paths = dict(self._refresh_paths())
         return self.layer_paths.get(id(layer), layer.name)
 
     def next_key(self, layer):

@@ -8,6 +8,7 @@ one stay unknown), so no layer needs a hand-written shape rule.
 """
 
 import itertools
+import threading
 
 import jax
 import jax.numpy as jnp
@@ -195,6 +196,9 @@ def compute_output_spec(layer, args, kwargs, with_mask=False):
     return merged if with_mask else merged[0]
 
 
+_declaring = threading.local()
+
+
 def _declared_output_spec(layer, args, with_mask):
     """The layer's own ``compute_output_shape`` for one symbolic input, if it has one."""
     from jaxlayers.core.layer import Layer
@@ -203,7 +207,17 @@ def _declared_output_spec(layer, args, with_mask):
         return None
     if not _is_spec(args[0]):
         return None
-    shape = layer.compute_output_shape(tuple(args[0].shape))
+    # A compute_output_shape that defers to the default (which traces) comes back
+    # here when tracing fails: then the layer declares nothing, and the trace's own
+    # error is raised instead of recursing forever.
+    active = _declaring.__dict__.setdefault("layers", set())
+    if id(layer) in active:
+        return None
+    active.add(id(layer))
+    try:
+        shape = layer.compute_output_shape(tuple(args[0].shape))
+    finally:
+        active.discard(id(layer))
     if not isinstance(shape, tuple) or not all(d is None or isinstance(d, int) for d in shape):
         return None
     out = SymbolicTensor(shape, layer.compute_dtype)

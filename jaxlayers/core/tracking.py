@@ -12,6 +12,31 @@ import itertools
 
 from jaxlayers.errors import ConfigError, WeightsError
 
+PATH_PART_RULE = "no '/', '\\' or NUL, not '.' or '..', encodable as UTF-8"
+
+
+def is_path_part(name):
+    """Whether ``name`` can be one part of a weight path (a layer or weight name).
+
+    Paths are the keys of params trees and of saved files (``dense/kernel``), so a
+    part is a non-empty string without ``/`` (the separator), ``\\`` or NUL, is not
+    ``.`` or ``..``, and encodes as UTF-8.  Layer constructors, ``add_weight`` and
+    the file writer all use this one rule, so a name a layer accepts can be saved.
+
+    Example:
+        >>> is_path_part("dense_1"), is_path_part(".."), is_path_part("a/b")
+        (True, False, False)
+    """
+    if not isinstance(name, str) or name in ("", ".", "..") or any(
+            c in name for c in "/\\\x00"):
+        return False
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 # Bumped whenever a layer gains a weight or a sublayer, so cached walks go stale.
 _version = itertools.count()
 _current_version = [next(_version)]
@@ -120,4 +145,7 @@ def flat_paths(tree, prefix=()):
     return out
 
 
-__all__ = ["walk", "get_path", "set_path", "flat_paths", "flatten_layers", "bump", "version"]
+__all__ = [
+    "PATH_PART_RULE", "bump", "flat_paths", "flatten_layers", "get_path", "is_path_part",
+    "set_path", "version", "walk",
+]

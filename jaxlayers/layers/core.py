@@ -1,5 +1,12 @@
 """Core layers: Input, Dense, EinsumDense, Activation, Embedding, Masking, Lambda, Identity."""
 
+import ast
+import builtins
+import dis
+import inspect
+import textwrap
+import types
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,7 +18,13 @@ from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.core.symbolic import SymbolicTensor
-from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError, UnsafeLoadError
+from jaxlayers.errors import (
+    ConfigError,
+    ConfigTypeError,
+    SerializationError,
+    ShapeError,
+    UnsafeLoadError,
+)
 from jaxlayers.layers import einsum as einsum_lib
 from jaxlayers.ops import nn as nn_ops
 
@@ -444,10 +457,14 @@ class Lambda(Layer):
         mask: Optional output mask, or a function ``(inputs, mask) -> mask``.
         arguments: Extra keyword arguments for ``function``.
 
-    Saving a ``Lambda`` stores the function's source text.  Loading it runs
-    that text, so it is refused unless the caller passes ``safe_mode=False``.
-    Functions registered with ``jl.saving.register_serializable`` are saved
-    by name and load safely.
+    Saving a ``Lambda`` stores the function's own source text (saving is
+    refused when it cannot be isolated, e.g. a function made by ``eval``).
+    Loading it runs that text, so it is refused unless the caller passes
+    ``safe_mode=False``; each global name the text uses is taken from
+    ``custom_objects``, else from the module calling ``load_model``, else
+    ``jnp``/``jax``/``np``, and a name found nowhere is a ``SerializationError``
+    naming it.  Functions registered with ``jl.saving.register_serializable``
+    are saved by name and load safely.
     """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
@@ -480,13 +497,14 @@ class Lambda(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["function"] = _serialize_function(self.function)
+        config["function"] = _serialize_function(self.function, self.name)
         # Like Keras, output_shape and mask appear only when they were given.
         out = self._output_shape
         if out is not None:
-            config["output_shape"] = (_serialize_function(out) if callable(out) else list(out))
+            config["output_shape"] = (_serialize_function(out, self.name) if callable(out)
+                                      else list(out))
         if callable(self._mask):
-            config["mask"] = _serialize_function(self._mask)
+            config["mask"] = _serialize_function(self._mask, self.name)
         config["arguments"] = self.arguments
         return config
 
@@ -502,14 +520,22 @@ class Lambda(Layer):
         return super().from_config(config)
 
 
-def _serialize_function(fn):
+def _serialize_function(fn, layer_name):
     registered = serialization.get_registered_name(fn)
     if serialization.get_registered_object(registered) is fn:
         return {"class_name": "function", "config": {"registered_name": registered}}
     builtin = activations.serialize(fn) if _is_builtin_activation(fn) else None
     if builtin is not None:
         return {"class_name": "activation", "config": {"name": builtin}}
-    return {"class_name": "python_source", "config": {"source": _function_source(fn),
+    source = _function_source(fn)
+    if source is None:
+        raise SerializationError(
+            f"Lambda '{layer_name}': cannot isolate the source text of {fn!r} (it is not "
+            "a Python function read from a source file, or its file no longer matches "
+            "it). Define the function with `def` in a module, or register it with "
+            "jl.saving.register_serializable, then save again."
+        )
+    return {"class_name": "python_source", "config": {"source": source,
                                                       "name": getattr(fn, "__name__", "")}}
 
 
@@ -521,28 +547,129 @@ def _is_builtin_activation(fn):
 
 
 def _function_source(fn):
-    import ast
-    import inspect
-    import textwrap
+    """The source text of ``fn`` alone, or ``None`` when it cannot be isolated.
 
+    A ``def`` is its whole block.  A lambda is found in its file's syntax tree:
+    among the lambdas starting on its first line with its argument names, the
+    innermost whose span holds every instruction of its code (Python 3.11+
+    records the columns of each instruction), so two lambdas on one line each
+    get their own text.  Without columns, several different candidates are
+    ambiguous, and ``None`` is returned.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
     try:
-        source = textwrap.dedent(inspect.getsource(fn))
+        if fn.__name__ != "<lambda>":
+            return textwrap.dedent(inspect.getsource(fn))
+        lines, _ = inspect.findsource(fn)
     except (OSError, TypeError):
         return None
-    if getattr(fn, "__name__", "") != "<lambda>":
-        return source
+    source = "".join(lines)
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        # A lambda inside a wrapped expression line: parse the line's first lambda.
-        start = source.find("lambda")
-        tree = ast.parse("(" + source[start:].rstrip().rstrip(",)") + ")")
-        source = "(" + source[start:].rstrip().rstrip(",)") + ")"
-    argnames = list(fn.__code__.co_varnames[: fn.__code__.co_argcount])
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Lambda) and [a.arg for a in node.args.args] == argnames:
-            return ast.get_source_segment(source, node)
-    return None
+        return None
+    argnames = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    candidates = [
+        node for node in ast.walk(tree)
+        if isinstance(node, ast.Lambda) and node.lineno == code.co_firstlineno
+        and [a.arg for a in node.args.args + node.args.kwonlyargs] == argnames
+    ]
+    spans = _instruction_spans(code)
+    if spans:
+        candidates = [n for n in candidates if all(_holds(n, span) for span in spans)]
+        candidates.sort(key=lambda n: (n.end_lineno - n.lineno, n.end_col_offset - n.col_offset))
+        candidates = candidates[:1]
+    texts = {ast.get_source_segment(source, node) for node in candidates}
+    if len(texts) != 1:
+        return None
+    text = texts.pop()
+    try:
+        ast.parse(text, mode="eval")
+    except SyntaxError:
+        text = f"({text})"  # a lambda split over lines inside brackets
+    return text
+
+
+def _instruction_spans(code):
+    """``(line, col, end_line, end_col)`` of each instruction with a real source span."""
+    if not hasattr(code, "co_positions"):
+        return []
+    return [(line, col, end_line, end_col)
+            for line, end_line, col, end_col in code.co_positions()
+            if None not in (line, end_line, col, end_col) and (line, col) != (end_line, end_col)]
+
+
+def _holds(node, span):
+    line, col, end_line, end_col = span
+    return ((node.lineno, node.col_offset) <= (line, col)
+            and (end_line, end_col) <= (node.end_lineno, node.end_col_offset))
+
+
+# Names a saved function may use without the loading code defining them.
+_SOURCE_DEFAULTS = {"jnp": jnp, "jax": jax, "np": np}
+_GLOBAL_LOADS = ("LOAD_GLOBAL", "LOAD_NAME", "LOAD_FROM_DICT_OR_GLOBALS")
+_GLOBAL_STORES = ("STORE_NAME", "STORE_GLOBAL")
+
+
+def _global_names(code):
+    """``(loaded, stored)``: the global names ``code`` and its nested code objects use."""
+    loaded, stored = set(), set()
+    for ins in dis.get_instructions(code):
+        if ins.opname in _GLOBAL_LOADS:
+            loaded.add(ins.argval)
+        elif ins.opname in _GLOBAL_STORES:
+            stored.add(ins.argval)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            inner_loaded, inner_stored = _global_names(const)
+            loaded |= inner_loaded
+            stored |= inner_stored
+    return loaded, stored
+
+
+def _loading_environment():
+    """The globals of the code that asked for the load: the first frame outside jaxlayers."""
+    frame = inspect.currentframe()
+    try:
+        while frame is not None:
+            module = frame.f_globals.get("__name__", "")
+            if module != "jaxlayers" and not module.startswith("jaxlayers."):
+                return frame.f_globals
+            frame = frame.f_back
+        return {}
+    finally:
+        del frame
+
+
+def _source_namespace(code, layer_name):
+    """Globals for running saved source: each name it needs, or a named error.
+
+    A name is looked up in ``custom_objects``, then in the globals of the module
+    that called ``load_model``/``from_config``, then among ``jnp``, ``jax``,
+    ``np``; builtins need nothing.  Only the needed names are copied in.
+    """
+    loaded, stored = _global_names(code)
+    environment = _loading_environment()
+    namespace, missing = {"__builtins__": builtins}, []
+    for name in sorted(loaded - stored):
+        custom = serialization.get_registered_object(name)
+        if custom is not None:
+            namespace[name] = custom
+        elif name in environment:
+            namespace[name] = environment[name]
+        elif name in _SOURCE_DEFAULTS:
+            namespace[name] = _SOURCE_DEFAULTS[name]
+        elif not hasattr(builtins, name):
+            missing.append(name)
+    if missing:
+        raise SerializationError(
+            f"Lambda '{layer_name}': its source needs names that are not defined where it "
+            f"is loaded: {missing}. Define them in the module that loads it, or pass them "
+            f"as custom_objects={{{missing[0]!r}: ...}}."
+        )
+    return namespace
 
 
 def _deserialize_function(config, layer_name):
@@ -568,15 +695,17 @@ def _deserialize_function(config, layer_name):
                 "with jl.saving.register_serializable and save again."
             )
         source = inner.get("source")
-        if source is None:
+        if not isinstance(source, str):
             raise UnsafeLoadError(
                 f"Lambda '{layer_name}': the saved function has no source text to rebuild."
             )
-        namespace = {"jnp": jnp, "jax": jax, "np": np}
-        if source.lstrip().startswith(("def ", "@")):
-            exec(compile(source, f"<Lambda {layer_name}>", "exec"), namespace)  # noqa: S102
+        is_def = source.lstrip().startswith(("def ", "@"))
+        code = compile(source, f"<Lambda {layer_name}>", "exec" if is_def else "eval")
+        namespace = _source_namespace(code, layer_name)
+        if is_def:
+            exec(code, namespace)  # noqa: S102
             return namespace[inner.get("name")]
-        return eval(compile(source, f"<Lambda {layer_name}>", "eval"), namespace)  # noqa: S307
+        return eval(code, namespace)  # noqa: S307
     raise UnsafeLoadError(f"Lambda '{layer_name}': unknown function record {config!r}.")
 
 

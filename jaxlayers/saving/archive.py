@@ -50,6 +50,7 @@ import zlib
 
 import numpy as np
 
+from jaxlayers.core import tracking
 from jaxlayers.errors import ArchiveError, SerializationError
 from jaxlayers.saving.files import atomic_write, open_regular
 
@@ -84,11 +85,10 @@ _KEY_DATA_SHAPES = {"threefry2x32": (2,), "rbg": (4,), "unsafe_rbg": (4,)}
 
 # ----------------------------------------------------------------------------- writing
 def _check_key(key):
-    parts = key.split("/")
-    if not key or any(p in ("", ".", "..") for p in parts) or "\\" in key or "\x00" in key:
+    if not all(tracking.is_path_part(part) for part in key.split("/")):
         raise SerializationError(
             f"Cannot save an array under the name {key!r}: names are '/'-separated weight "
-            "paths of non-empty parts without '..', '\\' or NUL."
+            f"paths whose parts are non-empty ({tracking.PATH_PART_RULE})."
         )
 
 
