@@ -182,12 +182,12 @@ def test_hashing_layers_match_keras(keras_tf):
     keras = keras_tf
     words = np.array(random_strings(5, n=100, max_len=40)).reshape(-1, 1)
     ints = np.random.default_rng(6).integers(-10**6, 10**6, words.shape)
-    for kwargs in (dict(num_bins=17), dict(num_bins=17, mask_value="", salt=[3, 4]),
-                   dict(num_bins=9, output_mode="one_hot")):
+    for kwargs in ({"num_bins": 17}, {"num_bins": 17, "mask_value": "", "salt": [3, 4]},
+                   {"num_bins": 9, "output_mode": "one_hot"}):
         np.testing.assert_array_equal(L.Hashing(**kwargs)(words),
                                       keras.layers.Hashing(**kwargs)(words), err_msg=str(kwargs))
-    for kwargs in (dict(num_bins=17, mask_value=0), dict(num_bins=17, salt=11),
-                   dict(num_bins=5, output_mode="count")):
+    for kwargs in ({"num_bins": 17, "mask_value": 0}, {"num_bins": 17, "salt": 11},
+                   {"num_bins": 5, "output_mode": "count"}):
         np.testing.assert_array_equal(L.Hashing(**kwargs)(jnp.asarray(ints)),
                                       keras.layers.Hashing(**kwargs)(ints), err_msg=str(kwargs))
     crossing = (words[:, 0], ints[:, 0])
@@ -199,14 +199,15 @@ def test_lookup_oov_buckets_match_keras(keras_tf):
     keras = keras_tf
     words = np.array(random_strings(7, n=99, max_len=30)).reshape(-1, 2)
     vocab = sorted(set(words.ravel().tolist()))[:20]
-    for kwargs in (dict(num_oov_indices=3), dict(num_oov_indices=4, mask_token="\x01", salt=9),
-                   dict(num_oov_indices=3, output_mode="count")):
+    for kwargs in ({"num_oov_indices": 3}, {"num_oov_indices": 4, "mask_token": "\x01", "salt": 9},
+                   {"num_oov_indices": 3, "output_mode": "count"}):
         ours = L.StringLookup(vocabulary=vocab, **kwargs)
         theirs = keras.layers.StringLookup(vocabulary=vocab, **kwargs)
         np.testing.assert_array_equal(ours(words), theirs(words), err_msg=str(kwargs))
     ints = np.random.default_rng(8).integers(-500, 500, (60, 2))
-    for kwargs in (dict(num_oov_indices=3, oov_method="farmhash"),
-                   dict(num_oov_indices=5, oov_method="farmhash", salt=[1, 2], mask_token=0)):
+    for kwargs in ({"num_oov_indices": 3, "oov_method": "farmhash"},
+                   {"num_oov_indices": 5, "oov_method": "farmhash", "salt": [1, 2],
+                    "mask_token": 0}):
         ours = L.IntegerLookup(vocabulary=[3, 7, 11], **kwargs)
         theirs = keras.layers.IntegerLookup(vocabulary=[3, 7, 11], **kwargs)
         np.testing.assert_array_equal(ours(jnp.asarray(ints)), theirs(ints), err_msg=str(kwargs))
