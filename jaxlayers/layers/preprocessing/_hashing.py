@@ -11,29 +11,38 @@ Keras hashes with TensorFlow ops, so jaxlayers reproduces those ops:
   are first truncated to int64, booleans read ``true``/``false``).
 * :func:`cross_hash`: ``tf.sparse.cross_hashed``'s combination
   (``FingerprintCat64`` from a fixed key) of per-feature words: the
-  ``Fingerprint64`` of a string, or the int64 value itself for an integer.
+  ``Fingerprint64`` of a string (:func:`hash_strings`), or the int64 value
+  itself for an integer (:func:`number_words`).
 * :func:`buckets`: ``hash % num_bins`` on the unsigned 64-bit hash.
 
-The algorithms are written once against 64-bit words. On the host a word is a
-NumPy ``uint64`` array; under JAX it is a :class:`_Words` pair of ``uint32``
-arrays, because JAX has no ``uint64`` unless ``jax_enable_x64`` is on and a
-hash computed in a model must not depend on that flag. Strings of different
+The algorithms are written once against 64-bit words (``_words``): NumPy
+``uint64`` on the host, pairs of ``uint32`` under JAX.  Strings of different
 lengths are processed lane-wise: rows are grouped by FarmHash's length class
 and block loops run over the rows still active.
 """
-
-import functools
-import operator
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["buckets", "cross_hash", "hash_numbers", "hash_strings", "number_words", "salt_key",
-           "string_words"]
+from jaxlayers.layers.preprocessing._words import (
+    MASK32,
+    MASK64,
+    DeviceBytes,
+    HostBytes,
+    Words,
+    const,
+    full,
+    rotl,
+    rotr,
+    shl,
+    shr,
+    u64,
+    where,
+)
 
-_MASK64 = (1 << 64) - 1
-_MASK32 = 0xFFFFFFFF
+__all__ = ["buckets", "cross_hash", "hash_numbers", "hash_strings", "number_words", "salt_key"]
+
 # FarmHash's multipliers.
 _K0 = 0xC3A5C85C97CB3127
 _K1 = 0xB492B66FBE98F273
@@ -46,246 +55,9 @@ _SIP_INIT = (0x736F6D6570736575, 0x646F72616E646F6D, 0x6C7967656E657261, 0x74656
 _INT64_MIN = 1 << 63
 
 
-# ============================================================ 64-bit words in JAX
-def _mul32(a, b):
-    """Full 64-bit product of two uint32 arrays, as ``(hi, lo)`` uint32 arrays."""
-    a0, a1 = a & 0xFFFF, a >> 16
-    b0, b1 = b & 0xFFFF, b >> 16
-    p00, p01, p10, p11 = a0 * b0, a0 * b1, a1 * b0, a1 * b1
-    mid = p01 + p10
-    mid_carry = (mid < p01).astype(jnp.uint32)
-    lo = p00 + (mid << 16)
-    lo_carry = (lo < p00).astype(jnp.uint32)
-    hi = p11 + (mid >> 16) + (mid_carry << 16) + lo_carry
-    return hi, lo
-
-
-@jax.tree_util.register_pytree_node_class
-class _Words:
-    """Unsigned 64-bit words as two uint32 JAX arrays (wrapping arithmetic); a pytree."""
-
-    __slots__ = ("hi", "lo")
-
-    def __init__(self, hi, lo):
-        self.hi = hi
-        self.lo = lo
-
-    def tree_flatten(self):
-        return (self.hi, self.lo), None
-
-    @classmethod
-    def tree_unflatten(cls, _, children):
-        return cls(*children)
-
-    @staticmethod
-    def of(value):
-        if isinstance(value, _Words):
-            return value
-        value = int(value) & _MASK64
-        return _Words(jnp.uint32(value >> 32), jnp.uint32(value & _MASK32))
-
-    def __add__(self, other):
-        other = _Words.of(other)
-        lo = self.lo + other.lo
-        return _Words(self.hi + other.hi + (lo < self.lo).astype(jnp.uint32), lo)
-
-    __radd__ = __add__
-
-    def __mul__(self, other):
-        other = _Words.of(other)
-        hi, lo = _mul32(self.lo, other.lo)
-        return _Words(hi + self.lo * other.hi + self.hi * other.lo, lo)
-
-    __rmul__ = __mul__
-
-    def __xor__(self, other):
-        other = _Words.of(other)
-        return _Words(self.hi ^ other.hi, self.lo ^ other.lo)
-
-    __rxor__ = __xor__
-
-    def __or__(self, other):
-        other = _Words.of(other)
-        return _Words(self.hi | other.hi, self.lo | other.lo)
-
-    def __and__(self, other):
-        other = _Words.of(other)
-        return _Words(self.hi & other.hi, self.lo & other.lo)
-
-    def __neg__(self):
-        return _Words(~self.hi, ~self.lo) + 1
-
-    def shr(self, n):
-        if n == 0:
-            return self
-        if n >= 32:
-            return _Words(jnp.zeros_like(self.hi), self.hi >> (n - 32))
-        return _Words(self.hi >> n, (self.lo >> n) | (self.hi << (32 - n)))
-
-    def shl(self, n):
-        if n == 0:
-            return self
-        if n >= 32:
-            return _Words(self.lo << (n - 32), jnp.zeros_like(self.lo))
-        return _Words((self.hi << n) | (self.lo >> (32 - n)), self.lo << n)
-
-    def rotr(self, n):
-        if n == 0:
-            return self
-        if n >= 32:
-            return _Words(self.lo, self.hi).rotr(n - 32)
-        return _Words((self.hi >> n) | (self.lo << (32 - n)),
-                      (self.lo >> n) | (self.hi << (32 - n)))
-
-    def divmod10(self):
-        """Quotient and remainder by 10 (words, uint32 remainder): 16 bits at a time."""
-        q_hi, r = self.hi // 10, self.hi % 10
-        t = (r << 16) | (self.lo >> 16)
-        q1, r = t // 10, t % 10
-        t = (r << 16) | (self.lo & 0xFFFF)
-        q0, r = t // 10, t % 10
-        return _Words(q_hi, (q1 << 16) | q0), r
-
-    def mod(self, m):
-        """``self % m`` for a Python int ``0 < m < 2**31``, as uint32."""
-        # Long division in chunks small enough that ``r << chunk`` stays in 32 bits.
-        chunk = max(1, min(16, 32 - (m - 1).bit_length()))
-        r = self.hi % m
-        pos = 32
-        while pos > 0:
-            step = min(chunk, pos)
-            pos -= step
-            r = ((r << step) | ((self.lo >> pos) & ((1 << step) - 1))) % m
-        return r
-
-
-# ============================================================ word operations
-def _u64(value):
-    return np.uint64(int(value) & _MASK64)
-
-
-def _c(like, value):
-    """The constant ``value`` in the word type of ``like``."""
-    return _Words.of(value) if isinstance(like, _Words) else _u64(value)
-
-
-def _shr(v, n):
-    return v.shr(n) if isinstance(v, _Words) else v >> _u64(n)
-
-
-def _shl(v, n):
-    return v.shl(n) if isinstance(v, _Words) else v << _u64(n)
-
-
-def _rotr(v, n):
-    if isinstance(v, _Words):
-        return v.rotr(n)
-    return v if n == 0 else (v >> _u64(n)) | (v << _u64(64 - n))
-
-
-def _rotl(v, n):
-    return _rotr(v, 64 - n)
-
-
-def _full(like, value):
-    """``value`` in every row of ``like``'s word array."""
-    if isinstance(like, _Words):
-        const = _Words.of(value)
-        return _Words(jnp.full_like(like.hi, const.hi), jnp.full_like(like.lo, const.lo))
-    return np.full(like.shape, _u64(value))
-
-
-def _where(cond, a, b):
-    if isinstance(a, _Words):
-        b = _Words.of(b)
-        return _Words(jnp.where(cond, a.hi, b.hi), jnp.where(cond, a.lo, b.lo))
-    return np.where(cond, a, b)
-
-
-# ============================================================ byte sources
-class _HostBytes:
-    """Strings as one flat NumPy byte buffer plus per-row start and length."""
-
-    def __init__(self, data, starts, lengths):
-        self.data = data
-        self.starts = starts
-        self.n = lengths
-        # Every 8-byte little-endian word of the buffer, one per byte offset:
-        # an unaligned strided view, so a fetch is one gather.
-        self._words = np.ndarray((len(data) - 7,), "<u8", data, 0, (1,))
-
-    @classmethod
-    def of(cls, strings):
-        encoded = [s if isinstance(s, bytes) else s.encode("utf-8") for s in strings]
-        lengths = np.fromiter(map(len, encoded), np.int64, len(encoded))
-        starts = np.cumsum(lengths) - lengths
-        data = np.frombuffer(b"".join(encoded) + bytes(8), np.uint8)
-        return cls(data, starts, lengths)
-
-    def take(self, rows):
-        return _HostBytes(self.data, self.starts[rows], self.n[rows])
-
-    def length(self):
-        return self.n.astype(np.uint64)
-
-    def fetch64(self, off):
-        return self._words[self.starts + off].astype(np.uint64)
-
-    def fetch32(self, off):
-        return self.fetch64(off) & _u64(_MASK32)
-
-    def byte(self, off):
-        return self.data[self.starts + off].astype(np.uint64)
-
-    def tail(self, off):
-        """The bytes from ``off`` to the row's end (< 8 of them), zero-padded."""
-        keep = (self.n - off).astype(np.uint64) * np.uint64(8)
-        mask = (np.uint64(1) << keep) - np.uint64(1)
-        return self.fetch64(off) & mask
-
-
-class _DeviceBytes:
-    """Short byte strings as a JAX ``(..., width)`` matrix of byte values plus lengths."""
-
-    def __init__(self, matrix, lengths):
-        self.n = lengths
-        self.width = width = matrix.shape[-1]
-        padded = jnp.pad(matrix, [(0, 0)] * (matrix.ndim - 1) + [(0, 8)])
-        self.matrix = padded
-
-        def word32_at(first):  # the little-endian uint32 at every offset 0..width
-            return functools.reduce(operator.or_, (
-                padded[..., first + k:first + k + width + 1] << (8 * k) for k in range(4)))
-
-        # Every fetch is then one gather per half instead of eight byte gathers.
-        self._lo, self._hi = word32_at(0), word32_at(4)
-
-    def length(self):
-        return _Words(jnp.zeros_like(self.n, jnp.uint32), self.n.astype(jnp.uint32))
-
-    def _at(self, table, off):
-        off = jnp.broadcast_to(jnp.clip(off, 0, self.width), self.n.shape).astype(jnp.int32)
-        return jnp.take_along_axis(table, off[..., None], axis=-1)[..., 0]
-
-    def fetch64(self, off):
-        return _Words(self._at(self._hi, off), self._at(self._lo, off))
-
-    def fetch32(self, off):
-        lo = self._at(self._lo, off)
-        return _Words(jnp.zeros_like(lo), lo)
-
-    def byte(self, off):
-        lo = self._at(self.matrix, off)
-        return _Words(jnp.zeros_like(lo), lo)
-
-    def tail(self, off):
-        # Bytes past a row's length are zero in the matrix.
-        return self.fetch64(off)
-
-
 # ============================================================ FarmHash Fingerprint64
 def _shift_mix(v):
-    return v ^ _shr(v, 47)
+    return v ^ shr(v, 47)
 
 
 def _hash_len16(u, v, mul):
@@ -295,69 +67,69 @@ def _hash_len16(u, v, mul):
 
 
 def _farm_len0(src):
-    return _full(src.length(), _K2)
+    return full(src.length(), _K2)
 
 
 def _farm_len1to3(src):
     n = src.length()
     a, b, c = src.byte(0), src.byte(src.n >> 1), src.byte(src.n - 1)
-    y = a + _shl(b, 8)
-    z = n + _shl(c, 2)
-    return _shift_mix(y * _c(n, _K2) ^ z * _c(n, _K0)) * _c(n, _K2)
+    y = a + shl(b, 8)
+    z = n + shl(c, 2)
+    return _shift_mix(y * const(n, _K2) ^ z * const(n, _K0)) * const(n, _K2)
 
 
 def _length_mul(n):
-    return _shl(n, 1) + _c(n, _K2)
+    return shl(n, 1) + const(n, _K2)
 
 
 # The 4..32-byte classes end in the same ``_hash_len16(u, v, mul)``: they
 # return its inputs, so the JAX path can select them and mix once.
 def _farm_len4to7(src):
     n = src.length()
-    return n + _shl(src.fetch32(0), 3), src.fetch32(src.n - 4), _length_mul(n)
+    return n + shl(src.fetch32(0), 3), src.fetch32(src.n - 4), _length_mul(n)
 
 
 def _farm_len8to16(src):
     n = src.length()
     mul = _length_mul(n)
-    a = src.fetch64(0) + _c(n, _K2)
+    a = src.fetch64(0) + const(n, _K2)
     b = src.fetch64(src.n - 8)
-    return _rotr(b, 37) * mul + a, (_rotr(a, 25) + b) * mul, mul
+    return rotr(b, 37) * mul + a, (rotr(a, 25) + b) * mul, mul
 
 
 def _farm_len17to32(src):
     n = src.length()
     mul = _length_mul(n)
-    a = src.fetch64(0) * _c(n, _K1)
+    a = src.fetch64(0) * const(n, _K1)
     b = src.fetch64(8)
     c = src.fetch64(src.n - 8) * mul
-    d = src.fetch64(src.n - 16) * _c(n, _K2)
-    return _rotr(a + b, 43) + _rotr(c, 30) + d, a + _rotr(b + _c(n, _K2), 18) + c, mul
+    d = src.fetch64(src.n - 16) * const(n, _K2)
+    return rotr(a + b, 43) + rotr(c, 30) + d, a + rotr(b + const(n, _K2), 18) + c, mul
 
 
 def _farm_len33to64(src):
     n = src.length()
     mul = _length_mul(n)
-    a = src.fetch64(0) * _c(n, _K2)
+    a = src.fetch64(0) * const(n, _K2)
     b = src.fetch64(8)
     c = src.fetch64(src.n - 8) * mul
-    d = src.fetch64(src.n - 16) * _c(n, _K2)
-    y = _rotr(a + b, 43) + _rotr(c, 30) + d
-    z = _hash_len16(y, a + _rotr(b + _c(n, _K2), 18) + c, mul)
+    d = src.fetch64(src.n - 16) * const(n, _K2)
+    y = rotr(a + b, 43) + rotr(c, 30) + d
+    z = _hash_len16(y, a + rotr(b + const(n, _K2), 18) + c, mul)
     e = src.fetch64(16) * mul
     f = src.fetch64(24)
     g = (y + src.fetch64(src.n - 32)) * mul
     h = (z + src.fetch64(src.n - 24)) * mul
-    return _hash_len16(_rotr(e + f, 43) + _rotr(g, 30) + h,
-                       e + _rotr(f + a, 18) + g, mul)
+    return _hash_len16(rotr(e + f, 43) + rotr(g, 30) + h,
+                       e + rotr(f + a, 18) + g, mul)
 
 
 def _weak_hash32(w, x, y, z, a, b):
     a = a + w
-    b = _rotr(b + a + z, 21)
+    b = rotr(b + a + z, 21)
     c = a
     a = a + x + y
-    b = b + _rotr(a, 44)
+    b = b + rotr(a, 44)
     return a + z, b + c
 
 
@@ -370,47 +142,48 @@ def _farm_long(src):
     """Strings over 64 bytes (host only): 64-byte blocks, then the last 64 bytes."""
     rows = len(src.n)
     seed = 81
-    y0 = (seed * _K1 + 113) & _MASK64
-    z0 = (((y0 * _K2 + 113) & _MASK64) ^ (((y0 * _K2 + 113) & _MASK64) >> 47)) * _K2
+    y0 = (seed * _K1 + 113) & MASK64
+    t = (y0 * _K2 + 113) & MASK64
+    z0 = (t ^ (t >> 47)) * _K2
     # Rows sorted by block count, most first, so the rows still looping are a prefix.
     iters = (src.n - 1) // 64
     order = np.argsort(-iters, kind="stable")
     src = src.take(order)
     iters = iters[order]
-    x = np.full(rows, _u64(seed)) * _u64(_K2) + src.fetch64(0)
-    y = np.full(rows, _u64(y0))
-    z = np.full(rows, _u64(z0))
+    x = np.full(rows, u64(seed)) * u64(_K2) + src.fetch64(0)
+    y = np.full(rows, u64(y0))
+    z = np.full(rows, u64(z0))
     v0, v1, w0, w1 = (np.zeros(rows, np.uint64) for _ in range(4))
-    k1 = _u64(_K1)
+    k1 = u64(_K1)
     for block in range(int(iters[0])):
         live = int(np.count_nonzero(iters > block))
         s = src.take(slice(0, live))
         o = 64 * block
         x_, y_, z_ = x[:live], y[:live], z[:live]
         v0_, v1_, w0_, w1_ = v0[:live], v1[:live], w0[:live], w1[:live]
-        x_ = _rotr(x_ + y_ + v0_ + s.fetch64(o + 8), 37) * k1
-        y_ = _rotr(y_ + v1_ + s.fetch64(o + 48), 42) * k1
+        x_ = rotr(x_ + y_ + v0_ + s.fetch64(o + 8), 37) * k1
+        y_ = rotr(y_ + v1_ + s.fetch64(o + 48), 42) * k1
         x_ = x_ ^ w1_
         y_ = y_ + v0_ + s.fetch64(o + 40)
-        z_ = _rotr(z_ + w0_, 33) * k1
+        z_ = rotr(z_ + w0_, 33) * k1
         v0_, v1_ = _weak_hash32_at(s, o, v1_ * k1, x_ + w0_)
         w0_, w1_ = _weak_hash32_at(s, o + 32, z_ + w1_, y_ + s.fetch64(o + 16))
         x[:live], z[:live] = z_, x_
         y[:live], v0[:live], v1[:live], w0[:live], w1[:live] = y_, v0_, v1_, w0_, w1_
-    mul = k1 + ((z & _u64(0xFF)) << _u64(1))
+    mul = k1 + ((z & u64(0xFF)) << u64(1))
     last = src.n - 64
     w0 = w0 + ((src.n - 1) & 63).astype(np.uint64)
     v0 = v0 + w0
     w0 = w0 + v0
-    x = _rotr(x + y + v0 + src.fetch64(last + 8), 37) * mul
-    y = _rotr(y + v1 + src.fetch64(last + 48), 42) * mul
-    x = x ^ (w1 * _u64(9))
-    y = y + v0 * _u64(9) + src.fetch64(last + 40)
-    z = _rotr(z + w0, 33) * mul
+    x = rotr(x + y + v0 + src.fetch64(last + 8), 37) * mul
+    y = rotr(y + v1 + src.fetch64(last + 48), 42) * mul
+    x = x ^ (w1 * u64(9))
+    y = y + v0 * u64(9) + src.fetch64(last + 40)
+    z = rotr(z + w0, 33) * mul
     v0, v1 = _weak_hash32_at(src, last, v1 * mul, x + w0)
     w0, w1 = _weak_hash32_at(src, last + 32, z + w1, y + src.fetch64(last + 16))
     x, z = z, x
-    out = _hash_len16(_hash_len16(v0, w0, mul) + _shift_mix(y) * _u64(_K0) + z,
+    out = _hash_len16(_hash_len16(v0, w0, mul) + _shift_mix(y) * u64(_K0) + z,
                       _hash_len16(v1, w1, mul) + x, mul)
     result = np.empty_like(out)
     result[order] = out
@@ -444,13 +217,13 @@ def _fingerprint_device(src):
         in_class = (src.n >= low) & (src.n <= high)
         value = fn(src)
         if not mix_last:
-            short = value if short is None else _where(in_class, value, short)
+            short = value if short is None else where(in_class, value, short)
         else:
             mix = value if mix is None else tuple(
-                _where(in_class, a, b) for a, b in zip(value, mix))
+                where(in_class, a, b) for a, b in zip(value, mix))
     if mix is None:
         return short
-    return _where(src.n <= 3, short, _hash_len16(*mix))
+    return where(src.n <= 3, short, _hash_len16(*mix))
 
 
 # ============================================================ SipHash-2-4
@@ -458,15 +231,15 @@ def _sip_rounds(v, count):
     v0, v1, v2, v3 = v
     for _ in range(count):
         v0 = v0 + v1
-        v1 = _rotl(v1, 13) ^ v0
-        v0 = _rotl(v0, 32)
+        v1 = rotl(v1, 13) ^ v0
+        v0 = rotl(v0, 32)
         v2 = v2 + v3
-        v3 = _rotl(v3, 16) ^ v2
+        v3 = rotl(v3, 16) ^ v2
         v0 = v0 + v3
-        v3 = _rotl(v3, 21) ^ v0
+        v3 = rotl(v3, 21) ^ v0
         v2 = v2 + v1
-        v1 = _rotl(v1, 17) ^ v2
-        v2 = _rotl(v2, 32)
+        v1 = rotl(v1, 17) ^ v2
+        v2 = rotl(v2, 32)
     return [v0, v1, v2, v3]
 
 
@@ -479,13 +252,13 @@ def _sip_absorb(v, m):
 
 
 def _sip_init(like, key):
-    return [_full(like, key[i % 2] ^ init) for i, init in enumerate(_SIP_INIT)]
+    return [full(like, key[i % 2] ^ init) for i, init in enumerate(_SIP_INIT)]
 
 
 def _sip_finish(src, v, full_blocks):
-    last = src.tail(8 * full_blocks) | _shl(src.length() & _c(src.length(), 0xFF), 56)
+    last = src.tail(8 * full_blocks) | shl(src.length() & const(src.length(), 0xFF), 56)
     v = _sip_absorb(v, last)
-    v[2] = v[2] ^ _c(v[2], 0xFF)
+    v[2] = v[2] ^ const(v[2], 0xFF)
     v0, v1, v2, v3 = _sip_rounds(v, 4)
     return v0 ^ v1 ^ v2 ^ v3
 
@@ -514,14 +287,14 @@ def _siphash_device(src, key):
     blocks = src.n // 8
     for block in range(src.width // 8):
         new = _sip_absorb(v, src.fetch64(jnp.full_like(src.n, 8 * block)))
-        v = [_where(blocks > block, a, b) for a, b in zip(new, v)]
+        v = [where(blocks > block, a, b) for a, b in zip(new, v)]
     return _sip_finish(src, v, blocks)
 
 
 # ============================================================ public entry points
 def salt_key(salt):
     """SipHash's two key words from a layer's ``salt`` (``[k0, k1]``, as Keras stores it)."""
-    return (int(salt[0]) & _MASK64, int(salt[1]) & _MASK64)
+    return (int(salt[0]) & MASK64, int(salt[1]) & MASK64)
 
 
 def _as_str_list(strings):
@@ -539,8 +312,8 @@ def hash_strings(strings, salt=None):
     Returns:
         A ``uint64`` NumPy array of ``strings``'s shape.
     """
-    arr = np.asarray(strings, dtype=object)
-    src = _HostBytes.of(_as_str_list(arr.ravel().tolist()))
+    arr = strings if isinstance(strings, np.ndarray) else np.asarray(strings, dtype=object)
+    src = HostBytes.of(_as_str_list(arr.ravel().tolist()))
     with np.errstate(over="ignore"):
         if salt is None:
             out = _fingerprint_host(src)
@@ -560,18 +333,18 @@ def _int64_words(x):
         bad = ~jnp.isfinite(x) | (mag >= 2.0 ** 63)
         mag = jnp.where(bad, 0, mag)
         hi = jnp.floor(mag / 2.0 ** 32)
-        words = _Words(hi.astype(jnp.uint32), (mag - hi * 2.0 ** 32).astype(jnp.uint32))
-        words = _where(x < 0, -words, words)
-        return _where(bad, _Words.of(_INT64_MIN), words), (x <= -1) | bad
+        words = Words(hi.astype(jnp.uint32), (mag - hi * 2.0 ** 32).astype(jnp.uint32))
+        words = where(x < 0, -words, words)
+        return where(bad, Words.of(_INT64_MIN), words), (x <= -1) | bad
     if dtype.itemsize > 4:
         hi = (x >> 32).astype(jnp.uint32)
-        lo = (x & _MASK32).astype(jnp.uint32)
+        lo = (x & MASK32).astype(jnp.uint32)
     else:
         lo = x.astype(jnp.int32).astype(jnp.uint32) if jnp.issubdtype(
             dtype, jnp.signedinteger) else x.astype(jnp.uint32)
-        hi = jnp.where(x < 0, jnp.uint32(_MASK32), jnp.uint32(0))
+        hi = jnp.where(x < 0, jnp.uint32(MASK32), jnp.uint32(0))
     negative = x < 0 if jnp.issubdtype(dtype, jnp.signedinteger) else jnp.zeros(x.shape, bool)
-    return _Words(hi, lo), negative
+    return Words(hi, lo), negative
 
 
 def _decimal_width(dtype):
@@ -587,11 +360,11 @@ def _text_bytes(x):
         table = jnp.asarray([list(b"false"), list(b"true\0")], jnp.uint32)
         return table[x.astype(jnp.int32)], jnp.where(x, 4, 5).astype(jnp.int32)
     words, negative = _int64_words(x)
-    magnitude = _where(negative, -words, words)
+    magnitude = where(negative, -words, words)
     width = _decimal_width(x.dtype)
 
     def next_digit(q, _):
-        q, r = _Words(*q).divmod10()
+        q, r = Words(*q).divmod10()
         return (q.hi, q.lo), (r, (q.hi | q.lo) != 0)
 
     # One scan step per digit keeps the traced program (and its compile time) small.
@@ -617,15 +390,10 @@ def hash_numbers(x, salt=None):
     truncated to int64 first). ``salt`` as in :func:`hash_strings`.
     """
     x = jnp.asarray(x)
-    src = _DeviceBytes(*_text_bytes(x))
+    src = DeviceBytes(*_text_bytes(x))
     if salt is None:
         return _fingerprint_device(src)
     return _siphash_device(src, salt_key(salt))
-
-
-def string_words(strings):
-    """Per-feature words of a string feature for :func:`cross_hash` (host)."""
-    return hash_strings(strings)
 
 
 def number_words(x):
@@ -636,7 +404,7 @@ def number_words(x):
 
 
 def _fingerprint_cat(fp1, fp2):
-    mul = _c(fp2, _CAT_MUL)
+    mul = const(fp2, _CAT_MUL)
     result = _shift_mix(fp2 * mul) * mul ^ fp1 ^ mul
     result = result * mul
     result = _shift_mix(result) * mul
@@ -647,18 +415,18 @@ def cross_hash(words):
     """``tf.sparse.cross_hashed``'s hash of features given as per-feature words.
 
     Args:
-        words: List of word arrays, all NumPy (host) or all :class:`_Words`
-            (JAX), from :func:`string_words` / :func:`number_words`.
+        words: List of word arrays, all NumPy (host) or all ``Words`` (JAX),
+            from :func:`hash_strings` / :func:`number_words`.
     """
     with np.errstate(over="ignore"):
-        out = _full(words[0], _CROSS_KEY)
+        out = full(words[0], _CROSS_KEY)
         for w in words:
             out = _fingerprint_cat(out, w)
     return out
 
 
 def buckets(words, num_bins):
-    """``words % num_bins``: int64 NumPy on the host, int32 JAX for :class:`_Words`."""
-    if isinstance(words, _Words):
+    """``words % num_bins``: int64 NumPy on the host, int32 JAX for ``Words``."""
+    if isinstance(words, Words):
         return words.mod(int(num_bins)).astype(jnp.int32)
-    return (words % _u64(num_bins)).astype(np.int64)
+    return (words % u64(num_bins)).astype(np.int64)

@@ -241,7 +241,7 @@ class HashedCrossing(Layer):
         self._check_inputs(inputs)
         if any(_is_string_data(x) for x in inputs):
             _common.check_host_call(self, inputs)
-            words = [_hashing.string_words(_common.to_str_array(x)) if _is_string_data(x)
+            words = [_hashing.hash_strings(_common.to_str_array(x)) if _is_string_data(x)
                      else _hashing.number_words(np.asarray(x)) for x in inputs]
         else:
             _common.check_numeric_bins(_common.owner(self), "num_bins", self.num_bins)
