@@ -97,25 +97,27 @@ def _farm_len8to16(src):
     return rotr(b, 37) * mul + a, (rotr(a, 25) + b) * mul, mul
 
 
-def _farm_len17to32(src):
-    n = src.length()
-    mul = _length_mul(n)
-    a = src.fetch64(0) * const(n, _K1)
+def _fold_ends(src, n, mul, first_mul):
+    """The first and last 16 bytes folded as the 17..64-byte classes do: ``(a, u, v)``."""
+    a = src.fetch64(0) * const(n, first_mul)
     b = src.fetch64(8)
     c = src.fetch64(src.n - 8) * mul
     d = src.fetch64(src.n - 16) * const(n, _K2)
-    return rotr(a + b, 43) + rotr(c, 30) + d, a + rotr(b + const(n, _K2), 18) + c, mul
+    return a, rotr(a + b, 43) + rotr(c, 30) + d, a + rotr(b + const(n, _K2), 18) + c
+
+
+def _farm_len17to32(src):
+    n = src.length()
+    mul = _length_mul(n)
+    _, u, v = _fold_ends(src, n, mul, _K1)
+    return u, v, mul
 
 
 def _farm_len33to64(src):
     n = src.length()
     mul = _length_mul(n)
-    a = src.fetch64(0) * const(n, _K2)
-    b = src.fetch64(8)
-    c = src.fetch64(src.n - 8) * mul
-    d = src.fetch64(src.n - 16) * const(n, _K2)
-    y = rotr(a + b, 43) + rotr(c, 30) + d
-    z = _hash_len16(y, a + rotr(b + const(n, _K2), 18) + c, mul)
+    a, y, v = _fold_ends(src, n, mul, _K2)
+    z = _hash_len16(y, v, mul)
     e = src.fetch64(16) * mul
     f = src.fetch64(24)
     g = (y + src.fetch64(src.n - 32)) * mul
