@@ -2,8 +2,8 @@
 
 Keras's versions of these layers run on TensorFlow string ops even with the
 JAX backend; where TensorFlow is installed they are the oracle here (same data
-in, same vocabulary and outputs out).  Keras's hash-based paths (Hashing,
-several OOV buckets for strings) use FarmHash and are documented to differ.
+in, same vocabulary and outputs out), including the hashed OOV buckets of
+``num_oov_indices > 1`` (Hashing and HashedCrossing: test_preprocessing_hashing.py).
 """
 
 import numpy as np
@@ -82,7 +82,8 @@ def test_string_lookup_matches_keras(keras):
     data = np.array([["b", "a", "b", "z"], ["c", "a", "b", ""], ["", "d", "d", "q"]])
     for kwargs in (dict(), dict(max_tokens=4), dict(mask_token=""),
                    dict(output_mode="multi_hot"), dict(output_mode="count", mask_token=""),
-                   dict(output_mode="tf_idf"), dict(num_oov_indices=0, mask_token="")):
+                   dict(output_mode="tf_idf"), dict(num_oov_indices=0, mask_token=""),
+                   dict(num_oov_indices=3, mask_token=""), dict(num_oov_indices=2, salt=5)):
         ref = keras.layers.StringLookup(**kwargs)
         ref.adapt(data)
         layer = L.StringLookup(**kwargs)
@@ -101,6 +102,8 @@ def test_integer_lookup_matches_keras(keras):
     data = np.array([[12, 1138, 42, 7], [42, 1000, 36, 0], [0, 42, 12, 12]])
     vocab = [12, 36, 1138, 42]
     for kwargs in (dict(), dict(mask_token=0), dict(num_oov_indices=2),
+                   dict(num_oov_indices=3, oov_method="farmhash", mask_token=0),
+                   dict(num_oov_indices=2, oov_method="farmhash", salt=[4, 2]),
                    dict(output_mode="multi_hot"), dict(output_mode="count", mask_token=0),
                    dict(output_mode="one_hot")):
         inputs = data[:, 0] if kwargs.get("output_mode") == "one_hot" else data

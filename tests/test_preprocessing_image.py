@@ -228,21 +228,39 @@ def test_random_zoom_contrast_brightness_ranges():
     assert clipped.max() <= 1.0 and clipped.min() >= 0.5
 
 
-def test_random_crop_windows_and_inference():
-    x = jnp.arange(48.0).reshape(6, 8, 1)
-    crops = np.asarray(_many(L.RandomCrop(3, 4), x, n=100))
-    starts = set()
-    for crop in crops:
-        top, left = divmod(int(crop[0, 0, 0]), 8)
-        np.testing.assert_array_equal(crop, np.asarray(x)[top:top + 3, left:left + 4])
-        starts.add((top, left))
-    assert len(starts) > 10 and max(t for t, _ in starts) == 3 and max(l for _, l in starts) == 4
+def test_random_crop_one_window_per_batch_with_keras_numbers():
+    # Each pixel holds 100 * image + 8 * row + column, so a crop tells its window.
+    x = (jnp.arange(3)[:, None, None] * 100 + jnp.arange(48.0).reshape(6, 8))[..., None]
     layer = L.RandomCrop(3, 4)
-    np.testing.assert_allclose(layer(x[None]), L.Resizing(3, 4, crop_to_aspect_ratio=True)(
-        x[None]))
+    crops = jax.jit(jax.vmap(lambda k: layer.apply({}, {}, x, training=True, key=k)[0]))(
+        jax.random.split(jax.random.key(0), 100))
+    starts = set()
+    for crop in np.asarray(crops):
+        top, left = divmod(int(crop[0, 0, 0, 0]), 8)
+        # One window for the whole batch, as Keras draws it.
+        np.testing.assert_array_equal(crop, np.asarray(x)[:, top:top + 3, left:left + 4])
+        starts.add((top, left))
+    assert {t for t, _ in starts} == set(range(4)) and {l for _, l in starts} == set(range(5))
+
+
+def test_random_crop_matches_keras_in_training_and_documents_inference():
+    keras = _keras()
+    x = np.random.default_rng(4).random((2, 6, 8, 2)).astype("float32")
+    layer, theirs = L.RandomCrop(3, 4), keras.layers.RandomCrop(3, 4)
+    crop = layer.apply({}, {}, x, training=True, key=jax.random.key(1))[0]
+    top, left = next((t, w) for t in range(4) for w in range(5)
+                     if np.array_equal(crop, x[:, t:t + 3, w:w + 4]))
+    np.testing.assert_array_equal(crop, theirs.transform_images(x, (top, left), training=True))
+    # Not larger than the target on both sides: Keras's deterministic window, resized.
+    for shape in ((2, 3, 8, 2), (2, 6, 4, 2), (2, 2, 3, 2), (2, 5, 2, 2)):
+        small = x[:, :shape[1], :shape[2]]
+        np.testing.assert_allclose(
+            layer.apply({}, {}, small, training=True, key=jax.random.key(2))[0],
+            theirs(small, training=True), atol=1e-6, err_msg=str(shape))
+    # At inference Keras's documentation (not its 3.15 code, which returns the
+    # input uncropped) is followed: the largest centered window of the aspect ratio.
+    np.testing.assert_allclose(layer(x), L.Resizing(3, 4, crop_to_aspect_ratio=True)(x))
     assert layer.compute_output_shape((None, 6, 8, 1)) == (None, 3, 4, 1)
-    small = layer.apply({}, {}, x[None, :2], training=True, key=jax.random.key(0))[0]
-    assert small.shape == (1, 3, 4, 1)
 
 
 def test_augmentation_inside_fit():

@@ -152,7 +152,7 @@ def test_string_lookup_modes():
     spread = L.StringLookup(vocabulary=vocab, num_oov_indices=3)
     oov = spread(np.array(["x", "y", "z", "x", "a"]))
     assert oov[0] == oov[3] and set(oov[:4].tolist()) <= {0, 1, 2} and oov[4] == 3
-    assert oov.tolist() == EXPECTED_OOV_BUCKETS  # a stable hash: same in every process
+    assert oov.tolist() == KERAS_OOV_BUCKETS  # Keras's FarmHash buckets
 
 
 def test_string_lookup_adapt_and_config():
@@ -184,18 +184,20 @@ def test_string_lookup_errors():
 
 
 # ----------------------------------------------------------------------- hashing strings
-def test_hashing_and_crossing_strings_are_stable():
+def test_hashing_and_crossing_strings_give_keras_bins():
     words = np.array([["cat"], ["dog"], ["émû"], [""]])
-    assert L.Hashing(num_bins=100)(words).tolist() == EXPECTED_STRING_BINS
-    assert L.Hashing(num_bins=100, salt=1)(words).tolist() != EXPECTED_STRING_BINS
+    assert L.Hashing(num_bins=100)(words).tolist() == KERAS_STRING_BINS
+    assert L.Hashing(num_bins=100, salt=1)(words).tolist() != KERAS_STRING_BINS
     masked = L.Hashing(num_bins=4, mask_value="")(words)
     assert masked[3, 0] == 0 and bool((masked[:3] > 0).all())
     hot = L.Hashing(num_bins=100, output_mode="one_hot")(words)
     assert hot.shape == (4, 100) and hot.sum() == 4
     crossed = L.HashedCrossing(num_bins=50)([np.array(["a", "b", "a"]), np.array([1, 2, 1])])
-    assert crossed.tolist() == EXPECTED_CROSSED and crossed[0] == crossed[2]
+    assert crossed.tolist() == KERAS_CROSSED and crossed[0] == crossed[2]
 
 
-EXPECTED_OOV_BUCKETS = [2, 1, 1, 2, 3]
-EXPECTED_STRING_BINS = [[64], [38], [78], [42]]
-EXPECTED_CROSSED = [34, 6, 34]
+# What Keras 3.15 (TensorFlow 2.21 hashes) returns for the same calls; more
+# cases against Keras itself are in tests/test_preprocessing_hashing.py.
+KERAS_OOV_BUCKETS = [2, 2, 1, 2, 3]
+KERAS_STRING_BINS = [[96], [12], [93], [63]]
+KERAS_CROSSED = [35, 7, 35]

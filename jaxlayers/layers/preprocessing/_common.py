@@ -6,11 +6,8 @@
   is traced by ``jax.jit``.
 * :func:`encode`: ``one_hot`` / ``multi_hot`` / ``count`` / ``tf_idf``
   encoding of integer indices, in NumPy (host) or ``jax.numpy`` (traced).
-* Stable hashes: :func:`hash_strings` (64-bit FNV-1a of the UTF-8 bytes,
-  then a 64-bit finalizer) on the host and :func:`hash_ints` (32-bit
-  murmur3-style finalizer) in JAX.  Both give the same bins in every run and
-  process.  They are NOT Keras's hashes (FarmHash64 / SipHash64 from
-  TensorFlow), so hashed bins differ from Keras's.
+* :func:`normalize_salt` and :func:`check_numeric_bins`: the hashing
+  layers' shared argument checks (the hashes are in ``_hashing``).
 """
 
 import jax
@@ -29,17 +26,11 @@ __all__ = [
     "to_str_array",
     "encode",
     "encode_output_shape",
-    "hash_strings",
-    "hash_ints",
     "normalize_salt",
-    "combine_hashes",
+    "check_numeric_bins",
 ]
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
-
-_U64 = np.uint64
-_FNV_OFFSET = _U64(0xCBF29CE484222325)
-_FNV_PRIME = _U64(0x100000001B3)
 
 
 def owner(layer):
@@ -221,74 +212,10 @@ def normalize_salt(who, salt):
     )
 
 
-def _fmix64(h):
-    h = h ^ (h >> _U64(33))
-    h = h * _U64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> _U64(33))
-    h = h * _U64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> _U64(33))
-
-
-def hash_strings(strings, salt=None, encoding="utf-8"):
-    """Stable uint64 hashes of a NumPy array of strings (host only).
-
-    64-bit FNV-1a over the UTF-8 bytes, XOR the salt key, then murmur3's
-    64-bit finalizer.  Vectorized over strings: one pass per byte position.
-    """
-    arr = to_str_array(strings, encoding)
-    flat = [s.encode("utf-8") for s in arr.ravel()]
-    n = len(flat)
-    length = max((len(b) for b in flat), default=0)
-    buf = np.zeros((n, max(length, 1)), np.uint8)
-    lens = np.zeros(n, np.int64)
-    for i, b in enumerate(flat):
-        buf[i, :len(b)] = np.frombuffer(b, np.uint8)
-        lens[i] = len(b)
-    h = np.full(n, _FNV_OFFSET, _U64)
-    with np.errstate(over="ignore"):
-        for j in range(length):
-            active = lens > j
-            mixed = (h ^ buf[:, j].astype(_U64)) * _FNV_PRIME
-            h = np.where(active, mixed, h)
-        key = _U64(0) if salt is None else _U64(
-            ((salt[0] & 0xFFFFFFFF) << 32) | (salt[1] & 0xFFFFFFFF))
-        h = _fmix64(h ^ key)
-    return h.reshape(arr.shape)
-
-
-def _fmix32(h):
-    h = h ^ (h >> 16)
-    h = h * jnp.uint32(0x85EBCA6B)
-    h = h ^ (h >> 13)
-    h = h * jnp.uint32(0xC2B2AE35)
-    return h ^ (h >> 16)
-
-
-def hash_ints(x, salt=None):
-    """Stable uint32 hashes of an integer array (jittable).
-
-    The value's low and high 32-bit words (the high word is the sign
-    extension for int32 inputs) each go through murmur3's 32-bit finalizer,
-    seeded by ``salt``.
-    """
-    x = jnp.asarray(x)
-    if jnp.issubdtype(x.dtype, jnp.floating):
-        x = x.astype(jnp.int32)
-    s0, s1 = (0, 0) if salt is None else (salt[0] & 0xFFFFFFFF, salt[1] & 0xFFFFFFFF)
-    if x.dtype.itemsize > 4:
-        lo = (x & 0xFFFFFFFF).astype(jnp.uint32)
-        hi = ((x >> 32) & 0xFFFFFFFF).astype(jnp.uint32)
-    else:
-        x = x.astype(jnp.int32)
-        lo = x.astype(jnp.uint32)
-        hi = jnp.where(x < 0, jnp.uint32(0xFFFFFFFF), jnp.uint32(0))
-    h = _fmix32(lo ^ jnp.uint32(s0) ^ jnp.uint32(0x9E3779B9))
-    return _fmix32(h ^ hi ^ jnp.uint32(s1))
-
-
-def combine_hashes(h, g):
-    """Order-dependent combination of two hash arrays (uint32 in JAX or uint64 in NumPy)."""
-    if isinstance(h, np.ndarray):
-        with np.errstate(over="ignore"):
-            return _fmix64((h * _U64(0x9E3779B97F4A7C15)) ^ g)
-    return _fmix32((h * jnp.uint32(0x9E3779B1)) ^ g)
+def check_numeric_bins(who, name, value):
+    """Numbers are hashed in JAX into int32 bins, so ``value`` bins must fit in int32."""
+    if value >= 2**31:
+        raise ConfigError(
+            f"{who}: `{name}` must be below 2**31 to hash numbers (their bins are int32). "
+            f"Received: {name}={value!r}."
+        )

@@ -7,7 +7,8 @@ from ``self.next_key()``, i.e. the ``key=`` given to ``apply`` (folded with
 the layer's path), so they run inside a jitted training step and the same
 key gives the same augmentation.  ``seed`` is kept in the config for Keras
 compatibility; it does not change the draws.  Each image of a batch gets its
-own draw.  Outputs are in the compute dtype (float32).
+own draw, except in RandomCrop, which (as Keras) crops the whole batch at one
+window.  Outputs are in the compute dtype (float32).
 
 Geometric layers map output pixels to input points with
 :func:`jaxlayers.ops.image.affine_transform` and fill the outside with
@@ -284,14 +285,17 @@ class RandomZoom(_GeometricLayer):
 
 @register_builtin("layers")
 class RandomCrop(_RandomImageLayer):
-    """Crops a random ``(height, width)`` window of each image in training.
+    """Crops a random ``(height, width)`` window in training, one window per batch.
 
-    In training each image gets its own window (Keras 3 uses one window per
-    batch).  At inference, and in training for images smaller than the
-    target, the largest centered window with the target's aspect ratio is
-    resized to ``(height, width)``, as Keras's documentation describes, so
-    the output shape is the same in both modes.  (Keras 3.15's code returns
-    inference inputs uncropped, which its own docs and output shape contradict.)
+    In training, images larger than the target on both sides are cropped at
+    one random window shared by the whole batch, as in Keras.  Otherwise
+    (training on images not larger on both sides) the window starts where the
+    largest centered box of the target's aspect ratio starts, is cut to at
+    most ``(height, width)`` and resized to it: Keras's numbers exactly.  At
+    inference the largest centered box of the target's aspect ratio is resized
+    to ``(height, width)``, as Keras's documentation describes, so the output
+    shape is the same in both modes.  (Keras 3.15's code returns inference
+    inputs uncropped, which its own docs and output shape contradict.)
 
     Args:
         height, width: Output size.
@@ -316,13 +320,17 @@ class RandomCrop(_RandomImageLayer):
 
     def _augment(self, key, x):
         in_h, in_w = self._size(x)
-        if in_h < self.height or in_w < self.width:
-            return self._inference(x)
-        kh, kw = jax.random.split(key)
-        batch = (x.shape[0],)
-        top = jax.random.randint(kh, batch, 0, in_h - self.height + 1)
-        left = jax.random.randint(kw, batch, 0, in_w - self.width + 1)
-        return image_ops.crop(x, top, left, self.height, self.width, self.data_format)
+        if in_h > self.height and in_w > self.width:
+            kh, kw = jax.random.split(key)
+            top = jax.random.randint(kh, (), 0, in_h - self.height + 1)
+            left = jax.random.randint(kw, (), 0, in_w - self.width + 1)
+            return image_ops.crop(x, top, left, self.height, self.width, self.data_format)
+        top, left, _, _ = image_ops.aspect_crop_box(in_h, in_w, self.height, self.width)
+        window = image_ops.crop(x, top, left, min(self.height, in_h - top),
+                                min(self.width, in_w - left), self.data_format)
+        if self._size(window) == (self.height, self.width):
+            return window
+        return image_ops.resize(window, (self.height, self.width), data_format=self.data_format)
 
     def compute_output_shape(self, input_shape):
         return with_size(input_shape, self.height, self.width, self.data_format)

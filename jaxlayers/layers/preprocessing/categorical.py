@@ -4,10 +4,10 @@ On integer (or float) inputs all three are pure JAX and jittable.  Hashing
 and HashedCrossing also accept strings; those run on the host with NumPy
 (and raise a clear error inside ``jax.jit``).
 
-Hashes are jaxlayers' own stable functions (documented in
-``jaxlayers/layers/preprocessing/_common.py``): the same bins in every run
-and process, but not Keras's bins, which come from TensorFlow's FarmHash64
-(SipHash64 with a salt) of the values' decimal strings.
+The bins are Keras's, bit for bit: the hashes are TensorFlow's FarmHash
+``Fingerprint64`` (SipHash-2-4 with a ``salt``) of the UTF-8 bytes or of a
+number's decimal text, and ``tf.sparse.cross_hashed``'s combination for
+crosses (see ``_hashing``).  They are the same in every run and process.
 """
 
 import jax.numpy as jnp
@@ -16,7 +16,7 @@ import numpy as np
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
-from jaxlayers.layers.preprocessing import _common
+from jaxlayers.layers.preprocessing import _common, _hashing
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
 
 __all__ = ["CategoryEncoding", "Hashing", "HashedCrossing"]
@@ -101,27 +101,32 @@ class CategoryEncoding(Layer):
 
 @register_builtin("layers")
 class Hashing(Layer):
-    """Hashes values into ``num_bins`` bins with a stable hash.
+    """Hashes values into ``num_bins`` bins, with Keras's hash.
 
-    Integer and float inputs (floats are truncated to int) are hashed in JAX
-    (jittable); string inputs on the host with NumPy (not inside ``jax.jit``).
+    Strings are hashed by their UTF-8 bytes, numbers by their decimal text
+    (floats truncated to int64 first, booleans as ``true``/``false``), so
+    ``Hashing`` of ``[[1]]`` and of ``[["1"]]`` agree, as in Keras.  Numbers
+    are hashed in JAX (jittable); strings on the host with NumPy (not inside
+    ``jax.jit``).
 
     Args:
         num_bins: Number of bins, including the mask bin when ``mask_value`` is set.
         mask_value: Value hashed to bin 0 (others go to ``[1, num_bins)``).
-        salt: Int or pair of ints seeding the hash.
+        salt: ``None`` for FarmHash ``Fingerprint64``; an int or a pair of
+            ints for SipHash-2-4 keyed by the pair (an int is used twice).
         output_mode: ``'int'``, ``'one_hot'``, ``'multi_hot'`` or ``'count'``.
         sparse: Must be ``False``.
 
     Output: int32 bins (int64 NumPy for strings) of the input's shape, or
-    float32 encodings.  The hash is jaxlayers' own (FNV-1a / murmur3
-    finalizers), stable across runs; Keras's FarmHash bins differ.
+    float32 encodings.  The bins equal Keras's (which come from TensorFlow's
+    ``to_hash_bucket_fast`` / ``_strong``).
 
     Example:
         >>> layer = jl.layers.Hashing(num_bins=3)
-        >>> bins = layer(jnp.array([[1], [2], [3]]))
-        >>> bins.shape, bool(((bins >= 0) & (bins < 3)).all())
-        ((3, 1), True)
+        >>> layer(np.array([["A"], ["B"], ["C"], ["D"], ["E"]])).ravel().tolist()
+        [1, 0, 1, 1, 2]
+        >>> layer(jnp.array([1, 2, 3])).tolist() == layer(np.array(["1", "2", "3"])).tolist()
+        True
     """
 
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
@@ -137,28 +142,29 @@ class Hashing(Layer):
         self.sparse = False
         # No weights; marking it built also keeps string inputs out of the shape pass.
         self.built = True
+        # Values are hashed, not computed with: a cast to the compute dtype
+        # (float64 -> float32, or bfloat16 under a mixed policy) would change them.
+        self.autocast = False
 
     def _bins(self, hashes, masked):
-        bins = self.num_bins - 1 if masked is not None and self.num_bins > 1 else self.num_bins
-        if isinstance(hashes, np.ndarray):
-            out = (hashes % np.uint64(bins)).astype(np.int64)
-        else:
-            out = (hashes % jnp.uint32(bins)).astype(jnp.int32)
-        if masked is not None and self.num_bins > 1:
-            xp = np if isinstance(out, np.ndarray) else jnp
-            out = xp.where(masked, 0, out + 1)
-        return out
+        # As in Keras, the mask takes bin 0 only when there is another bin left.
+        if masked is None or self.num_bins == 1:
+            return _hashing.buckets(hashes, self.num_bins)
+        out = _hashing.buckets(hashes, self.num_bins - 1) + 1
+        xp = np if isinstance(out, np.ndarray) else jnp
+        return xp.where(masked, 0, out)
 
     def call(self, inputs):
         if _is_string_data(inputs):
             _common.check_host_call(self, inputs)
             keys = _common.to_str_array(inputs)
             masked = None if self.mask_value is None else keys == str(self.mask_value)
-            bins = self._bins(_common.hash_strings(keys, self.salt), masked)
+            bins = self._bins(_hashing.hash_strings(keys, self.salt), masked)
         else:
+            _common.check_numeric_bins(_common.owner(self), "num_bins", self.num_bins)
             x = jnp.asarray(inputs)
             masked = None if self.mask_value is None else x == self.mask_value
-            bins = self._bins(_common.hash_ints(x, self.salt), masked)
+            bins = self._bins(_hashing.hash_numbers(x, self.salt), masked)
         return _common.encode(bins, self.output_mode, self.num_bins, "float32")
 
     def compute_output_shape(self, input_shape):
@@ -176,9 +182,11 @@ class Hashing(Layer):
 class HashedCrossing(Layer):
     """Hashes the cross of two or more categorical features into ``num_bins`` bins.
 
-    Integer inputs are crossed in JAX (jittable); as soon as one input holds
-    strings, every input is read as strings (integers as their decimal text)
-    and the cross runs on the host with NumPy.
+    The bins are Keras's (``tf.sparse.cross_hashed``): each string feature
+    contributes its FarmHash ``Fingerprint64``, each integer feature its
+    int64 value, chained in order.  Integer inputs are crossed in JAX
+    (jittable); as soon as one input holds strings the cross runs on the host
+    with NumPy.
 
     Args:
         num_bins: Number of bins.
@@ -191,6 +199,8 @@ class HashedCrossing(Layer):
 
     Example:
         >>> layer = jl.layers.HashedCrossing(num_bins=5)
+        >>> layer((np.array(["A", "B", "A", "B", "A"]), np.array([101, 101, 101, 102, 102])))
+        array([1, 4, 1, 1, 3])
         >>> layer([jnp.array([1, 2, 3]), jnp.array([4, 5, 6])]).shape
         (3,)
     """
@@ -205,6 +215,9 @@ class HashedCrossing(Layer):
         self.sparse = False
         # No weights; marking it built also keeps string inputs out of the shape pass.
         self.built = True
+        # Values are hashed, not computed with: a cast to the compute dtype
+        # (float64 -> float32, or bfloat16 under a mixed policy) would change them.
+        self.autocast = False
 
     def _check_inputs(self, inputs):
         who = _common.owner(self)
@@ -228,17 +241,12 @@ class HashedCrossing(Layer):
         self._check_inputs(inputs)
         if any(_is_string_data(x) for x in inputs):
             _common.check_host_call(self, inputs)
-            hashes = [_common.hash_strings(_common.to_str_array(
-                np.asarray(x) if not _is_string_data(x) else x)) for x in inputs]
-            h = hashes[0]
-            for g in hashes[1:]:
-                h = _common.combine_hashes(h, g)
-            bins = (h % np.uint64(self.num_bins)).astype(np.int64)
+            words = [_hashing.hash_strings(_common.to_str_array(x)) if _is_string_data(x)
+                     else _hashing.number_words(np.asarray(x)) for x in inputs]
         else:
-            h = _common.hash_ints(inputs[0])
-            for x in inputs[1:]:
-                h = _common.combine_hashes(h, _common.hash_ints(x))
-            bins = (h % jnp.uint32(self.num_bins)).astype(jnp.int32)
+            _common.check_numeric_bins(_common.owner(self), "num_bins", self.num_bins)
+            words = [_hashing.number_words(jnp.asarray(x)) for x in inputs]
+        bins = _hashing.buckets(_hashing.cross_hash(words), self.num_bins)
         return _common.encode(bins, self.output_mode, self.num_bins, "float32")
 
     def compute_output_shape(self, input_shape):

@@ -7,11 +7,13 @@ order.  The vocabulary is configuration: it is in ``get_config()`` whether it
 was given or learned by ``adapt`` (with ``idf_weights`` for ``'tf_idf'``), so
 ``from_config(get_config())`` rebuilds an adapted layer.
 
+With ``num_oov_indices > 1`` OOV tokens spread over the OOV indices with
+Keras's hashes (FarmHash ``Fingerprint64``, SipHash-2-4 with a ``salt``; an
+integer is hashed by its decimal text), so the buckets are Keras's.
+
 Differences from Keras, all forced by JAX: outputs are ``int32`` (IntegerLookup,
 JAX's default integer) or ``int64`` NumPy (StringLookup) instead of int64
-tensors; OOV tokens spread over several OOV indices (``num_oov_indices > 1``)
-with jaxlayers' stable hashes instead of FarmHash64/SipHash64; ``sparse=True``
-is not supported.
+tensors; ``sparse=True`` is not supported.
 """
 
 import jax
@@ -21,7 +23,7 @@ import numpy as np
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
-from jaxlayers.layers.preprocessing import _common
+from jaxlayers.layers.preprocessing import _common, _hashing
 from jaxlayers.layers.preprocessing._vocabulary import Vocabulary
 
 __all__ = ["StringLookup", "IntegerLookup"]
@@ -217,8 +219,9 @@ class StringLookup(_IndexLookup):
         pad_to_max_tokens: Make non-int outputs ``max_tokens`` wide.
         sparse: Must be ``False``.
         encoding: Encoding of byte-string inputs.
-        salt: Seed of the OOV hash (jaxlayers' FNV-1a based hash; Keras uses
-            FarmHash64/SipHash64, so multi-OOV buckets differ from Keras's).
+        salt: With ``num_oov_indices > 1``: ``None`` hashes OOV tokens with
+            FarmHash ``Fingerprint64``; an int or a pair of ints with
+            SipHash-2-4 keyed by the pair, as in Keras.
 
     Input shape: any shape of strings.  Output: ``int64`` indices of the same
     shape, or ``float32`` encodings (see ``output_mode``).
@@ -246,7 +249,7 @@ class StringLookup(_IndexLookup):
         return _common.to_str_array(batch, self.encoding)
 
     def _hash(self, keys):
-        return _common.hash_strings(keys, self.salt)
+        return _hashing.hash_strings(keys, self.salt)
 
     def call(self, inputs):
         _common.check_host_call(self, inputs)
@@ -281,8 +284,9 @@ class IntegerLookup(_IndexLookup):
             fit in int32 unless ``jax_enable_x64`` is on.
         oov_method: With ``num_oov_indices > 1``: ``'floormod'`` (OOV index
             ``value % num_oov_indices``, Keras's default) or ``'farmhash'``
-            (a stable hash; jaxlayers' hash, not FarmHash).
-        salt: Seed of the ``'farmhash'`` hash.
+            (FarmHash ``Fingerprint64`` of the value's decimal text, as Keras).
+        salt: With ``'farmhash'``: an int or a pair of ints selects SipHash-2-4
+            keyed by the pair, as in Keras.
 
     Inside ``jit`` an OOV value with ``num_oov_indices=0`` maps to -1
     (outside ``jit`` it raises, as Keras does).
@@ -358,7 +362,8 @@ class IntegerLookup(_IndexLookup):
             idx = jnp.where(found, idx, vocab.oov_start)
         elif n_oov > 1:
             if self.oov_method == "farmhash":
-                bucket = (_common.hash_ints(x, self.salt) % jnp.uint32(n_oov)).astype(jnp.int32)
+                _common.check_numeric_bins(_common.owner(self), "num_oov_indices", n_oov)
+                bucket = _hashing.buckets(_hashing.hash_numbers(x, self.salt), n_oov)
             else:
                 bucket = jnp.mod(x, n_oov).astype(jnp.int32)
             idx = jnp.where(found, idx, bucket + vocab.oov_start)
