@@ -1021,6 +1021,7 @@ def _culprit_argument(layer, init, args, kwargs, message):
             flat.update(value)
         elif kind != inspect.Parameter.VAR_POSITIONAL:
             flat[arg] = value
+    candidates = []
     for arg, value in flat.items():
         if arg == "name" or value is None or isinstance(value, bool):
             continue
@@ -1028,11 +1029,16 @@ def _culprit_argument(layer, init, args, kwargs, message):
             text = repr(value)
         except Exception:  # noqa: BLE001 - an object without a usable repr is no culprit
             continue
-        if isinstance(value, (str, dict)) and text in message:
-            return arg, value
-        if f"identifier={text}" in message:
-            return arg, value
-    return None
+        if (isinstance(value, (str, dict)) and text in message) or \
+                f"identifier={text}" in message:
+            candidates.append((arg, value))
+    # Several arguments may share the quoted value (`filters=3, kernel_initializer=3`):
+    # the message's kind ("initializer identifier") picks the argument of that kind.
+    kind = re.search(r"(\w+) identifier|Unknown (\w+)", message)
+    kind = kind and (kind.group(1) or kind.group(2))
+    if len(candidates) > 1 and kind:
+        candidates = [c for c in candidates if kind in c[0]] or candidates
+    return candidates[0] if candidates else None
 
 
 def _capture_init_args(cls, obj, args, kwargs):

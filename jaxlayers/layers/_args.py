@@ -1,8 +1,13 @@
-"""Argument checks shared by the convolution, pooling and reshaping families.
+"""Constructor-argument checks shared by every layer family: one wording per kind.
 
-Each helper raises one ``ConfigError`` naming the layer (``owner`` is a string
-like ``"Conv2D 'conv2d'"``), what was expected and what was received.
+Each helper raises one ``ConfigError`` (``ConfigTypeError`` for a bool given as
+something else) naming the layer (``who`` is a string like ``"Conv2D 'conv2d'"``,
+see :func:`owner`), the argument, what was expected and what was received, and
+returns the value in its canonical Python type.  Numbers are Python or NumPy
+ints/floats, never bools, strings or NaN.
 """
+
+import math
 
 import numpy as np
 
@@ -17,6 +22,15 @@ def owner(layer):
 
 def _is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+
+
+def _is_finite_number(value):
+    return _is_number(value) and math.isfinite(float(value))
 
 
 def positive_int(who, name, value):
@@ -50,6 +64,18 @@ def int_tuple(who, name, value, n, allow_zero=False):
     return values
 
 
+def sizes(who, name, value):
+    """A shape: a positive int or a tuple of positive ints and ``None`` (unknown) entries."""
+    entries = (value,) if _is_int(value) else value
+    if isinstance(entries, (list, tuple)) and all(
+            e is None or (_is_int(e) and e > 0) for e in entries):
+        return tuple(None if e is None else int(e) for e in entries)
+    raise ConfigError(
+        f"{who}: `{name}` must be a positive int or a tuple of positive ints (None for a "
+        f"size taken from the input). Received: {name}={value!r}."
+    )
+
+
 def pair_tuples(who, name, value, n):
     """Per-axis ``(before, after)`` pairs: from an int, ``n`` ints or ``n`` pairs."""
     if _is_int(value):
@@ -81,10 +107,77 @@ def data_format(who, value):
 
 
 def boolean(who, name, value):
+    """``value`` as a bool; a ``ConfigTypeError`` for anything but a bool (``'False'`` too)."""
     if not isinstance(value, (bool, np.bool_)):
         raise ConfigTypeError(f"{who}: `{name}` must be a bool. Received: {name}={value!r}.")
     return bool(value)
 
 
-__all__ = ["owner", "positive_int", "int_tuple", "pair_tuples", "padding_mode", "data_format",
-           "boolean"]
+def optional(check, who, name, value, *args):
+    """``None``, or ``value`` checked by ``check(who, name, value, *args)``."""
+    return None if value is None else check(who, name, value, *args)
+
+
+def non_negative_int(who, name, value):
+    """``value`` as an int, or a ``ConfigError`` if it is not an int ``>= 0``."""
+    if not _is_int(value) or value < 0:
+        raise ConfigError(
+            f"{who}: `{name}` must be a non-negative int. Received: {name}={value!r}."
+        )
+    return int(value)
+
+
+def rate(who, name, value):
+    """A drop rate: a float in ``[0, 1)``."""
+    if not _is_number(value) or not 0 <= value < 1:
+        raise ConfigError(
+            f"{who}: `{name}` must be a float in [0, 1) (the fraction of values dropped). "
+            f"Received: {name}={value!r}."
+        )
+    return float(value)
+
+
+def unit_interval(who, name, value):
+    """A float in ``[0, 1]`` (momentum, factors)."""
+    if not _is_number(value) or not 0 <= value <= 1:
+        raise ConfigError(
+            f"{who}: `{name}` must be a float in [0, 1]. Received: {name}={value!r}."
+        )
+    return float(value)
+
+
+def non_negative_float(who, name, value):
+    """A finite float ``>= 0`` (epsilon, a standard deviation, a penalty factor)."""
+    if not _is_finite_number(value) or value < 0:
+        raise ConfigError(
+            f"{who}: `{name}` must be a finite non-negative float. Received: {name}={value!r}."
+        )
+    return float(value)
+
+
+def finite_float(who, name, value):
+    """Any finite float (not NaN or infinite)."""
+    if not _is_finite_number(value):
+        raise ConfigError(f"{who}: `{name}` must be a finite float. Received: {name}={value!r}.")
+    return float(value)
+
+
+def one_of(who, name, value, allowed):
+    """``value`` if it is one of ``allowed`` (compared as given, strings included)."""
+    if not isinstance(value, (str, bool, type(None))) or value not in allowed:
+        raise ConfigError(
+            f"{who}: `{name}` must be one of {tuple(allowed)}. Received: {name}={value!r}."
+        )
+    return value
+
+
+def seed(who, value):
+    """A seed: an int or ``None``."""
+    if value is not None and not _is_int(value):
+        raise ConfigTypeError(f"{who}: `seed` must be an int or None. Received: seed={value!r}.")
+    return None if value is None else int(value)
+
+
+__all__ = ["owner", "positive_int", "non_negative_int", "int_tuple", "sizes", "pair_tuples",
+           "padding_mode", "data_format", "boolean", "optional", "rate", "unit_interval",
+           "non_negative_float", "finite_float", "one_of", "seed"]

@@ -31,7 +31,7 @@ class ConvFamily(Layer):
         self.data_format = _args.data_format(who, data_format)
         self.dilation_rate = _args.int_tuple(who, "dilation_rate", dilation_rate, self.rank)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = _args.boolean(who, "use_bias", use_bias)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _forbid_strided_dilation(self):

@@ -11,6 +11,7 @@ import jax.numpy as jnp
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.layers.multi_head_attention import (
     GroupedQueryAttention,
     GroupQueryAttention,
@@ -68,7 +69,7 @@ class Attention(Layer):
                 f"{owner}: `score_mode` must be 'dot' or 'concat'. "
                 f"Received: score_mode={score_mode!r}."
             )
-        self.use_scale = bool(use_scale)
+        self.use_scale = _args.boolean(_args.owner(self), "use_scale", use_scale)
         self.score_mode = score_mode
         self.dropout = _check_dropout(owner, dropout)
         self.seed = seed

@@ -414,7 +414,7 @@ class Dot(Merge):
             raise ConfigTypeError(
                 f"{who}: `axes` must be an int or a pair of ints. Received: axes={axes!r}.")
         self.axes = axes
-        self.normalize = bool(normalize)
+        self.normalize = _args.boolean(_args.owner(self), "normalize", normalize)
 
     def _resolve_axes(self, shapes):
         pair = (self.axes, self.axes) if isinstance(self.axes, int) else self.axes

@@ -17,6 +17,7 @@ from jaxlayers import constraints, initializers, regularizers
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.layers.core import EinsumDense
 from jaxlayers.ops import attention as attn_ops
 
@@ -54,8 +55,8 @@ class _MultiHeadBase(Layer):
                      bias_constraint, use_gate, seed):
         owner = self._owner()
         self._dropout = _check_dropout(owner, dropout)
-        self._use_bias = bool(use_bias)
-        self._use_gate = bool(use_gate)
+        self._use_bias = _args.boolean(_args.owner(self), "use_bias", use_bias)
+        self._use_gate = _args.boolean(_args.owner(self), "use_gate", use_gate)
         self._sliding_window = _positive_int(owner, "sliding_window", sliding_window,
                                              allow_none=True)
         if flash_attention and self._dropout > 0:

@@ -16,6 +16,7 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.core.variables import _call_initializer
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.layers.core import _WeightArgs
 from jaxlayers.ops import normalization as norm_ops
 
@@ -63,14 +64,6 @@ def _resolve_axes(owner, axis, input_shape):
             f"Received: input_shape={tuple(input_shape)}."
         )
     return tuple(axes)
-
-
-def _check_epsilon(owner, epsilon):
-    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon < 0:
-        raise ConfigError(
-            f"{owner}: `epsilon` must be a non-negative float. Received: epsilon={epsilon!r}."
-        )
-    return float(epsilon)
 
 
 @register_builtin("layers")
@@ -130,20 +123,15 @@ class BatchNormalization(_WeightArgs, Layer):
         super().__init__(**kwargs)
         owner = f"BatchNormalization '{self.name}'"
         self.axis = _check_axis_arg(owner, axis)
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or \
-                not 0.0 <= momentum <= 1.0:
-            raise ConfigError(
-                f"{owner}: `momentum` must be a float in [0, 1]. Received: momentum={momentum!r}."
-            )
-        self.momentum = float(momentum)
-        self.epsilon = _check_epsilon(owner, epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
+        self.momentum = _args.unit_interval(owner, "momentum", momentum)
+        self.epsilon = _args.non_negative_float(owner, "epsilon", epsilon)
+        self.center = _args.boolean(owner, "center", center)
+        self.scale = _args.boolean(owner, "scale", scale)
         self._set_weight_args("beta", beta_initializer, beta_regularizer, beta_constraint)
         self._set_weight_args("gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.renorm = bool(renorm)
+        self.renorm = _args.boolean(owner, "renorm", renorm)
         if renorm:
             renorm_clipping = dict(renorm_clipping or {})
             unknown = set(renorm_clipping) - {"rmax", "rmin", "dmax"}
@@ -164,14 +152,14 @@ class BatchNormalization(_WeightArgs, Layer):
                     f"{owner}: `renorm_clipping` needs dmax >= 0. Received: dmax={dmax}."
                 )
         self.renorm_clipping = renorm_clipping
-        self.renorm_momentum = float(renorm_momentum)
+        self.renorm_momentum = _args.unit_interval(owner, "renorm_momentum", renorm_momentum)
         if axis_name is not None and not synchronized:
             raise ConfigError(
                 f"{owner}: `axis_name` averages statistics across devices and needs "
                 f"synchronized=True. Received: synchronized={synchronized!r}, "
                 f"axis_name={axis_name!r}."
             )
-        self.synchronized = bool(synchronized)
+        self.synchronized = _args.boolean(owner, "synchronized", synchronized)
         self.axis_name = axis_name
         self.supports_masking = True
         self._axes = None
@@ -270,7 +258,10 @@ class BatchNormalization(_WeightArgs, Layer):
         x = inputs.astype(dtype)
         gamma = None if self.gamma is None else self.gamma.astype(dtype)
         beta = None if self.beta is None else self.beta.astype(dtype)
-        if training and self.trainable:
+        # An empty batch has no statistics (its moments are 0/0 = NaN): it is
+        # normalized with the moving ones and leaves them unchanged.
+        empty = any(inputs.shape[a] == 0 for a in range(inputs.ndim) if a not in self._axes)
+        if training and self.trainable and not empty:
             mean, variance = self._batch_moments(x, mask)
             if self.renorm:
                 gamma, beta = self._renorm_transform(mean, variance, gamma, beta)
@@ -317,9 +308,10 @@ class _AffineNormalization(_WeightArgs, Layer):
 
     def _init_affine(self, epsilon, center, scale, beta_initializer, gamma_initializer,
                      beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint):
-        self.epsilon = _check_epsilon(f"{type(self).__name__} '{self.name}'", epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
+        owner = _args.owner(self)
+        self.epsilon = _args.non_negative_float(owner, "epsilon", epsilon)
+        self.center = _args.boolean(owner, "center", center)
+        self.scale = _args.boolean(owner, "scale", scale)
         self._set_weight_args("beta", beta_initializer, beta_regularizer, beta_constraint)
         self._set_weight_args("gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
         self.supports_masking = True
@@ -382,7 +374,7 @@ class LayerNormalization(_AffineNormalization):
         self._init_affine(epsilon, center, scale, beta_initializer, gamma_initializer,
                           beta_regularizer, gamma_regularizer, beta_constraint,
                           gamma_constraint)
-        self.rms_scaling = bool(rms_scaling)
+        self.rms_scaling = _args.boolean(_args.owner(self), "rms_scaling", rms_scaling)
         self._axes = None
 
     def build(self, input_shape):
@@ -511,7 +503,7 @@ class RMSNormalization(Layer):
         super().__init__(**kwargs)
         owner = f"RMSNormalization '{self.name}'"
         self.axis = _check_axis_arg(owner, axis)
-        self.epsilon = _check_epsilon(owner, epsilon)
+        self.epsilon = _args.non_negative_float(owner, "epsilon", epsilon)
         self._axes = None
 
     def build(self, input_shape):

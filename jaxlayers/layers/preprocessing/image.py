@@ -13,6 +13,7 @@ from jaxlayers import backend
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
+from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.ops import image as image_ops
 
@@ -100,11 +101,11 @@ class Resizing(ImageLayer):
                 f"{who}: set only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio`."
             )
         self.interpolation = interpolation
-        self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
-        self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
+        self.crop_to_aspect_ratio = _args.boolean(_args.owner(self), "crop_to_aspect_ratio", crop_to_aspect_ratio)
+        self.pad_to_aspect_ratio = _args.boolean(_args.owner(self), "pad_to_aspect_ratio", pad_to_aspect_ratio)
         self.fill_mode = fill_mode
         self.fill_value = fill_value
-        self.antialias = bool(antialias)
+        self.antialias = _args.boolean(_args.owner(self), "antialias", antialias)
 
     def call(self, inputs):
         self.check(inputs)

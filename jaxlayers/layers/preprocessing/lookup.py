@@ -21,6 +21,7 @@ import numpy as np
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
+from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing._vocabulary import Vocabulary
 
@@ -96,9 +97,9 @@ class _IndexLookup(Layer):
         self.num_oov_indices = num_oov_indices
         self.mask_token = mask_token
         self.oov_token = oov_token
-        self.invert = bool(invert)
+        self.invert = _args.boolean(_args.owner(self), "invert", invert)
         self.output_mode = output_mode
-        self.pad_to_max_tokens = bool(pad_to_max_tokens)
+        self.pad_to_max_tokens = _args.boolean(_args.owner(self), "pad_to_max_tokens", pad_to_max_tokens)
         self.sparse = False
         self.oov_method = oov_method
         self.salt = _common.normalize_salt(who, salt)

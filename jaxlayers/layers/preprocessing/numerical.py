@@ -32,6 +32,7 @@ from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
 from jaxlayers.ops.normalization import l2_normalize
@@ -99,7 +100,7 @@ class Normalization(Layer):
                 )
         self.input_mean = mean
         self.input_variance = variance
-        self.invert = bool(invert)
+        self.invert = _args.boolean(_args.owner(self), "invert", invert)
         self.supports_masking = True
 
     def _axes(self, input_shape):

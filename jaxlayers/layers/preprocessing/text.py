@@ -27,6 +27,7 @@ from jaxlayers.core.serialization import (
     register_builtin,
 )
 from jaxlayers.errors import ConfigError, SerializationError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing._vocabulary import Vocabulary
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
@@ -171,7 +172,7 @@ class TextVectorization(Layer):
         self._widths = tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) else ngrams
         self.output_mode = output_mode
         self.output_sequence_length = output_sequence_length
-        self.pad_to_max_tokens = bool(pad_to_max_tokens)
+        self.pad_to_max_tokens = _args.boolean(_args.owner(self), "pad_to_max_tokens", pad_to_max_tokens)
         self.encoding = encoding
         self._has_input_vocabulary = (vocabulary is not None if has_input_vocabulary is None
                                       else bool(has_input_vocabulary))
