@@ -82,6 +82,8 @@ BAD_VALUES = {
     **{name: [NAN, "a", -1.0] for name in ("mean", "variance")},
     **{name: [3, "dense"] for name in ("layer", "backward_layer", "cell", "cells")},
     **{name: CALLABLE for name in ("function", "call_fn", "init_fn")},
+    # Masking compares with ``mask_value``; Hashing skips it (a number or a string).
+    "mask_value": [NAN, [1, 2]],
     "module": [3],
     "filepath": [3],
     "arguments": ["a", 3],
@@ -162,3 +164,64 @@ def test_bad_constructor_arguments_get_a_named_error(name):
             else:
                 failures.append(f"{arg}={bad!r}: accepted")
     assert not failures, f"{name}:\n" + "\n".join(failures)
+
+
+# --------------------------------------------------------------------------- named cases
+_RNNS = [jaxlayers.layers.LSTM, jaxlayers.layers.GRU, jaxlayers.layers.SimpleRNN]
+
+
+@pytest.mark.parametrize("cls", _RNNS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("arg", ["dropout", "recurrent_dropout"])
+@pytest.mark.parametrize("value", [-0.5, 1.5, NAN, "0.5"])
+def test_recurrent_layers_refuse_a_bad_dropout_rate_and_name_themselves(cls, arg, value):
+    match = (rf"^{cls.__name__} 'rnn_bad': `{arg}` must be a float in \[0, 1\) .*"
+             rf"Received: {arg}={value!r}\.$")
+    with pytest.raises(ConfigError, match=match):
+        cls(3, name="rnn_bad", **{arg: value})
+
+
+def test_recurrent_layers_show_their_cell_arguments_in_the_signature():
+    for cls in _RNNS:
+        params = inspect.signature(cls).parameters
+        assert {"units", "dropout", "recurrent_dropout", "activation", "seed"} <= set(params)
+        assert params["dropout"].default == 0.0
+    assert inspect.signature(jaxlayers.layers.GRU).parameters["reset_after"].default is True
+
+
+@pytest.mark.parametrize("make,error,match", [
+    (lambda: jaxlayers.layers.GRU(3, reset_after="a"), ConfigTypeError,
+     r"GRU '.*': `reset_after` must be a bool. Received: reset_after='a'\."),
+    (lambda: jaxlayers.layers.EinsumDense("ab,bc->ac", output_shape="3"), ConfigError,
+     r"EinsumDense '.*': `output_shape` must be a positive int or a tuple of positive ints"
+     r".*Received: output_shape='3'\."),
+    (lambda: jaxlayers.layers.EinsumDense("ab,bc->ac", output_shape=True), ConfigError,
+     r"EinsumDense .*Received: output_shape=True\."),
+    (lambda: jaxlayers.layers.EinsumDense("ab,bc->ac", output_shape=0), ConfigError,
+     r"EinsumDense .*Received: output_shape=0\."),
+    (lambda: jaxlayers.layers.Discretization(bin_boundaries=[0.0, 2.0, 1.0]), ConfigError,
+     r"Discretization '.*': `bin_boundaries` must be a flat list of numbers in increasing "
+     r"order. Received: bin_boundaries=\[0.0, 2.0, 1.0\]\."),
+    (lambda: jaxlayers.layers.Discretization(bin_boundaries=[0.0, NAN]), ConfigError,
+     r"Discretization '.*': `bin_boundaries` must be a finite float or a list of them. "
+     r"Received: bin_boundaries=\[0.0, nan\]\."),
+    (lambda: jaxlayers.layers.Normalization(mean=0.0, variance=-1.0), ConfigError,
+     r"Normalization '.*': `variance` must be a finite non-negative float or a list of them. "
+     r"Received: variance=-1.0\."),
+    (lambda: jaxlayers.layers.Normalization(variance=-1), ConfigError,
+     r"Normalization '.*': `variance` must be a finite non-negative float .*variance=-1\."),
+], ids=["GRU-reset_after", "EinsumDense-str", "EinsumDense-bool", "EinsumDense-zero",
+        "Discretization-unsorted", "Discretization-nan", "Normalization-variance",
+        "Normalization-variance-alone"])
+def test_named_bad_arguments(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+@pytest.mark.parametrize("cls", ["StringLookup", "TextVectorization"])
+@pytest.mark.parametrize("inputs", [None, [None], ["a", None]], ids=["none", "list", "entry"])
+def test_string_layers_refuse_none_as_input(cls, inputs):
+    layer = getattr(jaxlayers.layers, cls)(vocabulary=["a", "b"], name="strings")
+    with pytest.raises(jaxlayers.errors.DTypeError,
+                       match=rf"^{cls} 'strings': inputs must be strings \(str or bytes\), not "
+                             rf"None\. Received: inputs="):
+        layer(inputs)

@@ -205,7 +205,7 @@ def test_batch_norm_errors():
         norm.BatchNormalization(axis_name="batch")
     with pytest.raises(ConfigError, match=r"renorm_clipping` accepts the keys"):
         norm.BatchNormalization(renorm=True, renorm_clipping={"rmaxx": 1.0})
-    with pytest.raises(ConfigTypeError, match=r"`axis` must be an int or a list"):
+    with pytest.raises(ConfigTypeError, match=r"`axis` must be an int or a non-empty list"):
         norm.BatchNormalization(axis="channels")
     bn = norm.BatchNormalization()
     with pytest.raises(ShapeError, match=r"mask must have one axis less than the inputs"):

@@ -1029,16 +1029,19 @@ def _culprit_argument(layer, init, args, kwargs, message):
             text = repr(value)
         except Exception:  # noqa: BLE001 - an object without a usable repr is no culprit
             continue
-        if (isinstance(value, (str, dict)) and text in message) or \
-                f"identifier={text}" in message:
-            candidates.append((arg, value))
-    # Several arguments may share the quoted value (`filters=3, kernel_initializer=3`):
-    # the message's kind ("initializer identifier") picks the argument of that kind.
+        quoted = f"identifier={text}"
+        if quoted not in message and isinstance(value, (str, dict)):
+            quoted = text
+        if quoted in message:
+            candidates.append((message.index(quoted), arg, value))
+    # Several arguments may be quoted (`filters=3, kernel_initializer=3`, or a name listed
+    # among the known ones): the message's kind ("initializer identifier") picks the
+    # arguments of that kind, and the value quoted first is the one the message is about.
     kind = re.search(r"(\w+) identifier|Unknown (\w+)", message)
     kind = kind and (kind.group(1) or kind.group(2))
-    if len(candidates) > 1 and kind:
-        candidates = [c for c in candidates if kind in c[0]] or candidates
-    return candidates[0] if candidates else None
+    if kind:
+        candidates = [c for c in candidates if kind in c[1]] or candidates
+    return min(candidates)[1:] if candidates else None
 
 
 def _capture_init_args(cls, obj, args, kwargs):

@@ -7,6 +7,7 @@ returns the value in its canonical Python type.  Numbers are Python or NumPy
 ints/floats, never bools, strings or NaN.
 """
 
+import codecs
 import math
 
 import numpy as np
@@ -62,6 +63,18 @@ def int_tuple(who, name, value, n, allow_zero=False):
             f"{who}: every entry of `{name}` must be {bound}. Received: {name}={value!r}."
         )
     return values
+
+
+def axes(who, name, value):
+    """An axis: an int, or a non-empty list of ints (a tuple becomes a list)."""
+    if isinstance(value, (list, tuple)) and value and all(_is_int(a) for a in value):
+        return [int(a) for a in value]
+    if not _is_int(value):
+        raise ConfigTypeError(
+            f"{who}: `{name}` must be an int or a non-empty list of ints. "
+            f"Received: {name}={value!r}."
+        )
+    return int(value)
 
 
 def sizes(who, name, value):
@@ -162,12 +175,40 @@ def finite_float(who, name, value):
     return float(value)
 
 
+def finite_floats(who, name, value, non_negative=False):
+    """A finite float or an array-like of them (``>= 0`` if ``non_negative``), as float64."""
+    try:
+        array = np.asarray(value, np.float64)
+        bad = np.asarray(value).dtype.kind not in "iuf" or not np.all(np.isfinite(array)) \
+            or (non_negative and np.any(array < 0))
+    except (TypeError, ValueError):
+        bad = True
+    if bad:
+        kind = "finite non-negative float" if non_negative else "finite float"
+        raise ConfigError(
+            f"{who}: `{name}` must be a {kind} or a list of them. Received: {name}={value!r}."
+        )
+    return array
+
+
 def one_of(who, name, value, allowed):
     """``value`` if it is one of ``allowed`` (compared as given, strings included)."""
     if not isinstance(value, (str, bool, type(None))) or value not in allowed:
         raise ConfigError(
             f"{who}: `{name}` must be one of {tuple(allowed)}. Received: {name}={value!r}."
         )
+    return value
+
+
+def text_encoding(who, value):
+    """The name of a Python text codec (``'utf-8'``)."""
+    try:
+        codecs.lookup(value)
+    except (LookupError, TypeError):
+        raise ConfigError(
+            f"{who}: `encoding` must be the name of a text encoding such as 'utf-8'. "
+            f"Received: encoding={value!r}."
+        ) from None
     return value
 
 
@@ -178,6 +219,6 @@ def seed(who, value):
     return None if value is None else int(value)
 
 
-__all__ = ["owner", "positive_int", "non_negative_int", "int_tuple", "sizes", "pair_tuples",
+__all__ = ["owner", "positive_int", "non_negative_int", "int_tuple", "axes", "sizes", "pair_tuples",
            "padding_mode", "data_format", "boolean", "optional", "rate", "unit_interval",
-           "non_negative_float", "finite_float", "one_of", "seed"]
+           "non_negative_float", "finite_float", "finite_floats", "one_of", "text_encoding", "seed"]

@@ -16,7 +16,6 @@ from jaxlayers.layers.multi_head_attention import (
     GroupedQueryAttention,
     GroupQueryAttention,
     MultiHeadAttention,
-    _check_dropout,
     _shape,
 )
 from jaxlayers.ops import attention as attn_ops
@@ -69,10 +68,10 @@ class Attention(Layer):
                 f"{owner}: `score_mode` must be 'dot' or 'concat'. "
                 f"Received: score_mode={score_mode!r}."
             )
-        self.use_scale = _args.boolean(_args.owner(self), "use_scale", use_scale)
+        self.use_scale = _args.boolean(owner, "use_scale", use_scale)
         self.score_mode = score_mode
-        self.dropout = _check_dropout(owner, dropout)
-        self.seed = seed
+        self.dropout = _args.rate(owner, "dropout", dropout)
+        self.seed = _args.seed(owner, seed)
         self.supports_masking = True
 
     def _validate(self, inputs, mask=None):

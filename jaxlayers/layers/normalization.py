@@ -29,22 +29,6 @@ __all__ = [
 ]
 
 
-def _check_axis_arg(owner, axis):
-    """``axis`` as given (int, or a list of ints); a tuple becomes a list."""
-    if isinstance(axis, bool) or not isinstance(axis, (int, list, tuple)):
-        raise ConfigTypeError(
-            f"{owner}: `axis` must be an int or a list of ints. Received: axis={axis!r}."
-        )
-    if isinstance(axis, (list, tuple)):
-        if not axis or not all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
-            raise ConfigTypeError(
-                f"{owner}: `axis` must be an int or a non-empty list of ints. "
-                f"Received: axis={axis!r}."
-            )
-        return list(axis)
-    return axis
-
-
 def _resolve_axes(owner, axis, input_shape):
     """Sorted non-negative axes for ``input_shape``; a ``ShapeError`` if one does not exist."""
     ndim = len(input_shape)
@@ -122,7 +106,7 @@ class BatchNormalization(_WeightArgs, Layer):
                  renorm_momentum=0.99, synchronized=False, axis_name=None, **kwargs):
         super().__init__(**kwargs)
         owner = f"BatchNormalization '{self.name}'"
-        self.axis = _check_axis_arg(owner, axis)
+        self.axis = _args.axes(owner, "axis", axis)
         self.momentum = _args.unit_interval(owner, "momentum", momentum)
         self.epsilon = _args.non_negative_float(owner, "epsilon", epsilon)
         self.center = _args.boolean(owner, "center", center)
@@ -370,7 +354,7 @@ class LayerNormalization(_AffineNormalization):
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  rms_scaling=False, **kwargs):
         super().__init__(**kwargs)
-        self.axis = _check_axis_arg(f"LayerNormalization '{self.name}'", axis)
+        self.axis = _args.axes(_args.owner(self), "axis", axis)
         self._init_affine(epsilon, center, scale, beta_initializer, gamma_initializer,
                           beta_regularizer, gamma_regularizer, beta_constraint,
                           gamma_constraint)
@@ -502,7 +486,7 @@ class RMSNormalization(Layer):
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
         super().__init__(**kwargs)
         owner = f"RMSNormalization '{self.name}'"
-        self.axis = _check_axis_arg(owner, axis)
+        self.axis = _args.axes(owner, "axis", axis)
         self.epsilon = _args.non_negative_float(owner, "epsilon", epsilon)
         self._axes = None
 
@@ -538,7 +522,7 @@ class UnitNormalization(Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = _check_axis_arg(f"UnitNormalization '{self.name}'", axis)
+        self.axis = _args.axes(_args.owner(self), "axis", axis)
         self.supports_masking = True
 
     def build(self, input_shape):

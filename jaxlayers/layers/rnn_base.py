@@ -248,9 +248,9 @@ class RNN(Layer):
                 f"Received: state_size={cell.state_size!r}."
             )
         self.cell = cell
-        flags = dict(return_sequences=return_sequences, return_state=return_state,
-                     go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                     zero_output_for_mask=zero_output_for_mask)
+        flags = {"return_sequences": return_sequences, "return_state": return_state,
+                 "go_backwards": go_backwards, "stateful": stateful, "unroll": unroll,
+                 "zero_output_for_mask": zero_output_for_mask}
         for flag, value in flags.items():
             setattr(self, flag, _args.boolean(owner(self), flag, value))
         self.state_size = list(spec) if is_nested(spec) else [spec]

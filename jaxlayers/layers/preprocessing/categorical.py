@@ -16,16 +16,14 @@ import numpy as np
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
 
 __all__ = ["CategoryEncoding", "Hashing", "HashedCrossing"]
 
 
-def _positive_int(who, name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ConfigError(f"{who}: `{name}` must be a positive int. Received: {name}={value!r}.")
-    return int(value)
+_positive_int = _args.positive_int
 
 
 def _is_string_data(x):
@@ -129,6 +127,12 @@ class Hashing(Layer):
         super().__init__(**kwargs)
         who = _common.owner(self)
         self.num_bins = _positive_int(who, "num_bins", num_bins)
+        if isinstance(mask_value, (bool, np.bool_)) or not isinstance(
+                mask_value, (type(None), str, bytes, int, np.integer)):
+            raise ConfigError(
+                f"{who}: `mask_value` must be an int, a string or None (the hashed inputs are "
+                f"ints or strings). Received: mask_value={mask_value!r}."
+            )
         self.mask_value = mask_value
         self.salt = _common.normalize_salt(who, salt)
         self.output_mode = check_output_mode(who, output_mode,

@@ -20,12 +20,6 @@ from jaxlayers.ops import image as image_ops
 __all__ = ["Resizing", "Rescaling", "CenterCrop"]
 
 
-def positive_int(who, name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ConfigError(f"{who}: `{name}` must be a positive int. Received: {name}={value!r}.")
-    return int(value)
-
-
 def with_size(input_shape, height, width, data_format):
     """``input_shape`` with its height and width replaced."""
     shape = list(input_shape)
@@ -84,8 +78,8 @@ class Resizing(ImageLayer):
                  antialias=False, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         who = _common.owner(self)
-        self.height = positive_int(who, "height", height)
-        self.width = positive_int(who, "width", width)
+        self.height = _args.positive_int(who, "height", height)
+        self.width = _args.positive_int(who, "width", width)
         if interpolation not in image_ops.RESIZE_INTERPOLATIONS:
             raise ConfigError(
                 f"{who}: `interpolation` must be one of {image_ops.RESIZE_INTERPOLATIONS}. "
@@ -101,11 +95,12 @@ class Resizing(ImageLayer):
                 f"{who}: set only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio`."
             )
         self.interpolation = interpolation
-        self.crop_to_aspect_ratio = _args.boolean(_args.owner(self), "crop_to_aspect_ratio", crop_to_aspect_ratio)
-        self.pad_to_aspect_ratio = _args.boolean(_args.owner(self), "pad_to_aspect_ratio", pad_to_aspect_ratio)
+        self.crop_to_aspect_ratio = _args.boolean(who, "crop_to_aspect_ratio",
+                                                  crop_to_aspect_ratio)
+        self.pad_to_aspect_ratio = _args.boolean(who, "pad_to_aspect_ratio", pad_to_aspect_ratio)
         self.fill_mode = fill_mode
-        self.fill_value = fill_value
-        self.antialias = _args.boolean(_args.owner(self), "antialias", antialias)
+        self.fill_value = _args.finite_float(who, "fill_value", fill_value)
+        self.antialias = _args.boolean(who, "antialias", antialias)
 
     def call(self, inputs):
         self.check(inputs)
@@ -147,13 +142,7 @@ class Rescaling(Layer):
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         for name, value in (("scale", scale), ("offset", offset)):
-            try:
-                np.asarray(value, np.float64)
-            except (TypeError, ValueError):
-                raise ConfigError(
-                    f"{_common.owner(self)}: `{name}` must be a number or a list of numbers. "
-                    f"Received: {name}={value!r}."
-                ) from None
+            _args.finite_floats(_common.owner(self), name, value)
         self.scale = np.asarray(scale).tolist() if np.ndim(scale) else scale
         self.offset = np.asarray(offset).tolist() if np.ndim(offset) else offset
         self.supports_masking = True
@@ -194,8 +183,8 @@ class CenterCrop(ImageLayer):
     def __init__(self, height, width, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         who = _common.owner(self)
-        self.height = positive_int(who, "height", height)
-        self.width = positive_int(who, "width", width)
+        self.height = _args.positive_int(who, "height", height)
+        self.width = _args.positive_int(who, "width", width)
 
     def call(self, inputs):
         self.check(inputs)

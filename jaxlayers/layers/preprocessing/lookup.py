@@ -99,7 +99,8 @@ class _IndexLookup(Layer):
         self.oov_token = oov_token
         self.invert = _args.boolean(_args.owner(self), "invert", invert)
         self.output_mode = output_mode
-        self.pad_to_max_tokens = _args.boolean(_args.owner(self), "pad_to_max_tokens", pad_to_max_tokens)
+        self.pad_to_max_tokens = _args.boolean(_args.owner(self), "pad_to_max_tokens",
+                                               pad_to_max_tokens)
         self.sparse = False
         self.oov_method = oov_method
         self.salt = _common.normalize_salt(who, salt)
@@ -242,9 +243,10 @@ class StringLookup(_IndexLookup):
                          idf_weights=idf_weights, invert=invert, output_mode=output_mode,
                          pad_to_max_tokens=pad_to_max_tokens, sparse=sparse,
                          oov_method=oov_method, salt=salt, name=name, **kwargs)
+        _args.text_encoding(_args.owner(self), encoding)
 
     def _tokens_of(self, batch):
-        return _common.to_str_array(batch, self.encoding)
+        return _common.to_str_array(batch, self.encoding, _common.owner(self))
 
     def _hash(self, keys):
         return _common.hash_strings(keys, self.salt)

@@ -82,6 +82,8 @@ class Normalization(Layer):
                 f"axis={axis!r}."
             )
         self.axis = axis
+        _args.optional(_args.finite_floats, who, "mean", mean)
+        _args.optional(_args.finite_floats, who, "variance", variance, True)
         if (mean is None) != (variance is None):
             raise ConfigError(
                 f"{who}: give both `mean` and `variance`, or neither. Received: "
@@ -100,7 +102,7 @@ class Normalization(Layer):
                 )
         self.input_mean = mean
         self.input_variance = variance
-        self.invert = _args.boolean(_args.owner(self), "invert", invert)
+        self.invert = _args.boolean(who, "invert", invert)
         self.supports_masking = True
 
     def _axes(self, input_shape):
@@ -257,6 +259,17 @@ def _merge(a, b, epsilon):
     return _compress(merged, epsilon)
 
 
+def _sorted_boundaries(who, bin_boundaries):
+    """``bin_boundaries`` as a list of floats; a ``ConfigError`` unless sorted, without NaN."""
+    array = _args.finite_floats(who, "bin_boundaries", bin_boundaries)
+    if array.ndim != 1 or np.any(np.diff(array) < 0):
+        raise ConfigError(
+            f"{who}: `bin_boundaries` must be a flat list of numbers in increasing order. "
+            f"Received: bin_boundaries={bin_boundaries!r}."
+        )
+    return array.tolist()
+
+
 @register_builtin("layers")
 class Discretization(Layer):
     """Buckets continuous values by boundaries: ``bin_boundaries=[0., 1.]`` gives bins
@@ -283,11 +296,7 @@ class Discretization(Layer):
         check_sparse(who, sparse)
         self.output_mode = check_output_mode(who, output_mode,
                                              ("int", "one_hot", "multi_hot", "count"))
-        if num_bins is not None and (isinstance(num_bins, bool)
-                                     or not isinstance(num_bins, int) or num_bins < 0):
-            raise ConfigError(
-                f"{who}: `num_bins` must be an int >= 0. Received: num_bins={num_bins!r}."
-            )
+        num_bins = _args.optional(_args.non_negative_int, who, "num_bins", num_bins)
         if num_bins is not None and bin_boundaries is not None:
             raise ConfigError(
                 f"{who}: give `bin_boundaries` or `num_bins`, not both. Received: "
@@ -296,9 +305,9 @@ class Discretization(Layer):
         if num_bins is None and bin_boundaries is None:
             raise ConfigError(f"{who}: give either `num_bins` (and adapt) or `bin_boundaries`.")
         self.bin_boundaries = (None if bin_boundaries is None
-                               else [float(b) for b in bin_boundaries])
+                               else _sorted_boundaries(who, bin_boundaries))
         self.num_bins = num_bins
-        self.epsilon = epsilon
+        self.epsilon = _args.non_negative_float(who, "epsilon", epsilon)
         self.sparse = False
 
     def adapt(self, data, batch_size=None, steps=None):

@@ -172,8 +172,9 @@ class TextVectorization(Layer):
         self._widths = tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) else ngrams
         self.output_mode = output_mode
         self.output_sequence_length = output_sequence_length
-        self.pad_to_max_tokens = _args.boolean(_args.owner(self), "pad_to_max_tokens", pad_to_max_tokens)
-        self.encoding = encoding
+        self.pad_to_max_tokens = _args.boolean(_args.owner(self), "pad_to_max_tokens",
+                                               pad_to_max_tokens)
+        self.encoding = _args.text_encoding(_args.owner(self), encoding)
         self._has_input_vocabulary = (vocabulary is not None if has_input_vocabulary is None
                                       else bool(has_input_vocabulary))
         self._vocab = Vocabulary(
@@ -258,7 +259,7 @@ class TextVectorization(Layer):
 
     def _tokenize(self, inputs):
         """``(token lists, was_scalar, input_shape)`` for a batch of strings."""
-        texts = _common.to_str_array(inputs, self.encoding)
+        texts = _common.to_str_array(inputs, self.encoding, _common.owner(self))
         scalar = texts.ndim == 0
         if scalar:
             texts = texts.reshape(1)
