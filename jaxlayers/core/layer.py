@@ -46,6 +46,7 @@ from jaxlayers.core.variables import Variable
 from jaxlayers.errors import (
     ConfigError,
     ConfigTypeError,
+    DTypeError,
     NotBuiltError,
     SerializationError,
     ShapeError,
@@ -126,6 +127,10 @@ class Layer:
     """
 
     supports_masking = False
+    # Built-in layers whose math is real-only (comparisons, casts to a float
+    # dtype, statistics) set this to False: complex inputs are then refused by
+    # name instead of losing their imaginary part.  User layers keep True.
+    supports_complex_inputs = True
     _is_namespace_root = False
 
     def __init_subclass__(cls, **kwargs):
@@ -656,6 +661,8 @@ class Layer:
     def _invoke(self, scope, args, kwargs, training=None, mask=None):
         """Runs ``call`` under ``scope``; returns ``(outputs, output_mask)``."""
         args = self._convert_inputs(args)
+        if not self.supports_complex_inputs:
+            _refuse_complex(self, (args, kwargs))
         first = args[0] if args else next(iter(kwargs.values()), None)
         assert_input_compatibility(self.input_spec, first, self.name, type(self).__name__)
         if not self.built:
@@ -953,6 +960,18 @@ class Layer:
         if "batch_input_shape" in config and config["batch_input_shape"] is not None:
             config["batch_input_shape"] = tuple(config["batch_input_shape"])
         return cls(**config)
+
+
+def _refuse_complex(layer, inputs):
+    """A ``DTypeError`` if any input leaf of ``layer`` has a complex dtype."""
+    for leaf in jax.tree_util.tree_leaves(inputs):
+        dtype = getattr(leaf, "dtype", None)
+        if dtype is not None and np.dtype(dtype).kind == "c":
+            raise DTypeError(
+                f"{type(layer).__name__} '{layer.name}' is not defined for complex inputs. "
+                f"Received: dtype={np.dtype(dtype).name}. Split the values into real "
+                f"channels first (e.g. jnp.stack([x.real, x.imag], -1))."
+            )
 
 
 def _wrap_build(build):

@@ -19,6 +19,9 @@ _SPATIAL_NAMES = {1: ("steps",), 2: ("height", "width"), 3: ("depth", "height", 
 class ConvFamily(Layer):
     """Base of the convolution family (not public): set ``rank`` in subclasses."""
 
+    # The kernels are real and lax.conv takes one dtype: complex inputs would be cast.
+    supports_complex_inputs = False
+
     rank = None
     paddings = ("valid", "same")
 

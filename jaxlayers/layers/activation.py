@@ -19,6 +19,9 @@ __all__ = ["ReLU", "Softmax", "LeakyReLU", "PReLU", "ELU"]
 class _ElementwiseActivation(Layer):
     """Shape-preserving, mask-preserving activation layer."""
 
+    # Thresholds, slopes and the softmax maximum compare values: no order on complex ones.
+    supports_complex_inputs = False
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
@@ -192,6 +195,9 @@ class PReLU(Layer):
         >>> jax.tree.map(jnp.shape, params)
         {'prelu': {'alpha': (1, 3)}}
     """
+
+    # The slope applies below zero: no order on complex values.
+    supports_complex_inputs = False
 
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None,
                  alpha_constraint=None, shared_axes=None, **kwargs):

@@ -60,6 +60,9 @@ class Attention(Layer):
         (1, 2, 4)
     """
 
+    # A softmax over complex scores is not a distribution.
+    supports_complex_inputs = False
+
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         owner = f"{type(self).__name__} '{self.name}'"

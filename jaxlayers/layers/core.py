@@ -349,6 +349,9 @@ class Embedding(Layer):
         Array([[ True, False]], dtype=bool)
     """
 
+    # Indices are integers; complex ones would be cast.
+    supports_complex_inputs = False
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
                  weights=None, activity_regularizer=None, **kwargs):

@@ -32,6 +32,9 @@ def _shape(x):
 class _MultiHeadBase(Layer):
     """Weight arguments, masks and the attention dispatch shared by MHA and GQA."""
 
+    # A softmax over complex scores is not a distribution.
+    supports_complex_inputs = False
+
     def _init_common(self, dropout, use_bias, sliding_window, flash_attention,
                      kernel_initializer, bias_initializer, kernel_regularizer,
                      bias_regularizer, activity_regularizer, kernel_constraint,

@@ -98,6 +98,9 @@ class BatchNormalization(_WeightArgs, Layer):
         ['moving_mean', 'moving_variance']
     """
 
+    # Mean and variance statistics are real-valued: complex inputs would be cast.
+    supports_complex_inputs = False
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
@@ -289,6 +292,9 @@ class BatchNormalization(_WeightArgs, Layer):
 
 class _AffineNormalization(_WeightArgs, Layer):
     """Shared arguments of LayerNormalization and GroupNormalization (center/scale)."""
+
+    # Mean and variance statistics are real-valued: complex inputs would be cast.
+    supports_complex_inputs = False
 
     def _init_affine(self, epsilon, center, scale, beta_initializer, gamma_initializer,
                      beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint):
@@ -483,6 +489,9 @@ class RMSNormalization(Layer):
         {'rms': {'scale': (4,)}}
     """
 
+    # ``x * x`` is not ``|x|**2`` for complex values.
+    supports_complex_inputs = False
+
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
         super().__init__(**kwargs)
         owner = f"RMSNormalization '{self.name}'"
@@ -519,6 +528,9 @@ class UnitNormalization(Layer):
         >>> jl.layers.UnitNormalization()(jnp.array([[3.0, 4.0]]))
         Array([[0.6, 0.8]], dtype=float32)
     """
+
+    # ``x * x`` is not ``|x|**2`` for complex values.
+    supports_complex_inputs = False
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -266,6 +266,9 @@ class StackedRNNCells(Layer):
         (2, 3)
     """
 
+    # As RNN cells: real gates and states.
+    supports_complex_inputs = False
+
     def __init__(self, cells, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(cells, (list, tuple)) or not cells:

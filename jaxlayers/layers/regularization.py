@@ -265,6 +265,9 @@ class AlphaDropout(_RandomLayer):
         (2, 3)
     """
 
+    # The affine correction is derived for real SELU activations.
+    supports_complex_inputs = False
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         owner = f"AlphaDropout '{self.name}'"
@@ -302,6 +305,9 @@ class ActivityRegularization(Layer):
         >>> float(aux["losses"][0])
         1.5
     """
+
+    # The penalty would be complex, not a loss.
+    supports_complex_inputs = False
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         kwargs.pop("activity_regularizer", None)

@@ -133,6 +133,9 @@ class DropoutRNNCell(Layer):
     derived from both.
     """
 
+    # Gates (sigmoid, tanh) and real initial states are not defined for complex values.
+    supports_complex_inputs = False
+
     _gates = 1
 
     def _init_dropout(self, dropout, recurrent_dropout, seed, implementation=2):
@@ -222,6 +225,9 @@ class RNN(Layer):
         >>> layer.apply(params, state, jnp.ones((2, 5, 3)))[0].shape
         (2, 5, 4)
     """
+
+    # The initial states are real, so a complex scan would not type-check.
+    supports_complex_inputs = False
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):

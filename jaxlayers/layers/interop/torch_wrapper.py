@@ -92,6 +92,9 @@ class TorchModuleWrapper(Layer):
         (4, 2)
     """
 
+    # Inputs are handed to torch in the module's real dtype.
+    supports_complex_inputs = False
+
     torch_num_threads = 1
 
     def __init__(self, module, name=None, output_shape=None, **kwargs):

@@ -57,6 +57,9 @@ class CategoryEncoding(Layer):
         [[1.0, 2.0, 0.0, 0.0], [0.0, 0.0, 1.0, 2.0]]
     """
 
+    # Inputs are integer ids or strings; complex ones would be cast.
+    supports_complex_inputs = False
+
     def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
         super().__init__(**kwargs)
         who = _common.owner(self)
@@ -121,6 +124,9 @@ class Hashing(Layer):
         >>> bins.shape, bool(((bins >= 0) & (bins < 3)).all())
         ((3, 1), True)
     """
+
+    # Inputs are integer ids or strings; complex ones would be cast.
+    supports_complex_inputs = False
 
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
                  **kwargs):
@@ -198,6 +204,9 @@ class HashedCrossing(Layer):
         >>> layer([jnp.array([1, 2, 3]), jnp.array([4, 5, 6])]).shape
         (3,)
     """
+
+    # Inputs are integer ids or strings; complex ones would be cast.
+    supports_complex_inputs = False
 
     def __init__(self, num_bins, output_mode="int", sparse=False, name=None, dtype=None,
                  **kwargs):

@@ -32,6 +32,9 @@ def with_size(input_shape, height, width, data_format):
 class ImageLayer(Layer):
     """Base of the image layers: ``data_format`` and the rank-3/4 check."""
 
+    # Images are real; the layers compute in a float dtype.
+    supports_complex_inputs = False
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = backend.standardize_data_format(data_format, _common.owner(self))
@@ -72,6 +75,9 @@ class Resizing(ImageLayer):
         >>> layer(jnp.ones((1, 4, 4, 3))).shape
         (1, 2, 2, 3)
     """
+
+    # Interpolation is linear: complex images keep their dtype and both parts.
+    supports_complex_inputs = True
 
     def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
                  pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0,
@@ -138,6 +144,9 @@ class Rescaling(Layer):
         >>> jl.layers.Rescaling(1 / 255.0)(jnp.array([0.0, 255.0])).tolist()
         [0.0, 1.0]
     """
+
+    # The output is cast to the (real) compute dtype, as in Keras.
+    supports_complex_inputs = False
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)

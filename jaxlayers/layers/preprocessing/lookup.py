@@ -51,6 +51,9 @@ def check_sparse(who, sparse):
 class _IndexLookup(Layer):
     """Shared logic: arguments, vocabulary, ``adapt``, config.  Subclasses do the lookup."""
 
+    # Inputs are integer ids or strings; complex ones would be cast.
+    supports_complex_inputs = False
+
     _is_string = True
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=None,

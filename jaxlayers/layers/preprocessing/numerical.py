@@ -66,6 +66,9 @@ class Normalization(Layer):
         ([[1.0, 20.0]], [[1.0, 100.0]])
     """
 
+    # Statistics are real-valued and the output is cast to a float dtype.
+    supports_complex_inputs = False
+
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
         who = _common.owner(self)
@@ -289,6 +292,9 @@ class Discretization(Layer):
         [[0, 2, 3, 1]]
     """
 
+    # Bins are ordered: no order on complex values.
+    supports_complex_inputs = False
+
     def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int",
                  sparse=False, dtype=None, name=None, **kwargs):
         super().__init__(dtype=dtype, name=name, **kwargs)
@@ -463,6 +469,10 @@ class SpectralNormalization(Layer):
         with _rebind(var, normalized):
             outputs = self.layer(inputs)
         return outputs.astype(inputs.dtype)
+
+    @property
+    def supports_complex_inputs(self):
+        return self.layer.supports_complex_inputs
 
     def compute_output_shape(self, input_shape):
         return self.layer.compute_output_shape(input_shape)

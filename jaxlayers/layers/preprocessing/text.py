@@ -108,6 +108,9 @@ class TextVectorization(Layer):
         [[2, 5, 1, 0]]
     """
 
+    # Inputs are strings.
+    supports_complex_inputs = False
+
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
                  split="whitespace", ngrams=None, output_mode="int",
                  output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
