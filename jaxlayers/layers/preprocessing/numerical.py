@@ -430,24 +430,35 @@ class SpectralNormalization(Layer):
                 f"{who}: `layer` must be a Layer instance, e.g. "
                 f"SpectralNormalization(jl.layers.Dense(8)). Received: layer={layer!r}."
             )
-        if isinstance(power_iterations, bool) or not isinstance(power_iterations, int) \
-                or power_iterations <= 0:
-            raise ConfigError(
-                f"{who}: `power_iterations` must be a positive int. Received: "
-                f"power_iterations={power_iterations!r}."
-            )
         self.layer = layer
-        self.power_iterations = power_iterations
+        self.power_iterations = _args.positive_int(who, "power_iterations", power_iterations)
 
-    def _kernel_var(self):
+    def _find_kernel(self):
+        """``(name, weight)`` of the wrapped layer's kernel, or ``None``."""
         weights = self.layer.__dict__["_weights_attr"]
         for name in ("kernel", "embeddings"):
             if name in weights:
                 return name, weights[name]
+        return None
+
+    def _kernel_var(self):
+        found = self._find_kernel()
+        if found is not None:
+            return found
         raise ShapeError(
             f"{_common.owner(self)}: the wrapped {type(self.layer).__name__} has no "
             f"'kernel' or 'embeddings' weight to normalize."
         )
+
+    @property
+    def weights(self):
+        """Keras's order: the wrapped kernel (which Keras tracks as the wrapper's own
+        trainable weight), ``vector_u``, then the wrapped layer's other weights."""
+        weights = super().weights
+        kernel = self._find_kernel()
+        if kernel is None or not any(w is kernel[1] for w in weights):
+            return weights
+        return [kernel[1]] + [w for w in weights if w is not kernel[1]]
 
     def build(self, input_shape):
         if not self.layer.built:
