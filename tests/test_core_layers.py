@@ -47,6 +47,7 @@ def test_dense_matches_keras(kwargs, shape, rng):
     ("abc,cde->abde", (None, 2, 4), "de", (2, 5, 3)),
     ("...b,bc->...c", (4,), None, (2, 5, 3)),
     ("abc,bcd->ad", (7,), "d", (2, 5, 3)),
+    ("ab...,bc->ac...", (4,), "c", (2, 3, 5)),
 ])
 def test_einsum_dense_matches_keras_and_numpy(equation, out, bias, shape, rng):
     keras = _keras()
@@ -65,6 +66,24 @@ def test_einsum_dense_matches_keras_and_numpy(equation, out, bias, shape, rng):
         ref = ref + weights[1]
     np.testing.assert_allclose(layer(x), ref, rtol=1e-5, atol=1e-5)
     assert expected.shape == layer(x).shape
+
+
+@pytest.mark.parametrize("equation, out, input_shape", [
+    ("ab,bc->ac", (4,), (None, 3)),
+    ("abc,cd->abd", (None, 4), (None, None, 3)),
+    ("abc,cd->abd", (None, 4), (2, 5, 3)),
+    ("abc,cde->abde", (None, 2, 4), (None, 5, 3)),
+    ("...b,bc->...c", (4,), (None, None, 3)),
+    ("ab...,bc->ac...", (4,), (None, 3, None)),
+    ("abc,cd->ad", (4,), (None, None, 3)),
+    ("abcd,cde->abe", (None, 4), (None, None, 3, 5)),
+    ("abc,bcd->ad", (4,), (None, None, 3)),
+])
+def test_einsum_dense_output_shape_matches_keras_with_unknown_sizes(equation, out,
+                                                                   input_shape):
+    keras = _keras()
+    expected = keras.layers.EinsumDense(equation, out).compute_output_shape(input_shape)
+    assert L.EinsumDense(equation, out).compute_output_shape(input_shape) == tuple(expected)
 
 
 def test_einsum_dense_bad_equation():
@@ -205,7 +224,8 @@ def test_einsum_dense_activation_and_bias_float64_reference(rng):
     layer.set_weights([k, b])
     ref = np.maximum(np.einsum("abc,cd->abd", x, k) + b, 0.0)
     np.testing.assert_allclose(layer(x.astype(np.float32)), ref, rtol=1e-5, atol=1e-5)
-    assert layer.compute_output_shape((None, 3, 4)) == (None, 3, 5)
+    # As in Keras, a size given as None in output_shape stays unknown.
+    assert layer.compute_output_shape((None, 3, 4)) == (None, None, 5)
 
 
 def test_activation_layer_float64_reference_with_arguments():

@@ -225,8 +225,8 @@ class EinsumDense(_WeightArgs, Layer):
     Example:
         >>> layer = jl.layers.EinsumDense("abc,cd->abd", output_shape=(None, 8),
         ...                               bias_axes="d")
-        >>> layer.compute_output_shape((2, 5, 3))
-        (2, 5, 8)
+        >>> layer.compute_output_shape((2, 5, 3))  # as Keras: a size given as None stays None
+        (2, None, 8)
     """
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,
@@ -268,9 +268,8 @@ class EinsumDense(_WeightArgs, Layer):
         return self.activation(out)
 
     def compute_output_shape(self, input_shape):
-        return einsum_lib.analyze(f"EinsumDense '{self.name}'", self.equation,
-                                  self.bias_axes, tuple(input_shape),
-                                  self.partial_output_shape)[2]
+        return einsum_lib.output_shape(_args.owner(self), self.equation, input_shape,
+                                       self.partial_output_shape)
 
     def get_config(self):
         config = super().get_config()
