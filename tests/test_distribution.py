@@ -201,10 +201,10 @@ def test_a_mesh_axis_named_twice_is_a_layout_error(axes, key):
     with pytest.raises(errors.ConfigError, match=match):
         D.TensorLayout(axes, device_mesh=_mesh())
     assert "hidden/kernel" not in layout
-    # The same layout with distinct axes is fine.
-    layout["hidden/kernel"] = ("batch", "model")
+    # Distinct axes are fine: 'model' and 'batch' (size 2 and 4) split (16, 4).
+    layout["out/kernel"] = ("batch", "model")
     params, _ = D.ModelParallel(layout_map=layout).init(_mlp(), key, jnp.zeros((8, 6)))
-    assert params["hidden"]["kernel"].sharding.spec == P("batch", "model")
+    assert params["out"]["kernel"].sharding.spec == P("batch", "model")
 
 
 def test_batch_size_must_divide_over_the_batch_axis():
