@@ -1,5 +1,7 @@
 """Core layers against float64 NumPy references and Keras 3 (same weights in, same outputs)."""
 
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -106,6 +108,36 @@ def test_embedding_and_mask_zero_match_keras(rng):
     np.testing.assert_allclose(layer(ids), layer.get_weights()[0][ids])
     with pytest.raises(errors.ConfigError, match="input_dim"):
         L.Embedding(0, 3)
+
+
+@pytest.mark.parametrize("bad, where", [(10, "(0, 3)"), (-1, "(1, 0)"), (57, "(0, 3)")])
+def test_embedding_eager_call_refuses_indices_out_of_range(bad, where):
+    layer = L.Embedding(10, 3, name="emb")
+    ids = np.array([[1, 2, 0, 4], [0, 0, 3, 9]], np.int32)
+    layer(ids)
+    ids[tuple(int(i) for i in where.strip("()").split(","))] = bad
+    with pytest.raises(errors.DataError,
+                       match=rf"^Embedding 'emb': indices must be in \[0, 10\) \(input_dim=10\)\. "
+                             rf"Received: index {bad} at position {re.escape(where)}\."):
+        layer(ids)
+    model = jl.Sequential([jl.Input((4,), dtype="int32"), layer])
+    with pytest.raises(errors.DataError, match=r"Embedding 'emb': indices must be in"):
+        model(ids)
+
+
+def test_embedding_out_of_range_under_jit_gives_keras_numbers():
+    keras = _keras()
+    ids = np.array([[1, 12, 0, -1], [0, 10, 3, 9]], np.int32)
+    kl = keras.layers.Embedding(10, 3)
+    kl.build(ids.shape)
+    layer = L.Embedding(10, 3)
+    layer.build(ids.shape)
+    layer.set_weights(kl.get_weights())
+    out, _ = jax.jit(layer.apply)(layer.params, layer.state, ids)
+    np.testing.assert_allclose(out, np.asarray(kl(ids)), rtol=1e-6, equal_nan=True)
+    # Keras on JAX: an index past the end gives a NaN row, -1 the last row.
+    assert np.isnan(out[0, 1]).all() and np.isnan(out[1, 1]).all()
+    np.testing.assert_allclose(out[0, 3], layer.get_weights()[0][-1])
 
 
 def test_masking_matches_keras(rng):

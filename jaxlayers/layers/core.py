@@ -11,7 +11,9 @@ from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.core.symbolic import SymbolicTensor
-from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError, UnsafeLoadError
+from jaxlayers.errors import (
+    ConfigError, ConfigTypeError, DataError, ShapeError, UnsafeLoadError,
+)
 from jaxlayers.layers import _args
 from jaxlayers.layers import einsum as einsum_lib
 from jaxlayers.ops import nn as nn_ops
@@ -335,7 +337,9 @@ class Embedding(Layer):
     """Maps integer ids to dense vectors: ``embeddings[inputs]``.
 
     Args:
-        input_dim: Vocabulary size (ids are in ``[0, input_dim)``).
+        input_dim: Vocabulary size (ids are in ``[0, input_dim)``).  An eager
+            call with an id outside that range is a ``DataError``; under
+            ``jit`` the result is Keras's (a NaN row past the end, ``-1`` wraps).
         output_dim: Size of each vector.
         embeddings_initializer: Default ``'uniform'`` (uniform in [-0.05, 0.05]).
         mask_zero: Id 0 is padding: the layer outputs a mask ``inputs != 0``.
@@ -376,7 +380,25 @@ class Embedding(Layer):
     def call(self, inputs):
         if not jnp.issubdtype(inputs.dtype, jnp.integer):
             inputs = inputs.astype("int32")
+        if not isinstance(inputs, jax.core.Tracer):
+            self._check_indices(inputs)
         return jnp.take(self.embeddings, inputs, axis=0)
+
+    def _check_indices(self, indices):
+        """Eager calls see the values: an index outside ``[0, input_dim)`` is an error.
+
+        Traced calls (``apply`` under ``jit``) cannot raise on values; there the
+        numbers are Keras's on JAX (a NaN row past the end, ``-1`` the last row).
+        """
+        indices = np.asarray(indices)
+        bad = (indices < 0) | (indices >= self.input_dim)
+        if bad.any():
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise DataError(
+                f"{_args.owner(self)}: indices must be in [0, {self.input_dim}) "
+                f"(input_dim={self.input_dim}). Received: index {indices[where]} at "
+                f"position {where}."
+            )
 
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
