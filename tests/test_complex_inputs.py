@@ -123,3 +123,12 @@ def test_a_complex_value_written_to_a_real_state_weight_is_refused():
     with pytest.raises(DTypeError, match=r"complex value to the real weight 'running/total' "
                                          r"\(dtype float32\): its imaginary part would be lost"):
         layer.apply(params, state, jnp.ones((2,), jnp.complex64))
+
+
+def test_gaussian_dropout_scales_complex_values_by_real_noise():
+    x = jnp.full((4, 64), 1.0 + 2.0j, jnp.complex64)
+    layer = jl.layers.GaussianDropout(0.3)
+    y, _ = layer.apply({}, {}, x, training=True, key=jax.random.key(0))
+    ratio = np.asarray(y / x)
+    np.testing.assert_allclose(ratio.imag, 0.0, atol=1e-6)
+    assert np.std(ratio.real) > 0.1
