@@ -34,11 +34,16 @@ def _is_finite_number(value):
     return _is_number(value) and math.isfinite(float(value))
 
 
+def _checked(who, name, value, ok, expected, cast=float):
+    """``cast(value)`` if ``ok``, else the one ``ConfigError`` wording of every check."""
+    if not ok:
+        raise ConfigError(f"{who}: `{name}` must be {expected}. Received: {name}={value!r}.")
+    return cast(value)
+
+
 def positive_int(who, name, value):
     """``value`` as an int, or a ``ConfigError`` if it is not a positive int."""
-    if not _is_int(value) or value <= 0:
-        raise ConfigError(f"{who}: `{name}` must be a positive int. Received: {name}={value!r}.")
-    return int(value)
+    return _checked(who, name, value, _is_int(value) and value > 0, "a positive int", int)
 
 
 def int_tuple(who, name, value, n, allow_zero=False):
@@ -133,46 +138,30 @@ def optional(check, who, name, value, *args):
 
 def non_negative_int(who, name, value):
     """``value`` as an int, or a ``ConfigError`` if it is not an int ``>= 0``."""
-    if not _is_int(value) or value < 0:
-        raise ConfigError(
-            f"{who}: `{name}` must be a non-negative int. Received: {name}={value!r}."
-        )
-    return int(value)
+    return _checked(who, name, value, _is_int(value) and value >= 0, "a non-negative int", int)
 
 
 def rate(who, name, value):
     """A drop rate: a float in ``[0, 1)``."""
-    if not _is_number(value) or not 0 <= value < 1:
-        raise ConfigError(
-            f"{who}: `{name}` must be a float in [0, 1) (the fraction of values dropped). "
-            f"Received: {name}={value!r}."
-        )
-    return float(value)
+    return _checked(who, name, value, _is_number(value) and 0 <= value < 1,
+                    "a float in [0, 1) (the fraction of values dropped)")
 
 
 def unit_interval(who, name, value):
     """A float in ``[0, 1]`` (momentum, factors)."""
-    if not _is_number(value) or not 0 <= value <= 1:
-        raise ConfigError(
-            f"{who}: `{name}` must be a float in [0, 1]. Received: {name}={value!r}."
-        )
-    return float(value)
+    return _checked(who, name, value, _is_number(value) and 0 <= value <= 1,
+                    "a float in [0, 1]")
 
 
 def non_negative_float(who, name, value):
     """A finite float ``>= 0`` (epsilon, a standard deviation, a penalty factor)."""
-    if not _is_finite_number(value) or value < 0:
-        raise ConfigError(
-            f"{who}: `{name}` must be a finite non-negative float. Received: {name}={value!r}."
-        )
-    return float(value)
+    return _checked(who, name, value, _is_finite_number(value) and value >= 0,
+                    "a finite non-negative float")
 
 
 def finite_float(who, name, value):
     """Any finite float (not NaN or infinite)."""
-    if not _is_finite_number(value):
-        raise ConfigError(f"{who}: `{name}` must be a finite float. Received: {name}={value!r}.")
-    return float(value)
+    return _checked(who, name, value, _is_finite_number(value), "a finite float")
 
 
 def finite_floats(who, name, value, non_negative=False):
