@@ -192,21 +192,21 @@ def test_recurrent_layers_show_their_cell_arguments_in_the_signature():
     (lambda: jaxlayers.layers.GRU(3, reset_after="a"), ConfigTypeError,
      r"GRU '.*': `reset_after` must be a bool. Received: reset_after='a'\."),
     (lambda: jaxlayers.layers.EinsumDense("ab,bc->ac", output_shape="3"), ConfigError,
-     r"EinsumDense '.*': `output_shape` must be a positive int or a tuple of positive ints"
-     r".*Received: output_shape='3'\."),
+     (r"EinsumDense '.*': `output_shape` must be a positive int or a tuple of positive ints"
+      r".*Received: output_shape='3'\.")),
     (lambda: jaxlayers.layers.EinsumDense("ab,bc->ac", output_shape=True), ConfigError,
      r"EinsumDense .*Received: output_shape=True\."),
     (lambda: jaxlayers.layers.EinsumDense("ab,bc->ac", output_shape=0), ConfigError,
      r"EinsumDense .*Received: output_shape=0\."),
     (lambda: jaxlayers.layers.Discretization(bin_boundaries=[0.0, 2.0, 1.0]), ConfigError,
-     r"Discretization '.*': `bin_boundaries` must be a flat list of numbers in increasing "
-     r"order. Received: bin_boundaries=\[0.0, 2.0, 1.0\]\."),
+     (r"Discretization '.*': `bin_boundaries` must be a flat list of numbers in increasing "
+      r"order. Received: bin_boundaries=\[0.0, 2.0, 1.0\]\.")),
     (lambda: jaxlayers.layers.Discretization(bin_boundaries=[0.0, NAN]), ConfigError,
-     r"Discretization '.*': `bin_boundaries` must be a finite float or a list of them. "
-     r"Received: bin_boundaries=\[0.0, nan\]\."),
+     (r"Discretization '.*': `bin_boundaries` must be a finite float or a list of them. "
+      r"Received: bin_boundaries=\[0.0, nan\]\.")),
     (lambda: jaxlayers.layers.Normalization(mean=0.0, variance=-1.0), ConfigError,
-     r"Normalization '.*': `variance` must be a finite non-negative float or a list of them. "
-     r"Received: variance=-1.0\."),
+     (r"Normalization '.*': `variance` must be a finite non-negative float or a list of "
+      r"them. Received: variance=-1.0\.")),
     (lambda: jaxlayers.layers.Normalization(variance=-1), ConfigError,
      r"Normalization '.*': `variance` must be a finite non-negative float .*variance=-1\."),
 ], ids=["GRU-reset_after", "EinsumDense-str", "EinsumDense-bool", "EinsumDense-zero",

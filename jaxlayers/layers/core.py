@@ -11,9 +11,7 @@ from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.core.symbolic import SymbolicTensor
-from jaxlayers.errors import (
-    ConfigError, ConfigTypeError, DataError, ShapeError, UnsafeLoadError,
-)
+from jaxlayers.errors import ConfigError, ConfigTypeError, DataError, ShapeError, UnsafeLoadError
 from jaxlayers.layers import _args
 from jaxlayers.layers import einsum as einsum_lib
 from jaxlayers.ops import nn as nn_ops
