@@ -89,15 +89,16 @@ def test_softmax_mask_flows_through_apply(x):
 
 
 def test_errors(x):
-    with pytest.raises(ConfigError, match=r"ReLU .*`max_value` must be a non-negative number"):
+    with pytest.raises(ConfigError,
+                       match=r"ReLU .*`max_value` must be a finite non-negative float"):
         act.ReLU(max_value=-1.0)
-    with pytest.raises(ConfigError, match=r"`negative_slope` must be a non-negative number"):
+    with pytest.raises(ConfigError, match=r"`negative_slope` must be a finite non-negative"):
         act.ReLU(negative_slope=-0.1)
-    with pytest.raises(ConfigError, match=r"`threshold` must be a non-negative number"):
+    with pytest.raises(ConfigError, match=r"`threshold` must be a finite non-negative float"):
         act.ReLU(threshold=None)
     with pytest.raises(ConfigError, match=r"LeakyReLU .*`negative_slope` must be"):
         act.LeakyReLU(negative_slope=-1)
-    with pytest.raises(ConfigError, match=r"`alpha` must be a number"):
+    with pytest.raises(ConfigError, match=r"`alpha` must be a finite float"):
         act.ELU(alpha="big")
     with pytest.raises(ConfigError, match=r"`shared_axes` must be positive ints"):
         act.PReLU(shared_axes=[0])

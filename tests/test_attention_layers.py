@@ -250,9 +250,9 @@ def test_errors(data):
         att.MultiHeadAttention(num_heads=2)
     with pytest.raises(ConfigError, match=r"`num_heads` must be a positive int"):
         att.MultiHeadAttention(num_heads=0, key_dim=2)
-    with pytest.raises(ConfigError, match=r"`dropout` .* must be a float in \[0, 1\)"):
+    with pytest.raises(ConfigError, match=r"`dropout` must be a float in \[0, 1\)"):
         att.MultiHeadAttention(num_heads=2, key_dim=2, dropout=1.0)
-    with pytest.raises(ConfigError, match=r"`dropout` .* must be a float in \[0, 1\)"):
+    with pytest.raises(ConfigError, match=r"`dropout` must be a float in \[0, 1\)"):
         att.Attention(dropout=-0.5)
     with pytest.raises(ConfigError, match=r"multiple of `num_key_value_heads`"):
         att.GroupQueryAttention(head_dim=2, num_query_heads=3, num_key_value_heads=2)

@@ -270,9 +270,9 @@ def test_set_weights_wrong_count_changes_nothing():
     (lambda: L.Dense(2, activity_regularizer="l3", name="bad"), errors.ConfigError,
      r"Dense 'bad': Unknown regularizer.*Received: activity_regularizer='l3'"),
     (lambda: L.Dense("a", name="bad"), errors.ConfigError,
-     r"Dense 'bad': `units` must be a positive integer. Received: units='a'"),
+     r"Dense 'bad': `units` must be a positive int. Received: units='a'"),
     (lambda: L.Dense(-1, name="bad"), errors.ConfigError,
-     r"Dense 'bad': `units` must be a positive integer. Received: units=-1"),
+     r"Dense 'bad': `units` must be a positive int. Received: units=-1"),
     (lambda: L.Dense(True, name="bad"), errors.ConfigError, r"Received: units=True"),
     (lambda: L.Activation("nope", name="bad"), errors.ConfigError,
      r"Activation 'bad': Unknown activation: 'nope'.*Received: activation='nope'"),
@@ -281,9 +281,9 @@ def test_set_weights_wrong_count_changes_nothing():
     (lambda: L.Embedding(10, 3, embeddings_initializer="zz", name="bad"), errors.ConfigError,
      r"Embedding 'bad': Unknown initializer.*Received: embeddings_initializer='zz'"),
     (lambda: L.Embedding(10, 0, name="bad"), errors.ConfigError,
-     r"Embedding 'bad': `output_dim` must be a positive integer. Received: output_dim=0"),
+     r"Embedding 'bad': `output_dim` must be a positive int. Received: output_dim=0"),
     (lambda: L.Masking("a", name="bad"), errors.ConfigError,
-     r"Masking 'bad': `mask_value` must be a number. Received: mask_value='a'"),
+     r"Masking 'bad': `mask_value` must be a finite float. Received: mask_value='a'"),
 ])
 def test_bad_constructor_arguments_name_the_layer(make, error, match):
     with pytest.raises(error, match=match):

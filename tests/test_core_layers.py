@@ -1,5 +1,7 @@
 """Core layers against float64 NumPy references and Keras 3 (same weights in, same outputs)."""
 
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -47,6 +49,7 @@ def test_dense_matches_keras(kwargs, shape, rng):
     ("abc,cde->abde", (None, 2, 4), "de", (2, 5, 3)),
     ("...b,bc->...c", (4,), None, (2, 5, 3)),
     ("abc,bcd->ad", (7,), "d", (2, 5, 3)),
+    ("ab...,bc->ac...", (4,), "c", (2, 3, 5)),
 ])
 def test_einsum_dense_matches_keras_and_numpy(equation, out, bias, shape, rng):
     keras = _keras()
@@ -65,6 +68,24 @@ def test_einsum_dense_matches_keras_and_numpy(equation, out, bias, shape, rng):
         ref = ref + weights[1]
     np.testing.assert_allclose(layer(x), ref, rtol=1e-5, atol=1e-5)
     assert expected.shape == layer(x).shape
+
+
+@pytest.mark.parametrize("equation, out, input_shape", [
+    ("ab,bc->ac", (4,), (None, 3)),
+    ("abc,cd->abd", (None, 4), (None, None, 3)),
+    ("abc,cd->abd", (None, 4), (2, 5, 3)),
+    ("abc,cde->abde", (None, 2, 4), (None, 5, 3)),
+    ("...b,bc->...c", (4,), (None, None, 3)),
+    ("ab...,bc->ac...", (4,), (None, 3, None)),
+    ("abc,cd->ad", (4,), (None, None, 3)),
+    ("abcd,cde->abe", (None, 4), (None, None, 3, 5)),
+    ("abc,bcd->ad", (4,), (None, None, 3)),
+])
+def test_einsum_dense_output_shape_matches_keras_with_unknown_sizes(equation, out,
+                                                                   input_shape):
+    keras = _keras()
+    expected = keras.layers.EinsumDense(equation, out).compute_output_shape(input_shape)
+    assert L.EinsumDense(equation, out).compute_output_shape(input_shape) == tuple(expected)
 
 
 def test_einsum_dense_bad_equation():
@@ -87,6 +108,36 @@ def test_embedding_and_mask_zero_match_keras(rng):
     np.testing.assert_allclose(layer(ids), layer.get_weights()[0][ids])
     with pytest.raises(errors.ConfigError, match="input_dim"):
         L.Embedding(0, 3)
+
+
+@pytest.mark.parametrize("bad, where", [(10, "(0, 3)"), (-1, "(1, 0)"), (57, "(0, 3)")])
+def test_embedding_eager_call_refuses_indices_out_of_range(bad, where):
+    layer = L.Embedding(10, 3, name="emb")
+    ids = np.array([[1, 2, 0, 4], [0, 0, 3, 9]], np.int32)
+    layer(ids)
+    ids[tuple(int(i) for i in where.strip("()").split(","))] = bad
+    with pytest.raises(errors.DataError,
+                       match=rf"^Embedding 'emb': indices must be in \[0, 10\) \(input_dim=10\)\. "
+                             rf"Received: index {bad} at position {re.escape(where)}\."):
+        layer(ids)
+    model = jl.Sequential([jl.Input((4,), dtype="int32"), layer])
+    with pytest.raises(errors.DataError, match=r"Embedding 'emb': indices must be in"):
+        model(ids)
+
+
+def test_embedding_out_of_range_under_jit_gives_keras_numbers():
+    keras = _keras()
+    ids = np.array([[1, 12, 0, -1], [0, 10, 3, 9]], np.int32)
+    kl = keras.layers.Embedding(10, 3)
+    kl.build(ids.shape)
+    layer = L.Embedding(10, 3)
+    layer.build(ids.shape)
+    layer.set_weights(kl.get_weights())
+    out, _ = jax.jit(layer.apply)(layer.params, layer.state, ids)
+    np.testing.assert_allclose(out, np.asarray(kl(ids)), rtol=1e-6, equal_nan=True)
+    # Keras on JAX: an index past the end gives a NaN row, -1 the last row.
+    assert np.isnan(out[0, 1]).all() and np.isnan(out[1, 1]).all()
+    np.testing.assert_allclose(out[0, 3], layer.get_weights()[0][-1])
 
 
 def test_masking_matches_keras(rng):
@@ -205,7 +256,8 @@ def test_einsum_dense_activation_and_bias_float64_reference(rng):
     layer.set_weights([k, b])
     ref = np.maximum(np.einsum("abc,cd->abd", x, k) + b, 0.0)
     np.testing.assert_allclose(layer(x.astype(np.float32)), ref, rtol=1e-5, atol=1e-5)
-    assert layer.compute_output_shape((None, 3, 4)) == (None, 3, 5)
+    # As in Keras, a size given as None in output_shape stays unknown.
+    assert layer.compute_output_shape((None, 3, 4)) == (None, None, 5)
 
 
 def test_activation_layer_float64_reference_with_arguments():

@@ -189,6 +189,24 @@ def test_layout_errors_name_what_is_wrong(key):
     assert params["hidden"]["kernel"].shape == (6, 16)
 
 
+@pytest.mark.parametrize("axes", [("model", "model"), (("batch", "model"), "model"),
+                                  (("model", "model"), None)],
+                         ids=["two-dims", "tuple-and-dim", "within-a-tuple"])
+def test_a_mesh_axis_named_twice_is_a_layout_error(axes, key):
+    match = (r"TensorLayout: mesh axis 'model' splits more than one dimension \(or one "
+             r"dimension twice\)\. Name each mesh axis at most once\. Received: axes=")
+    layout = D.LayoutMap(_mesh())
+    with pytest.raises(errors.ConfigError, match=match):
+        layout["hidden/kernel"] = axes
+    with pytest.raises(errors.ConfigError, match=match):
+        D.TensorLayout(axes, device_mesh=_mesh())
+    assert "hidden/kernel" not in layout
+    # Distinct axes are fine: 'model' and 'batch' (size 2 and 4) split (16, 4).
+    layout["out/kernel"] = ("batch", "model")
+    params, _ = D.ModelParallel(layout_map=layout).init(_mlp(), key, jnp.zeros((8, 6)))
+    assert params["out"]["kernel"].sharding.spec == P("batch", "model")
+
+
 def test_batch_size_must_divide_over_the_batch_axis():
     x, y = _data(n=32)
     model = _mlp()

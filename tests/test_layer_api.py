@@ -315,7 +315,7 @@ def test_input_spec_errors_name_layer_and_shape():
 
 
 @pytest.mark.parametrize("bad, match", [
-    (dict(units=0), r"`units` must be a positive integer. Received: units=0"),
+    (dict(units=0), r"`units` must be a positive int. Received: units=0"),
     (dict(units="a"), r"Received: units='a'"),
     (dict(units=2, activation="relux"), "Unknown activation"),
     (dict(units=2, kernel_initializer="glorot_unicorn"), "glorot_unicorn"),

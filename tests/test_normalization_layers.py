@@ -205,13 +205,57 @@ def test_batch_norm_errors():
         norm.BatchNormalization(axis_name="batch")
     with pytest.raises(ConfigError, match=r"renorm_clipping` accepts the keys"):
         norm.BatchNormalization(renorm=True, renorm_clipping={"rmaxx": 1.0})
-    with pytest.raises(ConfigTypeError, match=r"`axis` must be an int or a list"):
+    with pytest.raises(ConfigTypeError, match=r"`axis` must be an int or a non-empty list"):
         norm.BatchNormalization(axis="channels")
     bn = norm.BatchNormalization()
     with pytest.raises(ShapeError, match=r"mask must have one axis less than the inputs"):
         bn(jnp.zeros((2, 3, 4)), training=True, mask=jnp.ones((2, 3, 4), bool))
     with pytest.raises(ShapeError, match=r"expected axis 2 of input shape to have value 4"):
         bn(jnp.zeros((2, 3, 5)))
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(renorm=True), dict(axis=1)],
+                         ids=["plain", "renorm", "axis1"])
+def test_batch_norm_empty_batch_leaves_statistics_unchanged(kwargs):
+    bn = norm.BatchNormalization(momentum=0.5, **kwargs)
+    x = jnp.asarray(np.arange(12, dtype=np.float32).reshape(3, 4))
+    params, state = bn.init(jax.random.key(0), x)
+    _, state = bn.apply(params, state, x, training=True)
+    empty = jnp.zeros((0, 4))
+    for step in (bn.apply, jax.jit(bn.apply, static_argnames="training")):
+        y, new_state = step(params, state, empty, training=True)
+        assert y.shape == (0, 4)
+        jax.tree.map(np.testing.assert_array_equal, new_state, state)
+    # The facade keeps its statistics too, and the next real batch updates them as usual.
+    bn.set_params(params, state)
+    assert bn(empty, training=True).shape == (0, 4)
+    jax.tree.map(np.testing.assert_array_equal, bn.state, state)
+    bn(x, training=True)
+    _, expected = bn.apply(params, state, x, training=True)
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6), bn.state, expected)
+
+
+@pytest.mark.parametrize("layer", [
+    lambda: norm.LayerNormalization(), lambda: norm.GroupNormalization(groups=2),
+    lambda: norm.GroupNormalization(groups=-1), lambda: norm.RMSNormalization(),
+    lambda: norm.UnitNormalization(),
+    lambda: norm.BatchNormalization(axis=-1, synchronized=True)],
+    ids=["layer", "group", "instance", "rms", "unit", "batch-synchronized"])
+def test_normalization_layers_give_empty_output_for_an_empty_batch(layer):
+    layer = layer()
+    params, state = layer.init(jax.random.key(0), jnp.ones((2, 3, 4)))
+    y, new_state = layer.apply(params, state, jnp.zeros((0, 3, 4)), training=True)
+    assert y.shape == (0, 3, 4)
+    jax.tree.map(np.testing.assert_array_equal, new_state, state)
+
+
+@pytest.mark.parametrize("cls", ["BatchNormalization", "LayerNormalization",
+                                 "GroupNormalization", "RMSNormalization"])
+@pytest.mark.parametrize("epsilon", [float("nan"), -1e-3, float("inf"), "1e-3"])
+def test_every_normalization_layer_refuses_a_bad_epsilon(cls, epsilon):
+    with pytest.raises(ConfigError, match=rf"{cls} .*`epsilon` must be a finite non-negative "
+                                          rf"float. Received: epsilon="):
+        getattr(norm, cls)(epsilon=epsilon)
 
 
 # ----------------------------------------------------------------------------- other layers
@@ -270,7 +314,7 @@ def test_other_normalization_errors():
         norm.GroupNormalization(groups=3)(x)
     with pytest.raises(ShapeError, match=r"`groups` must divide the number of channels"):
         norm.GroupNormalization(groups=8)(x)
-    with pytest.raises(ConfigError, match=r"`epsilon` must be a non-negative float"):
+    with pytest.raises(ConfigError, match=r"`epsilon` must be a finite non-negative float"):
         norm.RMSNormalization(epsilon=-1.0)
     with pytest.raises(ShapeError, match=r"UnitNormalization .*axis -4 does not exist"):
         norm.UnitNormalization(axis=-4)(x)

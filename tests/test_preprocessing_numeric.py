@@ -197,10 +197,34 @@ def test_spectral_normalization_training_matches_keras():
                                rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("wrapped,shape", [("Dense", (3, 4)), ("Conv2D", (2, 5, 5, 3))])
+def test_spectral_normalization_lists_weights_in_keras_order(wrapped, shape):
+    keras = _keras()
+    x = np.random.default_rng(5).standard_normal(shape).astype("float32")
+    args = (4,) if wrapped == "Dense" else (4, 3)
+    ref = keras.layers.SpectralNormalization(getattr(keras.layers, wrapped)(*args))
+    ref.build(shape)
+    layer = L.SpectralNormalization(getattr(L, wrapped)(*args))
+    layer.build(shape)
+    assert [(w.path.split("/")[-1], w.shape) for w in layer.weights] == [
+        (w.path.split("/")[-1], tuple(w.shape)) for w in ref.weights]
+    assert [w.name for w in layer.trainable_weights] == ["kernel", "bias"]
+    # Same weights in (Keras's get_weights order), same outputs and u out.
+    weights = [w * 1.5 + 0.1 for w in ref.get_weights()]
+    ref.set_weights(weights)
+    layer.set_weights(weights)
+    expected = ref(x, training=True)
+    y, state = layer.apply(layer.params, layer.state, x, training=True)
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(state[layer.name]["vector_u"], ref.vector_u.value,
+                               rtol=1e-5, atol=1e-6)
+
+
 def test_spectral_normalization_errors():
     with pytest.raises(errors.ConfigTypeError, match="must be a Layer instance"):
         L.SpectralNormalization("dense")
-    with pytest.raises(errors.ConfigError, match="`power_iterations` must be a positive int"):
+    with pytest.raises(errors.ConfigError, match="SpectralNormalization .*`power_iterations` "
+                                                 "must be a positive int"):
         L.SpectralNormalization(L.Dense(2), power_iterations=0)
     with pytest.raises(errors.ShapeError, match="no 'kernel' or 'embeddings'"):
         L.SpectralNormalization(L.LayerNormalization())(jnp.ones((2, 3)))

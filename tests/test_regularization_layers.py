@@ -153,7 +153,7 @@ def test_errors():
         reg.GaussianDropout(1.0)
     with pytest.raises(ConfigError, match=r"AlphaDropout .*`rate` must be a float in"):
         reg.AlphaDropout(2)
-    with pytest.raises(ConfigError, match=r"`stddev` must be a non-negative float"):
+    with pytest.raises(ConfigError, match=r"`stddev` must be a finite non-negative float"):
         reg.GaussianNoise(-1.0)
     with pytest.raises(ConfigError, match=r"`noise_shape` entries must be positive ints"):
         reg.Dropout(0.5, noise_shape=(None, 0))

@@ -59,6 +59,7 @@ from jaxlayers.core.variables import Variable
 from jaxlayers.errors import (
     ConfigError,
     ConfigTypeError,
+    DTypeError,
     NotBuiltError,
     SerializationError,
     ShapeError,
@@ -165,6 +166,10 @@ class Layer:
     """
 
     supports_masking = False
+    # Built-in layers whose math is real-only (comparisons, casts to a float
+    # dtype, statistics) set this to False: complex inputs are then refused by
+    # name instead of losing their imaginary part.  User layers keep True.
+    supports_complex_inputs = True
     _is_namespace_root = False
 
     def __init_subclass__(cls, **kwargs):
@@ -710,6 +715,8 @@ class Layer:
         Returns ``(converted_args, first_input)``.
         """
         args = self._convert_inputs(args)
+        if not self.supports_complex_inputs:
+            _refuse_complex(self, (args, kwargs))
         first = args[0] if args else next(iter(kwargs.values()), None)
         assert_input_compatibility(self.input_spec, first, self.name, type(self).__name__)
         if not self.built:
@@ -1061,6 +1068,18 @@ class Layer:
         return cls(**config)
 
 
+def _refuse_complex(layer, inputs):
+    """A ``DTypeError`` if any input leaf of ``layer`` has a complex dtype."""
+    for leaf in jax.tree_util.tree_leaves(inputs):
+        dtype = getattr(leaf, "dtype", None)
+        if dtype is not None and np.dtype(dtype).kind == "c":
+            raise DTypeError(
+                f"{type(layer).__name__} '{layer.name}' is not defined for complex inputs. "
+                f"Received: dtype={np.dtype(dtype).name}. Split the values into real "
+                f"channels first (e.g. jnp.stack([x.real, x.imag], -1))."
+            )
+
+
 def _wrap_build(build):
     """Makes any ``build`` run eagerly on shapes and mark the layer built afterwards."""
 
@@ -1127,6 +1146,7 @@ def _culprit_argument(layer, init, args, kwargs, message):
             flat.update(value)
         elif kind != inspect.Parameter.VAR_POSITIONAL:
             flat[arg] = value
+    candidates = []
     for arg, value in flat.items():
         if arg == "name" or value is None or isinstance(value, bool):
             continue
@@ -1134,11 +1154,19 @@ def _culprit_argument(layer, init, args, kwargs, message):
             text = repr(value)
         except Exception:  # noqa: BLE001 - an object without a usable repr is no culprit
             continue
-        if isinstance(value, (str, dict)) and text in message:
-            return arg, value
-        if f"identifier={text}" in message:
-            return arg, value
-    return None
+        quoted = f"identifier={text}"
+        if quoted not in message and isinstance(value, (str, dict)):
+            quoted = text
+        if quoted in message:
+            candidates.append((message.index(quoted), arg, value))
+    # Several arguments may be quoted (`filters=3, kernel_initializer=3`, or a name listed
+    # among the known ones): the message's kind ("initializer identifier") picks the
+    # arguments of that kind, and the value quoted first is the one the message is about.
+    kind = re.search(r"(\w+) identifier|Unknown (\w+)", message)
+    kind = kind and (kind.group(1) or kind.group(2))
+    if kind:
+        candidates = [c for c in candidates if kind in c[1]] or candidates
+    return min(candidates)[1:] if candidates else None
 
 
 def _capture_init_args(cls, obj, args, kwargs):

@@ -16,7 +16,7 @@ import zlib
 import jax
 import jax.numpy as jnp
 
-from jaxlayers.errors import KeyRequiredError, StateError
+from jaxlayers.errors import DTypeError, KeyRequiredError, StateError
 
 _local = threading.local()
 
@@ -122,6 +122,12 @@ class Scope:
             raise StateError(
                 f"Cannot assign to weight '{var.path}' of shape {var.shape}. "
                 f"Received: value.shape={tuple(value.shape)}."
+            )
+        if jnp.iscomplexobj(value) and not jnp.issubdtype(var.dtype, jnp.complexfloating):
+            raise DTypeError(
+                f"Cannot assign a complex value to the real weight '{var.path}' (dtype "
+                f"{var.dtype}): its imaginary part would be lost. Received: "
+                f"value.dtype={value.dtype}."
             )
         self.writes[id(var)] = value.astype(var.dtype)
         self.variables.setdefault(id(var), var)

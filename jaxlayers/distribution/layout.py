@@ -113,6 +113,7 @@ class TensorLayout:
 
     def __init__(self, axes, device_mesh=None):
         axes = tuple(axes) if isinstance(axes, (tuple, list)) else (axes,)
+        used = []
         for a in axes:
             names = a if isinstance(a, tuple) else (a,)
             if not all(n is None or isinstance(n, str) for n in names):
@@ -120,6 +121,14 @@ class TensorLayout:
                     "TensorLayout: each entry of `axes` must be None, a mesh axis name or a "
                     f"tuple of names. Received: axes={axes!r}."
                 )
+            used.extend(n for n in names if n is not None)
+        # A mesh axis splits an array once: PartitionSpec refuses a name used twice.
+        twice = sorted({n for n in used if used.count(n) > 1})
+        if twice:
+            raise ConfigError(
+                f"TensorLayout: mesh axis {twice[0]!r} splits more than one dimension (or one "
+                f"dimension twice). Name each mesh axis at most once. Received: axes={axes!r}."
+            )
         self.axes = axes
         self.device_mesh = None if device_mesh is None else _as_mesh(device_mesh, "TensorLayout")
         if self.device_mesh is not None:

@@ -1,8 +1,14 @@
-"""Argument checks shared by the convolution, pooling and reshaping families.
+"""Constructor-argument checks shared by every layer family: one wording per kind.
 
-Each helper raises one ``ConfigError`` naming the layer (``owner`` is a string
-like ``"Conv2D 'conv2d'"``), what was expected and what was received.
+Each helper raises one ``ConfigError`` (``ConfigTypeError`` for a bool given as
+something else) naming the layer (``who`` is a string like ``"Conv2D 'conv2d'"``,
+see :func:`owner`), the argument, what was expected and what was received, and
+returns the value in its canonical Python type.  Numbers are Python or NumPy
+ints/floats, never bools, strings or NaN.
 """
+
+import codecs
+import math
 
 import numpy as np
 
@@ -19,11 +25,25 @@ def _is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
+def _is_number(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+
+
+def _is_finite_number(value):
+    return _is_number(value) and math.isfinite(float(value))
+
+
+def _checked(who, name, value, ok, expected, cast=float):
+    """``cast(value)`` if ``ok``, else the one ``ConfigError`` wording of every check."""
+    if not ok:
+        raise ConfigError(f"{who}: `{name}` must be {expected}. Received: {name}={value!r}.")
+    return cast(value)
+
+
 def positive_int(who, name, value):
     """``value`` as an int, or a ``ConfigError`` if it is not a positive int."""
-    if not _is_int(value) or value <= 0:
-        raise ConfigError(f"{who}: `{name}` must be a positive int. Received: {name}={value!r}.")
-    return int(value)
+    return _checked(who, name, value, _is_int(value) and value > 0, "a positive int", int)
 
 
 def int_tuple(who, name, value, n, allow_zero=False):
@@ -48,6 +68,30 @@ def int_tuple(who, name, value, n, allow_zero=False):
             f"{who}: every entry of `{name}` must be {bound}. Received: {name}={value!r}."
         )
     return values
+
+
+def axes(who, name, value):
+    """An axis: an int, or a non-empty list of ints (a tuple becomes a list)."""
+    if isinstance(value, (list, tuple)) and value and all(_is_int(a) for a in value):
+        return [int(a) for a in value]
+    if not _is_int(value):
+        raise ConfigTypeError(
+            f"{who}: `{name}` must be an int or a non-empty list of ints. "
+            f"Received: {name}={value!r}."
+        )
+    return int(value)
+
+
+def sizes(who, name, value):
+    """A shape: a positive int or a tuple of positive ints and ``None`` (unknown) entries."""
+    entries = (value,) if _is_int(value) else value
+    if isinstance(entries, (list, tuple)) and all(
+            e is None or (_is_int(e) and e > 0) for e in entries):
+        return tuple(None if e is None else int(e) for e in entries)
+    raise ConfigError(
+        f"{who}: `{name}` must be a positive int or a tuple of positive ints (None for a "
+        f"size taken from the input). Received: {name}={value!r}."
+    )
 
 
 def pair_tuples(who, name, value, n):
@@ -81,10 +125,89 @@ def data_format(who, value):
 
 
 def boolean(who, name, value):
+    """``value`` as a bool; a ``ConfigTypeError`` for anything but a bool (``'False'`` too)."""
     if not isinstance(value, (bool, np.bool_)):
         raise ConfigTypeError(f"{who}: `{name}` must be a bool. Received: {name}={value!r}.")
     return bool(value)
 
 
-__all__ = ["owner", "positive_int", "int_tuple", "pair_tuples", "padding_mode", "data_format",
-           "boolean"]
+def optional(check, who, name, value, *args):
+    """``None``, or ``value`` checked by ``check(who, name, value, *args)``."""
+    return None if value is None else check(who, name, value, *args)
+
+
+def non_negative_int(who, name, value):
+    """``value`` as an int, or a ``ConfigError`` if it is not an int ``>= 0``."""
+    return _checked(who, name, value, _is_int(value) and value >= 0, "a non-negative int", int)
+
+
+def rate(who, name, value):
+    """A drop rate: a float in ``[0, 1)``."""
+    return _checked(who, name, value, _is_number(value) and 0 <= value < 1,
+                    "a float in [0, 1) (the fraction of values dropped)")
+
+
+def unit_interval(who, name, value):
+    """A float in ``[0, 1]`` (momentum, factors)."""
+    return _checked(who, name, value, _is_number(value) and 0 <= value <= 1,
+                    "a float in [0, 1]")
+
+
+def non_negative_float(who, name, value):
+    """A finite float ``>= 0`` (epsilon, a standard deviation, a penalty factor)."""
+    return _checked(who, name, value, _is_finite_number(value) and value >= 0,
+                    "a finite non-negative float")
+
+
+def finite_float(who, name, value):
+    """Any finite float (not NaN or infinite)."""
+    return _checked(who, name, value, _is_finite_number(value), "a finite float")
+
+
+def finite_floats(who, name, value, non_negative=False):
+    """A finite float or an array-like of them (``>= 0`` if ``non_negative``), as float64."""
+    try:
+        array = np.asarray(value, np.float64)
+        bad = np.asarray(value).dtype.kind not in "iuf" or not np.all(np.isfinite(array)) \
+            or (non_negative and np.any(array < 0))
+    except (TypeError, ValueError):
+        bad = True
+    if bad:
+        kind = "finite non-negative float" if non_negative else "finite float"
+        raise ConfigError(
+            f"{who}: `{name}` must be a {kind} or a list of them. Received: {name}={value!r}."
+        )
+    return array
+
+
+def one_of(who, name, value, allowed):
+    """``value`` if it is one of ``allowed`` (compared as given, strings included)."""
+    if not isinstance(value, (str, bool, type(None))) or value not in allowed:
+        raise ConfigError(
+            f"{who}: `{name}` must be one of {tuple(allowed)}. Received: {name}={value!r}."
+        )
+    return value
+
+
+def text_encoding(who, value):
+    """The name of a Python text codec (``'utf-8'``)."""
+    try:
+        codecs.lookup(value)
+    except (LookupError, TypeError):
+        raise ConfigError(
+            f"{who}: `encoding` must be the name of a text encoding such as 'utf-8'. "
+            f"Received: encoding={value!r}."
+        ) from None
+    return value
+
+
+def seed(who, value):
+    """A seed: an int or ``None``."""
+    if value is not None and not _is_int(value):
+        raise ConfigTypeError(f"{who}: `seed` must be an int or None. Received: seed={value!r}.")
+    return None if value is None else int(value)
+
+
+__all__ = ["owner", "positive_int", "non_negative_int", "int_tuple", "axes", "sizes", "pair_tuples",
+           "padding_mode", "data_format", "boolean", "optional", "rate", "unit_interval",
+           "non_negative_float", "finite_float", "finite_floats", "one_of", "text_encoding", "seed"]

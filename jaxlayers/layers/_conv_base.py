@@ -19,6 +19,9 @@ _SPATIAL_NAMES = {1: ("steps",), 2: ("height", "width"), 3: ("depth", "height", 
 class ConvFamily(Layer):
     """Base of the convolution family (not public): set ``rank`` in subclasses."""
 
+    # The kernels are real and lax.conv takes one dtype: complex inputs would be cast.
+    supports_complex_inputs = False
+
     rank = None
     paddings = ("valid", "same")
 
@@ -31,7 +34,7 @@ class ConvFamily(Layer):
         self.data_format = _args.data_format(who, data_format)
         self.dilation_rate = _args.int_tuple(who, "dilation_rate", dilation_rate, self.rank)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = _args.boolean(who, "use_bias", use_bias)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _forbid_strided_dilation(self):

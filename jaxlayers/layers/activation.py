@@ -9,25 +9,18 @@ from jaxlayers import activations, constraints, initializers, regularizers
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
+from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.ops import attention as attn_ops
 
 __all__ = ["ReLU", "Softmax", "LeakyReLU", "PReLU", "ELU"]
 
 
-def _non_negative(owner, arg, value, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ConfigError(
-            f"{owner}: `{arg}` must be a non-negative number"
-            f"{' or None' if allow_none else ''}. Received: {arg}={value!r}."
-        )
-    return value
-
-
 class _ElementwiseActivation(Layer):
     """Shape-preserving, mask-preserving activation layer."""
+
+    # Thresholds, slopes and the softmax maximum compare values: no order on complex ones.
+    supports_complex_inputs = False
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -56,10 +49,11 @@ class ReLU(_ElementwiseActivation):
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
-        owner = f"ReLU '{self.name}'"
-        self.max_value = _non_negative(owner, "max_value", max_value, allow_none=True)
-        self.negative_slope = _non_negative(owner, "negative_slope", negative_slope)
-        self.threshold = _non_negative(owner, "threshold", threshold)
+        owner = _args.owner(self)
+        self.max_value = _args.optional(_args.non_negative_float, owner, "max_value",
+                                        max_value)
+        self.negative_slope = _args.non_negative_float(owner, "negative_slope", negative_slope)
+        self.threshold = _args.non_negative_float(owner, "threshold", threshold)
 
     def call(self, inputs):
         return activations.relu(inputs, negative_slope=self.negative_slope,
@@ -89,8 +83,8 @@ class LeakyReLU(_ElementwiseActivation):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
         super().__init__(**kwargs)
-        self.negative_slope = _non_negative(f"LeakyReLU '{self.name}'", "negative_slope",
-                                            negative_slope)
+        self.negative_slope = _args.non_negative_float(_args.owner(self), "negative_slope",
+                                                       negative_slope)
 
     def call(self, inputs):
         return activations.leaky_relu(inputs, negative_slope=self.negative_slope)
@@ -115,10 +109,7 @@ class ELU(_ElementwiseActivation):
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
-            raise ConfigError(f"ELU '{self.name}': `alpha` must be a number. "
-                              f"Received: alpha={alpha!r}.")
-        self.alpha = alpha
+        self.alpha = _args.finite_float(_args.owner(self), "alpha", alpha)
 
     def call(self, inputs):
         return activations.elu(inputs, alpha=self.alpha)
@@ -152,15 +143,7 @@ class Softmax(_ElementwiseActivation):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)):
-            if not axis or not all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
-                raise ConfigTypeError(f"Softmax '{self.name}': `axis` must be an int or a list "
-                                      f"of ints. Received: axis={axis!r}.")
-            axis = list(axis)
-        elif isinstance(axis, bool) or not isinstance(axis, int):
-            raise ConfigTypeError(f"Softmax '{self.name}': `axis` must be an int or a list of "
-                                  f"ints. Received: axis={axis!r}.")
-        self.axis = axis
+        self.axis = _args.axes(_args.owner(self), "axis", axis)
 
     def _check(self, inputs, mask):
         ndim = inputs.ndim
@@ -212,6 +195,9 @@ class PReLU(Layer):
         >>> jax.tree.map(jnp.shape, params)
         {'prelu': {'alpha': (1, 3)}}
     """
+
+    # The slope applies below zero: no order on complex values.
+    supports_complex_inputs = False
 
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None,
                  alpha_constraint=None, shared_axes=None, **kwargs):

@@ -11,11 +11,11 @@ import jax.numpy as jnp
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.layers.multi_head_attention import (
     GroupedQueryAttention,
     GroupQueryAttention,
     MultiHeadAttention,
-    _check_dropout,
     _shape,
 )
 from jaxlayers.ops import attention as attn_ops
@@ -60,6 +60,9 @@ class Attention(Layer):
         (1, 2, 4)
     """
 
+    # A softmax over complex scores is not a distribution.
+    supports_complex_inputs = False
+
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         owner = f"{type(self).__name__} '{self.name}'"
@@ -68,10 +71,10 @@ class Attention(Layer):
                 f"{owner}: `score_mode` must be 'dot' or 'concat'. "
                 f"Received: score_mode={score_mode!r}."
             )
-        self.use_scale = bool(use_scale)
+        self.use_scale = _args.boolean(owner, "use_scale", use_scale)
         self.score_mode = score_mode
-        self.dropout = _check_dropout(owner, dropout)
-        self.seed = seed
+        self.dropout = _args.rate(owner, "dropout", dropout)
+        self.seed = _args.seed(owner, seed)
         self.supports_masking = True
 
     def _validate(self, inputs, mask=None):

@@ -16,7 +16,9 @@ from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
-from jaxlayers.layers.rnn_base import RNN, DropoutRNNCell, UnitForgetBias, positive_units
+from jaxlayers.layers.rnn_base import (
+    RNN, DropoutRNNCell, UnitForgetBias, forwarding_signature, make_own_cell, positive_units,
+)
 from jaxlayers.ops import conv as conv_ops
 from jaxlayers.ops import rnn as rnn_ops
 
@@ -60,8 +62,8 @@ class ConvLSTMCell(DropoutRNNCell):
             )
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.unit_forget_bias = bool(unit_forget_bias)
+        self.use_bias = _args.boolean(who, "use_bias", use_bias)
+        self.unit_forget_bias = _args.boolean(who, "unit_forget_bias", unit_forget_bias)
         for prefix, init, reg, con in (
                 ("kernel", kernel_initializer, kernel_regularizer, kernel_constraint),
                 ("recurrent", recurrent_initializer, recurrent_regularizer,
@@ -185,13 +187,16 @@ class _ConvLSTM(RNN):
                   "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
                   "recurrent_dropout", "seed")
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__signature__ = forwarding_signature(cls, ConvLSTMCell, cls._CELL_ARGS)
+
     def __init__(self, filters, kernel_size, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, activity_regularizer=None, **kwargs):
-        _args.positive_int(type(self).__name__, "filters", filters)
         cell_kwargs = {k: kwargs.pop(k) for k in self._CELL_ARGS if k in kwargs}
-        cell = ConvLSTMCell(self._rank, filters, kernel_size, dtype=kwargs.get("dtype"),
-                            trainable=kwargs.get("trainable", True), name="conv_lstm_cell",
-                            **cell_kwargs)
+        cell = make_own_cell(self, kwargs, ConvLSTMCell, self._rank, filters, kernel_size,
+                             dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True),
+                             name="conv_lstm_cell", **cell_kwargs)
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful,
                          activity_regularizer=activity_regularizer, **kwargs)

@@ -21,20 +21,14 @@ from jaxlayers.core.symbolic import SymbolicTensor
 from jaxlayers.errors import (
     ConfigError,
     ConfigTypeError,
+    DataError,
     SerializationError,
     ShapeError,
     UnsafeLoadError,
 )
+from jaxlayers.layers import _args
 from jaxlayers.layers import einsum as einsum_lib
 from jaxlayers.ops import nn as nn_ops
-
-
-def _positive_int(owner, arg, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ConfigError(
-            f"{owner}: `{arg}` must be a positive integer. Received: {arg}={value!r}."
-        )
-    return int(value)
 
 
 class _WeightArgs:
@@ -76,22 +70,28 @@ class InputLayer(Layer):
                 f"InputLayer '{self.name}': sparse and ragged inputs are not supported "
                 f"by jaxlayers. Received: sparse={sparse!r}, ragged={ragged!r}."
             )
+        who = _args.owner(self)
+        batch_size = _args.optional(_args.positive_int, who, "batch_size", batch_size)
+        arg, given = "batch_shape", batch_shape
         if input_tensor is not None:
             batch_shape = input_tensor.shape
         if batch_shape is None:
             if shape is None:
                 raise ConfigError(
-                    f"InputLayer '{self.name}': pass `shape` (without the batch axis) or "
-                    "`batch_shape`. Received: shape=None, batch_shape=None."
+                    f"{who}: pass `shape` (without the batch axis) or `batch_shape`. "
+                    "Received: shape=None, batch_shape=None."
                 )
-            if isinstance(shape, int):
+            arg, given = "shape", shape
+            if isinstance(shape, (int, np.integer)):
                 shape = (shape,)
-            batch_shape = (batch_size,) + tuple(shape)
+            batch_shape = (batch_size,) + (tuple(shape) if isinstance(shape, (list, tuple))
+                                           else (shape,))
         for d in batch_shape:
-            if d is not None and (not isinstance(d, (int, np.integer)) or d < 0):
+            if d is not None and (isinstance(d, bool) or not isinstance(d, (int, np.integer))
+                                  or d < 0):
                 raise ConfigError(
-                    f"InputLayer '{self.name}': shape entries must be non-negative ints or "
-                    f"None. Received: batch_shape={tuple(batch_shape)!r}."
+                    f"{who}: `{arg}` entries must be non-negative ints or None. "
+                    f"Received: {arg}={given!r}."
                 )
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.optional = optional
@@ -175,9 +175,9 @@ class Dense(_WeightArgs, Layer):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.units = _positive_int(f"Dense '{self.name}'", "units", units)
+        self.units = _args.positive_int(_args.owner(self), "units", units)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = _args.boolean(_args.owner(self), "use_bias", use_bias)
         self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,
                               kernel_constraint)
         self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
@@ -239,8 +239,8 @@ class EinsumDense(_WeightArgs, Layer):
     Example:
         >>> layer = jl.layers.EinsumDense("abc,cd->abd", output_shape=(None, 8),
         ...                               bias_axes="d")
-        >>> layer.compute_output_shape((2, 5, 3))
-        (2, 5, 8)
+        >>> layer.compute_output_shape((2, 5, 3))  # as Keras: a size given as None stays None
+        (2, None, 8)
     """
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,
@@ -250,9 +250,8 @@ class EinsumDense(_WeightArgs, Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner = f"EinsumDense '{self.name}'"
         self.equation = einsum_lib.check_equation(owner, equation)
-        if isinstance(output_shape, (int, np.integer)) or output_shape is None:
-            output_shape = (output_shape,)
-        self.partial_output_shape = tuple(output_shape)
+        self.partial_output_shape = _args.sizes(
+            owner, "output_shape", (None,) if output_shape is None else output_shape)
         self.activation = activations.get(activation)
         self.bias_axes = bias_axes
         self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,
@@ -283,9 +282,8 @@ class EinsumDense(_WeightArgs, Layer):
         return self.activation(out)
 
     def compute_output_shape(self, input_shape):
-        return einsum_lib.analyze(f"EinsumDense '{self.name}'", self.equation,
-                                  self.bias_axes, tuple(input_shape),
-                                  self.partial_output_shape)[2]
+        return einsum_lib.output_shape(_args.owner(self), self.equation, input_shape,
+                                       self.partial_output_shape)
 
     def get_config(self):
         config = super().get_config()
@@ -351,7 +349,9 @@ class Embedding(Layer):
     """Maps integer ids to dense vectors: ``embeddings[inputs]``.
 
     Args:
-        input_dim: Vocabulary size (ids are in ``[0, input_dim)``).
+        input_dim: Vocabulary size (ids are in ``[0, input_dim)``).  An eager
+            call with an id outside that range is a ``DataError``; under
+            ``jit`` the result is Keras's (a NaN row past the end, ``-1`` wraps).
         output_dim: Size of each vector.
         embeddings_initializer: Default ``'uniform'`` (uniform in [-0.05, 0.05]).
         mask_zero: Id 0 is padding: the layer outputs a mask ``inputs != 0``.
@@ -364,17 +364,20 @@ class Embedding(Layer):
         Array([[ True, False]], dtype=bool)
     """
 
+    # Indices are integers; complex ones would be cast.
+    supports_complex_inputs = False
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
                  weights=None, activity_regularizer=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner = f"Embedding '{self.name}'"
-        self.input_dim = _positive_int(owner, "input_dim", input_dim)
-        self.output_dim = _positive_int(owner, "output_dim", output_dim)
+        self.input_dim = _args.positive_int(owner, "input_dim", input_dim)
+        self.output_dim = _args.positive_int(owner, "output_dim", output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
-        self.mask_zero = bool(mask_zero)
+        self.mask_zero = _args.boolean(owner, "mask_zero", mask_zero)
         self.supports_masking = self.mask_zero
         self._initial_weights = [weights] if weights is not None and not isinstance(
             weights, list) else weights
@@ -389,7 +392,25 @@ class Embedding(Layer):
     def call(self, inputs):
         if not jnp.issubdtype(inputs.dtype, jnp.integer):
             inputs = inputs.astype("int32")
+        if not isinstance(inputs, jax.core.Tracer):
+            self._check_indices(inputs)
         return jnp.take(self.embeddings, inputs, axis=0)
+
+    def _check_indices(self, indices):
+        """Eager calls see the values: an index outside ``[0, input_dim)`` is an error.
+
+        Traced calls (``apply`` under ``jit``) cannot raise on values; there the
+        numbers are Keras's on JAX (a NaN row past the end, ``-1`` the last row).
+        """
+        indices = np.asarray(indices)
+        bad = (indices < 0) | (indices >= self.input_dim)
+        if bad.any():
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise DataError(
+                f"{_args.owner(self)}: indices must be in [0, {self.input_dim}) "
+                f"(input_dim={self.input_dim}). Received: index {indices[where]} at "
+                f"position {where}."
+            )
 
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
@@ -422,11 +443,8 @@ class Masking(Layer):
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(mask_value, (int, float, np.number)) or isinstance(mask_value, bool):
-            raise ConfigError(
-                f"Masking '{self.name}': `mask_value` must be a number. "
-                f"Received: mask_value={mask_value!r}."
-            )
+        # NaN never equals itself, so a NaN mask value would mask nothing.
+        _args.finite_float(_args.owner(self), "mask_value", mask_value)
         self.mask_value = mask_value
         self.supports_masking = True
 
@@ -475,6 +493,13 @@ class Lambda(Layer):
                 f"Received: function={function!r}."
             )
         self.function = function
+        if output_shape is not None and not callable(output_shape):
+            _args.sizes(_args.owner(self), "output_shape", output_shape)
+        if arguments is not None and not isinstance(arguments, dict):
+            raise ConfigTypeError(
+                f"Lambda '{self.name}': `arguments` must be a dict of keyword arguments for "
+                f"`function`. Received: arguments={arguments!r}."
+            )
         self._output_shape = output_shape
         self._mask = mask
         self.arguments = dict(arguments or {})

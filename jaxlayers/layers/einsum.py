@@ -17,10 +17,16 @@ def check_equation(owner, equation):
     return equation.replace(" ", "")
 
 
-def analyze(owner, equation, bias_axes, input_shape, partial_output_shape):
-    """``(kernel_shape, bias_shape or None, full_output_shape)`` for ``input_shape``."""
-    m = _EQUATION.match(equation)
-    in_left, in_spec, in_right, kernel_spec, out_left, out_spec, out_right = m.groups()
+def _output_sizes(owner, equation, input_shape, partial_output_shape):
+    """Reads the equation against ``input_shape`` the way Keras does.
+
+    Returns ``(spec, sizes, given, lead, trail)``: the equation's groups, the
+    input letters' sizes, the output letters' sizes as given (the first output
+    axis is the input's batch axis unless the output starts with ``...``;
+    ``None`` stays ``None``) and the input axes the ``...`` stands for.
+    """
+    spec = _EQUATION.match(equation).groups()
+    in_left, in_spec, in_right, _, out_left, out_spec, out_right = spec
     elided = (in_left or in_right) is not None
     if elided != ((out_left or out_right) is not None):
         raise ConfigError(
@@ -40,28 +46,50 @@ def analyze(owner, equation, bias_axes, input_shape, partial_output_shape):
         lead, core_in, trail = (), input_shape[:len(in_spec)], input_shape[len(in_spec):]
     sizes = dict(zip(in_spec, core_in))
     partial = list(partial_output_shape)
-    # Without '...', the first output letter is the batch axis and takes its size
-    # from the input; output_shape lists the sizes of the other letters.
-    named = out_spec if elided else out_spec[1:]
+    # Unless the output starts with '...', its first letter is the batch axis and
+    # takes the input's first size; output_shape lists the sizes of the other letters.
+    named = out_spec if out_left else out_spec[1:]
     if len(partial) != len(named):
         raise ConfigError(
             f"{owner}: `output_shape` must give {len(named)} size(s), one for each of the "
             f"output letters '{named}'. Received: output_shape={tuple(partial_output_shape)}."
         )
-    out_sizes = {}
-    if not elided:
-        first = out_spec[0]
-        out_sizes[first] = sizes.get(first, input_shape[0])
+    given = {} if out_left else {out_spec[0]: input_shape[0]}
     for letter, size in zip(named, partial):
-        if size is None:
-            size = sizes.get(letter)
-        elif letter in sizes and sizes[letter] is not None and sizes[letter] != size:
+        if size is not None and sizes.get(letter) is not None and sizes[letter] != size:
             raise ShapeError(
                 f"{owner}: output axis '{letter}' has size {size} but the input axis with "
                 f"the same letter has size {sizes[letter]}. Received: input_shape="
                 f"{input_shape}, output_shape={tuple(partial_output_shape)}."
             )
-        out_sizes[letter] = size
+        given[letter] = size
+    return spec, sizes, given, lead, trail
+
+
+def _full_shape(spec, out_sizes, lead, trail):
+    out_left, out_spec = spec[4], spec[5]
+    core_out = tuple(out_sizes[letter] for letter in out_spec)
+    return (lead + core_out) if out_left else (core_out + trail)
+
+
+def output_shape(owner, equation, input_shape, partial_output_shape):
+    """The output shape as Keras computes it: sizes given as ``None`` stay unknown."""
+    spec, _, given, lead, trail = _output_sizes(owner, equation, tuple(input_shape),
+                                                partial_output_shape)
+    return _full_shape(spec, given, lead, trail)
+
+
+def analyze(owner, equation, bias_axes, input_shape, partial_output_shape):
+    """``(kernel_shape, bias_shape or None, full_output_shape)`` for ``input_shape``.
+
+    Output sizes given as ``None`` take the size of the input axis with the
+    same letter, so the kernel's shape is known wherever the input's is.
+    """
+    spec, sizes, given, lead, trail = _output_sizes(owner, equation, input_shape,
+                                                    partial_output_shape)
+    _, in_spec, in_right, kernel_spec, _, out_spec, out_right = spec
+    out_sizes = {letter: sizes.get(letter) if size is None else size
+                 for letter, size in given.items()}
     kernel_shape = []
     for letter in kernel_spec:
         size = sizes.get(letter, out_sizes.get(letter))
@@ -76,8 +104,7 @@ def analyze(owner, equation, bias_axes, input_shape, partial_output_shape):
                 f"input_shape={input_shape}, output_shape={tuple(partial_output_shape)}."
             )
         kernel_shape.append(int(size))
-    core_out = tuple(out_sizes[letter] for letter in out_spec)
-    full_output = (lead + core_out) if (out_left or not elided) else (core_out + trail)
+    full_output = _full_shape(spec, out_sizes, lead, trail)
     bias_shape = None
     if bias_axes:
         for letter in bias_axes:
@@ -95,4 +122,4 @@ def analyze(owner, equation, bias_axes, input_shape, partial_output_shape):
     return tuple(kernel_shape), bias_shape, tuple(full_output)
 
 
-__all__ = ["check_equation", "analyze"]
+__all__ = ["check_equation", "analyze", "output_shape"]

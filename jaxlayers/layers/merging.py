@@ -266,6 +266,9 @@ class Maximum(Merge):
         Array([[3., 5.]], dtype=float32)
     """
 
+    # Complex values have no order.
+    supports_complex_inputs = False
+
     def _merge(self, inputs, masks):
         return _masked_reduce(jnp.maximum, inputs, masks)
 
@@ -278,6 +281,9 @@ class Minimum(Merge):
         >>> jl.layers.Minimum()([jnp.array([[1.0, 5.0]]), jnp.array([[3.0, 2.0]])])
         Array([[1., 2.]], dtype=float32)
     """
+
+    # Complex values have no order.
+    supports_complex_inputs = False
 
     def _merge(self, inputs, masks):
         return _masked_reduce(jnp.minimum, inputs, masks)
@@ -414,7 +420,9 @@ class Dot(Merge):
             raise ConfigTypeError(
                 f"{who}: `axes` must be an int or a pair of ints. Received: axes={axes!r}.")
         self.axes = axes
-        self.normalize = bool(normalize)
+        self.normalize = _args.boolean(who, "normalize", normalize)
+        # The L2 norm squares the values: ``x * x`` is not ``|x|**2`` for complex ones.
+        self.supports_complex_inputs = not self.normalize
 
     def _resolve_axes(self, shapes):
         pair = (self.axes, self.axes) if isinstance(self.axes, int) else self.axes

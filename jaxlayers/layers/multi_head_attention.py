@@ -17,27 +17,11 @@ from jaxlayers import constraints, initializers, regularizers
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.layers.core import EinsumDense
 from jaxlayers.ops import attention as attn_ops
 
 __all__ = ["MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention"]
-
-
-def _positive_int(owner, arg, value, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigError(f"{owner}: `{arg}` must be a positive int. Received: {arg}={value!r}.")
-    return value
-
-
-def _check_dropout(owner, rate):
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-        raise ConfigError(
-            f"{owner}: `dropout` (the drop rate of attention probabilities) must be a float "
-            f"in [0, 1). Received: dropout={rate!r}."
-        )
-    return float(rate)
 
 
 def _shape(x):
@@ -48,23 +32,27 @@ def _shape(x):
 class _MultiHeadBase(Layer):
     """Weight arguments, masks and the attention dispatch shared by MHA and GQA."""
 
+    # A softmax over complex scores is not a distribution.
+    supports_complex_inputs = False
+
     def _init_common(self, dropout, use_bias, sliding_window, flash_attention,
                      kernel_initializer, bias_initializer, kernel_regularizer,
                      bias_regularizer, activity_regularizer, kernel_constraint,
                      bias_constraint, use_gate, seed):
         owner = self._owner()
-        self._dropout = _check_dropout(owner, dropout)
-        self._use_bias = bool(use_bias)
-        self._use_gate = bool(use_gate)
-        self._sliding_window = _positive_int(owner, "sliding_window", sliding_window,
-                                             allow_none=True)
+        self._dropout = _args.rate(owner, "dropout", dropout)
+        self._use_bias = _args.boolean(owner, "use_bias", use_bias)
+        self._use_gate = _args.boolean(owner, "use_gate", use_gate)
+        self._sliding_window = _args.optional(_args.positive_int, owner, "sliding_window",
+                                              sliding_window)
+        self._flash_attention = _args.optional(_args.boolean, owner, "flash_attention",
+                                               flash_attention)
         if flash_attention and self._dropout > 0:
             raise ConfigError(
                 f"{owner}: flash attention does not support dropout on the probabilities. "
                 f"Set dropout=0.0 or flash_attention=None. Received: dropout={dropout!r}, "
                 f"flash_attention={flash_attention!r}."
             )
-        self._flash_attention = flash_attention
         self._kernel_initializer = initializers.get(kernel_initializer)
         self._bias_initializer = initializers.get(bias_initializer)
         self._kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -72,7 +60,7 @@ class _MultiHeadBase(Layer):
         self._sub_activity_regularizer = regularizers.get(activity_regularizer)
         self._kernel_constraint = constraints.get(kernel_constraint)
         self._bias_constraint = constraints.get(bias_constraint)
-        self.seed = seed
+        self.seed = _args.seed(owner, seed)
         self.supports_masking = True
 
     def _owner(self):
@@ -292,37 +280,22 @@ class MultiHeadAttention(_MultiHeadBase):
                  use_gate=False, seed=None, **kwargs):
         super().__init__(**kwargs)
         owner = self._owner()
-        self._num_heads = _positive_int(owner, "num_heads", num_heads)
+        self._num_heads = _args.positive_int(owner, "num_heads", num_heads)
         if key_dim is None:
             raise ConfigError(
                 f"{owner}: `key_dim` (the size of each attention head for query and key) is "
                 f"required, e.g. MultiHeadAttention(num_heads={num_heads!r}, key_dim=64). "
                 f"Received: key_dim=None."
             )
-        self._key_dim = _positive_int(owner, "key_dim", key_dim)
-        self._value_dim = _positive_int(owner, "value_dim", value_dim, allow_none=True) \
+        self._key_dim = _args.positive_int(owner, "key_dim", key_dim)
+        self._value_dim = _args.optional(_args.positive_int, owner, "value_dim", value_dim) \
             or self._key_dim
-        if output_shape:
-            if isinstance(output_shape, int):
-                output_shape = (output_shape,)
-            if not isinstance(output_shape, (list, tuple)) or not all(
-                    isinstance(d, int) and d > 0 for d in output_shape):
-                raise ConfigError(
-                    f"{owner}: `output_shape` must be a positive int or a tuple of them. "
-                    f"Received: output_shape={output_shape!r}."
-                )
-            output_shape = tuple(output_shape)
-        self._output_shape = output_shape or None
-        if isinstance(attention_axes, int):
-            attention_axes = (attention_axes,)
-        elif attention_axes is not None:
-            if not isinstance(attention_axes, (list, tuple)) or not all(
-                    isinstance(a, int) for a in attention_axes):
-                raise ConfigError(
-                    f"{owner}: `attention_axes` must be an int or a list of ints. "
-                    f"Received: attention_axes={attention_axes!r}."
-                )
-            attention_axes = tuple(attention_axes)
+        self._output_shape = _args.optional(_args.sizes, owner, "output_shape",
+                                            output_shape) or None
+        attention_axes = _args.optional(_args.axes, owner, "attention_axes", attention_axes)
+        if attention_axes is not None:
+            attention_axes = tuple(attention_axes) if isinstance(attention_axes, list) \
+                else (attention_axes,)
         self._attention_axes_arg = attention_axes
         self._attention_axes = attention_axes
         self._init_common(dropout, use_bias, sliding_window, flash_attention,
@@ -485,10 +458,10 @@ class GroupedQueryAttention(_MultiHeadBase):
                  **kwargs):
         super().__init__(**kwargs)
         owner = self._owner()
-        self.head_dim = _positive_int(owner, "head_dim", head_dim)
-        self.num_query_heads = _positive_int(owner, "num_query_heads", num_query_heads)
-        self.num_key_value_heads = _positive_int(owner, "num_key_value_heads",
-                                                 num_key_value_heads)
+        self.head_dim = _args.positive_int(owner, "head_dim", head_dim)
+        self.num_query_heads = _args.positive_int(owner, "num_query_heads", num_query_heads)
+        self.num_key_value_heads = _args.positive_int(owner, "num_key_value_heads",
+                                                      num_key_value_heads)
         if num_query_heads % num_key_value_heads:
             raise ConfigError(
                 f"{owner}: `num_query_heads` must be a multiple of `num_key_value_heads`. "

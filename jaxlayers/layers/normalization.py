@@ -16,6 +16,7 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.core.variables import _call_initializer
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.layers.core import _WeightArgs
 from jaxlayers.ops import normalization as norm_ops
 
@@ -26,22 +27,6 @@ __all__ = [
     "RMSNormalization",
     "UnitNormalization",
 ]
-
-
-def _check_axis_arg(owner, axis):
-    """``axis`` as given (int, or a list of ints); a tuple becomes a list."""
-    if isinstance(axis, bool) or not isinstance(axis, (int, list, tuple)):
-        raise ConfigTypeError(
-            f"{owner}: `axis` must be an int or a list of ints. Received: axis={axis!r}."
-        )
-    if isinstance(axis, (list, tuple)):
-        if not axis or not all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
-            raise ConfigTypeError(
-                f"{owner}: `axis` must be an int or a non-empty list of ints. "
-                f"Received: axis={axis!r}."
-            )
-        return list(axis)
-    return axis
 
 
 def _resolve_axes(owner, axis, input_shape):
@@ -63,14 +48,6 @@ def _resolve_axes(owner, axis, input_shape):
             f"Received: input_shape={tuple(input_shape)}."
         )
     return tuple(axes)
-
-
-def _check_epsilon(owner, epsilon):
-    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon < 0:
-        raise ConfigError(
-            f"{owner}: `epsilon` must be a non-negative float. Received: epsilon={epsilon!r}."
-        )
-    return float(epsilon)
 
 
 @register_builtin("layers")
@@ -121,6 +98,9 @@ class BatchNormalization(_WeightArgs, Layer):
         ['moving_mean', 'moving_variance']
     """
 
+    # Mean and variance statistics are real-valued: complex inputs would be cast.
+    supports_complex_inputs = False
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
@@ -129,21 +109,16 @@ class BatchNormalization(_WeightArgs, Layer):
                  renorm_momentum=0.99, synchronized=False, axis_name=None, **kwargs):
         super().__init__(**kwargs)
         owner = f"BatchNormalization '{self.name}'"
-        self.axis = _check_axis_arg(owner, axis)
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or \
-                not 0.0 <= momentum <= 1.0:
-            raise ConfigError(
-                f"{owner}: `momentum` must be a float in [0, 1]. Received: momentum={momentum!r}."
-            )
-        self.momentum = float(momentum)
-        self.epsilon = _check_epsilon(owner, epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
+        self.axis = _args.axes(owner, "axis", axis)
+        self.momentum = _args.unit_interval(owner, "momentum", momentum)
+        self.epsilon = _args.non_negative_float(owner, "epsilon", epsilon)
+        self.center = _args.boolean(owner, "center", center)
+        self.scale = _args.boolean(owner, "scale", scale)
         self._set_weight_args("beta", beta_initializer, beta_regularizer, beta_constraint)
         self._set_weight_args("gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.renorm = bool(renorm)
+        self.renorm = _args.boolean(owner, "renorm", renorm)
         if renorm:
             renorm_clipping = dict(renorm_clipping or {})
             unknown = set(renorm_clipping) - {"rmax", "rmin", "dmax"}
@@ -164,14 +139,14 @@ class BatchNormalization(_WeightArgs, Layer):
                     f"{owner}: `renorm_clipping` needs dmax >= 0. Received: dmax={dmax}."
                 )
         self.renorm_clipping = renorm_clipping
-        self.renorm_momentum = float(renorm_momentum)
+        self.renorm_momentum = _args.unit_interval(owner, "renorm_momentum", renorm_momentum)
         if axis_name is not None and not synchronized:
             raise ConfigError(
                 f"{owner}: `axis_name` averages statistics across devices and needs "
                 f"synchronized=True. Received: synchronized={synchronized!r}, "
                 f"axis_name={axis_name!r}."
             )
-        self.synchronized = bool(synchronized)
+        self.synchronized = _args.boolean(owner, "synchronized", synchronized)
         self.axis_name = axis_name
         self.supports_masking = True
         self._axes = None
@@ -270,7 +245,10 @@ class BatchNormalization(_WeightArgs, Layer):
         x = inputs.astype(dtype)
         gamma = None if self.gamma is None else self.gamma.astype(dtype)
         beta = None if self.beta is None else self.beta.astype(dtype)
-        if training and self.trainable:
+        # An empty batch has no statistics (its moments are 0/0 = NaN): it is
+        # normalized with the moving ones and leaves them unchanged.
+        empty = any(inputs.shape[a] == 0 for a in range(inputs.ndim) if a not in self._axes)
+        if training and self.trainable and not empty:
             mean, variance = self._batch_moments(x, mask)
             if self.renorm:
                 gamma, beta = self._renorm_transform(mean, variance, gamma, beta)
@@ -315,11 +293,15 @@ class BatchNormalization(_WeightArgs, Layer):
 class _AffineNormalization(_WeightArgs, Layer):
     """Shared arguments of LayerNormalization and GroupNormalization (center/scale)."""
 
+    # Mean and variance statistics are real-valued: complex inputs would be cast.
+    supports_complex_inputs = False
+
     def _init_affine(self, epsilon, center, scale, beta_initializer, gamma_initializer,
                      beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint):
-        self.epsilon = _check_epsilon(f"{type(self).__name__} '{self.name}'", epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
+        owner = _args.owner(self)
+        self.epsilon = _args.non_negative_float(owner, "epsilon", epsilon)
+        self.center = _args.boolean(owner, "center", center)
+        self.scale = _args.boolean(owner, "scale", scale)
         self._set_weight_args("beta", beta_initializer, beta_regularizer, beta_constraint)
         self._set_weight_args("gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
         self.supports_masking = True
@@ -378,11 +360,11 @@ class LayerNormalization(_AffineNormalization):
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  rms_scaling=False, **kwargs):
         super().__init__(**kwargs)
-        self.axis = _check_axis_arg(f"LayerNormalization '{self.name}'", axis)
+        self.axis = _args.axes(_args.owner(self), "axis", axis)
         self._init_affine(epsilon, center, scale, beta_initializer, gamma_initializer,
                           beta_regularizer, gamma_regularizer, beta_constraint,
                           gamma_constraint)
-        self.rms_scaling = bool(rms_scaling)
+        self.rms_scaling = _args.boolean(_args.owner(self), "rms_scaling", rms_scaling)
         self._axes = None
 
     def build(self, input_shape):
@@ -507,11 +489,14 @@ class RMSNormalization(Layer):
         {'rms': {'scale': (4,)}}
     """
 
+    # ``x * x`` is not ``|x|**2`` for complex values.
+    supports_complex_inputs = False
+
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
         super().__init__(**kwargs)
         owner = f"RMSNormalization '{self.name}'"
-        self.axis = _check_axis_arg(owner, axis)
-        self.epsilon = _check_epsilon(owner, epsilon)
+        self.axis = _args.axes(owner, "axis", axis)
+        self.epsilon = _args.non_negative_float(owner, "epsilon", epsilon)
         self._axes = None
 
     def build(self, input_shape):
@@ -544,9 +529,12 @@ class UnitNormalization(Layer):
         Array([[0.6, 0.8]], dtype=float32)
     """
 
+    # ``x * x`` is not ``|x|**2`` for complex values.
+    supports_complex_inputs = False
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = _check_axis_arg(f"UnitNormalization '{self.name}'", axis)
+        self.axis = _args.axes(_args.owner(self), "axis", axis)
         self.supports_masking = True
 
     def build(self, input_shape):

@@ -20,6 +20,12 @@ _LAYOUT = {1: "steps", 2: "height, width", 3: "depth, height, width"}
 
 class _PoolingFamily(Layer):
     rank = None
+    mode = None
+
+    @property
+    def supports_complex_inputs(self):
+        # Complex values have no order to take a maximum over; averages are linear.
+        return self.mode != "max"
 
     def _check_rank(self, input_shape):
         input_shape = tuple(input_shape)

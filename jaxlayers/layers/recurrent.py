@@ -22,8 +22,8 @@ from jaxlayers.errors import ConfigError, ConfigTypeError
 from jaxlayers.layers import _args
 from jaxlayers.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from jaxlayers.layers.rnn_base import (
-    RNN, DropoutRNNCell, UnitForgetBias, deserialize_layer, is_nested, positive_units,
-    serialize_layer,
+    RNN, DropoutRNNCell, UnitForgetBias, deserialize_layer, forwarding_signature, is_nested,
+    make_own_cell, positive_units, serialize_layer,
 )
 from jaxlayers.layers.rnn_wrappers import Bidirectional, TimeDistributed
 from jaxlayers.ops import rnn as rnn_ops
@@ -49,7 +49,7 @@ class _DenseCell(DropoutRNNCell):
         super().__init__(**kwargs)
         self.units = positive_units(self, units)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = _args.boolean(_args.owner(self), "use_bias", use_bias)
         for prefix, init, reg, con in (
                 ("kernel", kernel_initializer, kernel_regularizer, kernel_constraint),
                 ("recurrent", recurrent_initializer, recurrent_regularizer,
@@ -171,7 +171,8 @@ class LSTMCell(_DenseCell):
                          recurrent_initializer=recurrent_initializer,
                          bias_initializer=bias_initializer, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.unit_forget_bias = bool(unit_forget_bias)
+        self.unit_forget_bias = _args.boolean(_args.owner(self), "unit_forget_bias",
+                                              unit_forget_bias)
         self.state_size = [self.units, self.units]
 
     def build(self, input_shape):
@@ -220,7 +221,7 @@ class GRUCell(_DenseCell):
                  use_bias=True, reset_after=True, **kwargs):
         super().__init__(units, activation=activation, use_bias=use_bias, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.reset_after = bool(reset_after)
+        self.reset_after = _args.boolean(_args.owner(self), "reset_after", reset_after)
 
     def build(self, input_shape):
         shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
@@ -264,6 +265,9 @@ class StackedRNNCells(Layer):
         ...             jnp.ones((2, 5, 6)))[0].shape
         (2, 3)
     """
+
+    # As RNN cells: real gates and states.
+    supports_complex_inputs = False
 
     def __init__(self, cells, **kwargs):
         super().__init__(**kwargs)
@@ -388,25 +392,26 @@ class _CellLayer(RNN):
     _extra_args = ()
     _not_in_config = ()
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls._cell_class is not None:
+            cls.__signature__ = forwarding_signature(cls, cls._cell_class,
+                                                     _CELL_ARGS + cls._extra_args)
+
     def __init__(self, units, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, use_cudnn="auto",
                  activity_regularizer=None, implementation=2, **kwargs):
-        _args.positive_int(type(self).__name__, "units", units)
         cell_kwargs = {k: kwargs.pop(k) for k in _CELL_ARGS + self._extra_args
                        if k in kwargs}
-        cell = self._cell_class(units, dtype=kwargs.get("dtype"),
-                                trainable=kwargs.get("trainable", True), name=self._cell_name,
-                                implementation=implementation, **cell_kwargs)
+        cell = make_own_cell(self, kwargs, self._cell_class, units, dtype=kwargs.get("dtype"),
+                             trainable=kwargs.get("trainable", True), name=self._cell_name,
+                             implementation=implementation, **cell_kwargs)
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        if use_cudnn not in ("auto", True, False):
-            raise ConfigError(
-                f"{type(self).__name__} '{self.name}': `use_cudnn` must be 'auto', True or "
-                f"False. Received: use_cudnn={use_cudnn!r}."
-            )
         # XLA compiles the scan for every backend; the flag is kept for Keras compatibility.
-        self.use_cudnn = use_cudnn
+        self.use_cudnn = _args.one_of(_args.owner(self), "use_cudnn", use_cudnn,
+                                      ("auto", True, False))
         self.input_spec = InputSpec(ndim=3)
 
     def __getattr__(self, name):

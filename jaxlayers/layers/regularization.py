@@ -16,6 +16,7 @@ from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
+from jaxlayers.layers import _args
 from jaxlayers.ops import regularization as reg_ops
 
 __all__ = [
@@ -28,15 +29,6 @@ __all__ = [
     "AlphaDropout",
     "ActivityRegularization",
 ]
-
-
-def _check_rate(owner, rate, arg="rate"):
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-        raise ConfigError(
-            f"{owner}: `{arg}` must be a float in [0, 1) (the fraction of inputs to drop). "
-            f"Received: {arg}={rate!r}."
-        )
-    return rate
 
 
 def _check_noise_shape(owner, noise_shape):
@@ -62,7 +54,7 @@ class _RandomLayer(Layer):
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.seed = seed
+        self.seed = _args.seed(_args.owner(self), seed)
         self.supports_masking = True
 
     def compute_output_shape(self, input_shape):
@@ -91,7 +83,7 @@ class Dropout(_RandomLayer):
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         owner = f"{type(self).__name__} '{self.name}'"
-        self.rate = _check_rate(owner, rate)
+        self.rate = _args.rate(owner, "rate", rate)
         self.noise_shape = _check_noise_shape(owner, noise_shape)
 
     def _noise_shape(self, inputs):
@@ -212,7 +204,7 @@ class GaussianDropout(_RandomLayer):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.rate = _check_rate(f"GaussianDropout '{self.name}'", rate)
+        self.rate = _args.rate(_args.owner(self), "rate", rate)
 
     def call(self, inputs, training=False):
         if training and self.rate > 0:
@@ -243,12 +235,7 @@ class GaussianNoise(_RandomLayer):
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or stddev < 0:
-            raise ConfigError(
-                f"GaussianNoise '{self.name}': `stddev` must be a non-negative float. "
-                f"Received: stddev={stddev!r}."
-            )
-        self.stddev = stddev
+        self.stddev = _args.non_negative_float(_args.owner(self), "stddev", stddev)
 
     def call(self, inputs, training=False):
         if training and self.stddev > 0:
@@ -278,10 +265,13 @@ class AlphaDropout(_RandomLayer):
         (2, 3)
     """
 
+    # The affine correction is derived for real SELU activations.
+    supports_complex_inputs = False
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         owner = f"AlphaDropout '{self.name}'"
-        self.rate = _check_rate(owner, rate)
+        self.rate = _args.rate(owner, "rate", rate)
         self.noise_shape = _check_noise_shape(owner, noise_shape)
 
     def call(self, inputs, training=False):
@@ -316,12 +306,16 @@ class ActivityRegularization(Layer):
         1.5
     """
 
+    # The penalty would be complex, not a loss.
+    supports_complex_inputs = False
+
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         kwargs.pop("activity_regularizer", None)
         super().__init__(**kwargs)
-        self._penalty = regularizers.L1L2(l1=l1, l2=l2)
-        self.l1 = l1
-        self.l2 = l2
+        who = _args.owner(self)
+        self.l1 = _args.non_negative_float(who, "l1", l1)
+        self.l2 = _args.non_negative_float(who, "l2", l2)
+        self._penalty = regularizers.L1L2(l1=self.l1, l2=self.l2)
         self.supports_masking = True
 
     def call(self, inputs):

@@ -29,12 +29,15 @@ Where jaxlayers differs from Keras 3 on purpose:
   takes its first *batch row* or fails to broadcast.
 """
 
+import inspect
+
 import jax
 import jax.numpy as jnp
 
+from jaxlayers import backend
 from jaxlayers.core import serialization
 from jaxlayers.core.input_spec import InputSpec
-from jaxlayers.core.layer import Layer
+from jaxlayers.core.layer import Layer, to_snake_case
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.core.variables import _call_initializer
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
@@ -52,9 +55,45 @@ def positive_units(layer, units, arg="units"):
     return _args.positive_int(owner(layer), arg, units)
 
 
-def clip_rate(rate):
-    """Keras clips dropout rates into ``[0, 1]``."""
-    return min(1.0, max(0.0, float(rate)))
+def make_own_cell(layer, layer_kwargs, cell_cls, *args, **cell_kwargs):
+    """The cell a layer builds from its own arguments (``LSTM`` -> ``LSTMCell``).
+
+    The cell checks the arguments; its config errors are re-raised naming the
+    layer the user constructed (``LSTM 'lstm'``), not the inner cell.  The
+    layer's name is fixed here (in ``layer_kwargs``) so that the message can
+    use it before ``Layer.__init__`` runs.
+    """
+    if layer_kwargs.get("name") is None:
+        layer_kwargs["name"] = backend.unique_name(to_snake_case(type(layer).__name__))
+    try:
+        return cell_cls(*args, **cell_kwargs)
+    except (ConfigError, ConfigTypeError) as e:
+        cell_who = f"{cell_cls.__name__} '{cell_kwargs.get('name')}'"
+        who = f"{type(layer).__name__} '{layer_kwargs['name']}'"
+        raise type(e)(str(e).replace(cell_who, who, 1)) from e
+
+
+def forwarding_signature(layer_cls, cell_cls, forwarded):
+    """``layer_cls``'s signature with the ``forwarded`` cell arguments listed by name.
+
+    Layers like ``LSTM`` take their cell's arguments through ``**kwargs``;
+    this makes ``inspect.signature(LSTM)`` (and ``help``) show them, with the
+    cell's defaults.
+    """
+    own = [p for name, p in inspect.signature(layer_cls.__init__).parameters.items()
+           if name != "self" and p.kind != p.VAR_KEYWORD]
+    cell_params = {}
+    for klass in cell_cls.__mro__:
+        if klass is Layer:
+            break
+        if "__init__" in klass.__dict__:
+            for name, p in inspect.signature(klass.__dict__["__init__"]).parameters.items():
+                cell_params.setdefault(name, p)
+    taken = {p.name for p in own}
+    extra = [cell_params[name].replace(kind=inspect.Parameter.KEYWORD_ONLY)
+             for name in forwarded if name in cell_params and name not in taken]
+    kwargs = inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD)
+    return inspect.Signature(own + extra + [kwargs])
 
 
 def is_nested(x):
@@ -94,12 +133,15 @@ class DropoutRNNCell(Layer):
     derived from both.
     """
 
+    # Gates (sigmoid, tanh) and real initial states are not defined for complex values.
+    supports_complex_inputs = False
+
     _gates = 1
 
     def _init_dropout(self, dropout, recurrent_dropout, seed, implementation=2):
-        self.dropout = clip_rate(dropout)
-        self.recurrent_dropout = clip_rate(recurrent_dropout)
-        self.seed = seed
+        self.dropout = _args.rate(owner(self), "dropout", dropout)
+        self.recurrent_dropout = _args.rate(owner(self), "recurrent_dropout", recurrent_dropout)
+        self.seed = _args.seed(owner(self), seed)
         # Keras: recurrent dropout switches to per-gate masks ("implementation 1").
         self.implementation = 1 if self.recurrent_dropout else implementation
 
@@ -184,6 +226,9 @@ class RNN(Layer):
         (2, 5, 4)
     """
 
+    # The initial states are real, so a complex scan would not type-check.
+    supports_complex_inputs = False
+
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         super().__init__(**kwargs)
@@ -209,12 +254,11 @@ class RNN(Layer):
                 f"Received: state_size={cell.state_size!r}."
             )
         self.cell = cell
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.go_backwards = bool(go_backwards)
-        self.stateful = bool(stateful)
-        self.unroll = bool(unroll)
-        self.zero_output_for_mask = bool(zero_output_for_mask)
+        flags = {"return_sequences": return_sequences, "return_state": return_state,
+                 "go_backwards": go_backwards, "stateful": stateful, "unroll": unroll,
+                 "zero_output_for_mask": zero_output_for_mask}
+        for flag, value in flags.items():
+            setattr(self, flag, _args.boolean(owner(self), flag, value))
         self.state_size = list(spec) if is_nested(spec) else [spec]
         self.single_state = not is_nested(spec)
         self.supports_masking = True

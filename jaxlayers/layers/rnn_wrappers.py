@@ -81,6 +81,10 @@ class TimeDistributed(Layer):
         self.supports_masking = True
         self.input_spec = InputSpec(min_ndim=3)
 
+    @property
+    def supports_complex_inputs(self):
+        return self.layer.supports_complex_inputs
+
     def build(self, input_shape):
         if not self.layer.built:
             self.layer.build((input_shape[0],) + tuple(input_shape[2:]))
@@ -175,6 +179,11 @@ class Bidirectional(Layer):
         self.return_state = layer.return_state
         self.supports_masking = True
         self.input_spec = layer.input_spec
+
+    @property
+    def supports_complex_inputs(self):
+        return (self.forward_layer.supports_complex_inputs
+                and self.backward_layer.supports_complex_inputs)
 
     def _check_pair(self):
         fwd, bwd = self.forward_layer, self.backward_layer

@@ -63,7 +63,9 @@ def gaussian_dropout(key, x, rate):
     if rate <= 0:
         return x
     stddev = math.sqrt(rate / (1.0 - rate))
-    noise = 1.0 + stddev * jax.random.normal(key, x.shape, dtype=x.dtype)
+    # Real noise: a complex ``x`` keeps its phase, as under Dropout's real mask.
+    real_dtype = jnp.finfo(x.dtype).dtype
+    noise = 1.0 + stddev * jax.random.normal(key, x.shape, dtype=real_dtype)
     return x * noise
 
 

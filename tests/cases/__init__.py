@@ -66,6 +66,19 @@ class LayerCase:
         return [list(inputs)] if self.list_input else list(inputs)
 
 
+def fresh(cls, make_kwargs):
+    """A constructor building new sublayers (cells, wrapped layers) for every instance.
+
+    Arguments given to the constructor replace those from ``make_kwargs()``.
+    """
+
+    def build(**kwargs):
+        return cls(**{**make_kwargs(), **kwargs})
+
+    build.__name__ = cls.__name__
+    return build
+
+
 def all_cases():
     cases = []
     for info in pkgutil.iter_modules(__path__):

@@ -8,7 +8,7 @@ Adapted layers are built by a small factory that adapts them first.
 import numpy as np
 
 from jaxlayers import layers
-from tests.cases import LayerCase
+from tests.cases import LayerCase, fresh
 
 IMAGES = ((2, 6, 5, 2),)
 TEXTS = np.array(["The cat sat.", "a dog, a cat!"])
@@ -26,15 +26,6 @@ def adapted(cls, data, **adapt_kwargs):
     build.__name__ = cls.__name__
     return build
 
-
-def fresh(cls, make_kwargs):
-    """A constructor building a new wrapped layer for every instance."""
-
-    def build(**kwargs):
-        return cls(**make_kwargs(), **kwargs)
-
-    build.__name__ = cls.__name__
-    return build
 
 
 def _texts(rng):

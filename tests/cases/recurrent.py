@@ -5,7 +5,7 @@ import numpy as np
 
 from jaxlayers import layers
 from jaxlayers.core.serialization import register_serializable
-from tests.cases import LayerCase
+from tests.cases import LayerCase, fresh
 
 
 @register_serializable(package="tests")
@@ -31,15 +31,6 @@ class MinimalRNNCell(layers.Layer):
         config["units"] = self.units
         return config
 
-
-def fresh(cls, make_kwargs):
-    """A constructor building new sublayers (cells, wrapped layers) for every instance."""
-
-    def build(**kwargs):
-        return cls(**make_kwargs(), **kwargs)
-
-    build.__name__ = cls.__name__
-    return build
 
 
 def _masked_rows():

@@ -27,6 +27,7 @@ from jaxlayers.core import scope as scope_lib
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError, StateError
+from jaxlayers.layers import _args
 from jaxlayers.layers.interop import _common
 
 _CALL_ARGS = ("params", "state", "rng", "inputs", "training")
@@ -190,12 +191,9 @@ class JaxLayer(Layer):
         owner = f"{type(self).__name__} '{self.name}'"
         _common.check_callable(call_fn, owner, "call_fn")
         _common.check_callable(init_fn, owner, "init_fn", allow_none=True)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ConfigTypeError(f"{owner}: `seed` must be an int or None. Received: "
-                                  f"seed={seed!r}.")
         self.call_fn = call_fn
         self.init_fn = init_fn
-        self.seed = seed
+        self.seed = _args.seed(owner, seed)
         self.native_serialization_platforms = native_serialization_platforms
         self._call_sig = _signature(call_fn, owner, "call_fn", _CALL_ARGS, ("inputs",))
         names = set(self._call_sig[0]) | set(self._call_sig[1])

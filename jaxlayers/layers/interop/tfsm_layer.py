@@ -64,6 +64,9 @@ class TFSMLayer(Layer):
         >>> outputs = layer(jnp.ones((2, 3)))  # doctest: +SKIP
     """
 
+    # The SavedModel signature fixes real input dtypes.
+    supports_complex_inputs = False
+
     def __init__(self, filepath, call_endpoint="serve", call_training_endpoint=None,
                  trainable=True, name=None, dtype=None, **kwargs):
         super().__init__(trainable=trainable, name=name, dtype=dtype, **kwargs)

@@ -30,7 +30,9 @@ from jaxlayers.core import scope as scope_lib
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError
+from jaxlayers.layers import _args
 from jaxlayers.layers.interop import _common, _host
+
 
 def _torch():
     return _common.require("torch", "TorchModuleWrapper", "torch")
@@ -90,6 +92,9 @@ class TorchModuleWrapper(Layer):
         (4, 2)
     """
 
+    # Inputs are handed to torch in the module's real dtype.
+    supports_complex_inputs = False
+
     torch_num_threads = 1
 
     def __init__(self, module, name=None, output_shape=None, **kwargs):
@@ -111,7 +116,7 @@ class TorchModuleWrapper(Layer):
                 f"{owner}: the module must live on the CPU (host callbacks run there). "
                 f"Received: tensors on {sorted(devices)}. Call module.cpu() first.")
         self.module = module
-        self.output_shape = None if output_shape is None else tuple(output_shape)
+        self.output_shape = _args.optional(_args.sizes, owner, "output_shape", output_shape)
         self._lock = threading.Lock()
         self._specs_cache = {}
         self._fn_cache = {}

@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxlayers.errors import ConfigError, DataError
+from jaxlayers.errors import ConfigError, DataError, DTypeError
 
 __all__ = [
     "OUTPUT_MODES",
@@ -129,9 +129,18 @@ def check_host_call(layer, inputs):
         )
 
 
-def to_str_array(x, encoding="utf-8"):
-    """A NumPy object array of Python ``str`` (bytes decoded with ``encoding``)."""
+def to_str_array(x, encoding="utf-8", who=None):
+    """A NumPy object array of Python ``str`` (bytes decoded with ``encoding``).
+
+    ``None`` (the input itself or an entry) is a ``DTypeError`` naming ``who``:
+    turned into the string ``'None'`` it would silently be looked up as a token.
+    """
     arr = np.asarray(x, dtype=object)
+    if any(v is None for v in arr.ravel()):
+        raise DTypeError(
+            f"{who or 'String preprocessing'}: inputs must be strings (str or bytes), not "
+            f"None. Received: inputs={x!r:.80}."
+        )
     flat = [v.decode(encoding) if isinstance(v, (bytes, np.bytes_)) else str(v)
             for v in arr.ravel()]
     out = np.empty(len(flat), dtype=object)

@@ -23,8 +23,9 @@ import jax.numpy as jnp
 
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
+from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
-from jaxlayers.layers.preprocessing.image import ImageLayer, positive_int, with_size
+from jaxlayers.layers.preprocessing.image import ImageLayer, with_size
 from jaxlayers.ops import image as image_ops
 
 __all__ = [
@@ -61,7 +62,7 @@ class _RandomImageLayer(ImageLayer):
 
     def __init__(self, seed=None, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self.seed = seed
+        self.seed = _args.seed(_common.owner(self), seed)
 
     def call(self, inputs, training=False):
         self.check(inputs)
@@ -106,7 +107,7 @@ class _GeometricLayer(_RandomImageLayer):
             )
         self.fill_mode = fill_mode
         self.interpolation = interpolation
-        self.fill_value = fill_value
+        self.fill_value = _args.finite_float(who, "fill_value", fill_value)
 
     def _transform(self, x, transforms):
         return image_ops.affine_transform(x, transforms, self.interpolation, self.fill_mode,
@@ -311,8 +312,8 @@ class RandomCrop(_RandomImageLayer):
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)
         who = _common.owner(self)
-        self.height = positive_int(who, "height", height)
-        self.width = positive_int(who, "width", width)
+        self.height = _args.positive_int(who, "height", height)
+        self.width = _args.positive_int(who, "width", width)
 
     def _inference(self, x):
         return image_ops.resize(x, (self.height, self.width), crop_to_aspect_ratio=True,
@@ -422,9 +423,10 @@ class RandomBrightness(_RandomImageLayer):
 def _value_range(who, value_range):
     if (not isinstance(value_range, (list, tuple)) or len(value_range) != 2
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                       for v in value_range) or math.isclose(value_range[0], value_range[1])):
+                       and math.isfinite(v) for v in value_range)
+            or math.isclose(value_range[0], value_range[1])):
         raise ConfigError(
-            f"{who}: `value_range` must be a pair of distinct numbers (low, high), e.g. "
+            f"{who}: `value_range` must be a pair of distinct finite numbers (low, high), e.g. "
             f"(0, 255). Received: value_range={value_range!r}."
         )
     return sorted(value_range)

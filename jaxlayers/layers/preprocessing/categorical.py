@@ -16,16 +16,14 @@ import numpy as np
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common, _hashing
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
 
 __all__ = ["CategoryEncoding", "Hashing", "HashedCrossing"]
 
 
-def _positive_int(who, name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ConfigError(f"{who}: `{name}` must be a positive int. Received: {name}={value!r}.")
-    return int(value)
+_positive_int = _args.positive_int
 
 
 def _is_string_data(x):
@@ -58,6 +56,9 @@ class CategoryEncoding(Layer):
         >>> layer(jnp.array([[0, 1, 1], [3, 3, 2]])).tolist()
         [[1.0, 2.0, 0.0, 0.0], [0.0, 0.0, 1.0, 2.0]]
     """
+
+    # Inputs are integer ids or strings; complex ones would be cast.
+    supports_complex_inputs = False
 
     def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
         super().__init__(**kwargs)
@@ -129,11 +130,20 @@ class Hashing(Layer):
         True
     """
 
+    # Inputs are integer ids or strings; complex ones would be cast.
+    supports_complex_inputs = False
+
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
                  **kwargs):
         super().__init__(**kwargs)
         who = _common.owner(self)
         self.num_bins = _positive_int(who, "num_bins", num_bins)
+        if isinstance(mask_value, (bool, np.bool_)) or not isinstance(
+                mask_value, (type(None), str, bytes, int, np.integer)):
+            raise ConfigError(
+                f"{who}: `mask_value` must be an int, a string or None (the hashed inputs are "
+                f"ints or strings). Received: mask_value={mask_value!r}."
+            )
         self.mask_value = mask_value
         self.salt = _common.normalize_salt(who, salt)
         self.output_mode = check_output_mode(who, output_mode,
@@ -204,6 +214,9 @@ class HashedCrossing(Layer):
         >>> layer([jnp.array([1, 2, 3]), jnp.array([4, 5, 6])]).shape
         (3,)
     """
+
+    # Inputs are integer ids or strings; complex ones would be cast.
+    supports_complex_inputs = False
 
     def __init__(self, num_bins, output_mode="int", sparse=False, name=None, dtype=None,
                  **kwargs):

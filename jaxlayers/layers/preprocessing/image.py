@@ -13,16 +13,11 @@ from jaxlayers import backend
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
+from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.ops import image as image_ops
 
 __all__ = ["Resizing", "Rescaling", "CenterCrop"]
-
-
-def positive_int(who, name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ConfigError(f"{who}: `{name}` must be a positive int. Received: {name}={value!r}.")
-    return int(value)
 
 
 def with_size(input_shape, height, width, data_format):
@@ -36,6 +31,9 @@ def with_size(input_shape, height, width, data_format):
 
 class ImageLayer(Layer):
     """Base of the image layers: ``data_format`` and the rank-3/4 check."""
+
+    # Images are real; the layers compute in a float dtype.
+    supports_complex_inputs = False
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -78,13 +76,16 @@ class Resizing(ImageLayer):
         (1, 2, 2, 3)
     """
 
+    # Interpolation is linear: complex images keep their dtype and both parts.
+    supports_complex_inputs = True
+
     def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
                  pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0,
                  antialias=False, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         who = _common.owner(self)
-        self.height = positive_int(who, "height", height)
-        self.width = positive_int(who, "width", width)
+        self.height = _args.positive_int(who, "height", height)
+        self.width = _args.positive_int(who, "width", width)
         if interpolation not in image_ops.RESIZE_INTERPOLATIONS:
             raise ConfigError(
                 f"{who}: `interpolation` must be one of {image_ops.RESIZE_INTERPOLATIONS}. "
@@ -100,11 +101,12 @@ class Resizing(ImageLayer):
                 f"{who}: set only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio`."
             )
         self.interpolation = interpolation
-        self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
-        self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
+        self.crop_to_aspect_ratio = _args.boolean(who, "crop_to_aspect_ratio",
+                                                  crop_to_aspect_ratio)
+        self.pad_to_aspect_ratio = _args.boolean(who, "pad_to_aspect_ratio", pad_to_aspect_ratio)
         self.fill_mode = fill_mode
-        self.fill_value = fill_value
-        self.antialias = bool(antialias)
+        self.fill_value = _args.finite_float(who, "fill_value", fill_value)
+        self.antialias = _args.boolean(who, "antialias", antialias)
 
     def call(self, inputs):
         self.check(inputs)
@@ -143,16 +145,13 @@ class Rescaling(Layer):
         [0.0, 1.0]
     """
 
+    # The output is cast to the (real) compute dtype, as in Keras.
+    supports_complex_inputs = False
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         for name, value in (("scale", scale), ("offset", offset)):
-            try:
-                np.asarray(value, np.float64)
-            except (TypeError, ValueError):
-                raise ConfigError(
-                    f"{_common.owner(self)}: `{name}` must be a number or a list of numbers. "
-                    f"Received: {name}={value!r}."
-                ) from None
+            _args.finite_floats(_common.owner(self), name, value)
         self.scale = np.asarray(scale).tolist() if np.ndim(scale) else scale
         self.offset = np.asarray(offset).tolist() if np.ndim(offset) else offset
         self.supports_masking = True
@@ -193,8 +192,8 @@ class CenterCrop(ImageLayer):
     def __init__(self, height, width, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         who = _common.owner(self)
-        self.height = positive_int(who, "height", height)
-        self.width = positive_int(who, "width", width)
+        self.height = _args.positive_int(who, "height", height)
+        self.width = _args.positive_int(who, "width", width)
 
     def call(self, inputs):
         self.check(inputs)

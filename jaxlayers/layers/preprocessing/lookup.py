@@ -23,6 +23,7 @@ import numpy as np
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
+from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common, _hashing
 from jaxlayers.layers.preprocessing._vocabulary import Vocabulary
 
@@ -51,6 +52,9 @@ def check_sparse(who, sparse):
 
 class _IndexLookup(Layer):
     """Shared logic: arguments, vocabulary, ``adapt``, config.  Subclasses do the lookup."""
+
+    # Inputs are integer ids or strings; complex ones would be cast.
+    supports_complex_inputs = False
 
     _is_string = True
 
@@ -98,9 +102,10 @@ class _IndexLookup(Layer):
         self.num_oov_indices = num_oov_indices
         self.mask_token = mask_token
         self.oov_token = oov_token
-        self.invert = bool(invert)
+        self.invert = _args.boolean(_args.owner(self), "invert", invert)
         self.output_mode = output_mode
-        self.pad_to_max_tokens = bool(pad_to_max_tokens)
+        self.pad_to_max_tokens = _args.boolean(_args.owner(self), "pad_to_max_tokens",
+                                               pad_to_max_tokens)
         self.sparse = False
         self.oov_method = oov_method
         self.salt = _common.normalize_salt(who, salt)
@@ -244,9 +249,10 @@ class StringLookup(_IndexLookup):
                          idf_weights=idf_weights, invert=invert, output_mode=output_mode,
                          pad_to_max_tokens=pad_to_max_tokens, sparse=sparse,
                          oov_method=oov_method, salt=salt, name=name, **kwargs)
+        _args.text_encoding(_args.owner(self), encoding)
 
     def _tokens_of(self, batch):
-        return _common.to_str_array(batch, self.encoding)
+        return _common.to_str_array(batch, self.encoding, _common.owner(self))
 
     def _hash(self, keys):
         return _hashing.hash_strings(keys, self.salt)

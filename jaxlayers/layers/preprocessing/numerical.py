@@ -32,6 +32,7 @@ from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
 from jaxlayers.ops.normalization import l2_normalize
@@ -65,6 +66,9 @@ class Normalization(Layer):
         ([[1.0, 20.0]], [[1.0, 100.0]])
     """
 
+    # Statistics are real-valued and the output is cast to a float dtype.
+    supports_complex_inputs = False
+
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
         who = _common.owner(self)
@@ -81,6 +85,8 @@ class Normalization(Layer):
                 f"axis={axis!r}."
             )
         self.axis = axis
+        _args.optional(_args.finite_floats, who, "mean", mean)
+        _args.optional(_args.finite_floats, who, "variance", variance, True)
         if (mean is None) != (variance is None):
             raise ConfigError(
                 f"{who}: give both `mean` and `variance`, or neither. Received: "
@@ -99,7 +105,7 @@ class Normalization(Layer):
                 )
         self.input_mean = mean
         self.input_variance = variance
-        self.invert = bool(invert)
+        self.invert = _args.boolean(who, "invert", invert)
         self.supports_masking = True
 
     def _axes(self, input_shape):
@@ -256,6 +262,17 @@ def _merge(a, b, epsilon):
     return _compress(merged, epsilon)
 
 
+def _sorted_boundaries(who, bin_boundaries):
+    """``bin_boundaries`` as a list of floats; a ``ConfigError`` unless sorted, without NaN."""
+    array = _args.finite_floats(who, "bin_boundaries", bin_boundaries)
+    if array.ndim != 1 or np.any(np.diff(array) < 0):
+        raise ConfigError(
+            f"{who}: `bin_boundaries` must be a flat list of numbers in increasing order. "
+            f"Received: bin_boundaries={bin_boundaries!r}."
+        )
+    return array.tolist()
+
+
 @register_builtin("layers")
 class Discretization(Layer):
     """Buckets continuous values by boundaries: ``bin_boundaries=[0., 1.]`` gives bins
@@ -275,6 +292,9 @@ class Discretization(Layer):
         [[0, 2, 3, 1]]
     """
 
+    # Bins are ordered: no order on complex values.
+    supports_complex_inputs = False
+
     def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int",
                  sparse=False, dtype=None, name=None, **kwargs):
         super().__init__(dtype=dtype, name=name, **kwargs)
@@ -282,11 +302,7 @@ class Discretization(Layer):
         check_sparse(who, sparse)
         self.output_mode = check_output_mode(who, output_mode,
                                              ("int", "one_hot", "multi_hot", "count"))
-        if num_bins is not None and (isinstance(num_bins, bool)
-                                     or not isinstance(num_bins, int) or num_bins < 0):
-            raise ConfigError(
-                f"{who}: `num_bins` must be an int >= 0. Received: num_bins={num_bins!r}."
-            )
+        num_bins = _args.optional(_args.non_negative_int, who, "num_bins", num_bins)
         if num_bins is not None and bin_boundaries is not None:
             raise ConfigError(
                 f"{who}: give `bin_boundaries` or `num_bins`, not both. Received: "
@@ -295,9 +311,9 @@ class Discretization(Layer):
         if num_bins is None and bin_boundaries is None:
             raise ConfigError(f"{who}: give either `num_bins` (and adapt) or `bin_boundaries`.")
         self.bin_boundaries = (None if bin_boundaries is None
-                               else [float(b) for b in bin_boundaries])
+                               else _sorted_boundaries(who, bin_boundaries))
         self.num_bins = num_bins
-        self.epsilon = epsilon
+        self.epsilon = _args.non_negative_float(who, "epsilon", epsilon)
         self.sparse = False
 
     def adapt(self, data, batch_size=None, steps=None):
@@ -414,24 +430,35 @@ class SpectralNormalization(Layer):
                 f"{who}: `layer` must be a Layer instance, e.g. "
                 f"SpectralNormalization(jl.layers.Dense(8)). Received: layer={layer!r}."
             )
-        if isinstance(power_iterations, bool) or not isinstance(power_iterations, int) \
-                or power_iterations <= 0:
-            raise ConfigError(
-                f"{who}: `power_iterations` must be a positive int. Received: "
-                f"power_iterations={power_iterations!r}."
-            )
         self.layer = layer
-        self.power_iterations = power_iterations
+        self.power_iterations = _args.positive_int(who, "power_iterations", power_iterations)
 
-    def _kernel_var(self):
+    def _find_kernel(self):
+        """``(name, weight)`` of the wrapped layer's kernel, or ``None``."""
         weights = self.layer.__dict__["_weights_attr"]
         for name in ("kernel", "embeddings"):
             if name in weights:
                 return name, weights[name]
+        return None
+
+    def _kernel_var(self):
+        found = self._find_kernel()
+        if found is not None:
+            return found
         raise ShapeError(
             f"{_common.owner(self)}: the wrapped {type(self.layer).__name__} has no "
             f"'kernel' or 'embeddings' weight to normalize."
         )
+
+    @property
+    def weights(self):
+        """Keras's order: the wrapped kernel (which Keras tracks as the wrapper's own
+        trainable weight), ``vector_u``, then the wrapped layer's other weights."""
+        weights = super().weights
+        kernel = self._find_kernel()
+        if kernel is None or not any(w is kernel[1] for w in weights):
+            return weights
+        return [kernel[1]] + [w for w in weights if w is not kernel[1]]
 
     def build(self, input_shape):
         if not self.layer.built:
@@ -453,6 +480,10 @@ class SpectralNormalization(Layer):
         with _rebind(var, normalized):
             outputs = self.layer(inputs)
         return outputs.astype(inputs.dtype)
+
+    @property
+    def supports_complex_inputs(self):
+        return self.layer.supports_complex_inputs
 
     def compute_output_shape(self, input_shape):
         return self.layer.compute_output_shape(input_shape)

@@ -27,6 +27,7 @@ from jaxlayers.core.serialization import (
     register_builtin,
 )
 from jaxlayers.errors import ConfigError, SerializationError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing._vocabulary import Vocabulary
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
@@ -107,6 +108,9 @@ class TextVectorization(Layer):
         [[2, 5, 1, 0]]
     """
 
+    # Inputs are strings.
+    supports_complex_inputs = False
+
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
                  split="whitespace", ngrams=None, output_mode="int",
                  output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
@@ -171,8 +175,9 @@ class TextVectorization(Layer):
         self._widths = tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) else ngrams
         self.output_mode = output_mode
         self.output_sequence_length = output_sequence_length
-        self.pad_to_max_tokens = bool(pad_to_max_tokens)
-        self.encoding = encoding
+        self.pad_to_max_tokens = _args.boolean(_args.owner(self), "pad_to_max_tokens",
+                                               pad_to_max_tokens)
+        self.encoding = _args.text_encoding(_args.owner(self), encoding)
         self._has_input_vocabulary = (vocabulary is not None if has_input_vocabulary is None
                                       else bool(has_input_vocabulary))
         self._vocab = Vocabulary(
@@ -257,7 +262,7 @@ class TextVectorization(Layer):
 
     def _tokenize(self, inputs):
         """``(token lists, was_scalar, input_shape)`` for a batch of strings."""
-        texts = _common.to_str_array(inputs, self.encoding)
+        texts = _common.to_str_array(inputs, self.encoding, _common.owner(self))
         scalar = texts.ndim == 0
         if scalar:
             texts = texts.reshape(1)
