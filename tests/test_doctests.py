@@ -31,6 +31,9 @@ def _run(name):
     report = []
     for test in doctest.DocTestFinder().find(module, name, globs={}):
         if test.examples:
+            # Each docstring reads like a fresh session: automatic layer names
+            # (``dense``, ``dense_1``) must not depend on what ran before it.
+            jl.clear_session()
             test.globs = {**public, **_USER}
             runner.run(test, out=report.append)
     return runner.summarize(verbose=False), "".join(report)

@@ -19,7 +19,7 @@ import pytest
 import jaxlayers
 from jaxlayers.core.layer import Layer
 from jaxlayers.errors import ConfigError, ConfigTypeError
-from tests.cases import all_cases
+from tests.cases import all_cases, case_ids
 
 NAN = math.nan
 POSITIVE_INT = [0, -1, 2.5, "3", True, NAN]
@@ -218,10 +218,19 @@ def test_named_bad_arguments(make, error, match):
 
 
 @pytest.mark.parametrize("cls", ["StringLookup", "TextVectorization"])
-@pytest.mark.parametrize("inputs", [None, [None], ["a", None]], ids=["none", "list", "entry"])
+@pytest.mark.parametrize("inputs", [[None], ["a", None]], ids=["list", "entry"])
 def test_string_layers_refuse_none_as_input(cls, inputs):
     layer = getattr(jaxlayers.layers, cls)(vocabulary=["a", "b"], name="strings")
     with pytest.raises(jaxlayers.errors.DTypeError,
                        match=rf"^{cls} 'strings': inputs must be strings \(str or bytes\), not "
                              rf"None\. Received: inputs="):
         layer(inputs)
+
+
+@pytest.mark.parametrize("case", _CASES, ids=case_ids(_CASES))
+def test_every_layer_names_none_as_its_input(case):
+    layer = case.cls(**case.kwargs)
+    with pytest.raises(jaxlayers.errors.DTypeError,
+                       match=rf"^{type(layer).__name__} '{layer.name}' was called with None as "
+                             r"its input\. Expected an array"):
+        layer(None)

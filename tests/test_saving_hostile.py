@@ -842,3 +842,23 @@ def test_hostile_files_fail_fast_with_bounded_memory(tmp_path):
             failures.append(f"{name}: {kind}: {message[:300]!r} (expected ArchiveError "
                             f"matching {match!r})")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("layer", ["StringLookup", "IntegerLookup", "TextVectorization"])
+def test_a_vocabulary_path_in_a_file_is_never_read(tmp_path, layer):
+    """A config naming a vocabulary file would make loading read any local file."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("alpha\nbeta\n")
+    vocabulary = ["7", "8"] if layer == "IntegerLookup" else ["x", "y"]
+    if layer == "IntegerLookup":
+        vocabulary = [7, 8]
+    model = jl.Sequential([getattr(jl.layers, layer)(vocabulary=vocabulary, name="lookup")])
+    model.build((None, 1))
+    path = tmp_path / "v.keras"
+    model.save(path)
+    members = _members(path)
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][-1]["config"]["vocabulary"] = str(secret)
+    members["config.json"] = json.dumps(config).encode()
+    with pytest.raises(SerializationError, match="vocabulary.*file path"):
+        _load(_write(tmp_path / "hostile.keras", members))

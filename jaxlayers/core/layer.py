@@ -714,6 +714,11 @@ class Layer:
 
         Returns ``(converted_args, first_input)``.
         """
+        if args and args[0] is None:
+            raise DTypeError(
+                f"{type(self).__name__} '{self.name}' was called with None as its input. "
+                "Expected an array (or a structure of arrays). Received: inputs=None."
+            )
         args = self._convert_inputs(args)
         if not self.supports_complex_inputs:
             _refuse_complex(self, (args, kwargs))

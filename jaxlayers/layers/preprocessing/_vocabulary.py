@@ -18,6 +18,24 @@ from jaxlayers.errors import ConfigError
 __all__ = ["Vocabulary"]
 
 
+def config_without_paths(cls, config):
+    """``config`` with its vocabulary checked to be data, never a file path.
+
+    A vocabulary may be a file path when the caller passes it, but a config comes
+    from a file: honouring a path there would let a saved model make the loader
+    read any local file into the model (and quote it in error messages).
+    """
+    vocabulary = config.get("vocabulary")
+    if isinstance(vocabulary, (str, bytes)):
+        raise ConfigError(
+            f"{cls.__name__} '{config.get('name')}': a config's `vocabulary` must be the "
+            "list of tokens, not a file path (paths are read only when passed to the "
+            "constructor, never from a saved file). Received: a vocabulary string of "
+            f"{len(vocabulary)} characters."
+        )
+    return config
+
+
 def _listify(values):
     if isinstance(values, np.ndarray):
         values = values.tolist()

@@ -25,7 +25,7 @@ from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common, _hashing
-from jaxlayers.layers.preprocessing._vocabulary import Vocabulary
+from jaxlayers.layers.preprocessing._vocabulary import Vocabulary, config_without_paths
 
 __all__ = ["StringLookup", "IntegerLookup"]
 
@@ -200,6 +200,10 @@ class _IndexLookup(Layer):
         if vocab.tokens is not None and not self._has_input_vocabulary:
             config["has_input_vocabulary"] = False
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        return super().from_config(config_without_paths(cls, config))
 
 
 @register_builtin("layers")

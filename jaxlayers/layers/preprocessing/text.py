@@ -29,7 +29,7 @@ from jaxlayers.core.serialization import (
 from jaxlayers.errors import ConfigError, SerializationError, ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
-from jaxlayers.layers.preprocessing._vocabulary import Vocabulary
+from jaxlayers.layers.preprocessing._vocabulary import Vocabulary, config_without_paths
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
 
 __all__ = ["TextVectorization"]
@@ -347,7 +347,7 @@ class TextVectorization(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        config = dict(config)
+        config = dict(config_without_paths(cls, config))
         for arg in ("standardize", "split"):
             config[arg] = _deserialize_fn(config.get(arg), arg, custom_objects)
         return super().from_config(config)
