@@ -24,6 +24,7 @@ import numpy as np
 
 import jaxlayers as jl
 import jaxlayers.saving  # noqa: F401  (jl.saving)
+from jaxlayers.core import tracking
 
 WIDTH = 4096
 DEPTH = 6
@@ -59,7 +60,7 @@ def main(folder):
               ("params", "bench.params.npz"), ("numpy", "bench.numpy.npz"))}
     results = {}
 
-    host = {"/".join(p): np.asarray(v._materialize()) for p, v in model._entries()[0]}
+    host = {"/".join(p): np.asarray(v.materialize()) for p, v in tracking.entries(model)}
     results["np.savez (floor)"] = best(lambda: np.savez(paths["numpy"], **host))[0]
     results["np.load (floor)"] = best(
         lambda: {k: v for k, v in np.load(paths["numpy"], allow_pickle=False).items()})[0]

@@ -18,6 +18,7 @@ import numbers
 import jax.numpy as jnp
 
 from jaxlayers import backend
+from jaxlayers import hooks
 from jaxlayers.core import serialization
 from jaxlayers.errors import ConfigError
 
@@ -231,6 +232,9 @@ def get(identifier):
     """
     return serialization.resolve_object(identifier, _CATEGORY, "constraint")
 
+
+# core (add_weight) resolves constraint arguments through this hook: it sits below us.
+hooks.provide("constraints.get", get)
 
 __all__ = [
     "Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm",

@@ -71,6 +71,15 @@ class NonFiniteLossError(JaxlayersError, RuntimeError):
     """Training stopped on a NaN or infinite loss (``TerminateOnNaN(raise_error=True)``)."""
 
 
+class NotLoadedError(JaxlayersError, ImportError):
+    """A lower part of jaxlayers needs a higher part that has not been imported yet.
+
+    The import layers only point down (docs/architecture.md): ``Model.save`` reaches
+    ``jaxlayers.saving`` through a hook that ``jaxlayers.saving`` fills when it is
+    imported.  ``import jaxlayers as jl`` and any ``jl.`` name import every part.
+    """
+
+
 __all__ = [
     "JaxlayersError",
     "ConfigError",
@@ -87,4 +96,5 @@ __all__ = [
     "NotCompiledError",
     "DataError",
     "NonFiniteLossError",
+    "NotLoadedError",
 ]

@@ -23,6 +23,7 @@ import importlib
 import jax
 import numpy as np
 
+from jaxlayers.core import tracking
 from jaxlayers.core.layer import Layer
 from jaxlayers.errors import ConfigTypeError, SerializationError
 
@@ -128,9 +129,8 @@ def to_stablehlo(model, *example_inputs, params=None, state=None, dynamic_batch=
             "jl.export.to_stablehlo needs example inputs to fix shapes and dtypes: "
             "to_stablehlo(model, jnp.zeros((1, 784))).")
     if params is None or state is None:
-        if not model._all_built():
-            model._ensure_structure(
-                tuple(jax.tree_util.tree_map(_spec, example_inputs)), {})
+        if not tracking.all_built(model):
+            model.ensure_built(*jax.tree_util.tree_map(_spec, example_inputs))
         params = model.params if params is None else params
         state = model.state if state is None else state
     batch = jax.export.symbolic_shape("batch")[0] if dynamic_batch else None

@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend
+from jaxlayers import hooks
 from jaxlayers.core import serialization
 from jaxlayers.errors import ConfigError, ConfigTypeError, DTypeError, ShapeError
 
@@ -582,6 +583,9 @@ def _from_array(array):
 
     return initialize
 
+
+# core (add_weight) resolves initializer arguments through this hook: it sits below us.
+hooks.provide("initializers.get", get)
 
 __all__ = [
     "Initializer", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",

@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxlayers import backend
+from jaxlayers import hooks
 from jaxlayers.core import serialization
 from jaxlayers.errors import ConfigError, ShapeError
 
@@ -238,6 +239,9 @@ def get(identifier):
     """
     return serialization.resolve_object(identifier, _CATEGORY, "regularizer")
 
+
+# core (add_weight) resolves regularizer arguments through this hook: it sits below us.
+hooks.provide("regularizers.get", get)
 
 __all__ = [
     "Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer",

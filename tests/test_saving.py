@@ -468,8 +468,8 @@ def _symbolic(value):
 
 def _abstract_trees(model):
     params, state = {}, {}
-    for path, var in model._entries()[0]:
-        tracking.set_path(params if var._in_params else state, path,
+    for path, var in tracking.entries(model):
+        tracking.set_path(params if var.collection == "params" else state, path,
                           jax.ShapeDtypeStruct(var.shape, var.dtype))
     return params, state
 
@@ -544,10 +544,10 @@ def test_every_layer_case_round_trips(tmp_path):
     # Non-default weights drawn with NumPy (cheap): initializers are tested elsewhere.
     r = np.random.default_rng(1)
     params, state = {}, {}
-    for path, var in model._entries()[0]:
+    for path, var in tracking.entries(model):
         value = (r.uniform(0.5, 1.5, var.shape) if jnp.issubdtype(var.dtype, jnp.floating)
                  else np.zeros(var.shape))
-        tracking.set_path(params if var._in_params else state, path,
+        tracking.set_path(params if var.collection == "params" else state, path,
                           jnp.asarray(value, var.dtype))
     model.set_params(params, state)
     model.save(tmp_path / "all.keras")

@@ -8,8 +8,13 @@ of ``self.kernel`` inside ``call`` return the bound array; writes to
 non-trainable weights are recorded as new state; ``add_loss`` values and
 random-key requests are collected here.  Nothing is global but the stack of
 active scopes, one per thread.
+
+A scope also carries one frame per running ``call``: a composite layer declares
+the output mask of its call there (``Layer.set_output_mask``), so masks travel
+with the call that made them, never in a table keyed by ``id()``.
 """
 
+import contextlib
 import threading
 import zlib
 
@@ -19,6 +24,8 @@ import jax.numpy as jnp
 from jaxlayers.errors import DTypeError, KeyRequiredError, StateError
 
 _local = threading.local()
+# A call frame whose layer declared no output mask (``None`` is a declared mask).
+NO_MASK = object()
 
 
 def _stack():
@@ -71,6 +78,7 @@ class Scope:
         self.counters = {}
         self.losses = []
         self.metrics = []
+        self._calls = []
 
     # --- context ----------------------------------------------------------------
     def __enter__(self):
@@ -137,6 +145,43 @@ class Scope:
         if vid in self.writes:
             return self.writes[vid]
         return self.bindings[vid]
+
+    @contextlib.contextmanager
+    def override(self, var, value):
+        """Within the block, reads of ``var`` return ``value`` (a reparametrized weight).
+
+        A wrapper layer uses it to hand its wrapped layer a transformed weight
+        (``SpectralNormalization`` passes ``kernel / sigma``); the binding the
+        caller gave is restored afterwards.
+        """
+        vid = id(var)
+        had, old = vid in self.bindings, self.bindings.get(vid)
+        self.bindings[vid] = value
+        self.variables.setdefault(vid, var)
+        try:
+            yield value
+        finally:
+            if had:
+                self.bindings[vid] = old
+            else:
+                del self.bindings[vid]
+
+    # --- call frames: output masks -----------------------------------------------
+    def push_call(self, layer):
+        self._calls.append([layer, NO_MASK])
+
+    def pop_call(self):
+        """Ends the innermost call; returns the mask it declared, or ``NO_MASK``."""
+        return self._calls.pop()[1]
+
+    def set_output_mask(self, layer, mask):
+        """Declares ``mask`` as the output mask of ``layer``'s running call."""
+        if not self._calls or self._calls[-1][0] is not layer:
+            raise StateError(
+                f"{type(layer).__name__} '{layer.name}': set_output_mask declares the mask "
+                "of the layer's own running call, so call it inside that layer's call()."
+            )
+        self._calls[-1][1] = mask
 
     # --- losses, metrics, keys --------------------------------------------------
     def add_loss(self, layer, value):

@@ -9,6 +9,8 @@ the caller: it never imports a module path named in a config.
 import inspect
 import threading
 
+from jaxlayers.core import config as config_lib
+from jaxlayers.core import tracking
 from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError
 
 _lock = threading.Lock()
@@ -240,10 +242,18 @@ def deserialize_object(config, category, custom_objects=None, printable="object"
 
 
 def _overrides_build_from_config(obj):
-    from jaxlayers.core.layer import Layer
+    return isinstance(obj, tracking.Trackable) and config_lib.overrides(obj, "build_from_config")
 
-    return (isinstance(obj, Layer)
-            and type(obj).build_from_config is not Layer.build_from_config)
+
+def registered_category(obj, default=None):
+    """The category a built-in class (or an instance's class) was registered under.
+
+    Example:
+        >>> registered_category(jl.layers.Dense), registered_category(object, "none")
+        ('layers', 'none')
+    """
+    cls = obj if inspect.isclass(obj) else type(obj)
+    return getattr(cls, "_jl_category", default)
 
 
 __all__ = [
@@ -251,4 +261,5 @@ __all__ = [
     "UnknownObjectError", "register_serializable", "register_keras_serializable",
     "serialize_object", "deserialize_object", "CustomObjectScope", "custom_object_scope",
     "get_registered_object", "get_registered_name", "builtins", "in_safe_mode", "SafeModeScope",
+    "registered_category",
 ]

@@ -50,13 +50,21 @@ def version():
     return _current_version[0]
 
 
+class Trackable:
+    """Base of objects whose weights and sublayers are tracked (``Layer``).
+
+    Attribute scanning recognizes sublayers by this base, so this module needs
+    no import of the layer facade.
+    """
+
+    __slots__ = ()
+
+
 def flatten_layers(value, out=None):
     """Layers found in ``value``: a layer, or lists/tuples/dicts containing layers."""
-    from jaxlayers.core.layer import Layer
-
     if out is None:
         out = []
-    if isinstance(value, Layer):
+    if isinstance(value, Trackable):
         out.append(value)
     elif isinstance(value, (list, tuple)):
         for item in value:
@@ -67,15 +75,26 @@ def flatten_layers(value, out=None):
     return out
 
 
+def own_weights(layer):
+    """The weights ``layer`` itself declared (``add_weight`` or assigned), sublayers' excluded."""
+    return list(layer.__dict__.get("_own_vars", ()))
+
+
+def weight_attributes(layer):
+    """``{attribute name: Variable}`` for the weights assigned as attributes of ``layer``."""
+    return dict(layer.__dict__.get("_weights_attr", {}))
+
+
 def walk(root):
     """``(entries, layer_paths)``: ``[(path_tuple, variable)]`` and ``{id(layer): path}``.
 
     Entries are in Keras's weight order: a layer's trainable-declared weights,
-    its other weights, then each sublayer's, depth first.
+    its other weights, then each sublayer's, depth first.  A namespace root
+    (a model) keys its tree by its children's names, other roots by their own.
     """
     entries, layer_paths = [], {}
     seen_vars, seen_layers = set(), set()
-    prefix = () if getattr(root, "_is_namespace_root", False) else (root.name,)
+    prefix = () if root.is_namespace_root else (root.name,)
 
     def visit(layer, prefix):
         if id(layer) in seen_layers:
@@ -83,8 +102,9 @@ def walk(root):
         seen_layers.add(id(layer))
         layer_paths[id(layer)] = "/".join(prefix) or layer.name
         names = {}
-        own = [v for v in layer._own_vars if v._in_params] + [
-            v for v in layer._own_vars if not v._in_params
+        declared = layer.__dict__.get("_own_vars", ())
+        own = [v for v in declared if v.collection == "params"] + [
+            v for v in declared if v.collection != "params"
         ]
         for var in own:
             if var.name in names:
@@ -97,7 +117,7 @@ def walk(root):
                 continue
             seen_vars.add(id(var))
             entries.append((prefix + (var.name,), var))
-        for child in layer._sublayers():
+        for child in layer.tracked_sublayers():
             if id(child) in seen_layers:
                 continue
             if child.name in names:
@@ -111,6 +131,59 @@ def walk(root):
 
     visit(root, prefix)
     return entries, layer_paths
+
+
+# Walks are cached on the layer and dropped when the version moves: every eager call
+# and every apply reads them, and a fresh walk visits every attribute of every layer.
+def _cached_walk(layer):
+    cache = layer.__dict__.get("_entries_cache")
+    if cache is None or cache[0] != version():
+        entries, paths = walk(layer)
+        cache = layer.__dict__["_entries_cache"] = (version(), entries, paths)
+    return cache
+
+
+def entries(layer):
+    """``[(path_tuple, variable)]`` for every weight of ``layer``'s tree, in Keras's order.
+
+    The paths are the keys of ``params``/``state`` trees and of saved files.
+
+    Example:
+        >>> layer = jl.layers.Dense(2, name="d")
+        >>> layer.build((None, 3))
+        >>> [("/".join(path), var.collection) for path, var in entries(layer)]
+        [('d/kernel', 'params'), ('d/bias', 'params')]
+    """
+    return _cached_walk(layer)[1]
+
+
+def layer_paths(layer):
+    """``{id(sublayer): path}`` for every layer of ``layer``'s tree (keys fold by path)."""
+    return _cached_walk(layer)[2]
+
+
+def flatten(layer, include_self=True):
+    """Every layer of ``layer``'s tree, depth first, each once."""
+    cache = layer.__dict__.get("_layers_cache")
+    if cache is None or cache[0] != version():
+        out, seen = [], set()
+
+        def visit(node):
+            if id(node) in seen:
+                return
+            seen.add(id(node))
+            out.append(node)
+            for child in node.tracked_sublayers():
+                visit(child)
+
+        visit(layer)
+        cache = layer.__dict__["_layers_cache"] = (version(), out)
+    return list(cache[1]) if include_self else cache[1][1:]
+
+
+def all_built(layer):
+    """Whether ``layer`` and every layer below it are built."""
+    return all(node.built for node in flatten(layer))
 
 
 def get_path(tree, path, what, owner):
@@ -146,6 +219,7 @@ def flat_paths(tree, prefix=()):
 
 
 __all__ = [
-    "PATH_PART_RULE", "bump", "flat_paths", "flatten_layers", "get_path", "is_path_part",
-    "set_path", "version", "walk",
+    "PATH_PART_RULE", "Trackable", "all_built", "bump", "entries", "flat_paths", "flatten",
+    "flatten_layers", "get_path", "is_path_part", "layer_paths", "own_weights", "set_path",
+    "version", "walk", "weight_attributes",
 ]

@@ -24,15 +24,22 @@ from jaxlayers.core import scope as scope_lib
 from jaxlayers.errors import ShapeError, StateError
 
 
-def _call_initializer(initializer, shape, dtype, key):
+def call_initializer(initializer, shape, dtype, key):
     """Calls a jaxlayers initializer with ``key``, or a user callable without it.
 
     An initializer constructed with an explicit int ``seed`` keeps it: the user
-    asked for those exact values (they equal Keras's for the same seed).
+    asked for those exact values (they equal Keras's for the same seed).  A
+    callable whose signature hides a ``key`` parameter declares it with the
+    attribute ``accepts_key = True``.
+
+    Example:
+        >>> call_initializer(lambda shape, dtype: jnp.ones(shape, dtype), (2,), "float32",
+        ...                  jax.random.key(0))
+        Array([1., 1.], dtype=float32)
     """
     if getattr(initializer, "seed", None) is not None:
         key = None
-    if getattr(initializer, "_accepts_key", False):
+    if getattr(initializer, "accepts_key", False):
         return initializer(shape, dtype, key=key)
     try:
         params = inspect.signature(initializer).parameters
@@ -119,6 +126,15 @@ class Variable:
     def trainable(self):
         return self._trainable
 
+    @property
+    def collection(self):
+        """``"params"`` or ``"state"``: the tree this weight lives in, fixed at creation.
+
+        ``trainable`` may change later (freezing); the collection never does, so
+        tree structures, saved files and jit caches stay stable.
+        """
+        return "params" if self._in_params else "state"
+
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
@@ -126,7 +142,7 @@ class Variable:
     # --- values -------------------------------------------------------------------
     def initial_value(self, key):
         """A fresh value from the initializer and ``key`` (pure; jittable)."""
-        value = _call_initializer(self.initializer, self._shape, self._dtype, key)
+        value = call_initializer(self.initializer, self._shape, self._dtype, key)
         value = jnp.asarray(value, dtype=self._dtype)
         if value.shape != self._shape:
             raise ShapeError(
@@ -135,7 +151,8 @@ class Variable:
             )
         return value
 
-    def _materialize(self):
+    def materialize(self):
+        """The facade's stored array, created from the initializer on first use."""
         if self._value is None:
             with jax.ensure_compile_time_eval():
                 self._value = self.initial_value(self._init_key)
@@ -146,7 +163,7 @@ class Variable:
         scope = scope_lib.current()
         if scope is not None and scope.binds(self):
             return scope.read(self)
-        return self._materialize()
+        return self.materialize()
 
     def numpy(self):
         return np.asarray(self.value)
@@ -234,4 +251,25 @@ class Variable:
         )
 
 
-__all__ = ["Variable"]
+def materialize_all(variables):
+    """Creates every not-yet-created stored value of ``variables`` in ONE compiled call.
+
+    Creating values one by one would compile each initializer for each shape;
+    a model with many layers would spend seconds per layer doing that.
+    """
+    pending = [v for v in variables if v._value is None]
+    if len(pending) <= 1:
+        for v in pending:
+            v.materialize()
+        return
+
+    def make(keys):
+        return [v.initial_value(k) for v, k in zip(pending, keys)]
+
+    with jax.ensure_compile_time_eval():
+        values = jax.jit(make)([v._init_key for v in pending])
+    for v, value in zip(pending, values):
+        v._value = value
+
+
+__all__ = ["Variable", "call_initializer", "materialize_all"]

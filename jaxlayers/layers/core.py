@@ -17,7 +17,8 @@ from jaxlayers.core import serialization
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.core.symbolic import SymbolicTensor
+from jaxlayers.core.graph import SymbolicTensor
+from jaxlayers.core.graph_ops import SymbolicOp as SymbolicOp  # its former home
 from jaxlayers.errors import (
     ConfigError,
     ConfigTypeError,
@@ -370,7 +371,9 @@ class Embedding(Layer):
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
                  weights=None, activity_regularizer=None, **kwargs):
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if weights is not None and not isinstance(weights, list):
+            weights = [weights]
+        super().__init__(activity_regularizer=activity_regularizer, weights=weights, **kwargs)
         owner = f"Embedding '{self.name}'"
         self.input_dim = _args.positive_int(owner, "input_dim", input_dim)
         self.output_dim = _args.positive_int(owner, "output_dim", output_dim)
@@ -379,8 +382,6 @@ class Embedding(Layer):
         self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = _args.boolean(owner, "mask_zero", mask_zero)
         self.supports_masking = self.mask_zero
-        self._initial_weights = [weights] if weights is not None and not isinstance(
-            weights, list) else weights
 
     def build(self, input_shape=None):
         self.embeddings = self.add_weight(
@@ -732,65 +733,6 @@ def _deserialize_function(config, layer_name):
             return namespace[inner.get("name")]
         return eval(code, namespace)  # noqa: S307
     raise UnsafeLoadError(f"Lambda '{layer_name}': unknown function record {config!r}.")
-
-
-# ------------------------------------------------------------------ symbolic arithmetic
-_SYMBOLIC_OPS = {
-    "add": jnp.add, "subtract": jnp.subtract, "multiply": jnp.multiply,
-    "divide": jnp.divide, "matmul": jnp.matmul, "negative": jnp.negative,
-}
-
-
-@register_builtin("layers")
-class SymbolicOp(Layer):
-    """An array operation recorded in a Functional graph (``x + y`` on ``jl.Input``s)."""
-
-    def __init__(self, fn=None, op_name="op", reverse=False, index=None, **kwargs):
-        super().__init__(**kwargs)
-        self.op_name = op_name
-        self.reverse = reverse
-        self.index = index
-        self.fn = fn if fn is not None else _SYMBOLIC_OPS.get(op_name)
-        if self.fn is None and op_name != "get_item":
-            raise ConfigError(
-                f"SymbolicOp '{self.name}': unknown op. Expected one of "
-                f"{sorted(_SYMBOLIC_OPS)} or 'get_item'. Received: op_name={op_name!r}."
-            )
-
-    def call(self, *args):
-        if self.op_name == "get_item" and self.index is not None:
-            return args[0][_decode_index(self.index)]
-        return self.fn(*args)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"op_name": self.op_name, "reverse": self.reverse,
-                       "index": self.index})
-        return config
-
-
-def _encode_index(idx):
-    if isinstance(idx, tuple):
-        return {"tuple": [_encode_index(i) for i in idx]}
-    if isinstance(idx, slice):
-        return {"slice": [idx.start, idx.stop, idx.step]}
-    if idx is Ellipsis:
-        return "..."
-    if idx is None:
-        return {"newaxis": True}
-    return int(idx)
-
-
-def _decode_index(code):
-    if isinstance(code, dict) and "tuple" in code:
-        return tuple(_decode_index(c) for c in code["tuple"])
-    if isinstance(code, dict) and "slice" in code:
-        return slice(*code["slice"])
-    if isinstance(code, dict) and "newaxis" in code:
-        return None
-    if code == "...":
-        return Ellipsis
-    return code
 
 
 __all__ = [

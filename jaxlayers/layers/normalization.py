@@ -14,7 +14,7 @@ from jaxlayers import backend, initializers
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.core.variables import _call_initializer
+from jaxlayers.core.variables import call_initializer
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.layers.core import _WeightArgs
@@ -176,9 +176,9 @@ class BatchNormalization(_WeightArgs, Layer):
             variance_init = self.moving_variance_initializer
 
             def stddev_init(shape, dtype=None, key=None):
-                return jnp.sqrt(_call_initializer(variance_init, shape, dtype, key))
+                return jnp.sqrt(call_initializer(variance_init, shape, dtype, key))
 
-            stddev_init._accepts_key = True
+            stddev_init.accepts_key = True
             self.moving_stddev = self.add_weight(
                 name="moving_stddev", shape=shape, initializer=stddev_init,
                 trainable=False, autocast=False)

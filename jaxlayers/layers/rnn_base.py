@@ -39,7 +39,7 @@ from jaxlayers.core import serialization
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer, to_snake_case
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.core.variables import _call_initializer
+from jaxlayers.core.variables import call_initializer
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 from jaxlayers.initializers import Initializer
 from jaxlayers.layers import _args
@@ -118,9 +118,9 @@ class UnitForgetBias(Initializer):
         units = shape[0] // 4
         k1, k2 = jax.random.split(key) if key is not None else (None, None)
         return jnp.concatenate([
-            _call_initializer(self.initializer, (units,), dtype, k1),
+            call_initializer(self.initializer, (units,), dtype, k1),
             jnp.ones((units,), dtype),
-            _call_initializer(self.initializer, (2 * units,), dtype, k2),
+            call_initializer(self.initializer, (2 * units,), dtype, k2),
         ])
 
 

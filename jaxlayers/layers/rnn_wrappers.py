@@ -22,6 +22,7 @@ import inspect
 import jax
 import jax.numpy as jnp
 
+from jaxlayers.core import tracking
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import CustomObjectScope, register_builtin
@@ -34,7 +35,7 @@ _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
 def _classes(layer):
-    return {type(sub).__name__: type(sub) for sub in layer._flatten_layers()}
+    return {type(sub).__name__: type(sub) for sub in tracking.flatten(layer)}
 
 
 def _copy(layer, **overrides):

@@ -1,17 +1,20 @@
 """Models: Sequential, Functional (``Model(inputs, outputs)``) and subclassed ``Model``."""
 
-from jaxlayers.models.functional import Functional
-from jaxlayers.models.model import Model
-from jaxlayers.models.sequential import Sequential
-
+from jaxlayers import hooks
+from jaxlayers.models.functional import Functional as Functional
+from jaxlayers.models.model import Model as Model
+from jaxlayers.models.sequential import Sequential as Sequential
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Loads a model saved by ``model.save`` (or a Keras 3 ``.keras`` file)."""
-    from jaxlayers.saving import api
+    """Loads a model saved by ``model.save`` (or a Keras 3 ``.keras`` file).
 
-    return api.load_model(filepath, custom_objects=custom_objects, compile=compile,
-                          safe_mode=safe_mode)
+    The same function as ``jl.saving.load_model`` (saving sits above models and
+    provides it when imported).
+    """
+    load = hooks.get("saving.load_model", "jaxlayers.saving", "jl.models.load_model")
+    return load(filepath, custom_objects=custom_objects, compile=compile,
+                safe_mode=safe_mode)
 
 
 __all__ = ["Model", "Sequential", "Functional", "load_model"]

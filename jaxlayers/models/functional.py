@@ -9,17 +9,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxlayers.core import scope as scope_lib
-from jaxlayers.core import serialization, symbolic, tracking
+from jaxlayers import hooks
+from jaxlayers.core import graph, serialization, tracking
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, DataError, ShapeError
 from jaxlayers.layers.core import InputLayer
-from jaxlayers.models.model import Model, set_output_mask
+from jaxlayers.models.model import Model
 
 
 def _flatten_tensors(struct):
-    return [t for t in jax.tree_util.tree_leaves(struct, is_leaf=symbolic.is_symbolic)
-            if symbolic.is_symbolic(t)]
+    return [t for t in jax.tree_util.tree_leaves(struct, is_leaf=graph.is_symbolic)
+            if graph.is_symbolic(t)]
 
 
 def _topological_nodes(outputs, inputs, owner):
@@ -73,7 +73,6 @@ class Functional(Model):
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
-        self._auto_config = None
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         self._input_tensors = _flatten_tensors(inputs)
@@ -113,7 +112,6 @@ class Functional(Model):
             names[layer.name] = layer
         self._graph_layers = layers
         self._output_specs = outputs
-        self._build_shapes = {"pos": [], "named": {}}
         self.built = True
         tracking.bump()
 
@@ -136,8 +134,12 @@ class Functional(Model):
         shapes = [t.shape for t in self._input_tensors]
         return shapes[0] if len(shapes) == 1 else shapes
 
-    def _sublayers(self):
+    def tracked_sublayers(self):
+        # Input layers hold no weights: only the graph's layers make the params tree.
         return list(self._graph_layers)
+
+    def get_build_config(self):
+        return {"input_shape": {"pos": [], "named": {}}}
 
     # ------------------------------------------------------------------ running
     def _flat_inputs(self, inputs):
@@ -154,7 +156,7 @@ class Functional(Model):
                 leaves = jax.tree_util.tree_leaves(
                     {k: inputs[k] for k in self._inputs_struct})
                 order = jax.tree_util.tree_leaves(self._inputs_struct,
-                                                  is_leaf=symbolic.is_symbolic)
+                                                  is_leaf=graph.is_symbolic)
                 by_id = {id(t): v for t, v in zip(order, leaves)}
                 return [by_id[id(t)] for t in tensors]
             names = [t.name for t in tensors]
@@ -186,7 +188,6 @@ class Functional(Model):
             )
 
     def call(self, inputs, training=None, mask=None):
-        scope = scope_lib.current()
         values, masks = {}, {}
         flat = self._flat_inputs(inputs)
         flat_masks = (list(mask) if isinstance(mask, (list, tuple)) else [mask]
@@ -200,11 +201,11 @@ class Functional(Model):
             masks[id(tensor)] = m
         for node in self._nodes:
             def resolve(x):
-                return values[id(x)] if symbolic.is_symbolic(x) else x
+                return values[id(x)] if graph.is_symbolic(x) else x
 
-            args = jax.tree_util.tree_map(resolve, node.args, is_leaf=symbolic.is_symbolic)
+            args = jax.tree_util.tree_map(resolve, node.args, is_leaf=graph.is_symbolic)
             kwargs = jax.tree_util.tree_map(resolve, node.kwargs,
-                                            is_leaf=symbolic.is_symbolic)
+                                            is_leaf=graph.is_symbolic)
             kwargs = dict(kwargs)
             node_training = kwargs.pop("training", None)
             node_mask = kwargs.pop("mask", None)
@@ -212,9 +213,9 @@ class Functional(Model):
                 in_masks = [masks.get(id(t)) for t in _flatten_tensors(node.args)]
                 if any(m is not None for m in in_masks):
                     node_mask = in_masks[0] if len(in_masks) == 1 else in_masks
-            out, out_mask = node.layer._invoke(
-                scope, args, kwargs, training if node_training is None else node_training,
-                node_mask)
+            out, out_mask = node.layer.call_with_mask(
+                *args, training=training if node_training is None else node_training,
+                mask=node_mask, **kwargs)
             out_leaves = jax.tree_util.tree_leaves(out)
             out_tensors = node.output_tensors
             if len(out_leaves) != len(out_tensors):
@@ -232,10 +233,36 @@ class Functional(Model):
                 values[id(t)] = v
                 masks[id(t)] = m
         outputs = jax.tree_util.tree_map(lambda t: values[id(t)], self._outputs_struct,
-                                         is_leaf=symbolic.is_symbolic)
+                                         is_leaf=graph.is_symbolic)
         out_masks = [masks.get(id(t)) for t in self._output_tensors]
-        set_output_mask(self, out_masks[0] if len(out_masks) == 1 else out_masks)
+        self.set_output_mask(out_masks[0] if len(out_masks) == 1 else out_masks)
         return outputs
+
+    # ------------------------------------------------------------------ training
+    def declared_input_dtypes(self):
+        return [np.dtype(t.dtype) for t in self._input_tensors]
+
+    def check_input_data(self, x_sample):
+        for tensor, value in zip(self._input_tensors, self._flat_inputs(x_sample)):
+            self._check_input(tensor, value)
+
+    def declared_output_names(self):
+        return [t.node.layer.name if t.node is not None else t.name
+                for t in self._output_tensors]
+
+    def _summary_layers(self):
+        pairs, connections = [], []
+        for layer in self.layers:
+            nodes = [n for n in self._nodes if n.layer is layer]
+            out = nodes[0].outputs if nodes else getattr(layer, "output", None)
+            pairs.append((layer, out))
+            inbound = []
+            for node in nodes:
+                for t in node.input_tensors:
+                    src = t.node.layer.name if t.node else t.input_layer.name
+                    inbound.append(src)
+            connections.append(", ".join(inbound) if inbound else "-")
+        return pairs, connections
 
     # ------------------------------------------------------------------ config
     def _node_index(self):
@@ -255,9 +282,9 @@ class Functional(Model):
 
         def encode(struct):
             return jax.tree_util.tree_map(
-                lambda x: self._tensor_ref(x, per_layer) if symbolic.is_symbolic(x) else
+                lambda x: self._tensor_ref(x, per_layer) if graph.is_symbolic(x) else
                 (x.item() if isinstance(x, (np.generic,)) else x),
-                struct, is_leaf=symbolic.is_symbolic)
+                struct, is_leaf=graph.is_symbolic)
 
         layer_configs = []
         for layer in self._input_layers:
@@ -324,5 +351,8 @@ class Functional(Model):
         return cls(decode(config["input_layers"]), decode(config["output_layers"]),
                    name=config.get("name"), trainable=config.get("trainable", True))
 
+
+# Model(inputs, outputs) builds this class; model.py reaches it through this hook.
+hooks.provide("models.Functional", Functional)
 
 __all__ = ["Functional"]

@@ -7,8 +7,10 @@ tree is keyed by its layers' names (the model's own name is not part of the
 paths, so renaming a model never invalidates its checkpoints).
 """
 
-from jaxlayers.core import scope as scope_lib
-from jaxlayers.core import symbolic
+import jax
+
+from jaxlayers import hooks
+from jaxlayers.core import graph
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
@@ -19,7 +21,19 @@ from jaxlayers.training.trainer import Trainer
 def _looks_functional(args, kwargs):
     if "inputs" in kwargs or "outputs" in kwargs:
         return True
-    return len(args) >= 2 or (len(args) == 1 and symbolic.any_symbolic(args, {}))
+    return len(args) >= 2 or (len(args) == 1 and graph.any_symbolic(args, {}))
+
+
+def _functional_class(needed_by):
+    # Model(inputs, outputs) makes a Functional model; functional.py subclasses Model, so
+    # it provides its class as a hook when imported (the models package always does).
+    return hooks.get("models.Functional", "jaxlayers.models", needed_by)
+
+
+def _saving(name, model, method):
+    """The ``jaxlayers.saving`` function ``name``: saving sits above models."""
+    return hooks.get(f"saving.{name}", "jaxlayers.saving",
+                     f"{type(model).__name__} '{model.name}'.{method}")
 
 
 @register_builtin("layers")
@@ -37,13 +51,12 @@ class Model(Trainer, Layer):
         (None, 2)
     """
 
-    _is_namespace_root = True
+    is_namespace_root = True
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and _looks_functional(args, kwargs):
-            from jaxlayers.models.functional import Functional
-
-            return Functional.__new__(Functional, *args, **kwargs)
+            functional = _functional_class("Model(inputs, outputs)")
+            return functional.__new__(functional, *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
@@ -56,9 +69,8 @@ class Model(Trainer, Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         if cls is Model and "input_layers" in config and "layers" in config:
-            from jaxlayers.models.functional import Functional
-
-            return Functional.from_config(config, custom_objects=custom_objects)
+            return _functional_class("Model.from_config").from_config(
+                config, custom_objects=custom_objects)
         return super().from_config(config)
 
     # ------------------------------------------------------------------ layers
@@ -85,11 +97,10 @@ class Model(Trainer, Layer):
             f"{[layer.name for layer in layers]}."
         )
 
-    def compute_mask(self, inputs, mask=None):
-        scope = scope_lib.current()
-        if scope is not None and id(self) in getattr(scope, "output_masks", {}):
-            return scope.output_masks[id(self)]
-        return None
+    def _summary_layers(self):
+        """``(pairs, connections)`` for ``summary``: ``[(layer, output spec)]``, and for a
+        graph the names each layer is connected to (``None`` without a graph)."""
+        return [(layer, None) for layer in self.layers], None
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None, return_string=False):
@@ -106,22 +117,18 @@ class Model(Trainer, Layer):
     # ------------------------------------------------------------------ saving
     def save(self, filepath, overwrite=True, include_optimizer=True):
         """Saves architecture, weights, state and compile config to a data-only ``.keras`` zip."""
-        from jaxlayers.saving import api
-
-        return api.save_model(self, filepath, overwrite=overwrite,
-                              include_optimizer=include_optimizer)
+        return _saving("save_model", self, "save")(self, filepath, overwrite=overwrite,
+                                                   include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
         """Saves the weights (params and state) keyed by weight path."""
-        from jaxlayers.saving import api
-
-        return api.save_weights(self, filepath, overwrite=overwrite)
+        return _saving("save_weights", self, "save_weights")(self, filepath,
+                                                             overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False):
         """Loads weights saved by ``save_weights`` or ``save`` (checked by weight path)."""
-        from jaxlayers.saving import api
-
-        return api.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        return _saving("load_weights", self, "load_weights")(self, filepath,
+                                                             skip_mismatch=skip_mismatch)
 
     @property
     def output_shape(self):
@@ -131,21 +138,7 @@ class Model(Trainer, Layer):
                 f"{type(self).__name__} '{self.name}' has no known output shape yet: build "
                 "it with an input shape or call it on data first."
             )
-        import jax
-
-        shapes = jax.tree_util.tree_map(lambda t: t.shape, out,
-                                        is_leaf=symbolic.is_symbolic)
-        return shapes
-
-
-
-def set_output_mask(model, mask):
-    scope = scope_lib.current()
-    if scope is None:
-        return
-    if not hasattr(scope, "output_masks"):
-        scope.output_masks = {}
-    scope.output_masks[id(model)] = mask
+        return jax.tree_util.tree_map(lambda t: t.shape, out, is_leaf=graph.is_symbolic)
 
 
 __all__ = ["Model"]

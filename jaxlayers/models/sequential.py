@@ -3,13 +3,13 @@
 import jax
 import numpy as np
 
-from jaxlayers.core import scope as scope_lib
-from jaxlayers.core import serialization, symbolic, tracking
+from jaxlayers.core import graph, serialization, tracking
+from jaxlayers.core.config import jsonable
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.errors import ConfigError, ConfigTypeError
+from jaxlayers.errors import ConfigError, ConfigTypeError, DataError
 from jaxlayers.layers.core import InputLayer
-from jaxlayers.models.model import Model, set_output_mask
+from jaxlayers.models.model import Model
 
 
 @register_builtin("layers")
@@ -32,6 +32,7 @@ class Sequential(Model):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._layers = []
         self._input_layer = None
+        self._build_input_shape = None
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_build_from_input()
@@ -39,7 +40,7 @@ class Sequential(Model):
     # ------------------------------------------------------------------ editing
     def add(self, layer, rebuild=True):
         """Appends a layer (or a ``jl.Input`` tensor / InputLayer as the first element)."""
-        if symbolic.is_symbolic(layer) and getattr(layer, "input_layer", None) is not None:
+        if graph.is_symbolic(layer) and getattr(layer, "input_layer", None) is not None:
             layer = layer.input_layer
         if isinstance(layer, InputLayer):
             if self._layers or self._input_layer is not None:
@@ -60,12 +61,8 @@ class Sequential(Model):
                 f"Sequential '{self.name}': all layers must have unique names; "
                 f"'{layer.name}' is already in the model."
             )
-        if layer.__dict__.get("_parent") is None:
-            import weakref
-
-            layer.__dict__["_parent"] = weakref.ref(self)
-        self._layers.append(layer)
-        tracking.bump()
+        # Assigned (not appended) so that attribute tracking adopts the new layer.
+        self._layers = self._layers + [layer]
         self.built = False
         self._output_specs = None
         if rebuild:
@@ -90,9 +87,10 @@ class Sequential(Model):
     def _known_input_shape(self):
         if self._input_layer is not None:
             return self._input_layer.batch_shape, self._input_layer.output.dtype
-        if self._layers and self._layers[0]._batch_input_shape is not None:
+        if self._layers and self._layers[0].declared_input_shape is not None:
             first = self._layers[0]
-            return first._batch_input_shape, first._input_dtype or first.compute_dtype
+            return (first.declared_input_shape,
+                    first.declared_input_dtype or first.compute_dtype)
         return None, None
 
     def _maybe_build_from_input(self):
@@ -110,22 +108,27 @@ class Sequential(Model):
                     "model.build((None, 784)), or an Input as first layer."
                 )
         if input_shape and isinstance(input_shape[0], (list, tuple)):
-            spec = [symbolic.SymbolicTensor(tuple(s), dtype or self.compute_dtype)
+            spec = [graph.SymbolicTensor(tuple(s), dtype or self.compute_dtype)
                     for s in input_shape]
         else:
-            spec = symbolic.SymbolicTensor(tuple(input_shape), dtype or self.compute_dtype)
+            spec = graph.SymbolicTensor(tuple(input_shape), dtype or self.compute_dtype)
         self._build_input_spec = spec
         specs = []
         for layer in self._layers:
-            spec = symbolic.compute_output_spec(layer, (spec,), {})
+            spec = graph.compute_output_spec(layer, (spec,), {})
             specs.append(spec)
         self._layer_output_specs = specs
         self._output_specs = specs[-1] if specs else spec
-        self._build_shapes = {"pos": [tuple(input_shape)], "named": {}}
+        self._build_input_shape = tuple(input_shape)
         self.built = True
         tracking.bump()
 
-    def _maybe_build(self, args, kwargs):
+    def get_build_config(self):
+        if self._build_input_shape is None:
+            return None
+        return {"input_shape": {"pos": [jsonable(self._build_input_shape)], "named": {}}}
+
+    def build_from_inputs(self, args, kwargs):
         # Built from data: the batch size of the first batch is not part of the model.
         if not self.built:
             first = args[0]
@@ -139,23 +142,46 @@ class Sequential(Model):
                 return
             shape = tuple(first.shape) if hasattr(first, "shape") else None
             if shape is None:
-                return super()._maybe_build(args, kwargs)
+                return super().build_from_inputs(args, kwargs)
             if isinstance(first, np.ndarray) and first.dtype.kind in "OUSV":
                 self.built = True
                 return
             self.build((None,) + shape[1:], dtype=getattr(first, "dtype", None))
 
     def call(self, inputs, training=None, mask=None):
-        scope = scope_lib.current()
         x = inputs
         if self._input_layer is not None:
             x = jax.tree_util.tree_map(
                 lambda a: a.astype(self._input_layer.output.dtype)
                 if hasattr(a, "astype") else a, x)
         for layer in self._layers:
-            x, mask = layer._invoke(scope, (x,), {}, training, mask)
-        set_output_mask(self, mask)
+            x, mask = layer.call_with_mask(x, training=training, mask=mask)
+        self.set_output_mask(mask)
         return x
+
+    # ------------------------------------------------------------------ training
+    def declared_input_dtypes(self):
+        if self._input_layer is None:
+            return None
+        return [np.dtype(self._input_layer.output.dtype)]
+
+    def check_input_data(self, x_sample):
+        spec = getattr(self, "_build_input_spec", None)
+        leaves = jax.tree_util.tree_leaves(x_sample)
+        if spec is None or len(leaves) != 1:
+            return
+        got = tuple(np.shape(leaves[0]))[1:]
+        want = spec.shape[1:]
+        if len(got) != len(want) or any(w is not None and w != g for w, g in zip(want, got)):
+            raise DataError(
+                f"{type(self).__name__} '{self.name}': the data does not match the "
+                f"model's input. Expected samples of shape {want}. Received: "
+                f"samples of shape {got}."
+            )
+
+    def _summary_layers(self):
+        specs = getattr(self, "_layer_output_specs", None) or [None] * len(self._layers)
+        return list(zip(self.layers, specs)), None
 
     # ------------------------------------------------------------------ config
     def get_config(self):
@@ -170,8 +196,8 @@ class Sequential(Model):
                 entry["build_config"] = build
             layer_configs.append(entry)
         config = {"name": self.name, "trainable": self.trainable, "layers": layer_configs}
-        if self._build_shapes is not None and self._input_layer is None:
-            config["build_input_shape"] = list(self._build_shapes["pos"][0])
+        if self._build_input_shape is not None and self._input_layer is None:
+            config["build_input_shape"] = list(self._build_input_shape)
         return config
 
     @classmethod

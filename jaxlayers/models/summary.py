@@ -1,16 +1,19 @@
-"""The Keras-style ``model.summary()`` table."""
+"""The Keras-style ``model.summary()`` table.
+
+Each model class says what its rows are (``_summary_layers``: layers, their
+output specs, and for a graph the layers each one is connected to).
+"""
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from jaxlayers.core import symbolic
+from jaxlayers.core import graph
 
 
 def _format_shape(spec):
     if spec is None:
         return "?"
-    if symbolic.is_symbolic(spec) or isinstance(spec, jax.ShapeDtypeStruct):
+    if graph.is_symbolic(spec) or isinstance(spec, jax.ShapeDtypeStruct):
         return str(tuple(spec.shape)).replace(",)", ")")
     if isinstance(spec, (list, tuple)):
         return "[" + ", ".join(_format_shape(s) for s in spec) + "]"
@@ -32,29 +35,9 @@ def _param_count(layer):
 
 
 def _layer_rows(model, expand_nested, depth=0):
-    from jaxlayers.models.functional import Functional
-    from jaxlayers.models.sequential import Sequential
-
     rows = []
-    if isinstance(model, Sequential):
-        specs = getattr(model, "_layer_output_specs", None) or [None] * len(model.layers)
-        pairs = list(zip(model.layers, specs))
-        connections = [""] * len(pairs)
-    elif isinstance(model, Functional):
-        pairs, connections = [], []
-        for layer in model.layers:
-            nodes = [n for n in model._nodes if n.layer is layer]
-            out = nodes[0].outputs if nodes else getattr(layer, "output", None)
-            pairs.append((layer, out))
-            inbound = []
-            for node in nodes:
-                for t in node.input_tensors:
-                    src = t.node.layer.name if t.node else t.input_layer.name
-                    inbound.append(src)
-            connections.append(", ".join(inbound) if inbound else "-")
-    else:
-        pairs = [(layer, None) for layer in model.layers]
-        connections = [""] * len(pairs)
+    pairs, connections = model._summary_layers()
+    connections = connections or [""] * len(pairs)
     for (layer, spec), conn in zip(pairs, connections):
         name = ("   " * depth) + f"{layer.name} ({type(layer).__name__})"
         rows.append((name, _format_shape(spec), f"{_param_count(layer):,}", conn, layer))
@@ -64,10 +47,8 @@ def _layer_rows(model, expand_nested, depth=0):
 
 
 def summary_text(model, line_length=None, expand_nested=False, show_trainable=False):
-    from jaxlayers.models.functional import Functional
-
     rows = _layer_rows(model, expand_nested)
-    functional = isinstance(model, Functional)
+    functional = model._summary_layers()[1] is not None
     headers = ["Layer (type)", "Output Shape", "Param #"]
     if functional:
         headers.append("Connected to")
@@ -122,4 +103,3 @@ def summary_text(model, line_length=None, expand_nested=False, show_trainable=Fa
 
 
 __all__ = ["summary_text"]
-_ = np

@@ -19,6 +19,7 @@ from jaxlayers.core.serialization import (
     get_registered_object,
     register_keras_serializable,
     register_serializable,
+    registered_category,
     serialize_object,
 )
 from jaxlayers.saving.api import (
@@ -35,7 +36,7 @@ from jaxlayers.saving.archive import ArchiveError
 
 def serialize_keras_object(obj):
     """``{"module", "class_name", "config", "registered_name"}`` for a layer or other object."""
-    category = getattr(type(obj), "_jl_category", "layers")
+    category = registered_category(obj, "layers")
     return serialize_object(obj, f"jaxlayers.{category}")
 
 

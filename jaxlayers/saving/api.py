@@ -21,18 +21,17 @@ import zipfile
 import jax
 
 from jaxlayers import backend
+from jaxlayers import hooks
 from jaxlayers.core import serialization, tracking
 from jaxlayers.core.layer import Layer
-from jaxlayers.errors import ConfigError, JaxlayersError, SerializationError, WeightsError
-from jaxlayers.saving import archive, training_state
+from jaxlayers.errors import ConfigError, JaxlayersError, SerializationError
+from jaxlayers.version import __version__
+from jaxlayers.saving import archive, keras_reader, training_state
+from jaxlayers.saving.archive import WeightsMismatchError
 
 _H5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _REBUILD_ERRORS = (JaxlayersError, TypeError, ValueError, KeyError, AttributeError,
                    IndexError, RecursionError, NotImplementedError)
-
-
-class WeightsMismatchError(SerializationError, WeightsError):
-    """A weights file does not match the model it is loaded into (paths, shapes, dtypes)."""
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -72,22 +71,20 @@ def _entry_key(path, var, prefixed=True):
     name = "/".join(path)
     if not prefixed:
         return name
-    return ("params/" if var._in_params else "state/") + name
+    return ("params/" if var.collection == "params" else "state/") + name
 
 
 def _weight_items(model):
     """``(file key, value)`` per weight, read lazily so arrays are copied one at a time."""
-    for path, var in model._entries()[0]:
-        yield _entry_key(path, var), var._materialize()
+    for path, var in tracking.entries(model):
+        yield _entry_key(path, var), var.materialize()
 
 
 def _metadata():
-    import jaxlayers
-
     return {
         "format": archive.FORMAT_NAME,
         "format_version": archive.FORMAT_VERSION,
-        "jaxlayers_version": jaxlayers.__version__,
+        "jaxlayers_version": __version__,
         "jax_version": jax.__version__,
         "date_saved": datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="seconds"),
@@ -148,14 +145,14 @@ def _input_specs(shapes):
 
 def build_model(model, build_config, source):
     """Creates the weights of a freshly deserialized model from its ``build_config``."""
-    if not build_config or model._all_built():
+    if not build_config or tracking.all_built(model):
         return
     try:
         if not model.built:
             model.build_from_config(build_config)
-        if not model._all_built():
+        if not tracking.all_built(model):
             specs = _input_specs(build_config["input_shape"]["pos"])
-            model._ensure_structure(tuple(specs), {})
+            model.ensure_built(*specs)
     except SerializationError:
         raise
     except _REBUILD_ERRORS as e:
@@ -200,7 +197,7 @@ def assign_weights(model, npz, source, skip_mismatch=False):
     matches at all but every weight lines up in order (the same architecture
     with other automatic layer names), the weights load by order.
     """
-    entries = model._entries()[0]
+    entries = tracking.entries(model)
     keys = npz.keys()
     key_set = set(keys)
     prefixed = any(k.startswith(("params/", "state/")) for k in keys)
@@ -246,10 +243,11 @@ def assign_weights(model, npz, source, skip_mismatch=False):
     params, state = {}, {}
     for path, var in entries:
         if id(var) not in planned:
-            tracking.set_path(params if var._in_params else state, path, var._materialize())
+            tracking.set_path(params if var.collection == "params" else state, path,
+                              var.materialize())
     for path, var, key, dtype in plan:
         value = archive.to_jax(npz.read(key), dtype, source)
-        tracking.set_path(params if var._in_params else state, path, value)
+        tracking.set_path(params if var.collection == "params" else state, path, value)
     model.set_params(params, state)
 
 
@@ -261,7 +259,7 @@ def _plan_by_order(entries, keys, npz):
         shape, dtype = npz.header(key)
         if (shape != var.shape
                 or archive.dtype_kind(dtype) != archive.dtype_kind(var.dtype.name)
-                or key.startswith("params/") != var._in_params):
+                or key.startswith("params/") != (var.collection == "params")):
             return None
         plan.append((path, var, key, dtype))
     return plan
@@ -434,9 +432,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             serialization.CustomObjectScope(custom_objects or {}), \
             serialization.SafeModeScope(safe_mode):
         if archive.WEIGHTS_MEMBER not in z.names and archive.KERAS_WEIGHTS_MEMBER in z.names:
-            from jaxlayers.saving import keras_reader
-
-            return keras_reader.load_keras_archive(z, source, compile=compile)
+            return _load_keras_archive(z, source, compile=compile)
         _check_metadata(z.read_json(archive.METADATA_MEMBER), source)
         config = z.read_json(archive.CONFIG_MEMBER)
         model = model_from_config(config, source)
@@ -448,6 +444,23 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             if compiled and archive.OPTIMIZER_MEMBER in z.names:
                 with z.open_npz(archive.OPTIMIZER_MEMBER) as npz:
                     training_state.restore_optimizer(model, npz, source)
+    return model
+
+
+def _load_keras_archive(z, source, compile=True):
+    """Loads a Keras 3 ``.keras`` file (an open :class:`archive.ZipReader`)."""
+    keras_config = z.read_json(archive.CONFIG_MEMBER)
+    config = keras_reader.translate_layer(keras_config, f"{source} config.json")
+    model = model_from_config(config, source)
+    with z.open_member(archive.KERAS_WEIGHTS_MEMBER) as stream:
+        keras_reader.assign_h5(
+            model, stream, source,
+            config=config if config["class_name"] in keras_reader.MODEL_CLASSES else None,
+            **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
+    compile_config = keras_config.get("compile_config")
+    if compile and isinstance(compile_config, dict) and compile_config:
+        training_state.compile_from_config(
+            model, keras_reader.translate_compile_config(compile_config), source)
     return model
 
 
@@ -480,8 +493,6 @@ def load_weights(model, filepath, skip_mismatch=False):
     path = _path(filepath, "load_weights")
     source = repr(path)
     if _is_h5(path):
-        from jaxlayers.saving import keras_reader
-
         keras_reader.load_h5_weights(model, path, source, skip_mismatch=skip_mismatch)
         return
     with archive.ZipReader(path) as z:
@@ -490,8 +501,6 @@ def load_weights(model, filepath, skip_mismatch=False):
                 assign_weights(model, npz, source, skip_mismatch)
             return
         if archive.KERAS_WEIGHTS_MEMBER in z.names:
-            from jaxlayers.saving import keras_reader
-
             with z.open_member(archive.KERAS_WEIGHTS_MEMBER) as stream:
                 keras_reader.assign_h5(model, stream, source, skip_mismatch,
                                        **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
@@ -565,6 +574,14 @@ def _read_trees(npz):
         node[parts[-1]] = value
     return params, state
 
+
+# Model.save / save_weights / load_weights, jl.models.load_model and BackupAndRestore
+# sit below this package and reach these functions through hooks.
+for _name, _fn in (("save_model", save_model), ("save_weights", save_weights),
+                   ("load_weights", load_weights), ("load_model", load_model),
+                   ("save_backup", save_backup), ("load_backup", load_backup)):
+    hooks.provide(f"saving.{_name}", _fn)
+del _name, _fn
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "save_params",
            "load_params", "save_backup", "load_backup", "model_config", "model_from_config",

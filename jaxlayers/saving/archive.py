@@ -51,8 +51,14 @@ import zlib
 import numpy as np
 
 from jaxlayers.core import tracking
-from jaxlayers.errors import ArchiveError, SerializationError
+from jaxlayers.errors import ArchiveError, SerializationError, WeightsError
 from jaxlayers.saving.files import atomic_write, open_regular
+
+
+
+class WeightsMismatchError(SerializationError, WeightsError):
+    """A weights file does not match the model it is loaded into (paths, shapes, dtypes)."""
+
 
 FORMAT_NAME = "jaxlayers"
 FORMAT_VERSION = 1

@@ -39,9 +39,11 @@ import numpy as np
 from jaxlayers.core import serialization
 from jaxlayers.core.layer import Layer, to_snake_case
 from jaxlayers.errors import SerializationError, UnsafeLoadError
+from jaxlayers.models.functional import Functional
 from jaxlayers.saving import archive
+from jaxlayers.saving.archive import WeightsMismatchError
 
-_MODELS = ("Functional", "Model", "Sequential")
+MODEL_CLASSES = ("Functional", "Model", "Sequential")
 # Keras sublayer attributes, in the order their weights appear in ``layer.weights``
 # (HDF5 lists groups alphabetically, which is not Keras's weight order).
 _ATTENTION_CHILDREN = ("query_dense", "_query_dense", "key_dense", "_key_dense", "_gate_dense",
@@ -166,7 +168,7 @@ def _translate_object(obj, where):
         return {"class_name": "function", "config": {"registered_name": obj["config"]}}
     config = obj.get("config")
     registered = obj.get("registered_name")
-    if class_name in _MODELS or _lookup(class_name, registered, ("layers",)) is not None:
+    if class_name in MODEL_CLASSES or _lookup(class_name, registered, ("layers",)) is not None:
         return translate_layer(obj, where)
     cls = _lookup(class_name, registered,
                   ("initializers", "regularizers", "constraints", "activations"))
@@ -304,7 +306,7 @@ def translate_layer(obj, where="config.json"):
     config = obj.get("config") or {}
     if class_name == "Model" and "layers" in config:
         class_name = "Functional"
-    if class_name in _MODELS and "layers" in config:
+    if class_name in MODEL_CLASSES and "layers" in config:
         out_config = _model_config(class_name, config, where)
     else:
         cls = _lookup(class_name, registered, ("layers",))
@@ -320,7 +322,7 @@ def translate_layer(obj, where="config.json"):
         out_config = _fit_config(cls, out_config, where) if inspect.isclass(cls) else out_config
     out = {"class_name": class_name, "config": out_config, "registered_name": registered}
     build = obj.get("build_config")
-    if isinstance(build, dict) and class_name not in _MODELS:
+    if isinstance(build, dict) and class_name not in MODEL_CLASSES:
         shape = build.get("input_shape")
         out["build_config"] = {"input_shape": {"pos": [shape] if shape is not None else [],
                                                "named": {}}}
@@ -356,13 +358,13 @@ def _layout_from_config(model, config):
         if (sequential and class_name == "InputLayer") or class_name == "SymbolicOp":
             continue  # not in Keras's ``model.layers``, so not in the weights file
         layer = by_name[entry["config"]["name"]]
-        sub = _layout_from_config(layer, entry) if class_name in _MODELS else None
+        sub = _layout_from_config(layer, entry) if class_name in MODEL_CLASSES else None
         layout.append((_unique(class_name, counts), layer, class_name, sub))
     return layout
 
 
 def _model_layers(model):
-    if hasattr(model, "_input_layers"):
+    if isinstance(model, Functional):
         return list(model.layers)
     return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
 
@@ -373,7 +375,7 @@ def _layout_from_model(model):
         class_name = type(layer).__name__
         if class_name == "SymbolicOp":
             continue
-        sub = _layout_from_model(layer) if class_name in _MODELS else None
+        sub = _layout_from_model(layer) if class_name in MODEL_CLASSES else None
         layout.append((_unique(class_name, counts), layer, class_name, sub))
     return layout
 
@@ -539,8 +541,6 @@ def _plan(layout, group, where, problems, plan, walk):
 
 def _assign_h5(model, h5file, walk, skip_mismatch=False, config=None):
     """Assigns the weights of an open Keras ``model.weights.h5`` to ``model``."""
-    from jaxlayers.saving.api import WeightsMismatchError
-
     source = walk.source
     layout = (_layout_from_config(model, config) if config is not None
               else _layout_from_model(model))
@@ -609,23 +609,5 @@ def load_h5_weights(model, path, source, skip_mismatch=False):
         assign_h5(model, stream, source, skip_mismatch)
 
 
-def load_keras_archive(z, source, compile=True):
-    """Loads a Keras 3 ``.keras`` file (an open :class:`archive.ZipReader`)."""
-    from jaxlayers.saving import api, training_state
-
-    keras_config = z.read_json(archive.CONFIG_MEMBER)
-    config = translate_layer(keras_config, f"{source} config.json")
-    model = api.model_from_config(config, source)
-    with z.open_member(archive.KERAS_WEIGHTS_MEMBER) as stream:
-        assign_h5(model, stream, source,
-                  config=config if config["class_name"] in _MODELS else None,
-                  **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
-    compile_config = keras_config.get("compile_config")
-    if compile and isinstance(compile_config, dict) and compile_config:
-        training_state.compile_from_config(model, translate_compile_config(compile_config),
-                                           source)
-    return model
-
-
-__all__ = ["translate_layer", "translate_compile_config", "assign_h5", "load_h5_weights",
-           "load_keras_archive"]
+__all__ = ["MODEL_CLASSES", "translate_layer", "translate_compile_config", "assign_h5",
+           "load_h5_weights"]

@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from jaxlayers import hooks
 from jaxlayers.errors import ArchiveError, ConfigError, ConfigTypeError, NonFiniteLossError
 from jaxlayers.training.callback_base import (HOOKS, Callback, MonitorCallback,
                                               get_learning_rate, print_msg, set_learning_rate)
@@ -41,6 +42,11 @@ def _flatten(callbacks):
         )
     return [callbacks]
 
+
+
+def _saving(name, needed_by):
+    """A ``jaxlayers.saving`` function: the file formats sit above training (a hook)."""
+    return hooks.get(f"saving.{name}", "jaxlayers.saving", needed_by)
 
 class CallbackList(Callback):
     """Calls every hook on a list of callbacks; what ``fit`` uses internally.
@@ -433,14 +439,13 @@ class BackupAndRestore(Callback):
 
     def _restore(self):
         """Restores the latest readable backup; its training record, or None if none."""
-        from jaxlayers.saving import api  # a model file; saving sits above training
-
+        load_backup = _saving("load_backup", "BackupAndRestore")
         failures = []
         for path in (self._path, self._previous):
             if not os.path.lexists(path):
                 continue
             try:
-                training = api.load_backup(self.model, path)
+                training = load_backup(self.model, path)
             except ArchiveError as error:
                 failures.append(str(error))
                 continue
@@ -473,11 +478,10 @@ class BackupAndRestore(Callback):
             self._save(batch, self._epoch_shuffle)
 
     def _save(self, batch, shuffle):
-        from jaxlayers.saving import api
-
+        save_backup = _saving("save_backup", "BackupAndRestore")
         os.makedirs(self.backup_dir, exist_ok=True)
         training = {"epoch": self._current_epoch, "batch": batch, "shuffle": shuffle}
-        api.save_backup(self.model, self._path, training,
+        save_backup(self.model, self._path, training,
                         previous=self._previous if self.double_checkpoint else None)
 
     def on_train_end(self, logs=None):

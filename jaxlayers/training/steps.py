@@ -21,11 +21,9 @@ def _output_names(model, pred, n):
     if isinstance(pred, dict) and all(
             len(path) == 1 and isinstance(path[0], jax.tree_util.DictKey) for path, _ in flat):
         return [str(path[0].key) for path, _ in flat]
-    tensors = getattr(model, "_output_tensors", None)
-    if tensors and len(tensors) == n:
-        names = [t.node.layer.name if t.node is not None else t.name for t in tensors]
-        if len(set(names)) == len(names):
-            return names
+    names = model.declared_output_names() if model is not None else None
+    if names and len(names) == n and len(set(names)) == len(names):
+        return names
     return [f"output_{i}" for i in range(n)] if n > 1 else ["output"]
 
 
@@ -42,8 +40,8 @@ class Outputs:
     written in.
 
     Args:
-        model: The model (its output tensors name the outputs when they are
-            not a flat dict).
+        model: The model (its ``declared_output_names()`` name the outputs when
+            they are not a flat dict).
         pred: The model's outputs, or a structure of ``jax.ShapeDtypeStruct``.
 
     Example:
@@ -270,11 +268,11 @@ class Partition:
     """Splits params into the leaves the optimizer trains and the frozen rest."""
 
     def __init__(self, model):
-        entries = model._entries()[0]
+        entries = tracking.entries(model)
         trainable = {id(v) for v in model.trainable_weights}
         self.train_paths, self.frozen_paths, self.constraints = [], [], []
         for path, var in entries:
-            if not var._in_params:
+            if var.collection != "params":
                 continue
             if id(var) in trainable:
                 self.train_paths.append(path)

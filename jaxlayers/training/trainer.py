@@ -186,12 +186,28 @@ class Trainer:
     def _method_owner(self, method):
         return f"{type(self).__name__} '{self.name}'.{method}"
 
-    def _declared_input_dtypes(self):
-        tensors = getattr(self, "_input_tensors", None)
-        if tensors:
-            return [np.dtype(t.dtype) for t in tensors]
-        layer = getattr(self, "_input_layer", None)
-        return None if layer is None else [np.dtype(layer.output.dtype)]
+    # --- what a model declares about its data (Sequential and Functional override) ------
+    def declared_input_dtypes(self):
+        """The dtypes of the model's declared inputs, or ``None`` when it declares none.
+
+        A subclassed model declares none; ``Sequential`` (with an ``Input``) and
+        Functional models give their inputs' dtypes.
+        """
+        return None
+
+    def check_input_data(self, x_sample):
+        """Raises a clear error when ``x_sample`` (a batch of data) misfits the declared inputs.
+
+        A model that declares no input shapes accepts any data here; its ``call``
+        is the check.
+        """
+
+    def declared_output_names(self):
+        """Names of the model's outputs for logs and per-output losses, or ``None``.
+
+        A Functional model names each output after the layer that produces it.
+        """
+        return None
 
     def _prepare_model(self, owner, x_sample, predicting=False):
         """Checks ``x_sample`` against the model's inputs and builds the model on it.
@@ -201,26 +217,11 @@ class Trainer:
         drop the imaginary part.
         """
         x_sample = data_lib.to_arrays(x_sample)
-        declared = self._declared_input_dtypes()
+        declared = self.declared_input_dtypes()
         if not predicting or (declared and not any(d.kind == "c" for d in declared)):
             data_lib.check_real(owner, "x", x_sample)
-        spec = getattr(self, "_build_input_spec", None)
-        if spec is not None:
-            leaves = jax.tree_util.tree_leaves(x_sample)
-            if len(leaves) == 1:
-                got = tuple(np.shape(leaves[0]))[1:]
-                want = spec.shape[1:]
-                if len(got) != len(want) or any(w is not None and w != g
-                                                for w, g in zip(want, got)):
-                    raise DataError(
-                        f"{type(self).__name__} '{self.name}': the data does not match the "
-                        f"model's input. Expected samples of shape {want}. Received: "
-                        f"samples of shape {got}."
-                    )
-        if hasattr(self, "_flat_inputs"):
-            for t, v in zip(self._input_tensors, self._flat_inputs(x_sample)):
-                self._check_input(t, v)
-        self._ensure_structure((x_sample,), {})
+        self.check_input_data(x_sample)
+        self.ensure_built(x_sample)
 
     def _prediction_specs(self, x_sample):
         """Shapes of the outputs (and names of add_metric values) for inputs like ``x_sample``."""

@@ -23,7 +23,8 @@ import inspect
 
 import jax
 
-from jaxlayers.core.layer import Layer, _is_plain
+from jaxlayers.core.config import is_plain
+from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import get_registered_name, register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError
 from jaxlayers.layers.interop import _common
@@ -205,7 +206,7 @@ class FlaxLayer(JaxLayer):
                       if f.name != "parent" and f.init}
             if fields.get("name") is None:
                 fields.pop("name", None)
-            if not _is_plain(fields):
+            if not is_plain(fields):
                 fields = None
         registered = get_registered_name(cls)
         return {"class_name": cls.__name__, "module": cls.__module__,

@@ -24,6 +24,7 @@ import numpy as np
 
 from jaxlayers import backend
 from jaxlayers.core import scope as scope_lib
+from jaxlayers.core import tracking
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError, StateError
@@ -118,7 +119,7 @@ def _leaf_dtypes(x):
 class _LeafInitializer:
     """Initializer of one wrapped leaf: that leaf of ``init_fn``'s result for the key."""
 
-    _accepts_key = True
+    accepts_key = True
 
     def __init__(self, layer, which, index):
         self._layer, self._which, self._index = layer, which, index
@@ -233,7 +234,7 @@ class JaxLayer(Layer):
     # --- weights from pytrees ----------------------------------------------------------
     def _declare(self, trees, fixed):
         """One weight per array leaf of ``trees['params']`` / ``trees['state']``."""
-        taken = {v.name for v in self._own_vars}
+        taken = {v.name for v in tracking.own_weights(self)}
         for which in ("params", "state"):
             tree = trees[which]
             if tree is None:
@@ -294,13 +295,13 @@ class JaxLayer(Layer):
     @property
     def wrapped_params(self):
         """The facade's current params in ``call_fn``'s own pytree structure."""
-        self._check_built("params")
+        self.check_built("params")
         return self._tree("params")
 
     @property
     def wrapped_state(self):
         """The facade's current state in ``call_fn``'s own pytree structure (or ``None``)."""
-        self._check_built("state")
+        self.check_built("state")
         return self._tree("state")
 
     # --- init --------------------------------------------------------------------------
@@ -349,11 +350,11 @@ class JaxLayer(Layer):
             self._init_cache = out
         return out
 
-    def _maybe_build(self, args, kwargs):
+    def build_from_inputs(self, args, kwargs):
         # build() only receives shapes: remember the first input's dtypes (int ids...).
         if not self.built and args:
             self._input_dtypes = _leaf_dtypes(args[0])
-        super()._maybe_build(args, kwargs)
+        super().build_from_inputs(args, kwargs)
 
     def get_build_config(self):
         config = super().get_build_config()

@@ -183,7 +183,7 @@ class TFSMLayer(Layer):
                      for t in leaves]
         n_w, n_in = len(self._slots), len(in_specs)
         grad_idx = _host.grad_output_indices(out_specs, len(out_specs))
-        wrt_specs = ([v for _, v in self._slots if v._in_params]
+        wrt_specs = ([v for _, v in self._slots if v.collection == "params"]
                      + [s for s in in_specs if jnp.issubdtype(s.dtype, jnp.floating)])
 
         def forward(*args):
@@ -199,7 +199,7 @@ class TFSMLayer(Layer):
                 with tf.GradientTape() as tape:
                     leaves, _, tensors = self._run(training, inputs, treedef, watch=tape)
                 targets = [leaves[i] for i in grad_idx]
-                sources = [t for t, v in self._slots if v._in_params]
+                sources = [t for t, v in self._slots if v.collection == "params"]
                 sources += [t for t in tensors if t.dtype.is_floating]
                 grads = tape.gradient(targets, sources, output_gradients=[
                     tf.constant(np.asarray(c), dtype=t.dtype) for c, t in zip(cts, targets)])
@@ -207,7 +207,7 @@ class TFSMLayer(Layer):
                     else np.asarray(tf.convert_to_tensor(g).numpy(), s.dtype.name)
                     for g, s in zip(grads, wrt_specs)]
 
-        diff = ([v._in_params for _, v in self._slots]
+        diff = ([v.collection == "params" for _, v in self._slots]
                 + [bool(jnp.issubdtype(s.dtype, jnp.floating)) for s in in_specs])
         fn = _host.host_function(forward, backward, out_specs, diff, len(out_specs))
         self._cache[key] = (fn, out_def)

@@ -217,7 +217,8 @@ class TorchModuleWrapper(Layer):
                     out, tensors = self._run_module(inputs, training, seed, grad_inputs=True)
                     leaves, _ = self._flatten_out(out)
                     params = dict(self.module.named_parameters())
-                    wrt = [params[t] for k, t, v in self._slots if k == "param" and v._in_params]
+                    wrt = [params[t] for k, t, v in self._slots
+                           if k == "param" and v.collection == "params"]
                     wrt += [t for t in tensors if t.is_floating_point()]
                     pairs = [(leaves[i], torch.from_numpy(np.array(c)).to(leaves[i].dtype))
                              for i, c in zip(grad_idx, cts) if leaves[i].requires_grad]
@@ -229,9 +230,9 @@ class TorchModuleWrapper(Layer):
                     else np.asarray(g.detach().numpy(), _host.canonical_dtype(w.dtype.name))
                     for g, w in zip(grads, wrt_specs)]
 
-        wrt_specs = [v for k, _, v in self._slots if k == "param" and v._in_params]
+        wrt_specs = [v for k, _, v in self._slots if k == "param" and v.collection == "params"]
         wrt_specs += [s for s in in_specs if jnp.issubdtype(s.dtype, jnp.floating)]
-        diff = ([k == "param" and v._in_params for k, _, v in self._slots]
+        diff = ([k == "param" and v.collection == "params" for k, _, v in self._slots]
                 + [bool(jnp.issubdtype(s.dtype, jnp.floating)) for s in in_specs] + [False])
         fn = _host.host_function(forward, backward, out_specs, diff, len(specs))
         self._fn_cache[key] = fn

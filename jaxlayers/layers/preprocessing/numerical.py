@@ -19,7 +19,6 @@ updates equal Keras's; inference on a kernel Keras already normalized matches
 up to its ``sigma`` (about 1).
 """
 
-import contextlib
 import math
 
 import jax
@@ -28,6 +27,7 @@ import numpy as np
 
 from jaxlayers import backend, initializers
 from jaxlayers.core import scope as scope_lib
+from jaxlayers.core import tracking
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
@@ -387,22 +387,6 @@ def spectral_normalize(kernel, u, power_iterations=1, update=True, epsilon=1e-7)
     return normalized.astype(kernel.dtype), jnp.where(zero, u, new_u).astype(u.dtype)
 
 
-@contextlib.contextmanager
-def _rebind(var, value):
-    """Makes reads of ``var`` inside the wrapped layer's call return ``value``."""
-    scope = scope_lib.current()
-    had = id(var) in scope.bindings
-    old = scope.bindings.get(id(var))
-    scope.bindings[id(var)] = value
-    try:
-        yield
-    finally:
-        if had:
-            scope.bindings[id(var)] = old
-        else:
-            del scope.bindings[id(var)]
-
-
 @register_builtin("layers")
 class SpectralNormalization(Layer):
     """Divides the wrapped layer's kernel by its spectral norm (Miyato et al., 2018).
@@ -435,7 +419,7 @@ class SpectralNormalization(Layer):
 
     def _find_kernel(self):
         """``(name, weight)`` of the wrapped layer's kernel, or ``None``."""
-        weights = self.layer.__dict__["_weights_attr"]
+        weights = tracking.weight_attributes(self.layer)
         for name in ("kernel", "embeddings"):
             if name in weights:
                 return name, weights[name]
@@ -477,7 +461,7 @@ class SpectralNormalization(Layer):
                                                epsilon=backend.epsilon())
         if training:
             self.vector_u = new_u
-        with _rebind(var, normalized):
+        with scope_lib.current().override(var, normalized):
             outputs = self.layer(inputs)
         return outputs.astype(inputs.dtype)
 

@@ -1,0 +1,48 @@
+"""``SymbolicOp``: array arithmetic on ``jl.Input`` tensors, recorded as a graph node.
+
+``a + b`` or ``x[:, 0]`` on symbolic tensors records this layer, so a
+Functional model replays (and saves) it like any other layer.
+"""
+
+from jaxlayers.core import graph
+from jaxlayers.core.layer import Layer
+from jaxlayers.core.serialization import register_builtin
+from jaxlayers.errors import ConfigError
+
+
+@graph.register_op_layer
+@register_builtin("layers")
+class SymbolicOp(Layer):
+    """An array operation recorded in a Functional graph (``x + y`` on ``jl.Input``s).
+
+    Example:
+        >>> x = jl.Input(shape=(3,))
+        >>> type((x + 1).node.layer).__name__
+        'SymbolicOp'
+    """
+
+    def __init__(self, fn=None, op_name="op", reverse=False, index=None, **kwargs):
+        super().__init__(**kwargs)
+        self.op_name = op_name
+        self.reverse = reverse
+        self.index = index
+        self.fn = fn if fn is not None else graph.SYMBOLIC_OPS.get(op_name)
+        if self.fn is None and op_name != "get_item":
+            raise ConfigError(
+                f"SymbolicOp '{self.name}': unknown op. Expected one of "
+                f"{sorted(graph.SYMBOLIC_OPS)} or 'get_item'. Received: op_name={op_name!r}."
+            )
+
+    def call(self, *args):
+        if self.op_name == "get_item" and self.index is not None:
+            return args[0][graph.decode_index(self.index)]
+        return self.fn(*args)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"op_name": self.op_name, "reverse": self.reverse,
+                       "index": self.index})
+        return config
+
+
+__all__ = ["SymbolicOp"]

@@ -1,0 +1,67 @@
+"""Hooks: how a lower part of jaxlayers calls what a higher part provides.
+
+The import layers point down only (docs/architecture.md): ``core`` never imports
+``initializers``, ``models`` never imports ``saving``.  Where a lower module needs
+a function that lives higher up (``add_weight`` resolving ``initializer="zeros"``,
+``Model.save`` writing a file), it asks for a hook by name, and the higher module
+provides the hook when it is imported.
+
+A hook asked for before its provider was imported (``from jaxlayers.models import
+Sequential`` and then ``model.save(...)``) is filled by the loader the ``jaxlayers``
+package registers: it imports every part.  This module sits at the bottom, beside
+``errors``, so that the package can register the loader without importing more.
+
+Example:
+    >>> from jaxlayers import hooks
+    >>> _ = hooks.provide("demo.double", lambda x: 2 * x)
+    >>> hooks.get("demo.double", provider="a demo module", needed_by="This example")(21)
+    42
+"""
+
+import threading
+
+from jaxlayers.errors import NotLoadedError
+
+_lock = threading.Lock()
+_hooks = {}
+_loader = []
+
+
+def provide(name, fn):
+    """Fills the hook ``name`` with ``fn`` (the providing module calls this at import)."""
+    with _lock:
+        _hooks[name] = fn
+    return fn
+
+
+def set_loader(load):
+    """Registers ``load()``, which imports every part; called by the ``jaxlayers`` package."""
+    _loader[:] = [load]
+
+
+def get(name, provider, needed_by):
+    """The function filling hook ``name``, importing every part first if it is missing.
+
+    Args:
+        name: The hook's name, e.g. ``"saving.save_model"``.
+        provider: The module that fills it, named in the error when it stays missing.
+        needed_by: What needs it (``"Sequential 'model'.save"``), for the error.
+
+    Raises:
+        NotLoadedError: ``provider`` is not imported and cannot be imported now (the
+            hook was asked for while a part of jaxlayers was being imported).
+    """
+    fn = _hooks.get(name)
+    if fn is None and _loader:
+        _loader[0]()
+        fn = _hooks.get(name)
+    if fn is None:
+        raise NotLoadedError(
+            f"{needed_by} needs {provider}, which is not imported and cannot be imported "
+            f"while jaxlayers' own modules are being imported. Import it first "
+            f"(`import {provider}`)."
+        )
+    return fn
+
+
+__all__ = ["get", "provide", "set_loader"]
