@@ -41,12 +41,15 @@ Choices recorded here:
   ``sublayer.call_with_mask(x, mask=m)`` also returns the output mask; a
   composite declares its own output mask with ``self.set_output_mask(m)``.
 
-This module holds the class and what it is made of (attributes, weights, build,
-the call); the machinery lives beside it: :mod:`~jaxlayers.core.pure` (init and
-apply), :mod:`~jaxlayers.core.eager` (the facade call),
-:mod:`~jaxlayers.core.tracking` (trees of weights), :mod:`~jaxlayers.core.config`
-(automatic configs) and :mod:`~jaxlayers.core.graph` (symbolic calls).
+This module holds the class (attributes, properties, build, calling, config); the
+machinery lives beside it: :mod:`~jaxlayers.core.weights` (``add_weight`` and the
+weight views, mixed in), :mod:`~jaxlayers.core.calls` (one call under a scope),
+:mod:`~jaxlayers.core.pure` (init and apply), :mod:`~jaxlayers.core.eager` (the
+facade call), :mod:`~jaxlayers.core.tracking` (trees of weights),
+:mod:`~jaxlayers.core.config` (automatic configs) and :mod:`~jaxlayers.core.graph`
+(symbolic calls).  docs/architecture.md follows one call through them.
 """
+
 import functools
 import weakref
 
