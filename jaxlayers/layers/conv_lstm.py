@@ -11,14 +11,14 @@ convolution (stride 1, ``'same'`` padding).  Weights follow Keras 3:
 
 import jax.numpy as jnp
 
-from jaxlayers import activations, constraints, initializers, regularizers
+from jaxlayers import activations, regularizers
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
-from jaxlayers.layers.rnn_base import (
-    RNN, DropoutRNNCell, UnitForgetBias, forwarding_signature, make_own_cell, positive_units,
-)
+from jaxlayers.layers._weight_args import WeightArgs
+from jaxlayers.layers.rnn_base import RNN, forwarding_signature, make_own_cell, positive_units
+from jaxlayers.layers.rnn_cell import DropoutRNNCell, UnitForgetBias, split_masks
 from jaxlayers.ops import conv as conv_ops
 from jaxlayers.ops import rnn as rnn_ops
 
@@ -27,14 +27,14 @@ __all__ = ["ConvLSTMCell", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 _WEIGHTS = ("kernel", "recurrent", "bias")
 
 
-class ConvLSTMCell(DropoutRNNCell):
+class ConvLSTMCell(WeightArgs, DropoutRNNCell):
     """One ConvLSTM step over ``(batch, *spatial, channels)`` inputs (used by ConvLSTM*D).
 
     Args: as :class:`ConvLSTM2D` plus ``rank`` (1, 2 or 3).  Dropout masks are
     drawn per gate, as in Keras.
     """
 
-    _gates = 4
+    gates = 4
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
                  data_format=None, dilation_rate=1, activation="tanh",
@@ -64,15 +64,12 @@ class ConvLSTMCell(DropoutRNNCell):
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = _args.boolean(who, "use_bias", use_bias)
         self.unit_forget_bias = _args.boolean(who, "unit_forget_bias", unit_forget_bias)
-        for prefix, init, reg, con in (
-                ("kernel", kernel_initializer, kernel_regularizer, kernel_constraint),
-                ("recurrent", recurrent_initializer, recurrent_regularizer,
-                 recurrent_constraint),
-                ("bias", bias_initializer, bias_regularizer, bias_constraint)):
-            setattr(self, f"{prefix}_initializer", initializers.get(init))
-            setattr(self, f"{prefix}_regularizer", regularizers.get(reg))
-            setattr(self, f"{prefix}_constraint", constraints.get(con))
-        self._init_dropout(dropout, recurrent_dropout, seed, implementation=1)
+        self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,
+                              kernel_constraint)
+        self._set_weight_args("recurrent", recurrent_initializer, recurrent_regularizer,
+                              recurrent_constraint)
+        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+        self.init_dropout(dropout, recurrent_dropout, seed, implementation=1)
         self.state_size = [self.filters, self.filters]
         self.output_size = self.filters
         self.spatial_dims = None
@@ -100,21 +97,13 @@ class ConvLSTMCell(DropoutRNNCell):
                 f"spatial input size {self.spatial_dims} with padding='{self.padding}'."
             )
         width = 4 * self.filters
-        self.kernel = self.add_weight(
-            name="kernel", shape=self.kernel_size + (channels, width),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            name="recurrent_kernel", shape=self.kernel_size + (self.filters, width),
-            initializer=self.recurrent_initializer, regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint)
+        self.kernel = self._add_weight_from_args("kernel", self.kernel_size + (channels, width))
+        self.recurrent_kernel = self._add_weight_from_args(
+            "recurrent", self.kernel_size + (self.filters, width), name="recurrent_kernel")
         self.bias = None
         if self.use_bias:
-            init = UnitForgetBias(self.bias_initializer) if self.unit_forget_bias else \
-                self.bias_initializer
-            self.bias = self.add_weight(
-                name="bias", shape=(width,), initializer=init,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            init = UnitForgetBias(self.bias_initializer) if self.unit_forget_bias else None
+            self.bias = self._add_weight_from_args("bias", (width,), initializer=init)
 
     def _out_spatial(self):
         return tuple(
@@ -130,20 +119,18 @@ class ConvLSTMCell(DropoutRNNCell):
             shape = (batch_size, self.filters) + out
         return [jnp.zeros(shape, self.compute_dtype), jnp.zeros(shape, self.compute_dtype)]
 
-    def _mask_count(self):
+    def dropout_mask_count(self):
         return 4
 
-    def _project(self, x, masks):
-        single = x.ndim == self.rank + 2
-        seq = x[None] if single else x
-        y = rnn_ops.conv_lstm_input(seq, self.kernel, self.bias, masks[0], self.strides,
-                                    self.padding, self.dilation_rate, self.data_format)
-        return y[0] if single else y
+    def project_inputs(self, inputs, dropout_masks=None):
+        return rnn_ops.conv_lstm_input(inputs, self.kernel, self.bias,
+                                       split_masks(dropout_masks)[0], self.strides,
+                                       self.padding, self.dilation_rate, self.data_format)
 
-    def _step(self, x_t, states, masks):
-        h, c = rnn_ops.conv_lstm_step(x_t, states[0], states[1], self.recurrent_kernel,
-                                      self.activation, self.recurrent_activation, masks[1],
-                                      self.data_format)
+    def step(self, inputs, states, dropout_masks=None, training=False):
+        h, c = rnn_ops.conv_lstm_step(inputs, states[0], states[1], self.recurrent_kernel,
+                                      self.activation, self.recurrent_activation,
+                                      split_masks(dropout_masks)[1], self.data_format)
         return h, [h, c]
 
     def get_config(self):
@@ -168,11 +155,8 @@ def _conv_config(cell):
         "use_bias": cell.use_bias,
         "unit_forget_bias": cell.unit_forget_bias,
     }
-    for kind, module in (("initializer", initializers), ("regularizer", regularizers),
-                         ("constraint", constraints)):
-        for prefix in _WEIGHTS:
-            config[f"{prefix}_{kind}"] = module.serialize(getattr(cell, f"{prefix}_{kind}"))
-    config.update(cell._dropout_config())
+    config.update(cell._weight_args_config(*_WEIGHTS))
+    config.update(cell.dropout_config())
     return config
 
 

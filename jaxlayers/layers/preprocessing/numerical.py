@@ -32,7 +32,7 @@ from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
-from jaxlayers.layers import _args
+from jaxlayers.layers import _args, _sublayers
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
 from jaxlayers.ops.normalization import l2_normalize
@@ -489,17 +489,13 @@ class SpectralNormalization(Layer):
         return self.layer.compute_output_shape(input_shape)
 
     def get_config(self):
-        from jaxlayers.layers.rnn_base import serialize_layer
-
         config = super().get_config()
-        config.update({"layer": serialize_layer(self.layer),
+        config.update({"layer": _sublayers.serialize_layer(self.layer),
                        "power_iterations": self.power_iterations})
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from jaxlayers.layers.rnn_base import deserialize_layer
-
         config = dict(config)
-        layer = deserialize_layer(config.pop("layer"), custom_objects)
+        layer = _sublayers.deserialize_layer(config.pop("layer"), custom_objects)
         return cls(layer, **config)
