@@ -201,6 +201,15 @@ def text_encoding(who, value):
     return value
 
 
+def no_strided_dilation(who, strides, dilation_rate):
+    """A ``ConfigError`` when a stride and a dilation above 1 are asked together."""
+    if max(strides) > 1 and max(dilation_rate) > 1:
+        raise ConfigError(
+            f"{who}: `strides` > 1 cannot be combined with `dilation_rate` > 1. "
+            f"Received: strides={strides}, dilation_rate={dilation_rate}."
+        )
+
+
 def seed(who, value):
     """A seed: an int or ``None``."""
     if value is not None and not _is_int(value):
@@ -210,4 +219,5 @@ def seed(who, value):
 
 __all__ = ["owner", "positive_int", "non_negative_int", "int_tuple", "axes", "sizes", "pair_tuples",
            "padding_mode", "data_format", "boolean", "optional", "rate", "unit_interval",
-           "non_negative_float", "finite_float", "finite_floats", "one_of", "text_encoding", "seed"]
+           "non_negative_float", "finite_float", "finite_floats", "one_of", "text_encoding", "seed",
+           "no_strided_dilation"]

@@ -11,15 +11,17 @@ convolution (stride 1, ``'same'`` padding).  Weights follow Keras 3:
 
 import jax.numpy as jnp
 
-from jaxlayers import activations, regularizers
+from jaxlayers import activations
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
+from jaxlayers.layers._conv_base import set_window_args
 from jaxlayers.layers._weight_args import WeightArgs
-from jaxlayers.layers.rnn_base import RNN, forwarding_signature, make_own_cell, positive_units
+from jaxlayers.layers.rnn_base import OwnCellRNN, positive_units
 from jaxlayers.layers.rnn_cell import DropoutRNNCell, UnitForgetBias, split_masks
 from jaxlayers.ops import conv as conv_ops
+from jaxlayers.ops import layout
 from jaxlayers.ops import rnn as rnn_ops
 
 __all__ = ["ConvLSTMCell", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
@@ -50,16 +52,8 @@ class ConvLSTMCell(WeightArgs, DropoutRNNCell):
             raise ConfigError(f"{who}: `rank` must be 1, 2 or 3. Received: rank={rank!r}.")
         self.rank = rank
         self.filters = positive_units(self, filters, "filters")
-        self.kernel_size = _args.int_tuple(who, "kernel_size", kernel_size, rank)
-        self.strides = _args.int_tuple(who, "strides", strides, rank)
-        self.padding = _args.padding_mode(who, padding)
-        self.data_format = _args.data_format(who, data_format)
-        self.dilation_rate = _args.int_tuple(who, "dilation_rate", dilation_rate, rank)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ConfigError(
-                f"{who}: `strides > 1` cannot be combined with `dilation_rate > 1`. "
-                f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}."
-            )
+        set_window_args(self, rank, kernel_size, strides, padding, data_format, dilation_rate)
+        _args.no_strided_dilation(who, self.strides, self.dilation_rate)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = _args.boolean(who, "use_bias", use_bias)
@@ -74,15 +68,10 @@ class ConvLSTMCell(WeightArgs, DropoutRNNCell):
         self.output_size = self.filters
         self.spatial_dims = None
 
-    def _channel_axis(self):
-        return -1 if self.data_format == "channels_last" else 1
-
     def build(self, input_shape):
         input_shape = tuple(input_shape)
-        if self.data_format == "channels_last":
-            spatial, channels = input_shape[1:-1], input_shape[-1]
-        else:
-            spatial, channels = input_shape[2:], input_shape[1]
+        spatial = layout.spatial_shape(input_shape, self.data_format)
+        channels = input_shape[layout.channel_axis(self.data_format)]
         if None in spatial or channels is None:
             raise ShapeError(
                 f"{_args.owner(self)}: ConvLSTM needs known spatial and channel sizes. "
@@ -112,11 +101,8 @@ class ConvLSTMCell(WeightArgs, DropoutRNNCell):
                                   self.dilation_rate))
 
     def get_initial_state(self, batch_size=None):
-        out = self._out_spatial()
-        if self.data_format == "channels_last":
-            shape = (batch_size,) + out + (self.filters,)
-        else:
-            shape = (batch_size, self.filters) + out
+        shape = layout.assemble_shape(batch_size, self._out_spatial(), self.filters,
+                                      self.data_format)
         return [jnp.zeros(shape, self.compute_dtype), jnp.zeros(shape, self.compute_dtype)]
 
     def dropout_mask_count(self):
@@ -137,75 +123,44 @@ class ConvLSTMCell(WeightArgs, DropoutRNNCell):
         config = super().get_config()
         config.update({
             "rank": self.rank,
-            **_conv_config(self),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "activation": activations.serialize(self.activation),
+            "recurrent_activation": activations.serialize(self.recurrent_activation),
+            "use_bias": self.use_bias,
+            "unit_forget_bias": self.unit_forget_bias,
         })
+        config.update(self._weight_args_config(*_WEIGHTS))
+        config.update(self.dropout_config())
         return config
 
 
-def _conv_config(cell):
-    config = {
-        "filters": cell.filters,
-        "kernel_size": cell.kernel_size,
-        "strides": cell.strides,
-        "padding": cell.padding,
-        "data_format": cell.data_format,
-        "dilation_rate": cell.dilation_rate,
-        "activation": activations.serialize(cell.activation),
-        "recurrent_activation": activations.serialize(cell.recurrent_activation),
-        "use_bias": cell.use_bias,
-        "unit_forget_bias": cell.unit_forget_bias,
-    }
-    config.update(cell._weight_args_config(*_WEIGHTS))
-    config.update(cell.dropout_config())
-    return config
-
-
-class _ConvLSTM(RNN):
+class _ConvLSTM(OwnCellRNN):
     """Shared ConvLSTM layer: ``RNN(ConvLSTMCell(rank, ...))``."""
 
     _rank = None
-    _CELL_ARGS = ("strides", "padding", "data_format", "dilation_rate", "activation",
-                  "recurrent_activation", "use_bias", "kernel_initializer",
-                  "recurrent_initializer", "bias_initializer", "unit_forget_bias",
-                  "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-                  "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
-                  "recurrent_dropout", "seed")
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls.__signature__ = forwarding_signature(cls, ConvLSTMCell, cls._CELL_ARGS)
+    cell_class = ConvLSTMCell
+    cell_name = "conv_lstm_cell"
+    cell_args = ("strides", "padding", "data_format", "dilation_rate", "activation",
+                 "recurrent_activation", "use_bias", "kernel_initializer",
+                 "recurrent_initializer", "bias_initializer", "unit_forget_bias",
+                 "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                 "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
+                 "recurrent_dropout", "seed")
+    cell_attrs = ("filters", "kernel_size")
+    not_in_config = ("rank",)
 
     def __init__(self, filters, kernel_size, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, activity_regularizer=None, **kwargs):
-        cell_kwargs = {k: kwargs.pop(k) for k in self._CELL_ARGS if k in kwargs}
-        cell = make_own_cell(self, kwargs, ConvLSTMCell, self._rank, filters, kernel_size,
-                             dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True),
-                             name="conv_lstm_cell", **cell_kwargs)
+        cell = self._own_cell(kwargs, self._rank, filters, kernel_size)
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.input_spec = InputSpec(ndim=self._rank + 3)
-
-    def __getattr__(self, name):
-        if name in ("filters", "kernel_size") + self._CELL_ARGS:
-            cell = self.__dict__.get("cell")
-            if cell is not None:
-                return getattr(cell, name)
-        return super().__getattr__(name)
-
-    def get_config(self):
-        config = super().get_config()
-        del config["cell"]
-        config.update(_conv_config(self.cell))
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        if "batch_input_shape" in config and config["batch_input_shape"] is not None:
-            config["batch_input_shape"] = tuple(config["batch_input_shape"])
-        return cls(**config)
 
 
 _DOC = """{n}D convolutional LSTM (Shi et al., 2015) over ``(batch, time, {dims}, channels)``.

@@ -13,11 +13,12 @@ import math
 
 import jax.numpy as jnp
 
-from jaxlayers import constraints, initializers, regularizers
+from jaxlayers import regularizers
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
+from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.layers.core import EinsumDense
 from jaxlayers.ops import attention as attn_ops
 
@@ -29,7 +30,7 @@ def _shape(x):
 
 
 
-class _MultiHeadBase(Layer):
+class _MultiHeadBase(WeightArgs, Layer):
     """Weight arguments, masks and the attention dispatch shared by MHA and GQA."""
 
     # A softmax over complex scores is not a distribution.
@@ -53,13 +54,11 @@ class _MultiHeadBase(Layer):
                 f"Set dropout=0.0 or flash_attention=None. Received: dropout={dropout!r}, "
                 f"flash_attention={flash_attention!r}."
             )
-        self._kernel_initializer = initializers.get(kernel_initializer)
-        self._bias_initializer = initializers.get(bias_initializer)
-        self._kernel_regularizer = regularizers.get(kernel_regularizer)
-        self._bias_regularizer = regularizers.get(bias_regularizer)
+        self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,
+                              kernel_constraint)
+        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+        # Keras applies the activity regularizer to the projections, not to the output.
         self._sub_activity_regularizer = regularizers.get(activity_regularizer)
-        self._kernel_constraint = constraints.get(kernel_constraint)
-        self._bias_constraint = constraints.get(bias_constraint)
         self.seed = _args.seed(owner, seed)
         self.supports_masking = True
 
@@ -70,13 +69,8 @@ class _MultiHeadBase(Layer):
         return EinsumDense(
             equation, output_shape=output_shape, activation=activation,
             bias_axes=bias_axes if self._use_bias else None, name=name,
-            kernel_initializer=self._kernel_initializer,
-            bias_initializer=self._bias_initializer,
-            kernel_regularizer=self._kernel_regularizer,
-            bias_regularizer=self._bias_regularizer,
-            activity_regularizer=self._sub_activity_regularizer,
-            kernel_constraint=self._kernel_constraint,
-            bias_constraint=self._bias_constraint, dtype=self.dtype_policy)
+            activity_regularizer=self._sub_activity_regularizer, dtype=self.dtype_policy,
+            **self._weight_args("kernel", "bias"))
 
     def _common_config(self):
         return {
@@ -85,14 +79,9 @@ class _MultiHeadBase(Layer):
             "use_gate": self._use_gate,
             "sliding_window": self._sliding_window,
             "flash_attention": self._flash_attention,
-            "kernel_initializer": initializers.serialize(self._kernel_initializer),
-            "bias_initializer": initializers.serialize(self._bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self._kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self._bias_regularizer),
             "activity_regularizer": regularizers.serialize(self._sub_activity_regularizer),
-            "kernel_constraint": constraints.serialize(self._kernel_constraint),
-            "bias_constraint": constraints.serialize(self._bias_constraint),
             "seed": self.seed,
+            **self._weight_args_config("kernel", "bias"),
         }
 
     # --- masks -------------------------------------------------------------------

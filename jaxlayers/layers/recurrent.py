@@ -14,15 +14,19 @@ weights load with ``set_weights`` unchanged.  The math is in
 matmul before the scan; the scan carries only the recurrence.
 """
 
-from jaxlayers import activations, regularizers
+from jaxlayers import activations
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.layers import _args
 from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
-from jaxlayers.layers.rnn_base import RNN, forwarding_signature, make_own_cell, positive_units
+from jaxlayers.layers.rnn_base import RNN, OwnCellRNN, positive_units
 from jaxlayers.layers.rnn_cell import (
-    DropoutRNNCell, RNNCell, StackedRNNCells, UnitForgetBias, split_masks,
+    DropoutRNNCell,
+    RNNCell,
+    StackedRNNCells,
+    UnitForgetBias,
+    split_masks,
 )
 from jaxlayers.layers.rnn_wrappers import Bidirectional, TimeDistributed
 from jaxlayers.ops import rnn as rnn_ops
@@ -243,28 +247,15 @@ _CELL_ARGS = ("activation", "use_bias", "kernel_initializer", "recurrent_initial
               "bias_constraint", "dropout", "recurrent_dropout", "seed")
 
 
-class _CellLayer(RNN):
-    """An ``RNN`` over one built-in cell created from the layer's own arguments."""
+class _CellLayer(OwnCellRNN):
+    """An ``RNN`` over one dense cell created from the layer's own arguments."""
 
-    _cell_class = None
-    _cell_name = None
-    _extra_args = ()
-    _not_in_config = ()
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if cls._cell_class is not None:
-            cls.__signature__ = forwarding_signature(cls, cls._cell_class,
-                                                     _CELL_ARGS + cls._extra_args)
+    cell_attrs = ("units", "unit_forget_bias", "reset_after", "recurrent_activation")
 
     def __init__(self, units, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, use_cudnn="auto",
                  activity_regularizer=None, implementation=2, **kwargs):
-        cell_kwargs = {k: kwargs.pop(k) for k in _CELL_ARGS + self._extra_args
-                       if k in kwargs}
-        cell = make_own_cell(self, kwargs, self._cell_class, units, dtype=kwargs.get("dtype"),
-                             trainable=kwargs.get("trainable", True), name=self._cell_name,
-                             implementation=implementation, **cell_kwargs)
+        cell = self._own_cell(kwargs, units, implementation=implementation)
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
@@ -272,32 +263,6 @@ class _CellLayer(RNN):
         self.use_cudnn = _args.one_of(_args.owner(self), "use_cudnn", use_cudnn,
                                       ("auto", True, False))
         self.input_spec = InputSpec(ndim=3)
-
-    def __getattr__(self, name):
-        # Keras exposes the cell's arguments on the layer (layer.units, layer.dropout, ...).
-        if name in ("units", "unit_forget_bias", "reset_after", "recurrent_activation") + \
-                _CELL_ARGS:
-            cell = self.__dict__.get("cell")
-            if cell is not None:
-                return getattr(cell, name)
-        return super().__getattr__(name)
-
-    def get_config(self):
-        config = super().get_config()
-        cell_config = self.cell.get_config()
-        for key in ("name", "trainable", "dtype") + self._not_in_config:
-            cell_config.pop(key, None)
-        del config["cell"]
-        config.update(cell_config)
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        if "batch_input_shape" in config and config["batch_input_shape"] is not None:
-            config["batch_input_shape"] = tuple(config["batch_input_shape"])
-        return cls(**config)
 
 
 @register_builtin("layers")
@@ -319,9 +284,10 @@ class SimpleRNN(_CellLayer):
         (2, 4)
     """
 
-    _cell_class = SimpleRNNCell
-    _cell_name = "simple_rnn_cell"
-    _not_in_config = ("seed",)  # as in Keras 3
+    cell_class = SimpleRNNCell
+    cell_name = "simple_rnn_cell"
+    cell_args = _CELL_ARGS
+    not_in_config = ("seed",)  # as in Keras 3
 
 
 @register_builtin("layers")
@@ -348,9 +314,9 @@ class LSTM(_CellLayer):
         {'lstm': {'lstm_cell': {'bias': (16,), 'kernel': (3, 16), 'recurrent_kernel': (4, 16)}}}
     """
 
-    _cell_class = LSTMCell
-    _cell_name = "lstm_cell"
-    _extra_args = ("recurrent_activation", "unit_forget_bias")
+    cell_class = LSTMCell
+    cell_name = "lstm_cell"
+    cell_args = _CELL_ARGS + ("recurrent_activation", "unit_forget_bias")
 
 
 @register_builtin("layers")
@@ -373,6 +339,6 @@ class GRU(_CellLayer):
         (2, 4)
     """
 
-    _cell_class = GRUCell
-    _cell_name = "gru_cell"
-    _extra_args = ("recurrent_activation", "reset_after")
+    cell_class = GRUCell
+    cell_name = "gru_cell"
+    cell_args = _CELL_ARGS + ("recurrent_activation", "reset_after")

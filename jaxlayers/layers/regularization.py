@@ -17,6 +17,7 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
 from jaxlayers.layers import _args
+from jaxlayers.ops import layout
 from jaxlayers.ops import regularization as reg_ops
 
 __all__ = [
@@ -114,11 +115,9 @@ class _SpatialDropout(Dropout):
         self.input_spec = InputSpec(ndim=self._rank + 2)
 
     def _noise_shape(self, inputs):
-        spatial = (1,) * self._rank
-        batch = inputs.shape[0]
-        if self.data_format == "channels_first":
-            return (batch, inputs.shape[1]) + spatial
-        return (batch,) + spatial + (inputs.shape[-1],)
+        channels = inputs.shape[layout.channel_axis(self.data_format)]
+        return layout.assemble_shape(inputs.shape[0], (1,) * self._rank, channels,
+                                     self.data_format)
 
     def get_config(self):
         config = super().get_config()

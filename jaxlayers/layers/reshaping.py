@@ -16,6 +16,7 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
+from jaxlayers.ops import layout
 
 _INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
 
@@ -207,9 +208,7 @@ class _SpatialLayer(Layer):
     data_format = "channels_last"
 
     def _spatial_axes(self):
-        if self.data_format == "channels_last":
-            return tuple(range(1, self.rank + 1))
-        return tuple(range(2, self.rank + 2))
+        return layout.spatial_axes(self.rank + 2, self.data_format)
 
 
 class _Cropping(_SpatialLayer):

@@ -33,18 +33,23 @@ from typing import Any, Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from jaxlayers import backend
+from jaxlayers import backend, regularizers
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer, to_snake_case
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 from jaxlayers.layers import _args, _sublayers
 from jaxlayers.layers.rnn_cell import (
-    StackedRNNCells, as_list, cell_protocol, is_nested, output_from_states, zero_states,
+    StackedRNNCells,
+    as_list,
+    cell_protocol,
+    is_nested,
+    output_from_states,
+    zero_states,
 )
 from jaxlayers.ops import rnn as rnn_ops
 
-__all__ = ["RNN", "ScanPlan"]
+__all__ = ["RNN", "ScanPlan", "OwnCellRNN"]
 
 
 owner = _args.owner
@@ -375,3 +380,59 @@ class RNN(Layer):
         if "batch_input_shape" in config and config["batch_input_shape"] is not None:
             config["batch_input_shape"] = tuple(config["batch_input_shape"])
         return cls(cell, **config)
+
+
+class OwnCellRNN(RNN):
+    """An ``RNN`` over one cell built from the layer's own arguments (``LSTM`` -> ``LSTMCell``).
+
+    Subclasses set ``cell_class``, ``cell_name``, ``cell_args`` (the keyword
+    arguments handed to the cell: listed in the layer's signature, readable as
+    layer attributes, and stored flat in the layer's config, as Keras does) and
+    ``cell_attrs`` (more cell attributes readable on the layer), and create the
+    cell with :meth:`_own_cell` in ``__init__``.
+    """
+
+    cell_class = None
+    cell_name = None
+    cell_args = ()
+    cell_attrs = ()
+    # Cell config entries the layer's config leaves out.
+    not_in_config = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.cell_class is not None:
+            cls.__signature__ = forwarding_signature(cls, cls.cell_class, cls.cell_args)
+
+    def _own_cell(self, layer_kwargs, *args, **cell_kwargs):
+        """The cell from ``args``, ``cell_kwargs`` and the cell arguments in ``layer_kwargs``."""
+        for name in self.cell_args:
+            if name in layer_kwargs:
+                cell_kwargs[name] = layer_kwargs.pop(name)
+        return make_own_cell(self, layer_kwargs, self.cell_class, *args,
+                             dtype=layer_kwargs.get("dtype"),
+                             trainable=layer_kwargs.get("trainable", True), name=self.cell_name,
+                             **cell_kwargs)
+
+    def __getattr__(self, name):
+        # Keras exposes the cell's arguments on the layer (layer.units, layer.dropout, ...).
+        if name in self.cell_attrs or name in self.cell_args:
+            cell = self.__dict__.get("cell")
+            if cell is not None:
+                return getattr(cell, name)
+        return super().__getattr__(name)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["cell"]
+        cell_config = self.cell.get_config()
+        for key in ("name", "trainable", "dtype") + self.not_in_config:
+            cell_config.pop(key, None)
+        config.update(cell_config)
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        # The config holds the cell's arguments, not a cell: skip RNN.from_config.
+        return super(RNN, cls).from_config(config)

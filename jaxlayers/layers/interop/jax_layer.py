@@ -23,11 +23,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend
-from jaxlayers.core import scope as scope_lib
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError, StateError
 from jaxlayers.layers import _args
+from jaxlayers.layers._weight_values import read_weight
 from jaxlayers.layers.interop import _common
 
 _CALL_ARGS = ("params", "state", "rng", "inputs", "training")
@@ -117,8 +117,6 @@ def _leaf_dtypes(x):
 
 class _LeafInitializer:
     """Initializer of one wrapped leaf: that leaf of ``init_fn``'s result for the key."""
-
-    _accepts_key = True
 
     def __init__(self, layer, which, index):
         self._layer, self._which, self._index = layer, which, index
@@ -268,15 +266,8 @@ class JaxLayer(Layer):
         if self._trees[which] is None:
             return None
         treedef, slots = self._trees[which]
-        scope = scope_lib.current()
-        leaves = []
-        for kind, item in slots:
-            if kind == "static":
-                leaves.append(item)
-            elif scope is not None and scope.binds(item):
-                leaves.append(scope.read(item, jnp.dtype(self.compute_dtype)))
-            else:
-                leaves.append(item.value)
+        leaves = [item if kind == "static" else read_weight(item, self.compute_dtype)
+                  for kind, item in slots]
         return jax.tree_util.tree_unflatten(treedef, leaves)
 
     def _write_state(self, new_state):

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers.errors import ConfigError, DataError, DTypeError
+from jaxlayers.layers._args import owner
 
 __all__ = [
     "OUTPUT_MODES",
@@ -31,10 +32,6 @@ __all__ = [
 ]
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
-
-
-def owner(layer):
-    return f"{type(layer).__name__} '{layer.name}'"
 
 
 # --------------------------------------------------------------------- adapt data
