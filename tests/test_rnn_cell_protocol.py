@@ -23,7 +23,10 @@ MASK = np.array([[True, True, False, True, True], [False, True, True, True, Fals
 
 
 class ProjectedCell(layers.RNNCell):
-    """``h = tanh(x @ w + b + h @ u)`` written with the protocol, counting projections."""
+    """``h = tanh(x @ w + h @ u)`` written with the protocol, counting projections.
+
+    The step-by-step reference is ``MinimalRNNCell``: the same math with only ``call``.
+    """
 
     def __init__(self, units, rate=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -34,7 +37,6 @@ class ProjectedCell(layers.RNNCell):
 
     def build(self, input_shape):
         self.w = self.add_weight(name="w", shape=(input_shape[-1], self.units))
-        self.b = self.add_weight(name="b", shape=(self.units,), initializer="uniform")
         self.u = self.add_weight(name="u", shape=(self.units, self.units),
                                  initializer="orthogonal")
 
@@ -49,28 +51,10 @@ class ProjectedCell(layers.RNNCell):
         self.projections += 1
         if dropout_masks is not None:
             inputs = inputs * dropout_masks
-        return inputs @ self.w + self.b
+        return inputs @ self.w
 
     def step(self, inputs, states, dropout_masks=None, training=False):
         h = jnp.tanh(inputs + states[0] @ self.u)
-        return h, [h]
-
-
-class StepCell(layers.Layer):
-    """The same math as a Keras-style cell: only ``state_size`` and ``call`` (no protocol)."""
-
-    def __init__(self, units, **kwargs):
-        super().__init__(**kwargs)
-        self.units = units
-        self.state_size = units
-
-    def build(self, input_shape):
-        self.w = self.add_weight(name="w", shape=(input_shape[-1], self.units))
-        self.b = self.add_weight(name="b", shape=(self.units,))
-        self.u = self.add_weight(name="u", shape=(self.units, self.units))
-
-    def call(self, inputs, states):
-        h = jnp.tanh(inputs @ self.w + self.b + states[0] @ self.u)
         return h, [h]
 
 
@@ -136,7 +120,7 @@ def test_user_cell_projection_is_hoisted_out_of_the_scan(x):
 def test_user_cell_numbers_equal_the_step_by_step_reference(x, kwargs):
     ours = layers.RNN(ProjectedCell(U), **kwargs)
     ours.init(jax.random.key(0), x)
-    reference = _same_weights(ours, layers.RNN(StepCell(U), **kwargs), x)
+    reference = _same_weights(ours, layers.RNN(MinimalRNNCell(U), **kwargs), x)
     for mask in (None, MASK):
         _assert_close(ours.apply(ours.params, ours.state, x, mask=mask)[0],
                       reference.apply(reference.params, reference.state, x, mask=mask)[0])
@@ -167,8 +151,8 @@ def test_user_cell_gets_the_fused_bidirectional_scan(x):
         params, state, x)
     assert _primitives(jaxpr.jaxpr)[0].count("scan") == 1
     # Reference: the two directions as two separate step-by-step layers.
-    fwd = layers.RNN(StepCell(U), return_sequences=True, zero_output_for_mask=True)
-    bwd = layers.RNN(StepCell(U), return_sequences=True, go_backwards=True,
+    fwd = layers.RNN(MinimalRNNCell(U), return_sequences=True, zero_output_for_mask=True)
+    bwd = layers.RNN(MinimalRNNCell(U), return_sequences=True, go_backwards=True,
                      zero_output_for_mask=True)
     fwd.init(jax.random.key(1), x)
     bwd.init(jax.random.key(1), x)

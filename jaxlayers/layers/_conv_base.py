@@ -31,6 +31,17 @@ def set_window_args(layer, rank, kernel_size, strides, padding, data_format, dil
     layer.dilation_rate = _args.int_tuple(who, "dilation_rate", dilation_rate, rank)
 
 
+def window_config(layer):
+    """The config entries of :func:`set_window_args`."""
+    return {
+        "kernel_size": layer.kernel_size,
+        "strides": layer.strides,
+        "padding": layer.padding,
+        "data_format": layer.data_format,
+        "dilation_rate": layer.dilation_rate,
+    }
+
+
 class ConvFamily(WeightArgs, Layer):
     """Base of the convolution family (not public): set ``rank`` in subclasses."""
 
@@ -104,15 +115,8 @@ class ConvFamily(WeightArgs, Layer):
         return self.activation(outputs)
 
     def _common_config(self):
-        return {
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-        }
+        return {**window_config(self), "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias}
 
     def _weights_config(self, *prefixes):
         config = self._weight_args_config(*prefixes)
@@ -120,4 +124,4 @@ class ConvFamily(WeightArgs, Layer):
         return config
 
 
-__all__ = ["ConvFamily", "set_window_args"]
+__all__ = ["ConvFamily", "set_window_args", "window_config"]

@@ -208,8 +208,7 @@ class PReLU(WeightArgs, Layer):
         if shared_axes is not None:
             shared_axes = list(shared_axes) if isinstance(shared_axes, (list, tuple)) \
                 else [shared_axes]
-            if not all(isinstance(a, int) and not isinstance(a, bool) and a >= 1
-                       for a in shared_axes):
+            if not all(_args.is_int(a) and a >= 1 for a in shared_axes):
                 raise ConfigError(
                     f"PReLU '{self.name}': `shared_axes` must be positive ints (axis 0 is "
                     f"the batch). Received: shared_axes={shared_axes!r}."

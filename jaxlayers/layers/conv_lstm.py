@@ -16,9 +16,9 @@ from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
-from jaxlayers.layers._conv_base import set_window_args
+from jaxlayers.layers._conv_base import set_window_args, window_config
 from jaxlayers.layers._weight_args import WeightArgs
-from jaxlayers.layers.rnn_base import OwnCellRNN, positive_units
+from jaxlayers.layers.rnn_base import OwnCellRNN
 from jaxlayers.layers.rnn_cell import DropoutRNNCell, UnitForgetBias, split_masks
 from jaxlayers.ops import conv as conv_ops
 from jaxlayers.ops import layout
@@ -51,7 +51,7 @@ class ConvLSTMCell(WeightArgs, DropoutRNNCell):
         if rank not in (1, 2, 3):
             raise ConfigError(f"{who}: `rank` must be 1, 2 or 3. Received: rank={rank!r}.")
         self.rank = rank
-        self.filters = positive_units(self, filters, "filters")
+        self.filters = _args.positive_int(who, "filters", filters)
         set_window_args(self, rank, kernel_size, strides, padding, data_format, dilation_rate)
         _args.no_strided_dilation(who, self.strides, self.dilation_rate)
         self.activation = activations.get(activation)
@@ -124,11 +124,7 @@ class ConvLSTMCell(WeightArgs, DropoutRNNCell):
         config.update({
             "rank": self.rank,
             "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
+            **window_config(self),
             "activation": activations.serialize(self.activation),
             "recurrent_activation": activations.serialize(self.recurrent_activation),
             "use_bias": self.use_bias,

@@ -406,8 +406,7 @@ class Dot(Merge):
         super().__init__(**kwargs)
         who = _args.owner(self)
         if isinstance(axes, (list, tuple)):
-            if len(axes) != 2 or not all(isinstance(a, int) and not isinstance(a, bool)
-                                         for a in axes):
+            if len(axes) != 2 or not all(_args.is_int(a) for a in axes):
                 raise ConfigError(
                     f"{who}: `axes` must be an int or a pair of ints. Received: axes={axes!r}.")
             axes = tuple(axes)

@@ -40,7 +40,7 @@ class _MultiHeadBase(WeightArgs, Layer):
                      kernel_initializer, bias_initializer, kernel_regularizer,
                      bias_regularizer, activity_regularizer, kernel_constraint,
                      bias_constraint, use_gate, seed):
-        owner = self._owner()
+        owner = _args.owner(self)
         self._dropout = _args.rate(owner, "dropout", dropout)
         self._use_bias = _args.boolean(owner, "use_bias", use_bias)
         self._use_gate = _args.boolean(owner, "use_gate", use_gate)
@@ -63,7 +63,7 @@ class _MultiHeadBase(WeightArgs, Layer):
         self.supports_masking = True
 
     def _owner(self):
-        return f"{type(self).__name__} '{self.name}'"
+        return _args.owner(self)
 
     def _dense(self, equation, output_shape, bias_axes, name, activation=None):
         return EinsumDense(
@@ -87,7 +87,7 @@ class _MultiHeadBase(WeightArgs, Layer):
     # --- masks -------------------------------------------------------------------
     def _check_masks(self, query, value, key, query_mask, value_mask, key_mask,
                      attention_mask, n_attn):
-        owner = self._owner()
+        owner = _args.owner(self)
         for name, m, x in (("query_mask", query_mask, query), ("value_mask", value_mask, value),
                            ("key_mask", key_mask, key)):
             if m is not None and _shape(m) != _shape(x)[:-1]:
@@ -186,7 +186,7 @@ class _MultiHeadBase(WeightArgs, Layer):
                           n_attn)
         if use_causal_mask and n_attn != 1:
             raise ShapeError(
-                f"{self._owner()}: use_causal_mask needs attention over one axis. Received: "
+                f"{_args.owner(self)}: use_causal_mask needs attention over one axis. Received: "
                 f"attention_axes={self._attention_axes}."
             )
         causal_only = (use_causal_mask and query_mask is None and value_mask is None
@@ -268,7 +268,7 @@ class MultiHeadAttention(_MultiHeadBase):
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  use_gate=False, seed=None, **kwargs):
         super().__init__(**kwargs)
-        owner = self._owner()
+        owner = _args.owner(self)
         self._num_heads = _args.positive_int(owner, "num_heads", num_heads)
         if key_dim is None:
             raise ConfigError(
@@ -301,7 +301,7 @@ class MultiHeadAttention(_MultiHeadBase):
     attention_axes = property(lambda self: self._attention_axes)
 
     def _check_shapes(self, query_shape, value_shape, key_shape):
-        owner = self._owner()
+        owner = _args.owner(self)
         if len(query_shape) < 3:
             raise ShapeError(
                 f"{owner}: query must have rank 3 or more (batch, positions..., features). "
@@ -337,7 +337,7 @@ class MultiHeadAttention(_MultiHeadBase):
         axes = tuple(a if a >= 0 else (rank - 1) + a for a in self._attention_axes_arg)
         if any(not 1 <= a < rank - 2 for a in axes):
             raise ShapeError(
-                f"{self._owner()}: `attention_axes` must name axes between the batch and the "
+                f"{_args.owner(self)}: `attention_axes` must name axes between the batch and the "
                 f"feature axis of inputs of rank {rank - 1}. Received: "
                 f"attention_axes={self._attention_axes_arg}."
             )
@@ -446,7 +446,7 @@ class GroupedQueryAttention(_MultiHeadBase):
                  kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None,
                  **kwargs):
         super().__init__(**kwargs)
-        owner = self._owner()
+        owner = _args.owner(self)
         self.head_dim = _args.positive_int(owner, "head_dim", head_dim)
         self.num_query_heads = _args.positive_int(owner, "num_query_heads", num_query_heads)
         self.num_key_value_heads = _args.positive_int(owner, "num_key_value_heads",
@@ -469,7 +469,7 @@ class GroupedQueryAttention(_MultiHeadBase):
     use_bias = property(lambda self: self._use_bias)
 
     def _check_shapes(self, query_shape, value_shape, key_shape):
-        owner = self._owner()
+        owner = _args.owner(self)
         for name, shape in (("query", query_shape), ("value", value_shape),
                             ("key", key_shape)):
             if len(shape) != 3:

@@ -20,7 +20,7 @@ from jaxlayers.core.serialization import register_builtin
 from jaxlayers.layers import _args
 from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
-from jaxlayers.layers.rnn_base import RNN, OwnCellRNN, positive_units
+from jaxlayers.layers.rnn_base import RNN, OwnCellRNN
 from jaxlayers.layers.rnn_cell import (
     DropoutRNNCell,
     RNNCell,
@@ -50,7 +50,7 @@ class _DenseCell(WeightArgs, DropoutRNNCell):
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
                  implementation=2, **kwargs):
         super().__init__(**kwargs)
-        self.units = positive_units(self, units)
+        self.units = _args.positive_int(_args.owner(self), "units", units)
         self.activation = activations.get(activation)
         self.use_bias = _args.boolean(_args.owner(self), "use_bias", use_bias)
         self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,

@@ -21,10 +21,6 @@ from jaxlayers.ops import layout
 _INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
 
 
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 @register_builtin("layers")
 class Reshape(Layer):
     """Reshapes each example to ``target_shape`` (the batch axis is kept).
@@ -47,7 +43,7 @@ class Reshape(Layer):
             target = tuple(target_shape)
         except TypeError:
             target = None
-        if target is None or not all(_is_int(d) and d >= -1 for d in target):
+        if target is None or not all(_args.is_int(d) and d >= -1 for d in target):
             raise ConfigError(
                 f"{who}: `target_shape` must be a tuple of non-negative ints with at most "
                 f"one -1. Received: target_shape={target_shape!r}."

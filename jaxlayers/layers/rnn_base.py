@@ -52,13 +52,6 @@ from jaxlayers.ops import rnn as rnn_ops
 __all__ = ["RNN", "ScanPlan", "OwnCellRNN"]
 
 
-owner = _args.owner
-
-
-def positive_units(layer, units, arg="units"):
-    return _args.positive_int(owner(layer), arg, units)
-
-
 def make_own_cell(layer, layer_kwargs, cell_cls, *args, **cell_kwargs):
     """The cell a layer builds from its own arguments (``LSTM`` -> ``LSTMCell``).
 
@@ -174,19 +167,19 @@ class RNN(Layer):
             cell = StackedRNNCells(list(cell))
         if not callable(getattr(cell, "call", None)):
             raise ConfigTypeError(
-                f"{owner(self)}: `cell` must have a `call(inputs, states)` method. "
+                f"{_args.owner(self)}: `cell` must have a `call(inputs, states)` method. "
                 f"Received: cell={cell!r}."
             )
         spec = _cell_state_spec(cell)
         if spec is None:
             raise ConfigError(
-                f"{owner(self)}: the cell must have a `state_size` attribute (an int, or a "
+                f"{_args.owner(self)}: the cell must have a `state_size` attribute (an int, or a "
                 f"list of ints, one per state). Set `self.state_size = units` in the cell's "
                 f"__init__. Received: cell={cell!r}."
             )
         if spec is False:
             raise ConfigError(
-                f"{owner(self)}: the cell's `state_size` must be an int or a list of ints. "
+                f"{_args.owner(self)}: the cell's `state_size` must be an int or a list of ints. "
                 f"Received: state_size={cell.state_size!r}."
             )
         self.cell = cell
@@ -194,7 +187,7 @@ class RNN(Layer):
                  "go_backwards": go_backwards, "stateful": stateful, "unroll": unroll,
                  "zero_output_for_mask": zero_output_for_mask}
         for flag, value in flags.items():
-            setattr(self, flag, _args.boolean(owner(self), flag, value))
+            setattr(self, flag, _args.boolean(_args.owner(self), flag, value))
         self.state_size = list(spec) if is_nested(spec) else [spec]
         self.single_state = not is_nested(spec)
         self.supports_masking = True
@@ -205,7 +198,7 @@ class RNN(Layer):
     def build(self, sequences_shape, initial_state_shape=None):
         if self.unroll and sequences_shape[1] is None:
             raise ShapeError(
-                f"{owner(self)}: cannot unroll over an unknown number of timesteps. "
+                f"{_args.owner(self)}: cannot unroll over an unknown number of timesteps. "
                 f"Give the time axis a size (e.g. jl.Input((timesteps, features))) or use "
                 f"unroll=False. Received: input shape {tuple(sequences_shape)}."
             )
@@ -216,7 +209,7 @@ class RNN(Layer):
             batch = sequences_shape[0]
             if batch is None:
                 raise ShapeError(
-                    f"{owner(self)}: `stateful=True` needs a fixed batch size, and the "
+                    f"{_args.owner(self)}: `stateful=True` needs a fixed batch size, and the "
                     f"inputs have none. Pass batch_size= to jl.Input (or batch_input_shape= "
                     f"to the first layer). Received: input shape {tuple(sequences_shape)}."
                 )
@@ -257,9 +250,9 @@ class RNN(Layer):
         if self.stateful:
             if batch != self._state_vars[0].shape[0]:
                 raise ShapeError(
-                    f"{owner(self)} is stateful with batch size {self._state_vars[0].shape[0]}; "
-                    f"every call must use that batch size. Received: input shape "
-                    f"{tuple(sequences.shape)}."
+                    f"{_args.owner(self)} is stateful with batch size "
+                    f"{self._state_vars[0].shape[0]}; every call must use that batch size. "
+                    f"Received: input shape {tuple(sequences.shape)}."
                 )
         if initial_state is None:
             if self.stateful:
@@ -270,7 +263,7 @@ class RNN(Layer):
         got = [tuple(jnp.shape(x)) for x in leaves]
         if got != want:
             raise ShapeError(
-                f"{owner(self)}: `initial_state` must be {len(want)} array(s) of shape(s) "
+                f"{_args.owner(self)}: `initial_state` must be {len(want)} array(s) of shape(s) "
                 f"{want} (batch, state size), one per state of the cell. "
                 f"Received: shapes {got}."
             )

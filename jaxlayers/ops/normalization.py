@@ -122,6 +122,17 @@ def masked_moments(x, mask, axes, epsilon=1e-7, axis_name=None):
     return jnp.squeeze(mean, axes), jnp.squeeze(variance, axes)
 
 
+def _scale_and_shift(x, mean, variance, scale, offset, epsilon):
+    """``x * inv + shift`` with ``inv = scale / sqrt(variance + epsilon)``: one fused affine map."""
+    inv = lax.rsqrt(variance + epsilon)
+    if scale is not None:
+        inv = inv * scale
+    shift = -mean * inv
+    if offset is not None:
+        shift = shift + offset
+    return x * inv + shift
+
+
 def batch_normalization(x, mean, variance, axes, offset=None, scale=None, epsilon=1e-3):
     """``(x - mean) / sqrt(variance + epsilon) * scale + offset``.
 
@@ -147,13 +158,7 @@ def batch_normalization(x, mean, variance, axes, offset=None, scale=None, epsilo
         return None if v is None else _broadcast_param(jnp.asarray(v, cdt), axes, ndim, x.shape)
 
     mean, variance, offset, scale = prep(mean), prep(variance), prep(offset), prep(scale)
-    inv = lax.rsqrt(variance + epsilon)
-    if scale is not None:
-        inv = inv * scale
-    shift = -mean * inv
-    if offset is not None:
-        shift = shift + offset
-    return (xc * inv + shift).astype(dtype)
+    return _scale_and_shift(xc, mean, variance, scale, offset, epsilon).astype(dtype)
 
 
 def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, rms_scaling=False):
@@ -179,18 +184,12 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, rms_sca
     beta = _broadcast_param(None if beta is None else beta.astype(xc.dtype), axes, ndim,
                             x.shape)
     mean, variance = moments(xc, axes, keepdims=True)
-    inv = lax.rsqrt(variance + epsilon)
     if rms_scaling:
-        out = xc * inv
+        out = xc * lax.rsqrt(variance + epsilon)
         if gamma is not None:
             out = out * gamma
         return out.astype(dtype)
-    if gamma is not None:
-        inv = inv * gamma
-    shift = -mean * inv
-    if beta is not None:
-        shift = shift + beta
-    return (xc * inv + shift).astype(dtype)
+    return _scale_and_shift(xc, mean, variance, gamma, beta, epsilon).astype(dtype)
 
 
 def rms_normalization(x, scale=None, axis=-1, epsilon=1e-6):
@@ -227,15 +226,13 @@ def group_normalization(x, groups, axis=-1, gamma=None, beta=None, epsilon=1e-3)
     xg = jnp.reshape(x, grouped_shape).astype(_stat_dtype(dtype))
     reduce_axes = tuple(a for a in range(1, ndim + 1) if a != axis)
     mean, variance = moments(xg, reduce_axes, keepdims=True)
-    inv = lax.rsqrt(variance + epsilon)
     param_shape = [1] * (ndim + 1)
     param_shape[axis], param_shape[axis + 1] = groups, channels // groups
-    if gamma is not None:
-        inv = inv * jnp.reshape(gamma.astype(xg.dtype), param_shape)
-    shift = -mean * inv
-    if beta is not None:
-        shift = shift + jnp.reshape(beta.astype(xg.dtype), param_shape)
-    out = xg * inv + shift
+
+    def grouped(param):
+        return None if param is None else jnp.reshape(param.astype(xg.dtype), param_shape)
+
+    out = _scale_and_shift(xg, mean, variance, grouped(gamma), grouped(beta), epsilon)
     return jnp.reshape(out, x.shape).astype(dtype)
 
 

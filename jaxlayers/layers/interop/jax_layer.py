@@ -186,7 +186,7 @@ class JaxLayer(Layer):
     def __init__(self, call_fn, init_fn=None, params=None, state=None, seed=None,
                  native_serialization_platforms=None, **kwargs):
         super().__init__(**kwargs)
-        owner = f"{type(self).__name__} '{self.name}'"
+        owner = _args.owner(self)
         _common.check_callable(call_fn, owner, "call_fn")
         _common.check_callable(init_fn, owner, "init_fn", allow_none=True)
         self.call_fn = call_fn
@@ -226,7 +226,7 @@ class JaxLayer(Layer):
 
     @property
     def _owner(self):
-        return f"{type(self).__name__} '{self.name}'"
+        return _args.owner(self)
 
     # --- weights from pytrees ----------------------------------------------------------
     def _declare(self, trees, fixed):

@@ -72,11 +72,10 @@ class Normalization(Layer):
         who = _common.owner(self)
         if axis is None:
             axis = ()
-        elif isinstance(axis, int) and not isinstance(axis, bool):
-            axis = (axis,)
-        elif isinstance(axis, (list, tuple)) and all(
-                isinstance(a, int) and not isinstance(a, bool) for a in axis):
-            axis = tuple(axis)
+        elif _args.is_int(axis):
+            axis = (int(axis),)
+        elif isinstance(axis, (list, tuple)) and all(_args.is_int(a) for a in axis):
+            axis = tuple(int(a) for a in axis)
         else:
             raise ConfigError(
                 f"{who}: `axis` must be an int, a tuple of ints or None. Received: "

@@ -130,10 +130,9 @@ class TextVectorization(VocabularyLayer, Layer):
             )
         if isinstance(ngrams, list):
             ngrams = tuple(ngrams)
-        if not (ngrams is None or (isinstance(ngrams, int) and not isinstance(ngrams, bool)
-                                   and ngrams > 0)
+        if not (ngrams is None or (_args.is_int(ngrams) and ngrams > 0)
                 or (isinstance(ngrams, tuple) and ngrams
-                    and all(isinstance(n, int) and n > 0 for n in ngrams))):
+                    and all(_args.is_int(n) and n > 0 for n in ngrams))):
             raise ConfigError(
                 f"{who}: `ngrams` must be None, a positive int or a tuple of positive ints. "
                 f"Received: ngrams={ngrams!r}."
@@ -146,14 +145,9 @@ class TextVectorization(VocabularyLayer, Layer):
                     f"Received: output_mode={output_mode!r}, "
                     f"output_sequence_length={output_sequence_length!r}."
                 )
-            if isinstance(output_sequence_length, bool) or not isinstance(
-                    output_sequence_length, int) or output_sequence_length <= 0:
-                raise ConfigError(
-                    f"{who}: `output_sequence_length` must be a positive int or None. "
-                    f"Received: output_sequence_length={output_sequence_length!r}."
-                )
-        if max_tokens is not None and (isinstance(max_tokens, bool)
-                                       or not isinstance(max_tokens, int) or max_tokens <= 1):
+            output_sequence_length = _args.positive_int_or_none(
+                who, "output_sequence_length", output_sequence_length)
+        if max_tokens is not None and (not _args.is_int(max_tokens) or max_tokens <= 1):
             raise ConfigError(
                 f"{who}: `max_tokens` must be None or an int greater than 1. Received: "
                 f"max_tokens={max_tokens!r}."
