@@ -15,13 +15,13 @@ Example:
 import math
 import numbers
 
-import jax
 import jax.numpy as jnp
 
 from jaxlayers import backend
 from jaxlayers import hooks
 from jaxlayers.core import serialization
 from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.ops.normalization import l2_normalize
 
 _CATEGORY = "regularizers"
 _MODULE = "jaxlayers.regularizers"
@@ -189,10 +189,7 @@ class OrthogonalRegularizer(Regularizer):
                 f"of rank {x.ndim}."
             )
         axis = 1 if self.mode == "rows" else 0
-        inv_norm = jnp.minimum(
-            jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=True)), 1.0 / backend.epsilon()
-        )
-        x = x * inv_norm
+        x = l2_normalize(x, axis, epsilon=backend.epsilon())
         product = x @ x.T if self.mode == "rows" else x.T @ x
         size = product.shape[0]
         off_diagonal = product * (1.0 - jnp.eye(size, dtype=x.dtype))

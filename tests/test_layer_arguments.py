@@ -102,7 +102,7 @@ NO_VALIDATED_ARGUMENTS = {
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",  # merging, no arguments
 }
 # Base-class names that are public but are not layers one constructs as such.
-NOT_LAYERS = {"Layer", "InputSpec"}
+NOT_LAYERS = {"Layer", "InputSpec", "RNNCell"}
 
 
 def _public_classes():

@@ -338,7 +338,7 @@ def test_bad_cells_and_config_raise_clear_errors():
             2, go_backwards=True, return_sequences=True))
     with pytest.raises(errors.ConfigTypeError, match="`layer` must be a Layer instance"):
         layers.TimeDistributed("dense")
-    with pytest.raises(errors.ConfigError, match="`strides > 1` cannot be combined"):
+    with pytest.raises(errors.ConfigError, match="`strides` > 1 cannot be combined"):
         layers.ConvLSTM2D(2, 3, strides=2, dilation_rate=2)
     with pytest.raises(errors.ShapeError, match="cannot unroll over an unknown number"):
         layers.SimpleRNN(2, unroll=True)(jl.Input((None, F)))

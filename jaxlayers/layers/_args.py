@@ -21,7 +21,8 @@ def owner(layer):
     return f"{type(layer).__name__} '{layer.name}'"
 
 
-def _is_int(value):
+def is_int(value):
+    """A Python or NumPy int, never a bool."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
@@ -43,19 +44,27 @@ def _checked(who, name, value, ok, expected, cast=float):
 
 def positive_int(who, name, value):
     """``value`` as an int, or a ``ConfigError`` if it is not a positive int."""
-    return _checked(who, name, value, _is_int(value) and value > 0, "a positive int", int)
+    return _checked(who, name, value, is_int(value) and value > 0, "a positive int", int)
+
+
+def positive_int_or_none(who, name, value):
+    """``None``, or ``value`` as an int if it is a positive int."""
+    if value is None:
+        return None
+    return _checked(who, name, value, is_int(value) and value > 0, "a positive int or None",
+                    int)
 
 
 def int_tuple(who, name, value, n, allow_zero=False):
     """``(value,) * n`` for an int, else a tuple of ``n`` ints; all ``> 0`` (``>= 0``)."""
-    if _is_int(value):
+    if is_int(value):
         values = (int(value),) * n
     else:
         try:
             values = tuple(value)
         except TypeError:
             values = None
-        if values is None or len(values) != n or not all(_is_int(v) for v in values):
+        if values is None or len(values) != n or not all(is_int(v) for v in values):
             raise ConfigError(
                 f"{who}: `{name}` must be an int or a tuple of {n} ints. "
                 f"Received: {name}={value!r}."
@@ -72,9 +81,9 @@ def int_tuple(who, name, value, n, allow_zero=False):
 
 def axes(who, name, value):
     """An axis: an int, or a non-empty list of ints (a tuple becomes a list)."""
-    if isinstance(value, (list, tuple)) and value and all(_is_int(a) for a in value):
+    if isinstance(value, (list, tuple)) and value and all(is_int(a) for a in value):
         return [int(a) for a in value]
-    if not _is_int(value):
+    if not is_int(value):
         raise ConfigTypeError(
             f"{who}: `{name}` must be an int or a non-empty list of ints. "
             f"Received: {name}={value!r}."
@@ -84,9 +93,9 @@ def axes(who, name, value):
 
 def sizes(who, name, value):
     """A shape: a positive int or a tuple of positive ints and ``None`` (unknown) entries."""
-    entries = (value,) if _is_int(value) else value
+    entries = (value,) if is_int(value) else value
     if isinstance(entries, (list, tuple)) and all(
-            e is None or (_is_int(e) and e > 0) for e in entries):
+            e is None or (is_int(e) and e > 0) for e in entries):
         return tuple(None if e is None else int(e) for e in entries)
     raise ConfigError(
         f"{who}: `{name}` must be a positive int or a tuple of positive ints (None for a "
@@ -96,7 +105,7 @@ def sizes(who, name, value):
 
 def pair_tuples(who, name, value, n):
     """Per-axis ``(before, after)`` pairs: from an int, ``n`` ints or ``n`` pairs."""
-    if _is_int(value):
+    if is_int(value):
         return tuple(int_tuple(who, name, value, 2, allow_zero=True) for _ in range(n))
     try:
         entries = tuple(value)
@@ -138,7 +147,7 @@ def optional(check, who, name, value, *args):
 
 def non_negative_int(who, name, value):
     """``value`` as an int, or a ``ConfigError`` if it is not an int ``>= 0``."""
-    return _checked(who, name, value, _is_int(value) and value >= 0, "a non-negative int", int)
+    return _checked(who, name, value, is_int(value) and value >= 0, "a non-negative int", int)
 
 
 def rate(who, name, value):
@@ -201,13 +210,23 @@ def text_encoding(who, value):
     return value
 
 
+def no_strided_dilation(who, strides, dilation_rate):
+    """A ``ConfigError`` when a stride and a dilation above 1 are asked together."""
+    if max(strides) > 1 and max(dilation_rate) > 1:
+        raise ConfigError(
+            f"{who}: `strides` > 1 cannot be combined with `dilation_rate` > 1. "
+            f"Received: strides={strides}, dilation_rate={dilation_rate}."
+        )
+
+
 def seed(who, value):
     """A seed: an int or ``None``."""
-    if value is not None and not _is_int(value):
+    if value is not None and not is_int(value):
         raise ConfigTypeError(f"{who}: `seed` must be an int or None. Received: seed={value!r}.")
     return None if value is None else int(value)
 
 
-__all__ = ["owner", "positive_int", "non_negative_int", "int_tuple", "axes", "sizes", "pair_tuples",
-           "padding_mode", "data_format", "boolean", "optional", "rate", "unit_interval",
-           "non_negative_float", "finite_float", "finite_floats", "one_of", "text_encoding", "seed"]
+__all__ = ["owner", "is_int", "positive_int", "positive_int_or_none", "non_negative_int",
+           "int_tuple", "axes", "sizes", "pair_tuples", "padding_mode", "data_format", "boolean",
+           "optional", "rate", "unit_interval", "non_negative_float", "finite_float",
+           "finite_floats", "one_of", "text_encoding", "seed", "no_strided_dilation"]

@@ -6,17 +6,43 @@ The public classes live in ``convolution.py`` (``Conv*D``),
 rank variant is a thin subclass that only sets ``rank``.
 """
 
-from jaxlayers import activations, constraints, initializers, regularizers
+from jaxlayers import activations, regularizers
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
-from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.errors import ShapeError
 from jaxlayers.layers import _args
+from jaxlayers.layers._shapes import check_spatial_rank
+from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.ops import conv as conv_ops
+from jaxlayers.ops import layout
 
-_SPATIAL_NAMES = {1: ("steps",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+def set_window_args(layer, rank, kernel_size, strides, padding, data_format, dilation_rate,
+                    paddings=("valid", "same")):
+    """Parses a convolution's window arguments onto ``layer`` (``kernel_size``, ...).
+
+    Also used by ``ConvLSTMCell``, whose input convolution takes the same arguments.
+    """
+    who = _args.owner(layer)
+    layer.kernel_size = _args.int_tuple(who, "kernel_size", kernel_size, rank)
+    layer.strides = _args.int_tuple(who, "strides", strides, rank)
+    layer.padding = _args.padding_mode(who, padding, paddings)
+    layer.data_format = _args.data_format(who, data_format)
+    layer.dilation_rate = _args.int_tuple(who, "dilation_rate", dilation_rate, rank)
 
 
-class ConvFamily(Layer):
+def window_config(layer):
+    """The config entries of :func:`set_window_args`."""
+    return {
+        "kernel_size": layer.kernel_size,
+        "strides": layer.strides,
+        "padding": layer.padding,
+        "data_format": layer.data_format,
+        "dilation_rate": layer.dilation_rate,
+    }
+
+
+class ConvFamily(WeightArgs, Layer):
     """Base of the convolution family (not public): set ``rank`` in subclasses."""
 
     # The kernels are real and lax.conv takes one dtype: complex inputs would be cast.
@@ -27,65 +53,25 @@ class ConvFamily(Layer):
 
     def _parse_common(self, kernel_size, strides, padding, data_format, dilation_rate,
                       activation, use_bias):
-        who = _args.owner(self)
-        self.kernel_size = _args.int_tuple(who, "kernel_size", kernel_size, self.rank)
-        self.strides = _args.int_tuple(who, "strides", strides, self.rank)
-        self.padding = _args.padding_mode(who, padding, self.paddings)
-        self.data_format = _args.data_format(who, data_format)
-        self.dilation_rate = _args.int_tuple(who, "dilation_rate", dilation_rate, self.rank)
+        set_window_args(self, self.rank, kernel_size, strides, padding, data_format,
+                        dilation_rate, self.paddings)
         self.activation = activations.get(activation)
-        self.use_bias = _args.boolean(who, "use_bias", use_bias)
+        self.use_bias = _args.boolean(_args.owner(self), "use_bias", use_bias)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _forbid_strided_dilation(self):
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ConfigError(
-                f"{_args.owner(self)}: `strides` > 1 cannot be combined with "
-                f"`dilation_rate` > 1. Received: strides={self.strides}, "
-                f"dilation_rate={self.dilation_rate}."
-            )
-
-    def _set_weight_args(self, prefix, initializer, regularizer, constraint):
-        setattr(self, f"{prefix}_initializer", initializers.get(initializer))
-        setattr(self, f"{prefix}_regularizer", regularizers.get(regularizer))
-        setattr(self, f"{prefix}_constraint", constraints.get(constraint))
-
-    def _add_kernel(self, name, prefix, shape):
-        return self.add_weight(
-            name=name, shape=shape, initializer=getattr(self, f"{prefix}_initializer"),
-            regularizer=getattr(self, f"{prefix}_regularizer"),
-            constraint=getattr(self, f"{prefix}_constraint"))
+        _args.no_strided_dilation(_args.owner(self), self.strides, self.dilation_rate)
 
     def _add_bias(self, size):
-        if not self.use_bias:
-            return None
-        return self.add_weight(
-            name="bias", shape=(size,), initializer=self.bias_initializer,
-            regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        return self._add_weight_from_args("bias", (size,)) if self.use_bias else None
 
     # --- shapes --------------------------------------------------------------------
-    def _layout(self):
-        spatial = ", ".join(_SPATIAL_NAMES[self.rank])
-        if self.data_format == "channels_last":
-            return f"(batch, {spatial}, channels)"
-        return f"(batch, channels, {spatial})"
-
     def _check_rank(self, input_shape):
-        input_shape = tuple(input_shape)
-        if len(input_shape) != self.rank + 2:
-            raise ShapeError(
-                f"{_args.owner(self)} expects inputs of rank {self.rank + 2} "
-                f"{self._layout()}. Received input shape {input_shape}. For a single "
-                f"example add a batch axis: x[None]."
-            )
-        return input_shape
-
-    def _channel_axis(self):
-        return -1 if self.data_format == "channels_last" else 1
+        return check_spatial_rank(_args.owner(self), input_shape, self.rank, self.data_format)
 
     def _input_channels(self, input_shape):
         input_shape = self._check_rank(input_shape)
-        channels = input_shape[self._channel_axis()]
+        channels = input_shape[layout.channel_axis(self.data_format)]
         if channels is None:
             raise ShapeError(
                 f"{_args.owner(self)}: the channel axis of the input must be known to "
@@ -93,19 +79,20 @@ class ConvFamily(Layer):
             )
         return channels
 
-    def _spatial(self, input_shape):
-        if self.data_format == "channels_last":
-            return tuple(input_shape[1:-1])
-        return tuple(input_shape[2:])
+    def _channel_spec(self, channels):
+        """The input spec once the kernel fixed the channel count."""
+        return InputSpec(ndim=self.rank + 2,
+                         axes={layout.channel_axis(self.data_format): channels})
 
-    def _assemble(self, input_shape, spatial, channels):
-        if self.data_format == "channels_last":
-            return (input_shape[0],) + tuple(spatial) + (channels,)
-        return (input_shape[0], channels) + tuple(spatial)
+    def _conv_output_shape(self, input_shape, channels):
+        """Output shape of a forward convolution with ``channels`` output channels."""
+        input_shape = self._check_rank(input_shape)
+        return layout.assemble_shape(input_shape[0], self._conv_spatial(input_shape), channels,
+                                     self.data_format)
 
     def _conv_spatial(self, input_shape):
         """Output spatial sizes of a forward convolution; an error if the kernel does not fit."""
-        spatial = self._spatial(input_shape)
+        spatial = layout.spatial_shape(input_shape, self.data_format)
         out = tuple(
             conv_ops.conv_output_length(n, k, s, self.padding, d)
             for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
@@ -128,24 +115,13 @@ class ConvFamily(Layer):
         return self.activation(outputs)
 
     def _common_config(self):
-        return {
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-        }
+        return {**window_config(self), "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias}
 
     def _weights_config(self, *prefixes):
-        config = {}
-        for kind, module in (("initializer", initializers), ("regularizer", regularizers),
-                             ("constraint", constraints)):
-            for prefix in prefixes:
-                config[f"{prefix}_{kind}"] = module.serialize(getattr(self, f"{prefix}_{kind}"))
+        config = self._weight_args_config(*prefixes)
         config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
 
-__all__ = ["ConvFamily"]
+__all__ = ["ConvFamily", "set_window_args", "window_config"]

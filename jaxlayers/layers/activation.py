@@ -5,12 +5,13 @@ The functions come from :mod:`jaxlayers.activations`; the masked softmax from
 ``jaxlayers.layers.core``.)
 """
 
-from jaxlayers import activations, constraints, initializers, regularizers
+from jaxlayers import activations
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
+from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.ops import attention as attn_ops
 
 __all__ = ["ReLU", "Softmax", "LeakyReLU", "PReLU", "ELU"]
@@ -176,7 +177,7 @@ class Softmax(_ElementwiseActivation):
 
 
 @register_builtin("layers")
-class PReLU(Layer):
+class PReLU(WeightArgs, Layer):
     """Leaky ReLU with a learned slope per input element: ``max(x, 0) + alpha * min(x, 0)``.
 
     Args:
@@ -203,14 +204,11 @@ class PReLU(Layer):
                  alpha_constraint=None, shared_axes=None, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.alpha_initializer = initializers.get(alpha_initializer)
-        self.alpha_regularizer = regularizers.get(alpha_regularizer)
-        self.alpha_constraint = constraints.get(alpha_constraint)
+        self._set_weight_args("alpha", alpha_initializer, alpha_regularizer, alpha_constraint)
         if shared_axes is not None:
             shared_axes = list(shared_axes) if isinstance(shared_axes, (list, tuple)) \
                 else [shared_axes]
-            if not all(isinstance(a, int) and not isinstance(a, bool) and a >= 1
-                       for a in shared_axes):
+            if not all(_args.is_int(a) and a >= 1 for a in shared_axes):
                 raise ConfigError(
                     f"PReLU '{self.name}': `shared_axes` must be positive ints (axis 0 is "
                     f"the batch). Received: shared_axes={shared_axes!r}."
@@ -237,9 +235,7 @@ class PReLU(Layer):
                 )
             else:
                 shape.append(input_shape[i])
-        self.alpha = self.add_weight(
-            name="alpha", shape=tuple(shape), initializer=self.alpha_initializer,
-            regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
+        self.alpha = self._add_weight_from_args("alpha", tuple(shape))
         self.input_spec = InputSpec(
             ndim=ndim, axes={i: input_shape[i] for i in range(1, ndim) if i not in shared})
 
@@ -251,10 +247,6 @@ class PReLU(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "alpha_initializer": initializers.serialize(self.alpha_initializer),
-            "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
-            "alpha_constraint": constraints.serialize(self.alpha_constraint),
-            "shared_axes": self.shared_axes,
-        })
+        config.update(self._weight_args_config("alpha"))
+        config["shared_axes"] = self.shared_axes
         return config

@@ -65,7 +65,7 @@ class Attention(Layer):
 
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        owner = f"{type(self).__name__} '{self.name}'"
+        owner = _args.owner(self)
         if score_mode not in ("dot", "concat"):
             raise ConfigError(
                 f"{owner}: `score_mode` must be 'dot' or 'concat'. "
@@ -78,7 +78,7 @@ class Attention(Layer):
         self.supports_masking = True
 
     def _validate(self, inputs, mask=None):
-        owner = f"{type(self).__name__} '{self.name}'"
+        owner = _args.owner(self)
         if not isinstance(inputs, (list, tuple)) or not 2 <= len(inputs) <= 3 or any(
                 isinstance(x, int) or x is None for x in inputs):
             raise ShapeError(
@@ -94,7 +94,7 @@ class Attention(Layer):
             )
 
     def _check_shapes(self, shapes):
-        owner = f"{type(self).__name__} '{self.name}'"
+        owner = _args.owner(self)
         q, v = tuple(shapes[0]), tuple(shapes[1])
         k = tuple(shapes[2]) if len(shapes) > 2 else v
         if len(q) < 2 or len(v) != len(q) or len(k) != len(q):
@@ -144,7 +144,7 @@ class Attention(Layer):
         k = inputs[2] if len(inputs) > 2 else v
         q_mask = mask[0] if mask else None
         v_mask = mask[1] if mask else None
-        owner = f"{type(self).__name__} '{self.name}'"
+        owner = _args.owner(self)
         for name, m, x in (("query_mask", q_mask, q), ("value_mask", v_mask, v)):
             if m is not None and _shape(m) != _shape(x)[:-1]:
                 raise ShapeError(

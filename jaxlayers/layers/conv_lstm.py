@@ -11,15 +11,17 @@ convolution (stride 1, ``'same'`` padding).  Weights follow Keras 3:
 
 import jax.numpy as jnp
 
-from jaxlayers import activations, constraints, initializers, regularizers
+from jaxlayers import activations
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
-from jaxlayers.layers.rnn_base import (
-    RNN, DropoutRNNCell, UnitForgetBias, forwarding_signature, make_own_cell, positive_units,
-)
+from jaxlayers.layers._conv_base import set_window_args, window_config
+from jaxlayers.layers._weight_args import WeightArgs
+from jaxlayers.layers.rnn_base import OwnCellRNN
+from jaxlayers.layers.rnn_cell import DropoutRNNCell, UnitForgetBias, split_masks
 from jaxlayers.ops import conv as conv_ops
+from jaxlayers.ops import layout
 from jaxlayers.ops import rnn as rnn_ops
 
 __all__ = ["ConvLSTMCell", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
@@ -27,14 +29,14 @@ __all__ = ["ConvLSTMCell", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 _WEIGHTS = ("kernel", "recurrent", "bias")
 
 
-class ConvLSTMCell(DropoutRNNCell):
+class ConvLSTMCell(WeightArgs, DropoutRNNCell):
     """One ConvLSTM step over ``(batch, *spatial, channels)`` inputs (used by ConvLSTM*D).
 
     Args: as :class:`ConvLSTM2D` plus ``rank`` (1, 2 or 3).  Dropout masks are
     drawn per gate, as in Keras.
     """
 
-    _gates = 4
+    gates = 4
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
                  data_format=None, dilation_rate=1, activation="tanh",
@@ -49,43 +51,27 @@ class ConvLSTMCell(DropoutRNNCell):
         if rank not in (1, 2, 3):
             raise ConfigError(f"{who}: `rank` must be 1, 2 or 3. Received: rank={rank!r}.")
         self.rank = rank
-        self.filters = positive_units(self, filters, "filters")
-        self.kernel_size = _args.int_tuple(who, "kernel_size", kernel_size, rank)
-        self.strides = _args.int_tuple(who, "strides", strides, rank)
-        self.padding = _args.padding_mode(who, padding)
-        self.data_format = _args.data_format(who, data_format)
-        self.dilation_rate = _args.int_tuple(who, "dilation_rate", dilation_rate, rank)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ConfigError(
-                f"{who}: `strides > 1` cannot be combined with `dilation_rate > 1`. "
-                f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}."
-            )
+        self.filters = _args.positive_int(who, "filters", filters)
+        set_window_args(self, rank, kernel_size, strides, padding, data_format, dilation_rate)
+        _args.no_strided_dilation(who, self.strides, self.dilation_rate)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = _args.boolean(who, "use_bias", use_bias)
         self.unit_forget_bias = _args.boolean(who, "unit_forget_bias", unit_forget_bias)
-        for prefix, init, reg, con in (
-                ("kernel", kernel_initializer, kernel_regularizer, kernel_constraint),
-                ("recurrent", recurrent_initializer, recurrent_regularizer,
-                 recurrent_constraint),
-                ("bias", bias_initializer, bias_regularizer, bias_constraint)):
-            setattr(self, f"{prefix}_initializer", initializers.get(init))
-            setattr(self, f"{prefix}_regularizer", regularizers.get(reg))
-            setattr(self, f"{prefix}_constraint", constraints.get(con))
-        self._init_dropout(dropout, recurrent_dropout, seed, implementation=1)
+        self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,
+                              kernel_constraint)
+        self._set_weight_args("recurrent", recurrent_initializer, recurrent_regularizer,
+                              recurrent_constraint)
+        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+        self.init_dropout(dropout, recurrent_dropout, seed, implementation=1)
         self.state_size = [self.filters, self.filters]
         self.output_size = self.filters
         self.spatial_dims = None
 
-    def _channel_axis(self):
-        return -1 if self.data_format == "channels_last" else 1
-
     def build(self, input_shape):
         input_shape = tuple(input_shape)
-        if self.data_format == "channels_last":
-            spatial, channels = input_shape[1:-1], input_shape[-1]
-        else:
-            spatial, channels = input_shape[2:], input_shape[1]
+        spatial = layout.spatial_shape(input_shape, self.data_format)
+        channels = input_shape[layout.channel_axis(self.data_format)]
         if None in spatial or channels is None:
             raise ShapeError(
                 f"{_args.owner(self)}: ConvLSTM needs known spatial and channel sizes. "
@@ -100,21 +86,13 @@ class ConvLSTMCell(DropoutRNNCell):
                 f"spatial input size {self.spatial_dims} with padding='{self.padding}'."
             )
         width = 4 * self.filters
-        self.kernel = self.add_weight(
-            name="kernel", shape=self.kernel_size + (channels, width),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            name="recurrent_kernel", shape=self.kernel_size + (self.filters, width),
-            initializer=self.recurrent_initializer, regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint)
+        self.kernel = self._add_weight_from_args("kernel", self.kernel_size + (channels, width))
+        self.recurrent_kernel = self._add_weight_from_args(
+            "recurrent", self.kernel_size + (self.filters, width), name="recurrent_kernel")
         self.bias = None
         if self.use_bias:
-            init = UnitForgetBias(self.bias_initializer) if self.unit_forget_bias else \
-                self.bias_initializer
-            self.bias = self.add_weight(
-                name="bias", shape=(width,), initializer=init,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            init = UnitForgetBias(self.bias_initializer) if self.unit_forget_bias else None
+            self.bias = self._add_weight_from_args("bias", (width,), initializer=init)
 
     def _out_spatial(self):
         return tuple(
@@ -123,105 +101,62 @@ class ConvLSTMCell(DropoutRNNCell):
                                   self.dilation_rate))
 
     def get_initial_state(self, batch_size=None):
-        out = self._out_spatial()
-        if self.data_format == "channels_last":
-            shape = (batch_size,) + out + (self.filters,)
-        else:
-            shape = (batch_size, self.filters) + out
+        shape = layout.assemble_shape(batch_size, self._out_spatial(), self.filters,
+                                      self.data_format)
         return [jnp.zeros(shape, self.compute_dtype), jnp.zeros(shape, self.compute_dtype)]
 
-    def _mask_count(self):
+    def dropout_mask_count(self):
         return 4
 
-    def _project(self, x, masks):
-        single = x.ndim == self.rank + 2
-        seq = x[None] if single else x
-        y = rnn_ops.conv_lstm_input(seq, self.kernel, self.bias, masks[0], self.strides,
-                                    self.padding, self.dilation_rate, self.data_format)
-        return y[0] if single else y
+    def project_inputs(self, inputs, dropout_masks=None):
+        return rnn_ops.conv_lstm_input(inputs, self.kernel, self.bias,
+                                       split_masks(dropout_masks)[0], self.strides,
+                                       self.padding, self.dilation_rate, self.data_format)
 
-    def _step(self, x_t, states, masks):
-        h, c = rnn_ops.conv_lstm_step(x_t, states[0], states[1], self.recurrent_kernel,
-                                      self.activation, self.recurrent_activation, masks[1],
-                                      self.data_format)
+    def step(self, inputs, states, dropout_masks=None, training=False):
+        h, c = rnn_ops.conv_lstm_step(inputs, states[0], states[1], self.recurrent_kernel,
+                                      self.activation, self.recurrent_activation,
+                                      split_masks(dropout_masks)[1], self.data_format)
         return h, [h, c]
 
     def get_config(self):
         config = super().get_config()
         config.update({
             "rank": self.rank,
-            **_conv_config(self),
+            "filters": self.filters,
+            **window_config(self),
+            "activation": activations.serialize(self.activation),
+            "recurrent_activation": activations.serialize(self.recurrent_activation),
+            "use_bias": self.use_bias,
+            "unit_forget_bias": self.unit_forget_bias,
         })
+        config.update(self._weight_args_config(*_WEIGHTS))
+        config.update(self.dropout_config())
         return config
 
 
-def _conv_config(cell):
-    config = {
-        "filters": cell.filters,
-        "kernel_size": cell.kernel_size,
-        "strides": cell.strides,
-        "padding": cell.padding,
-        "data_format": cell.data_format,
-        "dilation_rate": cell.dilation_rate,
-        "activation": activations.serialize(cell.activation),
-        "recurrent_activation": activations.serialize(cell.recurrent_activation),
-        "use_bias": cell.use_bias,
-        "unit_forget_bias": cell.unit_forget_bias,
-    }
-    for kind, module in (("initializer", initializers), ("regularizer", regularizers),
-                         ("constraint", constraints)):
-        for prefix in _WEIGHTS:
-            config[f"{prefix}_{kind}"] = module.serialize(getattr(cell, f"{prefix}_{kind}"))
-    config.update(cell._dropout_config())
-    return config
-
-
-class _ConvLSTM(RNN):
+class _ConvLSTM(OwnCellRNN):
     """Shared ConvLSTM layer: ``RNN(ConvLSTMCell(rank, ...))``."""
 
     _rank = None
-    _CELL_ARGS = ("strides", "padding", "data_format", "dilation_rate", "activation",
-                  "recurrent_activation", "use_bias", "kernel_initializer",
-                  "recurrent_initializer", "bias_initializer", "unit_forget_bias",
-                  "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-                  "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
-                  "recurrent_dropout", "seed")
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls.__signature__ = forwarding_signature(cls, ConvLSTMCell, cls._CELL_ARGS)
+    cell_class = ConvLSTMCell
+    cell_name = "conv_lstm_cell"
+    cell_args = ("strides", "padding", "data_format", "dilation_rate", "activation",
+                 "recurrent_activation", "use_bias", "kernel_initializer",
+                 "recurrent_initializer", "bias_initializer", "unit_forget_bias",
+                 "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                 "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
+                 "recurrent_dropout", "seed")
+    cell_attrs = ("filters", "kernel_size")
+    not_in_config = ("rank",)
 
     def __init__(self, filters, kernel_size, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, activity_regularizer=None, **kwargs):
-        cell_kwargs = {k: kwargs.pop(k) for k in self._CELL_ARGS if k in kwargs}
-        cell = make_own_cell(self, kwargs, ConvLSTMCell, self._rank, filters, kernel_size,
-                             dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True),
-                             name="conv_lstm_cell", **cell_kwargs)
+        cell = self._own_cell(kwargs, self._rank, filters, kernel_size)
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.input_spec = InputSpec(ndim=self._rank + 3)
-
-    def __getattr__(self, name):
-        if name in ("filters", "kernel_size") + self._CELL_ARGS:
-            cell = self.__dict__.get("cell")
-            if cell is not None:
-                return getattr(cell, name)
-        return super().__getattr__(name)
-
-    def get_config(self):
-        config = super().get_config()
-        del config["cell"]
-        config.update(_conv_config(self.cell))
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        if "batch_input_shape" in config and config["batch_input_shape"] is not None:
-            config["batch_input_shape"] = tuple(config["batch_input_shape"])
-        return cls(**config)
 
 
 _DOC = """{n}D convolutional LSTM (Shi et al., 2015) over ``(batch, time, {dims}, channels)``.

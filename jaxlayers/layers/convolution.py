@@ -7,7 +7,6 @@ in both data formats, so weights move between formats (and from Keras with
 ``set_weights``) unchanged.  The math is in :mod:`jaxlayers.ops.conv`.
 """
 
-from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
@@ -89,10 +88,10 @@ class BaseConv(ConvFamily):
                 f"{tuple(input_shape)}. Use a channel count divisible by `groups`."
             )
         self.compute_output_shape(input_shape)
-        self.kernel = self._add_kernel(
-            "kernel", "kernel", self.kernel_size + (channels // self.groups, self.filters))
+        self.kernel = self._add_weight_from_args(
+            "kernel", self.kernel_size + (channels // self.groups, self.filters))
         self.bias = self._add_bias(self.filters)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        self.input_spec = self._channel_spec(channels)
 
     def call(self, inputs):
         self._conv_spatial(inputs.shape)
@@ -102,8 +101,7 @@ class BaseConv(ConvFamily):
         return self._finish(outputs)
 
     def compute_output_shape(self, input_shape):
-        input_shape = self._check_rank(input_shape)
-        return self._assemble(input_shape, self._conv_spatial(input_shape), self.filters)
+        return self._conv_output_shape(input_shape, self.filters)
 
     def get_config(self):
         config = super().get_config()

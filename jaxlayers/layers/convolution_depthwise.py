@@ -4,11 +4,11 @@ Re-exported by ``jaxlayers.layers.convolution``; the math is
 :func:`jaxlayers.ops.conv.depthwise_conv` and :func:`~jaxlayers.ops.conv.separable_conv`.
 """
 
-from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.layers import _args
 from jaxlayers.layers._conv_base import ConvFamily
 from jaxlayers.ops import conv as conv_ops
+from jaxlayers.ops import layout
 
 
 class BaseDepthwiseConv(ConvFamily):
@@ -50,10 +50,10 @@ class BaseDepthwiseConv(ConvFamily):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
-        self.kernel = self._add_kernel("kernel", "depthwise",
-                                       self.kernel_size + (channels, self.depth_multiplier))
+        self.kernel = self._add_weight_from_args(
+            "depthwise", self.kernel_size + (channels, self.depth_multiplier), name="kernel")
         self.bias = self._add_bias(channels * self.depth_multiplier)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        self.input_spec = self._channel_spec(channels)
 
     def call(self, inputs):
         self._conv_spatial(inputs.shape)
@@ -63,10 +63,9 @@ class BaseDepthwiseConv(ConvFamily):
         return self._finish(outputs)
 
     def compute_output_shape(self, input_shape):
-        input_shape = self._check_rank(input_shape)
-        channels = input_shape[self._channel_axis()]
+        channels = self._check_rank(input_shape)[layout.channel_axis(self.data_format)]
         out_channels = None if channels is None else channels * self.depth_multiplier
-        return self._assemble(input_shape, self._conv_spatial(input_shape), out_channels)
+        return self._conv_output_shape(input_shape, out_channels)
 
     def get_config(self):
         config = super().get_config()
@@ -121,13 +120,14 @@ class BaseSeparableConv(ConvFamily):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
-        self.depthwise_kernel = self._add_kernel(
-            "depthwise_kernel", "depthwise", self.kernel_size + (channels, self.depth_multiplier))
-        self.pointwise_kernel = self._add_kernel(
-            "pointwise_kernel", "pointwise",
-            (1,) * self.rank + (channels * self.depth_multiplier, self.filters))
+        self.depthwise_kernel = self._add_weight_from_args(
+            "depthwise", self.kernel_size + (channels, self.depth_multiplier),
+            name="depthwise_kernel")
+        self.pointwise_kernel = self._add_weight_from_args(
+            "pointwise", (1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            name="pointwise_kernel")
         self.bias = self._add_bias(self.filters)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        self.input_spec = self._channel_spec(channels)
 
     def call(self, inputs):
         self._conv_spatial(inputs.shape)
@@ -138,8 +138,7 @@ class BaseSeparableConv(ConvFamily):
         return self._finish(outputs)
 
     def compute_output_shape(self, input_shape):
-        input_shape = self._check_rank(input_shape)
-        return self._assemble(input_shape, self._conv_spatial(input_shape), self.filters)
+        return self._conv_output_shape(input_shape, self.filters)
 
     def get_config(self):
         config = super().get_config()

@@ -4,12 +4,12 @@ Re-exported by ``jaxlayers.layers.convolution``; the math is
 :func:`jaxlayers.ops.conv.conv_transpose`.
 """
 
-from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
 from jaxlayers.layers import _args
 from jaxlayers.layers._conv_base import ConvFamily
 from jaxlayers.ops import conv as conv_ops
+from jaxlayers.ops import layout
 
 
 class BaseConvTranspose(ConvFamily):
@@ -64,10 +64,10 @@ class BaseConvTranspose(ConvFamily):
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
-        self.kernel = self._add_kernel("kernel", "kernel",
-                                       self.kernel_size + (self.filters, channels))
+        self.kernel = self._add_weight_from_args("kernel",
+                                                 self.kernel_size + (self.filters, channels))
         self.bias = self._add_bias(self.filters)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        self.input_spec = self._channel_spec(channels)
 
     def call(self, inputs):
         kernel = self.kernel
@@ -81,9 +81,10 @@ class BaseConvTranspose(ConvFamily):
         pads = self.output_padding or (None,) * self.rank
         spatial = tuple(
             conv_ops.conv_transpose_output_length(n, k, s, self.padding, p, d)
-            for n, k, s, p, d in zip(self._spatial(input_shape), self.kernel_size,
-                                     self.strides, pads, self.dilation_rate))
-        return self._assemble(input_shape, spatial, self.filters)
+            for n, k, s, p, d in zip(layout.spatial_shape(input_shape, self.data_format),
+                                     self.kernel_size, self.strides, pads, self.dilation_rate))
+        return layout.assemble_shape(input_shape[0], spatial, self.filters,
+                                     self.data_format)
 
     def get_config(self):
         config = super().get_config()

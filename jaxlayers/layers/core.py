@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxlayers import activations, constraints, initializers, regularizers
+from jaxlayers import activations, regularizers
 from jaxlayers.core import dtype_policy as dtype_policy_lib
 from jaxlayers.core import serialization
 from jaxlayers.core.input_spec import InputSpec
@@ -29,29 +29,8 @@ from jaxlayers.errors import (
 )
 from jaxlayers.layers import _args
 from jaxlayers.layers import einsum as einsum_lib
+from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.ops import nn as nn_ops
-
-
-class _WeightArgs:
-    """Shared parsing of ``*_initializer``, ``*_regularizer``, ``*_constraint`` arguments."""
-
-    def _set_weight_args(self, prefix, initializer, regularizer, constraint):
-        setattr(self, f"{prefix}_initializer", initializers.get(initializer))
-        setattr(self, f"{prefix}_regularizer", regularizers.get(regularizer))
-        setattr(self, f"{prefix}_constraint", constraints.get(constraint))
-
-    def _weight_args_config(self, *prefixes):
-        config = {}
-        for prefix in prefixes:
-            config[f"{prefix}_initializer"] = initializers.serialize(
-                getattr(self, f"{prefix}_initializer"))
-        for prefix in prefixes:
-            config[f"{prefix}_regularizer"] = regularizers.serialize(
-                getattr(self, f"{prefix}_regularizer"))
-        for prefix in prefixes:
-            config[f"{prefix}_constraint"] = constraints.serialize(
-                getattr(self, f"{prefix}_constraint"))
-        return config
 
 
 # --------------------------------------------------------------------------- Input
@@ -148,7 +127,7 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
 
 # --------------------------------------------------------------------------- Dense
 @register_builtin("layers")
-class Dense(_WeightArgs, Layer):
+class Dense(WeightArgs, Layer):
     """Densely connected layer: ``activation(inputs @ kernel + bias)``.
 
     Args:
@@ -192,14 +171,9 @@ class Dense(_WeightArgs, Layer):
                 f"Dense '{self.name}': the last axis of the input must be known to create "
                 f"the kernel. Received: input_shape={tuple(input_shape)}."
             )
-        self.kernel = self.add_weight(
-            name="kernel", shape=(input_dim, self.units),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint)
+        self.kernel = self._add_weight_from_args("kernel", (input_dim, self.units))
         if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias", shape=(self.units,), initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.bias = self._add_weight_from_args("bias", (self.units,))
         else:
             self.bias = None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
@@ -224,7 +198,7 @@ class Dense(_WeightArgs, Layer):
 
 
 @register_builtin("layers")
-class EinsumDense(_WeightArgs, Layer):
+class EinsumDense(WeightArgs, Layer):
     """A dense layer whose contraction is any ``einsum`` equation.
 
     Args:
@@ -266,13 +240,9 @@ class EinsumDense(_WeightArgs, Layer):
             owner, self.equation, self.bias_axes, tuple(input_shape),
             self.partial_output_shape)
         self.full_output_shape = full_output
-        self.kernel = self.add_weight(
-            name="kernel", shape=kernel_shape, initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.kernel = self._add_weight_from_args("kernel", kernel_shape)
         if bias_shape is not None:
-            self.bias = self.add_weight(
-                name="bias", shape=bias_shape, initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.bias = self._add_weight_from_args("bias", bias_shape)
         else:
             self.bias = None
 
@@ -346,7 +316,7 @@ class Identity(Layer):
 
 
 @register_builtin("layers")
-class Embedding(Layer):
+class Embedding(WeightArgs, Layer):
     """Maps integer ids to dense vectors: ``embeddings[inputs]``.
 
     Args:
@@ -377,18 +347,14 @@ class Embedding(Layer):
         owner = f"Embedding '{self.name}'"
         self.input_dim = _args.positive_int(owner, "input_dim", input_dim)
         self.output_dim = _args.positive_int(owner, "output_dim", output_dim)
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self._set_weight_args("embeddings", embeddings_initializer, embeddings_regularizer,
+                              embeddings_constraint)
         self.mask_zero = _args.boolean(owner, "mask_zero", mask_zero)
         self.supports_masking = self.mask_zero
 
     def build(self, input_shape=None):
-        self.embeddings = self.add_weight(
-            name="embeddings", shape=(self.input_dim, self.output_dim),
-            initializer=self.embeddings_initializer,
-            regularizer=self.embeddings_regularizer,
-            constraint=self.embeddings_constraint)
+        self.embeddings = self._add_weight_from_args("embeddings",
+                                                     (self.input_dim, self.output_dim))
 
     def call(self, inputs):
         if not jnp.issubdtype(inputs.dtype, jnp.integer):
@@ -426,12 +392,10 @@ class Embedding(Layer):
         config.update({
             "input_dim": self.input_dim,
             "output_dim": self.output_dim,
-            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
         })
+        config.update(self._weight_args_config("embeddings"))
         return config
 
 

@@ -23,6 +23,7 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 from jaxlayers.layers import _args
+from jaxlayers.ops.normalization import l2_normalize
 
 
 def _is_shape(value):
@@ -379,12 +380,6 @@ class Concatenate(Merge):
         return config
 
 
-def _l2_normalize(x, axis):
-    inv = jnp.minimum(jnp.reciprocal(jnp.sqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=True))),
-                      1.0 / backend.epsilon())
-    return x * inv
-
-
 @register_builtin("layers")
 class Dot(Merge):
     """Per-example dot product of two inputs, contracting one axis of each.
@@ -411,8 +406,7 @@ class Dot(Merge):
         super().__init__(**kwargs)
         who = _args.owner(self)
         if isinstance(axes, (list, tuple)):
-            if len(axes) != 2 or not all(isinstance(a, int) and not isinstance(a, bool)
-                                         for a in axes):
+            if len(axes) != 2 or not all(_args.is_int(a) for a in axes):
                 raise ConfigError(
                     f"{who}: `axes` must be an int or a pair of ints. Received: axes={axes!r}.")
             axes = tuple(axes)
@@ -451,7 +445,8 @@ class Dot(Merge):
         x, y = inputs
         a, b = self._resolve_axes(self._input_shapes(inputs))
         if self.normalize:
-            x, y = _l2_normalize(x, a), _l2_normalize(y, b)
+            eps = backend.epsilon()
+            x, y = l2_normalize(x, a, epsilon=eps), l2_normalize(y, b, epsilon=eps)
         return _batch_dot(x, y, a, b)
 
     def compute_output_shape(self, input_shape):

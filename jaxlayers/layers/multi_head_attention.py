@@ -13,11 +13,12 @@ import math
 
 import jax.numpy as jnp
 
-from jaxlayers import constraints, initializers, regularizers
+from jaxlayers import regularizers
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
+from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.layers.core import EinsumDense
 from jaxlayers.ops import attention as attn_ops
 
@@ -29,7 +30,7 @@ def _shape(x):
 
 
 
-class _MultiHeadBase(Layer):
+class _MultiHeadBase(WeightArgs, Layer):
     """Weight arguments, masks and the attention dispatch shared by MHA and GQA."""
 
     # A softmax over complex scores is not a distribution.
@@ -39,7 +40,7 @@ class _MultiHeadBase(Layer):
                      kernel_initializer, bias_initializer, kernel_regularizer,
                      bias_regularizer, activity_regularizer, kernel_constraint,
                      bias_constraint, use_gate, seed):
-        owner = self._owner()
+        owner = _args.owner(self)
         self._dropout = _args.rate(owner, "dropout", dropout)
         self._use_bias = _args.boolean(owner, "use_bias", use_bias)
         self._use_gate = _args.boolean(owner, "use_gate", use_gate)
@@ -53,30 +54,23 @@ class _MultiHeadBase(Layer):
                 f"Set dropout=0.0 or flash_attention=None. Received: dropout={dropout!r}, "
                 f"flash_attention={flash_attention!r}."
             )
-        self._kernel_initializer = initializers.get(kernel_initializer)
-        self._bias_initializer = initializers.get(bias_initializer)
-        self._kernel_regularizer = regularizers.get(kernel_regularizer)
-        self._bias_regularizer = regularizers.get(bias_regularizer)
+        self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,
+                              kernel_constraint)
+        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+        # Keras applies the activity regularizer to the projections, not to the output.
         self._sub_activity_regularizer = regularizers.get(activity_regularizer)
-        self._kernel_constraint = constraints.get(kernel_constraint)
-        self._bias_constraint = constraints.get(bias_constraint)
         self.seed = _args.seed(owner, seed)
         self.supports_masking = True
 
     def _owner(self):
-        return f"{type(self).__name__} '{self.name}'"
+        return _args.owner(self)
 
     def _dense(self, equation, output_shape, bias_axes, name, activation=None):
         return EinsumDense(
             equation, output_shape=output_shape, activation=activation,
             bias_axes=bias_axes if self._use_bias else None, name=name,
-            kernel_initializer=self._kernel_initializer,
-            bias_initializer=self._bias_initializer,
-            kernel_regularizer=self._kernel_regularizer,
-            bias_regularizer=self._bias_regularizer,
-            activity_regularizer=self._sub_activity_regularizer,
-            kernel_constraint=self._kernel_constraint,
-            bias_constraint=self._bias_constraint, dtype=self.dtype_policy)
+            activity_regularizer=self._sub_activity_regularizer, dtype=self.dtype_policy,
+            **self._weight_args("kernel", "bias"))
 
     def _common_config(self):
         return {
@@ -85,20 +79,15 @@ class _MultiHeadBase(Layer):
             "use_gate": self._use_gate,
             "sliding_window": self._sliding_window,
             "flash_attention": self._flash_attention,
-            "kernel_initializer": initializers.serialize(self._kernel_initializer),
-            "bias_initializer": initializers.serialize(self._bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self._kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self._bias_regularizer),
             "activity_regularizer": regularizers.serialize(self._sub_activity_regularizer),
-            "kernel_constraint": constraints.serialize(self._kernel_constraint),
-            "bias_constraint": constraints.serialize(self._bias_constraint),
             "seed": self.seed,
+            **self._weight_args_config("kernel", "bias"),
         }
 
     # --- masks -------------------------------------------------------------------
     def _check_masks(self, query, value, key, query_mask, value_mask, key_mask,
                      attention_mask, n_attn):
-        owner = self._owner()
+        owner = _args.owner(self)
         for name, m, x in (("query_mask", query_mask, query), ("value_mask", value_mask, value),
                            ("key_mask", key_mask, key)):
             if m is not None and _shape(m) != _shape(x)[:-1]:
@@ -197,7 +186,7 @@ class _MultiHeadBase(Layer):
                           n_attn)
         if use_causal_mask and n_attn != 1:
             raise ShapeError(
-                f"{self._owner()}: use_causal_mask needs attention over one axis. Received: "
+                f"{_args.owner(self)}: use_causal_mask needs attention over one axis. Received: "
                 f"attention_axes={self._attention_axes}."
             )
         causal_only = (use_causal_mask and query_mask is None and value_mask is None
@@ -279,7 +268,7 @@ class MultiHeadAttention(_MultiHeadBase):
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  use_gate=False, seed=None, **kwargs):
         super().__init__(**kwargs)
-        owner = self._owner()
+        owner = _args.owner(self)
         self._num_heads = _args.positive_int(owner, "num_heads", num_heads)
         if key_dim is None:
             raise ConfigError(
@@ -312,7 +301,7 @@ class MultiHeadAttention(_MultiHeadBase):
     attention_axes = property(lambda self: self._attention_axes)
 
     def _check_shapes(self, query_shape, value_shape, key_shape):
-        owner = self._owner()
+        owner = _args.owner(self)
         if len(query_shape) < 3:
             raise ShapeError(
                 f"{owner}: query must have rank 3 or more (batch, positions..., features). "
@@ -348,7 +337,7 @@ class MultiHeadAttention(_MultiHeadBase):
         axes = tuple(a if a >= 0 else (rank - 1) + a for a in self._attention_axes_arg)
         if any(not 1 <= a < rank - 2 for a in axes):
             raise ShapeError(
-                f"{self._owner()}: `attention_axes` must name axes between the batch and the "
+                f"{_args.owner(self)}: `attention_axes` must name axes between the batch and the "
                 f"feature axis of inputs of rank {rank - 1}. Received: "
                 f"attention_axes={self._attention_axes_arg}."
             )
@@ -457,7 +446,7 @@ class GroupedQueryAttention(_MultiHeadBase):
                  kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None,
                  **kwargs):
         super().__init__(**kwargs)
-        owner = self._owner()
+        owner = _args.owner(self)
         self.head_dim = _args.positive_int(owner, "head_dim", head_dim)
         self.num_query_heads = _args.positive_int(owner, "num_query_heads", num_query_heads)
         self.num_key_value_heads = _args.positive_int(owner, "num_key_value_heads",
@@ -480,7 +469,7 @@ class GroupedQueryAttention(_MultiHeadBase):
     use_bias = property(lambda self: self._use_bias)
 
     def _check_shapes(self, query_shape, value_shape, key_shape):
-        owner = self._owner()
+        owner = _args.owner(self)
         for name, shape in (("query", query_shape), ("value", value_shape),
                             ("key", key_shape)):
             if len(shape) != 3:

@@ -7,7 +7,6 @@ BatchNormalization's moving statistics are non-trainable weights, so they
 live in ``state`` and are updated by assigning to them in ``call``.
 """
 
-import jax
 import jax.numpy as jnp
 
 from jaxlayers import backend, initializers
@@ -17,7 +16,7 @@ from jaxlayers.core.serialization import register_builtin
 from jaxlayers.core.variables import call_initializer
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 from jaxlayers.layers import _args
-from jaxlayers.layers.core import _WeightArgs
+from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.ops import normalization as norm_ops
 
 __all__ = [
@@ -51,7 +50,7 @@ def _resolve_axes(owner, axis, input_shape):
 
 
 @register_builtin("layers")
-class BatchNormalization(_WeightArgs, Layer):
+class BatchNormalization(WeightArgs, Layer):
     """Normalizes with batch statistics in training, moving statistics otherwise.
 
     Batch normalization (Ioffe & Szegedy, 2015).
@@ -155,17 +154,10 @@ class BatchNormalization(_WeightArgs, Layer):
         owner = f"BatchNormalization '{self.name}'"
         self._axes = _resolve_axes(owner, self.axis, input_shape)
         shape = tuple(input_shape[a] for a in self._axes)
-        self.gamma = self.beta = None
-        if self.scale:
-            self.gamma = self.add_weight(
-                name="gamma", shape=shape, initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
-                autocast=False)
-        if self.center:
-            self.beta = self.add_weight(
-                name="beta", shape=shape, initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer, constraint=self.beta_constraint,
-                autocast=False)
+        self.gamma = self._add_weight_from_args("gamma", shape, autocast=False) \
+            if self.scale else None
+        self.beta = self._add_weight_from_args("beta", shape, autocast=False) \
+            if self.center else None
         self.moving_mean = self.add_weight(
             name="moving_mean", shape=shape, initializer=self.moving_mean_initializer,
             trainable=False, autocast=False)
@@ -199,33 +191,20 @@ class BatchNormalization(_WeightArgs, Layer):
                                        axis_name=self.axis_name)
 
     def _renorm_transform(self, mean, variance, gamma, beta):
-        """Effective ``(gamma, beta)`` with the (gradient-free) renorm correction folded in."""
-        stddev = jnp.sqrt(variance + self.epsilon)
-        renorm_stddev = jnp.maximum(self.renorm_stddev.astype(mean.dtype),
-                                    jnp.sqrt(jnp.asarray(self.epsilon, mean.dtype)))
-        r = stddev / renorm_stddev
-        d = (mean - self.renorm_mean.astype(mean.dtype)) / renorm_stddev
+        """Effective ``(gamma, beta)`` with the renorm correction; updates the averages."""
         clip = self.renorm_clipping
-        if clip.get("rmin") is not None:
-            r = jnp.maximum(r, clip["rmin"])
-        if clip.get("rmax") is not None:
-            r = jnp.minimum(r, clip["rmax"])
-        if clip.get("dmax") is not None:
-            d = jnp.clip(d, -clip["dmax"], clip["dmax"])
-        r, d = jax.lax.stop_gradient(r), jax.lax.stop_gradient(d)
-        new_gamma = r if gamma is None else r * gamma
-        new_beta = d if gamma is None else d * gamma
-        if beta is not None:
-            new_beta = new_beta + beta
-        # Update the renorm and moving averages (moving variance via its stddev).
+        gamma, beta, stddev = norm_ops.renorm_scale_offset(
+            mean, variance, self.renorm_mean, self.renorm_stddev, gamma, beta, self.epsilon,
+            clip.get("rmin"), clip.get("rmax"), clip.get("dmax"))
+        # The moving variance follows its stddev's average (Keras).
         m, rm = self.momentum, self.renorm_momentum
-        self.renorm_mean = self.renorm_mean * rm + mean * (1.0 - rm)
-        self.renorm_stddev = self.renorm_stddev * rm + stddev * (1.0 - rm)
-        self.moving_mean = self.moving_mean * m + mean * (1.0 - m)
-        moving_stddev = self.moving_stddev * m + stddev * (1.0 - m)
+        self.renorm_mean = norm_ops.moving_average(self.renorm_mean, mean, rm)
+        self.renorm_stddev = norm_ops.moving_average(self.renorm_stddev, stddev, rm)
+        self.moving_mean = norm_ops.moving_average(self.moving_mean, mean, m)
+        moving_stddev = norm_ops.moving_average(self.moving_stddev, stddev, m)
         self.moving_stddev = moving_stddev
         self.moving_variance = jnp.maximum(moving_stddev * moving_stddev - self.epsilon, 0.0)
-        return new_gamma, new_beta
+        return gamma, beta
 
     def call(self, inputs, training=None, mask=None):
         if mask is not None and mask.ndim != inputs.ndim - 1:
@@ -254,9 +233,10 @@ class BatchNormalization(_WeightArgs, Layer):
                 gamma, beta = self._renorm_transform(mean, variance, gamma, beta)
             else:
                 m = self.momentum
-                self.moving_mean = self.moving_mean.astype(dtype) * m + mean * (1.0 - m)
-                self.moving_variance = (self.moving_variance.astype(dtype) * m
-                                        + variance * (1.0 - m))
+                self.moving_mean = norm_ops.moving_average(self.moving_mean.astype(dtype), mean,
+                                                           m)
+                self.moving_variance = norm_ops.moving_average(
+                    self.moving_variance.astype(dtype), variance, m)
         else:
             mean = self.moving_mean.astype(dtype)
             variance = self.moving_variance.astype(dtype)
@@ -290,7 +270,7 @@ class BatchNormalization(_WeightArgs, Layer):
         return config
 
 
-class _AffineNormalization(_WeightArgs, Layer):
+class _AffineNormalization(WeightArgs, Layer):
     """Shared arguments of LayerNormalization and GroupNormalization (center/scale)."""
 
     # Mean and variance statistics are real-valued: complex inputs would be cast.
@@ -310,17 +290,10 @@ class _AffineNormalization(_WeightArgs, Layer):
         self.autocast = False
 
     def _add_affine(self, shape, with_gamma, with_beta):
-        self.gamma = self.beta = None
-        if with_gamma:
-            self.gamma = self.add_weight(
-                name="gamma", shape=shape, initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
-                autocast=False)
-        if with_beta:
-            self.beta = self.add_weight(
-                name="beta", shape=shape, initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer, constraint=self.beta_constraint,
-                autocast=False)
+        self.gamma = self._add_weight_from_args("gamma", shape, autocast=False) \
+            if with_gamma else None
+        self.beta = self._add_weight_from_args("beta", shape, autocast=False) \
+            if with_beta else None
 
     def _affine_config(self):
         config = {"epsilon": self.epsilon, "center": self.center, "scale": self.scale}

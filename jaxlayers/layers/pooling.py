@@ -13,9 +13,9 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ShapeError
 from jaxlayers.layers import _args
+from jaxlayers.layers._shapes import check_spatial_rank
+from jaxlayers.ops import layout
 from jaxlayers.ops import pooling as pool_ops
-
-_LAYOUT = {1: "steps", 2: "height, width", 3: "depth, height, width"}
 
 
 class _PoolingFamily(Layer):
@@ -28,22 +28,8 @@ class _PoolingFamily(Layer):
         return self.mode != "max"
 
     def _check_rank(self, input_shape):
-        input_shape = tuple(input_shape)
-        if len(input_shape) != self.rank + 2:
-            layout = (f"(batch, {_LAYOUT[self.rank]}, channels)"
-                      if self.data_format == "channels_last"
-                      else f"(batch, channels, {_LAYOUT[self.rank]})")
-            raise ShapeError(
-                f"{_args.owner(self)} expects inputs of rank {self.rank + 2} {layout}. "
-                f"Received input shape {input_shape}. For a single example add a batch "
-                f"axis: x[None]."
-            )
-        return input_shape
+        return check_spatial_rank(_args.owner(self), input_shape, self.rank, self.data_format)
 
-    def _spatial(self, input_shape):
-        if self.data_format == "channels_last":
-            return input_shape[1:-1]
-        return input_shape[2:]
 
 
 class BasePooling(_PoolingFamily):
@@ -84,7 +70,7 @@ class BasePooling(_PoolingFamily):
 
     def compute_output_shape(self, input_shape):
         input_shape = self._check_rank(input_shape)
-        spatial = self._spatial(input_shape)
+        spatial = layout.spatial_shape(input_shape, self.data_format)
         out = tuple(pool_ops.pool_output_length(n, k, s, self.padding)
                     for n, k, s in zip(spatial, self.pool_size, self.strides))
         if any(o is not None and o <= 0 for o in out):
@@ -93,9 +79,7 @@ class BasePooling(_PoolingFamily):
                 f"spatial size {tuple(spatial)} with padding='valid'. Received input shape "
                 f"{input_shape}. Use padding='same' or a smaller pool_size."
             )
-        if self.data_format == "channels_last":
-            return (input_shape[0],) + out + (input_shape[-1],)
-        return input_shape[:2] + out
+        return layout.with_spatial(input_shape, out, self.data_format)
 
     def get_config(self):
         config = super().get_config()
@@ -130,9 +114,8 @@ class BaseGlobalPooling(_PoolingFamily):
     def compute_output_shape(self, input_shape):
         input_shape = self._check_rank(input_shape)
         ones = (1,) * self.rank if self.keepdims else ()
-        if self.data_format == "channels_last":
-            return (input_shape[0],) + ones + (input_shape[-1],)
-        return (input_shape[0], input_shape[1]) + ones
+        channels = input_shape[layout.channel_axis(self.data_format)]
+        return layout.assemble_shape(input_shape[0], ones, channels, self.data_format)
 
     def get_config(self):
         config = super().get_config()
@@ -334,7 +317,7 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
 
     def call(self, inputs, mask=None):
         if mask is not None:
-            steps = inputs.shape[1 if self.data_format == "channels_last" else 2]
+            (steps,) = layout.spatial_shape(inputs.shape, self.data_format)
             mask_shape = tuple(jnp.shape(mask))
             if mask_shape != (inputs.shape[0], steps):
                 raise ShapeError(

@@ -17,6 +17,7 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
 from jaxlayers.layers import _args
+from jaxlayers.ops import layout
 from jaxlayers.ops import regularization as reg_ops
 
 __all__ = [
@@ -41,7 +42,7 @@ def _check_noise_shape(owner, noise_shape):
         )
     noise_shape = tuple(noise_shape)
     for i, d in enumerate(noise_shape):
-        if d is not None and (isinstance(d, bool) or not isinstance(d, int) or d <= 0):
+        if d is not None and (not _args.is_int(d) or d <= 0):
             raise ConfigError(
                 f"{owner}: `noise_shape` entries must be positive ints or None; entry {i} "
                 f"is {d!r}. Received: noise_shape={noise_shape!r}."
@@ -82,7 +83,7 @@ class Dropout(_RandomLayer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        owner = f"{type(self).__name__} '{self.name}'"
+        owner = _args.owner(self)
         self.rate = _args.rate(owner, "rate", rate)
         self.noise_shape = _check_noise_shape(owner, noise_shape)
 
@@ -109,16 +110,14 @@ class _SpatialDropout(Dropout):
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
         super().__init__(rate, seed=seed, **kwargs)
-        owner = f"{type(self).__name__} '{self.name}'"
+        owner = _args.owner(self)
         self.data_format = backend.standardize_data_format(data_format, owner)
         self.input_spec = InputSpec(ndim=self._rank + 2)
 
     def _noise_shape(self, inputs):
-        spatial = (1,) * self._rank
-        batch = inputs.shape[0]
-        if self.data_format == "channels_first":
-            return (batch, inputs.shape[1]) + spatial
-        return (batch,) + spatial + (inputs.shape[-1],)
+        channels = inputs.shape[layout.channel_axis(self.data_format)]
+        return layout.assemble_shape(inputs.shape[0], (1,) * self._rank, channels,
+                                     self.data_format)
 
     def get_config(self):
         config = super().get_config()

@@ -16,12 +16,9 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
+from jaxlayers.ops import layout
 
 _INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
-
-
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @register_builtin("layers")
@@ -46,7 +43,7 @@ class Reshape(Layer):
             target = tuple(target_shape)
         except TypeError:
             target = None
-        if target is None or not all(_is_int(d) and d >= -1 for d in target):
+        if target is None or not all(_args.is_int(d) and d >= -1 for d in target):
             raise ConfigError(
                 f"{who}: `target_shape` must be a tuple of non-negative ints with at most "
                 f"one -1. Received: target_shape={target_shape!r}."
@@ -207,9 +204,7 @@ class _SpatialLayer(Layer):
     data_format = "channels_last"
 
     def _spatial_axes(self):
-        if self.data_format == "channels_last":
-            return tuple(range(1, self.rank + 1))
-        return tuple(range(2, self.rank + 2))
+        return layout.spatial_axes(self.rank + 2, self.data_format)
 
 
 class _Cropping(_SpatialLayer):

@@ -1,14 +1,12 @@
-"""The generic ``RNN`` layer and the base class of the built-in cells.
+"""The generic ``RNN`` layer and the helpers of layers built around one cell.
 
 ``RNN(cell)`` runs any cell over the time axis with one ``lax.scan``
-(:func:`jaxlayers.ops.rnn.rnn`).  A cell is anything with ``state_size`` and
-``call(inputs, states, training=...) -> (output, new_states)``, as in Keras.
-
-Built-in cells (subclasses of :class:`DropoutRNNCell`) also implement a
-private fast path used by ``RNN``: ``_rnn_masks`` draws the dropout masks once
-per sequence, ``_project`` computes the input projection of EVERY timestep in
-one matmul (or convolution) before the scan, and ``_step`` does only the
-recurrent part inside the scan.  User cells are called step by step.
+(:func:`jaxlayers.ops.rnn.rnn`).  It asks the cell for the public cell
+protocol of :mod:`jaxlayers.layers.rnn_cell`: dropout masks drawn once per
+sequence, the input projection of EVERY timestep computed before the scan,
+and only ``step`` inside it.  A Keras-style cell with only ``state_size`` and
+``call(inputs, states)`` is called step by step.  Built-in and user cells go
+through the same path.
 
 Stateful layers keep their last states as non-trainable weights
 ``rnn_state_0, rnn_state_1, ...`` (in ``state`` under ``apply``), written at
@@ -30,29 +28,28 @@ Where jaxlayers differs from Keras 3 on purpose:
 """
 
 import inspect
+from typing import Any, Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
-from jaxlayers import backend
-from jaxlayers.core import serialization
+from jaxlayers import backend, regularizers
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer, to_snake_case
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.core.variables import call_initializer
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
-from jaxlayers.initializers import Initializer
-from jaxlayers.layers import _args
+from jaxlayers.layers import _args, _sublayers
+from jaxlayers.layers.rnn_cell import (
+    StackedRNNCells,
+    as_list,
+    cell_protocol,
+    is_nested,
+    output_from_states,
+    zero_states,
+)
 from jaxlayers.ops import rnn as rnn_ops
 
-__all__ = ["RNN", "DropoutRNNCell"]
-
-
-owner = _args.owner
-
-
-def positive_units(layer, units, arg="units"):
-    return _args.positive_int(owner(layer), arg, units)
+__all__ = ["RNN", "ScanPlan", "OwnCellRNN"]
 
 
 def make_own_cell(layer, layer_kwargs, cell_cls, *args, **cell_kwargs):
@@ -96,90 +93,6 @@ def forwarding_signature(layer_cls, cell_cls, forwarded):
     return inspect.Signature(own + extra + [kwargs])
 
 
-def is_nested(x):
-    return isinstance(x, (list, tuple))
-
-
-def serialize_layer(layer):
-    return serialization.serialize_object(layer, "jaxlayers.layers")
-
-
-def deserialize_layer(config, custom_objects=None):
-    return serialization.deserialize_object(config, "layers", custom_objects, "layer")
-
-
-class UnitForgetBias(Initializer):
-    """Bias of ``4 * units`` with the forget-gate quarter set to one (Jozefowicz et al., 2015)."""
-
-    def __init__(self, initializer):
-        self.initializer = initializer
-
-    def __call__(self, shape, dtype=None, *, key=None):
-        units = shape[0] // 4
-        k1, k2 = jax.random.split(key) if key is not None else (None, None)
-        return jnp.concatenate([
-            call_initializer(self.initializer, (units,), dtype, k1),
-            jnp.ones((units,), dtype),
-            call_initializer(self.initializer, (2 * units,), dtype, k2),
-        ])
-
-
-class DropoutRNNCell(Layer):
-    """Base of the built-in cells: dropout masks and the fast scan protocol.
-
-    Subclasses set ``units``/``state_size``/``output_size``, ``_gates`` and
-    implement ``_project(x, masks)`` (all timesteps, ``(time, batch, ...)``) and
-    ``_step(x_t, states, masks)``.  ``call`` (one step, Keras's cell API) is
-    derived from both.
-    """
-
-    # Gates (sigmoid, tanh) and real initial states are not defined for complex values.
-    supports_complex_inputs = False
-
-    _gates = 1
-
-    def _init_dropout(self, dropout, recurrent_dropout, seed, implementation=2):
-        self.dropout = _args.rate(owner(self), "dropout", dropout)
-        self.recurrent_dropout = _args.rate(owner(self), "recurrent_dropout", recurrent_dropout)
-        self.seed = _args.seed(owner(self), seed)
-        # Keras: recurrent dropout switches to per-gate masks ("implementation 1").
-        self.implementation = 1 if self.recurrent_dropout else implementation
-
-    def get_initial_state(self, batch_size=None):
-        sizes = self.state_size if is_nested(self.state_size) else [self.state_size]
-        return [jnp.zeros((batch_size, d), self.compute_dtype) for d in sizes]
-
-    def _mask_count(self):
-        return self._gates if self.implementation == 1 and self._gates > 1 else None
-
-    def _use_rate(self, rate):
-        return 0.0 < rate < 1.0
-
-    def _rnn_masks(self, input_shape, state_shape, training):
-        """``(input_masks, recurrent_masks)`` for one sequence (``None`` when unused)."""
-        dtype = jnp.dtype(self.compute_dtype)
-        dp = rdp = None
-        if training and self._use_rate(self.dropout):
-            dp = rnn_ops.dropout_mask(self.next_key(), input_shape, self.dropout,
-                                      self._mask_count(), dtype)
-        if training and self._use_rate(self.recurrent_dropout):
-            rdp = rnn_ops.dropout_mask(self.next_key(), state_shape, self.recurrent_dropout,
-                                       self._mask_count(), dtype)
-        return dp, rdp
-
-    def _step_state_shape(self, batch_size):
-        return tuple(self.get_initial_state(batch_size)[0].shape)
-
-    def call(self, inputs, states, training=False):
-        states = list(states) if is_nested(states) else [states]
-        masks = self._rnn_masks(tuple(inputs.shape), tuple(states[0].shape), training)
-        return self._step(self._project(inputs, masks), states, masks)
-
-    def _dropout_config(self):
-        return {"dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
-                "seed": self.seed}
-
-
 def _cell_state_spec(cell):
     size = getattr(cell, "state_size", None)
     if size is None:
@@ -188,6 +101,24 @@ def _cell_state_spec(cell):
             isinstance(s, int) or is_nested(s) for s in size)):
         return size
     return False
+
+
+class ScanPlan(NamedTuple):
+    """One recurrence ready for :func:`jaxlayers.ops.rnn.rnn` (see :meth:`RNN.plan_scan`).
+
+    Attributes:
+        inputs: Time-major projected inputs (a pytree of ``(time, batch, ...)``).
+        step: ``(inputs_t, states) -> (output, new_states)``.
+        initial_states: List of ``(batch, ...)`` arrays.
+        mask: Bool ``(time, batch)`` or ``None``.
+        previous_output: ``states -> array``, the output repeated at masked steps.
+    """
+
+    inputs: Any
+    step: Callable
+    initial_states: list
+    mask: Any
+    previous_output: Callable
 
 
 @register_builtin("layers")
@@ -233,24 +164,22 @@ class RNN(Layer):
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         super().__init__(**kwargs)
         if isinstance(cell, (list, tuple)):
-            from jaxlayers.layers.recurrent import StackedRNNCells
-
             cell = StackedRNNCells(list(cell))
         if not callable(getattr(cell, "call", None)):
             raise ConfigTypeError(
-                f"{owner(self)}: `cell` must have a `call(inputs, states)` method. "
+                f"{_args.owner(self)}: `cell` must have a `call(inputs, states)` method. "
                 f"Received: cell={cell!r}."
             )
         spec = _cell_state_spec(cell)
         if spec is None:
             raise ConfigError(
-                f"{owner(self)}: the cell must have a `state_size` attribute (an int, or a "
+                f"{_args.owner(self)}: the cell must have a `state_size` attribute (an int, or a "
                 f"list of ints, one per state). Set `self.state_size = units` in the cell's "
                 f"__init__. Received: cell={cell!r}."
             )
         if spec is False:
             raise ConfigError(
-                f"{owner(self)}: the cell's `state_size` must be an int or a list of ints. "
+                f"{_args.owner(self)}: the cell's `state_size` must be an int or a list of ints. "
                 f"Received: state_size={cell.state_size!r}."
             )
         self.cell = cell
@@ -258,7 +187,7 @@ class RNN(Layer):
                  "go_backwards": go_backwards, "stateful": stateful, "unroll": unroll,
                  "zero_output_for_mask": zero_output_for_mask}
         for flag, value in flags.items():
-            setattr(self, flag, _args.boolean(owner(self), flag, value))
+            setattr(self, flag, _args.boolean(_args.owner(self), flag, value))
         self.state_size = list(spec) if is_nested(spec) else [spec]
         self.single_state = not is_nested(spec)
         self.supports_masking = True
@@ -269,7 +198,7 @@ class RNN(Layer):
     def build(self, sequences_shape, initial_state_shape=None):
         if self.unroll and sequences_shape[1] is None:
             raise ShapeError(
-                f"{owner(self)}: cannot unroll over an unknown number of timesteps. "
+                f"{_args.owner(self)}: cannot unroll over an unknown number of timesteps. "
                 f"Give the time axis a size (e.g. jl.Input((timesteps, features))) or use "
                 f"unroll=False. Received: input shape {tuple(sequences_shape)}."
             )
@@ -280,7 +209,7 @@ class RNN(Layer):
             batch = sequences_shape[0]
             if batch is None:
                 raise ShapeError(
-                    f"{owner(self)}: `stateful=True` needs a fixed batch size, and the "
+                    f"{_args.owner(self)}: `stateful=True` needs a fixed batch size, and the "
                     f"inputs have none. Pass batch_size= to jl.Input (or batch_input_shape= "
                     f"to the first layer). Received: input shape {tuple(sequences_shape)}."
                 )
@@ -297,9 +226,8 @@ class RNN(Layer):
         """Zero states (or the cell's ``get_initial_state``) for ``batch_size`` rows."""
         fn = getattr(self.cell, "get_initial_state", None)
         if fn is not None:
-            state = fn(batch_size=batch_size)
-            return list(state) if is_nested(state) else [state]
-        return [jnp.zeros((batch_size, d), self.compute_dtype) for d in self.state_size]
+            return as_list(fn(batch_size=batch_size))
+        return zero_states(self.state_size, batch_size, self.compute_dtype)
 
     @property
     def states(self):
@@ -322,9 +250,9 @@ class RNN(Layer):
         if self.stateful:
             if batch != self._state_vars[0].shape[0]:
                 raise ShapeError(
-                    f"{owner(self)} is stateful with batch size {self._state_vars[0].shape[0]}; "
-                    f"every call must use that batch size. Received: input shape "
-                    f"{tuple(sequences.shape)}."
+                    f"{_args.owner(self)} is stateful with batch size "
+                    f"{self._state_vars[0].shape[0]}; every call must use that batch size. "
+                    f"Received: input shape {tuple(sequences.shape)}."
                 )
         if initial_state is None:
             if self.stateful:
@@ -335,7 +263,7 @@ class RNN(Layer):
         got = [tuple(jnp.shape(x)) for x in leaves]
         if got != want:
             raise ShapeError(
-                f"{owner(self)}: `initial_state` must be {len(want)} array(s) of shape(s) "
+                f"{_args.owner(self)}: `initial_state` must be {len(want)} array(s) of shape(s) "
                 f"{want} (batch, state size), one per state of the cell. "
                 f"Received: shapes {got}."
             )
@@ -343,39 +271,54 @@ class RNN(Layer):
         return jax.tree_util.tree_unflatten(treedef, leaves)
 
     # --- calling ------------------------------------------------------------------
-    def _scan_parts(self, sequences_tm, initial, training):
-        """``(projected inputs, step function)`` for the scan."""
-        cell = self.cell
-        if hasattr(cell, "_project"):
-            state_shape = tuple(jax.tree_util.tree_leaves(initial)[0].shape)
-            masks = cell._rnn_masks(tuple(sequences_tm.shape[1:]), state_shape, training)
-            xs = cell._project(sequences_tm, masks)
-            return xs, lambda x_t, states: cell._step(x_t, states, masks)
+    @property
+    def plain_scan(self):
+        """Whether ``call`` is exactly :meth:`plan_scan`, one scan, then :meth:`finish_scan`.
 
-        def step(x_t, states):
-            if isinstance(cell, Layer):
-                out, new = cell(x_t, states, training=training)
-            else:
-                out, new = cell.call(x_t, states)
-            return out, (new if is_nested(new) else [new])
+        True unless the loop is unrolled, an activity regularizer applies to the
+        outputs, or a subclass overrides ``call`` (it may override this property
+        too when its ``call`` stays a plain scan).  ``Bidirectional`` runs the
+        scans of two plain-scan layers as one.
+        """
+        return (not self.unroll and self.activity_regularizer is None
+                and type(self).call is RNN.call)
 
-        return sequences_tm, step
+    def plan_scan(self, sequences, initial_state=None, mask=None, training=False):
+        """Everything one scan of the cell needs, as a :class:`ScanPlan`.
 
-    def _plan(self, sequences, initial_state, mask, training):
-        """Everything the scan needs: ``{xs, step, initial, mask, previous_output}``."""
+        Draws the cell's dropout masks and projects the inputs of every
+        timestep (``get_dropout_masks``, ``project_inputs``) before the scan;
+        the plan's ``step`` runs the cell's ``step`` inside it.
+
+        Args:
+            sequences: ``(batch, timesteps, ...)``.
+            initial_state: As for ``call``.
+            mask: Bool ``(batch, timesteps)`` or ``None``.
+            training: The static training flag.
+        """
         initial = self._initial_states(sequences, initial_state)
         sequences_tm = jnp.swapaxes(sequences, 0, 1)
         if mask is not None:
             if is_nested(mask):
                 mask = mask[0]
             mask = jnp.swapaxes(jnp.asarray(mask).astype(bool), 0, 1)
-        xs, step = self._scan_parts(sequences_tm, initial, training)
-        return {"xs": xs, "step": step, "initial": initial, "mask": mask,
-                "previous_output": getattr(self.cell, "_previous_output",
-                                           rnn_ops.first_state)}
+        cell = cell_protocol(self.cell)
+        masks = cell.get_dropout_masks(tuple(sequences_tm.shape[1:]), training)
+        projected = cell.project_inputs(sequences_tm, masks)
 
-    def _finish(self, last, outputs, states):
-        """Casts, writes a stateful layer's states, and packs the call's result."""
+        def step(inputs_t, states):
+            output, new_states = cell.step(inputs_t, states, masks, training)
+            return output, as_list(new_states)
+
+        return ScanPlan(projected, step, initial, mask,
+                        lambda states: output_from_states(self.cell, states))
+
+    def finish_scan(self, last, outputs, states):
+        """``call``'s result from a scan's ``(last_output, outputs, final_states)``.
+
+        Casts to the compute dtype, writes a stateful layer's states, and packs
+        ``(output, *states)`` with ``return_state``.
+        """
         dtype = self.compute_dtype
         states = jax.tree_util.tree_map(lambda s: s.astype(dtype), states)
         if self.stateful:
@@ -390,13 +333,13 @@ class RNN(Layer):
         return output
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
-        plan = self._plan(sequences, initial_state, mask, training)
+        plan = self.plan_scan(sequences, initial_state, mask, training)
         last, outputs, states = rnn_ops.rnn(
-            plan["step"], plan["xs"], plan["initial"], mask=plan["mask"],
+            plan.step, plan.inputs, plan.initial_states, mask=plan.mask,
             go_backwards=self.go_backwards, unroll=self.unroll,
             zero_output_for_mask=self.zero_output_for_mask,
-            return_sequences=self.return_sequences, previous_output=plan["previous_output"])
-        return self._finish(last, outputs, states)
+            return_sequences=self.return_sequences, previous_output=plan.previous_output)
+        return self.finish_scan(last, outputs, states)
 
     def compute_mask(self, inputs, mask=None):
         if is_nested(mask):
@@ -420,13 +363,69 @@ class RNN(Layer):
     def get_config(self):
         config = super().get_config()
         config.update(self._rnn_config())
-        config["cell"] = serialize_layer(self.cell)
+        config["cell"] = _sublayers.serialize_layer(self.cell)
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        cell = deserialize_layer(config.pop("cell"), custom_objects)
+        cell = _sublayers.deserialize_layer(config.pop("cell"), custom_objects)
         if "batch_input_shape" in config and config["batch_input_shape"] is not None:
             config["batch_input_shape"] = tuple(config["batch_input_shape"])
         return cls(cell, **config)
+
+
+class OwnCellRNN(RNN):
+    """An ``RNN`` over one cell built from the layer's own arguments (``LSTM`` -> ``LSTMCell``).
+
+    Subclasses set ``cell_class``, ``cell_name``, ``cell_args`` (the keyword
+    arguments handed to the cell: listed in the layer's signature, readable as
+    layer attributes, and stored flat in the layer's config, as Keras does) and
+    ``cell_attrs`` (more cell attributes readable on the layer), and create the
+    cell with :meth:`_own_cell` in ``__init__``.
+    """
+
+    cell_class = None
+    cell_name = None
+    cell_args = ()
+    cell_attrs = ()
+    # Cell config entries the layer's config leaves out.
+    not_in_config = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.cell_class is not None:
+            cls.__signature__ = forwarding_signature(cls, cls.cell_class, cls.cell_args)
+
+    def _own_cell(self, layer_kwargs, *args, **cell_kwargs):
+        """The cell from ``args``, ``cell_kwargs`` and the cell arguments in ``layer_kwargs``."""
+        for name in self.cell_args:
+            if name in layer_kwargs:
+                cell_kwargs[name] = layer_kwargs.pop(name)
+        return make_own_cell(self, layer_kwargs, self.cell_class, *args,
+                             dtype=layer_kwargs.get("dtype"),
+                             trainable=layer_kwargs.get("trainable", True), name=self.cell_name,
+                             **cell_kwargs)
+
+    def __getattr__(self, name):
+        # Keras exposes the cell's arguments on the layer (layer.units, layer.dropout, ...).
+        if name in self.cell_attrs or name in self.cell_args:
+            cell = self.__dict__.get("cell")
+            if cell is not None:
+                return getattr(cell, name)
+        return super().__getattr__(name)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["cell"]
+        cell_config = self.cell.get_config()
+        for key in ("name", "trainable", "dtype") + self.not_in_config:
+            cell_config.pop(key, None)
+        config.update(cell_config)
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        # The config holds the cell's arguments, not a cell: skip RNN.from_config.
+        return super(RNN, cls).from_config(config)

@@ -9,11 +9,13 @@ Keras's step-by-step loop exactly.  A layer that mixes rows in training
 of one set per timestep.
 
 ``Bidirectional(layer)`` runs a copy of ``layer`` forwards and another
-backwards (``go_backwards=True``) and merges their outputs.  When both are
-plain scans (``RNN``, ``LSTM``, ``GRU``, ``SimpleRNN``, ``ConvLSTM*D``, without
-``unroll`` or an activity regularizer) the two directions run in ONE
-``lax.scan`` (:func:`jaxlayers.ops.rnn.bidirectional_rnn`): half the loop steps,
-same numbers.  Unlike Keras 3, ``compute_mask`` with ``return_state`` always
+backwards (``go_backwards=True``) and merges their outputs.  When both report
+a plain scan (:attr:`RNN.plain_scan`: any ``RNN`` over any cell, built-in or
+user-written, without ``unroll``, an activity regularizer or an overridden
+``call``) the two directions run in ONE ``lax.scan``
+(:func:`jaxlayers.ops.rnn.bidirectional_rnn`) from their public
+:meth:`RNN.plan_scan` and :meth:`RNN.finish_scan`: half the loop steps, same
+numbers.  Unlike Keras 3, ``compute_mask`` with ``return_state`` always
 returns one entry per output (Keras does so only for stateful layers).
 """
 
@@ -27,7 +29,8 @@ from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import CustomObjectScope, register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
-from jaxlayers.layers.rnn_base import deserialize_layer, serialize_layer
+from jaxlayers.layers._sublayers import deserialize_layer, serialize_layer
+from jaxlayers.ops import rnn as rnn_ops
 
 __all__ = ["TimeDistributed", "Bidirectional"]
 
@@ -219,27 +222,22 @@ class Bidirectional(Layer):
         return (y, y_rev)
 
     def _fusable(self):
-        """Both directions are plain scans (``RNN.call``): run them in ONE scan."""
-        from jaxlayers.layers.rnn_base import RNN
-
+        """Both directions are plain scans (``RNN.plain_scan``): run them in ONE scan."""
         fwd, bwd = self.forward_layer, self.backward_layer
-        return all(isinstance(sub, RNN) and type(sub).call is RNN.call and not sub.unroll
-                   and sub.activity_regularizer is None for sub in (fwd, bwd)) and (
+        return all(getattr(sub, "plain_scan", False) for sub in (fwd, bwd)) and (
             not fwd.go_backwards and bwd.go_backwards)
 
     def _fused(self, sequences, forward_state, backward_state, mask, training):
-        from jaxlayers.ops import rnn as rnn_ops
-
         fwd, bwd = self.forward_layer, self.backward_layer
-        plans = [sub._plan(sequences, state, mask, training)
+        plans = [sub.plan_scan(sequences, state, mask, training)
                  for sub, state in ((fwd, forward_state), (bwd, backward_state))]
         results = rnn_ops.bidirectional_rnn(
-            [p["step"] for p in plans], [p["xs"] for p in plans],
-            [p["initial"] for p in plans], mask=plans[0]["mask"],
+            [p.step for p in plans], [p.inputs for p in plans],
+            [p.initial_states for p in plans], mask=plans[0].mask,
             zero_output_for_mask=(fwd.zero_output_for_mask, bwd.zero_output_for_mask),
             return_sequences=self.return_sequences,
-            previous_output=[p["previous_output"] for p in plans])
-        return fwd._finish(*results[0]), bwd._finish(*results[1])
+            previous_output=[p.previous_output for p in plans])
+        return fwd.finish_scan(*results[0]), bwd.finish_scan(*results[1])
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
         forward_state = backward_state = None

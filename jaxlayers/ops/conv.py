@@ -25,6 +25,8 @@ Example:
 import jax.numpy as jnp
 from jax import lax
 
+from jaxlayers.ops import layout
+
 _PADDINGS = ("valid", "same", "causal")
 
 
@@ -109,16 +111,6 @@ def conv_transpose_padding(kernel_size, stride=1, padding="valid", output_paddin
     return before, total - before
 
 
-def _spatial_axes(ndim, data_format):
-    if data_format == "channels_last":
-        return tuple(range(1, ndim - 1))
-    return tuple(range(2, ndim))
-
-
-def _channel_axis(ndim, data_format):
-    return ndim - 1 if data_format == "channels_last" else 1
-
-
 def _dimension_numbers(rank, data_format, kernel_io=(0, 1)):
     """``lax.ConvDimensionNumbers`` for inputs in ``data_format`` and ``(*k, a, b)`` kernels.
 
@@ -126,8 +118,8 @@ def _dimension_numbers(rank, data_format, kernel_io=(0, 1)):
     feature axis and which the output one: ``(0, 1)`` for ``(*k, in, out)``,
     ``(1, 0)`` for ``(*k, out, in)``.
     """
-    spatial = _spatial_axes(rank + 2, data_format)
-    lhs = (0, _channel_axis(rank + 2, data_format)) + spatial
+    spatial = layout.spatial_axes(rank + 2, data_format)
+    lhs = (0, layout.channel_axis(data_format, rank + 2)) + spatial
     in_axis, out_axis = rank + kernel_io[0], rank + kernel_io[1]
     rhs = (out_axis, in_axis) + tuple(range(rank))
     return lax.ConvDimensionNumbers(lhs_spec=lhs, rhs_spec=rhs, out_spec=lhs)
@@ -136,7 +128,7 @@ def _dimension_numbers(rank, data_format, kernel_io=(0, 1)):
 def _explicit_padding(inputs, kernel_size, strides, padding, dilation_rate, data_format):
     if padding not in _PADDINGS:
         raise ValueError(f"`padding` must be one of {_PADDINGS}. Received: {padding!r}.")
-    spatial = [inputs.shape[a] for a in _spatial_axes(inputs.ndim, data_format)]
+    spatial = layout.spatial_shape(inputs.shape, data_format)
     pads = []
     for n, k, s, d in zip(spatial, kernel_size, strides, dilation_rate):
         if padding == "valid":
@@ -173,7 +165,7 @@ def conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1,
     kernel_size = kernel.shape[:-2]
     strides = _as_tuple(strides, rank)
     dilation_rate = _as_tuple(dilation_rate, rank)
-    channels = inputs.shape[_channel_axis(inputs.ndim, data_format)]
+    channels = inputs.shape[layout.channel_axis(data_format)]
     if kernel.ndim != inputs.ndim or channels % kernel.shape[-2]:
         raise ValueError(
             f"conv: a kernel of shape {kernel.shape} does not fit inputs of shape "

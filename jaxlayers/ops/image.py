@@ -40,6 +40,7 @@ import jax.numpy as jnp
 from jax.scipy import ndimage
 
 from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.ops import layout
 
 __all__ = [
     "INTERPOLATIONS",
@@ -77,13 +78,9 @@ def check_image_shape(shape, owner):
         )
 
 
-def _hw_axes(ndim, data_format):
-    return (ndim - 2, ndim - 1) if data_format == "channels_first" else (ndim - 3, ndim - 2)
-
-
 def image_size(shape, data_format="channels_last"):
     """``(height, width)`` of an image or batch shape."""
-    h, w = _hw_axes(len(shape), data_format)
+    h, w = layout.spatial_axes(len(shape), data_format, rank=2)
     return shape[h], shape[w]
 
 

@@ -26,6 +26,9 @@ __all__ = [
     "rms_normalization",
     "group_normalization",
     "l2_normalize",
+    "spectral_normalize",
+    "moving_average",
+    "renorm_scale_offset",
 ]
 
 
@@ -119,6 +122,17 @@ def masked_moments(x, mask, axes, epsilon=1e-7, axis_name=None):
     return jnp.squeeze(mean, axes), jnp.squeeze(variance, axes)
 
 
+def _scale_and_shift(x, mean, variance, scale, offset, epsilon):
+    """``x * inv + shift`` with ``inv = scale / sqrt(variance + epsilon)``: one fused affine map."""
+    inv = lax.rsqrt(variance + epsilon)
+    if scale is not None:
+        inv = inv * scale
+    shift = -mean * inv
+    if offset is not None:
+        shift = shift + offset
+    return x * inv + shift
+
+
 def batch_normalization(x, mean, variance, axes, offset=None, scale=None, epsilon=1e-3):
     """``(x - mean) / sqrt(variance + epsilon) * scale + offset``.
 
@@ -144,13 +158,7 @@ def batch_normalization(x, mean, variance, axes, offset=None, scale=None, epsilo
         return None if v is None else _broadcast_param(jnp.asarray(v, cdt), axes, ndim, x.shape)
 
     mean, variance, offset, scale = prep(mean), prep(variance), prep(offset), prep(scale)
-    inv = lax.rsqrt(variance + epsilon)
-    if scale is not None:
-        inv = inv * scale
-    shift = -mean * inv
-    if offset is not None:
-        shift = shift + offset
-    return (xc * inv + shift).astype(dtype)
+    return _scale_and_shift(xc, mean, variance, scale, offset, epsilon).astype(dtype)
 
 
 def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, rms_scaling=False):
@@ -176,18 +184,12 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, rms_sca
     beta = _broadcast_param(None if beta is None else beta.astype(xc.dtype), axes, ndim,
                             x.shape)
     mean, variance = moments(xc, axes, keepdims=True)
-    inv = lax.rsqrt(variance + epsilon)
     if rms_scaling:
-        out = xc * inv
+        out = xc * lax.rsqrt(variance + epsilon)
         if gamma is not None:
             out = out * gamma
         return out.astype(dtype)
-    if gamma is not None:
-        inv = inv * gamma
-    shift = -mean * inv
-    if beta is not None:
-        shift = shift + beta
-    return (xc * inv + shift).astype(dtype)
+    return _scale_and_shift(xc, mean, variance, gamma, beta, epsilon).astype(dtype)
 
 
 def rms_normalization(x, scale=None, axis=-1, epsilon=1e-6):
@@ -224,15 +226,13 @@ def group_normalization(x, groups, axis=-1, gamma=None, beta=None, epsilon=1e-3)
     xg = jnp.reshape(x, grouped_shape).astype(_stat_dtype(dtype))
     reduce_axes = tuple(a for a in range(1, ndim + 1) if a != axis)
     mean, variance = moments(xg, reduce_axes, keepdims=True)
-    inv = lax.rsqrt(variance + epsilon)
     param_shape = [1] * (ndim + 1)
     param_shape[axis], param_shape[axis + 1] = groups, channels // groups
-    if gamma is not None:
-        inv = inv * jnp.reshape(gamma.astype(xg.dtype), param_shape)
-    shift = -mean * inv
-    if beta is not None:
-        shift = shift + jnp.reshape(beta.astype(xg.dtype), param_shape)
-    out = xg * inv + shift
+
+    def grouped(param):
+        return None if param is None else jnp.reshape(param.astype(xg.dtype), param_shape)
+
+    out = _scale_and_shift(xg, mean, variance, grouped(gamma), grouped(beta), epsilon)
     return jnp.reshape(out, x.shape).astype(dtype)
 
 
@@ -243,3 +243,76 @@ def l2_normalize(x, axis=-1, epsilon=1e-12):
     inv = jnp.minimum(lax.rsqrt(sq), jnp.asarray(1.0 / epsilon, sq.dtype))
     return x * inv
 
+
+def spectral_normalize(kernel, u, power_iterations=1, update=True, epsilon=1e-7):
+    """``(kernel / sigma, new_u)``: ``sigma`` estimates the largest singular value.
+
+    ``kernel`` is viewed as a ``(-1, out)`` matrix ``W``; ``update`` runs
+    ``power_iterations`` steps ``v = normalize(u W^T)``, ``u = normalize(v W)``;
+    without it ``u`` stays and only ``v`` is derived.  ``u`` and ``v`` carry no
+    gradient; an all-zero kernel is returned unchanged.
+    """
+    w = jnp.reshape(kernel, (-1, kernel.shape[-1]))
+    new_u = u
+    v = l2_normalize(new_u @ w.T, axis=-1, epsilon=epsilon)
+    if update:
+        for _ in range(power_iterations):
+            v = l2_normalize(new_u @ w.T, axis=-1, epsilon=epsilon)
+            new_u = l2_normalize(v @ w, axis=-1, epsilon=epsilon)
+    new_u = lax.stop_gradient(new_u)
+    v = lax.stop_gradient(v)
+    sigma = (v @ w @ new_u.T)[0, 0]
+    zero = jnp.all(kernel == 0)
+    normalized = jnp.where(zero, kernel, kernel / jnp.where(zero, 1.0, sigma))
+    return normalized.astype(kernel.dtype), jnp.where(zero, u, new_u).astype(u.dtype)
+
+
+def moving_average(average, value, momentum):
+    """One step of an exponential moving average: ``average * momentum + value * (1 - momentum)``.
+
+    Example:
+        >>> moving_average(jnp.array(1.0), jnp.array(3.0), 0.75)
+        Array(1.5, dtype=float32)
+    """
+    return average * momentum + value * (1.0 - momentum)
+
+
+def renorm_scale_offset(mean, variance, renorm_mean, renorm_stddev, scale=None, offset=None,
+                        epsilon=1e-3, rmin=None, rmax=None, dmax=None):
+    """Batch renormalization (Ioffe, 2017): ``scale`` and ``offset`` with the correction folded in.
+
+    With ``stddev = sqrt(variance + epsilon)`` of the batch and the renorm
+    averages ``renorm_mean``/``renorm_stddev``, the correction is
+    ``r = stddev / renorm_stddev`` (clipped to ``[rmin, rmax]``) and
+    ``d = (mean - renorm_mean) / renorm_stddev`` (clipped to ``[-dmax, dmax]``),
+    both without gradient.  Normalizing with the batch statistics and the
+    returned ``(scale, offset)`` gives ``gamma * (r * x_hat + d) + beta``.
+
+    Returns:
+        ``(scale, offset, stddev)``: ``r * scale``, ``d * scale + offset`` (a
+        missing ``scale`` counts as one, a missing ``offset`` as zero) and the
+        batch ``stddev`` that updates the averages.
+
+    Example:
+        >>> s, o, std = renorm_scale_offset(jnp.array([1.0]), jnp.array([3.0]),
+        ...                                 jnp.array([0.0]), jnp.array([1.0]), epsilon=1.0)
+        >>> s, o
+        (Array([2.], dtype=float32), Array([1.], dtype=float32))
+    """
+    dtype = mean.dtype
+    stddev = jnp.sqrt(variance + epsilon)
+    renorm_stddev = jnp.maximum(renorm_stddev.astype(dtype), jnp.sqrt(jnp.asarray(epsilon, dtype)))
+    r = stddev / renorm_stddev
+    d = (mean - renorm_mean.astype(dtype)) / renorm_stddev
+    if rmin is not None:
+        r = jnp.maximum(r, rmin)
+    if rmax is not None:
+        r = jnp.minimum(r, rmax)
+    if dmax is not None:
+        d = jnp.clip(d, -dmax, dmax)
+    r, d = lax.stop_gradient(r), lax.stop_gradient(d)
+    new_scale = r if scale is None else r * scale
+    new_offset = d if scale is None else d * scale
+    if offset is not None:
+        new_offset = new_offset + offset
+    return new_scale, new_offset, stddev

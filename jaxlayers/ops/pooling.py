@@ -16,20 +16,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from jaxlayers.ops.conv import same_padding
-
-
-def _as_tuple(value, n):
-    if isinstance(value, int):
-        return (value,) * n
-    value = tuple(int(v) for v in value)
-    if len(value) != n:
-        raise ValueError(f"Expected an int or {n} ints. Received: {value!r}.")
-    return value
-
-
-def _spatial_axes(ndim, data_format):
-    return tuple(range(1, ndim - 1)) if data_format == "channels_last" else tuple(range(2, ndim))
+from jaxlayers.ops import layout
+from jaxlayers.ops.conv import _as_tuple, same_padding
 
 
 def pool_output_length(length, pool_size, stride, padding="valid"):
@@ -49,7 +37,7 @@ def _window(inputs, pool_size, strides, padding, data_format):
     if padding not in ("valid", "same"):
         raise ValueError(f"`padding` must be 'valid' or 'same'. Received: {padding!r}.")
     dims, steps, pads = [1] * inputs.ndim, [1] * inputs.ndim, [(0, 0)] * inputs.ndim
-    for axis, k, s in zip(_spatial_axes(inputs.ndim, data_format), pool_size, strides):
+    for axis, k, s in zip(layout.spatial_axes(inputs.ndim, data_format), pool_size, strides):
         dims[axis], steps[axis] = k, s
         if padding == "same":
             pads[axis] = same_padding(inputs.shape[axis], k, s)
@@ -91,7 +79,7 @@ def average_pool(inputs, pool_size, strides=None, padding="valid",
     if padding == "valid":
         return total / math.prod(dims)
     # Counts depend on the spatial axes only: reduce a ones array broadcastable to the output.
-    spatial = set(_spatial_axes(inputs.ndim, data_format))
+    spatial = set(layout.spatial_axes(inputs.ndim, data_format))
     shape = tuple(n if axis in spatial else 1 for axis, n in enumerate(inputs.shape))
     ones = np.ones(shape, inputs.dtype)
     keep = tuple(d if axis in spatial else 1 for axis, d in enumerate(dims))
@@ -103,7 +91,7 @@ def average_pool(inputs, pool_size, strides=None, padding="valid",
 
 def global_max_pool(inputs, data_format="channels_last", keepdims=False):
     """Max over all spatial axes: ``(batch, channels)`` (or size-1 spatial axes kept)."""
-    return jnp.max(inputs, axis=_spatial_axes(inputs.ndim, data_format), keepdims=keepdims)
+    return jnp.max(inputs, axis=layout.spatial_axes(inputs.ndim, data_format), keepdims=keepdims)
 
 
 def global_average_pool(inputs, data_format="channels_last", keepdims=False, mask=None):
@@ -120,11 +108,11 @@ def global_average_pool(inputs, data_format="channels_last", keepdims=False, mas
         >>> global_average_pool(x, mask=jnp.array([[True, True, False]]))
         Array([[2.]], dtype=float32)
     """
-    axes = _spatial_axes(inputs.ndim, data_format)
+    axes = layout.spatial_axes(inputs.ndim, data_format)
     if mask is None:
         return jnp.mean(inputs, axis=axes, keepdims=keepdims)
-    channel_axis = inputs.ndim - 1 if data_format == "channels_last" else 1
-    keep = jnp.expand_dims(jnp.asarray(mask).astype(bool), channel_axis)
+    keep = jnp.expand_dims(jnp.asarray(mask).astype(bool),
+                           layout.channel_axis(data_format, inputs.ndim))
     total = jnp.sum(jnp.where(keep, inputs, jnp.zeros((), inputs.dtype)), axis=axes,
                     keepdims=keepdims)
     count = jnp.sum(keep.astype(inputs.dtype), axis=axes, keepdims=keepdims)

@@ -35,6 +35,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from jaxlayers.ops import conv as conv_ops
+from jaxlayers.ops import layout
 
 
 def dropout_mask(key, shape, rate, count=None, dtype=jnp.float32):
@@ -209,8 +210,7 @@ def conv_lstm_input(x, kernel, bias=None, masks=None, strides=1, padding="valid"
 
 def _grouped_copies(x, masks, data_format):
     """``[x * m_0, ..., x * m_3]`` on the channel axis: grouped-conv input, one group per gate."""
-    axis = -1 if data_format == "channels_last" else 1
-    return jnp.concatenate([x * m for m in masks], axis=axis)
+    return jnp.concatenate([x * m for m in masks], axis=layout.channel_axis(data_format))
 
 
 def conv_lstm_step(x_t, h, c, recurrent_kernel, activation=jnp.tanh,
@@ -230,8 +230,8 @@ def conv_lstm_step(x_t, h, c, recurrent_kernel, activation=jnp.tanh,
     """
     h_in = h if recurrent_masks is None else _grouped_copies(h, recurrent_masks, data_format)
     z = x_t + conv_ops.conv(h_in, recurrent_kernel, padding="same", data_format=data_format)
-    axis = -1 if data_format == "channels_last" else 1
-    return lstm_gates(z, c, activation, recurrent_activation, axis=axis)
+    return lstm_gates(z, c, activation, recurrent_activation,
+                      axis=layout.channel_axis(data_format))
 
 
 def _expand_to(m, x):

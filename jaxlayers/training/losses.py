@@ -55,6 +55,7 @@ from jaxlayers.errors import (
     SerializationError,
     ShapeError,
 )
+from jaxlayers.ops.normalization import l2_normalize
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
@@ -591,11 +592,6 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     return jnp.mean(jnp.square(first - second), axis=-1)
 
 
-def _l2_normalize(x, axis):
-    inv_norm = jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=True))
-    return x * jnp.minimum(inv_norm, 1.0 / epsilon())
-
-
 def cosine_similarity(y_true, y_pred, axis=-1):
     """Negative cosine similarity along ``axis``: -1 when the vectors align.
 
@@ -604,7 +600,8 @@ def cosine_similarity(y_true, y_pred, axis=-1):
         Array([-1.], dtype=float32)
     """
     y_true, y_pred = _prepare("elementwise", "cosine_similarity", y_true, y_pred)
-    return -jnp.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
+    y_true = l2_normalize(y_true, axis, epsilon=epsilon())
+    return -jnp.sum(y_true * l2_normalize(y_pred, axis, epsilon=epsilon()), axis=axis)
 
 
 def huber(y_true, y_pred, delta=1.0):

@@ -23,12 +23,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend
-from jaxlayers.core import scope as scope_lib
 from jaxlayers.core import tracking
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError, StateError
 from jaxlayers.layers import _args
+from jaxlayers.layers._weight_values import read_weight
 from jaxlayers.layers.interop import _common
 
 _CALL_ARGS = ("params", "state", "rng", "inputs", "training")
@@ -189,7 +189,7 @@ class JaxLayer(Layer):
     def __init__(self, call_fn, init_fn=None, params=None, state=None, seed=None,
                  native_serialization_platforms=None, **kwargs):
         super().__init__(**kwargs)
-        owner = f"{type(self).__name__} '{self.name}'"
+        owner = _args.owner(self)
         _common.check_callable(call_fn, owner, "call_fn")
         _common.check_callable(init_fn, owner, "init_fn", allow_none=True)
         self.call_fn = call_fn
@@ -229,7 +229,7 @@ class JaxLayer(Layer):
 
     @property
     def _owner(self):
-        return f"{type(self).__name__} '{self.name}'"
+        return _args.owner(self)
 
     # --- weights from pytrees ----------------------------------------------------------
     def _declare(self, trees, fixed):
@@ -269,15 +269,8 @@ class JaxLayer(Layer):
         if self._trees[which] is None:
             return None
         treedef, slots = self._trees[which]
-        scope = scope_lib.current()
-        leaves = []
-        for kind, item in slots:
-            if kind == "static":
-                leaves.append(item)
-            elif scope is not None and scope.binds(item):
-                leaves.append(scope.read(item, jnp.dtype(self.compute_dtype)))
-            else:
-                leaves.append(item.value)
+        leaves = [item if kind == "static" else read_weight(item, self.compute_dtype)
+                  for kind, item in slots]
         return jax.tree_util.tree_unflatten(treedef, leaves)
 
     def _write_state(self, new_state):

@@ -16,11 +16,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxlayers.core import scope as scope_lib
 from jaxlayers.core import serialization
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, UnsafeLoadError
+from jaxlayers.layers._weight_values import read_weight
 from jaxlayers.layers.interop import _common, _host
 
 
@@ -219,9 +219,7 @@ class TFSMLayer(Layer):
         leaves = [jnp.asarray(x) for x in leaves]
         in_specs = [jax.ShapeDtypeStruct(x.shape, x.dtype) for x in leaves]
         fn, out_def = self._host_fn(in_specs, treedef, bool(training))
-        scope = scope_lib.current()
-        weights = [scope.read(v) if scope is not None and scope.binds(v) else v.value
-                   for _, v in self._slots]
+        weights = [read_weight(v) for _, v in self._slots]
         return jax.tree_util.tree_unflatten(out_def, list(fn(*weights, *leaves)))
 
     # --- config -------------------------------------------------------------------------

@@ -26,11 +26,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxlayers.core import scope as scope_lib
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError
 from jaxlayers.layers import _args
+from jaxlayers.layers._weight_values import read_weight
 from jaxlayers.layers.interop import _common, _host
 
 
@@ -239,12 +239,6 @@ class TorchModuleWrapper(Layer):
         return fn, specs, treedef
 
     # --- the layer ----------------------------------------------------------------------
-    def _read(self, var):
-        scope = scope_lib.current()
-        if scope is not None and scope.binds(var):
-            return scope.read(var)
-        return var.value
-
     def call(self, *inputs, training=False):
         training = bool(training)
         inputs = [jnp.asarray(x) for x in inputs]
@@ -254,7 +248,7 @@ class TorchModuleWrapper(Layer):
             seed = jax.random.randint(self.next_key(), (), 0, 2 ** 31 - 1, dtype=jnp.int32)
         else:
             seed = jnp.zeros((), jnp.int32)
-        weights = [self._read(var) for _, _, var in self._slots]
+        weights = [read_weight(var) for _, _, var in self._slots]
         results = fn(*weights, *inputs, seed)
         outputs = jax.tree_util.tree_unflatten(treedef, list(results[:len(specs)]))
         if training:

@@ -15,6 +15,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers.errors import ConfigError, DataError, DTypeError
+from jaxlayers.layers import _args
+from jaxlayers.layers._args import owner
 
 __all__ = [
     "OUTPUT_MODES",
@@ -31,10 +33,6 @@ __all__ = [
 ]
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
-
-
-def owner(layer):
-    return f"{type(layer).__name__} '{layer.name}'"
 
 
 # --------------------------------------------------------------------- adapt data
@@ -67,13 +65,8 @@ def adapt_batches(layer, data, batch_size=None, steps=None):
     many batches.
     """
     who = owner(layer)
-    for name, value in (("batch_size", batch_size), ("steps", steps)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value <= 0):
-            raise ConfigError(
-                f"{who}: adapt `{name}` must be a positive int or None. "
-                f"Received: {name}={value!r}."
-            )
+    batch_size = _args.positive_int_or_none(who, "batch_size", batch_size)
+    steps = _args.positive_int_or_none(who, "steps", steps)
     if data is None:
         raise DataError(f"{who}: adapt() needs data. Received: data=None.")
     if is_array_data(data):

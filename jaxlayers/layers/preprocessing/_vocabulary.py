@@ -14,8 +14,9 @@ import math
 import numpy as np
 
 from jaxlayers.errors import ConfigError
+from jaxlayers.layers import _args
 
-__all__ = ["Vocabulary"]
+__all__ = ["Vocabulary", "VocabularyLayer", "config_without_paths"]
 
 
 def config_without_paths(cls, config):
@@ -251,3 +252,63 @@ class Vocabulary:
         for i, k in enumerate(flat.tolist()):
             out[i] = vocab[k] if 0 <= k < len(vocab) else self.oov_token
         return out.reshape(indices.shape)
+
+
+class VocabularyLayer:
+    """Mixin of the layers with a :class:`Vocabulary` (lookups, TextVectorization).
+
+    ``_init_vocabulary`` creates the table (``self._vocab``); the mixin gives the
+    Keras vocabulary API, the adapt guard, the output width and the config
+    entries every such layer shares.
+    """
+
+    def _init_vocabulary(self, who, vocabulary, idf_weights, has_input_vocabulary,
+                         **table_args):
+        self._has_input_vocabulary = (vocabulary is not None if has_input_vocabulary is None
+                                      else bool(has_input_vocabulary))
+        self._vocab = Vocabulary(who, **table_args)
+        if vocabulary is not None:
+            self._vocab.set(vocabulary, idf_weights)
+        elif idf_weights is not None:
+            raise ConfigError(f"{who}: `idf_weights` needs a `vocabulary`.")
+        self.built = True  # no weights: the vocabulary is configuration
+
+    def get_vocabulary(self, include_special_tokens=True):
+        """The vocabulary; with the special tokens a token's position is its index."""
+        return self._vocab.get(include_special_tokens)
+
+    def vocabulary_size(self):
+        """Number of indices, the special ones (mask or padding, OOV) included."""
+        return self._vocab.size()
+
+    def set_vocabulary(self, vocabulary, idf_weights=None):
+        """Replaces the vocabulary (and the IDF weights with ``output_mode='tf_idf'``)."""
+        self._vocab.set(vocabulary, idf_weights)
+
+    def _check_adaptable(self):
+        if self._has_input_vocabulary:
+            raise ConfigError(
+                f"{_args.owner(self)}: cannot adapt a layer built with a "
+                f"fixed `vocabulary`; create it without one, or call set_vocabulary()."
+            )
+
+    def _depth(self):
+        if self._vocab.tokens is None and not self.pad_to_max_tokens:
+            raise ConfigError(
+                f"{_args.owner(self)}: with output_mode={self.output_mode!r} the "
+                f"vocabulary must be known before the layer is called: pass "
+                f"`vocabulary=` or call adapt(data) first."
+            )
+        return self._vocab.depth()
+
+    def _vocabulary_config(self):
+        """The vocabulary and IDF entries of ``get_config``."""
+        vocab = self._vocab
+        config = {
+            "vocabulary": None if vocab.tokens is None else list(vocab.tokens),
+            "idf_weights": (None if vocab.token_idf is None
+                            else [float(v) for v in vocab.token_idf]),
+        }
+        if vocab.tokens is not None and not self._has_input_vocabulary:
+            config["has_input_vocabulary"] = False
+        return config

@@ -16,17 +16,14 @@ from jaxlayers.errors import ConfigError
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.ops import image as image_ops
+from jaxlayers.ops import layout
 
 __all__ = ["Resizing", "Rescaling", "CenterCrop"]
 
 
 def with_size(input_shape, height, width, data_format):
     """``input_shape`` with its height and width replaced."""
-    shape = list(input_shape)
-    h, w = (len(shape) - 2, len(shape) - 1) if data_format == "channels_first" \
-        else (len(shape) - 3, len(shape) - 2)
-    shape[h], shape[w] = height, width
-    return tuple(shape)
+    return layout.with_spatial(input_shape, (height, width), data_format)
 
 
 class ImageLayer(Layer):

@@ -25,7 +25,7 @@ from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common, _hashing
-from jaxlayers.layers.preprocessing._vocabulary import Vocabulary, config_without_paths
+from jaxlayers.layers.preprocessing._vocabulary import VocabularyLayer, config_without_paths
 
 __all__ = ["StringLookup", "IntegerLookup"]
 
@@ -50,7 +50,7 @@ def check_sparse(who, sparse):
         )
 
 
-class _IndexLookup(Layer):
+class _IndexLookup(VocabularyLayer, Layer):
     """Shared logic: arguments, vocabulary, ``adapt``, config.  Subclasses do the lookup."""
 
     # Inputs are integer ids or strings; complex ones would be cast.
@@ -109,39 +109,11 @@ class _IndexLookup(Layer):
         self.sparse = False
         self.oov_method = oov_method
         self.salt = _common.normalize_salt(who, salt)
-        self._has_input_vocabulary = (vocabulary is not None if has_input_vocabulary is None
-                                      else bool(has_input_vocabulary))
-        self._vocab = Vocabulary(
-            who, is_string=self._is_string, max_tokens=max_tokens,
-            num_oov_indices=num_oov_indices, mask_token=mask_token, oov_token=oov_token,
-            output_mode=output_mode, pad_to_max_tokens=self.pad_to_max_tokens, invert=invert)
-        if vocabulary is not None:
-            self._vocab.set(vocabulary, idf_weights)
-        elif idf_weights is not None:
-            raise ConfigError(f"{who}: `idf_weights` needs a `vocabulary`.")
-        self.built = True  # no weights: the vocabulary is configuration
-
-    # ------------------------------------------------------------------ vocabulary API
-    def get_vocabulary(self, include_special_tokens=True):
-        """The vocabulary; with the special tokens a token's position is its index."""
-        return self._vocab.get(include_special_tokens)
-
-    def vocabulary_size(self):
-        """Number of indices, special ones included."""
-        return self._vocab.size()
-
-    def set_vocabulary(self, vocabulary, idf_weights=None):
-        """Replaces the vocabulary (and the IDF weights with ``output_mode='tf_idf'``)."""
-        self._vocab.set(vocabulary, idf_weights)
-
-    def _depth(self):
-        if self._vocab.tokens is None and not self.pad_to_max_tokens:
-            raise ConfigError(
-                f"{_common.owner(self)}: with output_mode={self.output_mode!r} the "
-                f"vocabulary must be known before the layer is called: pass `vocabulary=` "
-                f"or call adapt(data) first."
-            )
-        return self._vocab.depth()
+        self._init_vocabulary(
+            who, vocabulary, idf_weights, has_input_vocabulary, is_string=self._is_string,
+            max_tokens=max_tokens, num_oov_indices=num_oov_indices, mask_token=mask_token,
+            oov_token=oov_token, output_mode=output_mode,
+            pad_to_max_tokens=self.pad_to_max_tokens, invert=invert)
 
     def adapt(self, data, batch_size=None, steps=None):
         """Learns the vocabulary (most frequent tokens first) from ``data``.
@@ -152,11 +124,7 @@ class _IndexLookup(Layer):
             batch_size: Split array data into batches of this size.
             steps: Stop after this many batches.
         """
-        if self._has_input_vocabulary:
-            raise ConfigError(
-                f"{_common.owner(self)}: cannot adapt a layer built with a fixed "
-                f"`vocabulary`; create it without one, or call set_vocabulary()."
-            )
+        self._check_adaptable()
         vocab = self._vocab
         vocab.reset()
         from_array = _common.is_array_data(data)
@@ -190,15 +158,11 @@ class _IndexLookup(Layer):
             "output_mode": self.output_mode,
             "sparse": self.sparse,
             "pad_to_max_tokens": self.pad_to_max_tokens,
-            "idf_weights": (None if vocab.token_idf is None
-                            else [float(v) for v in vocab.token_idf]),
-            "vocabulary": None if vocab.tokens is None else list(vocab.tokens),
             "vocabulary_size": None if vocab.tokens is None else vocab.size(),
             "oov_method": self.oov_method,
             "salt": self.salt,
+            **self._vocabulary_config(),
         })
-        if vocab.tokens is not None and not self._has_input_vocabulary:
-            config["has_input_vocabulary"] = False
         return config
 
     @classmethod

@@ -21,21 +21,19 @@ up to its ``sigma`` (about 1).
 
 import math
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend, initializers
-from jaxlayers.core import scope as scope_lib
-from jaxlayers.core import tracking
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
-from jaxlayers.layers import _args
+from jaxlayers.layers import _args, _sublayers
+from jaxlayers.layers._weight_values import override_weight
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
-from jaxlayers.ops.normalization import l2_normalize
+from jaxlayers.ops import normalization as norm_ops
 
 __all__ = ["Normalization", "Discretization", "SpectralNormalization"]
 
@@ -74,11 +72,10 @@ class Normalization(Layer):
         who = _common.owner(self)
         if axis is None:
             axis = ()
-        elif isinstance(axis, int) and not isinstance(axis, bool):
-            axis = (axis,)
-        elif isinstance(axis, (list, tuple)) and all(
-                isinstance(a, int) and not isinstance(a, bool) for a in axis):
-            axis = tuple(axis)
+        elif _args.is_int(axis):
+            axis = (int(axis),)
+        elif isinstance(axis, (list, tuple)) and all(_args.is_int(a) for a in axis):
+            axis = tuple(int(a) for a in axis)
         else:
             raise ConfigError(
                 f"{who}: `axis` must be an int, a tuple of ints or None. Received: "
@@ -364,29 +361,6 @@ class Discretization(Layer):
 
 
 # --------------------------------------------------------------------- SpectralNormalization
-def spectral_normalize(kernel, u, power_iterations=1, update=True, epsilon=1e-7):
-    """``(kernel / sigma, new_u)``: ``sigma`` estimates the largest singular value.
-
-    ``kernel`` is viewed as a ``(-1, out)`` matrix ``W``; ``update`` runs
-    ``power_iterations`` steps ``v = normalize(u W^T)``, ``u = normalize(v W)``;
-    without it ``u`` stays and only ``v`` is derived.  ``u`` and ``v`` carry no
-    gradient; an all-zero kernel is returned unchanged.
-    """
-    w = jnp.reshape(kernel, (-1, kernel.shape[-1]))
-    new_u = u
-    v = l2_normalize(new_u @ w.T, axis=-1, epsilon=epsilon)
-    if update:
-        for _ in range(power_iterations):
-            v = l2_normalize(new_u @ w.T, axis=-1, epsilon=epsilon)
-            new_u = l2_normalize(v @ w, axis=-1, epsilon=epsilon)
-    new_u = jax.lax.stop_gradient(new_u)
-    v = jax.lax.stop_gradient(v)
-    sigma = (v @ w @ new_u.T)[0, 0]
-    zero = jnp.all(kernel == 0)
-    normalized = jnp.where(zero, kernel, kernel / jnp.where(zero, 1.0, sigma))
-    return normalized.astype(kernel.dtype), jnp.where(zero, u, new_u).astype(u.dtype)
-
-
 @register_builtin("layers")
 class SpectralNormalization(Layer):
     """Divides the wrapped layer's kernel by its spectral norm (Miyato et al., 2018).
@@ -418,11 +392,11 @@ class SpectralNormalization(Layer):
         self.power_iterations = _args.positive_int(who, "power_iterations", power_iterations)
 
     def _find_kernel(self):
-        """``(name, weight)`` of the wrapped layer's kernel, or ``None``."""
-        weights = tracking.weight_attributes(self.layer)
+        """The wrapped layer's own ``kernel`` (else ``embeddings``) weight, or ``None``."""
+        own = {w.name: w for w in self.layer.weights if w.owner is self.layer}
         for name in ("kernel", "embeddings"):
-            if name in weights:
-                return name, weights[name]
+            if name in own:
+                return name, own[name]
         return None
 
     def _kernel_var(self):
@@ -456,12 +430,12 @@ class SpectralNormalization(Layer):
     def call(self, inputs, training=False):
         name, var = self._kernel_var()
         kernel = getattr(self.layer, name)
-        normalized, new_u = spectral_normalize(kernel, self.vector_u, self.power_iterations,
-                                               update=bool(training),
-                                               epsilon=backend.epsilon())
+        normalized, new_u = norm_ops.spectral_normalize(
+            kernel, self.vector_u, self.power_iterations, update=bool(training),
+            epsilon=backend.epsilon())
         if training:
             self.vector_u = new_u
-        with scope_lib.current().override(var, normalized):
+        with override_weight(var, normalized):
             outputs = self.layer(inputs)
         return outputs.astype(inputs.dtype)
 
@@ -473,17 +447,13 @@ class SpectralNormalization(Layer):
         return self.layer.compute_output_shape(input_shape)
 
     def get_config(self):
-        from jaxlayers.layers.rnn_base import serialize_layer
-
         config = super().get_config()
-        config.update({"layer": serialize_layer(self.layer),
+        config.update({"layer": _sublayers.serialize_layer(self.layer),
                        "power_iterations": self.power_iterations})
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from jaxlayers.layers.rnn_base import deserialize_layer
-
         config = dict(config)
-        layer = deserialize_layer(config.pop("layer"), custom_objects)
+        layer = _sublayers.deserialize_layer(config.pop("layer"), custom_objects)
         return cls(layer, **config)

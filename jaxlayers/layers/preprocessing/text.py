@@ -29,7 +29,7 @@ from jaxlayers.core.serialization import (
 from jaxlayers.errors import ConfigError, SerializationError, ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
-from jaxlayers.layers.preprocessing._vocabulary import Vocabulary, config_without_paths
+from jaxlayers.layers.preprocessing._vocabulary import VocabularyLayer, config_without_paths
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
 
 __all__ = ["TextVectorization"]
@@ -69,7 +69,7 @@ def _str_array(values):
 
 
 @register_builtin("layers")
-class TextVectorization(Layer):
+class TextVectorization(VocabularyLayer, Layer):
     """Standardizes, splits and indexes text: strings in, int or float NumPy arrays out.
 
     Host only: it works on NumPy/Python string data and cannot run inside
@@ -130,10 +130,9 @@ class TextVectorization(Layer):
             )
         if isinstance(ngrams, list):
             ngrams = tuple(ngrams)
-        if not (ngrams is None or (isinstance(ngrams, int) and not isinstance(ngrams, bool)
-                                   and ngrams > 0)
+        if not (ngrams is None or (_args.is_int(ngrams) and ngrams > 0)
                 or (isinstance(ngrams, tuple) and ngrams
-                    and all(isinstance(n, int) and n > 0 for n in ngrams))):
+                    and all(_args.is_int(n) and n > 0 for n in ngrams))):
             raise ConfigError(
                 f"{who}: `ngrams` must be None, a positive int or a tuple of positive ints. "
                 f"Received: ngrams={ngrams!r}."
@@ -146,14 +145,9 @@ class TextVectorization(Layer):
                     f"Received: output_mode={output_mode!r}, "
                     f"output_sequence_length={output_sequence_length!r}."
                 )
-            if isinstance(output_sequence_length, bool) or not isinstance(
-                    output_sequence_length, int) or output_sequence_length <= 0:
-                raise ConfigError(
-                    f"{who}: `output_sequence_length` must be a positive int or None. "
-                    f"Received: output_sequence_length={output_sequence_length!r}."
-                )
-        if max_tokens is not None and (isinstance(max_tokens, bool)
-                                       or not isinstance(max_tokens, int) or max_tokens <= 1):
+            output_sequence_length = _args.positive_int_or_none(
+                who, "output_sequence_length", output_sequence_length)
+        if max_tokens is not None and (not _args.is_int(max_tokens) or max_tokens <= 1):
             raise ConfigError(
                 f"{who}: `max_tokens` must be None or an int greater than 1. Received: "
                 f"max_tokens={max_tokens!r}."
@@ -178,30 +172,10 @@ class TextVectorization(Layer):
         self.pad_to_max_tokens = _args.boolean(_args.owner(self), "pad_to_max_tokens",
                                                pad_to_max_tokens)
         self.encoding = _args.text_encoding(_args.owner(self), encoding)
-        self._has_input_vocabulary = (vocabulary is not None if has_input_vocabulary is None
-                                      else bool(has_input_vocabulary))
-        self._vocab = Vocabulary(
-            who, is_string=True, max_tokens=max_tokens, num_oov_indices=1, mask_token="",
-            oov_token="[UNK]", output_mode=output_mode,
-            pad_to_max_tokens=self.pad_to_max_tokens, invert=False)
-        if vocabulary is not None:
-            self._vocab.set(vocabulary, idf_weights)
-        elif idf_weights is not None:
-            raise ConfigError(f"{who}: `idf_weights` needs a `vocabulary`.")
-        self.built = True  # no weights: the vocabulary is configuration
-
-    # ------------------------------------------------------------------ vocabulary API
-    def get_vocabulary(self, include_special_tokens=True):
-        """The vocabulary; with the special tokens a token's position is its index."""
-        return self._vocab.get(include_special_tokens)
-
-    def vocabulary_size(self):
-        """Number of indices, padding and OOV included."""
-        return self._vocab.size()
-
-    def set_vocabulary(self, vocabulary, idf_weights=None):
-        """Replaces the vocabulary (and the IDF weights with ``output_mode='tf_idf'``)."""
-        self._vocab.set(vocabulary, idf_weights)
+        self._init_vocabulary(
+            who, vocabulary, idf_weights, has_input_vocabulary, is_string=True,
+            max_tokens=max_tokens, num_oov_indices=1, mask_token="", oov_token="[UNK]",
+            output_mode=output_mode, pad_to_max_tokens=self.pad_to_max_tokens, invert=False)
 
     def adapt(self, data, batch_size=None, steps=None):
         """Learns the vocabulary from text: the most frequent tokens first.
@@ -211,11 +185,7 @@ class TextVectorization(Layer):
             batch_size: Split array data into batches of this size.
             steps: Stop after this many batches.
         """
-        if self._has_input_vocabulary:
-            raise ConfigError(
-                f"{_common.owner(self)}: cannot adapt a layer built with a fixed "
-                f"`vocabulary`; create it without one, or call set_vocabulary()."
-            )
+        self._check_adaptable()
         self._vocab.reset()
         for batch in _common.adapt_batches(self, data, batch_size, steps):
             self._vocab.update(self._tokenize(batch)[0])
@@ -307,15 +277,6 @@ class TextVectorization(Layer):
                                  idf=self._vocab.idf)
         return out[0] if scalar else out
 
-    def _depth(self):
-        if self._vocab.tokens is None and not self.pad_to_max_tokens:
-            raise ConfigError(
-                f"{_common.owner(self)}: with output_mode={self.output_mode!r} the "
-                f"vocabulary must be known before the layer is called: pass `vocabulary=` "
-                f"or call adapt(data) first."
-            )
-        return self._vocab.depth()
-
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":
             return (input_shape[0], self.output_sequence_length)
@@ -335,14 +296,10 @@ class TextVectorization(Layer):
             "pad_to_max_tokens": self.pad_to_max_tokens,
             "sparse": False,
             "ragged": False,
-            "vocabulary": None if vocab.tokens is None else list(vocab.tokens),
-            "idf_weights": (None if vocab.token_idf is None
-                            else [float(v) for v in vocab.token_idf]),
             "encoding": self.encoding,
             "vocabulary_size": vocab.size(),
+            **self._vocabulary_config(),
         })
-        if vocab.tokens is not None and not self._has_input_vocabulary:
-            config["has_input_vocabulary"] = False
         return config
 
     @classmethod
