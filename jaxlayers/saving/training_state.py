@@ -47,7 +47,7 @@ def _serialize_spec(spec, kind):
     if isinstance(spec, metrics_lib.Metric):
         return metrics_lib.serialize(spec)
     if callable(spec) and not inspect.isclass(spec):
-        return metrics_lib._fn_name(spec)
+        return metrics_lib.reduction.function_name(spec)
     raise SerializationError(f"Cannot serialize the {kind} {spec!r} given to compile().")
 
 
