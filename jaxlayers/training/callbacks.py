@@ -375,6 +375,45 @@ class LearningRateScheduler(Callback):
             logs["learning_rate"] = get_learning_rate(self.model, "LearningRateScheduler")
 
 
+# The file format of training backups. Saving sits above training, so the saving
+# package registers its writer and reader here instead of being imported.
+_BACKUP_FORMAT = {}
+
+
+def register_backup_format(save, load):
+    """Sets the functions :class:`BackupAndRestore` writes and reads its backup file with.
+
+    ``jaxlayers.saving`` registers its own (``save_backup`` / ``load_backup``: the
+    model file format, written atomically) when it is imported, which
+    ``import jaxlayers`` does.
+
+    Args:
+        save: ``save(model, path, training, previous=None)``: writes the
+            weights, the training state (``model.training_state()``) and the
+            ``training`` record ``{"epoch", "batch", "shuffle"}`` to ``path``,
+            keeping the replaced file at ``previous`` when given.
+        load: ``load(model, path) -> training``: restores what ``save`` wrote
+            (``model.restore_training_state``) and returns the record; raises
+            ``ArchiveError`` for a file it cannot read.
+    """
+    for name, fn in (("save", save), ("load", load)):
+        if not callable(fn):
+            raise ConfigTypeError(
+                f"register_backup_format: `{name}` must be callable. Received: {name}={fn!r}."
+            )
+    _BACKUP_FORMAT.update(save=save, load=load)
+
+
+def _backup_format(which):
+    fn = _BACKUP_FORMAT.get(which)
+    if fn is None:
+        raise ConfigError(
+            "BackupAndRestore: no backup file format is registered. Import jaxlayers.saving "
+            "(import jaxlayers does) or call register_backup_format(save, load)."
+        )
+    return fn
+
+
 class BackupAndRestore(Callback):
     """Backs up training so that an interrupted ``fit`` resumes exactly where it stopped.
 
@@ -382,13 +421,13 @@ class BackupAndRestore(Callback):
     ``backup_dir/latest.backup``, atomically: the model weights, the optimizer
     state, the epochs done and ``fit``'s random state (its key and the state of
     its shuffling generator).  The format is ``model.save``'s without the config
-    (:func:`jaxlayers.saving.api.save_backup`).  At the start of the next ``fit`` it
-    restores all of it, and ``fit`` resumes from the saved epoch: with epoch-end
-    backups the resumed run is bit-identical to one never interrupted (same
-    shuffling, same dropout masks).  A mid-epoch backup (``save_freq`` as an int)
-    resumes at the start of that epoch with the mid-epoch weights, as in Keras,
-    with the epoch's shuffling and keys as they were when it began.  A ``fit``
-    that finishes normally deletes the backup.
+    (:func:`jaxlayers.saving.api.save_backup`; see :func:`register_backup_format`).
+    At the start of the next ``fit`` it restores all of it, and ``fit`` resumes
+    from the saved epoch: with epoch-end backups the resumed run is bit-identical
+    to one never interrupted (same shuffling, same dropout masks).  A mid-epoch
+    backup (``save_freq`` as an int) resumes at the start of that epoch with the
+    mid-epoch weights, as in Keras, with the epoch's shuffling and keys as they
+    were when it began.  A ``fit`` that finishes normally deletes the backup.
 
     Args:
         backup_dir: Directory for the backup files (created if needed).
@@ -429,18 +468,16 @@ class BackupAndRestore(Callback):
         training = self._restore()
         self._current_epoch = training["epoch"] if training else 0
         if self._current_epoch > 0:
-            self.model._initial_epoch_override = self._current_epoch
+            self.model.restore_training_state(initial_epoch=self._current_epoch)
 
     def _restore(self):
         """Restores the latest readable backup; its training record, or None if none."""
-        from jaxlayers.saving import api  # a model file; saving sits above training
-
         failures = []
         for path in (self._path, self._previous):
             if not os.path.lexists(path):
                 continue
             try:
-                training = api.load_backup(self.model, path)
+                training = _backup_format("load")(self.model, path)
             except ArchiveError as error:
                 failures.append(str(error))
                 continue
@@ -473,12 +510,10 @@ class BackupAndRestore(Callback):
             self._save(batch, self._epoch_shuffle)
 
     def _save(self, batch, shuffle):
-        from jaxlayers.saving import api
-
         os.makedirs(self.backup_dir, exist_ok=True)
         training = {"epoch": self._current_epoch, "batch": batch, "shuffle": shuffle}
-        api.save_backup(self.model, self._path, training,
-                        previous=self._previous if self.double_checkpoint else None)
+        _backup_format("save")(self.model, self._path, training,
+                               previous=self._previous if self.double_checkpoint else None)
 
     def on_train_end(self, logs=None):
         if not self.delete_checkpoint:
@@ -494,4 +529,5 @@ __all__ = [
     "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
     "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN", "CSVLogger",
     "LambdaCallback", "BackupAndRestore", "MonitorCallback", "NonFiniteLossError",
+    "register_backup_format",
 ]
