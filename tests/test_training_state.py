@@ -10,6 +10,7 @@ import pytest
 import jaxlayers as jl
 from jaxlayers.errors import ConfigError, ConfigTypeError, NotCompiledError, WeightsError
 from jaxlayers.saving import archive
+from jaxlayers.training import backup
 from jaxlayers.training import callbacks as C
 
 _X = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
@@ -157,7 +158,7 @@ def test_register_backup_format_checks_its_arguments(tmp_path, monkeypatch):
     with pytest.raises(ConfigTypeError, match="register_backup_format: `load` must be "
                                               "callable. Received: load=3"):
         C.register_backup_format(print, 3)
-    monkeypatch.setattr(C, "_BACKUP_FORMAT", {})
+    monkeypatch.setattr(backup, "_BACKUP_FORMAT", {})
     with pytest.raises(ConfigError, match="BackupAndRestore: no backup file format is "
                                           "registered"):
         _model().fit(_X, _Y, epochs=1, verbose=0, callbacks=[C.BackupAndRestore(tmp_path / "b")])

@@ -25,7 +25,7 @@ from jaxlayers.core import serialization, tracking
 from jaxlayers.core.layer import Layer
 from jaxlayers.errors import ConfigError, JaxlayersError, SerializationError, WeightsError
 from jaxlayers.saving import archive, training_state
-from jaxlayers.training import callbacks
+from jaxlayers.training import backup
 
 _H5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _REBUILD_ERRORS = (JaxlayersError, TypeError, ValueError, KeyError, AttributeError,
@@ -396,7 +396,7 @@ def load_backup(model, filepath):
 
 
 # BackupAndRestore sits below saving: it writes and reads its backups through this hook.
-callbacks.register_backup_format(save_backup, load_backup)
+backup.register_backup_format(save_backup, load_backup)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
