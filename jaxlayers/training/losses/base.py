@@ -112,7 +112,7 @@ class Loss:
 
     Subclasses implement ``call(y_true, y_pred)``, returning per-sample values.
     ``__call__`` weights them by ``sample_weight`` and ``mask`` and reduces
-    them (see the module docstring for the reductions). It is pure: jit it,
+    them (the reductions are described in :mod:`.reduction`). It is pure: jit it,
     or call it inside a jitted step.
 
     Args:
