@@ -25,7 +25,7 @@ __all__ = [
     "layers", "models", "losses", "metrics", "optimizers", "callbacks", "saving", "export",
     "distribution", "clear_session", "floatx", "set_floatx",
     "set_random_seed", "DTypePolicy", "InputSpec", "Layer", "Variable", "Input", "Model",
-    "Sequential", "Functional",
+    "Sequential", "Functional", "__version__",
 ]
 
 _SUBMODULES = ("activations", "backend", "constraints", "distribution", "errors", "export",

@@ -21,19 +21,9 @@ DOC = os.path.join(ROOT, "docs", "architecture.md")
 
 # Cycles that other issue-13 branches remove (the RNN cell protocol, the split of
 # metrics by family). Each must still exist: once it is gone, delete its entry.
-KNOWN_CYCLES = {
-    frozenset({"jaxlayers.layers.conv_lstm", "jaxlayers.layers.recurrent",
-               "jaxlayers.layers.rnn_base", "jaxlayers.layers.rnn_wrappers"}):
-        "the RNN modules import each other (RNN cell protocol, issue 13)",
-    frozenset({"jaxlayers.training.metrics", "jaxlayers.training.confusion_metrics"}):
-        "metrics.py imports confusion_metrics at its end (metrics split, issue 13)",
-}
-# Private names read across packages that another issue-13 branch replaces with
-# Trainer.training_state() / restore_training_state() and a public optimizer binding.
-KNOWN_PRIVATE_USES = {
-    ("saving", "_fn_name"), ("saving", "_loss_weights"), ("saving", "_metrics_spec"),
-    ("saving", "_weighted_metrics_spec"), ("saving", "_train_state"), ("training", "_bind"),
-}
+# Exceptions would be listed here with the reason; there are none.
+KNOWN_CYCLES = {}
+KNOWN_PRIVATE_USES = set()
 
 
 def _layer_table():

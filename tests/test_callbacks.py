@@ -32,7 +32,8 @@ class FakeOptimizer:
 
 
 class FakeModel:
-    """What callbacks may use: stop_training, get/set_weights, save, save_weights, optimizer."""
+    """What callbacks may use: stop_training, get/set_weights, save, save_weights, optimizer,
+    training_state / restore_training_state."""
 
     def __init__(self, learning_rate=0.1):
         self.stop_training = False
@@ -56,6 +57,12 @@ class FakeModel:
         self.saved.append(("weights", path))
         with open(path, "w") as f:
             f.write("weights")
+
+    def training_state(self):
+        return {"optimizer_state": getattr(self, "_opt_state", None)}
+
+    def restore_training_state(self, optimizer_state=None):
+        self._opt_state = optimizer_state
 
 
 class LazyLogs(dict):
@@ -340,7 +347,7 @@ def test_reduce_lr_logs_rate_and_works_on_bound_and_raw_optax(capsys):
     model.optimizer = optimizers.Adam(learning_rate=0.1)
     tx = model.optimizer.to_optax()
     model._opt_state = tx.init({"w": jnp.zeros(2)})
-    model.optimizer._bind(lambda: model._opt_state, lambda s: setattr(model, "_opt_state", s))
+    model.optimizer.bind_state(lambda: model._opt_state, lambda s: setattr(model, "_opt_state", s))
     fit(model, [C.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0)],
         [{"loss": 1.0}, {"loss": 1.0}])
     assert model.optimizer.learning_rate == 0.05

@@ -207,7 +207,7 @@ def test_constructor_errors(make, match):
 def _bound(opt, params):
     """Binds ``opt`` to a dict holding the state, as the trainer does."""
     box = {"state": None}
-    opt._bind(lambda: box["state"], lambda s: box.update(state=s))
+    opt.bind_state(lambda: box["state"], lambda s: box.update(state=s))
     tx = opt.to_optax()
     return tx, box
 

@@ -1,7 +1,6 @@
 """SpectralNormalization uses only public layer APIs: a user layer is wrapped like Dense."""
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import layers

@@ -182,6 +182,43 @@ def _per_tensor_clip(clipnorm):
     return optax.stateless_with_tree_map(clip)
 
 
+def fill_state(owner, state, leaves, cast=False):
+    """``state`` with its leaves replaced by ``leaves`` (in ``tree_leaves`` order), checked.
+
+    Args:
+        owner: Who is asking, for messages.
+        state: The optax state whose structure, leaf count and shapes are kept.
+        leaves: The new arrays: a list, or any pytree with the same leaves.
+        cast: Cast each new array to the dtype of the leaf it replaces.
+
+    Raises:
+        WeightsError: A different number of arrays, or an array of another shape.
+
+    Example:
+        >>> state = jl.optimizers.SGD().to_optax().init({"w": jnp.zeros(2)})
+        >>> new = fill_state("me", state, jax.tree_util.tree_leaves(state))
+        >>> jax.tree_util.tree_structure(new) == jax.tree_util.tree_structure(state)
+        True
+    """
+    old_leaves, treedef = jax.tree_util.tree_flatten(state)
+    new_leaves = jax.tree_util.tree_leaves(leaves)
+    if len(new_leaves) != len(old_leaves):
+        raise WeightsError(
+            f"{owner}: expected {len(old_leaves)} arrays for the optimizer state. Received: "
+            f"{len(new_leaves)} arrays."
+        )
+    for i, (old, new) in enumerate(zip(old_leaves, new_leaves)):
+        if np.shape(old) != np.shape(new):
+            raise WeightsError(
+                f"{owner}: optimizer state array {i} has shape {np.shape(old)}. "
+                f"Received: shape {np.shape(new)}."
+            )
+    if cast:
+        new_leaves = [jnp.asarray(new, dtype=jnp.asarray(old).dtype)
+                      for old, new in zip(old_leaves, new_leaves)]
+    return jax.tree_util.tree_unflatten(treedef, new_leaves)
+
+
 # ----------------------------------------------------------------------------- base class
 class Optimizer:
     """Base class: Keras optimizer arguments, compiled to an optax transform.
@@ -355,8 +392,21 @@ class Optimizer:
         self._exclude_names = list(var_names or []) or None
 
     # ------------------------------------------------------------------ live state
-    def _bind(self, get_state, set_state):
-        """Connects the facade to a trainer's live optax state (two callables)."""
+    def bind_state(self, get_state, set_state):
+        """Connects this facade to live optax state held elsewhere (``compile`` calls it).
+
+        ``iterations``, ``learning_rate``, ``variables`` and ``set_weights`` then
+        read the state through ``get_state()`` and write it through
+        ``set_state(new_state)``.
+
+        Example:
+            >>> opt = jl.optimizers.SGD(learning_rate=0.5)
+            >>> box = {"state": opt.to_optax().init({"w": jnp.zeros(2)})}
+            >>> opt.bind_state(lambda: box["state"], lambda s: box.update(state=s))
+            >>> opt.learning_rate = 0.25
+            >>> float(jl.optimizers.get_hyperparam(box["state"], "learning_rate"))
+            0.25
+        """
         self._get_state = get_state
         self._set_state = set_state
 
@@ -422,22 +472,7 @@ class Optimizer:
                 f"{owner}: set_weights needs the optimizer state, which exists once the "
                 "model is compiled and training has started (fit / train_on_batch)."
             )
-        leaves, treedef = jax.tree_util.tree_flatten(state)
-        weights = list(weights)
-        if len(weights) != len(leaves):
-            raise WeightsError(
-                f"{owner}: expected {len(leaves)} arrays for the optimizer state. Received: "
-                f"{len(weights)} arrays."
-            )
-        new = []
-        for i, (old, w) in enumerate(zip(leaves, weights)):
-            if np.shape(old) != np.shape(w):
-                raise WeightsError(
-                    f"{owner}: optimizer state array {i} has shape {np.shape(old)}. "
-                    f"Received: shape {np.shape(w)}."
-                )
-            new.append(jnp.asarray(w, dtype=jnp.asarray(old).dtype))
-        self._set_state(jax.tree_util.tree_unflatten(treedef, new))
+        self._set_state(fill_state(owner, state, weights, cast=True))
 
     # ------------------------------------------------------------------ config
     def _lr_config(self):
@@ -496,4 +531,4 @@ class Optimizer:
         return f"{type(self).__name__}(name={self.name!r}, learning_rate={self._learning_rate!r})"
 
 
-__all__ = ["Optimizer", "get_hyperparam", "set_hyperparam", "iterations"]
+__all__ = ["Optimizer", "get_hyperparam", "set_hyperparam", "iterations", "fill_state"]

@@ -325,8 +325,7 @@ def _write_model_file(path, model, config, include_optimizer, overwrite, trainin
     metadata = _metadata()
     if training is not None:
         metadata["training"] = training
-    opt_items = training_state.optimizer_items(model) if include_optimizer else None
-    opt_meta = training_state.optimizer_meta(model) if opt_items is not None else None
+    optimizer = training_state.optimizer_items(model) if include_optimizer else None
 
     def write(f):
         with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
@@ -335,9 +334,9 @@ def _write_model_file(path, model, config, include_optimizer, overwrite, trainin
                 archive.write_json(zf, archive.CONFIG_MEMBER, config)
             with zf.open(archive.WEIGHTS_MEMBER, "w", force_zip64=True) as member:
                 archive.write_npz(member, _weight_items(model), {"kind": "weights"})
-            if opt_items is not None:
+            if optimizer is not None:
                 with zf.open(archive.OPTIMIZER_MEMBER, "w", force_zip64=True) as member:
-                    archive.write_npz(member, opt_items, opt_meta)
+                    archive.write_npz(member, *optimizer)
 
     archive.atomic_write(path, write, overwrite=overwrite, previous=previous)
 
@@ -389,8 +388,11 @@ def load_backup(model, filepath):
         if archive.OPTIMIZER_MEMBER in z.names:
             with z.open_npz(archive.OPTIMIZER_MEMBER) as npz:
                 training_state.restore_optimizer(model, npz, source, skip_hint="")
-    model.restore_fit_random_state(shuffle=training["shuffle"])
+    model.restore_training_state(shuffle=training["shuffle"])
     return training
+
+
+# BackupAndRestore sits below saving: it writes and reads its backups through this hook.
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

@@ -1,16 +1,15 @@
 """The training side of a saved model: compile configuration and optimizer state.
 
-``compile_config(model)`` records what ``compile`` was given, as names and
-configs (never code): the optimizer's config (``jaxlayers.optimizers.serialize``),
-losses, metrics, ``loss_weights`` and ``steps_per_execution``.  On load,
-``compile_from_config`` calls ``model.compile`` again with those values.
-
-The optimizer state is the optax state pytree ``model._opt_state``; it is saved
-as its leaves in ``tree_leaves`` order (``"0" .. "n-1"``), plus the trainer's
-key (``model.fit_random_state()["key"]``).  The tree structure itself is not stored: on load the model is compiled,
-a fresh state is created for the loaded params (``model._train_state()``) and
-the saved leaves are put into that structure after checking their number,
-shapes and dtypes.  So ``fit`` continues exactly where it stopped.
+Everything here goes through the trainer's public protocol
+(:class:`jaxlayers.training.trainer_state.TrainerState`):
+``model.get_compile_config()`` is stored in ``config.json`` and given back to
+``model.compile_from_config`` on load; ``model.training_state()`` gives the
+optimizer state, saved as its leaves in ``tree_leaves`` order (``"0" ..
+"n-1"``), plus ``fit``'s key.  The tree structure itself is not stored: on
+load the model is compiled, ``model.training_state(init_optimizer=True)`` gives
+a fresh state for the loaded weights, the saved leaves are checked against its
+number, shapes and dtypes, and ``model.restore_training_state`` puts them in.
+So ``fit`` continues exactly where it stopped.
 
 A training backup (``BackupAndRestore``) is a model file without
 ``config.json`` whose ``metadata.json`` also holds a ``training`` record: the
@@ -18,113 +17,27 @@ epochs done, the last batch, and the state of ``fit``'s shuffling generator
 (see :func:`check_training`).
 """
 
-import inspect
 import warnings
 
 import jax
 import numpy as np
 
-from jaxlayers.errors import SerializationError
 from jaxlayers.saving import archive
 
 _TRAIN_KEY = "train_key"
 
 
 # ----------------------------------------------------------------------------- compile
-def _serialize_spec(spec, kind):
-    """Losses / metrics given to ``compile``: names stay names, objects become configs."""
-    from jaxlayers.training import losses as losses_lib
-    from jaxlayers.training import metrics as metrics_lib
-
-    if spec is None or isinstance(spec, str):
-        return spec
-    if isinstance(spec, dict):
-        return {str(k): _serialize_spec(v, kind) for k, v in spec.items()}
-    if isinstance(spec, (list, tuple)):
-        return [_serialize_spec(v, kind) for v in spec]
-    if kind == "loss":
-        return losses_lib.serialize(spec)
-    if isinstance(spec, metrics_lib.Metric):
-        return metrics_lib.serialize(spec)
-    if callable(spec) and not inspect.isclass(spec):
-        return metrics_lib._fn_name(spec)
-    raise SerializationError(f"Cannot serialize the {kind} {spec!r} given to compile().")
-
-
-def _deserialize_spec(spec, kind):
-    from jaxlayers.training import losses as losses_lib
-    from jaxlayers.training import metrics as metrics_lib
-
-    if spec is None or isinstance(spec, (str, int, float, bool)):
-        return spec
-    if isinstance(spec, dict) and "class_name" in spec:
-        return (losses_lib.deserialize(spec) if kind == "loss"
-                else metrics_lib.deserialize(spec))
-    if isinstance(spec, dict):
-        return {k: _deserialize_spec(v, kind) for k, v in spec.items()}
-    if isinstance(spec, list):
-        return [_deserialize_spec(v, kind) for v in spec]
-    raise SerializationError(f"Could not read the {kind} entry {spec!r} of compile_config.")
-
-
-def _serialize_optimizer(optimizer):
-    from jaxlayers import optimizers
-
-    if isinstance(optimizer, str):
-        return optimizer
-    if not hasattr(optimizer, "get_config"):
-        return None
-    return optimizers.serialize(optimizer)
-
-
 def compile_config(model):
     """What ``compile`` was given, as JSON data; ``None`` if the model is not compiled."""
-    if not getattr(model, "compiled", False):
-        return None
-    owner = f"{type(model).__name__} '{model.name}'"
-    try:
-        optimizer = _serialize_optimizer(model.optimizer)
-    except Exception as e:  # noqa: BLE001 - a custom optimizer without a config
-        warnings.warn(f"{owner}: the optimizer could not be serialized ({e}); the file "
-                      "will load uncompiled.", stacklevel=3)
-        optimizer = None
-    if optimizer is None:
-        warnings.warn(
-            f"{owner}: the optimizer {model.optimizer!r} has no config (a raw optax "
-            "transformation?), so it is not saved and the model will load uncompiled. Pass "
-            "a jaxlayers optimizer (jl.optimizers.Adam(...)) or a name to save it.",
-            stacklevel=3)
-    return {
-        "optimizer": optimizer,
-        "loss": _serialize_spec(model.loss, "loss"),
-        "loss_weights": model._loss_weights,
-        "metrics": _serialize_spec(model._metrics_spec, "metric"),
-        "weighted_metrics": _serialize_spec(model._weighted_metrics_spec, "metric"),
-        "run_eagerly": bool(model.run_eagerly),
-        "steps_per_execution": model.steps_per_execution,
-    }
+    get = getattr(model, "get_compile_config", None)
+    return None if get is None else get()
 
 
 def compile_from_config(model, config, source):
     """Compiles ``model`` as described by ``config``; warns and returns False if it can't."""
-    from jaxlayers import optimizers
-
     try:
-        if config.get("optimizer") is None:
-            raise SerializationError("the file holds no optimizer config")
-        opt = config["optimizer"]
-        optimizer = opt if isinstance(opt, str) else optimizers.deserialize(opt)
-        kwargs = {"optimizer": optimizer,
-                  "loss": _deserialize_spec(config.get("loss"), "loss"),
-                  "loss_weights": config.get("loss_weights"),
-                  "metrics": _deserialize_spec(config.get("metrics"), "metric"),
-                  "weighted_metrics": _deserialize_spec(config.get("weighted_metrics"),
-                                                        "metric")}
-        if isinstance(config.get("steps_per_execution"), int):
-            kwargs["steps_per_execution"] = config["steps_per_execution"]
-        if config.get("run_eagerly"):
-            kwargs["run_eagerly"] = True
-        model.compile(**kwargs)
+        model.compile_from_config(config)
     except Exception as e:  # noqa: BLE001 - Keras loads uncompiled, with a warning
         warnings.warn(
             f"{source}: the model was loaded but could not be compiled ({type(e).__name__}: "
@@ -135,25 +48,21 @@ def compile_from_config(model, config, source):
 
 # ----------------------------------------------------------------------------- optimizer
 def optimizer_items(model):
-    """``(key, array)`` pairs of the optimizer state and the trainer key, or ``None``."""
-    opt_state = getattr(model, "_opt_state", None)
-    if not getattr(model, "compiled", False) or opt_state is None:
+    """``(items, manifest)`` of the optimizer state and the trainer key, or ``None``.
+
+    ``items`` are ``(key, array)`` pairs; ``manifest`` the ``optimizer.npz``
+    manifest (leaf count and trained weight paths).
+    """
+    state = model.training_state() if hasattr(model, "training_state") else None
+    if state is None or state["optimizer_state"] is None:
         return None
-    leaves = jax.tree_util.tree_leaves(opt_state)
+    leaves = jax.tree_util.tree_leaves(state["optimizer_state"])
     items = [(str(i), leaf) for i, leaf in enumerate(leaves)]
-    key = model.fit_random_state()["key"]
-    if key is not None:
-        items.append((_TRAIN_KEY, key))
-    return items
-
-
-def optimizer_meta(model):
-    from jaxlayers.training import steps as steps_lib
-
-    partition = steps_lib.Partition(model)
-    leaves = jax.tree_util.tree_leaves(model._opt_state)
-    return {"kind": "optimizer_state", "count": len(leaves),
-            "trained_paths": ["/".join(p) for p in partition.train_paths]}
+    if state["key"] is not None:
+        items.append((_TRAIN_KEY, state["key"]))
+    manifest = {"kind": "optimizer_state", "count": len(leaves),
+                "trained_paths": ["/".join(p) for p in state["trained_paths"]]}
+    return items, manifest
 
 
 def _short(value, limit=200):
@@ -179,8 +88,8 @@ def restore_optimizer(model, npz, source, skip_hint=" Load with compile=False to
             f"{source}: the optimizer state declares {count} arrays but holds "
             f"{len(stored)} ({sorted(stored)[:10]}). The file is truncated or was edited."
             f"{skip_hint}")
-    model._train_state()
-    leaves, treedef = jax.tree_util.tree_flatten(model._opt_state)
+    leaves = jax.tree_util.tree_leaves(
+        model.training_state(init_optimizer=True)["optimizer_state"])
     owner = f"{type(model).__name__} '{model.name}'"
     if count != len(leaves):
         raise archive.ArchiveError(
@@ -210,10 +119,9 @@ def restore_optimizer(model, npz, source, skip_hint=" Load with compile=False to
                 f"corrupt, or was edited.{skip_hint}"
             )
     values = [archive.to_jax(npz.read(str(i)), d, source) for i, d in enumerate(dtypes)]
-    model._opt_state = jax.tree_util.tree_unflatten(treedef, values)
-    if key_dtype is not None:
-        model.restore_fit_random_state(
-            key=archive.to_jax(npz.read(_TRAIN_KEY), key_dtype, source))
+    key = None if key_dtype is None else archive.to_jax(npz.read(_TRAIN_KEY), key_dtype,
+                                                        source)
+    model.restore_training_state(optimizer_state=values, key=key)
 
 
 # ----------------------------------------------------------------------------- backups
@@ -270,6 +178,5 @@ __all__ = [
     "compile_config",
     "compile_from_config",
     "optimizer_items",
-    "optimizer_meta",
     "restore_optimizer",
 ]

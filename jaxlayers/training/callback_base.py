@@ -136,14 +136,14 @@ def get_learning_rate(model, owner):
 
     Uses ``model.optimizer.learning_rate``; for a raw optax transform given to
     ``compile``, the ``learning_rate`` injected by ``optax.inject_hyperparams`` in the
-    live optimizer state, else a ConfigError.
+    live optimizer state (``model.training_state()``), else a ConfigError.
     """
     from jaxlayers import optimizers
 
     optimizer = _optimizer(model, owner)
     if hasattr(optimizer, "learning_rate"):
         return float(optimizer.learning_rate)
-    return float(optimizers.get_hyperparam(getattr(model, "_opt_state", None), "learning_rate"))
+    return float(optimizers.get_hyperparam(_optimizer_state(model), "learning_rate"))
 
 
 def set_learning_rate(model, value, owner):
@@ -154,12 +154,14 @@ def set_learning_rate(model, value, owner):
     if hasattr(optimizer, "learning_rate"):
         optimizer.learning_rate = value
         return
-    state = optimizers.set_hyperparam(getattr(model, "_opt_state", None), "learning_rate", value)
-    setter = getattr(model, "_set_opt_state", None)
-    if setter is not None:
-        setter(state)
-    else:
-        model._opt_state = state
+    state = optimizers.set_hyperparam(_optimizer_state(model), "learning_rate", value)
+    model.restore_training_state(optimizer_state=state)
+
+
+def _optimizer_state(model):
+    """The model's live optax state (``None`` before training or for a model without one)."""
+    state = model.training_state() if hasattr(model, "training_state") else None
+    return None if state is None else state["optimizer_state"]
 
 
 # ----------------------------------------------------------------------------- monitoring

@@ -16,12 +16,12 @@ import numpy as np
 from jaxlayers.errors import ConfigError
 from jaxlayers.training.callback_base import (MonitorCallback, get_learning_rate, print_msg,
                                               set_learning_rate)
+from jaxlayers.training.data import count_arg
 
 
-def _non_negative_int(owner, name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"{owner}: `{name}` must be an int >= 0. Received: {name}={value!r}.")
-    return value
+def _count(owner, name, value):
+    """``patience``, ``cooldown``, ...: an int >= 0 (the trainer's one count check)."""
+    return count_arg(owner, name, value, minimum=0, allow_none=False)
 
 
 def _check_save_freq(owner, save_freq):
@@ -82,9 +82,8 @@ class EarlyStopping(MonitorCallback):
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False, start_from_epoch=0):
         super().__init__(monitor, mode, min_delta=min_delta)
-        self.patience = _non_negative_int("EarlyStopping", "patience", patience)
-        self.start_from_epoch = _non_negative_int("EarlyStopping", "start_from_epoch",
-                                                  start_from_epoch)
+        self.patience = _count("EarlyStopping", "patience", patience)
+        self.start_from_epoch = _count("EarlyStopping", "start_from_epoch", start_from_epoch)
         self.verbose = verbose
         self.baseline = baseline
         self.restore_best_weights = restore_best_weights
@@ -302,8 +301,8 @@ class ReduceLROnPlateau(MonitorCallback):
                 f"ReduceLROnPlateau: `min_lr` must be a float >= 0. Received: min_lr={min_lr!r}."
             )
         self.factor = float(factor)
-        self.patience = _non_negative_int("ReduceLROnPlateau", "patience", patience)
-        self.cooldown = _non_negative_int("ReduceLROnPlateau", "cooldown", cooldown)
+        self.patience = _count("ReduceLROnPlateau", "patience", patience)
+        self.cooldown = _count("ReduceLROnPlateau", "cooldown", cooldown)
         self.min_lr = min_lr
         self.verbose = verbose
         self.cooldown_counter = 0

@@ -29,6 +29,7 @@ from jaxlayers.distribution import distributions as distribution_lib
 from jaxlayers.errors import DataError, NotCompiledError
 from jaxlayers.training import data as data_lib
 from jaxlayers.training import steps as steps_lib
+from jaxlayers.training.trainer_state import TrainerState
 
 
 class _LazyLogs(dict):
@@ -97,7 +98,7 @@ def _exclusive(method):
     return locked
 
 
-class Trainer:
+class Trainer(TrainerState):
     """Mixin giving a Model Keras's training API over the pure ``apply``."""
 
     def __init__(self):
@@ -147,25 +148,9 @@ class Trainer:
         self._fn_cache = {}
         self._compiled_io = None
         self._train_key = backend.next_eager_key()
-        if hasattr(self.optimizer, "_bind"):
-            self.optimizer._bind(lambda: self._opt_state, self._set_opt_state)
+        if hasattr(self.optimizer, "bind_state"):
+            self.optimizer.bind_state(lambda: self._opt_state, self._set_opt_state)
         self.compiled = True
-
-    def _set_opt_state(self, opt_state):
-        self._opt_state = opt_state
-
-    def _sync_training_state(self):
-        """Copies the running carry of ``fit`` into the facade (mid-epoch callbacks).
-
-        Within an epoch the live values exist only in the donated carry; a callback
-        reading ``self.model`` (checkpointing after N batches, ``get_weights``) calls
-        this first.  Copies, because the next step donates the carry's buffers.
-        """
-        carry, self._live_carry = self.__dict__.get("_live_carry"), None
-        if carry is not None:
-            params, state, opt_state = jax.tree_util.tree_map(jnp.copy, carry[:3])
-            self.set_params(params, state)
-            self._opt_state = opt_state
 
     def _require_compiled(self, method):
         """A ``NotCompiledError`` (a ValueError, as in Keras) before ``compile``."""
@@ -283,15 +268,6 @@ class Trainer:
         width = pred.shape[-1] if len(pred.shape) >= 2 else 1
         return data_lib.class_weights_to_sample_weights(owner, y, class_weight,
                                                         width if width > 1 else 2)
-
-    def _train_state(self):
-        partition = steps_lib.Partition(self)
-        params, state = self.params, self.state
-        if self._opt_state is None or self._partition_key != partition.key:
-            train, _ = partition.split(params)
-            self._opt_state = self._tx.init(train)
-            self._partition_key = partition.key
-        return partition, params, state
 
     def _train_fns(self, compiled_loss, metric_set, partition, dist=None):
         key = ("train", id(compiled_loss), id(metric_set), partition.key, id(dist))
@@ -672,39 +648,6 @@ class Trainer:
     def metrics_names(self):
         io = getattr(self, "_compiled_io", None)
         return io[2].names if io else []
-
-    # ------------------------------------------------------------------ fit's random state
-    def fit_random_state(self):
-        """What makes the rest of a ``fit`` reproducible: ``{"key": ..., "shuffle": ...}``.
-
-        ``key`` is the trainer's PRNG key (dropout and other random layers);
-        ``shuffle`` the state of the generator that shuffles array data in the
-        running ``fit``, as JSON data (``None`` before the first ``fit``).
-        ``BackupAndRestore`` saves both, so a resumed ``fit`` is bit-identical
-        to one that was never interrupted.
-
-        Example:
-            >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
-            >>> model.compile(optimizer="sgd", loss="mse")
-            >>> saved = model.fit_random_state()
-            >>> model.restore_fit_random_state(**saved)
-        """
-        rng = self.__dict__.get("_shuffle_rng")
-        return {"key": self._train_key,
-                "shuffle": None if rng is None else rng.bit_generator.state}
-
-    def restore_fit_random_state(self, key=None, shuffle=None):
-        """Puts back what :meth:`fit_random_state` returned (``None`` leaves a part as is).
-
-        Called from a callback's ``on_train_begin``, ``shuffle`` sets the running
-        ``fit``'s shuffling generator.
-        """
-        if key is not None:
-            self._train_key = key
-        rng = self.__dict__.get("_shuffle_rng")
-        if shuffle is not None and rng is not None:
-            rng.bit_generator.state = shuffle
-
 
 def _fresh_carry(params, state, opt_state, metric_states, key):
     """The carry a donating step may consume: every leaf its own new buffer.
