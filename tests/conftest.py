@@ -44,5 +44,13 @@ def keras():
     return pytest.importorskip("keras")
 
 
-def keras_or_skip():
-    return pytest.importorskip("keras")
+@pytest.fixture(scope="session")
+def tf():
+    """TensorFlow, the oracle of the string ops (skips without it)."""
+    return pytest.importorskip("tensorflow")
+
+
+@pytest.fixture(scope="session")
+def keras_tf(keras, tf):
+    """Keras where its TensorFlow-backed preprocessing layers run (skips without either)."""
+    return keras

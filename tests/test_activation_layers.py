@@ -7,6 +7,7 @@ import pytest
 
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 from jaxlayers.layers import activation as act
+from tests.helpers import set_same_random_weights
 
 
 def _relu_ref(x, max_value=None, negative_slope=0.0, threshold=0.0):
@@ -61,16 +62,11 @@ def test_float64_references(x, rng):
     ("Softmax", dict(axis=[1, 2])),
     ("PReLU", dict(shared_axes=[1, 2], alpha_initializer="ones")),
 ])
-def test_matches_keras(name, kwargs, x, rng):
-    keras = pytest.importorskip("keras")
+def test_matches_keras(name, kwargs, x, rng, keras):
     ours, theirs = getattr(act, name)(**kwargs), getattr(keras.layers, name)(**kwargs)
     ours.init(jax.random.key(0), x)
     theirs.build(x.shape)
-    assert [(w.path.split("/")[-1], w.shape) for w in ours.weights] == [
-        (w.path.split("/")[-1], tuple(w.shape)) for w in theirs.weights]
-    weights = [rng.standard_normal(w.shape).astype(np.float32) for w in ours.get_weights()]
-    ours.set_weights(weights)
-    theirs.set_weights(weights)
+    set_same_random_weights(ours, theirs, rng)
     np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-6, atol=1e-6)
     assert set(theirs.get_config()) <= set(ours.get_config())
     if name == "Softmax":

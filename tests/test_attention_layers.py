@@ -181,6 +181,40 @@ def test_mha_dropout_on_probabilities(data, key):
     np.testing.assert_allclose(scores.sum(-1), 1.0, rtol=1e-5)  # scores are pre-dropout
 
 
+def test_multi_head_attention_uses_jax_dot_product_attention(monkeypatch, rng):
+    calls = []
+    real = jax.nn.dot_product_attention
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("implementation"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jax.nn, "dot_product_attention", spy)
+    q = rng.standard_normal((2, 4, 6)).astype(np.float32)
+    v = rng.standard_normal((2, 5, 6)).astype(np.float32)
+    vm = np.ones((2, 5), bool)
+    vm[0, 3:] = False
+    for layer in (att.MultiHeadAttention(num_heads=2, key_dim=3),
+                  att.GroupQueryAttention(head_dim=3, num_query_heads=4,
+                                          num_key_value_heads=2)):
+        params, state = layer.init(jax.random.key(0), q, v)
+        calls.clear()
+        fused, _ = jax.jit(lambda p, s, a, b, m: layer.apply(p, s, a, b, value_mask=m))(
+            params, state, q, v, vm)
+        assert calls, type(layer).__name__
+        calls.clear()
+        (explicit, scores), _ = layer.apply(params, state, q, v, value_mask=vm,
+                                            return_attention_scores=True)
+        assert not calls      # probabilities requested: the einsum path
+        np.testing.assert_allclose(fused, explicit, rtol=1e-5, atol=1e-5)
+        calls.clear()
+        causal, _ = layer.apply(params, state, q, q, use_causal_mask=True)
+        assert calls
+        (ref, _), _ = layer.apply(params, state, q, q, use_causal_mask=True,
+                                  return_attention_scores=True)
+        np.testing.assert_allclose(causal, ref, rtol=1e-5, atol=1e-5)
+
+
 def test_gqa_matches_keras_and_repeated_head_reference(data, rng):
     keras = pytest.importorskip("keras")
     q, v, vm, am = data
@@ -281,3 +315,18 @@ def test_errors(data):
     layer([q, v])
     with pytest.raises(ShapeError, match=r"value_mask must have shape \(2, 5\)"):
         layer([q, v], mask=[None, vm[:, :2]])
+
+
+def test_attention_query_value_batch_mismatch_is_a_shape_error():
+    q, v = jnp.ones((2, 3, 4)), jnp.ones((3, 5, 4))
+    for cls in (att.Attention, att.AdditiveAttention):
+        with pytest.raises(ShapeError, match=rf"{cls.__name__} 'a': query, value and key must "
+                                             r"agree on their leading \(batch\) axes.*"
+                                             r"value_shape=\(3, 5, 4\)"):
+            cls(name="a")([q, v])
+    built = att.Attention(name="b")
+    built([q, jnp.ones((2, 5, 4))])
+    with pytest.raises(ShapeError, match=r"Attention 'b': query, value and key must agree"):
+        jax.jit(lambda a, b: built.apply({}, {}, [a, b])[0])(q, v)
+    with pytest.raises(ShapeError, match=r"Attention 'b': query, value and key must agree"):
+        built.compute_output_shape([(2, 3, 4), (3, 5, 4)])

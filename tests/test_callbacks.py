@@ -1,13 +1,11 @@
-"""jaxlayers.training.callbacks, driven by a fake model through a scripted fit loop;
-BackupAndRestore through real ``fit`` runs."""
+"""jaxlayers.training.callbacks one by one, driven by a fake model through a scripted fit
+loop (and against Keras's callbacks where they share the hooks).  Callbacks in a real
+``fit``, BackupAndRestore included: tests/test_callbacks_in_fit.py."""
 
 import csv
-import json
 import math
 import os
-import zipfile
 
-import jax
 import numpy as np
 import pytest
 
@@ -428,152 +426,6 @@ def test_lambda_callback():
     assert calls == ["begin", 0, 1, ("end", 0), "test"]
     with pytest.raises(ConfigError, match="unknown hook name\\(s\\) \\['on_step'\\]"):
         C.LambdaCallback(on_step=print)
-
-
-# ----------------------------------------------------------------------------- backup
-class Crash(C.Callback):
-    def __init__(self, at_epoch):
-        super().__init__()
-        self.at_epoch = at_epoch
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if epoch == self.at_epoch:
-            raise KeyboardInterrupt("simulated crash")
-
-
-class EpochStart(C.Callback):
-    """Records the shuffling state and the weights each epoch starts with."""
-
-    def __init__(self):
-        super().__init__()
-        self.shuffle, self.weights = {}, {}
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.shuffle[epoch] = self.model.fit_random_state()["shuffle"]
-        self.weights[epoch] = self.model.get_weights()
-
-
-_X = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
-_Y = np.random.default_rng(1).normal(size=(32, 1)).astype("float32")
-
-
-def _trainee(seed):
-    """A model whose training depends on shuffling AND dropout, seeded by ``seed``."""
-    import jaxlayers as jl
-
-    jl.set_random_seed(seed)
-    # Fixed names: dropout keys are folded from layer paths.
-    model = jl.Sequential([jl.Input((4,)), jl.layers.Dense(8, activation="relu", name="h"),
-                           jl.layers.Dropout(0.5, name="drop"), jl.layers.Dense(1, name="out")],
-                          name="trainee")
-    model.compile(optimizer="adam", loss="mse")
-    return model
-
-
-def _train(model, callbacks=(), epochs=4):
-    return model.fit(_X, _Y, batch_size=8, epochs=epochs, shuffle=True, verbose=0,
-                     callbacks=list(callbacks))
-
-
-def _assert_same_training(model, reference, steps):
-    assert int(optimizers.iterations(model._opt_state)) == steps
-    for got, want in zip(model.get_weights(), reference.get_weights()):
-        np.testing.assert_array_equal(got, want)
-    for got, want in zip(jax.tree_util.tree_leaves(model._opt_state),
-                         jax.tree_util.tree_leaves(reference._opt_state)):
-        np.testing.assert_array_equal(got, want)
-
-
-@pytest.fixture(scope="module")
-def uninterrupted():
-    model = _trainee(1)
-    _train(model)
-    return model
-
-
-def test_resumed_fit_is_bit_identical_to_an_uninterrupted_one(tmp_path, uninterrupted):
-    backup = tmp_path / "backup"
-    with pytest.raises(KeyboardInterrupt):
-        _train(_trainee(1), [C.BackupAndRestore(backup), Crash(2)])
-    assert os.listdir(backup) == ["latest.backup"]  # one file: weights, optimizer, counters
-    resumed = _trainee(2)  # another process: other initial weights and keys
-    history = _train(resumed, [C.BackupAndRestore(backup)])
-    assert history.epoch == [2, 3]
-    _assert_same_training(resumed, uninterrupted, steps=16)
-    assert not backup.exists()  # deleted after a normal end
-
-
-def test_a_kill_right_after_a_backup_rename_never_repeats_an_epoch(
-        tmp_path, monkeypatch, uninterrupted):
-    """Killed just after the first file of the epoch-3 backup got its final name."""
-    backup = tmp_path / "backup"
-    real_replace = os.replace
-
-    class Arm(C.Callback):
-        armed = False
-
-        def on_epoch_end(self, epoch, logs=None):
-            Arm.armed = epoch == 2
-
-    def replace(src, dst, **kwargs):
-        real_replace(src, dst, **kwargs)
-        if Arm.armed and os.path.dirname(os.fspath(dst)) == str(backup):
-            raise KeyboardInterrupt("killed")
-
-    monkeypatch.setattr(os, "replace", replace)
-    with pytest.raises(KeyboardInterrupt, match="killed"):
-        _train(_trainee(1), [Arm(), C.BackupAndRestore(backup)])
-    monkeypatch.undo()
-    resumed = _trainee(2)
-    history = _train(resumed, [C.BackupAndRestore(backup)])
-    assert history.epoch == [3]
-    _assert_same_training(resumed, uninterrupted, steps=16)
-
-
-def test_a_corrupt_latest_backup_falls_back_to_the_previous_one(tmp_path, uninterrupted):
-    backup = tmp_path / "backup"
-    with pytest.raises(KeyboardInterrupt):
-        _train(_trainee(1), [C.BackupAndRestore(backup, double_checkpoint=True), Crash(2)])
-    assert sorted(os.listdir(backup)) == ["latest.backup", "latest.backup.bkp"]
-    raw = (backup / "latest.backup").read_bytes()
-    (backup / "latest.backup").write_bytes(raw[:-22])
-    resumed = _trainee(2)
-    with pytest.warns(UserWarning, match="latest backup cannot be read .*truncated or "
-                                         "corrupt.* resumes from the previous backup"):
-        history = _train(resumed, [C.BackupAndRestore(backup)])
-    assert history.epoch == [1, 2, 3]
-    _assert_same_training(resumed, uninterrupted, steps=16)
-
-    with pytest.raises(KeyboardInterrupt):
-        _train(_trainee(1), [C.BackupAndRestore(backup, double_checkpoint=True), Crash(2)])
-    for name in ("latest.backup", "latest.backup.bkp"):
-        (backup / name).write_bytes(b"not a zip")
-    with pytest.raises(ArchiveError, match="no backup in .* can be restored .* Delete the "
-                                           "directory"):
-        _train(_trainee(2), [C.BackupAndRestore(backup)])
-
-
-def test_mid_epoch_backups_resume_at_the_start_of_their_epoch(tmp_path):
-    import jaxlayers as jl
-
-    backup = tmp_path / "b"
-    record = EpochStart()
-    with pytest.raises(KeyboardInterrupt):
-        _train(_trainee(1), [record, C.BackupAndRestore(backup, save_freq=3,
-                                                        double_checkpoint=True), Crash(2)])
-    # 4 batches an epoch: saved after batch 2 of epoch 0 and batch 1 of epoch 1.
-    for name, epoch, batch in (("latest.backup", 1, 1), ("latest.backup.bkp", 0, 2)):
-        with zipfile.ZipFile(backup / name) as zf:
-            training = json.loads(zf.read("metadata.json"))["training"]
-        assert (training["epoch"], training["batch"]) == (epoch, batch)
-        assert training["shuffle"] == record.shuffle[epoch]
-    saved, _ = jl.saving.load_params(backup / "latest.backup")
-    resumed_start = EpochStart()
-    history = _train(_trainee(2), [C.BackupAndRestore(backup), resumed_start])
-    assert history.epoch == [1, 2, 3]
-    assert resumed_start.shuffle[1] == record.shuffle[1]  # epoch 1 shuffled as before
-    np.testing.assert_array_equal(resumed_start.weights[1][0],
-                                  saved["h"]["kernel"])
 
 
 # ----------------------------------------------------------------------------- progbar

@@ -1,4 +1,14 @@
-"""Shared checks over every registered layer case (tests/cases/)."""
+"""Shared checks over every registered layer case (tests/cases/).
+
+Every case: eager == apply == jit, vmap, finite grads, no retrace, config round trip,
+keys for random layers.  The cases of the conv, pooling, reshaping, merging,
+normalization, regularization, attention and activation families also:
+``compute_output_shape`` equals the real output shape, with known and ``None``
+batch, and a Functional model built on ``jl.Input`` (``None`` batch) gives the
+layer's own outputs, before and after a save/load round trip.
+"""
+
+import importlib
 
 import chex
 import jax
@@ -7,20 +17,14 @@ import numpy as np
 import pytest
 
 import jaxlayers
+import jaxlayers as jl
 from jaxlayers.core.layer import Layer
 from tests.cases import all_cases, case_ids
+from tests.helpers import assert_close
 
 CASES = all_cases()
 # Public names that are not standalone layers with a call of their own.
 NOT_CASED = {"Layer", "InputLayer", "InputSpec", "RNNCell"}
-
-
-def _close(a, b, rtol=1e-5, atol=1e-5):
-    la, lb = jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
-    assert len(la) == len(lb)
-    for x, y in zip(la, lb):
-        np.testing.assert_allclose(np.asarray(x, np.float64), np.asarray(y, np.float64),
-                                   rtol=rtol, atol=atol)
 
 
 def _setup(case, seed=0):
@@ -57,7 +61,7 @@ def test_conformance(case):
     # apply always returns two values; facade == apply on the same values.
     out, new_state = layer.apply(params, state, *args, **kw)
     layer.set_params(params, state)
-    _close(layer(*args, **kw), out)
+    assert_close(layer(*args, **kw), out)
     assert jax.tree_util.tree_structure(new_state) == jax.tree_util.tree_structure(state)
 
     # One compiled function per case checks jit, vmap and grads together (compile time
@@ -94,9 +98,9 @@ def test_conformance(case):
 
         jitted = jax.jit(chex.assert_max_traces(combined, n=1))
         y, vm, grads = jitted(params, state, *args)
-        _close(y, out, rtol=2e-5, atol=2e-5)
+        assert_close(y, out, rtol=2e-5, atol=2e-5)
         if check_vmap:
-            _close(vm, out, rtol=1e-4, atol=1e-4)
+            assert_close(vm, out, rtol=1e-4, atol=1e-4)
         for g in jax.tree_util.tree_leaves(grads):
             assert np.all(np.isfinite(np.asarray(g)))
         args2 = case.call_args(case.make_inputs(np.random.default_rng(1)))
@@ -109,7 +113,7 @@ def test_conformance(case):
     clone_params, clone_state = clone.init(jax.random.key(0), *args, **kw)
     assert (jax.tree_util.tree_structure(clone_params)
             == jax.tree_util.tree_structure(params))
-    _close(clone.apply(params, state, *args, **kw)[0], out)
+    assert_close(clone.apply(params, state, *args, **kw)[0], out)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.random], ids=case_ids(
@@ -121,6 +125,55 @@ def test_random_layers_need_and_use_keys(case):
         layer.apply(params, state, *args, training=True, **kw)
     a, _ = layer.apply(params, state, *args, training=True, key=jax.random.key(1), **kw)
     b, _ = layer.apply(params, state, *args, training=True, key=jax.random.key(1), **kw)
-    _close(a, b, rtol=0, atol=0)
+    assert_close(a, b, rtol=0, atol=0)
     # Inference needs no key.
     layer.apply(params, state, *args, training=False, **kw)
+
+
+# --------------------------------------------------------------------------- shapes
+# The families whose cases also go through a Functional model (None batch) and a file.
+_SHAPE_FAMILIES = ("conv", "pooling", "reshaping", "merging", "normalization",
+                   "regularization", "attention", "activation")
+SHAPE_CASES = [c for f in _SHAPE_FAMILIES
+               for c in importlib.import_module(f"tests.cases.{f}").CASES]
+
+
+def _shapes(tree):
+    return jax.tree.map(lambda a: tuple(a.shape), tree)
+
+
+@pytest.mark.parametrize("case", SHAPE_CASES, ids=case_ids(SHAPE_CASES))
+def test_compute_output_shape_functional_none_batch_and_save_load(case, tmp_path):
+    rng = np.random.default_rng(0)
+    xs = case.make_inputs(rng)
+    shapes = [tuple(x.shape) for x in xs]
+    unknown = [(None,) + s[1:] for s in shapes]
+    layer = case.cls(**case.kwargs)
+    symbolic = [jl.Input(shape=s[1:]) for s in shapes]
+    sym_out = layer(*case.call_args(symbolic), **case.call_kwargs)
+    model = jl.Model(symbolic if len(symbolic) > 1 else symbolic[0], sym_out)
+    real = layer(*case.call_args(xs), **case.call_kwargs)
+    # With return_attention_scores the layer returns (output, scores); compute_output_shape
+    # describes the output, as in Keras.
+    first = real[0] if isinstance(real, tuple) else real
+    if case.list_input:
+        known_shape, none_shape = (layer.compute_output_shape(shapes),
+                                   layer.compute_output_shape(unknown))
+    else:
+        known_shape, none_shape = (layer.compute_output_shape(*shapes),
+                                   layer.compute_output_shape(*unknown))
+    assert tuple(known_shape) == first.shape
+    assert tuple(none_shape) == (None,) + first.shape[1:]
+    sym_shapes = jax.tree.map(lambda t: tuple(t.shape), sym_out,
+                              is_leaf=lambda t: hasattr(t, "shape"))
+    assert sym_shapes == jax.tree.map(lambda s: (None,) + s[1:], _shapes(real),
+                                      is_leaf=lambda t: isinstance(t, tuple)
+                                      and all(isinstance(d, int) for d in t))
+    arg = xs if len(xs) > 1 else xs[0]
+    out = model(arg)
+    for a, b in zip(jax.tree.leaves(out), jax.tree.leaves(real)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5)
+    model.save(tmp_path / "m.keras")
+    restored = jl.saving.load_model(tmp_path / "m.keras")
+    for a, b in zip(jax.tree.leaves(restored(arg)), jax.tree.leaves(real)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5)

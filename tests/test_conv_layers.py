@@ -8,6 +8,7 @@ import pytest
 import jaxlayers as jl
 from jaxlayers import layers
 from jaxlayers.errors import ConfigError, ShapeError
+from tests.helpers import random_image, set_same_random_weights
 from tests.test_ops_conv import ref_conv, ref_depthwise
 
 # (class name, kwargs, input shape): every class, every option family.
@@ -43,17 +44,9 @@ def _ids(configs):
     return [f"{name}-{i}" for i, (name, _, _) in enumerate(configs)]
 
 
-def _keras_or_none():
-    try:
-        import keras
-    except ImportError:
-        return None
-    return keras
-
-
 @pytest.mark.parametrize("name,kwargs,shape", CONFIGS, ids=_ids(CONFIGS))
-def test_shapes_and_keras_parity(rng, name, kwargs, shape):
-    """compute_output_shape == real shape (None batch too); same weights/outputs/config as Keras."""
+def test_output_shapes(rng, name, kwargs, shape):
+    """compute_output_shape == real shape, with a None batch and on a symbolic input."""
     ours = getattr(layers, name)(**kwargs)
     x = rng.standard_normal(shape).astype(np.float32)
     y = ours(x)
@@ -61,16 +54,17 @@ def test_shapes_and_keras_parity(rng, name, kwargs, shape):
     assert ours.compute_output_shape((None,) + shape[1:]) == (None,) + y.shape[1:]
     assert ours(jl.Input(shape=shape[1:])).shape == (None,) + y.shape[1:]
 
-    keras = _keras_or_none()
-    if keras is None:
-        return
+
+@pytest.mark.parametrize("name,kwargs,shape", CONFIGS, ids=_ids(CONFIGS))
+def test_keras_parity(rng, name, kwargs, shape, keras):
+    """Same weights (names, shapes), outputs, config and output shapes as Keras."""
+    ours = getattr(layers, name)(**kwargs)
+    x = rng.standard_normal(shape).astype(np.float32)
     theirs = getattr(keras.layers, name)(**kwargs)
     theirs.build(shape)
+    ours.build(shape)
     assert [w.name for w in ours.weights] == [w.name for w in theirs.weights]
-    assert [w.shape for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
-    weights = [rng.standard_normal(w.shape).astype(np.float32) for w in theirs.weights]
-    theirs.set_weights(weights)
-    ours.set_weights(weights)
+    set_same_random_weights(ours, theirs, rng)
     np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-5, atol=1e-5)
     ours_config, their_config = ours.get_config(), theirs.get_config()
     assert set(ours_config) == set(their_config)
@@ -85,6 +79,42 @@ def test_shapes_and_keras_parity(rng, name, kwargs, shape):
     for batch_shape in [(None,) + shape[1:], unknown]:
         assert tuple(ours.compute_output_shape(batch_shape)) == \
             tuple(theirs.compute_output_shape(batch_shape))
+
+
+# (padding, strides, dilation_rate, data_format): each padding, stride and dilation
+# appears with both data formats (Keras forbids strides > 1 with dilation > 1).
+_CONV_COMBOS = [("valid", 1, 2, "channels_first"), ("same", 2, 1, "channels_last"),
+                ("same", 1, 2, "channels_first"), ("valid", 2, 1, "channels_last"),
+                ("same", 1, 1, "channels_last"), ("valid", 1, 1, "channels_first")]
+_CONV_SPECS = [
+    ("Conv1D", 1, dict(filters=3)), ("Conv2D", 2, dict(filters=4, groups=2)),
+    ("Conv3D", 3, dict(filters=2)), ("DepthwiseConv1D", 1, dict(depth_multiplier=2)),
+    ("DepthwiseConv2D", 2, dict()), ("SeparableConv1D", 1, dict(filters=3)),
+    ("SeparableConv2D", 2, dict(filters=3, depth_multiplier=2)),
+    ("Conv1DTranspose", 1, dict(filters=3)), ("Conv2DTranspose", 2, dict(filters=3)),
+    ("Conv3DTranspose", 3, dict(filters=2)),
+]
+
+
+@pytest.mark.parametrize("name,rank,base", _CONV_SPECS, ids=[s[0] for s in _CONV_SPECS])
+def test_conv_layers_match_keras_over_padding_stride_dilation_format(name, rank, base, rng,
+                                                                      keras):
+    combos = list(_CONV_COMBOS)
+    if name == "Conv1D":
+        combos += [("causal", 1, 2, "channels_last"), ("causal", 2, 1, "channels_first")]
+    for padding, stride, dilation, data_format in combos:
+        kwargs = dict(base, kernel_size=3 if rank < 3 else 2, strides=stride,
+                      dilation_rate=dilation, padding=padding, data_format=data_format)
+        x = random_image(rng, rank, data_format, channels=4)
+        ours, theirs = getattr(layers, name)(**kwargs), getattr(keras.layers, name)(**kwargs)
+        theirs.build(x.shape)
+        ours.build(x.shape)
+        set_same_random_weights(ours, theirs, rng)
+        y = ours(x)
+        np.testing.assert_allclose(y, theirs(x), rtol=1e-4, atol=1e-4, err_msg=str(kwargs))
+        unknown = (None,) + x.shape[1:]
+        assert ours.compute_output_shape(unknown) == tuple(theirs.compute_output_shape(unknown))
+        assert ours.compute_output_shape(x.shape) == y.shape
 
 
 def test_conv_layer_matches_float64_reference(rng):

@@ -1,4 +1,7 @@
-"""Issue 2 audit: the facade and pure pair, keys by path, tracking, and named errors."""
+"""The Layer facade and its pure pair: keys and initial weights folded by path, weight
+tracking, add_weight, facade calls under JAX transforms, the eager call, named
+constructor, weight and input-spec errors, saveable names.  (The user-facing Layer API
+of custom layers: tests/test_layer_api.py.)"""
 
 import zlib
 
@@ -11,7 +14,7 @@ import jaxlayers as jl
 from jaxlayers import errors
 from jaxlayers.core.scope import stable_hash
 from jaxlayers.layers import Layer
-from test_layer_api import NoisyLayer
+from tests.helpers import Counter, NoisyLayer
 
 L = jl.layers
 
@@ -256,6 +259,9 @@ def test_set_weights_wrong_count_changes_nothing():
         np.testing.assert_array_equal(a, b)
 
 
+_ANY_ERROR = (errors.JaxlayersError, ValueError, TypeError)
+
+
 @pytest.mark.parametrize("make, error, match", [
     (lambda: L.Dense(2, activation="relux", name="bad"), errors.ConfigError,
      r"Dense 'bad': Unknown activation: 'relux'.*Received: activation='relux'"),
@@ -284,6 +290,14 @@ def test_set_weights_wrong_count_changes_nothing():
      r"Embedding 'bad': `output_dim` must be a positive int. Received: output_dim=0"),
     (lambda: L.Masking("a", name="bad"), errors.ConfigError,
      r"Masking 'bad': `mask_value` must be a finite float. Received: mask_value='a'"),
+    # Any of the framework's errors (or the builtins they subclass) will do below.
+    (lambda: L.Dense(units=0), _ANY_ERROR, r"`units` must be a positive int. Received: units=0"),
+    (lambda: L.Dense(units="a"), _ANY_ERROR, r"Received: units='a'"),
+    (lambda: L.Dense(units=2, activation="relux"), _ANY_ERROR, "Unknown activation"),
+    (lambda: L.Dense(units=2, kernel_initializer="glorot_unicorn"), _ANY_ERROR,
+     "glorot_unicorn"),
+    (lambda: L.Dense(units=2, foo=1), _ANY_ERROR,
+     "Unrecognized keyword arguments passed to Dense"),
 ])
 def test_bad_constructor_arguments_name_the_layer(make, error, match):
     with pytest.raises(error, match=match):
@@ -315,6 +329,17 @@ def test_wrong_rank_or_last_dimension(shape, match):
     params, state = layer.init(jax.random.key(0), jnp.ones((1, 4)))
     with pytest.raises(errors.ShapeError, match=match):
         layer.apply(params, state, jnp.ones(shape))
+
+
+def test_input_spec_errors_name_layer_and_shape():
+    layer = L.Dense(2, name="d")
+    layer(jnp.ones((1, 3)))
+    with pytest.raises(errors.ShapeError, match=r"Dense 'd'.*axis -1.*value 3.*\(1, 4\)"):
+        layer(jnp.ones((1, 4)))
+    with pytest.raises(errors.ShapeError, match="expected min_ndim=2, found ndim=1"):
+        L.Dense(2)(jnp.ones((3,)))
+    with pytest.raises(ValueError):  # ShapeError is also a ValueError
+        layer(jnp.ones((1, 4)))
 
 
 class Spec(Layer):
@@ -405,8 +430,6 @@ def _tracer_free(tree):
 
 
 def test_facade_calls_under_jit_grad_and_vmap_leave_stored_values_untouched():
-    from test_layer_api import Counter
-
     x = jnp.arange(12.0).reshape(4, 3)
     bn = L.BatchNormalization(name="bn")
     counter = Counter(name="counter")
@@ -527,8 +550,6 @@ def test_models_holding_a_value_dependent_layer_call_and_predict_eagerly():
 
 def test_concurrent_eager_calls_keep_every_state_update():
     from concurrent.futures import ThreadPoolExecutor
-
-    from test_layer_api import Counter
 
     n_threads, n_calls = 4, 10
     x = jnp.arange(12.0).reshape(4, 3)

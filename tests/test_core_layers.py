@@ -13,10 +13,6 @@ from jaxlayers import errors
 L = jl.layers
 
 
-def _keras():
-    return pytest.importorskip("keras")
-
-
 def test_dense_numpy_reference(rng):
     x = rng.standard_normal((4, 5)).astype(np.float32)
     layer = L.Dense(3, activation="tanh")
@@ -31,8 +27,7 @@ def test_dense_numpy_reference(rng):
     (dict(units=4, activation="relu"), (3, 5)),
     (dict(units=2, use_bias=False), (2, 3, 5)),
 ])
-def test_dense_matches_keras(kwargs, shape, rng):
-    keras = _keras()
+def test_dense_matches_keras(kwargs, shape, rng, keras):
     x = rng.standard_normal(shape).astype(np.float32)
     kl = keras.layers.Dense(**kwargs)
     expected = np.asarray(kl(x))
@@ -51,8 +46,7 @@ def test_dense_matches_keras(kwargs, shape, rng):
     ("abc,bcd->ad", (7,), "d", (2, 5, 3)),
     ("ab...,bc->ac...", (4,), "c", (2, 3, 5)),
 ])
-def test_einsum_dense_matches_keras_and_numpy(equation, out, bias, shape, rng):
-    keras = _keras()
+def test_einsum_dense_matches_keras_and_numpy(equation, out, bias, shape, rng, keras):
     x = rng.standard_normal(shape).astype(np.float32)
     kl = keras.layers.EinsumDense(equation, out, bias_axes=bias)
     expected = np.asarray(kl(x))
@@ -82,8 +76,7 @@ def test_einsum_dense_matches_keras_and_numpy(equation, out, bias, shape, rng):
     ("abc,bcd->ad", (4,), (None, None, 3)),
 ])
 def test_einsum_dense_output_shape_matches_keras_with_unknown_sizes(equation, out,
-                                                                   input_shape):
-    keras = _keras()
+                                                                   input_shape, keras):
     expected = keras.layers.EinsumDense(equation, out).compute_output_shape(input_shape)
     assert L.EinsumDense(equation, out).compute_output_shape(input_shape) == tuple(expected)
 
@@ -95,8 +88,7 @@ def test_einsum_dense_bad_equation():
         L.EinsumDense("ab,bc->ac", 3, bias_axes="z").build((2, 4))
 
 
-def test_embedding_and_mask_zero_match_keras(rng):
-    keras = _keras()
+def test_embedding_and_mask_zero_match_keras(rng, keras):
     ids = np.array([[1, 2, 0, 4], [0, 0, 3, 9]], np.int32)
     kl = keras.layers.Embedding(10, 3, mask_zero=True)
     kl.build(ids.shape)
@@ -125,8 +117,7 @@ def test_embedding_eager_call_refuses_indices_out_of_range(bad, where):
         model(ids)
 
 
-def test_embedding_out_of_range_under_jit_gives_keras_numbers():
-    keras = _keras()
+def test_embedding_out_of_range_under_jit_gives_keras_numbers(keras):
     ids = np.array([[1, 12, 0, -1], [0, 10, 3, 9]], np.int32)
     kl = keras.layers.Embedding(10, 3)
     kl.build(ids.shape)
@@ -140,8 +131,7 @@ def test_embedding_out_of_range_under_jit_gives_keras_numbers():
     np.testing.assert_allclose(out[0, 3], layer.get_weights()[0][-1])
 
 
-def test_masking_matches_keras(rng):
-    keras = _keras()
+def test_masking_matches_keras(rng, keras):
     x = rng.standard_normal((2, 4, 3)).astype(np.float32)
     x[0, 1] = 0.0
     x[1, 3] = 0.0
@@ -156,8 +146,7 @@ def test_masking_matches_keras(rng):
 
 @pytest.mark.parametrize("name", ["relu", "softmax", "gelu", "selu", "hard_sigmoid", "mish",
                                   "log_softmax", "silu"])
-def test_activation_layer_matches_keras(name, rng):
-    keras = _keras()
+def test_activation_layer_matches_keras(name, rng, keras):
     x = rng.standard_normal((3, 5)).astype(np.float32)
     np.testing.assert_allclose(L.Activation(name)(x),
                                np.asarray(keras.layers.Activation(name)(x)), rtol=1e-5,
@@ -210,8 +199,7 @@ def _square(t):
     ("Lambda", dict(function=_square, output_shape=(3,))),
     ("InputLayer", dict(shape=(3,))),
 ])
-def test_config_keys_match_keras_and_keras_configs_load(name, kwargs):
-    keras = _keras()
+def test_config_keys_match_keras_and_keras_configs_load(name, kwargs, keras):
     keras_config = getattr(keras.layers, name)(**kwargs).get_config()
     keras_config.pop("quantization_config", None)
     ours = getattr(L, name)(**kwargs).get_config()

@@ -12,6 +12,7 @@ import jaxlayers as jl
 from jaxlayers import errors
 from jaxlayers import export
 from jaxlayers.layers.interop import JaxLayer
+from tests.helpers import assert_close
 
 X = np.linspace(-1.0, 1.0, 15, dtype=np.float32).reshape(3, 5)
 
@@ -28,27 +29,22 @@ def _model():
                           jl.layers.Dense(2)])
 
 
-def _close(a, b, tol=1e-6):
-    for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)):
-        np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=tol, atol=tol)
-
-
 def test_to_pure_equals_the_model_and_reads_no_facade_values():
     model = _model()
     init_fn, apply_fn = export.to_pure(model)
     params, state = jax.jit(init_fn)(jax.random.key(0), X)
     ref_params, ref_state = model.init(jax.random.key(0), X)
-    _close(params, ref_params)
+    assert_close(params, ref_params, tol=1e-6)
     step = jax.jit(apply_fn, static_argnames="training")
     y, new_state = step(params, state, X)
-    _close(y, model.apply(params, state, X)[0])
+    assert_close(y, model.apply(params, state, X)[0], tol=1e-6)
     # Training mode: needs the key, updates BatchNorm's state, same as model.apply.
     yt, st = step(params, state, X, training=True, key=jax.random.key(1))
     yt2, st2 = model.apply(params, state, X, training=True, key=jax.random.key(1))
-    _close((yt, st), (yt2, st2))
+    assert_close((yt, st), (yt2, st2), tol=1e-6)
     # Changing the facade's weights changes nothing: the functions take everything as args.
     model.set_params(jax.tree_util.tree_map(jnp.zeros_like, params))
-    _close(step(params, state, X)[0], y)
+    assert_close(step(params, state, X)[0], y, tol=1e-6)
     grads = jax.grad(lambda p: jnp.sum(apply_fn(p, state, X)[0] ** 2))(params)
     assert jax.tree_util.tree_structure(grads) == jax.tree_util.tree_structure(params)
 
@@ -68,7 +64,7 @@ def test_to_pure_pair_rewraps_as_a_jax_layer():
     assert any(k.startswith("params_dense") and k.endswith("_kernel") for k in params["wrapped"])
     assert any(k.endswith("_moving_mean") for k in state["wrapped"])
     y = layer(X)
-    _close(y, model.apply(layer.wrapped_params, layer.wrapped_state, X)[0])
+    assert_close(y, model.apply(layer.wrapped_params, layer.wrapped_state, X)[0], tol=1e-6)
 
 
 def test_stablehlo_round_trip(flatbuffers):
@@ -81,9 +77,9 @@ def test_stablehlo_round_trip(flatbuffers):
     gc.collect()
     run = export.load_stablehlo(blob)
     y, new_state = run(params, state, X)
-    _close(y, expected, tol=1e-5)
-    _close(new_state, state)
-    _close(jax.jit(run)(params, state, X)[0], y)
+    assert_close(y, expected, tol=1e-5)
+    assert_close(new_state, state, tol=1e-6)
+    assert_close(jax.jit(run)(params, state, X)[0], y, tol=1e-6)
     with pytest.raises(Exception, match="shape"):
         run(params, state, X[:, :4])
 
@@ -93,7 +89,7 @@ def test_stablehlo_defaults_to_facade_weights_and_dynamic_batch(flatbuffers):
     blob = export.to_stablehlo(model, X, dynamic_batch=True)
     run = export.load_stablehlo(blob)
     x7 = np.ones((7, 5), np.float32)
-    _close(run(model.params, model.state, x7)[0], model(x7), tol=1e-5)
+    assert_close(run(model.params, model.state, x7)[0], model(x7), tol=1e-5)
     assert "batch" in str(run.exported.in_avals[-1])
 
 
@@ -105,7 +101,7 @@ def test_stablehlo_multi_input_functional_model(flatbuffers):
     params, state = model.init(jax.random.key(0), [X, xb])
     run = export.load_stablehlo(export.to_stablehlo(model, [X, xb], params=params,
                                                     state=state))
-    _close(run(params, state, [X, xb])[0], model.apply(params, state, [X, xb])[0], tol=1e-5)
+    assert_close(run(params, state, [X, xb])[0], model.apply(params, state, [X, xb])[0], tol=1e-5)
 
 
 def test_export_errors(monkeypatch):

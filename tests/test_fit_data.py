@@ -5,26 +5,19 @@ with a named error; a dataset that runs out makes fit warn and stop as Keras
 does, never log a loss over zero batches.
 """
 
+import math
 import threading
 import warnings
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import jaxlayers as jl
 from jaxlayers import errors
+from tests.helpers import TraceCounter, blobs, linear_classifier, sgd_steps
 
 L = jl.layers
-
-
-class TraceCounter(L.Layer):
-    """Identity whose Python ``call`` body runs only while tracing: counts traces."""
-
-    traces = 0
-
-    def call(self, x):
-        TraceCounter.traces += 1
-        return x
 
 
 def _data(rng, n=16, classes=3):
@@ -96,6 +89,21 @@ def test_steps_per_epoch_beyond_the_data_logs_the_partial_epoch_then_stops(rng):
                             callbacks=[counter]).history
     assert counter.per_epoch == [2, 1]
     assert len(history["loss"]) == 2 and min(history["loss"]) > 0.0
+
+
+def test_initial_epoch_and_steps_per_epoch():
+    x, y = blobs(n=40)
+    model = linear_classifier()
+    start = {k: jnp.asarray(v) for k, v in model.params[model.layers[0].name].items()}
+    batches = []
+    hist = model.fit(x, y, batch_size=8, epochs=3, initial_epoch=1, steps_per_epoch=2,
+                     shuffle=False, verbose=0,
+                     callbacks=[jl.callbacks.LambdaCallback(
+                         on_train_batch_end=lambda b, logs: batches.append(b))])
+    assert hist.epoch == [1, 2] and batches == [0, 1, 0, 1]
+    ref = sgd_steps(start, np.concatenate([x[:16]] * 2), np.concatenate([y[:16]] * 2),
+                     0.01, 8)
+    np.testing.assert_allclose(model.get_weights()[0], ref["kernel"], rtol=1e-5, atol=1e-6)
 
 
 def test_evaluate_and_predict_on_an_exhausted_iterator_are_errors(rng):
@@ -267,6 +275,42 @@ def test_complex_data_is_refused_by_name(rng):
     with pytest.raises(errors.DTypeError, match=r"Sequential 'reg'\.fit: `y` has dtype "
                                                 r"complex128"):
         model.fit(x, np.ones((16, 3), "complex128"), verbose=0)
+
+
+def test_bad_labels_and_inputs_through_fit():
+    x, y = blobs(n=16)
+    model = linear_classifier()
+    with pytest.raises(errors.DataError, match=r"Received: an array of dtype <U1 \(strings\?\)"):
+        model.fit(x, np.array(["a"] * 16), verbose=0)
+    with pytest.raises(errors.DTypeError, match=r"expects integer class ids .* "
+                       r"Received: y_true\.dtype=complex64"):
+        model.fit(x, y.astype(np.complex64), verbose=0)
+    with pytest.raises(errors.ShapeError, match=r"Received: y_true\.shape=\(None, 2\)"):
+        model.fit(x, np.zeros((16, 2), np.int32), verbose=0)
+    model.compile("sgd", "mse", metrics=["not_a_metric"])
+    with pytest.raises(ValueError, match="Unknown metric: 'not_a_metric'"):
+        model.fit(x, np.zeros((16, 3)), verbose=0)
+
+    a, b = jl.Input(shape=(4,), name="a"), jl.Input(shape=(3,), name="b")
+    two = jl.Model({"a": a, "b": b}, L.Dense(1)(L.Concatenate()([a, b])))
+    two.compile("adam", "mse")
+    with pytest.raises(errors.DataError, match=r"expects inputs named \['a', 'b'\]\. "
+                       r"Missing: \['b'\]"):
+        two.fit({"a": np.zeros((8, 4))}, np.zeros((8, 1)), verbose=0)
+    with pytest.raises(errors.ShapeError, match=r"input 'b' expects shape \(None, 3\)"):
+        two.fit({"a": np.zeros((8, 4)), "b": np.zeros((8, 5))}, np.zeros((8, 1)), verbose=0)
+    with pytest.raises(errors.DataError, match=r"expects 2 input\(s\)"):
+        two.fit([np.zeros((8, 4))], np.zeros((8, 1)), verbose=0)
+    with pytest.raises(errors.NotCompiledError, match=r"call compile\(\) before evaluate"):
+        jl.Sequential([L.Dense(1)]).evaluate(x, y)
+    deferred = jl.Sequential([L.Dense(3)])
+    deferred.compile("sgd", "sparse_categorical_crossentropy")
+    deferred.fit(x, y, verbose=0)
+    with pytest.raises(errors.DataError, match=r"Expected samples of shape \(6,\)\. "
+                       r"Received: samples of shape \(5,\)"):
+        deferred.fit(np.zeros((16, 5)), y, verbose=0)
+    assert math.isfinite(two.evaluate({"a": np.zeros((8, 4)), "b": np.zeros((8, 3))},
+                                      np.zeros((8, 1)), verbose=0))
 
 
 def test_not_compiled_is_a_value_error_as_in_keras():

@@ -11,6 +11,7 @@ import jaxlayers as jl
 from jaxlayers import errors
 from jaxlayers.core.serialization import custom_object_scope
 from jaxlayers.layers.interop import FlaxLayer
+from tests.helpers import assert_close
 
 flax = pytest.importorskip("flax")
 nn = pytest.importorskip("flax.linen")
@@ -60,11 +61,6 @@ def _variables(layer, params, state):
     return out
 
 
-def _close(a, b, tol=1e-5):
-    for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)):
-        np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=tol, atol=tol)
-
-
 def test_linen_outputs_gradients_and_state_match_flax():
     layer = FlaxLayer(Block(), name="blk")
     params, state = layer.init(jax.random.key(0), X)
@@ -75,7 +71,7 @@ def test_linen_outputs_gradients_and_state_match_flax():
                                     "batch_stats_BatchNorm_0_var"]
     variables = _variables(layer, params, state)
     out, _ = layer.apply(params, state, X)
-    _close(out, Block().apply(variables, X))
+    assert_close(out, Block().apply(variables, X), tol=1e-5)
 
     def loss(p):
         return jnp.sum(layer.apply(p, state, X)[0] ** 2)
@@ -85,14 +81,14 @@ def test_linen_outputs_gradients_and_state_match_flax():
 
     grads = jax.grad(loss)(params)
     ref = jax.grad(loss_flax)({"params": variables["params"]})
-    _close(_variables(layer, grads, {layer.name: {}})["params"], ref["params"])
+    assert_close(_variables(layer, grads, {layer.name: {}})["params"], ref["params"], tol=1e-5)
 
     # training: BatchNorm statistics updated like Flax's mutable apply.
     _, new_state = layer.apply(params, state, X, training=True, key=jax.random.key(1))
     _, mutated = Block().apply(variables, X, train=True, mutable=["batch_stats"],
                                rngs={"dropout": jax.random.key(1)})
-    _close(_variables(layer, {layer.name: {}}, new_state)["batch_stats"],
-           mutated["batch_stats"])
+    assert_close(_variables(layer, {layer.name: {}}, new_state)["batch_stats"],
+                 mutated["batch_stats"], tol=1e-5)
     with pytest.raises(errors.KeyRequiredError, match="key=jax.random.key"):
         layer.apply(params, state, X, training=True)
 
@@ -116,13 +112,13 @@ def test_deterministic_flag_and_methods():
     p, s = by_fn.init(jax.random.key(0), X)
     y1, _ = by_fn.apply(p, s, X)
     y2, _ = by_fn.apply(p, s, X, training=True, key=jax.random.key(0))
-    _close(y2, 2 * y1)
+    assert_close(y2, 2 * y1, tol=1e-5)
 
 
 def test_given_variables_and_fit():
     variables = Block().init({"params": jax.random.key(0), "dropout": jax.random.key(1)}, X)
     layer = FlaxLayer(Block(), variables=variables, name="given")
-    _close(layer(X), Block().apply(variables, X))
+    assert_close(layer(X), Block().apply(variables, X), tol=1e-5)
     model = jl.Sequential([jl.layers.Input((3,)), layer])
     model.compile(optimizer="adam", loss="mse")
     before = [w.copy() for w in layer.get_weights()]
@@ -149,13 +145,13 @@ def test_config_round_trip(tmp_path):
     clone = FlaxLayer.from_config(config, module=Block(features=5))
     clone(X)
     clone.set_weights(layer.get_weights())
-    _close(clone(X), layer(X))
+    assert_close(clone(X), layer(X), tol=1e-5)
 
     model = jl.Sequential([jl.layers.Input((3,)), layer])
     path = str(tmp_path / "flax.keras")
     model.save(path)
     loaded = jl.saving.load_model(path, custom_objects={f"{__name__}.Block": Block})
-    _close(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    assert_close(loaded.predict(X, verbose=0), model.predict(X, verbose=0), tol=1e-5)
 
 
 def test_nnx_module():
@@ -175,12 +171,12 @@ def test_nnx_module():
                                           "out_bias", "out_kernel"]
     assert sorted(layer.state["nx"]) == ["bn_mean", "bn_var"]
     net.eval()
-    _close(layer(X), net(X))
+    assert_close(layer(X), net(X), tol=1e-5)
     params, state = layer.params, layer.state
     step = jax.jit(lambda p, s, k: layer.apply(p, s, X, training=True, key=k))
     y1, s1 = step(params, state, jax.random.key(0))
     y2, _ = step(params, state, jax.random.key(0))
-    _close(y1, y2)
+    assert_close(y1, y2, tol=1e-5)
     assert not np.allclose(s1["nx"]["bn_mean"], state["nx"]["bn_mean"])
 
     model = jl.Sequential([jl.layers.Input((3,)), layer])
@@ -211,7 +207,7 @@ def test_keras_oracle_same_outputs():
     variables = Block().init({"params": jax.random.key(0), "dropout": jax.random.key(1)}, X)
     ours = FlaxLayer(Block(), variables=variables)
     theirs = keras.layers.FlaxLayer(Block(), variables=variables)
-    _close(ours(X), np.asarray(theirs(X)))
+    assert_close(ours(X), np.asarray(theirs(X)), tol=1e-5)
     assert sorted(w.shape for w in ours.get_weights()) == sorted(
         w.shape for w in theirs.get_weights())
     # Keras's own get_config cannot serialize an unregistered module; its keys are these.
@@ -239,7 +235,7 @@ def test_nnx_module_save_load_with_the_module_resupplied(tmp_path):
                                   custom_objects={"nx": Small(nnx.Rngs(7))})
     for got, want in zip(loaded.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(got, want)
-    _close(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    assert_close(loaded.predict(X, verbose=0), model.predict(X, verbose=0), tol=1e-5)
 
 
 def test_flax_module_returning_a_non_array_is_a_clear_error():

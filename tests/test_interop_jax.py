@@ -11,13 +11,9 @@ from jaxlayers import errors
 from jaxlayers.core.serialization import custom_object_scope
 from jaxlayers.layers.interop import JaxLayer
 from tests.cases import interop as cases
+from tests.helpers import assert_close
 
 X = np.linspace(-1.0, 1.0, 12, dtype=np.float32).reshape(4, 3)
-
-
-def _close(a, b, tol=1e-6):
-    for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)):
-        np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=tol, atol=tol)
 
 
 def test_hand_written_pair_matches_direct_call_and_gradients(key):
@@ -28,7 +24,7 @@ def test_hand_written_pair_matches_direct_call_and_gradients(key):
     assert state == {}
     wrapped = {"w": params["aff"]["params_w"], "b": params["aff"]["params_b"]}
     out, _ = layer.apply(params, state, X)
-    _close(out, cases.affine_call(wrapped, X))
+    assert_close(out, cases.affine_call(wrapped, X), tol=1e-6)
 
     def loss_layer(p, x):
         return jnp.sum(layer.apply(p, state, x)[0] ** 3)
@@ -38,11 +34,11 @@ def test_hand_written_pair_matches_direct_call_and_gradients(key):
 
     gp, gx = jax.grad(loss_layer, argnums=(0, 1))(params, X)
     gw, gx2 = jax.grad(loss_direct, argnums=(0, 1))(wrapped, X)
-    _close(gp["aff"]["params_w"], gw["w"])
-    _close(gp["aff"]["params_b"], gw["b"])
-    _close(gx, gx2)
+    assert_close(gp["aff"]["params_w"], gw["w"], tol=1e-6)
+    assert_close(gp["aff"]["params_b"], gw["b"], tol=1e-6)
+    assert_close(gx, gx2, tol=1e-6)
     # The facade holds the same function: layer(x) == call_fn(wrapped_params, x).
-    _close(layer(X), cases.affine_call(layer.wrapped_params, X))
+    assert_close(layer(X), cases.affine_call(layer.wrapped_params, X), tol=1e-6)
 
 
 def test_each_leaf_drawn_from_init_fn_with_its_key():
@@ -53,17 +49,17 @@ def test_each_leaf_drawn_from_init_fn_with_its_key():
     assert not np.allclose(w1, w2)
     np.testing.assert_array_equal(p1[layer.name]["params_b"], 0.0)
     jitted, _ = jax.jit(layer.init)(jax.random.key(1), X)
-    _close(jitted, p1)
+    assert_close(jitted, p1, tol=1e-6)
 
 
 def test_seed_draws_all_leaves_from_one_init_call():
     layer = JaxLayer(cases.affine_call, cases.affine_init, seed=7)
     p1, _ = layer.init(jax.random.key(1), X)
     p2, _ = layer.init(jax.random.key(2), X)
-    _close(p1, p2)
+    assert_close(p1, p2, tol=1e-6)
     expected = cases.affine_init(jax.random.key(7), jnp.ones((1, 3)))
-    _close(p1[layer.name]["params_w"], expected["w"])
-    _close(layer.wrapped_params, expected)
+    assert_close(p1[layer.name]["params_w"], expected["w"], tol=1e-6)
+    assert_close(layer.wrapped_params, expected, tol=1e-6)
 
 
 def test_stax_pair_wraps_without_glue(key):
@@ -74,7 +70,7 @@ def test_stax_pair_wraps_without_glue(key):
     out, _ = layer.apply(params, state, X)
     p = params["st"]
     wrapped = [(p["params_0_0"], p["params_0_1"]), (), (p["params_2_0"], p["params_2_1"])]
-    _close(out, apply_fun(wrapped, X))
+    assert_close(out, apply_fun(wrapped, X), tol=1e-6)
 
 
 def test_stax_dropout_gets_rng_in_training():
@@ -84,7 +80,7 @@ def test_stax_dropout_gets_rng_in_training():
     a, _ = layer.apply(params, state, X, training=True, key=jax.random.key(1))
     b, _ = layer.apply(params, state, X, training=True, key=jax.random.key(1))
     c, _ = layer.apply(params, state, X, training=True, key=jax.random.key(2))
-    _close(a, b)
+    assert_close(a, b, tol=1e-6)
     assert not np.allclose(a, c)
     with pytest.raises(errors.KeyRequiredError, match="key=jax.random.key"):
         layer.apply(params, state, X, training=True)
@@ -104,7 +100,7 @@ def test_haiku_style_pairs(key):
     assert sorted(params["hk"]) == ["params_linear_b", "params_linear_w"]
     wrapped = {"linear": {"w": params["hk"]["params_linear_w"],
                           "b": params["hk"]["params_linear_b"]}}
-    _close(layer.apply(params, state, X)[0], apply(wrapped, None, X))
+    assert_close(layer.apply(params, state, X)[0], apply(wrapped, None, X), tol=1e-6)
 
     def init_s(rng, inputs):
         return {"w": jnp.ones((3, 2))}, {"count": jnp.zeros((), jnp.int32)}
@@ -127,13 +123,13 @@ def test_arguments_bound_by_name_in_any_order():
         return inputs * params["s"] * scale
 
     layer = JaxLayer(call, params={"s": np.float32(3.0)})
-    _close(layer(X), X * 6.0)
+    assert_close(layer(X), X * 6.0, tol=1e-6)
 
     def reordered(training, inputs, params, state):
         return inputs * params["s"] + (1.0 if training else 0.0), state
 
     layer = JaxLayer(reordered, params={"s": np.float32(1.0)}, state={"n": np.zeros(2)})
-    _close(layer(X, training=True), X + 1.0)
+    assert_close(layer(X, training=True), X + 1.0, tol=1e-6)
 
 
 def test_training_flag_rng_and_state():
@@ -141,7 +137,7 @@ def test_training_flag_rng_and_state():
     params, state = layer.init(jax.random.key(0), X)
     assert jax.tree_util.tree_map(jnp.shape, params) == {"cnt": {"params_0_w": (3, 3)}}
     y_inf, s1 = layer.apply(params, state, X)
-    _close(y_inf, X @ params["cnt"]["params_0_w"])
+    assert_close(y_inf, X @ params["cnt"]["params_0_w"], tol=1e-6)
     assert int(s1["cnt"]["state_calls"]) == 1
     y_tr, _ = layer.apply(params, state, X, training=True, key=jax.random.key(3))
     assert (np.asarray(y_tr) == 0).any()
@@ -175,7 +171,7 @@ def test_pytree_and_int_inputs_survive_save_load(tmp_path):
     layer = JaxLayer(embed_call, embed_init)
     ids, scale = np.array([1, 2, 9], np.int32), np.full((3, 1), 2.0, np.float32)
     out = layer((ids, scale))
-    _close(out, layer.wrapped_params["table"][ids] * 2.0)
+    assert_close(out, layer.wrapped_params["table"][ids] * 2.0, tol=1e-6)
 
     ids_in, scale_in = jl.layers.Input((), dtype="int32"), jl.layers.Input((1,))
     model = jl.Model([ids_in, scale_in], JaxLayer(embed_call, embed_init)((ids_in, scale_in)))
@@ -184,7 +180,8 @@ def test_pytree_and_int_inputs_survive_save_load(tmp_path):
     model.save(path)
     loaded = jl.saving.load_model(
         path, custom_objects={"embed_call": embed_call, "embed_init": embed_init})
-    _close(loaded.predict([ids, scale], verbose=0), model.predict([ids, scale], verbose=0))
+    assert_close(loaded.predict([ids, scale], verbose=0), model.predict([ids, scale], verbose=0),
+                 tol=1e-6)
 
 
 def test_functional_model_and_jit():
@@ -209,7 +206,7 @@ def test_config_round_trip_needs_functions_resupplied():
     with custom_object_scope({"my_call": my_call}):
         clone = JaxLayer.from_config(config)
     clone.set_weights(layer.get_weights())
-    _close(clone(X), layer(X))
+    assert_close(clone(X), layer(X), tol=1e-6)
     clone = JaxLayer.from_config(config, call_fn=my_call)
     assert clone.get_config() == config
 
@@ -223,7 +220,7 @@ def test_save_load_round_trip(tmp_path):
     loaded = jl.saving.load_model(path)
     for a, b in zip(loaded.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
-    _close(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    assert_close(loaded.predict(X, verbose=0), model.predict(X, verbose=0), tol=1e-6)
 
 
 @pytest.mark.parametrize("fn, match", [
@@ -274,7 +271,7 @@ def test_keras_oracle_same_outputs_weights_and_config_keys():
     params = {"w": cases.FIXED_PARAMS["w"], "b": cases.FIXED_PARAMS["b"]}
     ours = JaxLayer(cases.affine_call, params=params)
     theirs = keras.layers.JaxLayer(cases.affine_call, params=params)
-    _close(ours(X), np.asarray(theirs(X)), tol=1e-6)
+    assert_close(ours(X), np.asarray(theirs(X)), tol=1e-6)
     assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -295,4 +292,4 @@ def test_reads_a_keras_jax_layer_config():
             keras_reader.translate_layer(record, "test"), "layers")
     assert type(ours) is JaxLayer and ours.name == "from_keras"
     assert ours.call_fn is cases.affine_call and ours.init_fn is cases.affine_init
-    _close(ours(X), cases.affine_call(ours.wrapped_params, X))
+    assert_close(ours(X), cases.affine_call(ours.wrapped_params, X), tol=1e-6)

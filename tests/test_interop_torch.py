@@ -11,6 +11,7 @@ import jaxlayers as jl
 from jaxlayers import errors
 from jaxlayers.core.serialization import custom_object_scope
 from jaxlayers.layers.interop import TorchModuleWrapper
+from tests.helpers import assert_close
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -21,10 +22,6 @@ X = np.linspace(-1.0, 1.0, 15, dtype=np.float32).reshape(5, 3)
 def _mlp(seed=0):
     torch.manual_seed(seed)
     return nn.Sequential(nn.Linear(3, 6), nn.BatchNorm1d(6), nn.Tanh(), nn.Linear(6, 2))
-
-
-def _close(a, b, tol=1e-5):
-    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=tol, atol=tol)
 
 
 def test_weights_mirror_named_parameters_and_buffers():
@@ -46,7 +43,7 @@ def test_outputs_and_gradients_match_torch_autograd():
     params, state = layer.params, layer.state
     out = layer(X)
     module.eval()
-    _close(out, module(torch.from_numpy(X)).detach().numpy())
+    assert_close(out, module(torch.from_numpy(X)).detach().numpy(), tol=1e-5)
 
     def loss(p, x):
         y, _ = layer.apply(p, state, x)
@@ -57,9 +54,9 @@ def test_outputs_and_gradients_match_torch_autograd():
     module.eval()
     module.zero_grad()
     torch.sin(module(xt)).sum().backward()
-    _close(gx, xt.grad.numpy())
+    assert_close(gx, xt.grad.numpy(), tol=1e-5)
     for name, p in module.named_parameters():
-        _close(gp["tw"][name.replace(".", "_")], p.grad.numpy())
+        assert_close(gp["tw"][name.replace(".", "_")], p.grad.numpy(), tol=1e-5)
 
 
 def test_training_mode_updates_buffers_like_torch():
@@ -70,13 +67,13 @@ def test_training_mode_updates_buffers_like_torch():
     ref = _mlp()
     ref.train()
     y_ref = ref(torch.from_numpy(X))
-    _close(y, y_ref.detach().numpy())
-    _close(new_state["tw"]["1_running_mean"], ref[1].running_mean.numpy())
-    _close(new_state["tw"]["1_running_var"], ref[1].running_var.numpy())
+    assert_close(y, y_ref.detach().numpy(), tol=1e-5)
+    assert_close(new_state["tw"]["1_running_mean"], ref[1].running_mean.numpy(), tol=1e-5)
+    assert_close(new_state["tw"]["1_running_var"], ref[1].running_var.numpy(), tol=1e-5)
     assert int(new_state["tw"]["1_num_batches_tracked"]) == 1
     # Inference leaves the state alone.
     _, same = layer.apply(layer.params, layer.state, X)
-    _close(same["tw"]["1_running_mean"], layer.state["tw"]["1_running_mean"])
+    assert_close(same["tw"]["1_running_mean"], layer.state["tw"]["1_running_mean"], tol=1e-5)
 
 
 def test_dropout_mask_is_keyed_and_shared_by_forward_and_backward():
@@ -88,12 +85,12 @@ def test_dropout_mask_is_keyed_and_shared_by_forward_and_backward():
 
     y, vjp = jax.vjp(lambda x: run(x, jax.random.key(0)), x)
     (gx,) = vjp(jnp.ones_like(y))
-    _close(y, gx * x)  # y = x * mask / (1 - p) and dy/dx = mask / (1 - p)
-    _close(run(x, jax.random.key(0)), y)
+    assert_close(y, gx * x, tol=1e-5)  # y = x * mask / (1 - p) and dy/dx = mask / (1 - p)
+    assert_close(run(x, jax.random.key(0)), y, tol=1e-5)
     assert not np.allclose(run(x, jax.random.key(1)), y)
     with pytest.raises(errors.KeyRequiredError, match="key=jax.random.key"):
         layer.apply({}, {}, x, training=True)
-    _close(layer(x), x)  # inference: identity
+    assert_close(layer(x), x, tol=1e-5)  # inference: identity
 
 
 def test_jit_vmap_and_multiple_outputs():
@@ -111,7 +108,7 @@ def test_jit_vmap_and_multiple_outputs():
     assert sorted(out) == ["prod", "sum"]
     rows = jax.vmap(lambda a, b: layer.apply(layer.params, {}, a[None], b[None])[0]["sum"][0])(
         jnp.asarray(X), jnp.asarray(b))
-    _close(rows, out["sum"])
+    assert_close(rows, out["sum"], tol=1e-5)
 
 
 def test_fit_trains_the_module_weights():
@@ -150,7 +147,7 @@ def test_config_round_trip_resupplies_the_module(tmp_path):
     path = str(tmp_path / "torch.keras")
     model.save(path)
     loaded = jl.saving.load_model(path, custom_objects={"tw": lambda: _mlp(seed=3)})
-    _close(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    assert_close(loaded.predict(X, verbose=0), model.predict(X, verbose=0), tol=1e-5)
 
 
 def test_bad_modules():
@@ -190,6 +187,6 @@ def test_training_mode_gradients_match_torch_autograd():
     ref.train()
     xt = torch.from_numpy(X.copy()).requires_grad_(True)
     (ref(xt) ** 2).sum().backward()
-    _close(gx, xt.grad.numpy(), tol=1e-4)
+    assert_close(gx, xt.grad.numpy(), tol=1e-4)
     for name, p in ref.named_parameters():
-        _close(gp["tw"][name.replace(".", "_")], p.grad.numpy(), tol=1e-4)
+        assert_close(gp["tw"][name.replace(".", "_")], p.grad.numpy(), tol=1e-4)

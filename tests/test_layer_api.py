@@ -8,21 +8,7 @@ import pytest
 import jaxlayers as jl
 from jaxlayers import errors
 from jaxlayers.layers import Layer
-
-
-class MyCustomLayer(Layer):
-    """Seed 000/001's custom layer, with tf.matmul written as jnp.matmul."""
-
-    def __init__(self, units=32, **kwargs):
-        super(MyCustomLayer, self).__init__(**kwargs)
-        self.units = units
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight(
-            shape=(input_shape[-1], self.units), initializer="uniform", trainable=True)
-
-    def call(self, inputs):
-        return jnp.matmul(inputs, self.kernel)
+from tests.helpers import Counter, MyCustomLayer, NoisyLayer
 
 
 class SimpleDense(jl.layers.Layer):
@@ -57,28 +43,6 @@ class RegLayer(Layer):
 
     def call(self, inputs):
         return jnp.matmul(inputs, self.weight) + self.bias
-
-
-class Counter(Layer):
-    """A layer with state: counts calls in training mode."""
-
-    def build(self, input_shape):
-        self.count = self.add_weight(shape=(), initializer="zeros", trainable=False,
-                                     name="count")
-        self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones",
-                                     name="scale")
-
-    def call(self, x, training=None):
-        if training:
-            self.count = self.count + 1.0
-        return x * self.scale
-
-
-class NoisyLayer(Layer):
-    def call(self, x, training=None):
-        if training:
-            return x + jax.random.normal(self.next_key(), x.shape)
-        return x
 
 
 def test_seed_custom_layer_eager_jit_grad_vmap(key):
@@ -301,29 +265,6 @@ def test_config_round_trip_auto_and_explicit():
     dense = jl.layers.Dense(3, activation="relu", kernel_regularizer="l2")
     again = jl.layers.Dense.from_config(dense.get_config())
     assert again.get_config() == dense.get_config()
-
-
-def test_input_spec_errors_name_layer_and_shape():
-    layer = jl.layers.Dense(2, name="d")
-    layer(jnp.ones((1, 3)))
-    with pytest.raises(errors.ShapeError, match=r"Dense 'd'.*axis -1.*value 3.*\(1, 4\)"):
-        layer(jnp.ones((1, 4)))
-    with pytest.raises(errors.ShapeError, match="expected min_ndim=2, found ndim=1"):
-        jl.layers.Dense(2)(jnp.ones((3,)))
-    with pytest.raises(ValueError):  # ShapeError is also a ValueError
-        layer(jnp.ones((1, 4)))
-
-
-@pytest.mark.parametrize("bad, match", [
-    (dict(units=0), r"`units` must be a positive int. Received: units=0"),
-    (dict(units="a"), r"Received: units='a'"),
-    (dict(units=2, activation="relux"), "Unknown activation"),
-    (dict(units=2, kernel_initializer="glorot_unicorn"), "glorot_unicorn"),
-    (dict(units=2, foo=1), "Unrecognized keyword arguments passed to Dense"),
-])
-def test_bad_constructor_arguments(bad, match):
-    with pytest.raises((errors.JaxlayersError, ValueError, TypeError), match=match):
-        jl.layers.Dense(**bad)
 
 
 def test_dtype_policy_and_global_floatx():

@@ -17,9 +17,10 @@ import re
 import pytest
 
 import jaxlayers
+from jaxlayers import layers
 from jaxlayers.core.layer import Layer
 from jaxlayers.errors import ConfigError, ConfigTypeError
-from tests.cases import all_cases, case_ids
+from tests.cases import all_cases
 
 NAN = math.nan
 POSITIVE_INT = [0, -1, 2.5, "3", True, NAN]
@@ -188,6 +189,27 @@ def test_recurrent_layers_show_their_cell_arguments_in_the_signature():
     assert inspect.signature(jaxlayers.layers.GRU).parameters["reset_after"].default is True
 
 
+def test_dropout_rates_outside_unit_interval_are_config_errors():
+    makers = {
+        "Dropout": lambda r: layers.Dropout(r, name="d"),
+        "SpatialDropout1D": lambda r: layers.SpatialDropout1D(r, name="d"),
+        "SpatialDropout3D": lambda r: layers.SpatialDropout3D(r, name="d"),
+        "GaussianDropout": lambda r: layers.GaussianDropout(r, name="d"),
+        "AlphaDropout": lambda r: layers.AlphaDropout(r, name="d"),
+        "MultiHeadAttention": lambda r: layers.MultiHeadAttention(2, 3, dropout=r, name="d"),
+        "GroupedQueryAttention": lambda r: layers.GroupQueryAttention(2, 2, 1, dropout=r,
+                                                                      name="d"),
+        "AdditiveAttention": lambda r: layers.AdditiveAttention(dropout=r, name="d"),
+    }
+    for cls, make in makers.items():
+        for rate in (1.0, -0.1, 3):
+            with pytest.raises(ConfigError, match=rf"{cls} 'd': `(rate|dropout)`.* must be a "
+                                                  rf"float in \[0, 1\).*=({rate!r})"):
+                make(rate)
+    with pytest.raises(ConfigError, match=r"MultiHeadAttention 'k': `key_dim` .* is required"):
+        layers.MultiHeadAttention(num_heads=2, name="k")
+
+
 @pytest.mark.parametrize("make,error,match", [
     (lambda: jaxlayers.layers.GRU(3, reset_after="a"), ConfigTypeError,
      r"GRU '.*': `reset_after` must be a bool. Received: reset_after='a'\."),
@@ -215,22 +237,3 @@ def test_recurrent_layers_show_their_cell_arguments_in_the_signature():
 def test_named_bad_arguments(make, error, match):
     with pytest.raises(error, match=match):
         make()
-
-
-@pytest.mark.parametrize("cls", ["StringLookup", "TextVectorization"])
-@pytest.mark.parametrize("inputs", [[None], ["a", None]], ids=["list", "entry"])
-def test_string_layers_refuse_none_as_input(cls, inputs):
-    layer = getattr(jaxlayers.layers, cls)(vocabulary=["a", "b"], name="strings")
-    with pytest.raises(jaxlayers.errors.DTypeError,
-                       match=rf"^{cls} 'strings': inputs must be strings \(str or bytes\), not "
-                             rf"None\. Received: inputs="):
-        layer(inputs)
-
-
-@pytest.mark.parametrize("case", _CASES, ids=case_ids(_CASES))
-def test_every_layer_names_none_as_its_input(case):
-    layer = case.cls(**case.kwargs)
-    with pytest.raises(jaxlayers.errors.DTypeError,
-                       match=rf"^{type(layer).__name__} '{layer.name}' was called with None as "
-                             r"its input\. Expected an array"):
-        layer(None)

@@ -157,6 +157,25 @@ def test_summary_nested_and_unbuilt():
     assert 'Model: "lazy"' in text and "Total params: 9" in text and "(None, 3)" in text
 
 
+def test_summary_of_a_nested_model_with_non_trainable_weights(capsys):
+    inner = jl.Sequential([L.Input(shape=(6,)), L.Dense(4, name="d_in"),
+                           L.BatchNormalization(name="bn")], name="inner")
+    inp = jl.Input(shape=(6,), name="inp")
+    model = jl.Model(inp, L.Dense(2, name="head")(inner(inp)), name="outer")
+    model.summary()
+    printed = capsys.readouterr().out
+    text = model.summary(print_fn=lambda s: None, return_string=True)
+    assert text.strip() == printed.strip()
+    # 6*4+4 + 4 gamma/beta pairs (8 trainable, 8 moving) + 4*2+2; float32 = 4 bytes each.
+    assert 'Model: "outer"' in text and "inner (Sequential)" in text and "(None, 4)" in text
+    assert "Total params: 54 (216.00 B)" in text
+    assert "Trainable params: 46 (184.00 B)" in text
+    assert "Non-trainable params: 8 (32.00 B)" in text
+    rows = {line.split("│")[1].strip(): line.split("│")[3].strip()
+            for line in text.splitlines() if line.startswith("│")}
+    assert rows["inner (Sequential)"] == "44" and rows["head (Dense)"] == "10"
+
+
 def test_model_vmap_for_per_example_gradients():
     model = jl.Sequential([L.Dense(4, activation="tanh"), L.Dense(1)])
     params, state = model.init(jax.random.key(0), jnp.zeros((1, 3)))

@@ -4,10 +4,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax.sharding import Mesh, PartitionSpec as P
 
+import jaxlayers as jl
+from jaxlayers import errors
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 from jaxlayers.layers import normalization as norm
 from jaxlayers.ops import normalization as norm_ops
+from tests.helpers import f64, set_same_random_weights
+
+L = jl.layers
 
 
 # ----------------------------------------------------------------------------- references
@@ -38,10 +44,6 @@ def _gn_ref(x, groups, gamma, beta, eps):
     m = xg.mean(axis=axes, keepdims=True)
     v = xg.var(axis=axes, keepdims=True)
     return ((xg - m) / np.sqrt(v + eps)).reshape(x.shape) * gamma + beta
-
-
-def _f64(x):
-    return np.asarray(x, np.float64)
 
 
 # ----------------------------------------------------------------------------- ops
@@ -102,8 +104,8 @@ def test_batch_norm_training_updates_state_inference_does_not(rng):
     np.testing.assert_allclose(s1["bn"]["moving_mean"], 0.1 * xd.mean(0), rtol=1e-5)
     np.testing.assert_allclose(s1["bn"]["moving_variance"], 0.9 + 0.1 * xd.var(0), rtol=1e-5)
     y, s2 = bn.apply(params, s1, x)
-    np.testing.assert_allclose(y, (xd - _f64(s1["bn"]["moving_mean"]))
-                               / np.sqrt(_f64(s1["bn"]["moving_variance"]) + 1e-3), rtol=1e-4,
+    np.testing.assert_allclose(y, (xd - f64(s1["bn"]["moving_mean"]))
+                               / np.sqrt(f64(s1["bn"]["moving_variance"]) + 1e-3), rtol=1e-4,
                                atol=1e-4)
     jax.tree.map(np.testing.assert_array_equal, s2, s1)
 
@@ -194,6 +196,81 @@ def test_batch_norm_axis_list_and_synchronized_pmean(rng):
                                full_state["bn"]["moving_variance"], rtol=1e-5)
 
 
+def test_synchronized_batch_norm_pmean_over_a_device_mesh(rng):
+    devices = jax.devices()
+    if len(devices) < 8:
+        pytest.skip("needs the 8 forced CPU devices of tests/conftest.py")
+    mesh = Mesh(np.array(devices[:8]), ("data",))
+    x0 = rng.standard_normal((16, 3, 2)).astype(np.float32) * 2 + 1
+    full = norm.BatchNormalization(momentum=0.8, name="bn")
+    sync = norm.BatchNormalization(momentum=0.8, synchronized=True, axis_name="data",
+                                   name="bn")
+    params, state = full.init(jax.random.key(0), x0)
+    params = jax.tree.map(lambda w: w + 0.3, params)
+
+    def sharded_step(p, s, x):
+        return sync.apply(p, s, x, training=True)
+
+    step = jax.jit(jax.shard_map(sharded_step, mesh=mesh, in_specs=(P(), P(), P("data")),
+                                 out_specs=(P("data"), P()), check_vma=False))
+    s_full, s_sync = state, state
+    for i in range(3):
+        x = x0 * (i + 1) - i
+        y_full, s_full = full.apply(params, s_full, x, training=True)
+        y_sync, s_sync = step(params, s_sync, x)
+        np.testing.assert_allclose(y_sync, y_full, rtol=1e-5, atol=1e-5)
+        jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6),
+                     s_sync, s_full)
+    # Float64 reference of the moving statistics after the three steps.
+    mean, var = np.zeros(2), np.ones(2)
+    for i in range(3):
+        xd = f64(x0) * (i + 1) - i
+        mean = 0.8 * mean + 0.2 * xd.mean((0, 1))
+        var = 0.8 * var + 0.2 * xd.var((0, 1))
+    np.testing.assert_allclose(s_sync["bn"]["moving_mean"], mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(s_sync["bn"]["moving_variance"], var, rtol=1e-5, atol=1e-6)
+    # Under plain jit a batch sharded over the mesh already gives global statistics.
+    sharded_x = jax.device_put(x0, jax.sharding.NamedSharding(mesh, P("data")))
+    y_jit, s_jit = jax.jit(lambda p, s, x: full.apply(p, s, x, training=True))(
+        params, state, sharded_x)
+    y_ref, s_ref = full.apply(params, state, x0, training=True)
+    np.testing.assert_allclose(y_jit, y_ref, rtol=1e-5, atol=1e-5)
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6),
+                 s_jit, s_ref)
+    # Without synchronization each shard normalizes with its own statistics.
+    local = jax.jit(jax.shard_map(lambda p, s, x: full.apply(p, s, x, training=True)[0],
+                                  mesh=mesh, in_specs=(P(), P(), P("data")),
+                                  out_specs=P("data"), check_vma=False))
+    assert not np.allclose(local(params, state, x0), full.apply(params, state, x0,
+                                                                 training=True)[0])
+
+
+def test_batch_norm_axis_list_over_steps_float64(rng):
+    # Keras 3 takes one int axis; a list is checked against float64 NumPy.
+    x0 = rng.standard_normal((6, 3, 4)).astype(np.float32)
+    bn = norm.BatchNormalization(axis=[1, -1], momentum=0.7, epsilon=0.01, name="bn")
+    params, state = bn.init(jax.random.key(0), x0)
+    gamma = rng.standard_normal((3, 4))
+    beta = rng.standard_normal((3, 4))
+    params = {"bn": {"gamma": jnp.asarray(gamma, jnp.float32),
+                     "beta": jnp.asarray(beta, jnp.float32)}}
+    mean, var = np.zeros((3, 4)), np.ones((3, 4))
+    step = jax.jit(lambda p, s, x: bn.apply(p, s, x, training=True))
+    for i in range(3):
+        x = x0 * (i + 2) + i
+        y, state = step(params, state, x)
+        xd = f64(x)
+        want = (xd - xd.mean(0)) / np.sqrt(xd.var(0) + 0.01) * gamma + beta
+        np.testing.assert_allclose(y, want, rtol=1e-4, atol=1e-4)
+        mean = 0.7 * mean + 0.3 * xd.mean(0)
+        var = 0.7 * var + 0.3 * xd.var(0)
+    np.testing.assert_allclose(state["bn"]["moving_mean"], mean, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(state["bn"]["moving_variance"], var, rtol=1e-5, atol=1e-5)
+    y, _ = bn.apply(params, state, x0)
+    np.testing.assert_allclose(y, (f64(x0) - mean) / np.sqrt(var + 0.01) * gamma + beta,
+                               rtol=1e-4, atol=1e-4)
+
+
 def test_batch_norm_errors():
     with pytest.raises(ShapeError, match=r"axis 3 does not exist for inputs of rank 3"):
         norm.BatchNormalization(axis=3).init(jax.random.key(0), jnp.zeros((2, 3, 4)))
@@ -272,18 +349,13 @@ _KERAS_CASES = [
 
 @pytest.mark.filterwarnings("ignore:You passed `rms_scaling=True`")
 @pytest.mark.parametrize("name,kwargs", _KERAS_CASES)
-def test_matches_keras_with_same_weights(name, kwargs, rng):
-    keras = pytest.importorskip("keras")
+def test_matches_keras_with_same_weights(name, kwargs, rng, keras):
     x = (rng.standard_normal((2, 3, 4)) * 3 + 1).astype(np.float32)
     layer = getattr(norm, name)(**kwargs)
     layer.init(jax.random.key(0), x)
     klayer = getattr(keras.layers, name)(**kwargs)
     klayer.build(x.shape)
-    assert [(w.path.split("/")[-1], w.shape) for w in layer.weights] == [
-        (w.path.split("/")[-1], tuple(w.shape)) for w in klayer.weights]
-    weights = [rng.standard_normal(w.shape).astype(np.float32) for w in layer.get_weights()]
-    layer.set_weights(weights)
-    klayer.set_weights(weights)
+    set_same_random_weights(layer, klayer, rng)
     np.testing.assert_allclose(layer(x), klayer(x), rtol=1e-5, atol=1e-5)
     assert set(klayer.get_config()) <= set(layer.get_config())
 
@@ -320,3 +392,62 @@ def test_other_normalization_errors():
         norm.UnitNormalization(axis=-4)(x)
     with pytest.raises(ConfigTypeError, match=r"`axis` must be an int"):
         norm.GroupNormalization(axis=[1])
+
+
+# ------------------------------------------------------------------------ SpectralNormalization
+def test_spectral_normalization_training_matches_keras(keras):
+    x = np.random.default_rng(4).standard_normal((3, 4)).astype("float32")
+    ref = keras.layers.SpectralNormalization(keras.layers.Dense(5), power_iterations=2)
+    ref.build((None, 4))
+    by_name = {w.path.split("/")[-1]: np.asarray(w.value) for w in ref.weights}
+    layer = L.SpectralNormalization(L.Dense(5), power_iterations=2)
+    params, state = layer.init(jax.random.key(0), x)
+    layer.set_weights([by_name[w.path.split("/")[-1]] for w in layer.weights])
+    params, state = layer.params, layer.state
+    expected = ref(x, training=True)
+    y, new_state = jax.jit(lambda p, s, x: layer.apply(p, s, x, training=True))(
+        params, state, x)
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(new_state[layer.name]["vector_u"], ref.vector_u.value,
+                               rtol=1e-5, atol=1e-6)
+    # Inference leaves u alone and divides by sigma estimated from it.
+    y_inf, same_state = layer.apply(params, state, x)
+    assert np.array_equal(same_state[layer.name]["vector_u"], state[layer.name]["vector_u"])
+    w = np.asarray(params[layer.name][layer.layer.name]["kernel"], np.float64)
+    u = np.asarray(state[layer.name]["vector_u"], np.float64)
+    v = u @ w.T / np.linalg.norm(u @ w.T)
+    sigma = (v @ w @ u.T).item()
+    np.testing.assert_allclose(y_inf, x @ (w / sigma) + params[layer.name][layer.layer.name]["bias"],
+                               rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("wrapped,shape", [("Dense", (3, 4)), ("Conv2D", (2, 5, 5, 3))])
+def test_spectral_normalization_lists_weights_in_keras_order(wrapped, shape, keras):
+    x = np.random.default_rng(5).standard_normal(shape).astype("float32")
+    args = (4,) if wrapped == "Dense" else (4, 3)
+    ref = keras.layers.SpectralNormalization(getattr(keras.layers, wrapped)(*args))
+    ref.build(shape)
+    layer = L.SpectralNormalization(getattr(L, wrapped)(*args))
+    layer.build(shape)
+    assert [(w.path.split("/")[-1], w.shape) for w in layer.weights] == [
+        (w.path.split("/")[-1], tuple(w.shape)) for w in ref.weights]
+    assert [w.name for w in layer.trainable_weights] == ["kernel", "bias"]
+    # Same weights in (Keras's get_weights order), same outputs and u out.
+    weights = [w * 1.5 + 0.1 for w in ref.get_weights()]
+    ref.set_weights(weights)
+    layer.set_weights(weights)
+    expected = ref(x, training=True)
+    y, state = layer.apply(layer.params, layer.state, x, training=True)
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(state[layer.name]["vector_u"], ref.vector_u.value,
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_spectral_normalization_errors():
+    with pytest.raises(errors.ConfigTypeError, match="must be a Layer instance"):
+        L.SpectralNormalization("dense")
+    with pytest.raises(errors.ConfigError, match="SpectralNormalization .*`power_iterations` "
+                                                 "must be a positive int"):
+        L.SpectralNormalization(L.Dense(2), power_iterations=0)
+    with pytest.raises(errors.ShapeError, match="no 'kernel' or 'embeddings'"):
+        L.SpectralNormalization(L.LayerNormalization())(jnp.ones((2, 3)))

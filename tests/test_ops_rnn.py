@@ -6,12 +6,9 @@ import numpy as np
 import pytest
 
 from jaxlayers.ops import rnn as rnn_ops
+from tests.helpers import sigmoid
 
 B, T, F, U = 2, 5, 3, 4
-
-
-def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def np_lstm_step(x, h, c, k, r, b):

@@ -1,5 +1,7 @@
 """Pooling, reshaping and merging layers: Keras parity, shapes, masks, errors, functional forms."""
 
+import itertools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -8,6 +10,7 @@ import pytest
 import jaxlayers as jl
 from jaxlayers import layers
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
+from tests.helpers import random_image
 from tests.test_ops_conv import ref_pool
 
 # (class name, kwargs, input shapes); several shapes means a merge layer called on a list.
@@ -63,35 +66,37 @@ CONFIGS = [
 ]
 
 
-def _keras_or_none():
-    try:
-        import keras
-    except ImportError:
-        return None
-    return keras
-
-
 def _ids(configs):
     return [f"{name}-{i}" for i, (name, _, _) in enumerate(configs)]
 
 
-@pytest.mark.parametrize("name,kwargs,shapes", CONFIGS, ids=_ids(CONFIGS))
-def test_shapes_and_keras_parity(rng, name, kwargs, shapes):
+def _layer_and_inputs(rng, name, kwargs, shapes):
+    """``(layer, argument, unknown)``: several shapes make a merge layer's list argument."""
     ours = getattr(layers, name)(**kwargs)
     xs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
     merge = len(shapes) > 1
-    arg = xs if merge else xs[0]
+    unknown = [(None,) + s[1:] for s in shapes] if merge else (None,) + shapes[0][1:]
+    return ours, (xs if merge else xs[0]), unknown
+
+
+@pytest.mark.parametrize("name,kwargs,shapes", CONFIGS, ids=_ids(CONFIGS))
+def test_output_shapes(rng, name, kwargs, shapes):
+    """compute_output_shape == real shape, with a None batch and on symbolic inputs."""
+    ours, arg, unknown = _layer_and_inputs(rng, name, kwargs, shapes)
+    merge = len(shapes) > 1
     y = ours(arg)
     known = list(shapes) if merge else shapes[0]
-    unknown = [(None,) + s[1:] for s in shapes] if merge else (None,) + shapes[0][1:]
     assert ours.compute_output_shape(known) == y.shape
     assert ours.compute_output_shape(unknown) == (None,) + y.shape[1:]
     symbolic = [jl.Input(shape=s[1:]) for s in shapes]
     assert ours(symbolic if merge else symbolic[0]).shape == (None,) + y.shape[1:]
 
-    keras = _keras_or_none()
-    if keras is None:
-        return
+
+@pytest.mark.parametrize("name,kwargs,shapes", CONFIGS, ids=_ids(CONFIGS))
+def test_keras_parity(rng, name, kwargs, shapes, keras):
+    """Same outputs, output shapes and config as Keras."""
+    ours, arg, unknown = _layer_and_inputs(rng, name, kwargs, shapes)
+    y = ours(arg)
     theirs = getattr(keras.layers, name)(**kwargs)
     np.testing.assert_allclose(y, theirs(arg), rtol=1e-5, atol=1e-5)
     assert tuple(theirs.compute_output_shape(unknown)) == ours.compute_output_shape(unknown)
@@ -110,6 +115,42 @@ def test_pooling_layers_match_float64_reference(rng, padding):
         np.testing.assert_allclose(y, ref_pool(x, (3, 2), (2, 2), padding, "channels_last",
                                                mode), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(layers.GlobalMaxPooling2D()(x), x.max((1, 2)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", [f"{k}Pooling{r}D" for k in ("Max", "Average")
+                                  for r in (1, 2, 3)])
+def test_pooling_layers_match_keras_over_padding_stride_format(name, rng, keras):
+    rank = int(name[-2])
+    combos = [("valid", 2, None, "channels_last"), ("same", 3, 2, "channels_first"),
+              ("same", 2, 1, "channels_last"), ("valid", 3, 1, "channels_first"),
+              ("same", 2, None, "channels_first"), ("valid", 3, 2, "channels_last")]
+    for padding, pool, stride, data_format in combos:
+        kwargs = dict(pool_size=pool, strides=stride, padding=padding, data_format=data_format)
+        x = random_image(rng, rank, data_format, channels=3)
+        ours, theirs = getattr(layers, name)(**kwargs), getattr(keras.layers, name)(**kwargs)
+        y = ours(x)
+        np.testing.assert_allclose(y, theirs(x), rtol=1e-5, atol=1e-5, err_msg=str(kwargs))
+        unknown = (None,) + x.shape[1:]
+        assert ours.compute_output_shape(unknown) == tuple(theirs.compute_output_shape(unknown))
+
+
+def test_global_pooling_and_upsampling_match_keras(rng, keras):
+    for kind, rank, keepdims, data_format in itertools.product(
+            ("Max", "Average"), (1, 2, 3), (False, True), ("channels_last", "channels_first")):
+        name = f"Global{kind}Pooling{rank}D"
+        kwargs = dict(keepdims=keepdims, data_format=data_format)
+        x = random_image(rng, rank, data_format, channels=3)
+        np.testing.assert_allclose(getattr(layers, name)(**kwargs)(x),
+                                   getattr(keras.layers, name)(**kwargs)(x), rtol=1e-5,
+                                   atol=1e-6, err_msg=f"{name} {kwargs}")
+    for interpolation, data_format in itertools.product(
+            ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"),
+            ("channels_last", "channels_first")):
+        kwargs = dict(size=(2, 3), interpolation=interpolation, data_format=data_format)
+        x = random_image(rng, 2, data_format, channels=2)
+        np.testing.assert_allclose(layers.UpSampling2D(**kwargs)(x),
+                                   keras.layers.UpSampling2D(**kwargs)(x), rtol=1e-5,
+                                   atol=1e-5, err_msg=str(kwargs))
 
 
 def test_hand_computed_reshaping():
@@ -134,6 +175,56 @@ def test_reshape_with_unknown_sizes():
     assert y.shape == (3, 10, 4)
 
 
+def _bilinear_ref(x, sy, sx):
+    """Half-pixel-centre bilinear upsampling of ``(batch, h, w, c)``, edges clamped."""
+    x = np.asarray(x, np.float64)
+
+    def axis_weights(n, s):
+        src = np.clip((np.arange(n * s) + 0.5) / s - 0.5, 0, n - 1)
+        lo = np.floor(src).astype(int)
+        hi = np.minimum(lo + 1, n - 1)
+        w = src - lo
+        m = np.zeros((n * s, n))
+        m[np.arange(n * s), lo] += 1 - w
+        m[np.arange(n * s), hi] += w
+        return m
+
+    wy, wx = axis_weights(x.shape[1], sy), axis_weights(x.shape[2], sx)
+    return np.einsum("Yh,Xw,bhwc->bYXc", wy, wx, x)
+
+
+def test_reshaping_layers_match_float64_numpy(rng):
+    x = rng.standard_normal((2, 4, 5, 3)).astype(np.float32)
+    xd = x.astype(np.float64)
+    np.testing.assert_allclose(layers.UpSampling2D((2, 3), interpolation="bilinear")(x),
+                               _bilinear_ref(xd, 2, 3), rtol=1e-5, atol=1e-5)
+    xc = np.moveaxis(x, -1, 1)
+    np.testing.assert_allclose(
+        layers.UpSampling2D(2, interpolation="bilinear", data_format="channels_first")(xc),
+        np.moveaxis(_bilinear_ref(xd, 2, 2), -1, 1), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(layers.UpSampling2D((2, 3))(x),
+                                  np.repeat(np.repeat(x, 2, 1), 3, 2))
+    x5 = rng.standard_normal((2, 2, 3, 4, 3)).astype(np.float32)
+    np.testing.assert_array_equal(
+        layers.UpSampling3D((1, 2, 3), data_format="channels_first")(x5),
+        np.repeat(np.repeat(x5, 2, 3), 3, 4))
+    np.testing.assert_array_equal(layers.Cropping2D(((1, 0), (2, 1)))(x), x[:, 1:, 2:-1])
+    np.testing.assert_array_equal(
+        layers.Cropping3D(((1, 0), (0, 1), (1, 1)), data_format="channels_first")(x5),
+        x5[:, :, 1:, :-1, 1:-1])
+    np.testing.assert_array_equal(layers.ZeroPadding2D(((1, 0), (2, 1)))(x),
+                                  np.pad(x, [(0, 0), (1, 0), (2, 1), (0, 0)]))
+    np.testing.assert_array_equal(
+        layers.ZeroPadding3D((1, 0, 2), data_format="channels_first")(x5),
+        np.pad(x5, [(0, 0), (0, 0), (1, 1), (0, 0), (2, 2)]))
+    np.testing.assert_array_equal(layers.Permute((3, 1, 2))(x), np.transpose(x, (0, 3, 1, 2)))
+    np.testing.assert_array_equal(layers.Flatten(data_format="channels_first")(xc),
+                                  x.reshape(2, -1))
+    np.testing.assert_array_equal(layers.Reshape((-1, 5))(x), x.reshape(2, -1, 5))
+    np.testing.assert_array_equal(layers.RepeatVector(4)(x[:, 0, 0]),
+                                  np.repeat(x[:, 0, 0][:, None], 4, 1))
+
+
 # --------------------------------------------------------------------------- masks
 def test_global_average_pooling_1d_mask(rng):
     x = rng.standard_normal((2, 5, 3)).astype(np.float32)
@@ -150,11 +241,15 @@ def test_global_average_pooling_1d_mask(rng):
     with pytest.raises(ShapeError, match=r"GlobalAveragePooling1D 'gap': `mask` must have "
                                          r"shape \(batch, steps\) = \(2, 5\)"):
         layers.GlobalAveragePooling1D(name="gap")(x, mask=mask[:, :4])
-    keras = _keras_or_none()
-    if keras is not None:
-        np.testing.assert_allclose(layer(x, mask=mask),
-                                   keras.layers.GlobalAveragePooling1D()(x, mask=mask),
-                                   rtol=1e-5, atol=1e-6)
+
+
+def test_global_average_pooling_1d_mask_matches_keras(rng, keras):
+    x = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    mask = np.array([[1, 1, 0, 0, 1], [0, 1, 1, 1, 1]], bool)
+    layer = layers.GlobalAveragePooling1D()
+    np.testing.assert_allclose(layer(x, mask=mask),
+                               keras.layers.GlobalAveragePooling1D()(x, mask=mask),
+                               rtol=1e-5, atol=1e-6)
 
 
 def _masked_pair(rng):
@@ -174,18 +269,24 @@ def _keras_masked(keras, layer, xs):
     return np.asarray(keras.Model(inputs, out)(xs))
 
 
-@pytest.mark.parametrize("name", ["Maximum", "Minimum", "Multiply", "Add", "Average",
-                                  "Subtract", "Concatenate"])
-def test_merge_masks_match_keras(rng, name):
+_MERGES = ["Maximum", "Minimum", "Multiply", "Add", "Average", "Subtract", "Concatenate"]
+
+
+@pytest.mark.parametrize("name", _MERGES)
+def test_merge_masks(rng, name):
     a, b, ma, mb = _masked_pair(rng)
     layer = getattr(layers, name)()
-    y, _, aux = layer.apply_with_aux({}, {}, [a, b], mask=[ma, mb])
+    _, _, aux = layer.apply_with_aux({}, {}, [a, b], mask=[ma, mb])
     np.testing.assert_array_equal(aux["mask"], ma | mb)
     if name != "Concatenate":       # Concatenate stands in all-True for a missing mask
         assert layer.compute_mask([a, b], [ma, None]) is None
-    keras = _keras_or_none()
-    if keras is None:
-        return
+
+
+@pytest.mark.parametrize("name", _MERGES)
+def test_merge_masks_match_keras(rng, name, keras):
+    a, b, ma, mb = _masked_pair(rng)
+    layer = getattr(layers, name)()
+    y, _, aux = layer.apply_with_aux({}, {}, [a, b], mask=[ma, mb])
     theirs = getattr(keras.layers, name)()
     np.testing.assert_allclose(y, _keras_masked(keras, theirs, [a, b]), rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(aux["mask"], theirs.compute_mask([a, b], [ma, mb]))
@@ -213,11 +314,37 @@ def test_concatenate_and_dot_masks(rng):
     assert layers.Dot(axes=2).compute_mask([a, b], [ma, mb]) is None
     with pytest.raises(ShapeError, match=r"Add 'm': `mask` must be a list with one entry"):
         layers.Add(name="m").compute_mask([a, b], ma)
-    keras = _keras_or_none()
-    if keras is not None:
-        np.testing.assert_array_equal(time_cat.compute_mask([a, b], [ma, None]),
-                                      keras.layers.Concatenate(axis=1).compute_mask(
-                                          [a, b], [ma, None]))
+
+
+def test_concatenate_mask_matches_keras(rng, keras):
+    a, b, ma, _ = _masked_pair(rng)
+    time_cat = layers.Concatenate(axis=1)
+    np.testing.assert_array_equal(time_cat.compute_mask([a, b], [ma, None]),
+                                  keras.layers.Concatenate(axis=1).compute_mask(
+                                      [a, b], [ma, None]))
+
+
+def test_merging_layers_match_float64_numpy(rng):
+    a = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    b = rng.standard_normal((2, 5, 4)).astype(np.float32)
+    c = rng.standard_normal((2, 1, 4)).astype(np.float32)
+    ad, bd, cd = (v.astype(np.float64) for v in (a, b, c))
+    np.testing.assert_allclose(layers.Dot(axes=2)([a, b]), np.einsum("btd,bsd->bts", ad, bd),
+                               rtol=1e-5, atol=1e-5)
+    an = ad / np.linalg.norm(ad, axis=1, keepdims=True)
+    bn = bd[:, :3, :3] / np.linalg.norm(bd[:, :3, :3], axis=2, keepdims=True)
+    np.testing.assert_allclose(layers.Dot(axes=(1, 2), normalize=True)([a, b[:, :3, :3]]),
+                               np.einsum("btd,bst->bds", an, bn), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(layers.Add()([a, c]), ad + cd, rtol=1e-6)
+    np.testing.assert_allclose(layers.Subtract()([a, c]), ad - cd, rtol=1e-6)
+    np.testing.assert_allclose(layers.Multiply()([a, c, a]), ad * cd * ad, rtol=1e-5)
+    np.testing.assert_allclose(layers.Average()([a, c]), (ad + cd) / 2, rtol=1e-6)
+    np.testing.assert_allclose(layers.Maximum()([a, c]), np.maximum(ad, cd))
+    np.testing.assert_allclose(layers.Minimum()([a, c]), np.minimum(ad, cd))
+    # A lower-rank input gets size-1 axes after the batch axis (Keras's rule).
+    np.testing.assert_allclose(layers.Add()([a, c[:, 0]]), ad + cd, rtol=1e-6)
+    np.testing.assert_array_equal(layers.Concatenate(axis=1)([a, b]),
+                                  np.concatenate([a, b], 1))
 
 
 def test_global_max_pooling_1d_ignores_masks_like_keras(rng):

@@ -15,18 +15,9 @@ import pytest
 import jaxlayers as jl
 from jaxlayers import errors
 from jaxlayers.layers.preprocessing import _hashing
+from tests.helpers import run_python
 
 L = jl.layers
-
-
-@pytest.fixture(scope="module")
-def tf():
-    return pytest.importorskip("tensorflow")
-
-
-@pytest.fixture(scope="module")
-def keras_tf(tf):
-    return pytest.importorskip("keras")
 
 
 def random_strings(seed, n=400, max_len=100):
@@ -53,6 +44,16 @@ def test_bins_printed_in_keras_docstrings():
                                                                              [0, 1, 3]]
     farm = L.IntegerLookup(vocabulary=[10, 20, 30], num_oov_indices=4, oov_method="farmhash")
     assert farm(jnp.array([100, 300, 700, 1100, 1700, 2000])).tolist() == [3, 3, 2, 2, 0, 1]
+
+
+def test_string_hash_is_kerass_in_every_process():
+    # Python's own hash() is salted per process; the layers' hashes must not be.
+    code = ("import numpy as np, jaxlayers as jl; x = np.array(['A', 'B', 'C', 'D', 'E']); "
+            "print(jl.layers.Hashing(num_bins=3)(x).tolist(), "
+            "jl.layers.Hashing(num_bins=3, salt=[133, 137])(x).tolist())")
+    outs = {run_python(code, env={"PYTHONHASHSEED": seed}, capture_output=True, text=True,
+                       check=True).stdout.strip() for seed in ("1", "2")}
+    assert outs == {"[1, 0, 1, 1, 2] [1, 2, 1, 0, 2]"}  # the bins in Keras's docstring
 
 
 # ----------------------------------------------------------------------- numbers as text
@@ -211,3 +212,56 @@ def test_lookup_oov_buckets_match_keras(keras_tf):
         ours = L.IntegerLookup(vocabulary=[3, 7, 11], **kwargs)
         theirs = keras.layers.IntegerLookup(vocabulary=[3, 7, 11], **kwargs)
         np.testing.assert_array_equal(ours(jnp.asarray(ints)), theirs(ints), err_msg=str(kwargs))
+
+
+# ----------------------------------------------------------------------- recorded Keras bins
+def test_hashing_and_crossing_strings_give_keras_bins():
+    words = np.array([["cat"], ["dog"], ["émû"], [""]])
+    assert L.Hashing(num_bins=100)(words).tolist() == KERAS_STRING_BINS
+    assert L.Hashing(num_bins=100, salt=1)(words).tolist() != KERAS_STRING_BINS
+    masked = L.Hashing(num_bins=4, mask_value="")(words)
+    assert masked[3, 0] == 0 and bool((masked[:3] > 0).all())
+    hot = L.Hashing(num_bins=100, output_mode="one_hot")(words)
+    assert hot.shape == (4, 100) and hot.sum() == 4
+    crossed = L.HashedCrossing(num_bins=50)([np.array(["a", "b", "a"]), np.array([1, 2, 1])])
+    assert crossed.tolist() == KERAS_CROSSED and crossed[0] == crossed[2]
+
+
+def test_hashing_integers_keras_bins_masked_salted_and_jittable():
+    x = jnp.array([[0, 1, 2, 3, 4, 5, -7, 123456]])
+    bins = L.Hashing(num_bins=10)(x)
+    assert bins.tolist() == KERAS_INT_BINS
+    assert bins.dtype == jnp.int32
+    masked = L.Hashing(num_bins=10, mask_value=0)(x)
+    assert masked[0, 0] == 0 and bool((masked[0, 1:] >= 1).all())
+    salted = L.Hashing(num_bins=1000, salt=[7, 9])(x)
+    assert salted.tolist() != L.Hashing(num_bins=1000)(x).tolist()
+    assert L.Hashing(num_bins=1000, salt=7)(x).tolist() == \
+        L.Hashing(num_bins=1000, salt=(7, 7))(x).tolist()
+    np.testing.assert_array_equal(jax.jit(L.Hashing(num_bins=10))(x), bins)
+    counts = L.Hashing(num_bins=4, output_mode="count")(jnp.arange(400).reshape(2, 200))
+    assert counts.shape == (2, 4) and counts.sum() == 400 and counts.min() > 30
+    np.testing.assert_array_equal(L.Hashing(num_bins=10)(x.astype(jnp.float32)), bins)
+
+
+def test_hashed_crossing_integers():
+    a, b = jnp.array([1, 2, 3, 1]), jnp.array([4, 5, 6, 4])
+    layer = L.HashedCrossing(num_bins=5)
+    out = layer([a, b])
+    assert out.shape == (4,) and out[0] == out[3]
+    assert out.tolist() == KERAS_CROSS_BINS
+    assert layer([a, b]).tolist() != layer([b, a]).tolist()  # the cross is ordered
+    hot = L.HashedCrossing(num_bins=5, output_mode="one_hot")([a[:, None], b[:, None]])
+    np.testing.assert_array_equal(hot, jax.nn.one_hot(out, 5))
+    np.testing.assert_array_equal(jax.jit(layer)([a, b]), out)
+    with pytest.raises(errors.ShapeError, match="at least two features"):
+        layer([a])
+    with pytest.raises(errors.ShapeError, match="same shape"):
+        layer([a, b[:2]])
+
+
+# What Keras 3.15 (TensorFlow 2.21 hashes) returns for the same calls.
+KERAS_STRING_BINS = [[96], [12], [93], [63]]
+KERAS_CROSSED = [35, 7, 35]
+KERAS_INT_BINS = [[5, 9, 9, 1, 3, 1, 2, 8]]
+KERAS_CROSS_BINS = [0, 3, 3, 0]

@@ -19,18 +19,13 @@ from jaxlayers.ops import image as image_ops
 L = jl.layers
 
 
-def _keras():
-    return pytest.importorskip("keras")
-
-
 @pytest.fixture(scope="module")
 def images():
     return np.random.default_rng(0).random((2, 6, 5, 2)).astype("float32")
 
 
 # ----------------------------------------------------------------------- ops.image
-def test_affine_transform_matches_keras(images):
-    keras = _keras()
+def test_affine_transform_matches_keras(images, keras):
     transforms = np.array([[0.9, -0.3, 1.2, 0.4, 1.1, -0.7, 0, 0],
                            [1.2, 0.1, -0.5, -0.2, 0.8, 0.9, 0, 0]], "float32")
     # All four fill modes are also checked by hand in test_fill_modes_hand_computed.
@@ -65,8 +60,7 @@ def test_fill_modes_hand_computed():
     dict(interpolation="bicubic", pad_to_aspect_ratio=True, fill_value=2.0),
     dict(interpolation="lanczos3", antialias=True),
 ])
-def test_resizing_matches_keras(images, kwargs):
-    keras = _keras()
+def test_resizing_matches_keras(images, kwargs, keras):
     expected = keras.layers.Resizing(3, 7, **kwargs)(images)
     layer = L.Resizing(3, 7, **kwargs)
     np.testing.assert_allclose(layer(images), expected, atol=1e-5)
@@ -75,8 +69,7 @@ def test_resizing_matches_keras(images, kwargs):
         {k: v for k, v in theirs.items() if k not in ("name", "dtype")}
 
 
-def test_resizing_ints_channels_first_and_unbatched(images):
-    keras = _keras()
+def test_resizing_ints_channels_first_and_unbatched(images, keras):
     ints = (images * 255).astype("uint8")
     out = L.Resizing(4, 3)(ints)
     assert out.dtype == jnp.uint8
@@ -89,8 +82,7 @@ def test_resizing_ints_channels_first_and_unbatched(images):
         images[0]), atol=1e-6)
 
 
-def test_rescaling_and_center_crop_match_keras(images):
-    keras = _keras()
+def test_rescaling_and_center_crop_match_keras(images, keras):
     np.testing.assert_allclose(L.Rescaling(1 / 255.0, offset=-1.0)(images * 255),
                                keras.layers.Rescaling(1 / 255.0, offset=-1.0)(images * 255),
                                rtol=1e-6)
@@ -126,6 +118,24 @@ def test_image_layer_errors(images):
         L.RandomBrightness(0.1, value_range=(1, 1))
 
 
+IMAGE_LAYERS = [
+    lambda: L.Resizing(2, 2), lambda: L.CenterCrop(2, 2), lambda: L.RandomCrop(2, 2),
+    L.RandomFlip, lambda: L.RandomTranslation(0.1, 0.1), lambda: L.RandomRotation(0.1),
+    lambda: L.RandomZoom(0.1), lambda: L.RandomContrast(0.1), lambda: L.RandomBrightness(0.1),
+]
+
+
+@pytest.mark.parametrize("make", IMAGE_LAYERS)
+@pytest.mark.parametrize("shape", [(4, 4), (1, 2, 4, 4, 3)])
+def test_image_layers_reject_the_wrong_rank(make, shape):
+    layer = make()
+    name = type(layer).__name__
+    pattern = (f"{name} '{layer.name}' expects images of rank 3 .* or rank 4 .*"
+               f"Received input shape {tuple(shape)}".replace("(", "\\(").replace(")", "\\)"))
+    with pytest.raises(errors.ShapeError, match=pattern):
+        layer.apply({}, {}, jnp.ones(shape), training=True, key=jax.random.key(0))
+
+
 # ----------------------------------------------------------------------- augmentation
 AUGMENTERS = [
     L.RandomFlip, lambda: L.RandomTranslation(0.3, 0.3), lambda: L.RandomRotation(0.2),
@@ -149,8 +159,7 @@ def test_augmentation_is_identity_at_inference_and_keyed_in_training(images):
         assert any(not np.allclose(step(images, jax.random.key(k)), a) for k in range(4, 10))
 
 
-def test_deterministic_ranges_match_keras():
-    keras = _keras()
+def test_deterministic_ranges_match_keras(keras):
     x = np.random.default_rng(1).random((2, 7, 6, 3)).astype("float32")
     pairs = [
         (dict(factor=(0.1, 0.1), fill_mode="constant", fill_value=0.5), "RandomRotation"),
@@ -163,6 +172,28 @@ def test_deterministic_ranges_match_keras():
         got = jax.jit(lambda x: layer.apply({}, {}, x, training=True,
                                             key=jax.random.key(0))[0])(x)
         np.testing.assert_allclose(got, expected, atol=1e-5, err_msg=name)
+
+
+def test_more_fixed_draws_match_keras(keras):
+    x = np.random.default_rng(5).random((2, 7, 6, 3)).astype("float32")
+    cases = [
+        ("RandomTranslation", dict(height_factor=(0.2, 0.2), width_factor=(-0.3, -0.3),
+                                   fill_mode="reflect")),
+        ("RandomTranslation", dict(height_factor=(-0.4, -0.4), width_factor=(0.1, 0.1),
+                                   fill_mode="constant", interpolation="nearest",
+                                   fill_value=0.25)),
+        ("RandomBrightness", dict(factor=(0.3, 0.3), value_range=(0, 1))),
+        ("RandomRotation", dict(factor=(-0.2, -0.2), fill_mode="wrap")),
+        ("RandomZoom", dict(height_factor=(-0.3, -0.3), fill_mode="reflect")),
+    ]
+    for name, kwargs in cases:
+        expected = getattr(keras.layers, name)(**kwargs)(x, training=True)
+        layer = getattr(L, name)(**kwargs)
+        got = layer.apply({}, {}, x, training=True, key=jax.random.key(0))[0]
+        np.testing.assert_allclose(got, expected, atol=1e-5, err_msg=f"{name} {kwargs}")
+    np.testing.assert_allclose(L.Resizing(4, 9, interpolation="lanczos5")(x),
+                               keras.layers.Resizing(4, 9, interpolation="lanczos5")(x),
+                               atol=1e-5)
 
 
 def _many(layer, x, n=400, seed=0):
@@ -243,8 +274,7 @@ def test_random_crop_one_window_per_batch_with_keras_numbers():
     assert {t for t, _ in starts} == set(range(4)) and {l for _, l in starts} == set(range(5))
 
 
-def test_random_crop_matches_keras_in_training_and_documents_inference():
-    keras = _keras()
+def test_random_crop_matches_keras_in_training_and_documents_inference(keras):
     x = np.random.default_rng(4).random((2, 6, 8, 2)).astype("float32")
     layer, theirs = L.RandomCrop(3, 4), keras.layers.RandomCrop(3, 4)
     crop = layer.apply({}, {}, x, training=True, key=jax.random.key(1))[0]

@@ -1,12 +1,11 @@
 """Numerical and categorical preprocessing: Normalization, Discretization,
-SpectralNormalization, CategoryEncoding, IntegerLookup, Hashing, HashedCrossing.
+CategoryEncoding, IntegerLookup, and their adapted state through save/load.
 
 Keras 3 (JAX backend) is the oracle where its layers run without TensorFlow
-(Normalization, Discretization, CategoryEncoding, SpectralNormalization);
-Keras's IntegerLookup, Hashing and HashedCrossing require TensorFlow, so they
-are checked against hand-computed results and Keras's recorded bins here
-(and against Keras itself in tests/test_l68_preprocessing_keras.py and
-tests/test_preprocessing_hashing.py when TensorFlow is installed).
+(Normalization, Discretization, CategoryEncoding); Keras's IntegerLookup
+requires TensorFlow, so it is checked against hand-computed results, and
+against Keras itself where TensorFlow is installed.  Hashing and
+HashedCrossing: tests/test_preprocessing_hashing.py.
 """
 
 import jax
@@ -16,12 +15,9 @@ import pytest
 
 import jaxlayers as jl
 from jaxlayers import errors
+from tests.helpers import assert_same_array
 
 L = jl.layers
-
-
-def _keras():
-    return pytest.importorskip("keras")
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +28,7 @@ def data():
 
 # ----------------------------------------------------------------------- Normalization
 @pytest.mark.parametrize("axis", [-1, None, (1, 2)])
-def test_normalization_adapt_matches_keras(data, axis):
-    keras = _keras()
+def test_normalization_adapt_matches_keras(data, axis, keras):
     ref = keras.layers.Normalization(axis=axis)
     ref.adapt(data)
     layer = L.Normalization(axis=axis)
@@ -46,8 +41,7 @@ def test_normalization_adapt_matches_keras(data, axis):
         w.path.split("/")[-1] for w in ref.weights]
 
 
-def test_normalization_given_stats_and_invert_match_keras(data):
-    keras = _keras()
+def test_normalization_given_stats_and_invert_match_keras(data, keras):
     for kwargs in (dict(mean=[1.0, 2.0, 3.0], variance=[4.0, 5.0, 6.0], invert=True),
                    dict(axis=(1, 2), mean=[1.0, 2.0, 3.0], variance=[4.0, 5.0, 6.0]),
                    dict(axis=None, mean=2.0, variance=9.0)):
@@ -98,9 +92,23 @@ def test_normalization_errors(data):
         L.Normalization(axis=3)(data)
 
 
+def test_normalization_statistics_match_keras(keras):
+    x = np.random.default_rng(5).random((2, 7, 6, 3)).astype("float32")
+    # Normalization exposes its statistics as Keras does (broadcast shape).
+    for kwargs in (dict(), dict(axis=None), dict(mean=[1.0, 2.0, 3.0], variance=[1, 2, 3])):
+        ref, ours = keras.layers.Normalization(**kwargs), L.Normalization(**kwargs)
+        if "mean" not in kwargs:
+            ref.adapt(x)
+            ours.adapt(x)
+        else:
+            ref.build(x.shape)
+            ours.build(x.shape)
+        np.testing.assert_allclose(ours.mean, ref.mean, rtol=1e-5)
+        np.testing.assert_allclose(ours.variance, ref.variance, rtol=1e-5)
+
+
 # ----------------------------------------------------------------------- Discretization
-def test_discretization_adapt_boundaries_match_keras():
-    keras = _keras()
+def test_discretization_adapt_boundaries_match_keras(keras):
     values = np.random.default_rng(1).standard_normal(500).astype("float32")
     batches = [values[i:i + 150] for i in range(0, 500, 150)]
     for num_bins, epsilon in ((4, 0.01), (7, 0.05)):
@@ -121,8 +129,7 @@ def test_discretization_adapt_boundaries_match_keras():
 
 
 @pytest.mark.parametrize("mode", ["int", "one_hot", "multi_hot", "count"])
-def test_discretization_outputs_match_keras(mode):
-    keras = _keras()
+def test_discretization_outputs_match_keras(mode, keras):
     x = np.random.default_rng(2).standard_normal((3, 4)).astype("float32")
     ref = keras.layers.Discretization(bin_boundaries=[-0.5, 0.0, 0.5], output_mode=mode)
     layer = L.Discretization(bin_boundaries=[-0.5, 0.0, 0.5], output_mode=mode)
@@ -145,8 +152,7 @@ def test_discretization_errors():
 
 # ----------------------------------------------------------------------- CategoryEncoding
 @pytest.mark.parametrize("mode", ["one_hot", "multi_hot", "count"])
-def test_category_encoding_matches_keras(mode):
-    keras = _keras()
+def test_category_encoding_matches_keras(mode, keras):
     ids = np.array([[0, 1, 1, 5], [3, 3, 2, 0], [6, -1, 2, 2]])
     for inputs in (ids, ids[0], ids[:, :1]):
         ref = keras.layers.CategoryEncoding(num_tokens=6, output_mode=mode)
@@ -167,67 +173,6 @@ def test_category_encoding_errors():
         L.CategoryEncoding(num_tokens=3, output_mode="tf_idf")
     with pytest.raises(errors.ConfigError, match="sparse outputs are not supported"):
         L.CategoryEncoding(num_tokens=3, sparse=True)
-
-
-# ----------------------------------------------------------------------- SpectralNormalization
-def test_spectral_normalization_training_matches_keras():
-    keras = _keras()
-    x = np.random.default_rng(4).standard_normal((3, 4)).astype("float32")
-    ref = keras.layers.SpectralNormalization(keras.layers.Dense(5), power_iterations=2)
-    ref.build((None, 4))
-    by_name = {w.path.split("/")[-1]: np.asarray(w.value) for w in ref.weights}
-    layer = L.SpectralNormalization(L.Dense(5), power_iterations=2)
-    params, state = layer.init(jax.random.key(0), x)
-    layer.set_weights([by_name[w.path.split("/")[-1]] for w in layer.weights])
-    params, state = layer.params, layer.state
-    expected = ref(x, training=True)
-    y, new_state = jax.jit(lambda p, s, x: layer.apply(p, s, x, training=True))(
-        params, state, x)
-    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(new_state[layer.name]["vector_u"], ref.vector_u.value,
-                               rtol=1e-5, atol=1e-6)
-    # Inference leaves u alone and divides by sigma estimated from it.
-    y_inf, same_state = layer.apply(params, state, x)
-    assert np.array_equal(same_state[layer.name]["vector_u"], state[layer.name]["vector_u"])
-    w = np.asarray(params[layer.name][layer.layer.name]["kernel"], np.float64)
-    u = np.asarray(state[layer.name]["vector_u"], np.float64)
-    v = u @ w.T / np.linalg.norm(u @ w.T)
-    sigma = (v @ w @ u.T).item()
-    np.testing.assert_allclose(y_inf, x @ (w / sigma) + params[layer.name][layer.layer.name]["bias"],
-                               rtol=1e-4, atol=1e-5)
-
-
-@pytest.mark.parametrize("wrapped,shape", [("Dense", (3, 4)), ("Conv2D", (2, 5, 5, 3))])
-def test_spectral_normalization_lists_weights_in_keras_order(wrapped, shape):
-    keras = _keras()
-    x = np.random.default_rng(5).standard_normal(shape).astype("float32")
-    args = (4,) if wrapped == "Dense" else (4, 3)
-    ref = keras.layers.SpectralNormalization(getattr(keras.layers, wrapped)(*args))
-    ref.build(shape)
-    layer = L.SpectralNormalization(getattr(L, wrapped)(*args))
-    layer.build(shape)
-    assert [(w.path.split("/")[-1], w.shape) for w in layer.weights] == [
-        (w.path.split("/")[-1], tuple(w.shape)) for w in ref.weights]
-    assert [w.name for w in layer.trainable_weights] == ["kernel", "bias"]
-    # Same weights in (Keras's get_weights order), same outputs and u out.
-    weights = [w * 1.5 + 0.1 for w in ref.get_weights()]
-    ref.set_weights(weights)
-    layer.set_weights(weights)
-    expected = ref(x, training=True)
-    y, state = layer.apply(layer.params, layer.state, x, training=True)
-    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(state[layer.name]["vector_u"], ref.vector_u.value,
-                               rtol=1e-5, atol=1e-6)
-
-
-def test_spectral_normalization_errors():
-    with pytest.raises(errors.ConfigTypeError, match="must be a Layer instance"):
-        L.SpectralNormalization("dense")
-    with pytest.raises(errors.ConfigError, match="SpectralNormalization .*`power_iterations` "
-                                                 "must be a positive int"):
-        L.SpectralNormalization(L.Dense(2), power_iterations=0)
-    with pytest.raises(errors.ShapeError, match="no 'kernel' or 'embeddings'"):
-        L.SpectralNormalization(L.LayerNormalization())(jnp.ones((2, 3)))
 
 
 # ----------------------------------------------------------------------- IntegerLookup
@@ -300,41 +245,68 @@ def test_integer_lookup_errors():
         L.IntegerLookup(vocabulary=[1, 2, 3], max_tokens=3)
 
 
-# ----------------------------------------------------------------------- hashing
-def test_hashing_integers_keras_bins_masked_salted_and_jittable():
-    x = jnp.array([[0, 1, 2, 3, 4, 5, -7, 123456]])
-    bins = L.Hashing(num_bins=10)(x)
-    assert bins.tolist() == KERAS_INT_BINS
-    assert bins.dtype == jnp.int32
-    masked = L.Hashing(num_bins=10, mask_value=0)(x)
-    assert masked[0, 0] == 0 and bool((masked[0, 1:] >= 1).all())
-    salted = L.Hashing(num_bins=1000, salt=[7, 9])(x)
-    assert salted.tolist() != L.Hashing(num_bins=1000)(x).tolist()
-    assert L.Hashing(num_bins=1000, salt=7)(x).tolist() == \
-        L.Hashing(num_bins=1000, salt=(7, 7))(x).tolist()
-    np.testing.assert_array_equal(jax.jit(L.Hashing(num_bins=10))(x), bins)
-    counts = L.Hashing(num_bins=4, output_mode="count")(jnp.arange(400).reshape(2, 200))
-    assert counts.shape == (2, 4) and counts.sum() == 400 and counts.min() > 30
-    np.testing.assert_array_equal(L.Hashing(num_bins=10)(x.astype(jnp.float32)), bins)
-
-
-def test_hashed_crossing_integers():
-    a, b = jnp.array([1, 2, 3, 1]), jnp.array([4, 5, 6, 4])
-    layer = L.HashedCrossing(num_bins=5)
-    out = layer([a, b])
-    assert out.shape == (4,) and out[0] == out[3]
-    assert out.tolist() == KERAS_CROSS_BINS
-    assert layer([a, b]).tolist() != layer([b, a]).tolist()  # the cross is ordered
-    hot = L.HashedCrossing(num_bins=5, output_mode="one_hot")([a[:, None], b[:, None]])
-    np.testing.assert_array_equal(hot, jax.nn.one_hot(out, 5))
-    np.testing.assert_array_equal(jax.jit(layer)([a, b]), out)
-    with pytest.raises(errors.ShapeError, match="at least two features"):
-        layer([a])
-    with pytest.raises(errors.ShapeError, match="same shape"):
-        layer([a, b[:2]])
+def test_integer_lookup_matches_keras(keras_tf):
+    keras = keras_tf
+    data = np.array([[12, 1138, 42, 7], [42, 1000, 36, 0], [0, 42, 12, 12]])
+    vocab = [12, 36, 1138, 42]
+    for kwargs in (dict(), dict(mask_token=0), dict(num_oov_indices=2),
+                   dict(num_oov_indices=3, oov_method="farmhash", mask_token=0),
+                   dict(num_oov_indices=2, oov_method="farmhash", salt=[4, 2]),
+                   dict(output_mode="multi_hot"), dict(output_mode="count", mask_token=0),
+                   dict(output_mode="one_hot")):
+        inputs = data[:, 0] if kwargs.get("output_mode") == "one_hot" else data
+        ref = keras.layers.IntegerLookup(vocabulary=vocab, **kwargs)
+        layer = L.IntegerLookup(vocabulary=vocab, **kwargs)
+        assert layer.get_vocabulary() == [int(t) for t in ref.get_vocabulary()], kwargs
+        assert_same_array(layer(inputs), ref(inputs))
+    ref = keras.layers.IntegerLookup(vocabulary=vocab, invert=True)
+    ids = np.array([[1, 3, 4], [4, 0, 2]])
+    assert_same_array(L.IntegerLookup(vocabulary=vocab, invert=True)(ids), ref(ids))
+    for kwargs in (dict(max_tokens=4), dict(output_mode="tf_idf"), dict(mask_token=0)):
+        ref = keras.layers.IntegerLookup(**kwargs)
+        ref.adapt(data)
+        layer = L.IntegerLookup(**kwargs)
+        layer.adapt(data)
+        assert layer.get_vocabulary() == [int(t) for t in ref.get_vocabulary()], kwargs
+        assert_same_array(layer(data), ref(data), rtol=1e-5)
 
 
 # What Keras 3.15 (TensorFlow 2.21 hashes) returns for the same calls; more
 # cases against Keras itself are in tests/test_preprocessing_hashing.py.
-KERAS_INT_BINS = [[5, 9, 9, 1, 3, 1, 2, 8]]
-KERAS_CROSS_BINS = [0, 3, 3, 0]
+
+
+# ----------------------------------------------------------------------- saving
+def test_adapted_statistics_and_vocabularies_survive_save_and_load(tmp_path, rng):
+    values = (rng.standard_normal((64, 3)) * 2 + 1).astype("float32")
+    ids = rng.integers(0, 20, (64, 4)).astype("int32")
+    norm = L.Normalization(name="norm")
+    norm.adapt(iter([values[:32], values[32:]]))
+    disc = L.Discretization(num_bins=4, name="disc")
+    disc.adapt(values)
+    lookup = L.IntegerLookup(max_tokens=12, name="lookup")
+    lookup.adapt(ids)
+
+    num, tok = jl.Input((3,)), jl.Input((4,), dtype="int32")
+    h1 = L.SpectralNormalization(L.Dense(2), name="sn")(norm(num))
+    h2 = L.CategoryEncoding(num_tokens=4, output_mode="count")(disc(num))
+    h3 = L.GlobalAveragePooling1D()(L.Embedding(12, 2)(lookup(tok)))
+    model = jl.Model([num, tok], L.Concatenate()([h1, h2, h3]))
+    # Training moves the spectral normalization's power-iteration state.
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit([values, ids], np.zeros((64, 8), "float32"), epochs=1, batch_size=32, verbose=0)
+    path = tmp_path / "prep.keras"
+    model.save(path)
+    loaded = jl.saving.load_model(path)
+    np.testing.assert_allclose(loaded.predict([values, ids], verbose=0),
+                               model.predict([values, ids], verbose=0), rtol=1e-5, atol=1e-6)
+    got = {layer.name: layer for layer in loaded.layers}
+    # Keras's layer.mean / layer.variance: the statistics in the broadcast shape.
+    np.testing.assert_allclose(got["norm"].mean, values.mean(0, keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(got["norm"].variance, values.var(0, keepdims=True), rtol=1e-5)
+    assert got["disc"].bin_boundaries == disc.bin_boundaries
+    assert got["lookup"].get_vocabulary() == lookup.get_vocabulary()
+    assert jax.tree_util.tree_structure(loaded.state) == jax.tree_util.tree_structure(
+        model.state)
+    for a, b in zip(jax.tree_util.tree_leaves(loaded.state),
+                    jax.tree_util.tree_leaves(model.state)):
+        np.testing.assert_allclose(a, b, rtol=1e-6)

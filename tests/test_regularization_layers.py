@@ -59,6 +59,31 @@ def test_noise_shape_and_spatial_masks(key):
     np.testing.assert_array_equal(y, jnp.broadcast_to(y[:, :1, :1, :1], y.shape))
 
 
+def test_spatial_dropout_drops_whole_channels_at_the_rate(key):
+    rate = 0.4
+    for layer, shape, spatial in ((reg.SpatialDropout1D(rate), (400, 3, 250), (1,)),
+                                  (reg.SpatialDropout2D(rate), (400, 2, 2, 250), (1, 2)),
+                                  (reg.SpatialDropout3D(rate, data_format="channels_first"),
+                                   (400, 250, 2, 1, 2), (2, 3, 4))):
+        x = jnp.ones(shape)
+        params, state = layer.init(jax.random.key(0), x)
+        y, _ = jax.jit(lambda k: layer.apply(params, state, x, training=True, key=k))(key)
+        y = np.asarray(y)
+        first = y[(slice(None),) + tuple(slice(0, 1) if a in spatial else slice(None)
+                                         for a in range(1, y.ndim))]
+        np.testing.assert_array_equal(y, np.broadcast_to(first, y.shape))
+        assert abs(float(np.mean(y == 0)) - rate) < 0.01      # 100k channels: sd ~0.0015
+        np.testing.assert_allclose(np.unique(y), [0.0, 1 / (1 - rate)], rtol=1e-6)
+
+
+def test_dropout_with_noise_shape_statistics(key):
+    layer = reg.Dropout(0.25, noise_shape=(None, 1, 500))
+    x = jnp.ones((200, 4, 500))
+    y = np.asarray(layer.apply({}, {}, x, training=True, key=key)[0])
+    np.testing.assert_array_equal(y, np.broadcast_to(y[:, :1], y.shape))
+    assert abs(float(np.mean(y == 0)) - 0.25) < 0.01
+
+
 def test_gaussian_layers_statistics(key):
     rate = 0.25
     y = _train(reg.GaussianDropout(rate), jnp.ones(BIG), key)
@@ -128,6 +153,19 @@ def test_activity_regularization_loss_reaches_aux_and_matches_keras(rng):
     klayer(x)
     np.testing.assert_allclose(layer.losses[0], klayer.losses[0], rtol=1e-6)
     assert set(klayer.get_config()) <= set(layer.get_config())
+
+
+def test_activity_regularization_penalty_reaches_the_training_loss():
+    import jaxlayers as jl
+
+    model = jl.Sequential([jl.Input(shape=(3,)), jl.layers.Dense(2, kernel_initializer="ones"),
+                           reg.ActivityRegularization(l2=0.5)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((4, 3), np.float32), np.zeros((4, 2), np.float32)
+    # Dense outputs are all 3: mse 9, penalty 0.5 * sum(3 ** 2) / batch = 9.
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), 18.0, rtol=1e-6)
+    history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    np.testing.assert_allclose(history.history["loss"][0], 18.0, rtol=1e-6)
 
 
 def test_configs_cover_keras(rng):

@@ -16,6 +16,7 @@ import jaxlayers as jl
 import jaxlayers.saving  # noqa: F401  (jl.saving)
 from jaxlayers.errors import SerializationError, UnsafeLoadError
 from jaxlayers.saving import archive, files
+from tests.helpers import run_python, start_python
 
 L = jl.layers
 
@@ -434,16 +435,13 @@ model.save(sys.argv[1])
 
 
 def test_killed_mid_save_leaves_the_old_file_loadable(tmp_path, saved):
-    import subprocess
     import signal
+    import subprocess
 
     path = tmp_path / "good.keras"
     before = path.read_bytes()
     expected = jl.saving.load_model(path).get_weights()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED_SAVE, str(path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=root,
-                            env={**os.environ, "JAX_PLATFORMS": "cpu"})
+    proc = start_python(_KILLED_SAVE, path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         assert proc.stdout.readline().strip() == b"mid-save"
     finally:
@@ -823,16 +821,11 @@ def _hostile_files(tmp_path):
 @pytest.mark.skipif(sys.platform != "linux", reason="uses /proc, RLIMIT_AS and FIFOs")
 def test_hostile_files_fail_fast_with_bounded_memory(tmp_path):
     import re
-    import subprocess
 
     good, cases = _hostile_files(tmp_path)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    proc = subprocess.run(
-        [sys.executable, "-c", _BOUNDED_LOADS, str(good),
-         json.dumps([c[:3] for c in cases])],
-        capture_output=True, text=True, timeout=300, cwd=root, check=False,
-        env={**os.environ, "JAX_PLATFORMS": "cpu", "MALLOC_ARENA_MAX": "2",
-             "PYTHONPATH": root})
+    proc = run_python(_BOUNDED_LOADS, good, json.dumps([c[:3] for c in cases]),
+                      env={"MALLOC_ARENA_MAX": "2"}, capture_output=True, text=True,
+                      timeout=300, check=False)
     results = {name: (kind, message) for name, kind, message in
                (json.loads(line) for line in proc.stdout.splitlines() if line.startswith("["))}
     failures = []

@@ -10,13 +10,9 @@ import numpy as np
 import optax
 
 import jaxlayers as jl
+from tests.helpers import assert_close
 
 L = jl.layers
-
-
-def _close(a, b, rtol=1e-5, atol=1e-6):
-    jax.tree_util.tree_map(lambda u, v: np.testing.assert_allclose(u, v, rtol=rtol, atol=atol),
-                           a, b)
 
 
 def test_per_example_gradients_with_vmap(key):
@@ -32,11 +28,13 @@ def test_per_example_gradients_with_vmap(key):
 
     per_example = jax.jit(jax.vmap(jax.grad(loss), in_axes=(None, 0, 0)))(params, x, y)
     for i in range(5):
-        _close(jax.tree_util.tree_map(lambda g: g[i], per_example), jax.grad(loss)(params, x[i],
-                                                                                   y[i]))
+        assert_close(jax.tree_util.tree_map(lambda g: g[i], per_example),
+                     jax.grad(loss)(params, x[i], y[i]), rtol=1e-5, atol=1e-6,
+                     same_structure=True)
     # The mean of per-example gradients is the batch gradient.
     batch = jax.grad(lambda p: jnp.mean(jax.vmap(loss, (None, 0, 0))(p, x, y)))(params)
-    _close(jax.tree_util.tree_map(lambda g: g.mean(0), per_example), batch)
+    assert_close(jax.tree_util.tree_map(lambda g: g.mean(0), per_example), batch, rtol=1e-5,
+                 atol=1e-6, same_structure=True)
 
 
 def test_ensemble_by_vmapping_init_over_keys(key):
