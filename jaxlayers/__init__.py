@@ -19,10 +19,12 @@ from jaxlayers.layers.core import Input
 from jaxlayers.models import Functional, Model, Sequential
 from jaxlayers import distribution, export, optimizers, saving
 from jaxlayers.training import callbacks, losses, metrics
+from jaxlayers import datasets, utils
 
 __all__ = [
     "activations", "backend", "constraints", "errors", "initializers", "regularizers",
     "layers", "models", "losses", "metrics", "optimizers", "callbacks", "saving", "export", "distribution",
+    "utils", "datasets",
     "clear_session", "floatx", "set_floatx",
     "set_random_seed", "DTypePolicy", "InputSpec", "Layer", "Variable", "Input", "Model",
     "Sequential", "Functional",

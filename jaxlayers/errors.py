@@ -71,6 +71,14 @@ class NonFiniteLossError(JaxlayersError, RuntimeError):
     """Training stopped on a NaN or infinite loss (``TerminateOnNaN(raise_error=True)``)."""
 
 
+class DownloadError(JaxlayersError, OSError):
+    """A file could not be fetched (no network, HTTP error) and no valid cached copy exists."""
+
+
+class FileHashError(JaxlayersError, ValueError):
+    """A downloaded file does not have the hash it was expected to have."""
+
+
 __all__ = [
     "JaxlayersError",
     "ConfigError",
@@ -87,4 +95,6 @@ __all__ = [
     "NotCompiledError",
     "DataError",
     "NonFiniteLossError",
+    "DownloadError",
+    "FileHashError",
 ]

@@ -113,6 +113,20 @@ def register_serializable(package="Custom", name=None):
 register_keras_serializable = register_serializable
 
 
+def get_custom_objects():
+    """The live dict of user objects known by name (``jl.utils.get_custom_objects``).
+
+    Registered objects appear under ``"package>name"``; entries added to the
+    dict directly (``get_custom_objects()["Scale"] = Scale``) are found by
+    that key, as in Keras.
+
+    Example:
+        >>> isinstance(get_custom_objects(), dict)
+        True
+    """
+    return _CUSTOM
+
+
 def get_registered_name(obj):
     return _CUSTOM_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
 
@@ -250,5 +264,5 @@ __all__ = [
     "register_builtin", "register_builtin_with_aliases", "resolve_object",
     "UnknownObjectError", "register_serializable", "register_keras_serializable",
     "serialize_object", "deserialize_object", "CustomObjectScope", "custom_object_scope",
-    "get_registered_object", "get_registered_name", "builtins", "in_safe_mode", "SafeModeScope",
+    "get_registered_object", "get_registered_name", "get_custom_objects", "builtins", "in_safe_mode", "SafeModeScope",
 ]
