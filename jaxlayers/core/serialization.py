@@ -264,5 +264,6 @@ __all__ = [
     "register_builtin", "register_builtin_with_aliases", "resolve_object",
     "UnknownObjectError", "register_serializable", "register_keras_serializable",
     "serialize_object", "deserialize_object", "CustomObjectScope", "custom_object_scope",
-    "get_registered_object", "get_registered_name", "get_custom_objects", "builtins", "in_safe_mode", "SafeModeScope",
+    "get_registered_object", "get_registered_name", "builtins", "in_safe_mode", "SafeModeScope",
+    "get_custom_objects",
 ]

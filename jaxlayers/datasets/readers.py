@@ -52,6 +52,7 @@ class ArrayUnpickler(pickle.Unpickler):
     """A pickle reader that rebuilds plain data and NumPy arrays only (see the module notes).
 
     Example:
+        >>> import io, pickle
         >>> data = pickle.dumps({"x": np.arange(3)})
         >>> ArrayUnpickler(io.BytesIO(data)).load()["x"].tolist()
         [0, 1, 2]

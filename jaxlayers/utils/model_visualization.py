@@ -47,11 +47,12 @@ def _source_layer(tensor):
 
 
 def _format_shape(shape):
+    """``(None, 3)`` for a shape, ``[(None, 3), (None, 2)]`` for several (JSON lists too)."""
     if shape is None:
         return "?"
-    if isinstance(shape, list):
-        return ", ".join(_format_shape(s) for s in shape)
-    return str(tuple(shape)).replace(",)", ")")
+    if all(d is None or isinstance(d, int) for d in shape):
+        return str(tuple(shape)).replace(",)", ")")
+    return "[" + ", ".join(_format_shape(s) for s in shape) + "]"
 
 
 def _shapes(layer, nodes):
@@ -77,10 +78,10 @@ def _shapes(layer, nodes):
 def _label(layer, nodes, show_shapes, show_dtype, show_layer_names, show_layer_activations,
            show_trainable):
     """An HTML-like Graphviz label: a title row, then the optional detail cells."""
-    title = (f"{layer.name} ({type(layer).__name__})" if show_layer_names
-             else type(layer).__name__)
+    title = (f"<b>{layer.name}</b> ({type(layer).__name__})" if show_layer_names
+             else f"<b>{type(layer).__name__}</b>")
     rows = [f'<tr><td colspan="{{span}}" bgcolor="black"><font color="white">'
-            f"<b>{title}</b></font></td></tr>"]
+            f"{title}</font></td></tr>"]
     activation = getattr(layer, "activation", None)
     if show_layer_activations and activation is not None:
         name = getattr(activation, "__name__", None) or str(activation)
@@ -182,7 +183,7 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
         else:
             dot.add_node(pydot.Node(str(id(layer)), label=_label(layer, nodes, **options)))
     if isinstance(model, Sequential):
-        for before, after in zip(model.layers, model.layers[1:]):
+        for before, after in zip(model.layers, model.layers[1:], strict=False):
             source = _exit(before, 0) if expand_nested else before
             _add_edge(pydot, dot, source, _entry(after) if expand_nested else after)
         return dot
