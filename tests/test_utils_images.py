@@ -6,7 +6,6 @@ by the tests.
 """
 
 import os
-import sys
 
 import numpy as np
 import pytest
@@ -114,14 +113,6 @@ def test_image_helper_errors(tmp_path):
         jl.utils.load_img(str(path), target_size=(2, 2), interpolation="cubic")
     with pytest.raises(ConfigTypeError, match=r"`path` must be a path or a binary file"):
         jl.utils.load_img(42)
-
-
-def test_pillow_missing_is_a_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "PIL", None)
-    with pytest.raises(ImportError, match=r"needs Pillow.*pip install pillow"):
-        jl.utils.load_img(str(tmp_path / "x.png"))
-    with pytest.raises(ImportError, match=r"pip install pillow"):
-        jl.utils.image_dataset_from_directory(str(tmp_path))
 
 
 # ------------------------------------------------------------------ image datasets

@@ -1,10 +1,12 @@
 """``jl.utils``: the names Keras 3 has, registry and graph helpers, dtypes, logging,
 ``Progbar`` and ``model_to_dot``."""
 
+import gc
 import logging
 import re
 import shutil
 import sys
+import weakref
 
 import jax.numpy as jnp
 import numpy as np
@@ -146,12 +148,36 @@ def test_deserialization_never_imports_a_module_named_in_a_config():
 
 
 # ------------------------------------------------------------------ session and logging
-def test_clear_session_resets_names():
-    jl.utils.clear_session()
+def test_clear_session_resets_names_and_frees_memory():
+    jl.utils.clear_session(free_memory=False)
     first = jl.layers.Dense(1)
     jl.layers.Dense(1)
     jl.utils.clear_session(free_memory=False)
     assert jl.layers.Dense(1).name == first.name == "dense"
+
+    class Node:
+        pass
+
+    gc.disable()  # only clear_session may collect the cycle below
+    try:
+        cycle = Node()
+        cycle.self = cycle
+        ref = weakref.ref(cycle)
+        del cycle
+        jl.utils.clear_session(free_memory=False)
+        assert ref() is not None
+        jl.utils.clear_session()
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_pillow_missing_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    with pytest.raises(ImportError, match=r"needs Pillow.*pip install pillow"):
+        jl.utils.load_img(str(tmp_path / "x.png"))
+    with pytest.raises(ImportError, match=r"pip install pillow"):
+        jl.utils.image_dataset_from_directory(str(tmp_path))
 
 
 def test_interactive_logging_sends_progress_to_the_logger(capsys, caplog):

@@ -83,6 +83,20 @@ def test_batches_become_tuples_and_map_applies_to_them():
     assert mapped.source.events == ["begin", "end"]
 
 
+def test_adapt_reads_a_mapped_dataset_of_inputs_only():
+    class Texts(jl.utils.PyDataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, index):
+            texts = [["red fox", "blue fox"], ["red hen", "fox"]][index]
+            return np.array(texts), np.array([index, index])
+
+    vectorize = jl.layers.TextVectorization()
+    vectorize.adapt(Texts().map(lambda x, y: x))  # batches arrive as (x,)
+    assert vectorize.get_vocabulary() == ["", "[UNK]", "fox", "red", "hen", "blue"]
+
+
 def test_argument_errors_and_missing_pieces():
     with pytest.raises(ConfigError, match=r"_Counting: `workers` must be an int >= 0"):
         _Counting(workers=-1)
