@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 import jaxlayers as jl
-from jaxlayers.errors import ConfigError, ConfigTypeError, DataError, SerializationError
+from jaxlayers.errors import (
+    ConfigError,
+    ConfigTypeError,
+    DataError,
+    SerializationError,
+    UnsafeLoadError,
+)
 
 # keras.utils names jaxlayers leaves out, each for its own reason:
 _NOT_IN_JAXLAYERS = {
@@ -138,6 +144,43 @@ def test_custom_objects_registry_scope_and_round_trip():
         assert isinstance(jl.utils.deserialize_keras_object(plain), Halver)
     finally:
         del jl.utils.get_custom_objects()["Halver"]
+
+
+def test_serialization_round_trips_every_kind_of_object(keras):
+    objects = [jl.initializers.GlorotUniform(seed=1), jl.regularizers.L2(0.5),
+               jl.constraints.MaxNorm(2.0), jl.losses.MeanSquaredError(),
+               jl.metrics.AUC(num_thresholds=7), jl.layers.Dense(3, name="d")]
+    for obj in objects:
+        config = jl.utils.serialize_keras_object(obj)
+        clone = jl.utils.deserialize_keras_object(config)
+        assert type(clone) is type(obj)
+        assert clone.get_config() == obj.get_config()
+    relu = jl.utils.serialize_keras_object(jl.activations.relu)
+    assert relu["class_name"] == "function" and relu["config"] == "relu"
+    assert jl.utils.deserialize_keras_object(relu) is jl.activations.relu
+    nested = [1, "relu", None, {"init": jl.initializers.Zeros()}]
+    clone = jl.utils.deserialize_keras_object(jl.utils.serialize_keras_object(nested))
+    assert clone[:3] == [1, "relu", None]
+    assert isinstance(clone[3]["init"], jl.initializers.Zeros)
+    # Keras's own configs name their category in `module` ("keras.initializers").
+    theirs = keras.utils.serialize_keras_object(keras.initializers.GlorotUniform(seed=1))
+    assert isinstance(jl.utils.deserialize_keras_object(theirs), jl.initializers.GlorotUniform)
+    theirs = keras.utils.serialize_keras_object(keras.activations.gelu)
+    assert jl.utils.deserialize_keras_object(theirs) is jl.activations.gelu
+
+
+def _add_one(x):
+    return x + 1
+
+
+def test_deserialize_keras_object_safe_mode():
+    config = jl.utils.serialize_keras_object(jl.layers.Lambda(_add_one))
+    with pytest.raises(UnsafeLoadError, match=r"holds Python source code"):
+        jl.utils.deserialize_keras_object(config)
+    ones = np.ones(1, np.float32)
+    assert jl.utils.deserialize_keras_object(config, safe_mode=False)(ones).tolist() == [2.0]
+    with jl.saving.SafeModeScope(False):
+        assert jl.utils.deserialize_keras_object(config)(ones).tolist() == [2.0]
 
 
 def test_deserialization_never_imports_a_module_named_in_a_config():
