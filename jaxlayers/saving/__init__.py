@@ -22,6 +22,7 @@ from jaxlayers.core.serialization import (
     register_serializable,
     serialize_object,
 )
+from jaxlayers.errors import SerializationError
 from jaxlayers.saving.api import (
     WeightsMismatchError,
     load_model,
@@ -31,9 +32,7 @@ from jaxlayers.saving.api import (
     save_params,
     save_weights,
 )
-from jaxlayers.errors import SerializationError
 from jaxlayers.saving.archive import ArchiveError
-
 
 # The registries a config's ``module`` can point at ("keras.initializers",
 # "jaxlayers.losses"...): read as data to pick a registry, never imported.
