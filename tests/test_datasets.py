@@ -158,37 +158,30 @@ def test_fashion_mnist_matches_keras_and_checks_idx_headers(cache, monkeypatch, 
 
 
 # ------------------------------------------------------------------ IMDB and Reuters
-@pytest.mark.parametrize("kwargs", [
-    {}, {"num_words": 12, "skip_top": 2}, {"maxlen": 7, "seed": 5},
-    {"start_char": None, "oov_char": None, "index_from": 0, "num_words": 20},
-])
-def test_imdb_matches_keras(cache, monkeypatch, keras, rng, kwargs):
-    data = _npz(x_train=_sequences(rng, 12), y_train=rng.integers(0, 2, 12),
+def _imdb(rng):
+    return _npz(x_train=_sequences(rng, 12), y_train=rng.integers(0, 2, 12),
                 x_test=_sequences(rng, 6), y_test=rng.integers(0, 2, 6))
-    path = _place(monkeypatch, cache, "imdb.npz", data)
-    (xa, ya), (xb, yb) = jl.datasets.imdb.load_data(**kwargs)
-    (ka, kya), (kb, kyb) = _keras_loader(monkeypatch, keras, "imdb",
-                                         {"imdb.npz": path}).load_data(**kwargs)
-    assert [list(s) for s in xa] == [list(s) for s in ka]
-    assert [list(s) for s in xb] == [list(s) for s in kb]
-    np.testing.assert_array_equal(ya, kya)
-    np.testing.assert_array_equal(yb, kyb)
-    assert xa.dtype == object and xa.ndim == 1
 
 
-@pytest.mark.parametrize("kwargs", [
-    {}, {"num_words": 10, "test_split": 0.5}, {"maxlen": 6, "oov_char": None, "seed": 1},
+def _reuters(rng):
+    return _npz(x=_sequences(rng, 15), y=rng.integers(0, 46, 15))
+
+
+@pytest.mark.parametrize("name,make,kwargs", [
+    ("imdb", _imdb, {}), ("imdb", _imdb, {"num_words": 12, "skip_top": 2}),
+    ("imdb", _imdb, {"maxlen": 7, "seed": 5}),
+    ("imdb", _imdb, {"start_char": None, "oov_char": None, "index_from": 0, "num_words": 20}),
+    ("reuters", _reuters, {}), ("reuters", _reuters, {"num_words": 10, "test_split": 0.5}),
+    ("reuters", _reuters, {"maxlen": 6, "oov_char": None, "seed": 1}),
 ])
-def test_reuters_matches_keras(cache, monkeypatch, keras, rng, kwargs):
-    data = _npz(x=_sequences(rng, 15), y=rng.integers(0, 46, 15))
-    path = _place(monkeypatch, cache, "reuters.npz", data)
-    (xa, ya), (xb, yb) = jl.datasets.reuters.load_data(**kwargs)
-    (ka, kya), (kb, kyb) = _keras_loader(monkeypatch, keras, "reuters",
-                                         {"reuters.npz": path}).load_data(**kwargs)
-    assert [list(s) for s in xa] == [list(s) for s in ka]
-    assert [list(s) for s in xb] == [list(s) for s in kb]
-    np.testing.assert_array_equal(ya, kya)
-    np.testing.assert_array_equal(yb, kyb)
+def test_word_sequences_match_keras(cache, monkeypatch, keras, rng, name, make, kwargs):
+    path = _place(monkeypatch, cache, f"{name}.npz", make(rng))
+    ours = getattr(jl.datasets, name).load_data(**kwargs)
+    theirs = _keras_loader(monkeypatch, keras, name, {f"{name}.npz": path}).load_data(**kwargs)
+    for (x, y), (kx, ky) in zip(ours, theirs, strict=True):
+        assert x.dtype == object and x.ndim == 1
+        assert [list(s) for s in x] == [list(s) for s in kx]
+        np.testing.assert_array_equal(y, ky)
 
 
 def test_word_indexes_and_label_names(cache, monkeypatch, keras):

@@ -15,7 +15,7 @@ import numpy as np
 
 from jaxlayers.errors import ConfigError, ConfigTypeError, DataError
 from jaxlayers.training.data import count_arg
-from jaxlayers.utils.py_dataset import PyDataset
+from jaxlayers.utils.py_dataset import SampleBatches
 
 
 # ------------------------------------------------------------------ split_dataset
@@ -132,43 +132,21 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
 
 
 # ------------------------------------------------------------------ timeseries
-class TimeseriesDataset(PyDataset):
+class TimeseriesDataset(SampleBatches):
     """Batches of sliding windows over an array (what ``timeseries_dataset_from_array`` returns).
 
-    Batch ``i`` holds the windows starting at ``start_positions[i * batch_size:
-    (i + 1) * batch_size]`` (offsets from ``start_index``).  With shuffling,
-    each completed pass draws a new order of the windows for the next.
+    Its ``order`` holds the windows' start steps (offsets from ``start_index``).
     """
 
     def __init__(self, data, targets, start_positions, sequence_length, sampling_rate,
                  batch_size, shuffle_seed=None):
-        super().__init__()
+        super().__init__(start_positions, batch_size, shuffle_seed)
         self.data, self.targets = data, targets
-        self.start_positions = start_positions
         self._offsets = np.arange(sequence_length) * sampling_rate
-        self.batch_size = batch_size
-        self._reshuffle = None if shuffle_seed is None else np.random.RandomState(shuffle_seed)
 
-    def __len__(self):
-        n = len(self.start_positions)
-        return n if self.batch_size is None else -(-n // self.batch_size)
-
-    def __getitem__(self, index):
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"TimeseriesDataset: batch {index} of {len(self)}.")
-        index %= len(self)
-        if self.batch_size is None:
-            starts = self.start_positions[index]
-        else:
-            starts = self.start_positions[index * self.batch_size:(index + 1) * self.batch_size]
+    def make_batch(self, starts):
         windows = self.data[np.asarray(starts)[..., None] + self._offsets]
-        if self.targets is None:
-            return windows
-        return windows, self.targets[starts]
-
-    def on_epoch_end(self):
-        if self._reshuffle is not None:
-            self._reshuffle.shuffle(self.start_positions)
+        return windows if self.targets is None else (windows, self.targets[starts])
 
 
 def _index_arg(name, value, length, allow_end=False):

@@ -21,14 +21,14 @@ from jaxlayers.ops import image as image_ops
 from jaxlayers.training.data import count_arg
 from jaxlayers.utils import directory_index as index_lib
 from jaxlayers.utils import images as images_lib
-from jaxlayers.utils.py_dataset import PyDataset
+from jaxlayers.utils.py_dataset import SampleBatches
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 TEXT_FORMATS = (".txt",)
 _CHANNELS = {"rgb": 3, "rgba": 4, "grayscale": 1}
 
 
-class DirectoryDataset(PyDataset):
+class DirectoryDataset(SampleBatches):
     """Batches of samples read from files: ``(x, labels)``, or ``x`` without labels.
 
     Attributes:
@@ -37,34 +37,18 @@ class DirectoryDataset(PyDataset):
     """
 
     def __init__(self, file_paths, labels, class_names, load, batch_size, shuffle_seed=None):
-        super().__init__()
+        super().__init__(np.arange(len(file_paths)), batch_size, shuffle_seed)
         self.file_paths = list(file_paths)
         self.class_names = class_names
         self._labels = labels
         self._load = load
-        self.batch_size = batch_size
-        self._order = np.arange(len(self.file_paths))
-        self._reshuffle = None if shuffle_seed is None else np.random.RandomState(shuffle_seed)
 
-    def __len__(self):
-        n = len(self.file_paths)
-        return n if self.batch_size is None else -(-n // self.batch_size)
-
-    def __getitem__(self, index):
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"DirectoryDataset: batch {index} of {len(self)}.")
-        index %= len(self)
+    def make_batch(self, picked):
         if self.batch_size is None:
-            picked = self._order[index]
             x = self._load(self.file_paths[picked])
         else:
-            picked = self._order[index * self.batch_size:(index + 1) * self.batch_size]
             x = np.stack([self._load(self.file_paths[i]) for i in picked])
         return x if self._labels is None else (x, self._labels[picked])
-
-    def on_epoch_end(self):
-        if self._reshuffle is not None:
-            self._reshuffle.shuffle(self._order)
 
 
 def _datasets(owner, directory, labels, label_mode, class_names, batch_size, shuffle, seed,

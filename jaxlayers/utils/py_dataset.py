@@ -20,8 +20,16 @@ import concurrent.futures
 import itertools
 import warnings
 
+import numpy as np
+
 from jaxlayers.errors import ConfigTypeError
 from jaxlayers.training.data import count_arg
+
+
+def _setting_property(name):
+    """A read-ahead setting, defaulted (with a warning) when ``__init__`` was not called."""
+    return property(lambda self: self._setting(name),
+                    lambda self, value: setattr(self, "_" + name, value))
 
 
 class PyDataset:
@@ -52,39 +60,19 @@ class PyDataset:
         self._max_queue_size = count_arg(owner, "max_queue_size", max_queue_size, minimum=0,
                                          allow_none=False)
 
-    def _setting(self, name, default):
-        if not hasattr(self, name):
+    workers = _setting_property("workers")
+    use_multiprocessing = _setting_property("use_multiprocessing")
+    max_queue_size = _setting_property("max_queue_size")
+
+    def _setting(self, name):
+        if not hasattr(self, "_" + name):
             warnings.warn(
                 f"{type(self).__name__}: your PyDataset subclass should call "
                 "super().__init__(**kwargs) in its __init__, so that workers, "
                 "use_multiprocessing and max_queue_size are set; using their defaults.",
                 UserWarning, stacklevel=3)
             self._workers, self._use_multiprocessing, self._max_queue_size = 1, False, 10
-        return getattr(self, name)
-
-    @property
-    def workers(self):
-        return self._setting("_workers", 1)
-
-    @workers.setter
-    def workers(self, value):
-        self._workers = value
-
-    @property
-    def use_multiprocessing(self):
-        return self._setting("_use_multiprocessing", False)
-
-    @use_multiprocessing.setter
-    def use_multiprocessing(self, value):
-        self._use_multiprocessing = value
-
-    @property
-    def max_queue_size(self):
-        return self._setting("_max_queue_size", 10)
-
-    @max_queue_size.setter
-    def max_queue_size(self, value):
-        self._max_queue_size = value
+        return getattr(self, "_" + name)
 
     @property
     def num_batches(self):
@@ -164,6 +152,44 @@ class MappedDataset(PyDataset):
         self.source.on_epoch_end()
 
 
+class SampleBatches(PyDataset):
+    """Batches of samples taken in ``order``, reshuffled after each complete pass if seeded.
+
+    The shared base of the datasets ``jl.utils`` builds: a subclass defines
+    ``make_batch(picked)``, where ``picked`` holds entries of ``order`` (one
+    entry, not an array, when ``batch_size`` is ``None``).
+
+    Args:
+        order: The samples (indices, or anything ``make_batch`` reads) in
+            first-pass order.
+        batch_size: Samples per batch (the last may be smaller), or ``None``.
+        shuffle_seed: Seed of the new order drawn after each pass; ``None``
+            keeps ``order``.
+    """
+
+    def __init__(self, order, batch_size, shuffle_seed=None):
+        super().__init__()
+        self.order = np.array(order)
+        self.batch_size = batch_size
+        self._reshuffle = None if shuffle_seed is None else np.random.RandomState(shuffle_seed)
+
+    def __len__(self):
+        n = len(self.order)
+        return n if self.batch_size is None else -(-n // self.batch_size)
+
+    def __getitem__(self, index):
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"{type(self).__name__}: batch {index} of {len(self)}.")
+        index %= len(self)
+        if self.batch_size is None:
+            return self.make_batch(self.order[index])
+        return self.make_batch(self.order[index * self.batch_size:(index + 1) * self.batch_size])
+
+    def on_epoch_end(self):
+        if self._reshuffle is not None:
+            self._reshuffle.shuffle(self.order)
+
+
 def _get(dataset, index, sized):
     """``dataset[index]``, or ``None`` at the end of a dataset without a length."""
     try:
@@ -216,4 +242,4 @@ def _as_tuple(batch):
 
 Sequence = PyDataset
 
-__all__ = ["PyDataset", "Sequence", "MappedDataset"]
+__all__ = ["PyDataset", "Sequence", "MappedDataset", "SampleBatches"]
