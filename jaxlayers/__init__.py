@@ -23,13 +23,14 @@ from jaxlayers.version import __version__
 __all__ = [
     "activations", "backend", "constraints", "errors", "initializers", "regularizers",
     "layers", "models", "losses", "metrics", "optimizers", "callbacks", "saving", "export",
-    "distribution", "clear_session", "floatx", "set_floatx",
+    "distribution", "utils", "datasets", "clear_session", "floatx", "set_floatx",
     "set_random_seed", "DTypePolicy", "InputSpec", "Layer", "Variable", "Input", "Model",
     "Sequential", "Functional", "__version__",
 ]
 
-_SUBMODULES = ("activations", "backend", "constraints", "distribution", "errors", "export",
-               "initializers", "layers", "models", "optimizers", "regularizers", "saving")
+_SUBMODULES = ("activations", "backend", "constraints", "datasets", "distribution", "errors",
+               "export", "initializers", "layers", "models", "optimizers", "regularizers",
+               "saving", "utils")
 _load_lock = threading.RLock()
 _loading = []
 
@@ -51,6 +52,7 @@ def _load_public_api():
     import jaxlayers.activations
     import jaxlayers.backend
     import jaxlayers.constraints
+    import jaxlayers.datasets
     import jaxlayers.distribution
     import jaxlayers.export
     import jaxlayers.initializers
@@ -62,6 +64,7 @@ def _load_public_api():
     import jaxlayers.training.callbacks
     import jaxlayers.training.losses
     import jaxlayers.training.metrics
+    import jaxlayers.utils
     from jaxlayers.backend import clear_session, floatx, set_floatx, set_random_seed
     from jaxlayers.core.dtype_policy import DTypePolicy
     from jaxlayers.core.input_spec import InputSpec

@@ -7,8 +7,11 @@ it: it takes an explicit ``jax.random.key``.
 """
 
 import collections
+import gc
+import logging
 import os
 import random as _py_random
+import sys
 import threading
 
 import jax
@@ -123,14 +126,92 @@ def reserve_name(name):
             _name_counts[name] = max(_name_counts[name], 1)
 
 
-def clear_session():
-    """Resets automatic layer names (``dense``, ``dense_1``, ...)."""
+def clear_session(free_memory=True):
+    """Resets automatic layer names (``dense``, ``dense_1``, ...).
+
+    Args:
+        free_memory: Also run Python's garbage collector, so arrays held only
+            by deleted models are released now (as Keras does).
+    """
     with _lock:
         _name_counts.clear()
+    if free_memory:
+        gc.collect()
+
+
+# Keras's dtype names; Python types map as on Keras's JAX backend (int -> int32).
+_DTYPE_NAMES = (
+    "float16", "float32", "float64", "bfloat16", "uint8", "uint16", "uint32", "uint64",
+    "int8", "int16", "int32", "int64", "bool", "string", "float8_e4m3fn", "float8_e5m2",
+    "complex64", "complex128",
+)
+_PYTHON_DTYPES = {bool: "bool", int: "int32", float: "float32", str: "string",
+                  complex: "complex64", "int": "int32"}
+
+
+def standardize_dtype(dtype):
+    """The Keras name of a dtype: a string, NumPy/JAX dtype or Python type.
+
+    ``None`` means :func:`floatx`; ``int`` is ``'int32'`` and ``float`` is
+    ``'float32'``, as on Keras's JAX backend.
+
+    Example:
+        >>> standardize_dtype(jnp.bfloat16), standardize_dtype(int), standardize_dtype(None)
+        ('bfloat16', 'int32', 'float32')
+    """
+    if dtype is None:
+        return floatx()
+    name = _PYTHON_DTYPES.get(dtype, dtype) if isinstance(dtype, (type, str)) else dtype
+    if not isinstance(name, str):
+        name = getattr(name, "name", None) or getattr(name, "__name__", None) or str(name)
+    if name not in _DTYPE_NAMES:
+        raise ConfigError(
+            f"standardize_dtype: unknown dtype. Expected one of {_DTYPE_NAMES} or a NumPy/JAX "
+            f"dtype. Received: dtype={dtype!r}."
+        )
+    return name
+
+
+# Interactive logging: messages and progress bars go to stdout when on (the
+# default), to the ``jaxlayers`` logger at INFO level when off (batch jobs).
+_interactive_logging = {"enabled": True}
+logger = logging.getLogger("jaxlayers")
+
+
+def enable_interactive_logging():
+    """Sends messages and progress bars to stdout (the default)."""
+    _interactive_logging["enabled"] = True
+
+
+def disable_interactive_logging():
+    """Sends messages and progress bars to the ``jaxlayers`` logger instead of stdout."""
+    _interactive_logging["enabled"] = False
+
+
+def is_interactive_logging_enabled():
+    """Whether messages go to stdout (``True``) or to the ``jaxlayers`` logger."""
+    return _interactive_logging["enabled"]
+
+
+def print_msg(message, line_break=True):
+    """Writes ``message`` to stdout, or logs it when interactive logging is off.
+
+    Example:
+        >>> print_msg("hello")
+        hello
+    """
+    message = str(message)
+    if not is_interactive_logging_enabled():
+        logger.info(message)
+        return
+    sys.stdout.write(message + ("\n" if line_break else ""))
+    sys.stdout.flush()
 
 
 __all__ = [
     "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format",
     "set_image_data_format", "standardize_data_format", "set_random_seed",
-    "next_eager_key", "unique_name", "clear_session",
+    "next_eager_key", "unique_name", "clear_session", "standardize_dtype",
+    "enable_interactive_logging", "disable_interactive_logging",
+    "is_interactive_logging_enabled", "print_msg",
 ]

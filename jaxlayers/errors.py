@@ -78,6 +78,12 @@ class NotLoadedError(JaxlayersError, ImportError):
     ``jaxlayers.saving`` through a hook that ``jaxlayers.saving`` fills when it is
     imported.  ``import jaxlayers as jl`` and any ``jl.`` name import every part.
     """
+class DownloadError(JaxlayersError, OSError):
+    """A file could not be fetched (no network, HTTP error) and no valid cached copy exists."""
+
+
+class FileHashError(JaxlayersError, ValueError):
+    """A downloaded file does not have the hash it was expected to have."""
 
 
 __all__ = [
@@ -97,4 +103,6 @@ __all__ = [
     "DataError",
     "NonFiniteLossError",
     "NotLoadedError",
+    "DownloadError",
+    "FileHashError",
 ]

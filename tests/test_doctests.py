@@ -33,7 +33,7 @@ def _run(name):
         if test.examples:
             # Each docstring reads like a fresh session: automatic layer names
             # (``dense``, ``dense_1``) must not depend on what ran before it.
-            jl.clear_session()
+            jl.clear_session(free_memory=False)  # names only: a full gc per docstring is slow
             test.globs = {**public, **_USER}
             runner.run(test, out=report.append)
     return runner.summarize(verbose=False), "".join(report)

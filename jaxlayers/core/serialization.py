@@ -115,6 +115,20 @@ def register_serializable(package="Custom", name=None):
 register_keras_serializable = register_serializable
 
 
+def get_custom_objects():
+    """The live dict of user objects known by name (``jl.utils.get_custom_objects``).
+
+    Registered objects appear under ``"package>name"``; entries added to the
+    dict directly (``get_custom_objects()["Scale"] = Scale``) are found by
+    that key, as in Keras.
+
+    Example:
+        >>> isinstance(get_custom_objects(), dict)
+        True
+    """
+    return _CUSTOM
+
+
 def get_registered_name(obj):
     return _CUSTOM_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
 
@@ -246,13 +260,13 @@ def _overrides_build_from_config(obj):
 
 
 def registered_category(obj, default=None):
-    """The category a built-in class (or an instance's class) was registered under.
+    """The category a built-in class, function (or an instance's class) was registered under.
 
     Example:
         >>> registered_category(jl.layers.Dense), registered_category(object, "none")
         ('layers', 'none')
     """
-    cls = obj if inspect.isclass(obj) else type(obj)
+    cls = obj if inspect.isclass(obj) or inspect.isroutine(obj) else type(obj)
     return getattr(cls, "_jl_category", default)
 
 
@@ -262,4 +276,5 @@ __all__ = [
     "serialize_object", "deserialize_object", "CustomObjectScope", "custom_object_scope",
     "get_registered_object", "get_registered_name", "builtins", "in_safe_mode", "SafeModeScope",
     "registered_category",
+    "get_custom_objects",
 ]

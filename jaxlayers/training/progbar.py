@@ -17,6 +17,8 @@ import math
 import sys
 import time
 
+from jaxlayers.backend import print_msg
+from jaxlayers.errors import ConfigError
 from jaxlayers.training.callback_base import Callback
 
 _WIDTH = 20
@@ -213,4 +215,129 @@ class ProgbarLogger(Callback):
         sys.stdout.flush()
 
 
-__all__ = ["ProgbarLogger"]
+class Progbar:
+    """A text progress bar for any loop (``keras.utils.Progbar``).
+
+    Values passed to :meth:`update` are averaged over the steps they cover,
+    except those named in ``stateful_metrics``, shown as given.  Output goes
+    through :func:`jaxlayers.backend.print_msg`, so it follows
+    ``disable_interactive_logging()``.
+
+    Args:
+        target: Total number of steps, or ``None`` when unknown.
+        width: Width of the bar in characters.
+        verbose: 0 silent, 1 a bar redrawn in place, 2 one line at the end.
+        interval: Minimum seconds between two redraws with ``verbose=1``.
+        stateful_metrics: Names of values shown as given (the others are averaged).
+        stateless_metrics: Names of values averaged (the others are shown as
+            given); pass at most one of the two lists.
+        unit_name: What one step is called in the timing (``"step"``, ``"byte"``).
+
+    Example:
+        >>> bar = Progbar(3, verbose=2)
+        >>> for i in range(3):
+        ...     bar.update(i + 1, values=[("loss", 0.25)])
+        3/3 - 0s - ...s/step - loss: 0.2500
+    """
+
+    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None,
+                 stateless_metrics=None, unit_name="step"):
+        if stateful_metrics is not None and stateless_metrics is not None:
+            raise ConfigError(
+                "Progbar: pass `stateful_metrics` or `stateless_metrics`, not both. Received: "
+                f"stateful_metrics={stateful_metrics!r}, stateless_metrics={stateless_metrics!r}."
+            )
+        self.target = target
+        self.width = width
+        self.verbose = verbose
+        self.interval = interval
+        self.unit_name = unit_name
+        self.stateful_metrics = None if stateless_metrics is not None else set(
+            stateful_metrics or ())
+        self.stateless_metrics = None if stateless_metrics is None else set(stateless_metrics)
+        self._sums = {}  # name -> [weighted sum, weight]
+        self._seen_so_far = 0
+        self._start = time.monotonic()
+        self._last_update = -math.inf
+        self._time_after_first = None
+        self._prev_width = 0
+
+    def _averaged(self, name):
+        if self.stateful_metrics is not None:
+            return name not in self.stateful_metrics
+        return name in self.stateless_metrics
+
+    def update(self, current, values=None, finalize=None):
+        """Moves the bar to step ``current``.
+
+        Args:
+            current: Steps done so far.
+            values: ``[(name, value), ...]`` for the steps since the last update.
+            finalize: Whether this is the last update; default ``current >= target``.
+        """
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        for name, value in values or ():
+            if self._averaged(name) and not finalize:
+                weight = max(current - self._seen_so_far, 1)
+                total = self._sums.setdefault(name, [0.0, 0])
+                total[0] += value * weight
+                total[1] += weight
+            else:
+                self._sums[name] = [value, 1]
+        now = time.monotonic()
+        per_step = self._time_per_step(current, now)
+        self._seen_so_far = current
+        if self.verbose == 1 and (finalize or now - self._last_update >= self.interval):
+            self._draw(current, now, per_step, finalize)
+        elif self.verbose == 2 and finalize and self.target:
+            print_msg(f"{self._count(current)} - {now - self._start:.0f}s - "
+                      f"{_format_time_per_unit(per_step, self.unit_name)}{self._values_text()}")
+        self._last_update = now
+
+    def add(self, n, values=None):
+        """Advances the bar by ``n`` steps."""
+        self.update(self._seen_so_far + n, values)
+
+    def _time_per_step(self, current, now):
+        # The first step often includes compilation: later estimates leave it out.
+        if not current:
+            return 0.0
+        if self._time_after_first is not None and current > 1:
+            per_step = (now - self._time_after_first) / (current - 1)
+        else:
+            per_step = (now - self._start) / current
+        if current == 1:
+            self._time_after_first = now
+        return per_step
+
+    def _count(self, current):
+        digits = int(math.log10(self.target)) + 1
+        return f"{current:>{digits}d}/{self.target}"
+
+    def _values_text(self):
+        return "".join(f" - {k}: {_format_value(v / max(n, 1))}" for k, (v, n) in
+                       self._sums.items())
+
+    def _draw(self, current, now, per_step, finalize):
+        dynamic = _dynamic_display()
+        if self.target:
+            done = int(self.width * min(current / self.target, 1.0))
+            bar = f"{self._count(current)} {'━' * done}{'─' * (self.width - done)}"
+        else:
+            bar = f"{current:7d}/Unknown"
+        if self.target and not finalize:
+            info = f" {_format_eta(per_step * (self.target - current))}"
+        else:
+            info = f" {now - self._start:.0f}s"
+        info += f" {_format_time_per_unit(per_step, self.unit_name)}{self._values_text()}"
+        line = bar + info
+        if dynamic:
+            pad = " " * max(self._prev_width - len(line), 0)
+            print_msg(f"\r{line}{pad}" + ("\n" if finalize else ""), line_break=False)
+        else:
+            print_msg(line)
+        self._prev_width = len(line)
+
+
+__all__ = ["ProgbarLogger", "Progbar"]

@@ -37,8 +37,8 @@ OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
 # --------------------------------------------------------------------- adapt data
 def _first_of_pair(batch):
-    """``x`` from an ``(x, y)`` or ``(x, y, w)`` batch; other batches unchanged."""
-    if isinstance(batch, tuple) and 1 < len(batch) <= 3 and np.ndim(batch[0]) >= 1 \
+    """``x`` from an ``(x,)``, ``(x, y)`` or ``(x, y, w)`` batch; other batches unchanged."""
+    if isinstance(batch, tuple) and 1 <= len(batch) <= 3 and np.ndim(batch[0]) >= 1 \
             and hasattr(batch[0], "shape"):
         return batch[0]
     return batch

@@ -1,0 +1,239 @@
+"""``image_dataset_from_directory`` and ``text_dataset_from_directory`` without TensorFlow.
+
+Both return a :class:`DirectoryDataset`: a :class:`~jaxlayers.utils.PyDataset`
+of NumPy batches that ``fit``/``evaluate``/``predict`` read directly, with
+Keras's ``class_names`` and ``file_paths`` attributes.  Files are read when
+their batch is requested (``workers > 1`` reads ahead on threads).  Images are
+decoded with Pillow and resized with :func:`jaxlayers.ops.image.resize` (on
+the CPU); texts are read as UTF-8 strings, as Keras's non-TensorFlow path
+reads them (``max_length`` counts characters).
+
+With ``shuffle=True`` the first pass follows ``file_paths`` (Keras's
+seeded global shuffle) and every later pass a new seeded permutation.
+"""
+
+import jax
+import numpy as np
+
+from jaxlayers import backend
+from jaxlayers.errors import ConfigError, DataError
+from jaxlayers.ops import image as image_ops
+from jaxlayers.training.data import count_arg
+from jaxlayers.utils import directory_index as index_lib
+from jaxlayers.utils import images as images_lib
+from jaxlayers.utils.py_dataset import SampleBatches
+
+IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+TEXT_FORMATS = (".txt",)
+_CHANNELS = {"rgb": 3, "rgba": 4, "grayscale": 1}
+
+
+class DirectoryDataset(SampleBatches):
+    """Batches of samples read from files: ``(x, labels)``, or ``x`` without labels.
+
+    Attributes:
+        file_paths: The files, in the order of the first pass.
+        class_names: The class names (``None`` without labels).
+    """
+
+    def __init__(self, file_paths, labels, class_names, load, batch_size, shuffle_seed=None):
+        super().__init__(np.arange(len(file_paths)), batch_size, shuffle_seed)
+        self.file_paths = list(file_paths)
+        self.class_names = class_names
+        self._labels = labels
+        self._load = load
+
+    def make_batch(self, picked):
+        if self.batch_size is None:
+            x = self._load(self.file_paths[picked])
+        else:
+            x = np.stack([self._load(self.file_paths[i]) for i in picked])
+        return x if self._labels is None else (x, self._labels[picked])
+
+
+def _datasets(owner, directory, labels, label_mode, class_names, batch_size, shuffle, seed,
+              validation_split, subset, follow_links, verbose, formats, load):
+    """The shared body of the two public functions: index, split, encode, wrap."""
+    index_lib.check_arguments(owner, labels, label_mode, class_names, validation_split, subset,
+                              shuffle, seed)
+    batch_size = count_arg(owner, "batch_size", batch_size)
+    if labels is None or label_mode is None:
+        labels, label_mode = None, None
+    if seed is None:
+        seed = np.random.randint(10**6)
+    paths, found, names = index_lib.index_directory(
+        owner, directory, labels, formats, class_names=class_names, shuffle=shuffle, seed=seed,
+        follow_links=follow_links, verbose=verbose)
+    if label_mode == "binary" and len(names) != 2:
+        raise ConfigError(
+            f"{owner}: label_mode='binary' needs exactly 2 classes. Received: "
+            f"class_names={names!r}."
+        )
+    encoded = None if found is None else index_lib.encode_labels(found, label_mode, len(names))
+    subsets = ("training", "validation") if subset == "both" else (subset,)
+    datasets = []
+    for part in subsets:
+        part_paths, part_labels = index_lib.split_subset(owner, paths, encoded, validation_split,
+                                                         part, verbose)
+        if not part_paths:
+            raise DataError(
+                f"{owner}: no {'' if part is None else part + ' '}files found in "
+                f"{directory!r}. Accepted extensions: {formats}."
+            )
+        reshuffle = seed + 1 if shuffle and part != "validation" else None
+        datasets.append(DirectoryDataset(part_paths, part_labels, names, load, batch_size,
+                                         reshuffle))
+    return datasets if subset == "both" else datasets[0]
+
+
+def _image_size(owner, image_size):
+    if isinstance(image_size, int) and not isinstance(image_size, bool):
+        image_size = (image_size, image_size)
+    if (not isinstance(image_size, (list, tuple)) or len(image_size) != 2
+            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0
+                       for s in image_size)):
+        raise ConfigError(
+            f"{owner}: `image_size` must be (height, width), two positive ints. "
+            f"Received: image_size={image_size!r}."
+        )
+    return tuple(image_size)
+
+
+def image_loader(image_size, color_mode, interpolation, crop_to_aspect_ratio,
+                 pad_to_aspect_ratio, data_format):
+    """A function path -> float32 image array of ``image_size``, Keras's way."""
+    cpu = jax.devices("cpu")[0]
+
+    def load(path):
+        img = images_lib.convert_mode(images_lib.open_image(path, "image_dataset_from_directory"),
+                                      color_mode, "image_dataset_from_directory")
+        x = np.asarray(img, np.float32)
+        x = x[..., None] if x.ndim == 2 else x
+        if data_format == "channels_first":
+            x = np.transpose(x, (2, 0, 1))
+        with jax.default_device(cpu):
+            out = image_ops.resize(jax.device_put(x, cpu), image_size,
+                                   interpolation=interpolation,
+                                   crop_to_aspect_ratio=crop_to_aspect_ratio,
+                                   pad_to_aspect_ratio=pad_to_aspect_ratio,
+                                   data_format=data_format)
+        return np.asarray(out)
+
+    return load
+
+
+def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
+                                 class_names=None, color_mode="rgb", batch_size=32,
+                                 image_size=(256, 256), shuffle=True, seed=None,
+                                 validation_split=None, subset=None, interpolation="bilinear",
+                                 follow_links=False, crop_to_aspect_ratio=False,
+                                 pad_to_aspect_ratio=False, data_format=None, format="tf",
+                                 verbose=True):
+    """Batches of images (and labels) from a folder with one subfolder per class.
+
+    Args:
+        directory: Folder of images; with ``labels='inferred'`` each subfolder is a class.
+        labels: ``'inferred'``, ``None`` or a list of int labels (sorted path order).
+        label_mode: ``'int'`` (int32 ids), ``'categorical'`` (one-hot float32),
+            ``'binary'`` (float32 ``(n, 1)``, two classes) or ``None`` (no labels).
+        class_names: With ``labels='inferred'``: the subfolders to use, in class order.
+        color_mode: ``'rgb'``, ``'rgba'`` or ``'grayscale'``.
+        batch_size: Images per batch, or ``None`` for single images.
+        image_size: ``(height, width)`` every image is resized to.
+        shuffle: Shuffle the files (else alphanumeric order).
+        seed: Seed of the shuffle and of the validation split.
+        validation_split: Fraction of the files kept for validation.
+        subset: ``'training'``, ``'validation'`` or ``'both'`` (a list of two datasets).
+        interpolation: Resize method: one of ``jaxlayers.ops.image.RESIZE_INTERPOLATIONS``.
+        follow_links: Walk into symlinked subfolders.
+        crop_to_aspect_ratio: Crop to the target's aspect ratio before resizing.
+        pad_to_aspect_ratio: Pad to the target's aspect ratio before resizing.
+        data_format: ``'channels_last'`` or ``'channels_first'`` (default: global setting).
+        format: Keras's ``'tf'`` or ``'grain'``; both give this NumPy dataset here.
+        verbose: Print how many files and classes were found.
+
+    Returns:
+        A :class:`DirectoryDataset` of ``(images, labels)`` float32 batches (a
+        list of two for ``subset='both'``).
+    """
+    owner = "image_dataset_from_directory"
+    if color_mode not in _CHANNELS:
+        raise ConfigError(
+            f"{owner}: `color_mode` must be one of {sorted(_CHANNELS)}. "
+            f"Received: color_mode={color_mode!r}."
+        )
+    image_size = _image_size(owner, image_size)
+    interpolation = str(interpolation).lower()
+    if interpolation not in image_ops.RESIZE_INTERPOLATIONS:
+        raise ConfigError(
+            f"{owner}: `interpolation` must be one of {image_ops.RESIZE_INTERPOLATIONS}. "
+            f"Received: interpolation={interpolation!r}."
+        )
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:
+        raise ConfigError(
+            f"{owner}: set at most one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio`."
+        )
+    _check_format(owner, format)
+    data_format = backend.standardize_data_format(data_format, owner=owner)
+    images_lib.pil_image()  # a clear ImportError now, not at the first batch
+    load = image_loader(image_size, color_mode, interpolation, crop_to_aspect_ratio,
+                        pad_to_aspect_ratio, data_format)
+    return _datasets(owner, directory, labels, label_mode, class_names, batch_size, shuffle,
+                     seed, validation_split, subset, follow_links, verbose, IMAGE_FORMATS, load)
+
+
+def _check_format(owner, format):
+    if format not in ("tf", "grain"):
+        raise ConfigError(
+            f"{owner}: `format` must be 'tf' or 'grain' (both give a NumPy PyDataset in "
+            f"jaxlayers). Received: format={format!r}."
+        )
+
+
+def text_loader(max_length):
+    """A function path -> the file's text (UTF-8), cut to ``max_length`` characters."""
+
+    def load(path):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        return text if max_length is None else text[:max_length]
+
+    return load
+
+
+def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
+                                class_names=None, batch_size=32, max_length=None, shuffle=True,
+                                seed=None, validation_split=None, subset=None,
+                                follow_links=False, format="tf", verbose=True):
+    """Batches of texts (and labels) from a folder of ``.txt`` files, one subfolder per class.
+
+    Args:
+        directory: Folder of ``.txt`` files; with ``labels='inferred'`` each
+            subfolder is a class.
+        labels: ``'inferred'``, ``None`` or a list of int labels (sorted path order).
+        label_mode: ``'int'``, ``'categorical'``, ``'binary'`` or ``None``.
+        class_names: With ``labels='inferred'``: the subfolders to use, in class order.
+        batch_size: Texts per batch, or ``None`` for single texts.
+        max_length: Keep at most this many characters of each text.
+        shuffle: Shuffle the files (else alphanumeric order).
+        seed: Seed of the shuffle and of the validation split.
+        validation_split: Fraction of the files kept for validation.
+        subset: ``'training'``, ``'validation'`` or ``'both'``.
+        follow_links: Walk into symlinked subfolders.
+        format: Keras's ``'tf'`` or ``'grain'``; both give this NumPy dataset here.
+        verbose: Print how many files and classes were found.
+
+    Returns:
+        A :class:`DirectoryDataset` of ``(texts, labels)`` batches, ``texts`` a
+        NumPy string array (feed it to a ``TextVectorization`` layer, e.g. with
+        ``ds.map(lambda x, y: (vectorize(x), y))``).
+    """
+    owner = "text_dataset_from_directory"
+    max_length = count_arg(owner, "max_length", max_length)
+    _check_format(owner, format)
+    return _datasets(owner, directory, labels, label_mode, class_names, batch_size, shuffle,
+                     seed, validation_split, subset, follow_links, verbose, TEXT_FORMATS,
+                     text_loader(max_length))
+
+
+__all__ = ["image_dataset_from_directory", "text_dataset_from_directory", "DirectoryDataset"]
