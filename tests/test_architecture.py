@@ -315,3 +315,31 @@ def test_no_package_uses_another_packages_private_names():
     assert not new, "private names used across packages:\n" + "\n".join(map(str, new))
     gone = KNOWN_PRIVATE_USES - {f[:2] for f in found}
     assert not gone, f"these private uses are gone; delete them from KNOWN_PRIVATE_USES: {gone}"
+
+
+PUBLIC_API = {
+    "jaxlayers.core.layer.Layer": [
+        "build", "call", "__call__", "init", "apply", "apply_with_aux", "stateless_call",
+        "add_weight", "get_weights", "set_weights", "get_config", "compute_output_shape",
+        "compute_mask", "call_with_mask", "count_params", "set_params"],
+    "jaxlayers.models.model.Model": [
+        "compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
+        "predict_on_batch", "save", "save_weights", "load_weights", "get_layer"],
+}
+
+
+@pytest.mark.parametrize("qualname", sorted(PUBLIC_API))
+def test_the_public_api_is_annotated(qualname):
+    import importlib
+    import inspect
+
+    module, cls_name = qualname.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module), cls_name)
+    missing = []
+    for name in PUBLIC_API[qualname]:
+        sig = inspect.signature(getattr(cls, name))
+        params = [p for p in sig.parameters.values() if p.name != "self"]
+        if sig.return_annotation is inspect.Signature.empty or any(
+                p.annotation is inspect.Parameter.empty for p in params):
+            missing.append(name)
+    assert not missing, f"{qualname}: add type hints to {missing}"

@@ -52,6 +52,7 @@ facade call), :mod:`~jaxlayers.core.tracking` (trees of weights),
 
 import functools
 import weakref
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -66,6 +67,7 @@ from jaxlayers.core.serialization import register_builtin
 from jaxlayers.core.variables import Variable
 from jaxlayers.core.weights import LayerWeights, resolve
 from jaxlayers.errors import ConfigError, ConfigTypeError, StateError
+from jaxlayers.typing import Array, ArrayLike, Params, PRNGKey, PyTree, Shape, State
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "weights",
                 "input_dtype")
@@ -320,7 +322,7 @@ class Layer(LayerWeights, tracking.Trackable):
         return self.tracked_sublayers()
 
     # ------------------------------------------------------------------ build
-    def build(self, input_shape=None):
+    def build(self, input_shape: Shape | None = None) -> None:
         """Creates the layer's weights from the first input's shape (override me)."""
         self.built = True
         tracking.bump()
@@ -342,7 +344,7 @@ class Layer(LayerWeights, tracking.Trackable):
             weights, self._initial_weights = self._initial_weights, None
             self.set_weights(weights)
 
-    def ensure_built(self, *inputs, training=False, **kwargs):
+    def ensure_built(self, *inputs: Any, training: bool = False, **kwargs: Any) -> None:
         """Builds this layer and every sublayer for inputs like ``inputs`` (shapes only).
 
         ``inputs`` may be arrays or ``jax.ShapeDtypeStruct``s; a layer already
@@ -350,13 +352,13 @@ class Layer(LayerWeights, tracking.Trackable):
         """
         pure.ensure_built(self, inputs, kwargs, training)
 
-    def get_build_config(self):
+    def get_build_config(self) -> dict[str, Any] | None:
         if self._build_shapes is None:
             return None
         return {"input_shape": config_lib.jsonable(self._build_shapes)}
 
     @config_lib.default_method
-    def build_from_config(self, config):
+    def build_from_config(self, config: dict[str, Any] | None) -> None:
         if not config:
             return
         shapes = config["input_shape"]
@@ -366,12 +368,12 @@ class Layer(LayerWeights, tracking.Trackable):
         self.build(*pos, **named)
 
     # ------------------------------------------------------------------ calling
-    def call(self, *args, **kwargs):
+    def call(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
             f"{type(self).__name__} must implement call(self, inputs, ...)."
         )
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if graph.any_symbolic(args, kwargs):
             return graph.symbolic_call(self, args, kwargs)
         scope = scope_lib.current()
@@ -381,7 +383,8 @@ class Layer(LayerWeights, tracking.Trackable):
         mask = kwargs.pop("mask", None)
         return calls.invoke(self, scope, args, kwargs, training, mask)[0]
 
-    def call_with_mask(self, *args, mask=None, training=None, **kwargs):
+    def call_with_mask(self, *args: Any, mask: Any = None, training: bool | None = None,
+                       **kwargs: Any) -> tuple[Any, Any]:
         """Calls the layer like ``layer(...)`` and returns ``(outputs, output_mask)``.
 
         How a composite layer passes masks between its sublayers: the mask given
@@ -406,7 +409,7 @@ class Layer(LayerWeights, tracking.Trackable):
             return eager.call(self, args, dict(kwargs, training=training, mask=mask))
         return calls.invoke(self, scope, args, kwargs, training, mask)
 
-    def set_output_mask(self, mask):
+    def set_output_mask(self, mask: Any) -> None:
         """Declares ``mask`` as the output mask of this layer's running call.
 
         Call it inside ``call`` when the output mask is known only there (a
@@ -422,11 +425,11 @@ class Layer(LayerWeights, tracking.Trackable):
         scope.set_output_mask(self, mask)
 
     @config_lib.default_method
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The output mask; by default the input mask passes through if masking is supported."""
         return mask if self.supports_masking else None
 
-    def next_key(self):
+    def next_key(self) -> PRNGKey:
         """A fresh ``jax.random`` key for this layer's current call.
 
         Derived from the key given to ``apply`` (or the facade's own key), folded
@@ -438,7 +441,8 @@ class Layer(LayerWeights, tracking.Trackable):
         return scope.next_key(self)
 
     # --- the pure pair -------------------------------------------------------------
-    def init(self, key, *inputs, training=False, **kwargs):
+    def init(self, key: PRNGKey, *inputs: Any, training: bool = False,
+             **kwargs: Any) -> tuple[Params, State]:
         """Pure: builds the layer from the inputs' shapes and returns ``(params, state)``.
 
         ``inputs`` may be arrays or ``jax.ShapeDtypeStruct``s; only shapes are
@@ -448,12 +452,15 @@ class Layer(LayerWeights, tracking.Trackable):
         """
         return pure.init(self, key, inputs, kwargs, training)
 
-    def apply_with_aux(self, params, state, *inputs, training=False, key=None, mask=None,
-                       **kwargs):
+    def apply_with_aux(self, params: Params, state: State, *inputs: Any, training: bool = False,
+                       key: PRNGKey | None = None, mask: Any = None,
+                       **kwargs: Any) -> tuple[PyTree, State, dict[str, Any]]:
         """Pure: ``(outputs, new_state, aux)``; ``aux`` has ``losses``, ``mask``, ``metrics``."""
         return pure.apply_with_aux(self, params, state, inputs, kwargs, training, key, mask)
 
-    def apply(self, params, state, *inputs, training=False, key=None, mask=None, **kwargs):
+    def apply(self, params: Params, state: State, *inputs: Any, training: bool = False,
+              key: PRNGKey | None = None, mask: Any = None,
+              **kwargs: Any) -> tuple[PyTree, State]:
         """Pure: ``(outputs, new_state)``, always two values (``new_state`` may be ``{}``).
 
         Args:
@@ -469,8 +476,10 @@ class Layer(LayerWeights, tracking.Trackable):
         )
         return outputs, new_state
 
-    def stateless_call(self, trainable_variables, non_trainable_variables, *args,
-                       return_losses=False, key=None, **kwargs):
+    def stateless_call(self, trainable_variables: list[Array],
+                       non_trainable_variables: list[Array], *args: Any,
+                       return_losses: bool = False, key: PRNGKey | None = None,
+                       **kwargs: Any) -> tuple[Any, ...]:
         """Keras's stateless call: weights given as lists in the facade's order.
 
         Returns ``(outputs, non_trainable_variables)`` (and the losses when
@@ -480,7 +489,7 @@ class Layer(LayerWeights, tracking.Trackable):
                                    kwargs, return_losses, key)
 
     # ------------------------------------------------------------------ losses
-    def add_loss(self, loss):
+    def add_loss(self, loss: ArrayLike) -> None:
         """Adds a scalar loss: collected by ``apply_with_aux`` and included by ``fit``."""
         scope = scope_lib.current()
         if scope is not None:
@@ -518,7 +527,7 @@ class Layer(LayerWeights, tracking.Trackable):
         return out
 
     # ------------------------------------------------------------------ shapes
-    def compute_output_spec(self, *args, **kwargs):
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
         """Output ``jax.ShapeDtypeStruct``s for inputs given as specs (``None`` dims allowed)."""
         specs = jax.tree_util.tree_map(
             lambda x: graph.SymbolicTensor(x.shape, x.dtype) if hasattr(x, "shape") else x,
@@ -526,7 +535,7 @@ class Layer(LayerWeights, tracking.Trackable):
         return graph.compute_output_spec(self, specs, kwargs)
 
     @config_lib.default_method
-    def compute_output_shape(self, input_shape, *more_shapes):
+    def compute_output_shape(self, input_shape: Shape, *more_shapes: Shape) -> Any:
         """The output shape for ``input_shape`` (``None`` for unknown sizes)."""
         specs = [graph.shape_to_spec(s, self.compute_dtype) for s in
                  (input_shape,) + more_shapes]
@@ -535,7 +544,7 @@ class Layer(LayerWeights, tracking.Trackable):
             lambda s: tuple(s.shape), out, is_leaf=lambda s: hasattr(s, "shape"))
 
     # ------------------------------------------------------------------ config
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """A JSON-friendly dict from which ``from_config`` rebuilds the layer."""
         config = {}
         auto = self.__dict__.get("_auto_config")

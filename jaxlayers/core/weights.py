@@ -6,16 +6,18 @@ whose place in the trees :mod:`~jaxlayers.core.tracking` gives.
 """
 
 import inspect
+from collections.abc import Sequence
+from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
 
-from jaxlayers import backend
-from jaxlayers import hooks
+from jaxlayers import backend, hooks
 from jaxlayers.core import tracking
 from jaxlayers.core import variables as variables_lib
 from jaxlayers.core.variables import Variable
 from jaxlayers.errors import ConfigError, NotBuiltError, ShapeError, WeightsError
+from jaxlayers.typing import ArrayLike, DType, Params, State
 
 
 def resolve(kind, identifier, needed_by):
@@ -35,9 +37,10 @@ def resolve(kind, identifier, needed_by):
 class LayerWeights:
     """Declaring and reading weights; mixed into ``Layer``."""
 
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
-                   autocast=True, regularizer=None, constraint=None, aggregation="none",
-                   overwrite_with_gradient=False, name=None):
+    def add_weight(self, shape: Sequence[int] | None = None, initializer: Any = None,
+                   dtype: DType = None, trainable: bool = True, autocast: bool = True,
+                   regularizer: Any = None, constraint: Any = None, aggregation: str = "none",
+                   overwrite_with_gradient: bool = False, name: str | None = None) -> Variable:
         """Creates a weight of this layer and returns its handle.
 
         Args:
@@ -142,13 +145,13 @@ class LayerWeights:
     def _materialize_all(self):
         variables_lib.materialize_all([v for _, v in tracking.entries(self)])
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
         """NumPy copies of ``weights``, in order."""
         self._check_weights_exist("weights")
         self._materialize_all()
         return [v.numpy() for v in self.weights]
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Sets ``weights`` from NumPy arrays in ``get_weights`` order (all or nothing)."""
         self._check_weights_exist("weights")
         own = self.weights
@@ -169,7 +172,7 @@ class LayerWeights:
         for var, value in zip(own, weights):
             var.assign(jnp.asarray(value))
 
-    def count_params(self):
+    def count_params(self) -> int:
         """The number of scalars in all weights."""
         if not self.built:
             raise NotBuiltError(
@@ -208,7 +211,7 @@ class LayerWeights:
     def state(self, tree):
         self.set_params(None, tree)
 
-    def set_params(self, params=None, state=None):
+    def set_params(self, params: Params | None = None, state: State | None = None) -> None:
         """Assigns ``params`` and/or ``state`` trees back to the facade (checked, atomic)."""
         entries = tracking.entries(self)
         if not entries and any(tracking.flat_paths(t) for t in (params, state) if t):

@@ -7,6 +7,9 @@ tree is keyed by its layers' names (the model's own name is not part of the
 paths, so renaming a model never invalidates its checkpoints).
 """
 
+import os
+from typing import Any
+
 import jax
 
 from jaxlayers import hooks
@@ -74,7 +77,7 @@ class Model(Trainer, Layer):
         return super().from_config(config)
 
     # ------------------------------------------------------------------ layers
-    def get_layer(self, name=None, index=None):
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Any:
         """A layer of this model by ``name`` or by ``index`` in ``model.layers``."""
         if (name is None) == (index is None):
             raise ConfigError(
@@ -115,17 +118,18 @@ class Model(Trainer, Layer):
         return text if return_string else None
 
     # ------------------------------------------------------------------ saving
-    def save(self, filepath, overwrite=True, include_optimizer=True):
+    def save(self, filepath: str | os.PathLike, overwrite: bool = True,
+             include_optimizer: bool = True) -> None:
         """Saves architecture, weights, state and compile config to a data-only ``.keras`` zip."""
         return _saving("save_model", self, "save")(self, filepath, overwrite=overwrite,
                                                    include_optimizer=include_optimizer)
 
-    def save_weights(self, filepath, overwrite=True):
+    def save_weights(self, filepath: str | os.PathLike, overwrite: bool = True) -> None:
         """Saves the weights (params and state) keyed by weight path."""
         return _saving("save_weights", self, "save_weights")(self, filepath,
                                                              overwrite=overwrite)
 
-    def load_weights(self, filepath, skip_mismatch=False):
+    def load_weights(self, filepath: str | os.PathLike, skip_mismatch: bool = False) -> None:
         """Loads weights saved by ``save_weights`` or ``save`` (checked by weight path)."""
         return _saving("load_weights", self, "load_weights")(self, filepath,
                                                              skip_mismatch=skip_mismatch)

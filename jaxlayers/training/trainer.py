@@ -18,11 +18,12 @@ concurrently with anything.
 
 import functools
 import threading
-
-import numpy as np
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxlayers import backend
 from jaxlayers.distribution import distributions as distribution_lib
@@ -118,9 +119,10 @@ class Trainer(TrainerState):
         self._train_lock = threading.RLock()
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
-                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
-                jit_compile=True, auto_scale_loss=True):
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
+                metrics: Any = None, weighted_metrics: Any = None, run_eagerly: bool = False,
+                steps_per_execution: int = 1, jit_compile: bool | str = True,
+                auto_scale_loss: bool = True) -> None:
         """Configures training: optimizer (Keras name, jl optimizer or optax), loss, metrics.
 
         Example:
@@ -317,10 +319,13 @@ class Trainer(TrainerState):
 
     # ------------------------------------------------------------------ fit
     @_exclusive
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1):
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: str | int = "auto", callbacks: Sequence[Any] | None = None,
+            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
+            class_weight: Mapping[int, float] | None = None, sample_weight: Any = None,
+            initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int = 1) -> Any:
         """Trains for ``epochs`` epochs; returns a ``History``. Keras's arguments and semantics.
 
         ``class_weight`` weighs the training loss only, never the validation loss.
@@ -495,8 +500,11 @@ class Trainer(TrainerState):
 
     # ------------------------------------------------------------------ evaluate
     @_exclusive
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False, _internal=False):
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
+                 verbose: str | int = "auto", sample_weight: Any = None,
+                 steps: int | None = None, callbacks: Sequence[Any] | None = None,
+                 return_dict: bool = False,
+                 _internal: bool = False) -> float | list[float] | dict[str, float]:
         """Loss and metrics on the data: a scalar, a list, or a dict (``return_dict``).
 
         A per-class metric (``F1Score(average=None)``) gives an array.  Labels
@@ -554,7 +562,8 @@ class Trainer(TrainerState):
         return self._format(metric_set, logs, return_dict)
 
     # ------------------------------------------------------------------ predict
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(self, x: Any, batch_size: int | None = None, verbose: str | int = "auto",
+                steps: int | None = None, callbacks: Sequence[Any] | None = None) -> Any:
         """Outputs for ``x`` in batches, as NumPy arrays (jitted, training=False).
 
         Takes no lock: it runs concurrently with other predicts and with ``fit``.
@@ -594,8 +603,9 @@ class Trainer(TrainerState):
 
     # ------------------------------------------------------------------ per batch
     @_exclusive
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
-                       return_dict=False):
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                       class_weight: Mapping[int, float] | None = None,
+                       return_dict: bool = False) -> float | list[float] | dict[str, float]:
         """One optimizer step on one batch; returns its loss and metrics."""
         self._require_compiled("train_on_batch")
         owner = self._method_owner("train_on_batch")
@@ -619,7 +629,8 @@ class Trainer(TrainerState):
         return self._format(metric_set, _to_host(metric_set.results(mstates)), return_dict)
 
     @_exclusive
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                      return_dict: bool = False) -> float | list[float] | dict[str, float]:
         """Loss and metrics on one batch, without updating anything."""
         self._require_compiled("test_on_batch")
         owner = self._method_owner("test_on_batch")
@@ -632,7 +643,7 @@ class Trainer(TrainerState):
                               data_lib.to_arrays((x, y, sample_weight)))
         return self._format(metric_set, _to_host(metric_set.results(mstates)), return_dict)
 
-    def predict_on_batch(self, x):
+    def predict_on_batch(self, x: Any) -> Any:
         """Outputs for one batch as NumPy arrays."""
         n = data_lib.num_samples(self._method_owner("predict_on_batch"), x, allow_empty=True)
         return self.predict(x, batch_size=n or None, verbose=0)
