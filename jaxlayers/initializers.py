@@ -30,8 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxlayers import backend
-from jaxlayers import hooks
+from jaxlayers import backend, hooks
 from jaxlayers.core import serialization
 from jaxlayers.errors import ConfigError, ConfigTypeError, DTypeError, ShapeError
 

@@ -17,8 +17,7 @@ import numbers
 
 import jax.numpy as jnp
 
-from jaxlayers import backend
-from jaxlayers import hooks
+from jaxlayers import backend, hooks
 from jaxlayers.core import serialization
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.ops.normalization import l2_normalize

@@ -6,19 +6,19 @@ a function takes; they are not checked at run time.
 """
 
 from collections.abc import Mapping
-from typing import Any, Union
+from typing import Any
 
 import jax
 import numpy as np
 
 Array = jax.Array
-ArrayLike = Union[jax.Array, np.ndarray, np.generic, float, int, bool]
+ArrayLike = jax.Array | np.ndarray | np.generic | float | int | bool
 PRNGKey = jax.Array
 PyTree = Any
 Params = Mapping[str, Any]
 State = Mapping[str, Any]
-Shape = tuple[Union[int, None], ...]
-DType = Union[str, np.dtype, type, None]
+Shape = tuple[int | None, ...]
+DType = str | np.dtype | type | None
 Logs = dict[str, float]
 
 __all__ = ["Array", "ArrayLike", "PRNGKey", "PyTree", "Params", "State", "Shape", "DType", "Logs"]

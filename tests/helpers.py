@@ -140,7 +140,7 @@ class MyCustomLayer(jl.layers.Layer):
     """Seed 000/001's custom layer, with tf.matmul written as jnp.matmul."""
 
     def __init__(self, units=32, **kwargs):
-        super(MyCustomLayer, self).__init__(**kwargs)
+        super().__init__(**kwargs)
         self.units = units
 
     def build(self, input_shape):

@@ -67,7 +67,8 @@ def test_complex_inputs_keep_the_imaginary_part_or_are_refused(case, training):
     real_out, _ = layer.apply(params, state, *case.call_args(
         _map_inputs(lambda a: np.real(a), complex_inputs)), **kw)
     for z, r in zip(jax.tree.leaves(out), jax.tree.leaves(real_out)):
-        assert jnp.iscomplexobj(z), f"{case.name}: output dtype {z.dtype} dropped the imaginary part"
+        assert jnp.iscomplexobj(z), (
+            f"{case.name}: output dtype {z.dtype} dropped the imaginary part")
         assert not np.allclose(np.asarray(z), np.asarray(r)), case.name
 
 

@@ -150,7 +150,8 @@ def test_a_rule_that_matches_nothing_is_an_error(key):
     model = _mlp()
     layout = _layout(_mesh())
     layout["dense_typo/kernel"] = (None, "model")
-    with pytest.raises(errors.ConfigError, match=r"rule\(s\) \['dense_typo/kernel'\] match no weight"):
+    with pytest.raises(errors.ConfigError,
+                       match=r"rule\(s\) \['dense_typo/kernel'\] match no weight"):
         D.ModelParallel(layout_map=layout).init(model, key, jnp.zeros((8, 6)))
 
 

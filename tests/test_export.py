@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 import jaxlayers as jl
-from jaxlayers import errors
-from jaxlayers import export
+from jaxlayers import errors, export
 from jaxlayers.layers.interop import JaxLayer
 from tests.helpers import assert_close
 

@@ -10,7 +10,11 @@ import pytest
 
 from jaxlayers import backend, initializers
 from jaxlayers.errors import (
-    ConfigError, ConfigTypeError, DTypeError, SerializationError, ShapeError,
+    ConfigError,
+    ConfigTypeError,
+    DTypeError,
+    SerializationError,
+    ShapeError,
 )
 
 TRUNC = 0.87962566103423978

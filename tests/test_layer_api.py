@@ -35,7 +35,7 @@ class RegLayer(Layer):
     """Seed 002's regularization example: weights created in __init__."""
 
     def __init__(self, units=32, input_dim=32):
-        super(RegLayer, self).__init__()
+        super().__init__()
         self.units = units
         self.weight = self.add_weight(shape=(input_dim, units), initializer="random_normal",
                                       regularizer=jl.regularizers.l2(1e-4), trainable=True)

@@ -11,7 +11,8 @@ import pytest
 
 import jaxlayers as jl
 from jaxlayers import errors
-from jaxlayers.core import pure, scope as scope_lib, tracking
+from jaxlayers.core import pure, tracking
+from jaxlayers.core import scope as scope_lib
 
 L = jl.layers
 

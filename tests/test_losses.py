@@ -7,8 +7,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxlayers.errors import ConfigError, ConfigTypeError, DTypeError, SerializationError
-from jaxlayers.errors import ShapeError
+from jaxlayers.errors import (
+    ConfigError,
+    ConfigTypeError,
+    DTypeError,
+    SerializationError,
+    ShapeError,
+)
 from jaxlayers.training import losses
 
 EPS = 1e-7

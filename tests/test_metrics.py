@@ -5,10 +5,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-
-from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError, ShapeError
-from jaxlayers.training import losses, metrics
-
 from test_losses import (
     ref_binary_crossentropy,
     ref_categorical_crossentropy,
@@ -24,6 +20,9 @@ from test_losses import (
     ref_sparse_crossentropy,
     ref_squared_hinge,
 )
+
+from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError, ShapeError
+from jaxlayers.training import losses, metrics
 
 EPS = 1e-7
 BATCH, NUM_BATCHES = 8, 3

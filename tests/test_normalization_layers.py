@@ -4,7 +4,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from jax.sharding import Mesh, PartitionSpec as P
+from jax.sharding import Mesh
+from jax.sharding import PartitionSpec as P
 
 import jaxlayers as jl
 from jaxlayers import errors
@@ -417,8 +418,8 @@ def test_spectral_normalization_training_matches_keras(keras):
     u = np.asarray(state[layer.name]["vector_u"], np.float64)
     v = u @ w.T / np.linalg.norm(u @ w.T)
     sigma = (v @ w @ u.T).item()
-    np.testing.assert_allclose(y_inf, x @ (w / sigma) + params[layer.name][layer.layer.name]["bias"],
-                               rtol=1e-4, atol=1e-5)
+    bias = params[layer.name][layer.layer.name]["bias"]
+    np.testing.assert_allclose(y_inf, x @ (w / sigma) + bias, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("wrapped,shape", [("Dense", (3, 4)), ("Conv2D", (2, 5, 5, 3))])

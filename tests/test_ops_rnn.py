@@ -222,7 +222,8 @@ def test_scan_compile_does_not_grow_with_length():
         return h, [h, c]
 
     def size(t, unroll=False):
-        fn = lambda xs: rnn_ops.rnn(step, xs, [jnp.zeros((2, 4))] * 2, unroll=unroll)[0]
+        def fn(xs, unroll=unroll):
+            return rnn_ops.rnn(step, xs, [jnp.zeros((2, 4))] * 2, unroll=unroll)[0]
         return len(jax.make_jaxpr(fn)(jnp.ones((t, 2, 16))).eqns)
 
     assert size(5) == size(500)

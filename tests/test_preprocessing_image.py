@@ -271,7 +271,7 @@ def test_random_crop_one_window_per_batch_with_keras_numbers():
         # One window for the whole batch, as Keras draws it.
         np.testing.assert_array_equal(crop, np.asarray(x)[:, top:top + 3, left:left + 4])
         starts.add((top, left))
-    assert {t for t, _ in starts} == set(range(4)) and {l for _, l in starts} == set(range(5))
+    assert {t for t, _ in starts} == set(range(4)) and {left for _, left in starts} == set(range(5))
 
 
 def test_random_crop_matches_keras_in_training_and_documents_inference(keras):

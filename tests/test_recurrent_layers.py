@@ -605,7 +605,8 @@ def test_compile_size_does_not_grow_with_length():
     params, state = layer.init(jax.random.key(0), jnp.zeros((2, 5, 3)))
 
     def eqns(t):
-        fn = lambda p, s: layer.apply(p, s, jnp.zeros((2, t, 3)))[0]
+        def fn(p, s, layer=layer, t=t):
+            return layer.apply(p, s, jnp.zeros((2, t, 3)))[0]
         return len(jax.make_jaxpr(fn)(params, state).eqns)
 
     assert eqns(5) == eqns(400)

@@ -1,7 +1,7 @@
 """Saving and loading: models, weights, params, compile state, safety, every layer case."""
 
-import json
 import io
+import json
 import os
 import zipfile
 

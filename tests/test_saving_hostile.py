@@ -242,7 +242,7 @@ def test_backup_training_records_are_checked(tmp_path):
            "huge state": {"epoch": 1, "batch": None,
                           "shuffle": {**pcg, "state": {"state": 2**130, "inc": 1}}},
            "extra key": {"epoch": 1, "batch": None, "shuffle": {**pcg, "x": 1}}}
-    for name, record in bad.items():
+    for record in bad.values():
         members["metadata.json"] = json.dumps({**metadata, "training": record}).encode()
         path = _write(tmp_path / "bad.backup", members)
         with pytest.raises(archive.ArchiveError, match="training record|not a training "

@@ -13,9 +13,8 @@ import weakref
 import jax
 
 from jaxlayers import backend
-from jaxlayers.core import calls
+from jaxlayers.core import calls, tracking
 from jaxlayers.core import scope as scope_lib
-from jaxlayers.core import tracking
 from jaxlayers.core import variables as variables_lib
 
 # One lock per layer serializes its eager facade calls (read values, run, store).  Kept

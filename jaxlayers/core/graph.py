@@ -18,8 +18,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxlayers.core import config as config_lib
 from jaxlayers.core import calls
+from jaxlayers.core import config as config_lib
 from jaxlayers.core import scope as scope_lib
 
 # Stand-in sizes for unknown dimensions; two distinct primes tell which output
@@ -213,7 +213,7 @@ def compute_output_spec(layer, args, kwargs, with_mask=False):
         layer.build_from_inputs(args, kwargs)
     results = []
     for size in _FILLS:
-        filled = jax.tree_util.tree_map(lambda x: _fill(x, size), (args, kwargs, mask),
+        filled = jax.tree_util.tree_map(lambda x: _fill(x, size), (args, kwargs, mask),  # noqa: B023 (called in this iteration)
                                         is_leaf=_is_spec)
         array_leaves, treedef = jax.tree_util.tree_flatten(
             filled, is_leaf=lambda x: isinstance(x, jax.ShapeDtypeStruct))
@@ -222,8 +222,8 @@ def compute_output_spec(layer, args, kwargs, with_mask=False):
 
         def run(*arrays):
             it = iter(arrays)
-            leaves = [next(it) if a else x for x, a in zip(array_leaves, is_arr)]
-            a, kw, m = jax.tree_util.tree_unflatten(treedef, leaves)
+            leaves = [next(it) if a else x for x, a in zip(array_leaves, is_arr)]  # noqa: B023 (called in this iteration)
+            a, kw, m = jax.tree_util.tree_unflatten(treedef, leaves)  # noqa: B023 (called in this iteration)
             with scope_lib.Scope(structure=True, training=training) as s:
                 out, out_mask = calls.invoke(layer, s, a, kw, training, m)
             return out, out_mask

@@ -10,9 +10,8 @@ reads or changes the facade's stored values.
 import jax
 import numpy as np
 
-from jaxlayers.core import calls
+from jaxlayers.core import calls, tracking
 from jaxlayers.core import scope as scope_lib
-from jaxlayers.core import tracking
 from jaxlayers.errors import WeightsError
 
 # Errors of a call that needs concrete values (Python control flow on them, np.asarray).

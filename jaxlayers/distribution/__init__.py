@@ -7,9 +7,14 @@ Example:
     ...     pass  # model.fit(...) here splits each batch over the mesh
 """
 
-from jaxlayers.distribution.distributions import (DataParallel, Distribution, ModelParallel,
-                                                  distribute_tensor, distribution,
-                                                  set_distribution)
+from jaxlayers.distribution.distributions import (
+                                                  DataParallel,
+                                                  Distribution,
+                                                  ModelParallel,
+                                                  distribute_tensor,
+                                                  distribution,
+                                                  set_distribution,
+)
 from jaxlayers.distribution.layout import DeviceMesh, LayoutMap, TensorLayout, list_devices
 
 __all__ = ["DeviceMesh", "TensorLayout", "LayoutMap", "Distribution", "DataParallel",

@@ -14,11 +14,11 @@ import numpy as np
 from jaxlayers import activations, regularizers
 from jaxlayers.core import dtype_policy as dtype_policy_lib
 from jaxlayers.core import serialization
+from jaxlayers.core.graph import SymbolicTensor
+from jaxlayers.core.graph_ops import SymbolicOp as SymbolicOp  # its former home
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.core.graph import SymbolicTensor
-from jaxlayers.core.graph_ops import SymbolicOp as SymbolicOp  # its former home
 from jaxlayers.errors import (
     ConfigError,
     ConfigTypeError,

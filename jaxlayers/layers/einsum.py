@@ -4,7 +4,8 @@ import re
 
 from jaxlayers.errors import ConfigError, ShapeError
 
-_EQUATION = re.compile(r"^(\.\.\.)?([a-zA-Z]+)(\.\.\.)?,([a-zA-Z]+)->(\.\.\.)?([a-zA-Z]+)(\.\.\.)?$")
+_EQUATION = re.compile(
+    r"^(\.\.\.)?([a-zA-Z]+)(\.\.\.)?,([a-zA-Z]+)->(\.\.\.)?([a-zA-Z]+)(\.\.\.)?$")
 
 
 def check_equation(owner, equation):

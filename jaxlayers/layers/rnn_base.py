@@ -28,7 +28,8 @@ Where jaxlayers differs from Keras 3 on purpose:
 """
 
 import inspect
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp

@@ -217,8 +217,8 @@ def crop(images, top, left, height, width, data_format="channels_last"):
     left = jnp.broadcast_to(jnp.asarray(left, jnp.int32), (x.shape[0],))
     channels = x.shape[-1]
 
-    def one(image, t, l):
-        return jax.lax.dynamic_slice(image, (t, l, 0), (height, width, channels))
+    def one(image, row, col):
+        return jax.lax.dynamic_slice(image, (row, col, 0), (height, width, channels))
 
     return restore(jax.vmap(one)(x, top, left))
 

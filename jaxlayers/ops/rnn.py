@@ -408,7 +408,7 @@ def _unrolled(lane, go_backwards, return_sequences):
     order = range(time - 1, -1, -1) if go_backwards else range(time)
     outputs, prev, states = [], None, lane.initial_states
     for t in order:
-        x_t = jax.tree_util.tree_map(lambda a: a[t], lane.inputs)
+        x_t = jax.tree_util.tree_map(lambda a: a[t], lane.inputs)  # noqa: B023 (called in this iteration)
         out, new = lane.raw_step(x_t, states)
         if lane.mask is not None:
             # Keras's unrolled loop repeats the previous OUTPUT (zeros at first).
@@ -416,7 +416,7 @@ def _unrolled(lane, go_backwards, return_sequences):
             prev = jnp.zeros_like(out) if prev is None else prev
             out = jnp.where(_expand_to(m_t, out), out, prev)
             new = jax.tree_util.tree_map(
-                lambda n, s: jnp.where(_expand_to(m_t, n), n, s), new, states)
+                lambda n, s: jnp.where(_expand_to(m_t, n), n, s), new, states)  # noqa: B023 (called in this iteration)
         outputs.append(out)
         states, prev = new, out
     return outputs[-1], jnp.stack(outputs) if return_sequences else None, states

@@ -31,8 +31,17 @@ import optax
 from jaxlayers.core import serialization
 from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError
 from jaxlayers.optimizers.base import Optimizer, get_hyperparam, iterations, set_hyperparam
-from jaxlayers.optimizers.builtin import (SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Lion,
-                                          Nadam, RMSprop)
+from jaxlayers.optimizers.builtin import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Lion,
+    Nadam,
+    RMSprop,
+)
 
 _CATEGORY = "optimizers"
 _MODULE = "jaxlayers.optimizers"

@@ -20,14 +20,13 @@ import zipfile
 
 import jax
 
-from jaxlayers import backend
-from jaxlayers import hooks
+from jaxlayers import backend, hooks
 from jaxlayers.core import serialization, tracking
 from jaxlayers.core.layer import Layer
 from jaxlayers.errors import ConfigError, JaxlayersError, SerializationError
-from jaxlayers.version import __version__
 from jaxlayers.saving import archive, keras_reader, training_state
 from jaxlayers.saving.archive import WeightsMismatchError
+from jaxlayers.version import __version__
 
 _H5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _REBUILD_ERRORS = (JaxlayersError, TypeError, ValueError, KeyError, AttributeError,

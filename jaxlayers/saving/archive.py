@@ -55,7 +55,6 @@ from jaxlayers.errors import ArchiveError, SerializationError, WeightsError
 from jaxlayers.saving.files import atomic_write, open_regular
 
 
-
 class WeightsMismatchError(SerializationError, WeightsError):
     """A weights file does not match the model it is loaded into (paths, shapes, dtypes)."""
 

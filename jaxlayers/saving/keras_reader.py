@@ -409,7 +409,8 @@ class _H5Walk:
     def visit(self, node, where):
         if node.id in self.seen:
             raise archive.ArchiveError(
-                f"{self.source}: {where}: the HDF5 object '{node.name}' is reached twice (hard links make a "
+                f"{self.source}: {where}: the HDF5 object '{node.name}' is reached twice (hard "
+                "links make a "
                 "cycle or share a group); every object of a weights file is read once. The "
                 "file is corrupt or was edited."
             )
@@ -421,7 +422,8 @@ class _H5Walk:
         name = dataset.name
         if dataset.external or dataset.is_virtual:
             raise archive.ArchiveError(
-                f"{self.source}: {where}: the dataset '{name}' keeps its data outside the HDF5 file "
+                f"{self.source}: {where}: the dataset '{name}' keeps its data outside the HDF5 "
+                "file "
                 "(external or virtual storage); only data stored in the file itself is read."
             )
         if dataset.dtype.kind not in "biuf":
@@ -431,7 +433,8 @@ class _H5Walk:
         self.stored += stored
         if self.stored > self.size:
             raise archive.ArchiveError(
-                f"{self.source}: {where}: the datasets declare {self.stored} stored bytes, more than the "
+                f"{self.source}: {where}: the datasets declare {self.stored} stored bytes, more "
+                "than the "
                 f"{self.size} bytes of the file. The file is truncated or corrupt."
             )
         plist = dataset.id.get_create_plist()
@@ -439,21 +442,24 @@ class _H5Walk:
         if not filters:
             if stored < nbytes:
                 raise archive.ArchiveError(
-                    f"{self.source}: {where}: the dataset '{name}' stores {stored} bytes for {nbytes} bytes "
+                    f"{self.source}: {where}: the dataset '{name}' stores {stored} bytes for "
+                    f"{nbytes} bytes "
                     f"of data (shape {dataset.shape}, dtype {dataset.dtype}); parts never "
                     "written would read as fill values. The file is truncated or corrupt."
                 )
             return
         if self.nested_in is not None:
             raise archive.ArchiveError(
-                f"{self.source}: {where}: the dataset '{name}' is compressed inside the archive member "
+                f"{self.source}: {where}: the dataset '{name}' is compressed inside the archive "
+                "member "
                 f"{self.nested_in!r}, where Keras stores arrays uncompressed; compression "
                 "nested in compression is refused (a decompression bomb)."
             )
         unknown = [f for f in filters if f not in self.FILTERS]
         if unknown:
             raise archive.ArchiveError(
-                f"{self.source}: {where}: the dataset '{name}' uses HDF5 filter(s) {unknown}; only deflate, "
+                f"{self.source}: {where}: the dataset '{name}' uses HDF5 filter(s) {unknown}; "
+                "only deflate, "
                 "shuffle, fletcher32 and lzf are read."
             )
         self.budget.charge(nbytes, f"the dataset '{name}'")
@@ -474,7 +480,8 @@ def _child(group, name, where, walk):
         return None
     if not isinstance(link, walk.h5py.HardLink):
         raise archive.ArchiveError(
-            f"{walk.source}: {where}: '{name}' is an HDF5 {type(link).__name__}; only data stored in the "
+            f"{walk.source}: {where}: '{name}' is an HDF5 {type(link).__name__}; only data "
+            "stored in the "
             "weights file itself is read (links to other files or paths are refused)."
         )
     node = group[name]

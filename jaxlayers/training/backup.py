@@ -16,6 +16,7 @@ from jaxlayers.errors import ArchiveError, ConfigError
 from jaxlayers.training.callback_base import Callback
 from jaxlayers.training.monitor_callbacks import _BatchCounter, _check_save_freq
 
+
 def _saving(name):
     return hooks.get(f"saving.{name}", "jaxlayers.saving", "BackupAndRestore")
 

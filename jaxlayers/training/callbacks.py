@@ -20,10 +20,15 @@ import numpy as np
 
 from jaxlayers.errors import ConfigError, ConfigTypeError, NonFiniteLossError
 from jaxlayers.training.backup import BackupAndRestore
-from jaxlayers.training.callback_base import (HOOKS, Callback, MonitorCallback,
-                                              get_learning_rate, print_msg, set_learning_rate)
-from jaxlayers.training.monitor_callbacks import (EarlyStopping, ModelCheckpoint,
-                                                  ReduceLROnPlateau)
+from jaxlayers.training.callback_base import (
+    HOOKS,
+    Callback,
+    MonitorCallback,
+    get_learning_rate,
+    print_msg,
+    set_learning_rate,
+)
+from jaxlayers.training.monitor_callbacks import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 from jaxlayers.training.progbar import ProgbarLogger
 
 

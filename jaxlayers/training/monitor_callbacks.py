@@ -14,8 +14,12 @@ import warnings
 import numpy as np
 
 from jaxlayers.errors import ConfigError
-from jaxlayers.training.callback_base import (MonitorCallback, get_learning_rate, print_msg,
-                                              set_learning_rate)
+from jaxlayers.training.callback_base import (
+    MonitorCallback,
+    get_learning_rate,
+    print_msg,
+    set_learning_rate,
+)
 from jaxlayers.training.data import count_arg
 
 

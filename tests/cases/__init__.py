@@ -7,7 +7,8 @@ shared conformance tests in ``tests/test_conformance.py`` run over all of them.
 import dataclasses
 import importlib
 import pkgutil
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 
 @dataclasses.dataclass
@@ -37,15 +38,15 @@ class LayerCase:
     input_dtype: str = "float32"
     int_max: int = 10
     call_kwargs: dict = dataclasses.field(default_factory=dict)
-    n_params: Optional[int] = None
-    n_state: Optional[int] = None
+    n_params: int | None = None
+    n_state: int | None = None
     batch_independent: bool = True
     random: bool = False
     grad: bool = True
-    inputs_fn: Optional[Callable] = None
+    inputs_fn: Callable | None = None
     list_input: bool = False
     jit: bool = True
-    id: Optional[str] = None
+    id: str | None = None
 
     @property
     def name(self):

@@ -74,7 +74,7 @@ def JaxLayer(**kwargs):  # noqa: N802 - named like the class it builds (see modu
 
 
 # --- lazy factories for the optional libraries ------------------------------------------
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _flax_module_class():
     nn = pytest.importorskip("flax.linen")
 
@@ -123,7 +123,7 @@ class TorchModuleWrapper(interop.TorchModuleWrapper):
                                    else _torch_mlp())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _saved_model_dir():
     tf = pytest.importorskip("tensorflow")
 

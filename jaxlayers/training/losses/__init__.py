@@ -39,82 +39,195 @@ The losses live in one module per family: :mod:`.probabilistic`
 
 from jaxlayers.training.losses.base import (
     Loss as Loss,
+)
+from jaxlayers.training.losses.base import (
     LossFunctionWrapper as LossFunctionWrapper,
+)
+from jaxlayers.training.losses.base import (
     loss_mask as loss_mask,
 )
 from jaxlayers.training.losses.margin import (
     CategoricalHinge as CategoricalHinge,
+)
+from jaxlayers.training.losses.margin import (
     Hinge as Hinge,
+)
+from jaxlayers.training.losses.margin import (
     SquaredHinge as SquaredHinge,
+)
+from jaxlayers.training.losses.margin import (
     categorical_hinge as categorical_hinge,
+)
+from jaxlayers.training.losses.margin import (
     hinge as hinge,
+)
+from jaxlayers.training.losses.margin import (
     squared_hinge as squared_hinge,
 )
 from jaxlayers.training.losses.probabilistic import (
     BCE as BCE,
+)
+from jaxlayers.training.losses.probabilistic import (
     KLD as KLD,
+)
+from jaxlayers.training.losses.probabilistic import (
     BinaryCrossentropy as BinaryCrossentropy,
+)
+from jaxlayers.training.losses.probabilistic import (
     BinaryFocalCrossentropy as BinaryFocalCrossentropy,
+)
+from jaxlayers.training.losses.probabilistic import (
     CategoricalCrossentropy as CategoricalCrossentropy,
+)
+from jaxlayers.training.losses.probabilistic import (
     CategoricalFocalCrossentropy as CategoricalFocalCrossentropy,
+)
+from jaxlayers.training.losses.probabilistic import (
     KLDivergence as KLDivergence,
+)
+from jaxlayers.training.losses.probabilistic import (
     Poisson as Poisson,
+)
+from jaxlayers.training.losses.probabilistic import (
     SparseCategoricalCrossentropy as SparseCategoricalCrossentropy,
+)
+from jaxlayers.training.losses.probabilistic import (
     bce as bce,
+)
+from jaxlayers.training.losses.probabilistic import (
     binary_crossentropy as binary_crossentropy,
+)
+from jaxlayers.training.losses.probabilistic import (
     binary_focal_crossentropy as binary_focal_crossentropy,
+)
+from jaxlayers.training.losses.probabilistic import (
     categorical_crossentropy as categorical_crossentropy,
+)
+from jaxlayers.training.losses.probabilistic import (
     categorical_focal_crossentropy as categorical_focal_crossentropy,
+)
+from jaxlayers.training.losses.probabilistic import (
     kl_divergence as kl_divergence,
+)
+from jaxlayers.training.losses.probabilistic import (
     kld as kld,
+)
+from jaxlayers.training.losses.probabilistic import (
     poisson as poisson,
+)
+from jaxlayers.training.losses.probabilistic import (
     sparse_categorical_crossentropy as sparse_categorical_crossentropy,
 )
 from jaxlayers.training.losses.reduction import (
     REDUCTIONS as REDUCTIONS,
+)
+from jaxlayers.training.losses.reduction import (
     align_ranks as align_ranks,
+)
+from jaxlayers.training.losses.reduction import (
     divide_no_nan as divide_no_nan,
+)
+from jaxlayers.training.losses.reduction import (
     reduce_weighted_values as reduce_weighted_values,
+)
+from jaxlayers.training.losses.reduction import (
     standardize_reduction as standardize_reduction,
 )
 from jaxlayers.training.losses.registry import (
     LOSS_FUNCTIONS as LOSS_FUNCTIONS,
+)
+from jaxlayers.training.losses.registry import (
     check_loss_inputs as check_loss_inputs,
+)
+from jaxlayers.training.losses.registry import (
     deserialize as deserialize,
+)
+from jaxlayers.training.losses.registry import (
     get as get,
+)
+from jaxlayers.training.losses.registry import (
     serialize as serialize,
 )
 from jaxlayers.training.losses.regression import (
     MAE as MAE,
+)
+from jaxlayers.training.losses.regression import (
     MAPE as MAPE,
+)
+from jaxlayers.training.losses.regression import (
     MSE as MSE,
+)
+from jaxlayers.training.losses.regression import (
     MSLE as MSLE,
+)
+from jaxlayers.training.losses.regression import (
     CosineSimilarity as CosineSimilarity,
+)
+from jaxlayers.training.losses.regression import (
     Huber as Huber,
+)
+from jaxlayers.training.losses.regression import (
     LogCosh as LogCosh,
+)
+from jaxlayers.training.losses.regression import (
     MeanAbsoluteError as MeanAbsoluteError,
+)
+from jaxlayers.training.losses.regression import (
     MeanAbsolutePercentageError as MeanAbsolutePercentageError,
+)
+from jaxlayers.training.losses.regression import (
     MeanSquaredError as MeanSquaredError,
+)
+from jaxlayers.training.losses.regression import (
     MeanSquaredLogarithmicError as MeanSquaredLogarithmicError,
+)
+from jaxlayers.training.losses.regression import (
     cosine_similarity as cosine_similarity,
+)
+from jaxlayers.training.losses.regression import (
     huber as huber,
+)
+from jaxlayers.training.losses.regression import (
     log_cosh as log_cosh,
+)
+from jaxlayers.training.losses.regression import (
     mae as mae,
+)
+from jaxlayers.training.losses.regression import (
     mape as mape,
+)
+from jaxlayers.training.losses.regression import (
     mean_absolute_error as mean_absolute_error,
+)
+from jaxlayers.training.losses.regression import (
     mean_absolute_percentage_error as mean_absolute_percentage_error,
+)
+from jaxlayers.training.losses.regression import (
     mean_squared_error as mean_squared_error,
+)
+from jaxlayers.training.losses.regression import (
     mean_squared_logarithmic_error as mean_squared_logarithmic_error,
+)
+from jaxlayers.training.losses.regression import (
     mse as mse,
+)
+from jaxlayers.training.losses.regression import (
     msle as msle,
 )
 from jaxlayers.training.losses.segmentation import (
     Dice as Dice,
+)
+from jaxlayers.training.losses.segmentation import (
     Tversky as Tversky,
+)
+from jaxlayers.training.losses.segmentation import (
     dice as dice,
+)
+from jaxlayers.training.losses.segmentation import (
     tversky as tversky,
 )
-from jaxlayers.training.losses.sequence import CTC as CTC, ctc as ctc
+from jaxlayers.training.losses.sequence import CTC as CTC
+from jaxlayers.training.losses.sequence import ctc as ctc
 
 __all__ = [
     "Loss", "LossFunctionWrapper", "BinaryCrossentropy", "BinaryFocalCrossentropy",

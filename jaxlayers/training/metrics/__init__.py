@@ -36,61 +36,134 @@ Example:
 
 from jaxlayers.training.metrics.accuracies import (
     Accuracy as Accuracy,
+)
+from jaxlayers.training.metrics.accuracies import (
     BinaryAccuracy as BinaryAccuracy,
+)
+from jaxlayers.training.metrics.accuracies import (
     CategoricalAccuracy as CategoricalAccuracy,
+)
+from jaxlayers.training.metrics.accuracies import (
     SparseCategoricalAccuracy as SparseCategoricalAccuracy,
+)
+from jaxlayers.training.metrics.accuracies import (
     SparseTopKCategoricalAccuracy as SparseTopKCategoricalAccuracy,
+)
+from jaxlayers.training.metrics.accuracies import (
     TopKCategoricalAccuracy as TopKCategoricalAccuracy,
+)
+from jaxlayers.training.metrics.accuracies import (
     accuracy as accuracy,
+)
+from jaxlayers.training.metrics.accuracies import (
     binary_accuracy as binary_accuracy,
+)
+from jaxlayers.training.metrics.accuracies import (
     categorical_accuracy as categorical_accuracy,
+)
+from jaxlayers.training.metrics.accuracies import (
     sparse_categorical_accuracy as sparse_categorical_accuracy,
+)
+from jaxlayers.training.metrics.accuracies import (
     sparse_top_k_categorical_accuracy as sparse_top_k_categorical_accuracy,
+)
+from jaxlayers.training.metrics.accuracies import (
     top_k_categorical_accuracy as top_k_categorical_accuracy,
 )
 from jaxlayers.training.metrics.base import Metric as Metric
 from jaxlayers.training.metrics.confusion import (
     AUC as AUC,
+)
+from jaxlayers.training.metrics.confusion import (
     FalseNegatives as FalseNegatives,
+)
+from jaxlayers.training.metrics.confusion import (
     FalsePositives as FalsePositives,
+)
+from jaxlayers.training.metrics.confusion import (
     Precision as Precision,
+)
+from jaxlayers.training.metrics.confusion import (
     Recall as Recall,
+)
+from jaxlayers.training.metrics.confusion import (
     TrueNegatives as TrueNegatives,
+)
+from jaxlayers.training.metrics.confusion import (
     TruePositives as TruePositives,
 )
-from jaxlayers.training.metrics.fscores import F1Score as F1Score, FBetaScore as FBetaScore
+from jaxlayers.training.metrics.fscores import F1Score as F1Score
+from jaxlayers.training.metrics.fscores import FBetaScore as FBetaScore
 from jaxlayers.training.metrics.margin import (
     CategoricalHinge as CategoricalHinge,
+)
+from jaxlayers.training.metrics.margin import (
     Hinge as Hinge,
+)
+from jaxlayers.training.metrics.margin import (
     SquaredHinge as SquaredHinge,
 )
 from jaxlayers.training.metrics.probabilistic import (
     BinaryCrossentropy as BinaryCrossentropy,
+)
+from jaxlayers.training.metrics.probabilistic import (
     CategoricalCrossentropy as CategoricalCrossentropy,
+)
+from jaxlayers.training.metrics.probabilistic import (
     KLDivergence as KLDivergence,
+)
+from jaxlayers.training.metrics.probabilistic import (
     Poisson as Poisson,
+)
+from jaxlayers.training.metrics.probabilistic import (
     SparseCategoricalCrossentropy as SparseCategoricalCrossentropy,
 )
 from jaxlayers.training.metrics.reduction import (
     Mean as Mean,
+)
+from jaxlayers.training.metrics.reduction import (
     MeanMetricWrapper as MeanMetricWrapper,
+)
+from jaxlayers.training.metrics.reduction import (
     Sum as Sum,
 )
 from jaxlayers.training.metrics.registry import (
     class_id_labels as class_id_labels,
+)
+from jaxlayers.training.metrics.registry import (
     deserialize as deserialize,
+)
+from jaxlayers.training.metrics.registry import (
     get as get,
+)
+from jaxlayers.training.metrics.registry import (
     resolve_accuracy as resolve_accuracy,
+)
+from jaxlayers.training.metrics.registry import (
     serialize as serialize,
+)
+from jaxlayers.training.metrics.registry import (
     takes_values_only as takes_values_only,
 )
 from jaxlayers.training.metrics.regression import (
     CosineSimilarity as CosineSimilarity,
+)
+from jaxlayers.training.metrics.regression import (
     LogCoshError as LogCoshError,
+)
+from jaxlayers.training.metrics.regression import (
     MeanAbsoluteError as MeanAbsoluteError,
+)
+from jaxlayers.training.metrics.regression import (
     MeanAbsolutePercentageError as MeanAbsolutePercentageError,
+)
+from jaxlayers.training.metrics.regression import (
     MeanSquaredError as MeanSquaredError,
+)
+from jaxlayers.training.metrics.regression import (
     MeanSquaredLogarithmicError as MeanSquaredLogarithmicError,
+)
+from jaxlayers.training.metrics.regression import (
     RootMeanSquaredError as RootMeanSquaredError,
 )
 
