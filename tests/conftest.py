@@ -54,3 +54,10 @@ def tf():
 def keras_tf(keras, tf):
     """Keras where its TensorFlow-backed preprocessing layers run (skips without either)."""
     return keras
+
+
+def pytest_collection_modifyitems(config, items):
+    # Every test that takes the Keras oracle is marked, so `-m "not keras"` runs the rest.
+    for item in items:
+        if {"keras", "keras_tf"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.keras)

@@ -343,3 +343,13 @@ def test_the_public_api_is_annotated(qualname):
                 p.annotation is inspect.Parameter.empty for p in params):
             missing.append(name)
     assert not missing, f"{qualname}: add type hints to {missing}"
+
+
+def test_no_module_is_over_800_lines():
+    long = {}
+    for module, (path, _) in MODULES.items():
+        with open(path, encoding="utf-8") as f:
+            n = sum(1 for _ in f)
+        if n > 800:
+            long[module] = n
+    assert not long, f"split these modules by idea (docs/architecture.md): {long}"
