@@ -30,6 +30,7 @@ import optax
 
 from jaxlayers.core import serialization
 from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError
+from jaxlayers.optimizers import schedules
 from jaxlayers.optimizers.base import Optimizer, get_hyperparam, iterations, set_hyperparam
 from jaxlayers.optimizers.builtin import (
     SGD,
@@ -145,5 +146,5 @@ def get(identifier):
 __all__ = [
     "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam",
     "Lion", "get", "serialize", "deserialize", "get_hyperparam", "set_hyperparam",
-    "iterations",
+    "iterations", "schedules",
 ]
