@@ -33,15 +33,19 @@ def _matrices(x, op, arg="x", square=False):
     return x
 
 
-def _right_hand_side(a, b, op):
-    """``b`` of ``a x = b``: shape ``(..., M)`` or ``(..., M, N)`` for ``a`` of ``(..., M, M)``."""
+def _solve_each(solver, a, b, op):
+    """``solver(a, b)`` for ``a`` of ``(..., M, M)`` and ``b`` of ``(..., M)`` or ``(..., M, N)``.
+
+    ``b`` with one axis fewer than ``a`` (or one axis) holds vectors, as Keras
+    documents; JAX alone would read a 2-D ``b`` beside a 3-D ``a`` as matrices.
+    """
     b = convert_to_tensor(b)
-    rows = a.shape[-1] if b.ndim == a.ndim - 1 else b.shape[-2] if b.ndim >= 2 else None
-    if b.ndim < 1 or rows != a.shape[-2]:
+    vectors = b.ndim == 1 or b.ndim == a.ndim - 1
+    if b.ndim < 1 or b.shape[-1 if vectors else -2] != a.shape[-1]:
         raise ShapeError(
             f"ops.{op}: `b` must have shape (..., M) or (..., M, N) for `a` of shape "
             f"(..., M, M). Received: a.shape={a.shape}, b.shape={b.shape}.")
-    return b
+    return solver(a, b[..., None])[..., 0] if vectors else solver(a, b)
 
 
 def cholesky(x, upper=False):
@@ -197,7 +201,7 @@ def qr(x, mode="reduced"):
 
 
 def solve(a, b):
-    """The solution ``x`` of ``a @ x = b``, shaped like ``b``.
+    """The solution ``x`` of ``a @ x = b``, shaped like ``b`` (broadcast over batch axes).
 
     Args:
         a: Square matrices ``(..., M, M)``.
@@ -207,8 +211,7 @@ def solve(a, b):
         >>> solve(jnp.array([[2.0, 0.0], [0.0, 4.0]]), jnp.array([1.0, 1.0]))
         Array([0.5 , 0.25], dtype=float32)
     """
-    a = _matrices(a, "solve", "a", square=True)
-    return jnp.linalg.solve(a, _right_hand_side(a, b, "solve"))
+    return _solve_each(jnp.linalg.solve, _matrices(a, "solve", "a", square=True), b, "solve")
 
 
 def solve_triangular(a, b, lower=False):
@@ -220,7 +223,8 @@ def solve_triangular(a, b, lower=False):
         Array([1., 2.], dtype=float32)
     """
     a = _matrices(a, "solve_triangular", "a", square=True)
-    return jsl.solve_triangular(a, _right_hand_side(a, b, "solve_triangular"), lower=lower)
+    return _solve_each(lambda a, b: jsl.solve_triangular(a, b, lower=lower), a, b,
+                       "solve_triangular")
 
 
 def svd(x, full_matrices=True, compute_uv=True):
