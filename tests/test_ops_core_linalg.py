@@ -347,6 +347,11 @@ def test_solve_reads_b_with_one_axis_fewer_than_a_as_vectors():
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
 
 
+def test_norm_takes_an_axis_list():
+    """Keras's JAX backend hands a list to JAX, which rejects it (unhashable)."""
+    np.testing.assert_allclose(jops.linalg.norm(_SQ, axis=[1, 2]), jops.linalg.norm(_SQ, axis=(1, 2)))
+
+
 def test_scatter_ops_take_index_lists():
     """Keras documents lists; its JAX backend only takes arrays for ``scatter``."""
     values = np.array([7.0, 9.0], "float32")

@@ -166,6 +166,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
         Array([5., 0.], dtype=float32)
     """
     x = convert_to_tensor(x)
+    if isinstance(axis, list):
+        axis = tuple(axis)  # JAX takes axes as a static, hashable argument
     axes = (axis,) if isinstance(axis, int) else axis
     if isinstance(ord, str) and (ord not in ("fro", "nuc") or (axes and len(axes) == 1)
                                  or (axes is None and x.ndim != 2)):
