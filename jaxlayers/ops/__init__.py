@@ -5,5 +5,5 @@ public ops; modules whose names start with ``_`` hold helpers with no Keras name
 """
 
 from jaxlayers.ops import core, linalg  # noqa: F401
-from jaxlayers.ops.core import *  # noqa: F401,F403
-from jaxlayers.ops.linalg import *  # noqa: F401,F403
+from jaxlayers.ops.core import *
+from jaxlayers.ops.linalg import *
