@@ -132,6 +132,8 @@ CASES = [
     Case("cast", lambda o, x: o.cast(x, "bfloat16"), (_X,)),
     Case("cast", lambda o, x: o.cast(x, "bool"), (_X,)),
     Case("cast", lambda o, x: o.cast(x, np.float16), (_X,)),
+    *[Case("cast", lambda o, x, d=d: o.cast(x, d), (_X,)) for d in (int, "int", float, complex,
+                                                                    bool, None)],
     Case("cast", lambda o, x: o.cast(x, jnp.uint8), (np.arange(250, 260),)),
     Case("saturate_cast", lambda o, x: o.saturate_cast(x, "uint8"),
          (np.array([-1.0, 0.4, 255.6, 256.0, 1e9, np.inf, -np.inf], "float32"),)),

@@ -24,13 +24,19 @@ __all__ = [
 ]
 
 # Python types name dtypes as on Keras's JAX backend (``int`` is int32, ``float`` float32).
-_PYTHON_TYPES = {bool: "bool", int: "int32", float: "float32", complex: "complex64"}
+_PYTHON_TYPES = {bool: "bool", int: "int32", "int": "int32", float: "float32",
+                 complex: "complex64"}
 _REDUCTIONS = ("add", "max", "min", "mul")
 
 
 def _dtype_name(dtype, op):
-    """The Keras name (``'float32'``, ``'bfloat16'``, ...) of a dtype given any usual way."""
-    if isinstance(dtype, type) and dtype in _PYTHON_TYPES:
+    """The Keras name (``'float32'``, ``'bfloat16'``, ...) of a dtype given any usual way.
+
+    ``None`` is JAX's default float dtype (Keras reads its ``floatx`` setting there).
+    """
+    if dtype is None:
+        return jnp.dtype(jnp.result_type(float)).name
+    if isinstance(dtype, (type, str)) and dtype in _PYTHON_TYPES:
         return _PYTHON_TYPES[dtype]
     try:
         return jnp.dtype(dtype).name
