@@ -21,7 +21,7 @@ from jaxlayers import errors, hooks
 from jaxlayers.version import __version__
 
 __all__ = [
-    "activations", "backend", "constraints", "errors", "initializers", "regularizers",
+    "activations", "backend", "constraints", "errors", "initializers", "ops", "regularizers",
     "layers", "models", "losses", "metrics", "optimizers", "callbacks", "saving", "export",
     "distribution", "utils", "datasets", "clear_session", "floatx", "set_floatx",
     "set_random_seed", "DTypePolicy", "InputSpec", "Layer", "Variable", "Input", "Model",
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 _SUBMODULES = ("activations", "backend", "constraints", "datasets", "distribution", "errors",
-               "export", "initializers", "layers", "models", "optimizers", "regularizers",
+               "export", "initializers", "layers", "models", "ops", "optimizers", "regularizers",
                "saving", "utils")
 _load_lock = threading.RLock()
 _loading = []
@@ -58,6 +58,7 @@ def _load_public_api():
     import jaxlayers.initializers
     import jaxlayers.layers
     import jaxlayers.models
+    import jaxlayers.ops
     import jaxlayers.optimizers
     import jaxlayers.regularizers
     import jaxlayers.saving
