@@ -21,7 +21,7 @@ from jaxlayers import backend
 from jaxlayers import hooks
 from jaxlayers.core import serialization
 from jaxlayers.errors import ConfigError, ShapeError
-from jaxlayers.ops.normalization import l2_normalize
+from jaxlayers.ops._normalization import l2_normalize
 
 _CATEGORY = "regularizers"
 _MODULE = "jaxlayers.regularizers"

@@ -10,7 +10,7 @@ import jaxlayers as jl
 from jaxlayers import errors
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 from jaxlayers.layers import normalization as norm
-from jaxlayers.ops import normalization as norm_ops
+from jaxlayers.ops import _normalization as norm_ops
 from tests.helpers import f64, set_same_random_weights
 
 L = jl.layers

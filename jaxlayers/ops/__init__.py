@@ -1,1 +1,9 @@
-"""Pure array math used by layers: no layers, no state. Tested against float64 NumPy."""
+"""Keras 3's ``keras.ops``: pure array functions, no layers, no state.
+
+``jl.ops.X`` and the submodule paths (``jl.ops.nn.X``, ...) name the same
+functions.  Modules starting with ``_`` hold math with no Keras name that the
+layers share (output-length rules, recurrent scans, masked statistics).
+"""
+
+from jaxlayers.ops import nn  # noqa: F401
+from jaxlayers.ops.nn import *  # noqa: F401,F403
