@@ -364,8 +364,8 @@ def moving_average(average, value, momentum):
     """One step of an exponential moving average: ``average * momentum + value * (1 - momentum)``.
 
     Example:
-        >>> moving_average(jnp.array(1.0), jnp.array(3.0), 0.75)
-        Array(1.5, dtype=float32)
+        >>> moving_average(1.0, 3.0, 0.75)
+        1.5
     """
     return average * momentum + value * (1.0 - momentum)
 

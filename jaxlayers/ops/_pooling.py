@@ -184,7 +184,7 @@ def adaptive_average_pool(inputs, output_size, data_format=None):
 
     Example:
         >>> adaptive_average_pool(jnp.arange(5.0).reshape(1, 5, 1), 2)[0, :, 0]
-        Array([1. , 3. ], dtype=float32)
+        Array([1., 3.], dtype=float32)
     """
     return _adaptive("adaptive_average_pool", inputs, output_size, data_format, _bin_mean)
 
