@@ -23,7 +23,7 @@ from jaxlayers.version import __version__
 __all__ = [
     "activations", "backend", "constraints", "errors", "initializers", "ops", "regularizers",
     "layers", "models", "losses", "metrics", "optimizers", "callbacks", "saving", "export",
-    "distribution", "utils", "datasets", "clear_session", "floatx", "set_floatx",
+    "distribution", "utils", "datasets", "ops", "clear_session", "floatx", "set_floatx",
     "set_random_seed", "DTypePolicy", "InputSpec", "Layer", "Variable", "Input", "Model",
     "Sequential", "Functional", "__version__",
 ]

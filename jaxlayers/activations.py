@@ -1,7 +1,9 @@
 """Activation functions with the names, arguments and numerics of ``keras.activations``.
 
-Every function is pure ``jax.numpy`` / ``jax.nn`` code, so it works under
-``jit``, ``vmap`` and ``grad``.  Scalar arguments such as ``alpha`` or ``axis``
+Most are the ``jl.ops.nn`` functions themselves; ``relu`` (with Keras's slope,
+ceiling and threshold), ``gelu`` (exact by default), ``tanh``, ``exponential``,
+``mish`` and ``linear`` are defined here over them.  All work under ``jit``,
+``vmap`` and ``grad``.  Scalar arguments such as ``alpha`` or ``axis``
 are static Python values.  :func:`get` turns what a layer receives as its
 ``activation=`` argument (``None``, a name, a callable or a config dict) into a
 function; :func:`serialize` gives a built-in's name back, as Keras does.
@@ -17,12 +19,12 @@ Example:
 
 import inspect
 
-import jax
 import jax.numpy as jnp
 
 from jaxlayers.core import serialization
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigTypeError, SerializationError
+from jaxlayers.ops import nn
 
 _CATEGORY = "activations"
 
@@ -35,9 +37,10 @@ def _register(fn):
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Rectified linear unit with an optional slope, ceiling and threshold.
 
-    With the defaults this is ``max(x, 0)``.  Otherwise values above
-    ``threshold`` pass through (clipped to ``[0, max_value]`` when ``max_value``
-    is set) and values at or below it become ``negative_slope * (x - threshold)``.
+    With the defaults this is ``max(x, 0)`` (``jl.ops.nn.relu``).  Otherwise
+    values above ``threshold`` pass through (clipped to ``[0, max_value]`` when
+    ``max_value`` is set) and values at or below it become
+    ``negative_slope * (x - threshold)``.
 
     Args:
         x: Input array.
@@ -51,195 +54,36 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """
     x = jnp.asarray(x)
     if negative_slope != 0.0 and max_value is None and threshold == 0:
-        return jax.nn.leaky_relu(x, negative_slope=negative_slope)
+        return nn.leaky_relu(x, negative_slope=negative_slope)
     if threshold != 0:
         out = jnp.where(x > jnp.asarray(threshold, x.dtype), x, 0)
     else:
-        out = jax.nn.relu(x)
+        out = nn.relu(x)
     if max_value is not None:
         out = jnp.clip(out, jnp.asarray(0, x.dtype), jnp.asarray(max_value, x.dtype))
     if negative_slope != 0.0:
-        out = out - negative_slope * jax.nn.relu(threshold - x)
+        out = out - negative_slope * nn.relu(threshold - x)
     return out
-
-
-@_register
-def leaky_relu(x, negative_slope=0.2):
-    """``x`` where positive, ``negative_slope * x`` elsewhere.
-
-    Example:
-        >>> leaky_relu(jnp.array([-1.0, 3.0]))
-        Array([-0.2,  3. ], dtype=float32)
-    """
-    return jax.nn.leaky_relu(jnp.asarray(x), negative_slope=negative_slope)
-
-
-@_register
-def relu6(x):
-    """``min(max(x, 0), 6)``."""
-    return jax.nn.relu6(jnp.asarray(x))
-
-
-@_register
-def softmax(x, axis=-1):
-    """``exp(x) / sum(exp(x))`` along ``axis`` (computed stably).
-
-    Example:
-        >>> softmax(jnp.array([0.0, 0.0]))
-        Array([0.5, 0.5], dtype=float32)
-    """
-    return jax.nn.softmax(jnp.asarray(x), axis=axis)
-
-
-@_register
-def log_softmax(x, axis=-1):
-    """``log(softmax(x))`` along ``axis``, computed without forming the softmax."""
-    return jax.nn.log_softmax(jnp.asarray(x), axis=axis)
-
-
-@_register
-def elu(x, alpha=1.0):
-    """Exponential linear unit: ``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``."""
-    return jax.nn.elu(jnp.asarray(x), alpha=alpha)
-
-
-@_register
-def selu(x):
-    """Scaled ELU (Klambauer et al., 2017) with its fixed ``alpha`` and ``scale``."""
-    return jax.nn.selu(jnp.asarray(x))
-
-
-@_register
-def celu(x, alpha=1.0):
-    """Continuously differentiable ELU: ``max(x, 0) + min(0, alpha * (exp(x / alpha) - 1))``."""
-    return jax.nn.celu(jnp.asarray(x), alpha=alpha)
-
-
-@_register
-def softplus(x):
-    """``log(exp(x) + 1)``, computed stably."""
-    return jax.nn.softplus(jnp.asarray(x))
-
-
-@_register
-def softsign(x):
-    """``x / (abs(x) + 1)``."""
-    return jax.nn.soft_sign(jnp.asarray(x))
-
-
-@_register
-def squareplus(x, b=4):
-    """Smooth ReLU ``(x + sqrt(x**2 + b)) / 2`` (So, 2021)."""
-    return jax.nn.squareplus(jnp.asarray(x), b=b)
-
-
-@_register
-def sparse_plus(x):
-    """Piecewise softplus: ``0`` below -1, ``(x + 1)**2 / 4`` on [-1, 1], ``x`` above 1."""
-    return jax.nn.sparse_plus(jnp.asarray(x))
-
-
-@_register
-def soft_shrink(x, threshold=0.5):
-    """Shrinks ``x`` toward zero by ``threshold``; values within it become 0."""
-    x = jnp.asarray(x)
-    return jnp.where(x > threshold, x - threshold, jnp.where(x < -threshold, x + threshold, 0.0))
-
-
-@_register
-def hard_shrink(x, threshold=0.5):
-    """``x`` where ``abs(x) > threshold``, else 0."""
-    x = jnp.asarray(x)
-    return jnp.where(jnp.abs(x) > threshold, x, 0.0)
-
-
-@_register
-def threshold(x, threshold, default_value):
-    """``x`` where ``x > threshold``, else ``default_value``.
-
-    Example:
-        >>> threshold(jnp.array([0.5, 2.0]), 1.0, -1.0)
-        Array([-1.,  2.], dtype=float32)
-    """
-    x = jnp.asarray(x)
-    return jnp.where(x > threshold, x, default_value)
-
-
-@_register
-def silu(x):
-    """Sigmoid linear unit (a.k.a. swish): ``x * sigmoid(x)``."""
-    return jax.nn.silu(jnp.asarray(x))
-
-
-@_register
-def hard_silu(x):
-    """``x * hard_sigmoid(x)`` (a.k.a. hard swish, Howard et al., 2019)."""
-    return jax.nn.hard_silu(jnp.asarray(x))
 
 
 @_register
 def gelu(x, approximate=False):
     """Gaussian error linear unit ``x * Phi(x)`` (Hendrycks & Gimpel, 2016).
 
+    Unlike ``jl.ops.nn.gelu`` (and as in ``keras.activations``), the exact
+    ``erf`` form is the default.
+
     Args:
         x: Input array.
         approximate: Use the tanh approximation instead of the exact ``erf`` form.
     """
-    return jax.nn.gelu(jnp.asarray(x), approximate=approximate)
-
-
-@_register
-def glu(x, axis=-1):
-    """Gated linear unit: splits ``x`` in two along ``axis`` and returns ``a * sigmoid(b)``."""
-    return jax.nn.glu(jnp.asarray(x), axis=axis)
+    return nn.gelu(x, approximate=approximate)
 
 
 @_register
 def tanh(x):
     """Hyperbolic tangent."""
     return jnp.tanh(jnp.asarray(x))
-
-
-@_register
-def tanh_shrink(x):
-    """``x - tanh(x)``."""
-    x = jnp.asarray(x)
-    return x - jnp.tanh(x)
-
-
-@_register
-def hard_tanh(x):
-    """``clip(x, -1, 1)``."""
-    return jax.nn.hard_tanh(jnp.asarray(x))
-
-
-@_register
-def sigmoid(x):
-    """Logistic sigmoid ``1 / (1 + exp(-x))``."""
-    return jax.nn.sigmoid(jnp.asarray(x))
-
-
-@_register
-def hard_sigmoid(x):
-    """Piecewise linear sigmoid ``relu6(x + 3) / 6``.
-
-    Example:
-        >>> hard_sigmoid(jnp.array([-4.0, 0.0, 4.0]))
-        Array([0. , 0.5, 1. ], dtype=float32)
-    """
-    return jax.nn.hard_sigmoid(jnp.asarray(x))
-
-
-@_register
-def sparse_sigmoid(x):
-    """Piecewise linear sigmoid: ``0`` below -1, ``(x + 1) / 2`` on [-1, 1], ``1`` above."""
-    return jax.nn.sparse_sigmoid(jnp.asarray(x))
-
-
-@_register
-def log_sigmoid(x):
-    """``log(sigmoid(x))``, computed stably."""
-    return jax.nn.log_sigmoid(jnp.asarray(x))
 
 
 @_register
@@ -252,7 +96,7 @@ def exponential(x):
 def mish(x):
     """``x * tanh(softplus(x))`` (Misra, 2019)."""
     x = jnp.asarray(x)
-    return x * jnp.tanh(jax.nn.softplus(x))
+    return x * jnp.tanh(nn.softplus(x))
 
 
 @_register
@@ -261,30 +105,16 @@ def linear(x):
     return x
 
 
-@_register
-def sparsemax(x, axis=-1):
-    """Euclidean projection of ``x`` onto the probability simplex along ``axis``.
-
-    Like softmax the output is non-negative and sums to one, but it can be
-    exactly zero (Martins & Astudillo, 2016).
-
-    Example:
-        >>> sparsemax(jnp.array([1.0, 0.5, -2.0]))
-        Array([0.75, 0.25, 0.  ], dtype=float32)
-    """
-    x = jnp.asarray(x)
-    z = jnp.moveaxis(x, axis, -1)
-    z_sorted = -jnp.sort(-z, axis=-1)
-    cumsum = jnp.cumsum(z_sorted, axis=-1)
-    ranks = jnp.arange(1, z.shape[-1] + 1, dtype=z.dtype)
-    # The support is a prefix of the sorted values; its size k picks the k-th cumsum.
-    support = 1 + ranks * z_sorted > cumsum
-    k = jnp.sum(support, axis=-1, keepdims=True)
-    cumsum_k = jnp.take_along_axis(cumsum, k - 1, axis=-1)
-    tau = (cumsum_k - 1) / k.astype(z.dtype)
-    return jnp.moveaxis(jnp.maximum(z - tau, 0), -1, axis)
-
-
+# The other activations are the ``jl.ops.nn`` functions themselves (same names,
+# arguments and defaults as ``keras.activations``).
+(celu, elu, glu, hard_shrink, hard_sigmoid, hard_silu, hard_tanh, leaky_relu, log_sigmoid,
+ log_softmax, relu6, selu, sigmoid, silu, soft_shrink, softmax, softplus, softsign,
+ sparse_plus, sparse_sigmoid, sparsemax, squareplus, tanh_shrink, threshold) = (
+    _register(fn) for fn in (
+        nn.celu, nn.elu, nn.glu, nn.hard_shrink, nn.hard_sigmoid, nn.hard_silu, nn.hard_tanh,
+        nn.leaky_relu, nn.log_sigmoid, nn.log_softmax, nn.relu6, nn.selu, nn.sigmoid,
+        nn.silu, nn.soft_shrink, nn.softmax, nn.softplus, nn.softsign, nn.sparse_plus,
+        nn.sparse_sigmoid, nn.sparsemax, nn.squareplus, nn.tanh_shrink, nn.threshold))
 swish = silu
 hard_swish = hard_silu
 register_builtin(_CATEGORY, name="swish")(silu)

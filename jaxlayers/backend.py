@@ -17,6 +17,7 @@ import threading
 import jax
 import numpy as np
 
+from jaxlayers import hooks
 from jaxlayers.errors import ConfigError
 
 _FLOATX = "float32"
@@ -207,6 +208,10 @@ def print_msg(message, line_break=True):
     sys.stdout.write(message + ("\n" if line_break else ""))
     sys.stdout.flush()
 
+
+# `jl.ops` sits below this module: it reads these settings through hooks.
+hooks.provide("backend.epsilon", epsilon)
+hooks.provide("backend.image_data_format", image_data_format)
 
 __all__ = [
     "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format",

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 from jaxlayers import backend, hooks
 from jaxlayers.core import serialization
 from jaxlayers.errors import ConfigError, ShapeError
-from jaxlayers.ops.normalization import l2_normalize
+from jaxlayers.ops._normalization import l2_normalize
 
 _CATEGORY = "regularizers"
 _MODULE = "jaxlayers.regularizers"

@@ -7,7 +7,7 @@ import pytest
 
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import attention as att
-from jaxlayers.ops import attention as attn_ops
+from jaxlayers.ops import _attention as attn_ops
 
 B, T, S, D = 2, 4, 5, 6
 

@@ -14,8 +14,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxlayers.ops import conv as conv_ops
-from jaxlayers.ops import pooling as pool_ops
+from jaxlayers.ops import _conv as conv_ops
+from jaxlayers.ops import _pooling as pool_ops
 
 RTOL = ATOL = 2e-5
 
@@ -151,7 +151,7 @@ def test_conv_every_padding_stride_dilation(rng, rank, data_format):
     paddings = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
     for padding, stride, dilation in itertools.product(paddings, (1, 2), (1, 2)):
         strides, dilations = (stride,) * rank, (dilation,) * rank
-        got = conv_ops.conv(x, kernel, strides, padding, dilations, data_format)
+        got = conv_ops.conv(x, kernel, strides, padding, data_format, dilations)
         want = ref_conv(x, kernel, strides, padding, dilations, data_format)
         _check(got, want, f"conv rank={rank} {padding} s={stride} d={dilation} {data_format}")
         spatial = x.shape[1:-1] if data_format == "channels_last" else x.shape[2:]
@@ -166,7 +166,7 @@ def test_grouped_conv(rng, data_format):
     x = _input(rng, 2, data_format, channels=6)
     kernel = rng.standard_normal((3, 3, 2, 9)).astype(np.float32)   # 3 groups
     for padding in ("valid", "same"):
-        got = conv_ops.conv(x, kernel, (2, 1), padding, 1, data_format)
+        got = conv_ops.conv(x, kernel, (2, 1), padding, data_format, 1)
         _check(got, ref_conv(x, kernel, (2, 1), padding, (1, 1), data_format), padding)
 
 
@@ -201,10 +201,10 @@ def test_depthwise_and_separable(rng, rank, data_format):
         strides, dilations = (stride,) * rank, (dilation,) * rank
         what = f"rank={rank} {padding} s={stride} d={dilation} {data_format}"
         want = ref_depthwise(x, dw, strides, padding, dilations, data_format)
-        got = conv_ops.depthwise_conv(x, dw, strides, padding, dilations, data_format)
+        got = conv_ops.depthwise_conv(x, dw, strides, padding, data_format, dilations)
         _check(got, want, "depthwise " + what)
         want_sep = ref_conv(want, pw, (1,) * rank, "valid", (1,) * rank, data_format)
-        got_sep = conv_ops.separable_conv(x, dw, pw, strides, padding, dilations, data_format)
+        got_sep = conv_ops.separable_conv(x, dw, pw, strides, padding, data_format, dilations)
         _check(got_sep, want_sep, "separable " + what)
 
 
@@ -220,8 +220,8 @@ def test_conv_transpose_every_padding_stride_dilation(rng, rank, data_format):
         kernel = rng.standard_normal((k,) * rank + (2, 3)).astype(np.float32)
         for padding in ("valid", "same"):
             strides, dilations = (stride,) * rank, (dilation,) * rank
-            got = conv_ops.conv_transpose(x, kernel, strides, padding, None, dilations,
-                                          data_format)
+            got = conv_ops.conv_transpose(x, kernel, strides, padding, None, data_format,
+                                          dilations)
             want = ref_conv_transpose_tf(x, kernel, strides, padding, dilations, data_format)
             _check(got, want, f"transpose rank={rank} k={k} {padding} s={stride} "
                               f"d={dilation} {data_format}")
@@ -249,7 +249,7 @@ def test_conv_transpose_explicit_output_padding(rng):
             (1, "valid", 2, 3, 2, "channels_last"), (2, "same", 5, 2, 0, "channels_last")]:
         x = _input(rng, rank, data_format, channels=3, size=(5, 4))
         kernel = rng.standard_normal((k,) * rank + (2, 3)).astype(np.float32)
-        got = conv_ops.conv_transpose(x, kernel, stride, padding, pad, 1, data_format)
+        got = conv_ops.conv_transpose(x, kernel, stride, padding, pad, data_format, 1)
         want = keras.ops.conv_transpose(x, kernel, stride, padding, pad, data_format, 1)
         _check(got, np.asarray(want, np.float64), f"{rank} {padding} k={k} s={stride} p={pad}")
         spatial = x.shape[1:-1] if data_format == "channels_last" else x.shape[2:]

@@ -247,7 +247,8 @@ NOT_IN_TABLE = {"convert_to_numpy"}
 def _keras_names(keras):
     """Keras's core, einops and linalg op names (the namespace of this file)."""
     top = {name for name in dir(keras.ops) if not name.startswith("_") and getattr(
-        getattr(keras.ops, name), "__module__", "") in ("keras.src.ops.core", "keras.src.ops.einops")}
+        getattr(keras.ops, name), "__module__", "") in ("keras.src.ops.core",
+                                                         "keras.src.ops.einops")}
     linalg = {name for name in dir(keras.ops.linalg) if not name.startswith("_")}
     return top, linalg
 
@@ -351,7 +352,8 @@ def test_solve_reads_b_with_one_axis_fewer_than_a_as_vectors():
 
 def test_norm_takes_an_axis_list():
     """Keras's JAX backend hands a list to JAX, which rejects it (unhashable)."""
-    np.testing.assert_allclose(jops.linalg.norm(_SQ, axis=[1, 2]), jops.linalg.norm(_SQ, axis=(1, 2)))
+    np.testing.assert_allclose(jops.linalg.norm(_SQ, axis=[1, 2]),
+                               jops.linalg.norm(_SQ, axis=(1, 2)))
 
 
 def test_scatter_ops_take_index_lists():

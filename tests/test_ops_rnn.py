@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxlayers.ops import rnn as rnn_ops
+from jaxlayers.ops import _rnn as rnn_ops
 from tests.helpers import sigmoid
 
 B, T, F, U = 2, 5, 3, 4

@@ -441,3 +441,26 @@ def test_shape_errors_name_the_layer_and_shapes():
     add([jnp.ones((2, 3)), jnp.ones((2, 3))])
     with pytest.raises(ShapeError, match="Add 'late'"):
         add([jnp.ones((2, 3)), jnp.ones((2, 5))])
+
+
+def test_adaptive_pooling_layers_match_keras(rng, keras):
+    # Uneven sizes, so neighbouring bins overlap; both data formats.
+    for rank, size, out in ((1, (7,), 3), (2, (7, 5), (3, 2)), (3, (5, 4, 3), 2)):
+        for mode in ("Max", "Average"):
+            for data_format in ("channels_last", "channels_first"):
+                name = f"Adaptive{mode}Pooling{rank}D"
+                shape = ((2,) + size + (3,) if data_format == "channels_last"
+                         else (2, 3) + size)
+                x = rng.standard_normal(shape).astype(np.float32)
+                kwargs = dict(output_size=out, data_format=data_format)
+                ours = getattr(layers, name)(**kwargs)
+                theirs = getattr(keras.layers, name)(**kwargs)
+                np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-5, atol=1e-6,
+                                           err_msg=f"{name} {data_format}")
+                assert ours.compute_output_shape(shape) == theirs.compute_output_shape(shape)
+
+
+def test_adaptive_pooling_rejects_a_bad_output_size():
+    with pytest.raises(ConfigError, match=r"AdaptiveMaxPooling2D .*`output_size` must be an "
+                                          r"int or a tuple of 2 ints"):
+        layers.AdaptiveMaxPooling2D(output_size=(2, 2, 2))

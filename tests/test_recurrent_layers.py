@@ -10,7 +10,7 @@ import pytest
 
 import jaxlayers as jl
 from jaxlayers import errors, layers
-from jaxlayers.ops import rnn as rnn_ops
+from jaxlayers.ops import _rnn as rnn_ops
 from tests.cases.recurrent import MinimalRNNCell
 from tests.helpers import assert_close, sigmoid
 

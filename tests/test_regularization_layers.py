@@ -7,7 +7,7 @@ import pytest
 
 from jaxlayers.errors import ConfigError, KeyRequiredError, ShapeError
 from jaxlayers.layers import regularization as reg
-from jaxlayers.ops import regularization as reg_ops
+from jaxlayers.ops import _regularization as reg_ops
 
 BIG = (200, 500)  # 100k values: binomial sd of the drop fraction ~0.0015.
 

@@ -4,7 +4,7 @@ import jax
 import numpy as np
 
 from jaxlayers import layers
-from jaxlayers.ops import normalization as norm_ops
+from jaxlayers.ops import _normalization as norm_ops
 
 
 class UserDense(layers.Layer):

@@ -69,6 +69,12 @@ from jaxlayers.layers.normalization import GroupNormalization as GroupNormalizat
 from jaxlayers.layers.normalization import LayerNormalization as LayerNormalization
 from jaxlayers.layers.normalization import RMSNormalization as RMSNormalization
 from jaxlayers.layers.normalization import UnitNormalization as UnitNormalization
+from jaxlayers.layers.pooling import AdaptiveAveragePooling1D as AdaptiveAveragePooling1D
+from jaxlayers.layers.pooling import AdaptiveAveragePooling2D as AdaptiveAveragePooling2D
+from jaxlayers.layers.pooling import AdaptiveAveragePooling3D as AdaptiveAveragePooling3D
+from jaxlayers.layers.pooling import AdaptiveMaxPooling1D as AdaptiveMaxPooling1D
+from jaxlayers.layers.pooling import AdaptiveMaxPooling2D as AdaptiveMaxPooling2D
+from jaxlayers.layers.pooling import AdaptiveMaxPooling3D as AdaptiveMaxPooling3D
 from jaxlayers.layers.pooling import AveragePooling1D as AveragePooling1D
 from jaxlayers.layers.pooling import AveragePooling2D as AveragePooling2D
 from jaxlayers.layers.pooling import AveragePooling3D as AveragePooling3D
@@ -156,6 +162,12 @@ __all__ = [
     "Activation",
     "ActivityRegularization",
     "Add",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
     "AdditiveAttention",
     "AlphaDropout",
     "Attention",

@@ -13,7 +13,7 @@ from jaxlayers.errors import ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.layers._shapes import check_spatial_rank
 from jaxlayers.layers._weight_args import WeightArgs
-from jaxlayers.ops import conv as conv_ops
+from jaxlayers.ops import _conv as conv_ops
 from jaxlayers.ops import layout
 
 

@@ -12,7 +12,7 @@ from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.layers._weight_args import WeightArgs
-from jaxlayers.ops import attention as attn_ops
+from jaxlayers.ops import _attention as attn_ops
 
 __all__ = ["ReLU", "Softmax", "LeakyReLU", "PReLU", "ELU"]
 

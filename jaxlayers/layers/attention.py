@@ -18,7 +18,7 @@ from jaxlayers.layers.multi_head_attention import (
     MultiHeadAttention,
     _shape,
 )
-from jaxlayers.ops import attention as attn_ops
+from jaxlayers.ops import _attention as attn_ops
 
 __all__ = [
     "MultiHeadAttention",

@@ -20,9 +20,9 @@ from jaxlayers.layers._conv_base import set_window_args, window_config
 from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.layers.rnn_base import OwnCellRNN
 from jaxlayers.layers.rnn_cell import DropoutRNNCell, UnitForgetBias, split_masks
-from jaxlayers.ops import conv as conv_ops
+from jaxlayers.ops import _conv as conv_ops
+from jaxlayers.ops import _rnn as rnn_ops
 from jaxlayers.ops import layout
-from jaxlayers.ops import rnn as rnn_ops
 
 __all__ = ["ConvLSTMCell", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 

@@ -27,7 +27,7 @@ from jaxlayers.layers.convolution_transpose import (
     Convolution2DTranspose,
     Convolution3DTranspose,
 )
-from jaxlayers.ops import conv as conv_ops
+from jaxlayers.ops import nn as nn_ops
 
 
 class BaseConv(ConvFamily):
@@ -96,8 +96,9 @@ class BaseConv(ConvFamily):
     def call(self, inputs):
         self._conv_spatial(inputs.shape)
         kernel = self.kernel
-        outputs = conv_ops.conv(inputs.astype(kernel.dtype), kernel, self.strides, self.padding,
-                                self.dilation_rate, self.data_format)
+        outputs = nn_ops.conv(inputs.astype(kernel.dtype), kernel, strides=self.strides,
+                              padding=self.padding, data_format=self.data_format,
+                              dilation_rate=self.dilation_rate)
         return self._finish(outputs)
 
     def compute_output_shape(self, input_shape):

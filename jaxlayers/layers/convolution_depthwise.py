@@ -7,8 +7,8 @@ Re-exported by ``jaxlayers.layers.convolution``; the math is
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.layers import _args
 from jaxlayers.layers._conv_base import ConvFamily
-from jaxlayers.ops import conv as conv_ops
 from jaxlayers.ops import layout
+from jaxlayers.ops import nn as nn_ops
 
 
 class BaseDepthwiseConv(ConvFamily):
@@ -58,8 +58,9 @@ class BaseDepthwiseConv(ConvFamily):
     def call(self, inputs):
         self._conv_spatial(inputs.shape)
         kernel = self.kernel
-        outputs = conv_ops.depthwise_conv(inputs.astype(kernel.dtype), kernel, self.strides,
-                                          self.padding, self.dilation_rate, self.data_format)
+        outputs = nn_ops.depthwise_conv(inputs.astype(kernel.dtype), kernel, strides=self.strides,
+                                        padding=self.padding, data_format=self.data_format,
+                                        dilation_rate=self.dilation_rate)
         return self._finish(outputs)
 
     def compute_output_shape(self, input_shape):
@@ -132,9 +133,10 @@ class BaseSeparableConv(ConvFamily):
     def call(self, inputs):
         self._conv_spatial(inputs.shape)
         depthwise, pointwise = self.depthwise_kernel, self.pointwise_kernel
-        outputs = conv_ops.separable_conv(
-            inputs.astype(depthwise.dtype), depthwise, pointwise, self.strides, self.padding,
-            self.dilation_rate, self.data_format)
+        outputs = nn_ops.separable_conv(
+            inputs.astype(depthwise.dtype), depthwise, pointwise, strides=self.strides,
+            padding=self.padding, data_format=self.data_format,
+            dilation_rate=self.dilation_rate)
         return self._finish(outputs)
 
     def compute_output_shape(self, input_shape):

@@ -8,8 +8,9 @@ from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
 from jaxlayers.layers import _args
 from jaxlayers.layers._conv_base import ConvFamily
-from jaxlayers.ops import conv as conv_ops
+from jaxlayers.ops import _conv as conv_ops
 from jaxlayers.ops import layout
+from jaxlayers.ops import nn as nn_ops
 
 
 class BaseConvTranspose(ConvFamily):
@@ -71,9 +72,10 @@ class BaseConvTranspose(ConvFamily):
 
     def call(self, inputs):
         kernel = self.kernel
-        outputs = conv_ops.conv_transpose(
-            inputs.astype(kernel.dtype), kernel, self.strides, self.padding,
-            self.output_padding, self.dilation_rate, self.data_format)
+        outputs = nn_ops.conv_transpose(
+            inputs.astype(kernel.dtype), kernel, strides=self.strides, padding=self.padding,
+            output_padding=self.output_padding, data_format=self.data_format,
+            dilation_rate=self.dilation_rate)
         return self._finish(outputs)
 
     def compute_output_shape(self, input_shape):

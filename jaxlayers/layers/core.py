@@ -30,7 +30,6 @@ from jaxlayers.errors import (
 from jaxlayers.layers import _args
 from jaxlayers.layers import einsum as einsum_lib
 from jaxlayers.layers._weight_args import WeightArgs
-from jaxlayers.ops import nn as nn_ops
 
 
 # --------------------------------------------------------------------------- Input
@@ -179,7 +178,10 @@ class Dense(WeightArgs, Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
-        return nn_ops.dense(inputs, self.kernel, self.bias, self.activation)
+        outputs = jnp.matmul(inputs, self.kernel)
+        if self.bias is not None:
+            outputs = outputs + self.bias
+        return self.activation(outputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)[:-1] + (self.units,)

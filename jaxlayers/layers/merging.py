@@ -23,7 +23,7 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 from jaxlayers.layers import _args
-from jaxlayers.ops.normalization import l2_normalize
+from jaxlayers.ops._normalization import l2_normalize
 
 
 def _is_shape(value):

@@ -20,7 +20,8 @@ from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.layers.core import EinsumDense
-from jaxlayers.ops import attention as attn_ops
+from jaxlayers.ops import _attention as attn_ops
+from jaxlayers.ops import nn as nn_ops
 
 __all__ = ["MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention"]
 
@@ -159,9 +160,9 @@ class _MultiHeadBase(WeightArgs, Layer):
         if fused:
             if mask is not None:
                 mask = attn_ops.expand_mask(mask, 4, n_attn)
-            out = attn_ops.fused_attention(query, key, value, mask=mask, scale=scale,
-                                           is_causal=causal_only,
-                                           flash_attention=self._flash_attention)
+            out = nn_ops.dot_product_attention(query, key, value, mask=mask, scale=scale,
+                                               is_causal=causal_only,
+                                               flash_attention=self._flash_attention)
             return out, None
         if causal_only:
             mask = attn_ops.causal_mask(query.shape[1], key.shape[1])[None]

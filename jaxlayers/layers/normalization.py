@@ -17,7 +17,8 @@ from jaxlayers.core.variables import call_initializer
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.layers._weight_args import WeightArgs
-from jaxlayers.ops import normalization as norm_ops
+from jaxlayers.ops import _normalization as norm_ops
+from jaxlayers.ops import nn as nn_ops
 
 __all__ = [
     "BatchNormalization",
@@ -186,7 +187,8 @@ class BatchNormalization(WeightArgs, Layer):
     def _batch_moments(self, inputs, mask):
         reduce_axes = tuple(a for a in range(inputs.ndim) if a not in self._axes)
         if mask is None:
-            return norm_ops.moments(inputs, reduce_axes, axis_name=self.axis_name)
+            return nn_ops.moments(inputs, reduce_axes, synchronized=self.axis_name is not None,
+                                  axis_name=self.axis_name)
         return norm_ops.masked_moments(inputs, mask, reduce_axes, epsilon=backend.epsilon(),
                                        axis_name=self.axis_name)
 
@@ -240,8 +242,8 @@ class BatchNormalization(WeightArgs, Layer):
         else:
             mean = self.moving_mean.astype(dtype)
             variance = self.moving_variance.astype(dtype)
-        out = norm_ops.batch_normalization(x, mean, variance, self._axes, offset=beta,
-                                           scale=gamma, epsilon=self.epsilon)
+        out = nn_ops.batch_normalization(x, mean, variance, self._axes, offset=beta,
+                                         scale=gamma, epsilon=self.epsilon)
         return out.astype(self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
@@ -347,8 +349,8 @@ class LayerNormalization(_AffineNormalization):
                          self.center and not self.rms_scaling)
 
     def call(self, inputs):
-        out = norm_ops.layer_normalization(inputs, self.gamma, self.beta, self._axes,
-                                           self.epsilon, rms_scaling=self.rms_scaling)
+        out = nn_ops.layer_normalization(inputs, self.gamma, self.beta, self._axes,
+                                         self.epsilon, rms_scaling=self.rms_scaling)
         return out.astype(self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
@@ -479,7 +481,7 @@ class RMSNormalization(Layer):
                                      initializer="ones")
 
     def call(self, inputs):
-        return norm_ops.rms_normalization(inputs, self.scale, self._axes, self.epsilon)
+        return nn_ops.rms_normalization(inputs, self.scale, self._axes, self.epsilon)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

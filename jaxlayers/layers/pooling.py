@@ -1,9 +1,10 @@
-"""Pooling layers: max / average over windows, and global max / average.
+"""Pooling layers: max / average over windows, adaptive bins, and global max / average.
 
-``MaxPooling{1,2,3}D``, ``AveragePooling{1,2,3}D``, ``GlobalMaxPooling{1,2,3}D``
+``MaxPooling{1,2,3}D``, ``AveragePooling{1,2,3}D``,
+``Adaptive{Max,Average}Pooling{1,2,3}D``, ``GlobalMaxPooling{1,2,3}D``
 and ``GlobalAveragePooling{1,2,3}D`` with Keras's arguments, defaults and
 aliases (``MaxPool2D``, ``AvgPool2D``, ``GlobalAvgPool1D``, ...).  The math is
-in :mod:`jaxlayers.ops.pooling`.
+in ``jl.ops.nn`` (``max_pool``, ``average_pool``, ...).
 """
 
 import jax.numpy as jnp
@@ -14,8 +15,9 @@ from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.layers._shapes import check_spatial_rank
+from jaxlayers.ops import _pooling as pool_ops
 from jaxlayers.ops import layout
-from jaxlayers.ops import pooling as pool_ops
+from jaxlayers.ops import nn as nn_ops
 
 
 class _PoolingFamily(Layer):
@@ -65,8 +67,9 @@ class BasePooling(_PoolingFamily):
 
     def call(self, inputs):
         self.compute_output_shape(inputs.shape)
-        fn = pool_ops.max_pool if self.mode == "max" else pool_ops.average_pool
-        return fn(inputs, self.pool_size, self.strides, self.padding, self.data_format)
+        fn = nn_ops.max_pool if self.mode == "max" else nn_ops.average_pool
+        return fn(inputs, self.pool_size, strides=self.strides, padding=self.padding,
+                  data_format=self.data_format)
 
     def compute_output_shape(self, input_shape):
         input_shape = self._check_rank(input_shape)
@@ -331,6 +334,62 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
         return None
 
 
+class BaseAdaptivePooling(_PoolingFamily):
+    """Pools each spatial axis into ``output_size`` bins, whatever the input's size.
+
+    Bin ``i`` of an axis of length ``n`` covers ``[floor(i * n / out),
+    ceil((i + 1) * n / out))``, so bins overlap when ``out`` does not divide
+    ``n`` (PyTorch's and Keras's rule).  Subclasses set ``rank`` and ``mode``.
+
+    Args:
+        output_size: Int or tuple of ``rank`` ints, the spatial output size.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` uses
+            ``jl.backend.image_data_format()``.
+
+    Output shape: ``(batch, *output_size, channels)`` (or channels first).
+    """
+
+    mode = None
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        who = _args.owner(self)
+        self.output_size = _args.int_tuple(who, "output_size", output_size, self.rank)
+        self.data_format = _args.data_format(who, data_format)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def call(self, inputs):
+        fn = nn_ops.adaptive_max_pool if self.mode == "max" else nn_ops.adaptive_average_pool
+        return fn(inputs, self.output_size, data_format=self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = self._check_rank(input_shape)
+        return layout.with_spatial(input_shape, self.output_size, self.data_format)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"output_size": self.output_size, "data_format": self.data_format})
+        return config
+
+
+def _adaptive(name, rank, mode, words):
+    """One registered ``Adaptive{Max,Average}Pooling{rank}D`` class."""
+    axes = layout.describe(rank, "channels_last")
+    doc = (f"Adaptive {words} pooling over ``{axes}`` (or channels first).\n\n"
+           f"    See :class:`BaseAdaptivePooling` for the arguments.\n")
+    cls = type(name, (BaseAdaptivePooling,), {"rank": rank, "mode": mode, "__doc__": doc,
+                                              "__module__": __name__})
+    return register_builtin("layers")(cls)
+
+
+AdaptiveMaxPooling1D = _adaptive("AdaptiveMaxPooling1D", 1, "max", "max")
+AdaptiveMaxPooling2D = _adaptive("AdaptiveMaxPooling2D", 2, "max", "max")
+AdaptiveMaxPooling3D = _adaptive("AdaptiveMaxPooling3D", 3, "max", "max")
+AdaptiveAveragePooling1D = _adaptive("AdaptiveAveragePooling1D", 1, "average", "average")
+AdaptiveAveragePooling2D = _adaptive("AdaptiveAveragePooling2D", 2, "average", "average")
+AdaptiveAveragePooling3D = _adaptive("AdaptiveAveragePooling3D", 3, "average", "average")
+
+
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
 GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (
@@ -351,6 +410,8 @@ for _alias, _cls in _ALIASES.items():
 __all__ = [
     "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
     "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
+    "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
 ] + list(_ALIASES)

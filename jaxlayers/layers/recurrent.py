@@ -29,7 +29,7 @@ from jaxlayers.layers.rnn_cell import (
     split_masks,
 )
 from jaxlayers.layers.rnn_wrappers import Bidirectional, TimeDistributed
-from jaxlayers.ops import rnn as rnn_ops
+from jaxlayers.ops import _rnn as rnn_ops
 
 __all__ = [
     "RNN", "RNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "SimpleRNN", "SimpleRNNCell",

@@ -48,7 +48,7 @@ from jaxlayers.layers.rnn_cell import (
     output_from_states,
     zero_states,
 )
-from jaxlayers.ops import rnn as rnn_ops
+from jaxlayers.ops import _rnn as rnn_ops
 
 __all__ = ["RNN", "ScanPlan", "OwnCellRNN"]
 

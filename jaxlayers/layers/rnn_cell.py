@@ -40,7 +40,7 @@ from jaxlayers.core.variables import call_initializer
 from jaxlayers.errors import ConfigError, ConfigTypeError
 from jaxlayers.initializers import Initializer
 from jaxlayers.layers import _args, _sublayers
-from jaxlayers.ops import rnn as rnn_ops
+from jaxlayers.ops import _rnn as rnn_ops
 
 __all__ = ["RNNCell", "DropoutRNNCell", "StackedRNNCells", "implements_cell_protocol",
            "cell_protocol"]

@@ -30,7 +30,7 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import CustomObjectScope, register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 from jaxlayers.layers._sublayers import deserialize_layer, serialize_layer
-from jaxlayers.ops import rnn as rnn_ops
+from jaxlayers.ops import _rnn as rnn_ops
 
 __all__ = ["TimeDistributed", "Bidirectional"]
 

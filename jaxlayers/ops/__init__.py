@@ -1,9 +1,12 @@
 """Keras 3's ``keras.ops`` namespace: pure array math, the one home of the layers' math.
 
-``jl.ops.X`` and the submodules at Keras's paths (``jl.ops.linalg.X``, ...) hold the
-public ops; modules whose names start with ``_`` hold helpers with no Keras name.
+``jl.ops.X`` and the submodules at Keras's paths (``jl.ops.nn.X``, ``jl.ops.linalg.X``,
+...) name the same functions.  Modules whose names start with ``_`` hold math with no
+Keras name that the layers share (output-length rules, recurrent scans, masked
+statistics).
 """
 
-from jaxlayers.ops import core, linalg  # noqa: F401
-from jaxlayers.ops.core import *
-from jaxlayers.ops.linalg import *
+from jaxlayers.ops import core, linalg, nn  # noqa: F401
+from jaxlayers.ops.core import *  # noqa: F401,F403
+from jaxlayers.ops.linalg import *  # noqa: F401,F403
+from jaxlayers.ops.nn import *  # noqa: F401,F403

@@ -479,7 +479,8 @@ _AXES_GROUP = re.compile(r"\(([^()]*)\)|([^\s()]+)")
 
 
 def _parse_axes(side, pattern):
-    """One side of an einops pattern as groups of axis names: ``'b (h w)'`` -> ``[['b'], ['h', 'w']]``."""
+    """One side of an einops pattern as groups of axis names: ``'b (h w)'`` -> ``[['b'], ['h', "
+    "'w']]``."""
     if side.count("(") != side.count(")") or re.sub(_AXES_GROUP, "", side).strip():
         raise ConfigError(
             f"ops.rearrange: `pattern` has unbalanced or nested parentheses. "

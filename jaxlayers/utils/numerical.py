@@ -10,7 +10,7 @@ import numpy as np
 
 from jaxlayers import backend
 from jaxlayers.errors import ConfigError, DataError
-from jaxlayers.ops.normalization import l2_normalize
+from jaxlayers.ops._normalization import l2_normalize
 
 
 def _check_num_classes(num_classes):

@@ -12,9 +12,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import keras
+import keras  # noqa: E402 (after KERAS_BACKEND is set)
 
-from tests.test_keras_names import format_pending, missing_names
+from tests.test_keras_names import format_pending, missing_names  # noqa: E402
 
 if __name__ == "__main__":
     print(format_pending(missing_names(keras)))

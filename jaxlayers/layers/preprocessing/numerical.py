@@ -33,7 +33,7 @@ from jaxlayers.layers import _args, _sublayers
 from jaxlayers.layers._weight_values import override_weight
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
-from jaxlayers.ops import normalization as norm_ops
+from jaxlayers.ops import _normalization as norm_ops
 
 __all__ = ["Normalization", "Discretization", "SpectralNormalization"]
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from jaxlayers.backend import epsilon
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.ops.normalization import l2_normalize
+from jaxlayers.ops._normalization import l2_normalize
 from jaxlayers.training.losses.base import BuiltinLoss, builtin_function
 from jaxlayers.training.losses.checks import prepare
 

@@ -34,7 +34,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from jaxlayers.ops import conv as conv_ops
+from jaxlayers.ops import _conv as conv_ops
 from jaxlayers.ops import layout
 
 

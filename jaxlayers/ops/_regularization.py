@@ -5,7 +5,7 @@ Each function takes an explicit ``jax.random`` key; layers get theirs from
 
 Example:
     >>> import jax, jax.numpy as jnp
-    >>> from jaxlayers.ops import regularization as reg_ops
+    >>> from jaxlayers.ops import _regularization as reg_ops
     >>> y = reg_ops.dropout(jax.random.key(0), jnp.ones((2, 3)), rate=0.5)
     >>> sorted(set(y.ravel().tolist())) in ([0.0, 2.0], [2.0], [0.0])
     True

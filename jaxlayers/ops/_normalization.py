@@ -3,13 +3,15 @@
 Every function takes arrays and static Python settings (axes, epsilon) and
 returns arrays; no layers, no state.  Statistics are computed in at least
 float32 and the result is cast back to the input dtype, as Keras does, so
-half-precision inputs stay stable.
+half-precision inputs stay stable.  ``moments``, ``batch_normalization``,
+``layer_normalization``, ``rms_normalization`` and ``normalize`` are public as
+``jl.ops.nn.*``; the rest serve the normalization layers.
 
 Example:
     >>> import jax.numpy as jnp
-    >>> from jaxlayers.ops import normalization as norm_ops
+    >>> from jaxlayers.ops import nn
     >>> x = jnp.array([[1.0, 3.0], [3.0, 5.0]])
-    >>> mean, var = norm_ops.moments(x, axes=(0,))
+    >>> mean, var = nn.moments(x, axes=(0,))
     >>> mean, var
     (Array([2., 4.], dtype=float32), Array([1., 1.], dtype=float32))
 """
@@ -17,9 +19,13 @@ Example:
 import jax.numpy as jnp
 from jax import lax
 
+from jaxlayers.errors import ShapeError
+from jaxlayers.ops import _args
+
 __all__ = [
     "normalize_axes",
     "moments",
+    "normalize",
     "masked_moments",
     "batch_normalization",
     "layer_normalization",
@@ -32,17 +38,18 @@ __all__ = [
 ]
 
 
-def normalize_axes(axis, ndim):
+def normalize_axes(axis, ndim, op="normalization"):
     """``axis`` (an int or a sequence of ints) as a sorted tuple of non-negative axes.
 
-    Raises ``ValueError`` if an axis is outside ``[-ndim, ndim)``; layers check
+    Raises ``ShapeError`` if an axis is outside ``[-ndim, ndim)``; layers check
     this in ``build`` first to give a message naming the layer.
     """
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     out = []
     for a in axes:
         if not -ndim <= a < ndim:
-            raise ValueError(f"axis {a} is out of bounds for rank {ndim}.")
+            raise ShapeError(f"ops.{op}: `axis` must be within [-{ndim}, {ndim}) for inputs "
+                             f"of rank {ndim}. Received: axis={axis!r}.")
         out.append(a % ndim)
     return tuple(sorted(set(out)))
 
@@ -61,21 +68,42 @@ def _broadcast_param(param, axes, ndim, x_shape):
     return jnp.reshape(param, shape)
 
 
-def moments(x, axes, keepdims=False, axis_name=None):
+def moments(x, axes, keepdims=False, synchronized=False, *, axis_name=None):
     """Mean and (biased) variance of ``x`` over ``axes``.
 
     Args:
         x: Input array.
-        axes: Axes to reduce.
+        axes: Axis or axes to reduce.
         keepdims: Keep the reduced axes with size 1.
+        synchronized: Keras's flag for statistics shared by all replicas.  In
+            JAX the replicas are a mapped axis: name it with ``axis_name``; with
+            no mapped axis there is one replica and the flag changes nothing.
         axis_name: Optional mapped axis name (``shard_map`` / ``pmap`` /
             ``vmap(axis_name=...)``): the statistics are averaged over it with
             ``lax.pmean`` so every shard uses the statistics of the whole batch.
             Assumes equal-sized shards.
 
     Returns:
-        ``(mean, variance)`` in at least float32.
+        ``(mean, variance)``, computed in at least float32; half-precision
+        inputs get half-precision statistics (clipped to the dtype's range), as
+        in Keras.
+
+    Example:
+        >>> moments(jnp.array([1.0, 2.0, 3.0, 6.0]), axes=0)
+        (Array(3., dtype=float32), Array(3.5, dtype=float32))
     """
+    x = _args.array(x)
+    dtype = x.dtype
+    mean, variance = _moments(x, normalize_axes(axes, x.ndim, "moments"), keepdims, axis_name)
+    if jnp.issubdtype(dtype, jnp.floating) and jnp.finfo(dtype).bits < 32:
+        info = jnp.finfo(dtype)
+        mean = jnp.clip(mean, info.min, info.max).astype(dtype)
+        variance = jnp.clip(variance, info.min, info.max).astype(dtype)
+    return mean, variance
+
+
+def _moments(x, axes, keepdims=False, axis_name=None):
+    """``(mean, variance)`` in at least float32 (what the normalizations build on)."""
     x = x.astype(_stat_dtype(x.dtype))
     axes = tuple(axes)
     mean = jnp.mean(x, axis=axes, keepdims=True)
@@ -133,57 +161,84 @@ def _scale_and_shift(x, mean, variance, scale, offset, epsilon):
     return x * inv + shift
 
 
-def batch_normalization(x, mean, variance, axes, offset=None, scale=None, epsilon=1e-3):
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
     """``(x - mean) / sqrt(variance + epsilon) * scale + offset``.
 
     Args:
         x: Input array.
         mean, variance: Statistics shaped like the normalized axes
-            (e.g. ``(channels,)`` for ``axes=(-1,)``).
-        axes: The axes the statistics (and ``offset``/``scale``) run along.
+            (e.g. ``(channels,)`` for ``axis=-1``).
+        axis: The axis (or axes) the statistics (and ``offset``/``scale``) run along.
         offset: Optional ``beta`` with the statistics' shape.
         scale: Optional ``gamma`` with the statistics' shape.
         epsilon: Added to the variance.
 
     Returns:
         The normalized array, same shape and dtype as ``x``.
+
+    Example:
+        >>> batch_normalization(jnp.array([[1.0, 4.0]]), jnp.array([1.0, 2.0]),
+        ...                     jnp.array([1.0, 4.0]), axis=-1, epsilon=0.0)
+        Array([[0., 1.]], dtype=float32)
     """
+    x = _args.array(x)
     ndim = x.ndim
-    axes = normalize_axes(axes, ndim)
+    axes = normalize_axes(axis, ndim, "batch_normalization")
     dtype = x.dtype
     cdt = _stat_dtype(dtype)
     xc = x.astype(cdt)
+    expected = tuple(x.shape[a] for a in axes)
 
-    def prep(v):
-        return None if v is None else _broadcast_param(jnp.asarray(v, cdt), axes, ndim, x.shape)
+    def prep(name, v):
+        if v is None:
+            return None
+        v = jnp.asarray(v, cdt)
+        if tuple(v.shape) != expected:
+            raise ShapeError(
+                f"ops.batch_normalization: `{name}` must have the shape of the normalized "
+                f"axes of `x`, {expected}. Received: {name}.shape={tuple(v.shape)}.")
+        return _broadcast_param(v, axes, ndim, x.shape)
 
-    mean, variance, offset, scale = prep(mean), prep(variance), prep(offset), prep(scale)
+    mean, variance = prep("mean", mean), prep("variance", variance)
+    offset, scale = prep("offset", offset), prep("scale", scale)
     return _scale_and_shift(xc, mean, variance, scale, offset, epsilon).astype(dtype)
 
 
-def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, rms_scaling=False):
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
     """Normalizes each example over ``axis`` (an int or a list of axes).
 
-    With ``rms_scaling=True`` (Keras's deprecated flag) the input is divided by
-    ``sqrt(var + epsilon)`` without subtracting the mean and ``beta`` is not
+    With ``rms_scaling=True`` (Keras's deprecated keyword) the input is divided
+    by ``sqrt(var + epsilon)`` without subtracting the mean and ``beta`` is not
     used.
 
     Args:
         x: Input array.
         gamma, beta: Optional scale and offset shaped like the normalized axes.
         axis: Axis or axes normalized over.
-        epsilon: Added to the variance.
-        rms_scaling: See above.
+        epsilon: Added to the variance; ``None`` is the global ``epsilon()``.
+        **kwargs: Only ``rms_scaling`` (see above).
+
+    Example:
+        >>> layer_normalization(jnp.array([[1.0, 3.0]]), epsilon=0.0)
+        Array([[-1.,  1.]], dtype=float32)
     """
+    rms_scaling = bool(kwargs.pop("rms_scaling", False))
+    if kwargs:
+        raise _args.type_error("layer_normalization", "kwargs", kwargs,
+                               "empty or only `rms_scaling`")
+    epsilon = _args.epsilon(epsilon)
+    x = _args.array(x)
+    gamma = None if gamma is None else _args.array(gamma)
+    beta = None if beta is None else _args.array(beta)
     ndim = x.ndim
-    axes = normalize_axes(axis, ndim)
+    axes = normalize_axes(axis, ndim, "layer_normalization")
     dtype = x.dtype
     xc = x.astype(_stat_dtype(dtype))
     gamma = _broadcast_param(None if gamma is None else gamma.astype(xc.dtype), axes, ndim,
                              x.shape)
     beta = _broadcast_param(None if beta is None else beta.astype(xc.dtype), axes, ndim,
                             x.shape)
-    mean, variance = moments(xc, axes, keepdims=True)
+    mean, variance = _moments(xc, axes, keepdims=True)
     if rms_scaling:
         out = xc * lax.rsqrt(variance + epsilon)
         if gamma is not None:
@@ -192,10 +247,22 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, rms_sca
     return _scale_and_shift(xc, mean, variance, gamma, beta, epsilon).astype(dtype)
 
 
-def rms_normalization(x, scale=None, axis=-1, epsilon=1e-6):
-    """``x / sqrt(mean(x**2 over axis) + epsilon) * scale`` (Zhang & Sennrich, 2019)."""
+def rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    """``x / sqrt(mean(x**2 over axis) + epsilon) * scale`` (Zhang & Sennrich, 2019).
+
+    ``epsilon=None`` is the global ``epsilon()``.
+
+    Example:
+        >>> rms_normalization(jnp.array([2.0, -2.0]), epsilon=0.0)
+        Array([ 1., -1.], dtype=float32)
+    """
+    epsilon = _args.epsilon(epsilon)
+    x = _args.array(x)
+    scale = None if scale is None else _args.array(scale)
+    if x.ndim == 0:
+        x = x[None]
     ndim = x.ndim
-    axes = normalize_axes(axis, ndim)
+    axes = normalize_axes(axis, ndim, "rms_normalization")
     dtype = x.dtype
     xc = x.astype(_stat_dtype(dtype))
     rrms = lax.rsqrt(jnp.mean(jnp.square(xc), axis=axes, keepdims=True) + epsilon)
@@ -225,7 +292,7 @@ def group_normalization(x, groups, axis=-1, gamma=None, beta=None, epsilon=1e-3)
     grouped_shape = x.shape[:axis] + (groups, channels // groups) + x.shape[axis + 1:]
     xg = jnp.reshape(x, grouped_shape).astype(_stat_dtype(dtype))
     reduce_axes = tuple(a for a in range(1, ndim + 1) if a != axis)
-    mean, variance = moments(xg, reduce_axes, keepdims=True)
+    mean, variance = _moments(xg, reduce_axes, keepdims=True)
     param_shape = [1] * (ndim + 1)
     param_shape[axis], param_shape[axis + 1] = groups, channels // groups
 
@@ -234,6 +301,32 @@ def group_normalization(x, groups, axis=-1, gamma=None, beta=None, epsilon=1e-3)
 
     out = _scale_and_shift(xg, mean, variance, grouped(gamma), grouped(beta), epsilon)
     return jnp.reshape(out, x.shape).astype(dtype)
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """``x`` divided by its ``order``-norm over ``axis`` (at least ``epsilon``).
+
+    Args:
+        x: Input array.
+        axis: Axis or axes of the norm.
+        order: An int ``>= 1``: the norm's order.
+        epsilon: Lower bound of the norm; ``None`` is the global ``epsilon()``.
+
+    Example:
+        >>> normalize(jnp.array([3.0, 4.0]))
+        Array([0.6, 0.8], dtype=float32)
+    """
+    if not _args.is_int(order) or order < 1:
+        raise _args.invalid("normalize", "order", order, "an int >= 1")
+    epsilon = _args.epsilon(epsilon)
+    x = _args.array(x)
+    if x.ndim == 0:
+        x = x[None]
+    if order == 2:
+        return l2_normalize(x, axis, epsilon)
+    axes = normalize_axes(axis, x.ndim, "normalize")
+    norm = jnp.sum(jnp.abs(x) ** order, axis=axes, keepdims=True) ** (1.0 / order)
+    return x / jnp.maximum(norm, epsilon)
 
 
 def l2_normalize(x, axis=-1, epsilon=1e-12):
@@ -271,8 +364,8 @@ def moving_average(average, value, momentum):
     """One step of an exponential moving average: ``average * momentum + value * (1 - momentum)``.
 
     Example:
-        >>> moving_average(jnp.array(1.0), jnp.array(3.0), 0.75)
-        Array(1.5, dtype=float32)
+        >>> moving_average(1.0, 3.0, 0.75)
+        1.5
     """
     return average * momentum + value * (1.0 - momentum)
 

@@ -13,9 +13,12 @@ large negative number, the einsum one with ``-1e9`` followed by zeroing masked
 probabilities); both are mirrored so outputs match Keras exactly, including
 fully masked rows.
 
+:func:`dot_product_attention` is the public op (``jl.ops.nn``); the rest serve
+the attention layers.
+
 Example:
     >>> import jax.numpy as jnp
-    >>> from jaxlayers.ops import attention as attn_ops
+    >>> from jaxlayers.ops import _attention as attn_ops
     >>> attn_ops.causal_mask(2, 3)
     Array([[ True, False, False],
            [ True,  True, False]], dtype=bool)
@@ -27,9 +30,12 @@ import string
 import jax
 import jax.numpy as jnp
 
-from jaxlayers.ops import regularization as reg_ops
+from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.ops import _args
+from jaxlayers.ops import _regularization as reg_ops
 
 __all__ = [
+    "dot_product_attention",
     "large_negative",
     "causal_mask",
     "sliding_window_mask",
@@ -161,7 +167,7 @@ def _use_cudnn(query, flash_attention):
             and query.dtype in (jnp.float16, jnp.bfloat16))
 
 
-def _grouped_attention(query, key, value, mask, scale, is_causal):
+def _grouped_attention(query, key, value, mask, scale, is_causal, bias=None):
     """What ``jax.nn.dot_product_attention`` (XLA) computes, for any value head size."""
     b, t, n, h = query.shape
     s, k = key.shape[1], key.shape[2]
@@ -170,6 +176,11 @@ def _grouped_attention(query, key, value, mask, scale, is_causal):
     logits_dtype = jnp.promote_types(query.dtype, jnp.float32)
     logits = jnp.einsum("btkgh,bskh->bkgts", q, key,
                         preferred_element_type=logits_dtype) * scale
+    if bias is not None:
+        bias = jnp.reshape(bias, (1,) * (4 - bias.ndim) + tuple(bias.shape))
+        bias = jnp.broadcast_to(bias, (bias.shape[0], n, t, s))
+        logits = logits + jnp.reshape(bias, (bias.shape[0], k, n // k, t, s)).astype(
+            logits.dtype)
     keep = None
     if mask is not None:
         mask = jnp.reshape(mask, (1,) * (4 - mask.ndim) + tuple(mask.shape))
@@ -187,7 +198,7 @@ def _grouped_attention(query, key, value, mask, scale, is_causal):
 
 
 def fused_attention(query, key, value, mask=None, scale=None, is_causal=False,
-                    flash_attention=None):
+                    flash_attention=None, bias=None):
     """Scaled dot-product attention through ``jax.nn.dot_product_attention``.
 
     Args:
@@ -201,6 +212,7 @@ def fused_attention(query, key, value, mask=None, scale=None, is_causal=False,
         is_causal: Apply a causal mask.
         flash_attention: ``True`` requires the cuDNN kernel, ``None`` uses it on
             GPU for half-precision inputs when it applies, ``False`` never.
+        bias: Optional logit bias broadcastable like ``mask``.
 
     Returns:
         ``(batch, q_len, num_heads, value_dim)``.
@@ -209,8 +221,8 @@ def fused_attention(query, key, value, mask=None, scale=None, is_causal=False,
         mask = mask.astype(bool)
     if value.shape[-1] != query.shape[-1]:
         # jax.nn.dot_product_attention needs equal head sizes; same math by hand.
-        return _grouped_attention(query, key, value, mask, scale, is_causal)
-    kwargs = dict(mask=mask, scale=scale, is_causal=is_causal)
+        return _grouped_attention(query, key, value, mask, scale, is_causal, bias)
+    kwargs = dict(bias=bias, mask=mask, scale=scale, is_causal=is_causal)
     if _use_cudnn(query, flash_attention):
         try:
             return jax.nn.dot_product_attention(query, key, value, implementation="cudnn",
@@ -219,6 +231,59 @@ def fused_attention(query, key, value, mask=None, scale=None, is_causal=False,
             if flash_attention:
                 raise
     return jax.nn.dot_product_attention(query, key, value, implementation="xla", **kwargs)
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
+                          is_causal=False, flash_attention=None, attn_logits_soft_cap=None):
+    """Scaled dot-product attention, ``softmax(q k^T * scale + bias) v`` per head.
+
+    Args:
+        query: ``(batch, q_len, num_heads, dim)``.
+        key: ``(batch, k_len, num_kv_heads, dim)``; ``num_heads`` must be a
+            multiple of ``num_kv_heads`` (grouped-query attention).
+        value: ``(batch, k_len, num_kv_heads, value_dim)``.
+        bias: Optional logit bias broadcastable to
+            ``(batch, num_heads, q_len, k_len)``.
+        mask: Optional boolean mask broadcastable like ``bias``; false positions
+            get (almost) no weight.
+        scale: Logit scale; default ``1 / sqrt(dim)``.
+        is_causal: Also mask the keys after each query position.
+        flash_attention: ``True`` requires the cuDNN kernel, ``None`` uses it
+            where it applies, ``False`` never.
+        attn_logits_soft_cap: Only supported by Keras on TPU (a ``ConfigError``
+            here, as Keras raises off TPU); leave it ``None``.
+
+    Returns:
+        ``(batch, q_len, num_heads, value_dim)`` in the inputs' common dtype.
+
+    Example:
+        >>> q = jnp.ones((2, 4, 8, 16))
+        >>> dot_product_attention(q, q[:, :3], q[:, :3]).shape
+        (2, 4, 8, 16)
+    """
+    op = "dot_product_attention"
+    if attn_logits_soft_cap is not None:
+        raise ConfigError(
+            f"ops.{op}: `attn_logits_soft_cap` needs the TPU splash-attention kernel, "
+            f"which jaxlayers does not use; pass None. "
+            f"Received: attn_logits_soft_cap={attn_logits_soft_cap!r}.")
+    query, key, value = _args.array(query), _args.array(key), _args.array(value)
+    for name, x in (("query", query), ("key", key), ("value", value)):
+        _args.rank(op, name, x, (4,))
+    if query.shape[2] % key.shape[2] or key.shape[:3] != value.shape[:3]:
+        raise ShapeError(
+            f"ops.{op}: `key` and `value` must share (batch, k_len, num_kv_heads) and "
+            f"num_kv_heads must divide the query's num_heads. Received: "
+            f"query.shape={tuple(query.shape)}, key.shape={tuple(key.shape)}, "
+            f"value.shape={tuple(value.shape)}.")
+    dtype = jnp.result_type(query.dtype, key.dtype, value.dtype)
+    query, key, value = query.astype(dtype), key.astype(dtype), value.astype(dtype)
+    if bias is not None:
+        bias = _args.array(bias, dtype)
+    if mask is not None:
+        mask = _args.array(mask)
+    return fused_attention(query, key, value, mask=mask, scale=scale, is_causal=is_causal,
+                           flash_attention=flash_attention, bias=bias)
 
 
 def einsum_attention(query, key, value, dot_equation, combine_equation, norm_axes,

@@ -20,23 +20,19 @@ Example:
     >>> k = jnp.ones((3, 3, 2, 4))
     >>> conv(x, k, padding="same").shape
     (1, 5, 5, 4)
+
+The public functions are ``jl.ops.nn.conv``, ``depthwise_conv``,
+``separable_conv`` and ``conv_transpose`` (Keras's argument order: ``strides,
+padding, data_format, dilation_rate``); the output-length rules are for layers.
 """
 
 import jax.numpy as jnp
 from jax import lax
 
-from jaxlayers.ops import layout
+from jaxlayers.errors import ShapeError
+from jaxlayers.ops import _args, layout
 
 _PADDINGS = ("valid", "same", "causal")
-
-
-def _as_tuple(value, n):
-    if isinstance(value, int):
-        return (value,) * n
-    value = tuple(int(v) for v in value)
-    if len(value) != n:
-        raise ValueError(f"Expected an int or {n} ints. Received: {value!r}.")
-    return value
 
 
 def effective_kernel_size(kernel_size, dilation=1):
@@ -126,8 +122,6 @@ def _dimension_numbers(rank, data_format, kernel_io=(0, 1)):
 
 
 def _explicit_padding(inputs, kernel_size, strides, padding, dilation_rate, data_format):
-    if padding not in _PADDINGS:
-        raise ValueError(f"`padding` must be one of {_PADDINGS}. Received: {padding!r}.")
     spatial = layout.spatial_shape(inputs.shape, data_format)
     pads = []
     for n, k, s, d in zip(spatial, kernel_size, strides, dilation_rate):
@@ -140,18 +134,29 @@ def _explicit_padding(inputs, kernel_size, strides, padding, dilation_rate, data
     return pads
 
 
-def conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1,
-         data_format="channels_last"):
+def _spatial_args(op, inputs, strides, dilation_rate, data_format):
+    """``(inputs, rank, strides, dilation_rate, data_format)`` checked for an N-D op."""
+    inputs = _args.array(inputs)
+    _args.rank(op, "inputs", inputs, (3, 4, 5))
+    rank = inputs.ndim - 2
+    return (inputs, rank, _args.int_tuple(op, "strides", strides, rank),
+            _args.int_tuple(op, "dilation_rate", dilation_rate, rank),
+            _args.data_format(op, data_format))
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """N-D cross-correlation (what deep learning calls convolution), grouped if needed.
 
     Args:
-        inputs: ``(batch, *spatial, in)`` or ``(batch, in, *spatial)``.
+        inputs: ``(batch, *spatial, in)`` or ``(batch, in, *spatial)``, 1 to 3
+            spatial axes.
         kernel: ``(*kernel_size, in // groups, out)``; the number of groups is
             ``in // kernel.shape[-2]`` (``out`` must divide by it).
         strides: Int or one int per spatial axis.
         padding: ``'valid'``, ``'same'`` or ``'causal'`` (causal is meant for 1-D).
+        data_format: ``'channels_last'``, ``'channels_first'``, or ``None`` for
+            the global ``image_data_format()``.
         dilation_rate: Int or one int per spatial axis.
-        data_format: ``'channels_last'`` or ``'channels_first'``.
 
     Returns:
         ``(batch, *out_spatial, out)`` (or channels first), with
@@ -161,26 +166,40 @@ def conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1,
         >>> conv(jnp.ones((2, 8, 3)), jnp.ones((3, 3, 4)), strides=2).shape
         (2, 3, 4)
     """
-    rank = inputs.ndim - 2
+    return _conv("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
+
+
+def _conv(op, inputs, kernel, strides, padding, data_format, dilation_rate):
+    inputs, rank, strides, dilation_rate, data_format = _spatial_args(
+        op, inputs, strides, dilation_rate, data_format)
+    kernel = _args.array(kernel)
+    padding = _args.padding(op, padding, _PADDINGS)
     kernel_size = kernel.shape[:-2]
-    strides = _as_tuple(strides, rank)
-    dilation_rate = _as_tuple(dilation_rate, rank)
     channels = inputs.shape[layout.channel_axis(data_format)]
     if kernel.ndim != inputs.ndim or channels % kernel.shape[-2]:
-        raise ValueError(
-            f"conv: a kernel of shape {kernel.shape} does not fit inputs of shape "
-            f"{inputs.shape} ({data_format}): the kernel needs rank {inputs.ndim} and an "
-            f"input-channel axis dividing {channels}."
+        raise ShapeError(
+            f"ops.{op}: a kernel of shape {tuple(kernel.shape)} does not fit inputs of shape "
+            f"{tuple(inputs.shape)} ({data_format}): the kernel needs rank {inputs.ndim} and "
+            f"an input-channel axis dividing {channels}. Received: "
+            f"kernel.shape={tuple(kernel.shape)}."
         )
+    groups = channels // kernel.shape[-2]
+    if kernel.shape[-1] % groups:
+        raise ShapeError(
+            f"ops.{op}: the kernel's output channels must divide by the number of groups "
+            f"({groups} = {channels} input channels // {kernel.shape[-2]}). Received: "
+            f"kernel.shape={tuple(kernel.shape)}."
+        )
+    dtype = jnp.result_type(inputs.dtype, kernel.dtype)
     pads = _explicit_padding(inputs, kernel_size, strides, padding, dilation_rate, data_format)
     return lax.conv_general_dilated(
-        inputs, kernel, window_strides=strides, padding=pads, rhs_dilation=dilation_rate,
-        dimension_numbers=_dimension_numbers(rank, data_format),
-        feature_group_count=channels // kernel.shape[-2])
+        inputs.astype(dtype), kernel.astype(dtype), window_strides=strides, padding=pads,
+        rhs_dilation=dilation_rate, dimension_numbers=_dimension_numbers(rank, data_format),
+        feature_group_count=groups)
 
 
-def depthwise_conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1,
-                   data_format="channels_last"):
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
     """Depthwise convolution: each input channel gets its own ``depth_multiplier`` filters.
 
     Args:
@@ -196,13 +215,20 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1,
         >>> depthwise_conv(jnp.ones((1, 5, 5, 3)), jnp.ones((3, 3, 3, 2))).shape
         (1, 3, 3, 6)
     """
+    return _depthwise("depthwise_conv", inputs, kernel, strides, padding, data_format,
+                      dilation_rate)
+
+
+def _depthwise(op, inputs, kernel, strides, padding, data_format, dilation_rate):
+    kernel = _args.array(kernel)
+    _args.rank(op, "kernel", kernel, (3, 4, 5))
     channels, multiplier = kernel.shape[-2], kernel.shape[-1]
     grouped = jnp.reshape(kernel, kernel.shape[:-2] + (1, channels * multiplier))
-    return conv(inputs, grouped, strides, padding, dilation_rate, data_format)
+    return _conv(op, inputs, grouped, strides, padding, data_format, dilation_rate)
 
 
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
-                   dilation_rate=1, data_format="channels_last"):
+                   data_format=None, dilation_rate=1):
     """Depthwise convolution followed by a pointwise (``1 x ... x 1``) convolution.
 
     Args:
@@ -214,12 +240,13 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
         ...                jnp.ones((1, 6, 4))).shape
         (1, 3, 4)
     """
-    y = depthwise_conv(inputs, depthwise_kernel, strides, padding, dilation_rate, data_format)
-    return conv(y, pointwise_kernel, 1, "valid", 1, data_format)
+    y = _depthwise("separable_conv", inputs, depthwise_kernel, strides, padding, data_format,
+                   dilation_rate)
+    return _conv("separable_conv", y, pointwise_kernel, 1, "valid", data_format, 1)
 
 
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
-                   dilation_rate=1, data_format="channels_last"):
+                   data_format=None, dilation_rate=1):
     """Transposed convolution (the gradient of :func:`conv` with respect to its input).
 
     Args:
@@ -230,6 +257,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
         output_padding: ``None``, an int, or one int per spatial axis: extra
             size at the end of each spatial axis (see
             :func:`conv_transpose_output_length`).
+        data_format: ``'channels_last'``, ``'channels_first'`` or ``None``.
         dilation_rate: Int or one int per spatial axis.
 
     Example:
@@ -237,16 +265,26 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
         ...                padding="same").shape
         (1, 8, 8, 8)
     """
-    rank = inputs.ndim - 2
+    op = "conv_transpose"
+    inputs, rank, strides, dilation_rate, data_format = _spatial_args(
+        op, inputs, strides, dilation_rate, data_format)
+    kernel = _args.array(kernel)
+    padding = _args.padding(op, padding)
     kernel_size = kernel.shape[:-2]
-    strides = _as_tuple(strides, rank)
-    dilation_rate = _as_tuple(dilation_rate, rank)
+    channels = inputs.shape[layout.channel_axis(data_format)]
+    if kernel.ndim != inputs.ndim or kernel.shape[-1] != channels:
+        raise ShapeError(
+            f"ops.{op}: a kernel of shape {tuple(kernel.shape)} does not fit inputs of shape "
+            f"{tuple(inputs.shape)} ({data_format}): the kernel needs rank {inputs.ndim} and "
+            f"{channels} input channels on its last axis. Received: "
+            f"kernel.shape={tuple(kernel.shape)}."
+        )
     if output_padding is None:
         output_padding = (None,) * rank
     else:
-        output_padding = _as_tuple(output_padding, rank)
-    if padding not in ("valid", "same"):
-        raise ValueError(f"`padding` must be 'valid' or 'same'. Received: {padding!r}.")
+        output_padding = _args.int_tuple(op, "output_padding", output_padding, rank, 0)
+    dtype = jnp.result_type(inputs.dtype, kernel.dtype)
+    inputs, kernel = inputs.astype(dtype), kernel.astype(dtype)
     pads = [conv_transpose_padding(k, s, padding, p, d)
             for k, s, p, d in zip(kernel_size, strides, output_padding, dilation_rate)]
     flipped = jnp.flip(kernel, axis=tuple(range(rank)))

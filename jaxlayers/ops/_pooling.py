@@ -2,8 +2,11 @@
 
 Inputs are ``(batch, *spatial, channels)`` (``'channels_last'``) or
 ``(batch, channels, *spatial)`` (``'channels_first'``).  ``padding='same'``
-pads like TensorFlow/Keras (see :func:`jaxlayers.ops.conv.same_padding`);
-padded entries never win a max and are not counted in an average.
+pads like TensorFlow/Keras (see ``same_padding`` in ``ops/_conv.py``);
+padded entries never win a max and are not counted in an average.  Adaptive
+pooling splits each spatial axis of length ``n`` into ``out`` bins, bin ``i``
+covering ``[floor(i * n / out), ceil((i + 1) * n / out))`` (PyTorch's and
+Keras's rule), so bins overlap when ``out`` does not divide ``n``.
 
 Example:
     >>> max_pool(jnp.arange(8.0).reshape(1, 8, 1), 2)[0, :, 0]
@@ -16,8 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from jaxlayers.ops import layout
-from jaxlayers.ops.conv import _as_tuple, same_padding
+from jaxlayers.ops import _args, layout
+from jaxlayers.ops._conv import same_padding
 
 
 def pool_output_length(length, pool_size, stride, padding="valid"):
@@ -29,13 +32,13 @@ def pool_output_length(length, pool_size, stride, padding="valid"):
     return -(-length // stride)
 
 
-def _window(inputs, pool_size, strides, padding, data_format):
+def _window(op, inputs, pool_size, strides, padding, data_format):
     """Full-rank window dims, strides and padding for ``lax.reduce_window``."""
+    _args.rank(op, "inputs", inputs, (3, 4, 5))
     rank = inputs.ndim - 2
-    pool_size = _as_tuple(pool_size, rank)
-    strides = pool_size if strides is None else _as_tuple(strides, rank)
-    if padding not in ("valid", "same"):
-        raise ValueError(f"`padding` must be 'valid' or 'same'. Received: {padding!r}.")
+    pool_size = _args.int_tuple(op, "pool_size", pool_size, rank)
+    strides = pool_size if strides is None else _args.int_tuple(op, "strides", strides, rank)
+    padding = _args.padding(op, padding)
     dims, steps, pads = [1] * inputs.ndim, [1] * inputs.ndim, [(0, 0)] * inputs.ndim
     for axis, k, s in zip(layout.spatial_axes(inputs.ndim, data_format), pool_size, strides):
         dims[axis], steps[axis] = k, s
@@ -54,26 +57,31 @@ def _lowest(dtype):
     return np.array(jnp.iinfo(dtype).min, dtype)
 
 
-def max_pool(inputs, pool_size, strides=None, padding="valid", data_format="channels_last"):
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Max over windows of ``pool_size`` moved by ``strides`` (default ``pool_size``).
 
     Example:
         >>> max_pool(jnp.ones((2, 5, 5, 3)), 2, padding="same").shape
         (2, 3, 3, 3)
     """
-    dims, steps, pads = _window(inputs, pool_size, strides, padding, data_format)
+    inputs = _args.array(inputs)
+    data_format = _args.data_format("max_pool", data_format)
+    dims, steps, pads = _window("max_pool", inputs, pool_size, strides, padding, data_format)
     return lax.reduce_window(inputs, _lowest(inputs.dtype), lax.max, dims, steps, pads)
 
 
-def average_pool(inputs, pool_size, strides=None, padding="valid",
-                 data_format="channels_last"):
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Mean over windows; with ``'same'`` each window averages only its real entries.
 
     Example:
         >>> average_pool(jnp.ones((2, 6, 3)), 3).shape
         (2, 2, 3)
     """
-    dims, steps, pads = _window(inputs, pool_size, strides, padding, data_format)
+    inputs = _args.array(inputs)
+    data_format = _args.data_format("average_pool", data_format)
+    padding = _args.padding("average_pool", padding)
+    dims, steps, pads = _window("average_pool", inputs, pool_size, strides, padding,
+                                data_format)
     zero = np.array(0, inputs.dtype)
     total = lax.reduce_window(inputs, zero, lax.add, dims, steps, pads)
     if padding == "valid":
@@ -119,5 +127,67 @@ def global_average_pool(inputs, data_format="channels_last", keepdims=False, mas
     return total / count
 
 
-__all__ = ["max_pool", "average_pool", "global_max_pool", "global_average_pool",
-           "pool_output_length"]
+def _bins(length, out):
+    """``(starts, ends)`` of the ``out`` adaptive bins over an axis of ``length``."""
+    starts = [(i * length) // out for i in range(out)]
+    ends = [-(-((i + 1) * length) // out) for i in range(out)]
+    return starts, ends
+
+
+def _adaptive(op, inputs, output_size, data_format, reduce):
+    inputs = _args.array(inputs)
+    data_format = _args.data_format(op, data_format)
+    _args.rank(op, "inputs", inputs, (3, 4, 5))
+    axes = layout.spatial_axes(inputs.ndim, data_format)
+    output_size = _args.int_tuple(op, "output_size", output_size, len(axes))
+    # Max and mean over a box are a max (mean) per axis in turn: pool one axis at a
+    # time with a static (out, n) membership table.
+    for axis, out in zip(axes, output_size):
+        n = inputs.shape[axis]
+        starts, ends = _bins(n, out)
+        member = np.zeros((out, n), bool)
+        for i, (a, b) in enumerate(zip(starts, ends)):
+            member[i, a:b] = True
+        moved = jnp.moveaxis(inputs, axis, -1)
+        pooled = reduce(moved[..., None, :], member)
+        inputs = jnp.moveaxis(pooled, -1, axis)
+    return inputs
+
+
+def _bin_max(x, member):
+    return jnp.max(jnp.where(member, x, _lowest(x.dtype)), axis=-1)
+
+
+def _bin_mean(x, member):
+    weights = member / member.sum(axis=1, keepdims=True)
+    dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.inexact) else jnp.float32
+    return jnp.sum(x.astype(dtype) * weights.astype(dtype), axis=-1)
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    """Max over adaptive bins: the spatial output size is ``output_size`` whatever the input's.
+
+    Args:
+        inputs: ``(batch, *spatial, channels)`` or channels first, 1 to 3 spatial axes.
+        output_size: Int or one int per spatial axis.
+        data_format: ``'channels_last'``, ``'channels_first'`` or ``None``.
+
+    Example:
+        >>> adaptive_max_pool(jnp.arange(5.0).reshape(1, 5, 1), 2)[0, :, 0]
+        Array([2., 4.], dtype=float32)
+    """
+    return _adaptive("adaptive_max_pool", inputs, output_size, data_format, _bin_max)
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    """Mean over adaptive bins (see the module docstring for the bins).
+
+    Example:
+        >>> adaptive_average_pool(jnp.arange(5.0).reshape(1, 5, 1), 2)[0, :, 0]
+        Array([1., 3.], dtype=float32)
+    """
+    return _adaptive("adaptive_average_pool", inputs, output_size, data_format, _bin_mean)
+
+
+__all__ = ["max_pool", "average_pool", "adaptive_max_pool", "adaptive_average_pool",
+           "global_max_pool", "global_average_pool", "pool_output_length"]

@@ -1,0 +1,107 @@
+"""Argument checks shared by the public ops: one wording per kind of error.
+
+Every message reads ``"ops.<name>: `arg` must be ... Received: arg=...."``.
+Global settings (``epsilon()``, ``image_data_format()``) live in
+``jaxlayers.backend``, above ``ops``: they are read through hooks, and while the
+backend is not imported nobody can have changed them, so Keras's defaults hold.
+"""
+
+import jax.numpy as jnp
+import numpy as np
+
+from jaxlayers import hooks
+from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
+
+_DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def epsilon(value):
+    """``value``, or the global fuzz factor (``1e-7`` unless ``set_epsilon`` changed it)."""
+    if value is not None:
+        return value
+    return hooks.lookup("backend.epsilon", lambda: 1e-7)()
+
+
+def data_format(op, value):
+    """``value`` or the global ``image_data_format()``, checked."""
+    if value is None:
+        value = hooks.lookup("backend.image_data_format", lambda: "channels_last")()
+    if value not in _DATA_FORMATS:
+        raise ConfigError(f"ops.{op}: `data_format` must be one of {_DATA_FORMATS}. "
+                          f"Received: data_format={value!r}.")
+    return value
+
+
+def padding(op, value, allowed=("valid", "same")):
+    """Lower-cased ``padding``, checked against ``allowed``."""
+    if not isinstance(value, str) or value.lower() not in allowed:
+        raise ConfigError(f"ops.{op}: `padding` must be one of {allowed}. "
+                          f"Received: padding={value!r}.")
+    return value.lower()
+
+
+def is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def int_tuple(op, name, value, n, minimum=1):
+    """An int, or ``n`` ints, as a tuple of ``n`` ints ``>= minimum``."""
+    items = (value,) * n if is_int(value) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        items = None
+    if (items is None or len(items) != n or not all(is_int(v) for v in items)
+            or any(v < minimum for v in items)):
+        kind = "positive" if minimum == 1 else f">= {minimum}"
+        raise ConfigError(f"ops.{op}: `{name}` must be an int or a tuple of {n} ints, each "
+                          f"{kind}. Received: {name}={value!r}.")
+    return tuple(int(v) for v in items)
+
+
+def positive_int(op, name, value):
+    """``value`` as an int, or a ``ConfigError`` unless it is an int ``>= 1``."""
+    if not is_int(value) or value < 1:
+        raise ConfigError(f"ops.{op}: `{name}` must be a positive int. "
+                          f"Received: {name}={value!r}.")
+    return int(value)
+
+
+def rank(op, name, x, allowed):
+    """Raises a ``ShapeError`` unless ``x.ndim`` is in ``allowed``."""
+    if x.ndim not in allowed:
+        ranks = " or ".join(str(r) for r in allowed)
+        raise ShapeError(f"ops.{op}: `{name}` must have rank {ranks}. "
+                         f"Received: {name}.shape={tuple(x.shape)}.")
+
+
+def same_shape(op, a_name, a, b_name, b):
+    """Raises a ``ShapeError`` unless two arrays have the same shape."""
+    if tuple(a.shape) != tuple(b.shape):
+        raise ShapeError(f"ops.{op}: `{a_name}` and `{b_name}` must have the same shape. "
+                         f"Received: {a_name}.shape={tuple(a.shape)}, "
+                         f"{b_name}.shape={tuple(b.shape)}.")
+
+
+def array(x, dtype=None):
+    """``x`` as a JAX array (NumPy arrays, lists and scalars welcome)."""
+    return jnp.asarray(x, dtype=dtype)
+
+
+def choice(op, name, value, allowed):
+    """``value`` unless it is not one of ``allowed``."""
+    if value not in allowed:
+        raise ConfigError(f"ops.{op}: `{name}` must be one of {allowed}. "
+                          f"Received: {name}={value!r}.")
+    return value
+
+
+def invalid(op, name, value, expected):
+    """A ``ConfigError`` for an argument with a bad value."""
+    return ConfigError(f"ops.{op}: `{name}` must be {expected}. Received: {name}={value!r}.")
+
+
+def type_error(op, name, value, expected):
+    """A ``ConfigTypeError`` for an argument of the wrong type."""
+    return ConfigTypeError(f"ops.{op}: `{name}` must be {expected}. "
+                           f"Received: {name}={value!r}.")
