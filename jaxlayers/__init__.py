@@ -23,14 +23,14 @@ from jaxlayers.version import __version__
 __all__ = [
     "activations", "backend", "constraints", "errors", "initializers", "regularizers",
     "layers", "models", "losses", "metrics", "optimizers", "callbacks", "saving", "export",
-    "distribution", "utils", "datasets", "clear_session", "floatx", "set_floatx",
+    "distribution", "utils", "datasets", "ops", "clear_session", "floatx", "set_floatx",
     "set_random_seed", "DTypePolicy", "InputSpec", "Layer", "Variable", "Input", "Model",
     "Sequential", "Functional", "__version__",
 ]
 
 _SUBMODULES = ("activations", "backend", "constraints", "datasets", "distribution", "errors",
-               "export", "initializers", "layers", "models", "optimizers", "regularizers",
-               "saving", "utils")
+               "export", "initializers", "layers", "models", "ops", "optimizers",
+               "regularizers", "saving", "utils")
 _load_lock = threading.RLock()
 _loading = []
 
@@ -58,6 +58,7 @@ def _load_public_api():
     import jaxlayers.initializers
     import jaxlayers.layers
     import jaxlayers.models
+    import jaxlayers.ops
     import jaxlayers.optimizers
     import jaxlayers.regularizers
     import jaxlayers.saving

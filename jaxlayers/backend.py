@@ -18,32 +18,15 @@ import jax
 import numpy as np
 
 from jaxlayers.errors import ConfigError
+# The float default lives with the ops, which read it and sit below this module.
+from jaxlayers.ops.settings import floatx, set_floatx
 
-_FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
-_VALID_FLOATX = ("float16", "bfloat16", "float32", "float64")
 
 _lock = threading.Lock()
 _name_counts = collections.defaultdict(int)
 _seed_state = {"seed": None, "counter": 0}
-
-
-def floatx():
-    """The default float dtype of weights and layer computations (``'float32'``)."""
-    return _FLOATX
-
-
-def set_floatx(value):
-    """Sets the default float dtype; one of float16, bfloat16, float32, float64."""
-    global _FLOATX
-    value = str(value)
-    if value not in _VALID_FLOATX:
-        raise ConfigError(
-            f"set_floatx: unknown float dtype. Expected one of {_VALID_FLOATX}. "
-            f"Received: value={value!r}."
-        )
-    _FLOATX = value
 
 
 def epsilon():
