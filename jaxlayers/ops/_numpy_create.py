@@ -91,7 +91,7 @@ def arange(start, stop=None, step=None, dtype=None):
     int32, a Python float gives a float of floatx's width, arrays their dtype.
 
     Example:
-        >>> arange(3), arange(0, 1, 0.5)
+        >>> jl.ops.arange(3), jl.ops.arange(0, 1, 0.5)
         (Array([0, 1, 2], dtype=int32), Array([0. , 0.5], dtype=float32))
     """
     if dtype is None:

@@ -97,7 +97,7 @@ def mean(x, axis=None, keepdims=False):
     booleans give float32, floats keep their dtype.
 
     Example:
-        >>> mean(jnp.array([1, 2], "int32"))
+        >>> jl.ops.mean(np.array([1, 2], "int32"))
         Array(1.5, dtype=float32)
     """
     x = tensor(x)

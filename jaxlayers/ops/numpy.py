@@ -8,9 +8,8 @@ output shape depends on values: ``bincount``, ``nonzero``, ``unique`` without
 ``size``, ``where`` with one argument).
 
 Example:
-    >>> from jaxlayers.ops import numpy as jnp_ops
-    >>> jnp_ops.mean(np.array([1, 2], "int32")), jnp_ops.zeros((2,)).dtype
-    (Array(1.5, dtype=float32), dtype('float32'))
+    >>> jl.ops.numpy.sqrt(np.array([1, 4], "int32")), jl.ops.zeros((2,)).dtype
+    (Array([1., 2.], dtype=float32), dtype('float32'))
 """
 
 from jaxlayers.ops._numpy_create import (arange, array, bartlett, blackman, empty, empty_like,
