@@ -69,6 +69,8 @@ CASES = [
     case("arcsinh", X), case("arctan", X), case("arctan", I), case("arctanh", U),
     case("arctan2", X, Y), case("arctan2", I, J),
     case("argmax", X), case("argmax", X, axis=1, keepdims=True), case("argmin", X, axis=0),
+    case("argmax", np.float32([-0.0, 0.0, -1.0])),
+    case("argmin", np.float32([[0.0, -0.0]]), axis=1),
     case("argpartition", V, 1), case("argpartition", X, 1, axis=None),
     case("argsort", X), case("argsort", I, axis=0),
     case("array", X), case("array", X, dtype="int32"),

@@ -129,14 +129,34 @@ def count_nonzero(x, axis=None):
     return jnp.count_nonzero(tensor(x), axis=_axis(axis)).astype("int32")
 
 
+def _signed_zeros(x):
+    """``x`` with -0.0 just below +0.0, so argmax/argmin tell them apart.
+
+    Keras does this on CPU (where XLA flushes subnormals to zero); doing it on
+    every platform gives one answer everywhere. Computed in at least float32,
+    whose smallest normal number survives the flush.
+    """
+    x = tensor(x)
+    if x.ndim == 0 or not jnp.issubdtype(x.dtype, jnp.floating):
+        return x
+    x = x.astype(jnp.result_type(x.dtype, jnp.float32))
+    return jnp.where((x == 0) & jnp.signbit(x), -jnp.finfo(x.dtype).tiny, x)
+
+
 def argmax(x, axis=None, keepdims=False):
-    """Index of the maximum of ``x`` along ``axis`` (of the flattened ``x`` when ``None``)."""
-    return jnp.argmax(tensor(x), axis=axis, keepdims=keepdims)
+    """Index of the maximum of ``x`` along ``axis`` (of the flattened ``x`` when ``None``).
+
+    Ties go to the first index; -0.0 counts as smaller than +0.0.
+    """
+    return jnp.argmax(_signed_zeros(x), axis=axis, keepdims=keepdims)
 
 
 def argmin(x, axis=None, keepdims=False):
-    """Index of the minimum of ``x`` along ``axis`` (of the flattened ``x`` when ``None``)."""
-    return jnp.argmin(tensor(x), axis=axis, keepdims=keepdims)
+    """Index of the minimum of ``x`` along ``axis`` (of the flattened ``x`` when ``None``).
+
+    Ties go to the first index; -0.0 counts as smaller than +0.0.
+    """
+    return jnp.argmin(_signed_zeros(x), axis=axis, keepdims=keepdims)
 
 
 def nanargmax(x, axis=None, keepdims=False):
