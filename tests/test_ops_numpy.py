@@ -42,6 +42,7 @@ I8 = np.array([[1, -2], [3, 4]], np.int8)
 ORDER = np.array([[1, 0, 2], [2, 1, 0]], np.int32)
 IDX = np.array([2, 0], np.int32)
 SHIFT = np.array([[1, 2, 0], [3, 1, 2]], np.int32)
+H = X.astype(np.float16)
 
 
 def _add_one(v):
@@ -225,6 +226,17 @@ CASES = [
     case("vsplit", X, 2), case("vstack", [X, Y]),
     case("where", B, X, Y), case("where", B, jit=False),
     case("zeros", (2, 3)), case("zeros", (2,), "int32"), case("zeros_like", X, "int32"),
+    # Keras's dtype rules on integer, boolean and float16 inputs.
+    *[case(name, I) for name in ("arccosh", "arcsin", "arcsinh", "arctanh", "cosh", "sinc",
+                                 "sinh", "tan", "log10", "log1p", "expm1", "cbrt",
+                                 "reciprocal", "rad2deg", "nanmean", "nanstd", "ptp")],
+    *[case(name, B) for name in ("sin", "exp", "sqrt", "mean", "var", "sum",
+                                 "trunc", "cumprod")],
+    *[case(name, H) for name in ("sin", "exp", "mean", "var", "std", "i0", "average",
+                                 "ceil", "angle", "median", "cumsum")],
+    case("logaddexp2", I, J), case("arctan2", H, I), case("hypot", I, J), case("power", H, I),
+    case("divide", B, J), case("add", B, B), case("average", I, weights=H),
+    case("arange", np.int32(1), 4.5), case("arange", 0, np.float16(2.0), 0.5),
 ]
 
 
