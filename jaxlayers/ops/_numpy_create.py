@@ -8,7 +8,7 @@ window functions return floatx.
 
 import jax.numpy as jnp
 
-from jaxlayers.ops._numpy_dtypes import fail, fail_type, inexact_dtype, tensor
+from jaxlayers.ops._numpy_dtypes import fail, fail_type, inexact_dtype, named, tensor
 from jaxlayers.ops.settings import floatx
 
 
@@ -163,10 +163,8 @@ def _window(fn):
     def op(x):
         return fn(x).astype(floatx())
 
-    op.__name__ = op.__qualname__ = fn.__name__
-    op.__doc__ = (f"The {fn.__name__} window of length ``x`` (a Python int or a concrete "
-                  "scalar), in floatx.")
-    return op
+    return named(op, fn.__name__, f"The {fn.__name__} window of length ``x`` (a Python int or "
+                 "a concrete scalar), in floatx.")
 
 
 bartlett = _window(jnp.bartlett)

@@ -47,6 +47,13 @@ def int_to_floatx(x):
     return x.astype(floatx()) if is_int_or_bool(x.dtype) else x
 
 
+def named(op, name, doc):
+    """``op`` under the Keras name ``name`` with docstring ``doc`` (for ops made by factories)."""
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
 def fail(op, arg, expected, value):
     """A ``ConfigError`` in the ops' one wording."""
     return ConfigError(f"ops.{op}: `{arg}` must be {expected}. Received: {arg}={value!r}.")

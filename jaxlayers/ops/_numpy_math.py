@@ -12,7 +12,7 @@ import math
 import jax.numpy as jnp
 
 from jaxlayers.ops._numpy_dtypes import (as_inexact, dtype_name, fail_type, inexact_dtype,
-                                         int_to_floatx, is_int_or_bool, tensor)
+                                         int_to_floatx, is_int_or_bool, named, tensor)
 from jaxlayers.ops.settings import floatx
 
 
@@ -20,18 +20,16 @@ def _unary(fn, prepare=tensor, doc=None):
     def op(x):
         return fn(prepare(x))
 
-    op.__name__ = op.__qualname__ = fn.__name__
-    op.__doc__ = doc or f"Element-wise ``{fn.__name__}`` of ``x`` (``jnp.{fn.__name__}``)."
-    return op
+    name = fn.__name__
+    return named(op, name, doc or f"Element-wise ``{name}`` of ``x`` (``jnp.{name}``).")
 
 
 def _binary(fn, name=None, doc=None):
     def op(x1, x2):
         return fn(tensor(x1), tensor(x2))
 
-    op.__name__ = op.__qualname__ = name or fn.__name__
-    op.__doc__ = doc or f"Element-wise ``{op.__name__}`` of ``x1`` and ``x2`` (broadcasting)."
-    return op
+    name = name or fn.__name__
+    return named(op, name, doc or f"Element-wise ``{name}`` of ``x1`` and ``x2`` (broadcasting).")
 
 
 def _inexact_binary(fn):
@@ -40,10 +38,8 @@ def _inexact_binary(fn):
         dtype = inexact_dtype(x1.dtype, x2.dtype)
         return fn(x1.astype(dtype), x2.astype(dtype))
 
-    op.__name__ = op.__qualname__ = fn.__name__
-    op.__doc__ = (f"Element-wise ``{fn.__name__}`` of ``x1`` and ``x2`` in their common float "
-                  "dtype (integers give floatx's width).")
-    return op
+    return named(op, fn.__name__, f"Element-wise ``{fn.__name__}`` of ``x1`` and ``x2`` in their "
+                 "common float dtype (integers give floatx's width).")
 
 
 def _shift(fn, name):
@@ -51,9 +47,7 @@ def _shift(fn, name):
         # A Python int shift stays weakly typed, so an int8 ``x`` keeps its dtype.
         return fn(tensor(x), y if isinstance(y, int) else tensor(y))
 
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"Bitwise ``{fn.__name__}`` of the integers ``x`` by ``y``."
-    return op
+    return named(op, name, f"Bitwise ``{fn.__name__}`` of the integers ``x`` by ``y``.")
 
 
 absolute = _unary(jnp.absolute)

@@ -10,7 +10,8 @@ import builtins
 
 import jax.numpy as jnp
 
-from jaxlayers.ops._numpy_dtypes import fail, fail_type, inexact_dtype, is_int_or_bool, tensor
+from jaxlayers.ops._numpy_dtypes import (fail, fail_type, inexact_dtype, is_int_or_bool, named,
+                                         tensor)
 
 
 def _axis(axis):
@@ -22,29 +23,24 @@ def _reduction(fn, name=None):
     def op(x, axis=None, keepdims=False):
         return fn(tensor(x), axis=_axis(axis), keepdims=keepdims)
 
-    op.__name__ = op.__qualname__ = name or fn.__name__
-    op.__doc__ = f"``{op.__name__}`` of ``x`` over ``axis`` (all axes when ``None``)."
-    return op
+    name = name or fn.__name__
+    return named(op, name, f"``{name}`` of ``x`` over ``axis`` (all axes when ``None``).")
 
 
 def _cumulative(fn):
     def op(x, axis=None, dtype=None):
         return fn(tensor(x), axis=axis, dtype=dtype)
 
-    op.__name__ = op.__qualname__ = fn.__name__
-    op.__doc__ = (f"``{fn.__name__}`` of ``x`` along ``axis`` (of the flattened array when "
-                  "``None``), in ``dtype`` when given.")
-    return op
+    return named(op, fn.__name__, f"``{fn.__name__}`` of ``x`` along ``axis`` (of the flattened "
+                 "array when ``None``), in ``dtype`` when given.")
 
 
 def _quantiles(fn):
     def op(x, q, axis=None, method="linear", keepdims=False):
         return fn(tensor(x), tensor(q), axis=_axis(axis), method=method, keepdims=keepdims)
 
-    op.__name__ = op.__qualname__ = fn.__name__
-    op.__doc__ = (f"``{fn.__name__}`` of ``x`` at ``q`` over ``axis``; ``method`` is numpy's "
-                  "interpolation method.")
-    return op
+    return named(op, fn.__name__, f"``{fn.__name__}`` of ``x`` at ``q`` over ``axis``; "
+                 "``method`` is numpy's interpolation method.")
 
 
 all = _reduction(jnp.all, "all")  # noqa: A001 - Keras's names
