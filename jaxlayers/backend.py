@@ -17,58 +17,21 @@ import threading
 import jax
 import numpy as np
 
-from jaxlayers import hooks
 from jaxlayers.errors import ConfigError
 
-_FLOATX = "float32"
-_EPSILON = 1e-7
-_IMAGE_DATA_FORMAT = "channels_last"
-_VALID_FLOATX = ("float16", "bfloat16", "float32", "float64")
+# The settings the ops read live with the ops, which sit below this module.
+from jaxlayers.ops._settings import (
+    epsilon,
+    floatx,
+    image_data_format,
+    set_epsilon,
+    set_floatx,
+    set_image_data_format,
+)
 
 _lock = threading.Lock()
 _name_counts = collections.defaultdict(int)
 _seed_state = {"seed": None, "counter": 0}
-
-
-def floatx():
-    """The default float dtype of weights and layer computations (``'float32'``)."""
-    return _FLOATX
-
-
-def set_floatx(value):
-    """Sets the default float dtype; one of float16, bfloat16, float32, float64."""
-    global _FLOATX
-    value = str(value)
-    if value not in _VALID_FLOATX:
-        raise ConfigError(
-            f"set_floatx: unknown float dtype. Expected one of {_VALID_FLOATX}. "
-            f"Received: value={value!r}."
-        )
-    _FLOATX = value
-
-
-def epsilon():
-    """The fuzz factor used in numeric expressions (``1e-7``, as in Keras)."""
-    return _EPSILON
-
-
-def set_epsilon(value):
-    global _EPSILON
-    _EPSILON = float(value)
-
-
-def image_data_format():
-    return _IMAGE_DATA_FORMAT
-
-
-def set_image_data_format(value):
-    global _IMAGE_DATA_FORMAT
-    if value not in ("channels_last", "channels_first"):
-        raise ConfigError(
-            "set_image_data_format: expected 'channels_last' or 'channels_first'. "
-            f"Received: value={value!r}."
-        )
-    _IMAGE_DATA_FORMAT = value
 
 
 def standardize_data_format(data_format, owner="layer"):
@@ -209,9 +172,6 @@ def print_msg(message, line_break=True):
     sys.stdout.flush()
 
 
-# `jl.ops` sits below this module: it reads these settings through hooks.
-hooks.provide("backend.epsilon", epsilon)
-hooks.provide("backend.image_data_format", image_data_format)
 
 __all__ = [
     "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format",

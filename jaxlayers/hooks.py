@@ -39,19 +39,6 @@ def set_loader(load):
     _loader[:] = [load]
 
 
-def lookup(name, default):
-    """The function filling hook ``name``, or ``default`` when nothing provided it yet.
-
-    For settings read by a lower part: a provider that is not imported cannot have
-    changed its setting, so its default is the answer and nothing needs importing.
-
-    Example:
-        >>> lookup("demo.never_provided", lambda: "channels_last")()
-        'channels_last'
-    """
-    return _hooks.get(name, default)
-
-
 def get(name, provider, needed_by):
     """The function filling hook ``name``, importing every part first if it is missing.
 
@@ -77,4 +64,4 @@ def get(name, provider, needed_by):
     return fn
 
 
-__all__ = ["get", "lookup", "provide", "set_loader"]
+__all__ = ["get", "provide", "set_loader"]

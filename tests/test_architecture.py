@@ -190,11 +190,10 @@ def test_the_import_graph_has_no_cycles():
     assert not gone, f"these known cycles are gone; delete them from KNOWN_CYCLES: {gone}"
 
 
-def test_ops_imports_nothing_but_errors_and_hooks():
-    # hooks: ops reads global settings (epsilon, image_data_format) that backend provides.
+def test_ops_imports_nothing_but_errors():
     for module, edges in GRAPH.items():
         if module == "jaxlayers.ops" or module.startswith("jaxlayers.ops."):
-            outside = [t for t in edges if not (t in ("jaxlayers.errors", "jaxlayers.hooks")
+            outside = [t for t in edges if not (t == "jaxlayers.errors"
                                                 or t.startswith("jaxlayers.ops"))]
             assert not outside, f"{module} imports {outside}"
 

@@ -1,16 +1,15 @@
 """Argument checks shared by the public ops: one wording per kind of error.
 
 Every message reads ``"ops.<name>: `arg` must be ... Received: arg=...."``.
-Global settings (``epsilon()``, ``image_data_format()``) live in
-``jaxlayers.backend``, above ``ops``: they are read through hooks, and while the
-backend is not imported nobody can have changed them, so Keras's defaults hold.
+Global settings (``epsilon()``, ``image_data_format()``) come from
+``ops._settings``, their one home (``jaxlayers.backend`` re-exports them).
 """
 
 import jax.numpy as jnp
 import numpy as np
 
-from jaxlayers import hooks
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
+from jaxlayers.ops import _settings
 
 _DATA_FORMATS = ("channels_last", "channels_first")
 
@@ -19,13 +18,13 @@ def epsilon(value):
     """``value``, or the global fuzz factor (``1e-7`` unless ``set_epsilon`` changed it)."""
     if value is not None:
         return value
-    return hooks.lookup("backend.epsilon", lambda: 1e-7)()
+    return _settings.epsilon()
 
 
 def data_format(op, value):
     """``value`` or the global ``image_data_format()``, checked."""
     if value is None:
-        value = hooks.lookup("backend.image_data_format", lambda: "channels_last")()
+        value = _settings.image_data_format()
     if value not in _DATA_FORMATS:
         raise ConfigError(f"ops.{op}: `data_format` must be one of {_DATA_FORMATS}. "
                           f"Received: data_format={value!r}.")

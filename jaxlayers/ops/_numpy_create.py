@@ -1,0 +1,178 @@
+"""Numpy ops that make arrays: filled arrays, ranges, grids and window functions.
+
+Keras's dtype rules: ``zeros``, ``ones``, ``empty``, ``full``, ``eye``,
+``identity`` and ``tri`` default to floatx; ``arange`` takes the dtype of its
+arguments (a Python float among integers gives a float of floatx's width); the
+window functions return floatx.
+"""
+
+import jax.numpy as jnp
+
+from jaxlayers.ops._numpy_dtypes import fail, fail_type, inexact_dtype, named, tensor
+from jaxlayers.ops._settings import floatx
+
+
+def _dtype(dtype):
+    return floatx() if dtype is None else dtype
+
+
+def zeros(shape, dtype=None):
+    """An array of zeros of ``shape`` in ``dtype`` (floatx by default)."""
+    return jnp.zeros(shape, dtype=_dtype(dtype))
+
+
+def ones(shape, dtype=None):
+    """An array of ones of ``shape`` in ``dtype`` (floatx by default)."""
+    return jnp.ones(shape, dtype=_dtype(dtype))
+
+
+def empty(shape, dtype=None):
+    """An array of ``shape`` in ``dtype`` (floatx by default); JAX fills it with zeros."""
+    return jnp.empty(shape, dtype=_dtype(dtype))
+
+
+def full(shape, fill_value, dtype=None):
+    """An array of ``shape`` filled with ``fill_value``, in ``dtype`` (floatx by default)."""
+    return jnp.full(shape, fill_value, dtype=_dtype(dtype))
+
+
+def zeros_like(x, dtype=None):
+    """Zeros with the shape of ``x``, in ``dtype`` or the dtype of ``x``."""
+    return jnp.zeros_like(tensor(x), dtype=dtype)
+
+
+def ones_like(x, dtype=None):
+    """Ones with the shape of ``x``, in ``dtype`` or the dtype of ``x``."""
+    return jnp.ones_like(tensor(x), dtype=dtype)
+
+
+def empty_like(x, dtype=None):
+    """An array with the shape of ``x``, in ``dtype`` or the dtype of ``x``."""
+    return jnp.empty_like(tensor(x), dtype=dtype)
+
+
+def full_like(x, fill_value, dtype=None):
+    """``fill_value`` with the shape of ``x``, in ``dtype`` or the dtype of ``x``."""
+    return jnp.full_like(tensor(x), fill_value, dtype=dtype)
+
+
+def _is_float(value):
+    return isinstance(value, float) or (
+        hasattr(value, "dtype") and jnp.issubdtype(value.dtype, jnp.floating))
+
+
+def eye(N, M=None, k=0, dtype=None):  # noqa: N803 - Keras's argument names
+    """An ``N x M`` array with ones on the ``k``-th diagonal, in ``dtype`` (floatx by default).
+
+    Raises:
+        ConfigTypeError: ``N`` or ``M`` is a float.
+    """
+    if _is_float(N):
+        raise fail_type("eye", "N", "an int", N)
+    if _is_float(M):
+        raise fail_type("eye", "M", "an int or None", M)
+    return jnp.eye(N, M=M, k=k, dtype=_dtype(dtype))
+
+
+def identity(n, dtype=None):
+    """The ``n x n`` identity matrix in ``dtype`` (floatx by default)."""
+    return jnp.identity(n, dtype=_dtype(dtype))
+
+
+def tri(N, M=None, k=0, dtype=None):  # noqa: N803 - Keras's argument names
+    """An ``N x M`` array with ones at and below the ``k``-th diagonal (floatx by default)."""
+    return jnp.tri(N, M=M, k=k, dtype=_dtype(dtype))
+
+
+def arange(start, stop=None, step=None, dtype=None):
+    """Evenly spaced values in ``[start, stop)`` (``[0, start)`` when ``stop`` is None).
+
+    Without ``dtype``, the dtype comes from the arguments: Python ints give
+    int32, a Python float gives a float of floatx's width, arrays their dtype.
+
+    Example:
+        >>> jl.ops.arange(3), jl.ops.arange(0, 1, 0.5)
+        (Array([0, 1, 2], dtype=int32), Array([0. , 0.5], dtype=float32))
+    """
+    if dtype is None:
+        values = [v for v in (start, stop, step) if v is not None]
+        typed = [v.dtype if hasattr(v, "dtype") else type(v) for v in values
+                 if not isinstance(v, float)]
+        dtype = jnp.result_type(*typed) if typed else None
+        if dtype is None or len(typed) < len(values):
+            # A Python float among them: floats keep their width, integers give floatx's.
+            dtype = inexact_dtype(*(typed or [jnp.int32]))
+    return jnp.arange(start, stop, step, dtype=dtype)
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """``num`` evenly spaced values from ``start`` to ``stop`` (and the step on request)."""
+    return jnp.linspace(start, stop, num=num, endpoint=endpoint, retstep=retstep,
+                        dtype=dtype, axis=axis)
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
+    """``num`` values spaced evenly on a log scale, from ``base ** start`` to ``base ** stop``."""
+    return jnp.logspace(start, stop, num=num, endpoint=endpoint, base=base, dtype=dtype,
+                        axis=axis)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """``num`` values in geometric progression from ``start`` to ``stop``."""
+    return jnp.geomspace(start, stop, num=num, endpoint=endpoint, dtype=dtype, axis=axis)
+
+
+def meshgrid(*x, indexing="xy"):
+    """Coordinate grids from 1-D arrays; ``indexing`` is ``'xy'`` (Cartesian) or ``'ij'``."""
+    if indexing not in ("xy", "ij"):
+        raise fail("meshgrid", "indexing", "'xy' or 'ij'", indexing)
+    return jnp.meshgrid(*(tensor(v) for v in x), indexing=indexing)
+
+
+def array(x, dtype=None):
+    """A new array holding ``x``, in ``dtype`` when given."""
+    return jnp.array(x, dtype=dtype)
+
+
+def view(x, dtype=None):
+    """The bits of ``x`` read as ``dtype`` (the last axis rescales if the widths differ)."""
+    return tensor(x).view(dtype)
+
+
+def vander(x, N=None, increasing=False):  # noqa: N803 - Keras's argument name
+    """The Vandermonde matrix of the 1-D ``x``: columns are powers of ``x``.
+
+    Raises:
+        ConfigError: ``x`` is not 1-D or ``N`` is negative.
+        ConfigTypeError: ``N`` is not an int or ``increasing`` not a bool.
+    """
+    x = tensor(x)
+    if x.ndim != 1:
+        raise fail("vander", "x", "1-D", f"<array of shape {x.shape}>")
+    if N is not None:
+        if not isinstance(N, int) or isinstance(N, bool):
+            raise fail_type("vander", "N", "an int or None", N)
+        if N < 0:
+            raise fail("vander", "N", "non-negative", N)
+    if not isinstance(increasing, bool):
+        raise fail_type("vander", "increasing", "a bool", increasing)
+    return jnp.vander(x, N=N, increasing=increasing)
+
+
+def _window(fn):
+    def op(x):
+        return fn(x).astype(floatx())
+
+    return named(op, fn.__name__, f"The {fn.__name__} window of length ``x`` (a Python int or "
+                 "a concrete scalar), in floatx.")
+
+
+bartlett = _window(jnp.bartlett)
+blackman = _window(jnp.blackman)
+hamming = _window(jnp.hamming)
+hanning = _window(jnp.hanning)
+
+
+def kaiser(x, beta):
+    """The Kaiser window of length ``x`` with shape parameter ``beta``, in floatx."""
+    return jnp.kaiser(x, beta).astype(floatx())

@@ -1,0 +1,64 @@
+"""Keras's dtype rules for the numpy ops, and the one wording of their argument errors."""
+
+import jax.numpy as jnp
+
+from jaxlayers.errors import ConfigError, ConfigTypeError
+from jaxlayers.ops._settings import floatx
+
+
+def tensor(x):
+    """``x`` as a JAX array (arrays and tracers pass through), like Keras's convert_to_tensor."""
+    return jnp.asarray(x)
+
+
+def dtype_name(x):
+    return jnp.dtype(x.dtype).name
+
+
+def is_int_or_bool(dtype):
+    dtype = jnp.dtype(dtype)
+    return jnp.issubdtype(dtype, jnp.integer) or dtype == jnp.bool_
+
+
+def weak_float():
+    """The float a Python float resolves to next to integers: floatx's width, as in Keras."""
+    return jnp.dtype("float" + floatx()[-2:])
+
+
+def inexact_dtype(*dtypes):
+    """The dtype of ``dtypes`` promoted with a Python float.
+
+    Floats keep their width (float16 stays float16); integers and booleans give a
+    float of floatx's width.
+    """
+    dtype = jnp.result_type(*dtypes)
+    return dtype if jnp.issubdtype(dtype, jnp.inexact) else weak_float()
+
+
+def as_inexact(x):
+    """``x`` cast to :func:`inexact_dtype` of its dtype."""
+    x = tensor(x)
+    return x.astype(inexact_dtype(x.dtype))
+
+
+def int_to_floatx(x):
+    """``x`` with integers and booleans cast to floatx (the rule of ``exp``, ``exp2``, ...)."""
+    x = tensor(x)
+    return x.astype(floatx()) if is_int_or_bool(x.dtype) else x
+
+
+def named(op, name, doc):
+    """``op`` under the Keras name ``name`` with docstring ``doc`` (for ops made by factories)."""
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+def fail(op, arg, expected, value):
+    """A ``ConfigError`` in the ops' one wording."""
+    return ConfigError(f"ops.{op}: `{arg}` must be {expected}. Received: {arg}={value!r}.")
+
+
+def fail_type(op, arg, expected, value):
+    """A ``ConfigTypeError`` in the ops' one wording."""
+    return ConfigTypeError(f"ops.{op}: `{arg}` must be {expected}. Received: {arg}={value!r}.")

@@ -1,0 +1,284 @@
+"""Element-wise numpy ops: arithmetic, transcendental, comparison, logical and bitwise.
+
+Each is ``jax.numpy``'s function with Keras's dtype rule where Keras has one:
+trigonometric and hyperbolic functions, ``ceil``/``floor``, ``angle``, ``arctan2``
+and ``logaddexp`` compute in a float (integers give a float of floatx's width);
+``exp``, ``exp2`` and ``expm1`` cast integers to floatx; ``trunc`` returns
+integers unchanged; ``clip`` computes booleans as int32.
+"""
+
+import math
+
+import jax.numpy as jnp
+
+from jaxlayers.ops._numpy_dtypes import (
+    as_inexact,
+    dtype_name,
+    fail_type,
+    inexact_dtype,
+    int_to_floatx,
+    is_int_or_bool,
+    named,
+    tensor,
+)
+from jaxlayers.ops._settings import floatx
+
+
+def _unary(fn, prepare=tensor, doc=None):
+    def op(x):
+        return fn(prepare(x))
+
+    name = fn.__name__
+    return named(op, name, doc or f"Element-wise ``{name}`` of ``x`` (``jnp.{name}``).")
+
+
+def _binary(fn, name=None, doc=None):
+    def op(x1, x2):
+        return fn(tensor(x1), tensor(x2))
+
+    name = name or fn.__name__
+    return named(op, name, doc or f"Element-wise ``{name}`` of ``x1`` and ``x2`` (broadcasting).")
+
+
+def _inexact_binary(fn):
+    def op(x1, x2):
+        x1, x2 = tensor(x1), tensor(x2)
+        dtype = inexact_dtype(x1.dtype, x2.dtype)
+        return fn(x1.astype(dtype), x2.astype(dtype))
+
+    return named(op, fn.__name__, f"Element-wise ``{fn.__name__}`` of ``x1`` and ``x2`` in their "
+                 "common float dtype (integers give floatx's width).")
+
+
+def _shift(fn, name):
+    def op(x, y):
+        # A Python int shift stays weakly typed, so an int8 ``x`` keeps its dtype.
+        return fn(tensor(x), y if isinstance(y, int) else tensor(y))
+
+    return named(op, name, f"Bitwise ``{fn.__name__}`` of the integers ``x`` by ``y``.")
+
+
+absolute = _unary(jnp.absolute)
+angle = _unary(jnp.angle, as_inexact)
+arccos = _unary(jnp.arccos, as_inexact)
+arccosh = _unary(jnp.arccosh, as_inexact)
+arcsin = _unary(jnp.arcsin, as_inexact)
+arcsinh = _unary(jnp.arcsinh, as_inexact)
+arctan = _unary(jnp.arctan, as_inexact)
+arctanh = _unary(jnp.arctanh, as_inexact)
+bitwise_invert = _unary(jnp.invert, doc="Bitwise NOT of the integers or booleans ``x``.")
+cbrt = _unary(jnp.cbrt)
+ceil = _unary(jnp.ceil, as_inexact)
+conjugate = _unary(jnp.conjugate)
+copy = _unary(jnp.copy)
+cos = _unary(jnp.cos, as_inexact)
+cosh = _unary(jnp.cosh, as_inexact)
+deg2rad = _unary(jnp.deg2rad)
+exp = _unary(jnp.exp, int_to_floatx)
+exp2 = _unary(jnp.exp2, int_to_floatx)
+expm1 = _unary(jnp.expm1, int_to_floatx)
+floor = _unary(jnp.floor, as_inexact)
+imag = _unary(jnp.imag)
+isfinite = _unary(jnp.isfinite)
+isinf = _unary(jnp.isinf)
+isnan = _unary(jnp.isnan)
+isneginf = _unary(jnp.isneginf)
+isposinf = _unary(jnp.isposinf)
+isreal = _unary(jnp.isreal)
+log = _unary(jnp.log)
+log10 = _unary(jnp.log10)
+log1p = _unary(jnp.log1p)
+log2 = _unary(jnp.log2)
+logical_not = _unary(jnp.logical_not)
+negative = _unary(jnp.negative)
+rad2deg = _unary(jnp.rad2deg)
+real = _unary(jnp.real)
+reciprocal = _unary(jnp.reciprocal)
+sign = _unary(jnp.sign)
+signbit = _unary(jnp.signbit)
+sin = _unary(jnp.sin, as_inexact)
+sinc = _unary(jnp.sinc, as_inexact)
+sinh = _unary(jnp.sinh, as_inexact)
+sqrt = _unary(jnp.sqrt)
+square = _unary(jnp.square)
+tan = _unary(jnp.tan, as_inexact)
+tanh = _unary(jnp.tanh, as_inexact)
+
+add = _binary(jnp.add)
+bitwise_and = _binary(jnp.bitwise_and)
+bitwise_or = _binary(jnp.bitwise_or)
+bitwise_xor = _binary(jnp.bitwise_xor)
+divide = _binary(jnp.divide)
+equal = _binary(jnp.equal)
+floor_divide = _binary(jnp.floor_divide)
+fmax = _binary(jnp.fmax)
+fmin = _binary(jnp.fmin)
+fmod = _binary(jnp.fmod)
+gcd = _binary(jnp.gcd)
+greater = _binary(jnp.greater)
+greater_equal = _binary(jnp.greater_equal)
+heaviside = _binary(jnp.heaviside)
+hypot = _binary(jnp.hypot)
+lcm = _binary(jnp.lcm)
+less = _binary(jnp.less)
+less_equal = _binary(jnp.less_equal)
+logical_and = _binary(jnp.logical_and)
+logical_or = _binary(jnp.logical_or)
+logical_xor = _binary(jnp.logical_xor)
+maximum = _binary(jnp.maximum)
+minimum = _binary(jnp.minimum)
+mod = _binary(jnp.mod)
+multiply = _binary(jnp.multiply)
+nextafter = _binary(jnp.nextafter)
+not_equal = _binary(jnp.not_equal)
+power = _binary(jnp.power)
+subtract = _binary(jnp.subtract)
+true_divide = _binary(jnp.divide, "true_divide")
+
+arctan2 = _inexact_binary(jnp.arctan2)
+logaddexp = _inexact_binary(jnp.logaddexp)
+logaddexp2 = _inexact_binary(jnp.logaddexp2)
+
+bitwise_left_shift = _shift(jnp.left_shift, "bitwise_left_shift")
+bitwise_right_shift = _shift(jnp.right_shift, "bitwise_right_shift")
+left_shift = _shift(jnp.left_shift, "left_shift")
+right_shift = _shift(jnp.right_shift, "right_shift")
+
+
+def abs(x):  # noqa: A001 - Keras's name
+    """Element-wise absolute value (the same op as :func:`absolute`)."""
+    return absolute(x)
+
+
+def bitwise_not(x):
+    """Bitwise NOT (the same op as :func:`bitwise_invert`)."""
+    return bitwise_invert(x)
+
+
+def conj(x):
+    """Complex conjugate (the same op as :func:`conjugate`)."""
+    return conjugate(x)
+
+
+def fabs(x):
+    """Element-wise absolute value of real ``x`` as a float.
+
+    Raises:
+        DTypeError: ``x`` is complex.
+    """
+    x = tensor(x)
+    if jnp.issubdtype(x.dtype, jnp.complexfloating):
+        raise fail_type("fabs", "x", "real (not complex)", f"<array of {dtype_name(x)}>")
+    return jnp.fabs(x)
+
+
+def i0(x):
+    """Modified Bessel function of the first kind, order 0.
+
+    float64 stays float64, float16/bfloat16 keep their width, everything else is
+    computed in floatx.
+    """
+    x = tensor(x)
+    name = dtype_name(x)
+    dtype = name if name in ("float64", "float16", "bfloat16") else floatx()
+    return jnp.i0(x.astype(dtype))
+
+
+def ldexp(x1, x2):
+    """``x1 * 2 ** x2`` element-wise; ``x2`` must hold integers.
+
+    Raises:
+        ConfigTypeError: ``x2`` is not an integer array.
+    """
+    x1, x2 = tensor(x1), tensor(x2)
+    if not jnp.issubdtype(x2.dtype, jnp.integer):
+        raise fail_type("ldexp", "x2", "an integer array (the exponent)",
+                        f"<array of {dtype_name(x2)}>")
+    return jnp.ldexp(x1, x2)
+
+
+def clip(x, x_min, x_max):
+    """``x`` limited to ``[x_min, x_max]``; booleans are clipped as int32, as in Keras."""
+    x = tensor(x)
+    if x.dtype == jnp.bool_:
+        x = x.astype("int32")
+    return jnp.clip(x, x_min, x_max)
+
+
+def divide_no_nan(x1, x2):
+    """``x1 / x2``, with 0 wherever ``x2 == 0`` (also where ``x1`` is 0 or inf)."""
+    x1, x2 = tensor(x1), tensor(x2)
+    zero = x2 == 0
+    return jnp.where(zero, 0, jnp.divide(x1, jnp.where(zero, 1, x2)))
+
+
+def trunc(x):
+    """Element-wise rounding toward zero; integers and booleans come back unchanged."""
+    x = tensor(x)
+    return x if is_int_or_bool(x.dtype) else jnp.trunc(x)
+
+
+def round(x, decimals=0):  # noqa: A001 - Keras's name
+    """Round half to even to ``decimals`` digits; integers accept ``decimals < 0``."""
+    x = tensor(x)
+    if jnp.issubdtype(x.dtype, jnp.integer) and decimals < 0:
+        # jnp.round refuses negative decimals for integers: round in floatx, then back.
+        factor = jnp.asarray(math.pow(10, decimals), floatx())
+        return (jnp.round(x.astype(floatx()) * factor) / factor).astype(x.dtype)
+    return jnp.round(x, decimals=decimals)
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """``x`` with NaN, +inf and -inf replaced (by default 0 and the dtype's extremes)."""
+    return jnp.nan_to_num(tensor(x), nan=nan, posinf=posinf, neginf=neginf)
+
+
+def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Element-wise ``|x1 - x2| <= atol + rtol * |x2|``."""
+    return jnp.isclose(tensor(x1), tensor(x2), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Whether :func:`isclose` holds everywhere (a scalar boolean array)."""
+    return jnp.allclose(tensor(x1), tensor(x2), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+
+def _int8_accumulator(*arrays):
+    # Keras accumulates int8 products in int32, which accelerators do natively.
+    return "int32" if all(a.dtype == jnp.int8 for a in arrays) else None
+
+
+def matmul(x1, x2):
+    """Matrix product of ``x1`` and ``x2`` (batched over leading axes); int8 gives int32."""
+    x1, x2 = tensor(x1), tensor(x2)
+    return jnp.matmul(x1, x2, preferred_element_type=_int8_accumulator(x1, x2))
+
+
+def einsum(subscripts, *operands, **kwargs):
+    """Einstein summation of ``operands`` as ``subscripts`` says; int8 gives int32."""
+    operands = [tensor(x) for x in operands]
+    kwargs["preferred_element_type"] = _int8_accumulator(*operands)
+    return jnp.einsum(subscripts, *operands, **kwargs)
+
+
+dot = _binary(jnp.dot, doc="Dot product: matrix product for 2-D, sum over the last axes else.")
+inner = _binary(jnp.inner, doc="Inner product of ``x1`` and ``x2`` over their last axes.")
+kron = _binary(jnp.kron, doc="Kronecker product of ``x1`` and ``x2``.")
+outer = _binary(jnp.outer, doc="Outer product of the flattened ``x1`` and ``x2``.")
+vdot = _binary(jnp.vdot, doc="Dot product of the flattened ``x1`` and ``x2`` (conjugating x1).")
+
+
+def tensordot(x1, x2, axes=2):
+    """Sum of products of ``x1`` and ``x2`` over ``axes`` (a count or two axis lists)."""
+    return jnp.tensordot(tensor(x1), tensor(x2), axes=axes)
+
+
+def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of 3-vectors (or 2-vectors) of ``x1`` and ``x2``."""
+    return jnp.cross(tensor(x1), tensor(x2), axisa=axisa, axisb=axisb, axisc=axisc, axis=axis)
+
+
+def slogdet(x):
+    """``(sign, log|det|)`` of the square matrices ``x``."""
+    return tuple(jnp.linalg.slogdet(tensor(x)))

@@ -1,0 +1,291 @@
+"""Numpy reductions, statistics, sorting and searching.
+
+Keras's dtype rules: ``mean`` of integers or booleans is a float32 (floats keep
+their dtype, computed in at least float32); ``var`` computes in at least float32
+and returns a float (integers give floatx's width); ``average`` computes in the
+common float dtype of ``x`` and ``weights``; ``count_nonzero`` is int32.
+"""
+
+import builtins
+
+import jax.numpy as jnp
+
+from jaxlayers.ops._numpy_dtypes import (
+    fail,
+    fail_type,
+    inexact_dtype,
+    is_int_or_bool,
+    named,
+    tensor,
+)
+
+
+def _axis(axis):
+    # jnp wants a hashable axis; Keras programs pass lists too.
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _reduction(fn, name=None):
+    def op(x, axis=None, keepdims=False):
+        return fn(tensor(x), axis=_axis(axis), keepdims=keepdims)
+
+    name = name or fn.__name__
+    return named(op, name, f"``{name}`` of ``x`` over ``axis`` (all axes when ``None``).")
+
+
+def _cumulative(fn):
+    def op(x, axis=None, dtype=None):
+        return fn(tensor(x), axis=axis, dtype=dtype)
+
+    return named(op, fn.__name__, f"``{fn.__name__}`` of ``x`` along ``axis`` (of the flattened "
+                 "array when ``None``), in ``dtype`` when given.")
+
+
+def _quantiles(fn):
+    def op(x, q, axis=None, method="linear", keepdims=False):
+        return fn(tensor(x), tensor(q), axis=_axis(axis), method=method, keepdims=keepdims)
+
+    return named(op, fn.__name__, f"``{fn.__name__}`` of ``x`` at ``q`` over ``axis``; "
+                 "``method`` is numpy's interpolation method.")
+
+
+all = _reduction(jnp.all, "all")  # noqa: A001 - Keras's names
+any = _reduction(jnp.any, "any")  # noqa: A001
+amax = _reduction(jnp.amax, "amax")
+amin = _reduction(jnp.amin, "amin")
+median = _reduction(jnp.median)
+nanmax = _reduction(jnp.nanmax)
+nanmean = _reduction(jnp.nanmean)
+nanmedian = _reduction(jnp.nanmedian)
+nanmin = _reduction(jnp.nanmin)
+nanprod = _reduction(jnp.nanprod)
+nanstd = _reduction(jnp.nanstd)
+nansum = _reduction(jnp.nansum)
+nanvar = _reduction(jnp.nanvar)
+ptp = _reduction(jnp.ptp)
+std = _reduction(jnp.std)
+sum = _reduction(jnp.sum, "sum")  # noqa: A001
+
+cumprod = _cumulative(jnp.cumprod)
+cumsum = _cumulative(jnp.cumsum)
+nancumprod = _cumulative(jnp.nancumprod)
+nancumsum = _cumulative(jnp.nancumsum)
+
+nanpercentile = _quantiles(jnp.nanpercentile)
+nanquantile = _quantiles(jnp.nanquantile)
+percentile = _quantiles(jnp.percentile)
+quantile = _quantiles(jnp.quantile)
+
+
+def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - Keras's name
+    """Maximum of ``x`` over ``axis``; ``initial`` is a lower bound (needed for empty ``x``)."""
+    return jnp.max(tensor(x), axis=_axis(axis), keepdims=keepdims, initial=initial)
+
+
+def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - Keras's name
+    """Minimum of ``x`` over ``axis``; ``initial`` is an upper bound (needed for empty ``x``)."""
+    return jnp.min(tensor(x), axis=_axis(axis), keepdims=keepdims, initial=initial)
+
+
+def prod(x, axis=None, keepdims=False, dtype=None):
+    """Product of ``x`` over ``axis``, in ``dtype`` when given."""
+    return jnp.prod(tensor(x), axis=_axis(axis), keepdims=keepdims, dtype=dtype)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean of ``x`` over ``axis``.
+
+    Computed in at least float32 (so float16 does not overflow); integers and
+    booleans give float32, floats keep their dtype.
+
+    Example:
+        >>> jl.ops.mean(np.array([1, 2], "int32"))
+        Array(1.5, dtype=float32)
+    """
+    x = tensor(x)
+    compute = jnp.result_type(x.dtype, jnp.float32)
+    out = jnp.mean(x, axis=_axis(axis), keepdims=keepdims, dtype=compute)
+    return out if is_int_or_bool(x.dtype) else out.astype(x.dtype)
+
+
+def var(x, axis=None, keepdims=False):
+    """Variance of ``x`` over ``axis``, computed in at least float32, returned as a float."""
+    x = tensor(x)
+    compute = jnp.result_type(x.dtype, jnp.float32)
+    out = jnp.var(x, axis=_axis(axis), keepdims=keepdims, dtype=compute)
+    return out.astype(inexact_dtype(x.dtype))
+
+
+def average(x, axis=None, weights=None):
+    """Weighted mean of ``x`` over ``axis``, in the common float dtype of ``x`` and ``weights``."""
+    x = tensor(x)
+    if weights is None:
+        return jnp.average(x.astype(inexact_dtype(x.dtype)), axis=axis)
+    weights = tensor(weights)
+    dtype = inexact_dtype(x.dtype, weights.dtype)
+    return jnp.average(x.astype(dtype), axis=axis, weights=weights.astype(dtype))
+
+
+def count_nonzero(x, axis=None):
+    """Number of non-zero entries of ``x`` over ``axis``, as int32."""
+    return jnp.count_nonzero(tensor(x), axis=_axis(axis)).astype("int32")
+
+
+def _signed_zeros(x):
+    """``x`` with -0.0 just below +0.0, so argmax/argmin tell them apart.
+
+    Keras does this on CPU (where XLA flushes subnormals to zero); doing it on
+    every platform gives one answer everywhere. Computed in at least float32,
+    whose smallest normal number survives the flush.
+    """
+    x = tensor(x)
+    if x.ndim == 0 or not jnp.issubdtype(x.dtype, jnp.floating):
+        return x
+    x = x.astype(jnp.result_type(x.dtype, jnp.float32))
+    return jnp.where((x == 0) & jnp.signbit(x), -jnp.finfo(x.dtype).tiny, x)
+
+
+def argmax(x, axis=None, keepdims=False):
+    """Index of the maximum of ``x`` along ``axis`` (of the flattened ``x`` when ``None``).
+
+    Ties go to the first index; -0.0 counts as smaller than +0.0.
+    """
+    return jnp.argmax(_signed_zeros(x), axis=axis, keepdims=keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    """Index of the minimum of ``x`` along ``axis`` (of the flattened ``x`` when ``None``).
+
+    Ties go to the first index; -0.0 counts as smaller than +0.0.
+    """
+    return jnp.argmin(_signed_zeros(x), axis=axis, keepdims=keepdims)
+
+
+def nanargmax(x, axis=None, keepdims=False):
+    """Index of the maximum of ``x`` along ``axis``, ignoring NaNs."""
+    return jnp.nanargmax(tensor(x), axis=axis, keepdims=keepdims)
+
+
+def nanargmin(x, axis=None, keepdims=False):
+    """Index of the minimum of ``x`` along ``axis``, ignoring NaNs."""
+    return jnp.nanargmin(tensor(x), axis=axis, keepdims=keepdims)
+
+
+def argsort(x, axis=-1):
+    """Indices that sort ``x`` along ``axis`` (a scalar sorts as a 1-element array)."""
+    x = tensor(x)
+    return jnp.argsort(x, axis=None if x.ndim == 0 else axis)
+
+
+def sort(x, axis=-1):
+    """``x`` sorted along ``axis``."""
+    return jnp.sort(tensor(x), axis=axis)
+
+
+def argpartition(x, kth, axis=-1):
+    """Indices that put the ``kth`` smallest entry of ``x`` in place along ``axis``.
+
+    ``axis=None`` partitions the flattened ``x``.
+    """
+    x = tensor(x)
+    if axis is None:
+        return jnp.argpartition(jnp.ravel(x), kth, axis=0)
+    return jnp.argpartition(x, kth, axis=axis)
+
+
+def searchsorted(sorted_sequence, values, side="left"):
+    """Indices where ``values`` would be inserted into the 1-D ``sorted_sequence``.
+
+    Raises:
+        ConfigError: ``sorted_sequence`` is not 1-D (map over rows with
+            ``jax.vmap`` instead).
+    """
+    sorted_sequence, values = tensor(sorted_sequence), tensor(values)
+    if sorted_sequence.ndim != 1:
+        raise fail("searchsorted", "sorted_sequence", "1-D (use jax.vmap for N-D)",
+                   f"<array of shape {sorted_sequence.shape}>")
+    return jnp.searchsorted(sorted_sequence, values, side=side)
+
+
+def digitize(x, bins):
+    """Index of the bin of ``bins`` (increasing or decreasing) each entry of ``x`` falls in."""
+    return jnp.digitize(tensor(x), tensor(bins))
+
+
+def bincount(x, weights=None, minlength=0, sparse=False):
+    """Count (or sum ``weights``) per non-negative integer value of ``x``.
+
+    A 2-D ``x`` counts each row on its own. The output length depends on the
+    values of ``x``, so this op does not run under ``jax.jit``.
+
+    Raises:
+        ConfigError: ``sparse=True`` (jaxlayers has no sparse tensors).
+    """
+    if sparse:
+        raise fail("bincount", "sparse", "False (jaxlayers has no sparse tensors)", sparse)
+    x = tensor(x)
+    weights = None if weights is None else tensor(weights)
+    if x.ndim == 2:
+        length = builtins.max(int(jnp.max(x)) + 1 if x.size else 0, minlength)
+        rows = [jnp.bincount(row, weights=None if weights is None else weights[i],
+                             length=length) for i, row in enumerate(x)]
+        return jnp.stack(rows)
+    return jnp.bincount(x, weights=weights, minlength=minlength)
+
+
+def histogram(x, bins=10, range=None):  # noqa: A002 - Keras's argument name
+    """Counts of the 1-D ``x`` in ``bins`` equal bins over ``range``, and the bin edges.
+
+    Raises:
+        ConfigTypeError: ``bins`` is not an int.
+        ConfigError: ``bins`` is negative, ``range`` is not an increasing pair, or
+            ``x`` is not 1-D.
+    """
+    if not isinstance(bins, int) or isinstance(bins, bool):
+        raise fail_type("histogram", "bins", "an int", bins)
+    if bins < 0:
+        raise fail("histogram", "bins", "a non-negative int", bins)
+    if range:
+        if not isinstance(range, tuple) or len(range) != 2 or range[1] < range[0]:
+            raise fail("histogram", "range", "a tuple (low, high) with low <= high", range)
+    x = tensor(x)
+    if x.ndim > 1:
+        raise fail("histogram", "x", "1-D", f"<array of shape {x.shape}>")
+    return jnp.histogram(x, bins=bins, range=range)
+
+
+def unique(x, sorted=True, return_index=False, return_inverse=False,  # noqa: A002
+           return_counts=False, axis=None, size=None, fill_value=None):
+    """The distinct values of ``x`` (with indices, inverse and counts on request).
+
+    Under ``jax.jit`` give ``size`` (the static output length; ``fill_value`` pads).
+    """
+    return jnp.unique(tensor(x), return_index=return_index, return_inverse=return_inverse,
+                      return_counts=return_counts, axis=axis, equal_nan=False, size=size,
+                      sorted=sorted, fill_value=fill_value)
+
+
+def corrcoef(x):
+    """Pearson correlation coefficients of the rows of ``x``."""
+    return jnp.corrcoef(tensor(x))
+
+
+def correlate(x1, x2, mode="valid"):
+    """Cross-correlation of the 1-D ``x1`` and ``x2``; ``mode`` is valid, same or full."""
+    return jnp.correlate(tensor(x1), tensor(x2), mode)
+
+
+def diff(a, n=1, axis=-1):
+    """``n``-th discrete difference of ``a`` along ``axis``."""
+    return jnp.diff(tensor(a), n=n, axis=axis)
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    """Sum of the ``offset`` diagonal of ``x`` in the plane ``(axis1, axis2)``."""
+    return jnp.trace(tensor(x), offset=offset, axis1=axis1, axis2=axis2)
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """Integral of ``y`` along ``axis`` by the trapezoid rule (at ``x``, else spacing ``dx``)."""
+    return jnp.trapezoid(tensor(y), None if x is None else tensor(x), dx=tensor(dx), axis=axis)
+
