@@ -94,6 +94,16 @@ from jaxlayers.layers.pooling import MaxPooling1D as MaxPooling1D
 from jaxlayers.layers.pooling import MaxPooling2D as MaxPooling2D
 from jaxlayers.layers.pooling import MaxPooling3D as MaxPooling3D
 from jaxlayers.layers.preprocessing import CategoryEncoding as CategoryEncoding
+from jaxlayers.layers.preprocessing import ContrastLimitedAdaptiveHistogramEqualization as ContrastLimitedAdaptiveHistogramEqualization
+from jaxlayers.layers.preprocessing import RandomColorDegeneration as RandomColorDegeneration
+from jaxlayers.layers.preprocessing import RandomColorJitter as RandomColorJitter
+from jaxlayers.layers.preprocessing import RandomElasticTransform as RandomElasticTransform
+from jaxlayers.layers.preprocessing import RandomGaussianBlur as RandomGaussianBlur
+from jaxlayers.layers.preprocessing import RandomHue as RandomHue
+from jaxlayers.layers.preprocessing import RandomPerspective as RandomPerspective
+from jaxlayers.layers.preprocessing import RandomSaturation as RandomSaturation
+from jaxlayers.layers.preprocessing import RandomSharpness as RandomSharpness
+from jaxlayers.layers.preprocessing import RandomShear as RandomShear
 from jaxlayers.layers.preprocessing import CenterCrop as CenterCrop
 from jaxlayers.layers.preprocessing import Discretization as Discretization
 from jaxlayers.layers.preprocessing import HashedCrossing as HashedCrossing

@@ -23,7 +23,21 @@ from jaxlayers.layers.preprocessing.augmentation import (
     RandomTranslation,
     RandomZoom,
 )
+from jaxlayers.layers.preprocessing.color import (
+    ContrastLimitedAdaptiveHistogramEqualization,
+    RandomColorDegeneration,
+    RandomColorJitter,
+    RandomGaussianBlur,
+    RandomHue,
+    RandomSaturation,
+    RandomSharpness,
+)
 from jaxlayers.layers.preprocessing.categorical import CategoryEncoding, HashedCrossing, Hashing
+from jaxlayers.layers.preprocessing.geometric import (
+    RandomElasticTransform,
+    RandomPerspective,
+    RandomShear,
+)
 from jaxlayers.layers.preprocessing.image import CenterCrop, Rescaling, Resizing
 from jaxlayers.layers.preprocessing.lookup import IntegerLookup, StringLookup
 from jaxlayers.layers.preprocessing.numerical import (
@@ -53,4 +67,14 @@ __all__ = [
     "RandomZoom",
     "RandomContrast",
     "RandomBrightness",
+    "RandomHue",
+    "RandomSaturation",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomSharpness",
+    "RandomGaussianBlur",
+    "ContrastLimitedAdaptiveHistogramEqualization",
+    "RandomShear",
+    "RandomPerspective",
+    "RandomElasticTransform",
 ]
