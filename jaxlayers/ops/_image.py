@@ -83,7 +83,7 @@ def as_nhwc(images, data_format):
 
 
 def float_dtype(dtype):
-    """``dtype`` if it is floating, else the default float (Keras's ``result_type(dtype, float)``)."""
+    """``dtype`` if floating, else the default float (Keras's ``result_type(dtype, float)``)."""
     return dtype if jnp.issubdtype(dtype, jnp.floating) else jnp.result_type(float)
 
 

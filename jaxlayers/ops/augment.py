@@ -301,7 +301,7 @@ def gaussian_blur(images, kernel_size, sigma, data_format="channels_last"):
 
 # --------------------------------------------------------------------- elastic
 def elastic_noise(key, shape, dtype):
-    """``(2, *shape)`` standard normal fields: columns from ``key``, rows from ``key`` folded with 1."""
+    """``(2, *shape)`` standard normal fields: columns from ``key``, rows from it folded with 1."""
     return jnp.stack([jax.random.normal(key, shape, dtype),
                       jax.random.normal(jax.random.fold_in(key, 1), shape, dtype)])
 

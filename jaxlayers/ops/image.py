@@ -94,7 +94,7 @@ def rgb_to_grayscale(images, data_format=None):
         One-channel images in the input's dtype (integers are truncated).
 
     Example:
-        >>> image.rgb_to_grayscale(jnp.ones((2, 2, 3))).shape
+        >>> jl.ops.image.rgb_to_grayscale(jnp.ones((2, 2, 3))).shape
         (2, 2, 1)
     """
     data_format = _image.data_format(data_format, "ops.rgb_to_grayscale")
@@ -114,7 +114,7 @@ def rgb_to_hsv(images, data_format=None):
     """RGB to HSV, all three in ``[0, 1]`` for RGB in ``[0, 1]`` (hue in turns).
 
     Example:
-        >>> image.rgb_to_hsv(jnp.array([[[1.0, 0.0, 0.0]]])).tolist()
+        >>> jl.ops.image.rgb_to_hsv(jnp.array([[[1.0, 0.0, 0.0]]])).tolist()
         [[[0.0, 1.0, 1.0]]]
     """
     data_format = _image.data_format(data_format, "ops.rgb_to_hsv")
@@ -127,7 +127,7 @@ def hsv_to_rgb(images, data_format=None):
     """HSV (hue in turns) to RGB; the inverse of :func:`rgb_to_hsv`.
 
     Example:
-        >>> image.hsv_to_rgb(jnp.array([[[0.0, 1.0, 1.0]]])).tolist()
+        >>> jl.ops.image.hsv_to_rgb(jnp.array([[[0.0, 1.0, 1.0]]])).tolist()
         [[[1.0, 0.0, 0.0]]]
     """
     data_format = _image.data_format(data_format, "ops.hsv_to_rgb")
@@ -159,7 +159,7 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
         Resized images; integer images are rounded and clipped back to their dtype.
 
     Example:
-        >>> image.resize(jnp.ones((2, 4, 4, 3)), (2, 2)).shape
+        >>> jl.ops.image.resize(jnp.ones((2, 4, 4, 3)), (2, 2)).shape
         (2, 2, 2, 3)
     """
     who = "ops.resize"
@@ -209,7 +209,8 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
     """Pads images with zeros; per axis give two of the two paddings and the target size.
 
     Example:
-        >>> image.pad_images(jnp.ones((2, 2, 1)), 1, 0, target_height=4, target_width=3).shape
+        >>> jl.ops.image.pad_images(jnp.ones((2, 2, 1)), 1, 0, target_height=4,
+        ...                         target_width=3).shape
         (4, 3, 1)
     """
     who = "ops.pad_images"
@@ -237,7 +238,8 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
     """Crops images; per axis give two of the two croppings and the target size.
 
     Example:
-        >>> image.crop_images(jnp.ones((4, 5, 1)), 1, 1, target_height=2, target_width=3).shape
+        >>> jl.ops.image.crop_images(jnp.ones((4, 5, 1)), 1, 1, target_height=2,
+        ...                          target_width=3).shape
         (2, 3, 1)
     """
     who = "ops.crop_images"
@@ -320,7 +322,7 @@ def perspective_transform(images, start_points, end_points, interpolation="bilin
     Example:
         >>> corners = jnp.array([[0.0, 0], [3, 0], [0, 3], [3, 3]])
         >>> x = jnp.ones((4, 4, 1))
-        >>> bool(jnp.allclose(image.perspective_transform(x, corners, corners), x))
+        >>> bool(jnp.allclose(jl.ops.image.perspective_transform(x, corners, corners), x))
         True
     """
     who = "ops.perspective_transform"
@@ -351,7 +353,7 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
         fill_value: Value outside ``inputs`` with ``fill_mode='constant'``.
 
     Example:
-        >>> image.map_coordinates(jnp.arange(4.0), jnp.array([[0.5, 2.0]]), 1).tolist()
+        >>> jl.ops.image.map_coordinates(jnp.arange(4.0), jnp.array([[0.5, 2.0]]), 1).tolist()
         [0.5, 2.0]
     """
     who = "ops.map_coordinates"
@@ -380,9 +382,9 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims, 
 
     Example:
         >>> x = jnp.arange(4.0).reshape(1, 4)
-        >>> image.scale_and_translate(x, (1, 4), jnp.array([1.0]), jnp.array([1.0]),
-        ...                           (1,), "linear").tolist()
-        [[0.0, 0.5, 1.5, 2.5]]
+        >>> jl.ops.image.scale_and_translate(x, (1, 4), jnp.array([1.0]), jnp.array([1.0]),
+        ...                                  (1,), "linear").tolist()
+        [[0.0, 0.0, 1.0, 2.0]]
     """
     _image.one_of("ops.scale_and_translate", "method", method,
                   _image.SCALE_AND_TRANSLATE_METHODS)
@@ -414,7 +416,7 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None
 
     Example:
         >>> x = jnp.zeros((5, 5, 1)).at[2, 2, 0].set(1.0)
-        >>> float(image.gaussian_blur(x, (3, 3), (1.0, 1.0)).sum())
+        >>> float(jl.ops.image.gaussian_blur(x, (3, 3), (1.0, 1.0)).sum())
         1.0
     """
     who = "ops.gaussian_blur"
@@ -436,7 +438,7 @@ def sobel_edges(images, data_format=None):
 
     Example:
         >>> ramp = jnp.tile(jnp.arange(4.0), (1, 4, 1))[..., None]
-        >>> image.sobel_edges(ramp)[0, 1, 1, 0].tolist()
+        >>> jl.ops.image.sobel_edges(ramp)[0, 1, 1, 0].tolist()
         [0.0, 8.0]
     """
     data_format = _image.data_format(data_format, "ops.sobel_edges")
@@ -457,7 +459,7 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
 
     Example:
         >>> x = jax.random.uniform(jax.random.key(0), (16, 16, 1))
-        >>> round(float(image.ssim(x, x)), 4)
+        >>> round(float(jl.ops.image.ssim(x, x)), 4)
         1.0
     """
     who = "ops.ssim"
@@ -513,7 +515,7 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear",
     with 1, the horizontal one from the key itself (as Keras's).
 
     Example:
-        >>> y = image.elastic_transform(jnp.ones((8, 8, 1)), seed=jax.random.key(0))
+        >>> y = jl.ops.image.elastic_transform(jnp.ones((8, 8, 1)), seed=jax.random.key(0))
         >>> y.shape
         (8, 8, 1)
     """
@@ -587,7 +589,7 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
         pixels in row-major order with channels innermost.
 
     Example:
-        >>> image.extract_patches(jnp.ones((2, 20, 20, 3)), (5, 5)).shape
+        >>> jl.ops.image.extract_patches(jnp.ones((2, 20, 20, 3)), (5, 5)).shape
         (2, 4, 4, 75)
     """
     who = "ops.extract_patches"
@@ -611,7 +613,7 @@ def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="va
     """3D patches of volumes, flattened into channels (see :func:`extract_patches`).
 
     Example:
-        >>> image.extract_patches_3d(jnp.ones((10, 10, 10, 3)), (3, 3, 3)).shape
+        >>> jl.ops.image.extract_patches_3d(jnp.ones((10, 10, 10, 3)), (3, 3, 3)).shape
         (3, 3, 3, 81)
     """
     who = "ops.extract_patches_3d"
