@@ -234,11 +234,13 @@ def test_errors():
         image_ops.pad_images(IMGS, 1, 1, 1, 1, target_height=9)
     with pytest.raises(errors.ConfigError, match="`left_padding` must be a non-negative int"):
         image_ops.pad_images(IMGS, 1, -1, bottom_padding=1, right_padding=1)
-    with pytest.raises(errors.ConfigError, match="`top_padding` must be >= 0 for images"):
+    with pytest.raises(errors.ConfigError, match="`top_padding` must be >= 0 for images of 6"):
         image_ops.pad_images(IMGS, bottom_padding=1, target_height=3, left_padding=0,
                              right_padding=0)
-    with pytest.raises(errors.ConfigError, match="does not fit in images of size 6x5"):
+    with pytest.raises(errors.ConfigError, match="`bottom_cropping` must be >= 0 for images"):
         image_ops.crop_images(IMGS, 4, 0, target_height=4, target_width=2)
+    with pytest.raises(errors.ConfigError, match="`target_width` must be >= 0 for images of 5"):
+        image_ops.crop_images(IMGS, 0, 3, target_height=4, right_cropping=3)
     with pytest.raises(errors.ConfigError, match="`method` must be one of"):
         image_ops.scale_and_translate(IMGS, (2, 3, 3, 3), np.ones(2), np.zeros(2), (1, 2),
                                       "area")

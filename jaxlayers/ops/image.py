@@ -181,27 +181,51 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
                          pad_to_aspect_ratio, fill_value, data_format)
 
 
-def _edge_args(who, kind, before, after, target, size_name):
-    """Resolves two of ``(before, after, target)`` per axis, as Keras does."""
-    if [before, after, target].count(None) != 1:
+def _edges(who, names, before, after, size, extent, grow):
+    """Solves ``before + inner + after = outer`` along one axis from two given values.
+
+    Padding (``grow``): ``inner`` is the image ``extent`` and ``outer`` the
+    target ``size``; cropping: ``outer`` is the image and ``inner`` the target.
+    Returns ``(before, after, size)``; what is given is checked as Keras does.
+    """
+    if [before, after, size].count(None) != 1:
         raise ConfigError(
-            f"{who}: give exactly two of `{kind[0]}`, `{kind[1]}` and `{size_name}`. "
-            f"Received: {kind[0]}={before!r}, {kind[1]}={after!r}, {size_name}={target!r}."
+            f"{who}: give exactly two of `{names[0]}`, `{names[1]}` and `{names[2]}`. "
+            f"Received: {names[0]}={before!r}, {names[1]}={after!r}, {names[2]}={size!r}."
         )
-    for name, value in zip(kind + (size_name,), (before, after, target)):
+    for name, value in zip(names, (before, after, size)):
         if value is not None and (not isinstance(value, (int, np.integer)) or value < 0):
             raise ConfigError(
                 f"{who}: `{name}` must be a non-negative int. Received: {name}={value!r}."
             )
-
-
-def _resolved(who, names, values):
-    for name, value in zip(names, values):
+    inner, outer = (extent, size) if grow else (size, extent)
+    if outer is None:
+        outer = before + inner + after
+    elif inner is None:
+        inner = outer - before - after
+    elif before is None:
+        before = outer - inner - after
+    after = outer - inner - before
+    for name, value in zip(names, (before, after, outer if grow else inner)):
         if value < 0:
             raise ConfigError(
-                f"{who}: `{name}` must be >= 0 for images of this size. Received: "
-                f"{name}={value}."
+                f"{who}: `{name}` must be >= 0 for images of {extent} pixels along this "
+                f"axis. Received: {name}={value}."
             )
+    return before, after, outer if grow else inner
+
+
+def _edge_plan(who, images, data_format, vertical, horizontal, grow):
+    """``((top, bottom, height), (left, right, width))`` for pad_images / crop_images."""
+    data_format = _image.data_format(data_format, who)
+    images = _images(images, who.split(".")[1])
+    height, width = augment.image_size(images.shape, data_format)
+    kind = "padding" if grow else "cropping"
+    rows = _edges(who, (f"top_{kind}", f"bottom_{kind}", "target_height"), *vertical,
+                  height, grow)
+    cols = _edges(who, (f"left_{kind}", f"right_{kind}", "target_width"), *horizontal,
+                  width, grow)
+    return images, data_format, rows, cols
 
 
 def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
@@ -213,23 +237,12 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
         ...                         target_width=3).shape
         (4, 3, 1)
     """
-    who = "ops.pad_images"
-    data_format = _image.data_format(data_format, who)
-    images = _images(images, "pad_images")
-    _edge_args(who, ("top_padding", "bottom_padding"), top_padding, bottom_padding,
-               target_height, "target_height")
-    _edge_args(who, ("left_padding", "right_padding"), left_padding, right_padding,
-               target_width, "target_width")
-    height, width = augment.image_size(images.shape, data_format)
-    top = target_height - bottom_padding - height if top_padding is None else top_padding
-    bottom = target_height - top - height if bottom_padding is None else bottom_padding
-    left = target_width - right_padding - width if left_padding is None else left_padding
-    right = target_width - left - width if right_padding is None else right_padding
-    _resolved(who, ("top_padding", "bottom_padding", "left_padding", "right_padding"),
-              (top, bottom, left, right))
+    images, data_format, rows, cols = _edge_plan(
+        "ops.pad_images", images, data_format, (top_padding, bottom_padding, target_height),
+        (left_padding, right_padding, target_width), grow=True)
     pads = [(0, 0)] * images.ndim
     h_axis = images.ndim - 3 if data_format == "channels_last" else images.ndim - 2
-    pads[h_axis], pads[h_axis + 1] = (top, bottom), (left, right)
+    pads[h_axis], pads[h_axis + 1] = rows[:2], cols[:2]
     return jnp.pad(images, pads)
 
 
@@ -242,26 +255,10 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
         ...                          target_width=3).shape
         (2, 3, 1)
     """
-    who = "ops.crop_images"
-    data_format = _image.data_format(data_format, who)
-    images = _images(images, "crop_images")
-    _edge_args(who, ("top_cropping", "bottom_cropping"), top_cropping, bottom_cropping,
-               target_height, "target_height")
-    _edge_args(who, ("left_cropping", "right_cropping"), left_cropping, right_cropping,
-               target_width, "target_width")
-    height, width = augment.image_size(images.shape, data_format)
-    top = height - target_height - bottom_cropping if top_cropping is None else top_cropping
-    out_h = height - bottom_cropping - top if target_height is None else target_height
-    left = width - target_width - right_cropping if left_cropping is None else left_cropping
-    out_w = width - right_cropping - left if target_width is None else target_width
-    _resolved(who, ("top_cropping", "target_height", "left_cropping", "target_width"),
-              (top, out_h, left, out_w))
-    if top + out_h > height or left + out_w > width:
-        raise ConfigError(
-            f"{who}: the crop window ({out_h}x{out_w} at row {top}, column {left}) does not "
-            f"fit in images of size {height}x{width}."
-        )
-    return augment.crop(images, top, left, out_h, out_w, data_format)
+    images, data_format, rows, cols = _edge_plan(
+        "ops.crop_images", images, data_format, (top_cropping, bottom_cropping, target_height),
+        (left_cropping, right_cropping, target_width), grow=False)
+    return augment.crop(images, rows[0], cols[0], rows[2], cols[2], data_format)
 
 
 # --------------------------------------------------------------------- geometry

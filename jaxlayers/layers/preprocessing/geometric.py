@@ -9,7 +9,6 @@ import jax
 import jax.numpy as jnp
 
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.errors import ConfigError
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.augmentation import _value_range
@@ -20,12 +19,14 @@ from jaxlayers.ops import image as image_ops
 __all__ = ["RandomShear", "RandomPerspective", "RandomElasticTransform"]
 
 
-def _choice(who, name, value, allowed):
-    if value not in allowed:
-        raise ConfigError(
-            f"{who}: `{name}` must be one of {tuple(allowed)}. Received: {name}={value!r}."
-        )
-    return value
+def _sampling(layer, interpolation, fill_value, fill_modes=None, fill_mode=None):
+    """Checks and stores the resampling arguments shared by the geometric layers."""
+    who = _common.owner(layer)
+    layer.interpolation = _args.one_of(who, "interpolation", interpolation,
+                                       tuple(augment.INTERPOLATIONS))
+    layer.fill_value = _args.finite_float(who, "fill_value", fill_value)
+    if fill_modes is not None:
+        layer.fill_mode = _args.one_of(who, "fill_mode", fill_mode, fill_modes)
 
 
 def _apply_where(flags, new, old):
@@ -62,10 +63,7 @@ class RandomShear(TransformLayer):
         who = _common.owner(self)
         self.x_factor = unit_range(who, "x_factor", x_factor)
         self.y_factor = unit_range(who, "y_factor", y_factor)
-        self.interpolation = _choice(who, "interpolation", interpolation,
-                                     tuple(augment.INTERPOLATIONS))
-        self.fill_mode = _choice(who, "fill_mode", fill_mode, augment.FILL_MODES)
-        self.fill_value = _args.finite_float(who, "fill_value", fill_value)
+        _sampling(self, interpolation, fill_value, augment.FILL_MODES, fill_mode)
 
     def _draw(self, key, batch_size, images):
         k_sign, k_x, k_y = jax.random.split(key, 3)
@@ -120,9 +118,7 @@ class RandomPerspective(TransformLayer):
         who = _common.owner(self)
         self.factor = unit_range(who, "factor", factor)
         self.scale = _args.unit_interval(who, "scale", scale)
-        self.interpolation = _choice(who, "interpolation", interpolation,
-                                     tuple(augment.INTERPOLATIONS))
-        self.fill_value = _args.finite_float(who, "fill_value", fill_value)
+        _sampling(self, interpolation, fill_value)
 
     def _draw(self, key, batch_size, images):
         k_prob, k_draw, k_shift = jax.random.split(key, 3)
@@ -184,11 +180,7 @@ class RandomElasticTransform(TransformLayer):
         who = _common.owner(self)
         self.factor = unit_range(who, "factor", factor)
         self.scale = unit_range(who, "scale", scale)
-        self.interpolation = _choice(who, "interpolation", interpolation,
-                                     tuple(augment.INTERPOLATIONS))
-        self.fill_mode = _choice(who, "fill_mode", fill_mode,
-                                 augment.FILL_MODES + ("mirror",))
-        self.fill_value = _args.finite_float(who, "fill_value", fill_value)
+        _sampling(self, interpolation, fill_value, augment.FILL_MODES + ("mirror",), fill_mode)
         self.value_range = _value_range(who, value_range)
 
     def _draw(self, key, batch_size, images):
