@@ -5,7 +5,8 @@ Two kinds live here:
 * Pure JAX layers (jittable, usable inside a model trained with ``fit``):
   Normalization, Discretization, SpectralNormalization, CategoryEncoding,
   IntegerLookup, Hashing and HashedCrossing on numbers, Resizing, Rescaling,
-  CenterCrop and the Random* augmentation layers.
+  CenterCrop, the Random* augmentation layers (augmentation, color and
+  geometric modules) and ContrastLimitedAdaptiveHistogramEqualization.
 * Host layers for string data (NumPy in, NumPy out; they raise inside
   ``jax.jit``): TextVectorization, StringLookup, and Hashing / HashedCrossing
   on strings.  Apply them in the data pipeline before ``fit``.

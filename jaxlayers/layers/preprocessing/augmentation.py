@@ -152,7 +152,7 @@ class RandomFlip(_RandomImageLayer):
     def _augment(self, key, x):
         flips = jax.random.uniform(key, (x.shape[0],)) <= 0.5
         return augment.flip(x, flips, horizontal=self.mode != "vertical",
-                              vertical=self.mode != "horizontal", data_format=self.data_format)
+                            vertical=self.mode != "horizontal", data_format=self.data_format)
 
     def get_config(self):
         config = super().get_config()
