@@ -14,6 +14,7 @@ import pytest
 
 import jaxlayers as jl
 from jaxlayers import errors
+from jaxlayers.ops import _augment as augment
 from jaxlayers.ops import image as image_ops
 
 L = jl.layers
@@ -46,7 +47,7 @@ def test_affine_transform_matches_keras(images, keras):
 
 def test_fill_modes_hand_computed():
     row = jnp.arange(1.0, 5.0).reshape(1, 1, 4, 1)  # a b c d = 1 2 3 4
-    shift = image_ops.translation_transforms(jnp.array([-3.0]), jnp.array([0.0]))
+    shift = augment.translation_transforms(jnp.array([-3.0]), jnp.array([0.0]))
     expected = {"constant": [4, 9, 9, 9], "nearest": [4, 4, 4, 4], "wrap": [4, 1, 2, 3],
                 "reflect": [4, 4, 3, 2]}
     for mode, values in expected.items():

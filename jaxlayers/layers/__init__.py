@@ -101,16 +101,28 @@ from jaxlayers.layers.pooling import MaxPooling2D as MaxPooling2D
 from jaxlayers.layers.pooling import MaxPooling3D as MaxPooling3D
 from jaxlayers.layers.preprocessing import CategoryEncoding as CategoryEncoding
 from jaxlayers.layers.preprocessing import CenterCrop as CenterCrop
+from jaxlayers.layers.preprocessing import (
+    ContrastLimitedAdaptiveHistogramEqualization as ContrastLimitedAdaptiveHistogramEqualization,
+)
 from jaxlayers.layers.preprocessing import Discretization as Discretization
 from jaxlayers.layers.preprocessing import HashedCrossing as HashedCrossing
 from jaxlayers.layers.preprocessing import Hashing as Hashing
 from jaxlayers.layers.preprocessing import IntegerLookup as IntegerLookup
 from jaxlayers.layers.preprocessing import Normalization as Normalization
 from jaxlayers.layers.preprocessing import RandomBrightness as RandomBrightness
+from jaxlayers.layers.preprocessing import RandomColorDegeneration as RandomColorDegeneration
+from jaxlayers.layers.preprocessing import RandomColorJitter as RandomColorJitter
 from jaxlayers.layers.preprocessing import RandomContrast as RandomContrast
 from jaxlayers.layers.preprocessing import RandomCrop as RandomCrop
+from jaxlayers.layers.preprocessing import RandomElasticTransform as RandomElasticTransform
 from jaxlayers.layers.preprocessing import RandomFlip as RandomFlip
+from jaxlayers.layers.preprocessing import RandomGaussianBlur as RandomGaussianBlur
+from jaxlayers.layers.preprocessing import RandomHue as RandomHue
+from jaxlayers.layers.preprocessing import RandomPerspective as RandomPerspective
 from jaxlayers.layers.preprocessing import RandomRotation as RandomRotation
+from jaxlayers.layers.preprocessing import RandomSaturation as RandomSaturation
+from jaxlayers.layers.preprocessing import RandomSharpness as RandomSharpness
+from jaxlayers.layers.preprocessing import RandomShear as RandomShear
 from jaxlayers.layers.preprocessing import RandomTranslation as RandomTranslation
 from jaxlayers.layers.preprocessing import RandomZoom as RandomZoom
 from jaxlayers.layers.preprocessing import Rescaling as Rescaling
@@ -303,4 +315,14 @@ __all__ = [
     "minimum",
     "multiply",
     "subtract",
+    "ContrastLimitedAdaptiveHistogramEqualization",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomElasticTransform",
+    "RandomGaussianBlur",
+    "RandomHue",
+    "RandomPerspective",
+    "RandomSaturation",
+    "RandomSharpness",
+    "RandomShear",
 ]

@@ -6,7 +6,14 @@
 recurrent scans, masked statistics) and the global settings the ops read.
 """
 
-from jaxlayers.ops import core, linalg, nn, numpy  # noqa: F401
+# keras.ops.image is a submodule only (its names are not at the top of keras.ops).
+from jaxlayers.ops import (  # noqa: F401
+    core,
+    image,  # noqa: F401,E402
+    linalg,
+    nn,
+    numpy,
+)
 from jaxlayers.ops.core import *  # noqa: F401,F403
 from jaxlayers.ops.linalg import *  # noqa: F401,F403
 from jaxlayers.ops.nn import *  # noqa: F401,F403

@@ -1,11 +1,12 @@
-"""Pure image math for the image preprocessing and augmentation layers.
+"""Keras 3's ``keras.ops.image``: the image ops, over ``jax.image``, ``jax.lax`` and
+``jax.scipy.ndimage``.
 
 Images are ``(batch, height, width, channels)`` (``channels_last``) or
 ``(batch, channels, height, width)`` (``channels_first``); a rank-3 array is
-one image.  Everything here is jittable and takes random values (angles,
-offsets, flips) as arrays, never keys: the layers draw them.
+one image.  ``data_format=None`` means the global ``image_data_format()``.
+Every op works on NumPy inputs eagerly and under ``jax.jit``.
 
-Geometric transforms use Keras's 8-number projective form
+Geometric ops use Keras's 8-number projective form
 ``[a0, a1, a2, b0, b1, b2, c0, c1]``, which maps an OUTPUT pixel ``(x, y)``
 (column, row) to the INPUT point it is read from::
 
@@ -13,226 +14,137 @@ Geometric transforms use Keras's 8-number projective form
     x_in = (a0 * x + a1 * y + a2) / k
     y_in = (b0 * x + b1 * y + b2) / k
 
-Sampling is ``jax.scipy.ndimage.map_coordinates`` (order 0 for
-``'nearest'``, 1 for ``'bilinear'``), so points outside the image follow its
-fill modes, the ones Keras's JAX backend uses:
-
-* ``'reflect'``: ``(d c b a | a b c d | d c b a)``, mirrored about the edge;
-* ``'wrap'``: ``(a b c d | a b c d | a b c d)``;
-* ``'nearest'``: ``(a a a a | a b c d | d d d d)``;
-* ``'constant'``: ``(k k k k | a b c d | k k k k)`` with ``k = fill_value``
-  (bilinear weights blend the fill value in near the border).
+Points outside the image follow ``fill_mode``: ``'reflect'``
+``(d c b a | a b c d | d c b a)``, ``'wrap'`` ``(a b c d | a b c d | a b c d)``,
+``'nearest'`` ``(a a a a | a b c d | d d d d)``, ``'mirror'``
+``(d c b | a b c d | c b a)`` or ``'constant'`` (``fill_value``).
 
 Example:
-    >>> import jax.numpy as jnp
-    >>> from jaxlayers.ops import image as image_ops
+    >>> from jaxlayers.ops import image
     >>> x = jnp.arange(9.0).reshape(1, 3, 3, 1)
-    >>> t = image_ops.translation_transforms(jnp.array([1.0]), jnp.array([0.0]))
-    >>> image_ops.affine_transform(x, t, fill_mode="constant")[0, :, :, 0].tolist()
+    >>> shift_right = jnp.array([1.0, 0, -1, 0, 1, 0, 0, 0])
+    >>> image.affine_transform(x, shift_right)[0, :, :, 0].tolist()
     [[0.0, 0.0, 1.0], [0.0, 3.0, 4.0], [0.0, 6.0, 7.0]]
 """
 
-import functools
 import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy import ndimage
 
-from jaxlayers.errors import ConfigError, ShapeError
-from jaxlayers.ops import layout
+from jaxlayers.errors import ConfigError, ConfigTypeError, DataError, ShapeError
+from jaxlayers.ops import _augment as augment
+from jaxlayers.ops import _image
 
 __all__ = [
-    "INTERPOLATIONS",
-    "RESIZE_INTERPOLATIONS",
-    "FILL_MODES",
-    "check_image_shape",
-    "image_size",
     "affine_transform",
-    "rotation_transforms",
-    "translation_transforms",
-    "zoom_transforms",
+    "crop_images",
+    "elastic_transform",
+    "extract_patches",
+    "extract_patches_3d",
+    "gaussian_blur",
+    "hsv_to_rgb",
+    "map_coordinates",
+    "pad_images",
+    "perspective_transform",
     "resize",
-    "aspect_crop_box",
-    "center_crop",
-    "crop",
-    "flip",
-    "adjust_contrast",
-    "adjust_brightness",
-    "degrees_to_radians",
+    "rgb_to_grayscale",
+    "rgb_to_hsv",
+    "scale_and_translate",
+    "sobel_edges",
+    "ssim",
 ]
 
-INTERPOLATIONS = {"nearest": 0, "bilinear": 1}
-RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5")
-FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+
+def _images(images, who, ranks=(3, 4)):
+    images = jnp.asarray(images)
+    _image.check_image_shape(images.shape, f"ops.{who}", ranks)
+    return images
 
 
-def check_image_shape(shape, owner):
-    """Raises a ``ShapeError`` unless ``shape`` is rank 3 (one image) or 4 (a batch)."""
-    if len(shape) not in (3, 4):
+def _float_images(images, who):
+    images = _images(images, who)
+    if not jnp.issubdtype(images.dtype, jnp.floating):
+        raise DataError(
+            f"ops.{who}: `images` must be a float array (scale integer images to [0, 1] "
+            f"first). Received: images.dtype={images.dtype}."
+        )
+    return images
+
+
+def _three_channels(images, data_format, who):
+    channels = images.shape[_image.channel_axis(images.ndim, data_format)]
+    if channels != 3:
         raise ShapeError(
-            f"{owner} expects images of rank 3 (height, width, channels) or rank 4 "
-            f"(batch, height, width, channels); channels go first with "
-            f"data_format='channels_first'. Received input shape {tuple(shape)} "
-            f"(rank {len(shape)})."
+            f"ops.{who}: `images` must have 3 channels (RGB or HSV) on the channel axis of "
+            f"data_format={data_format!r}. Received: images.shape={tuple(images.shape)}."
         )
 
 
-def image_size(shape, data_format="channels_last"):
-    """``(height, width)`` of an image or batch shape."""
-    h, w = layout.spatial_axes(len(shape), data_format, rank=2)
-    return shape[h], shape[w]
-
-
-def _as_nhwc(images, data_format):
-    """Batched channels-last view plus a function restoring the original layout."""
-    unbatched = images.ndim == 3
-    x = images[None] if unbatched else images
-    if data_format == "channels_first":
-        x = jnp.transpose(x, (0, 2, 3, 1))
-
-    def restore(y):
-        if data_format == "channels_first":
-            y = jnp.transpose(y, (0, 3, 1, 2))
-        return y[0] if unbatched else y
-
-    return x, restore
-
-
-# --------------------------------------------------------------------- transforms
-def _pack(a0, a1, a2, b0, b1, b2):
-    zeros = jnp.zeros_like(a0)
-    return jnp.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=-1)
-
-
-def rotation_transforms(angles, height, width):
-    """Transforms rotating each image by ``angles`` (radians) about its center.
+# --------------------------------------------------------------------- color
+def rgb_to_grayscale(images, data_format=None):
+    """Luma ``0.2989 R + 0.5870 G + 0.1140 B`` as one channel (ITU-R 601).
 
     Args:
-        angles: ``(batch,)`` angles in radians; positive turns the content
-            counter-clockwise.
-        height, width: Image size (the center is ``((width-1)/2, (height-1)/2)``).
+        images: RGB (3 channels) or already gray (1 channel, returned as is).
+        data_format: ``'channels_last'`` or ``'channels_first'``.
 
     Returns:
-        ``(batch, 8)`` transforms for :func:`affine_transform`.
+        One-channel images in the input's dtype (integers are truncated).
+
+    Example:
+        >>> jl.ops.image.rgb_to_grayscale(jnp.ones((2, 2, 3))).shape
+        (2, 2, 1)
     """
-    angles = jnp.asarray(angles, jnp.float32)
-    cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
-    cos, sin = jnp.cos(angles), jnp.sin(angles)
-    return _pack(cos, -sin, cx - cx * cos + cy * sin,
-                 sin, cos, cy - cx * sin - cy * cos)
-
-
-def translation_transforms(dx, dy):
-    """Transforms shifting each image right by ``dx`` and down by ``dy`` pixels."""
-    dx = jnp.asarray(dx, jnp.float32)
-    dy = jnp.broadcast_to(jnp.asarray(dy, jnp.float32), dx.shape)
-    ones = jnp.ones_like(dx)
-    return _pack(ones, jnp.zeros_like(dx), -dx, jnp.zeros_like(dx), ones, -dy)
-
-
-def zoom_transforms(zx, zy, height, width):
-    """Transforms reading a ``zx`` by ``zy`` larger area around the center.
-
-    ``z > 1`` zooms out (the content shrinks), ``z < 1`` zooms in.
-    """
-    zx = jnp.asarray(zx, jnp.float32)
-    zy = jnp.broadcast_to(jnp.asarray(zy, jnp.float32), zx.shape)
-    zeros = jnp.zeros_like(zx)
-    return _pack(zx, zeros, (width - 1) / 2.0 * (1.0 - zx),
-                 zeros, zy, (height - 1) / 2.0 * (1.0 - zy))
-
-
-def _sample_one(image, transform, order, fill_mode, fill_value):
-    """``image``: ``(H, W, C)``; ``transform``: ``(8,)``."""
-    height, width = image.shape[0], image.shape[1]
-    y, x = jnp.meshgrid(jnp.arange(height, dtype=jnp.float32),
-                        jnp.arange(width, dtype=jnp.float32), indexing="ij")
-    a0, a1, a2, b0, b1, b2, c0, c1 = (transform[i] for i in range(8))
-    k = c0 * x + c1 * y + 1.0
-    x_in = (a0 * x + a1 * y + a2) / k
-    y_in = (b0 * x + b1 * y + b2) / k
-    sample = functools.partial(ndimage.map_coordinates, coordinates=[y_in, x_in],
-                               order=order, mode=fill_mode, cval=fill_value)
-    return jax.vmap(lambda channel: sample(channel), in_axes=-1, out_axes=-1)(image)
-
-
-def affine_transform(images, transforms, interpolation="bilinear", fill_mode="constant",
-                     fill_value=0.0, data_format="channels_last"):
-    """Resamples images through projective transforms (see the module docstring).
-
-    Args:
-        images: ``(batch, H, W, C)`` or ``(H, W, C)`` (channels first with
-            ``data_format='channels_first'``), floating.
-        transforms: ``(batch, 8)`` or ``(8,)``, one per image (a single one is
-            broadcast over the batch).
-        interpolation: ``'bilinear'`` or ``'nearest'``.
-        fill_mode: ``'reflect'``, ``'wrap'``, ``'constant'`` or ``'nearest'``
-            (``'mirror'`` is also accepted, as in ``map_coordinates``).
-        fill_value: Value outside the image with ``fill_mode='constant'``.
-
-    Returns:
-        Images of the input's shape and dtype.
-    """
-    if interpolation not in INTERPOLATIONS:
-        raise ConfigError(
-            f"affine_transform: `interpolation` must be one of {sorted(INTERPOLATIONS)}. "
-            f"Received: interpolation={interpolation!r}."
+    data_format = _image.data_format(data_format, "ops.rgb_to_grayscale")
+    images = _images(images, "rgb_to_grayscale")
+    axis = _image.channel_axis(images.ndim, data_format)
+    if images.shape[axis] not in (1, 3):
+        raise ShapeError(
+            f"ops.rgb_to_grayscale: `images` must have 3 (RGB) or 1 (gray) channels. "
+            f"Received: images.shape={tuple(images.shape)}."
         )
-    if fill_mode not in FILL_MODES + ("mirror",):
-        raise ConfigError(
-            f"affine_transform: `fill_mode` must be one of {FILL_MODES}. "
-            f"Received: fill_mode={fill_mode!r}."
-        )
-    check_image_shape(images.shape, "affine_transform")
-    x, restore = _as_nhwc(images, data_format)
-    transforms = jnp.asarray(transforms, jnp.float32)
-    if transforms.ndim == 1:
-        transforms = transforms[None]
-    transforms = jnp.broadcast_to(transforms, (x.shape[0], 8))
-    sample = functools.partial(_sample_one, order=INTERPOLATIONS[interpolation],
-                               fill_mode=fill_mode, fill_value=fill_value)
-    out = jax.vmap(sample)(x, transforms)
-    return restore(out.astype(images.dtype))
+    if images.shape[axis] == 1:
+        return images
+    return augment.grayscale(images, axis)
+
+
+def rgb_to_hsv(images, data_format=None):
+    """RGB to HSV, all three in ``[0, 1]`` for RGB in ``[0, 1]`` (hue in turns).
+
+    Example:
+        >>> jl.ops.image.rgb_to_hsv(jnp.array([[[1.0, 0.0, 0.0]]])).tolist()
+        [[[0.0, 1.0, 1.0]]]
+    """
+    data_format = _image.data_format(data_format, "ops.rgb_to_hsv")
+    images = _float_images(images, "rgb_to_hsv")
+    _three_channels(images, data_format, "rgb_to_hsv")
+    return augment.rgb_to_hsv(images, _image.channel_axis(images.ndim, data_format))
+
+
+def hsv_to_rgb(images, data_format=None):
+    """HSV (hue in turns) to RGB; the inverse of :func:`rgb_to_hsv`.
+
+    Example:
+        >>> jl.ops.image.hsv_to_rgb(jnp.array([[[0.0, 1.0, 1.0]]])).tolist()
+        [[[1.0, 0.0, 0.0]]]
+    """
+    data_format = _image.data_format(data_format, "ops.hsv_to_rgb")
+    images = _float_images(images, "hsv_to_rgb")
+    _three_channels(images, data_format, "hsv_to_rgb")
+    return augment.hsv_to_rgb(images, _image.channel_axis(images.ndim, data_format))
 
 
 # --------------------------------------------------------------------- resizing
-def aspect_crop_box(height, width, target_height, target_width):
-    """``(top, left, crop_height, crop_width)``: the largest centered box of the target's aspect."""
-    crop_h = max(min(height, int(float(width * target_height) / target_width)), 1)
-    crop_w = max(min(width, int(float(height * target_width) / target_height)), 1)
-    return int(float(height - crop_h) / 2), int(float(width - crop_w) / 2), crop_h, crop_w
-
-
-def crop(images, top, left, height, width, data_format="channels_last"):
-    """A static ``height`` x ``width`` window at ``(top, left)`` (ints, or per-image arrays).
-
-    With arrays ``top``/``left`` of shape ``(batch,)`` each image gets its own
-    window (a ``dynamic_slice`` per image).
-    """
-    x, restore = _as_nhwc(images, data_format)
-    if isinstance(top, int) and isinstance(left, int):
-        return restore(x[:, top:top + height, left:left + width, :])
-    top = jnp.broadcast_to(jnp.asarray(top, jnp.int32), (x.shape[0],))
-    left = jnp.broadcast_to(jnp.asarray(left, jnp.int32), (x.shape[0],))
-    channels = x.shape[-1]
-
-    def one(image, row, col):
-        return jax.lax.dynamic_slice(image, (row, col, 0), (height, width, channels))
-
-    return restore(jax.vmap(one)(x, top, left))
-
-
-def _saturate_cast(x, dtype):
-    info = jnp.iinfo(dtype)
-    return jnp.clip(jnp.round(x), info.min, info.max).astype(dtype)
-
-
 def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
-           pad_to_aspect_ratio=False, fill_value=0.0, data_format="channels_last"):
+           pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, data_format=None):
     """Resizes images to ``size = (height, width)`` with ``jax.image.resize``.
 
     Args:
+        images: Images of rank 3 or 4.
+        size: ``(height, width)``, positive.
         interpolation: ``'bilinear'``, ``'nearest'``, ``'bicubic'``,
             ``'lanczos3'`` or ``'lanczos5'``.
         antialias: Low-pass filter when downsampling.
@@ -240,73 +152,473 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
             target's aspect ratio (no distortion).
         pad_to_aspect_ratio: First pad both sides with ``fill_value`` to the
             target's aspect ratio (no distortion).
+        fill_mode: Only ``'constant'``.
+        fill_value: Padding value for ``pad_to_aspect_ratio``.
+        data_format: ``'channels_last'`` or ``'channels_first'``.
 
-    Integer images are resized in float32, rounded and clipped back to their dtype.
+    Returns:
+        Resized images; integer images are rounded and clipped back to their dtype.
+
+    Example:
+        >>> jl.ops.image.resize(jnp.ones((2, 4, 4, 3)), (2, 2)).shape
+        (2, 2, 2, 3)
     """
-    height, width = int(size[0]), int(size[1])
-    in_dtype = images.dtype
-    x, restore = _as_nhwc(images, data_format)
-    if not jnp.issubdtype(in_dtype, jnp.inexact):
-        x = x.astype(jnp.float32)
-    in_h, in_w = x.shape[1], x.shape[2]
-    if crop_to_aspect_ratio:
-        top, left, ch, cw = aspect_crop_box(in_h, in_w, height, width)
-        x = x[:, top:top + ch, left:left + cw, :]
-    elif pad_to_aspect_ratio:
-        pad_h = max(in_h, int(float(in_w * height) / width))
-        pad_w = max(in_w, int(float(in_h * width) / height))
-        top, left = int(float(pad_h - in_h) / 2), int(float(pad_w - in_w) / 2)
-        x = jnp.pad(x, ((0, 0), (top, top), (left, left), (0, 0)),
-                    constant_values=jnp.asarray(fill_value, x.dtype))
-    out = jax.image.resize(x, (x.shape[0], height, width, x.shape[-1]),
-                           method=interpolation, antialias=antialias)
-    if jnp.issubdtype(in_dtype, jnp.integer):
-        out = _saturate_cast(out, in_dtype)
+    who = "ops.resize"
+    data_format = _image.data_format(data_format, who)
+    if (not isinstance(size, (tuple, list)) or len(size) != 2
+            or not all(isinstance(s, (int, np.integer)) and s > 0 for s in size)):
+        raise ConfigError(
+            f"{who}: `size` must be a pair of positive ints (height, width). "
+            f"Received: size={size!r}."
+        )
+    _image.one_of(who, "interpolation", interpolation, _image.RESIZE_INTERPOLATIONS)
+    _image.one_of(who, "fill_mode", fill_mode, ("constant",))
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:
+        raise ConfigError(
+            f"{who}: set only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio`."
+        )
+    images = _images(images, "resize")
+    return _image.resize(images, size, interpolation, antialias, crop_to_aspect_ratio,
+                         pad_to_aspect_ratio, fill_value, data_format)
+
+
+def _edges(who, names, before, after, size, extent, grow):
+    """Solves ``before + inner + after = outer`` along one axis from two given values.
+
+    Padding (``grow``): ``inner`` is the image ``extent`` and ``outer`` the
+    target ``size``; cropping: ``outer`` is the image and ``inner`` the target.
+    Returns ``(before, after, size)``; what is given is checked as Keras does.
+    """
+    if [before, after, size].count(None) != 1:
+        raise ConfigError(
+            f"{who}: give exactly two of `{names[0]}`, `{names[1]}` and `{names[2]}`. "
+            f"Received: {names[0]}={before!r}, {names[1]}={after!r}, {names[2]}={size!r}."
+        )
+    for name, value in zip(names, (before, after, size)):
+        if value is not None and (not isinstance(value, (int, np.integer)) or value < 0):
+            raise ConfigError(
+                f"{who}: `{name}` must be a non-negative int. Received: {name}={value!r}."
+            )
+    inner, outer = (extent, size) if grow else (size, extent)
+    if outer is None:
+        outer = before + inner + after
+    elif inner is None:
+        inner = outer - before - after
+    elif before is None:
+        before = outer - inner - after
+    after = outer - inner - before
+    for name, value in zip(names, (before, after, outer if grow else inner)):
+        if value < 0:
+            raise ConfigError(
+                f"{who}: `{name}` must be >= 0 for images of {extent} pixels along this "
+                f"axis. Received: {name}={value}."
+            )
+    return before, after, outer if grow else inner
+
+
+def _edge_plan(who, images, data_format, vertical, horizontal, grow):
+    """``((top, bottom, height), (left, right, width))`` for pad_images / crop_images."""
+    data_format = _image.data_format(data_format, who)
+    images = _images(images, who.split(".")[1])
+    height, width = augment.image_size(images.shape, data_format)
+    kind = "padding" if grow else "cropping"
+    rows = _edges(who, (f"top_{kind}", f"bottom_{kind}", "target_height"), *vertical,
+                  height, grow)
+    cols = _edges(who, (f"left_{kind}", f"right_{kind}", "target_width"), *horizontal,
+                  width, grow)
+    return images, data_format, rows, cols
+
+
+def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
+               right_padding=None, target_height=None, target_width=None, data_format=None):
+    """Pads images with zeros; per axis give two of the two paddings and the target size.
+
+    Example:
+        >>> jl.ops.image.pad_images(jnp.ones((2, 2, 1)), 1, 0, target_height=4,
+        ...                         target_width=3).shape
+        (4, 3, 1)
+    """
+    images, data_format, rows, cols = _edge_plan(
+        "ops.pad_images", images, data_format, (top_padding, bottom_padding, target_height),
+        (left_padding, right_padding, target_width), grow=True)
+    pads = [(0, 0)] * images.ndim
+    h_axis = images.ndim - 3 if data_format == "channels_last" else images.ndim - 2
+    pads[h_axis], pads[h_axis + 1] = rows[:2], cols[:2]
+    return jnp.pad(images, pads)
+
+
+def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=None,
+                right_cropping=None, target_height=None, target_width=None, data_format=None):
+    """Crops images; per axis give two of the two croppings and the target size.
+
+    Example:
+        >>> jl.ops.image.crop_images(jnp.ones((4, 5, 1)), 1, 1, target_height=2,
+        ...                          target_width=3).shape
+        (2, 3, 1)
+    """
+    images, data_format, rows, cols = _edge_plan(
+        "ops.crop_images", images, data_format, (top_cropping, bottom_cropping, target_height),
+        (left_cropping, right_cropping, target_width), grow=False)
+    return augment.crop(images, rows[0], cols[0], rows[2], cols[2], data_format)
+
+
+# --------------------------------------------------------------------- geometry
+def _sampler_args(who, interpolation, fill_mode):
+    _image.one_of(who, "interpolation", interpolation, tuple(_image.ORDERS))
+    _image.one_of(who, "fill_mode", fill_mode, _image.SAMPLER_FILL_MODES)
+    return _image.ORDERS[interpolation]
+
+
+def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant",
+                     fill_value=0, data_format=None):
+    """Resamples images through projective transforms (see the module docstring).
+
+    Args:
+        images: Images of rank 3 or 4.
+        transform: ``(8,)`` or ``(batch, 8)``, one per image.
+        interpolation: ``'bilinear'`` or ``'nearest'``.
+        fill_mode: ``'constant'``, ``'nearest'``, ``'wrap'``, ``'mirror'`` or ``'reflect'``.
+        fill_value: Value outside the image with ``fill_mode='constant'``.
+        data_format: ``'channels_last'`` or ``'channels_first'``.
+
+    Returns:
+        Images of the input's shape and dtype.
+    """
+    who = "ops.affine_transform"
+    data_format = _image.data_format(data_format, who)
+    order = _sampler_args(who, interpolation, fill_mode)
+    images = _images(images, "affine_transform")
+    transform = jnp.asarray(transform)
+    if transform.ndim not in (1, 2) or transform.shape[-1] != 8:
+        raise ShapeError(
+            f"{who}: `transform` must have shape (8,) or (batch, 8). Received: "
+            f"transform.shape={tuple(transform.shape)}."
+        )
+    return _image.projective(images, transform, order, fill_mode, fill_value, data_format)
+
+
+def _check_points(who, name, points):
+    if points.ndim not in (2, 3) or points.shape[-2:] != (4, 2):
+        raise ShapeError(
+            f"{who}: `{name}` must have shape (4, 2) or (batch, 4, 2). Received: "
+            f"{name}.shape={tuple(points.shape)}."
+        )
+
+
+def perspective_transform(images, start_points, end_points, interpolation="bilinear",
+                          fill_value=0, data_format=None):
+    """Warps images so that the four ``start_points`` land on the ``end_points``.
+
+    Args:
+        images: Images of rank 3 or 4.
+        start_points, end_points: ``(4, 2)`` or ``(batch, 4, 2)`` ``(x, y)``
+            corners (top-left, top-right, bottom-left, bottom-right).
+        interpolation: ``'bilinear'`` or ``'nearest'``.
+        fill_value: Value outside the input image.
+        data_format: ``'channels_last'`` or ``'channels_first'``.
+
+    Example:
+        >>> corners = jnp.array([[0.0, 0], [3, 0], [0, 3], [3, 3]])
+        >>> x = jnp.ones((4, 4, 1))
+        >>> bool(jnp.allclose(jl.ops.image.perspective_transform(x, corners, corners), x))
+        True
+    """
+    who = "ops.perspective_transform"
+    data_format = _image.data_format(data_format, who)
+    order = _sampler_args(who, interpolation, "constant")
+    images = _images(images, "perspective_transform")
+    start_points, end_points = jnp.asarray(start_points), jnp.asarray(end_points)
+    _check_points(who, "start_points", start_points)
+    _check_points(who, "end_points", end_points)
+    if start_points.shape != end_points.shape:
+        raise ShapeError(
+            f"{who}: `start_points` and `end_points` must have the same shape. Received: "
+            f"start_points.shape={tuple(start_points.shape)}, "
+            f"end_points.shape={tuple(end_points.shape)}."
+        )
+    transforms = augment.homography(start_points, end_points)
+    return _image.projective(images, transforms, order, "constant", fill_value, data_format)
+
+
+def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):
+    """``inputs`` read at ``coordinates`` (one row of indices per input axis).
+
+    Args:
+        inputs: Array of any rank ``n``.
+        coordinates: ``(n, ...)`` fractional indices.
+        order: ``0`` (nearest) or ``1`` (linear).
+        fill_mode: ``'constant'``, ``'nearest'``, ``'wrap'``, ``'mirror'`` or ``'reflect'``.
+        fill_value: Value outside ``inputs`` with ``fill_mode='constant'``.
+
+    Example:
+        >>> jl.ops.image.map_coordinates(jnp.arange(4.0), jnp.array([[0.5, 2.0]]), 1).tolist()
+        [0.5, 2.0]
+    """
+    who = "ops.map_coordinates"
+    inputs = jnp.asarray(inputs)
+    coords = coordinates if isinstance(coordinates, (list, tuple)) else jnp.asarray(coordinates)
+    n_rows = len(coords)
+    if jnp.ndim(coords[0]) < 1 and not isinstance(coords, (list, tuple)):
+        raise ShapeError(
+            f"{who}: `coordinates` must have rank >= 2 (one row per input axis). Received: "
+            f"coordinates.shape={tuple(jnp.shape(coords))}."
+        )
+    if n_rows != inputs.ndim:
+        raise ShapeError(
+            f"{who}: `coordinates` must have one row per axis of `inputs` ({inputs.ndim}). "
+            f"Received: {n_rows} rows."
+        )
+    _image.one_of(who, "order", order, (0, 1))
+    _image.one_of(who, "fill_mode", fill_mode, _image.SAMPLER_FILL_MODES)
+    return ndimage.map_coordinates(inputs, [jnp.asarray(c) for c in coords], order, fill_mode,
+                                   fill_value)
+
+
+def scale_and_translate(images, output_shape, scale, translation, spatial_dims, method,
+                        antialias=True):
+    """``jax.image.scale_and_translate``: resample ``spatial_dims`` by ``scale`` then shift.
+
+    Example:
+        >>> x = jnp.arange(4.0).reshape(1, 4)
+        >>> jl.ops.image.scale_and_translate(x, (1, 4), jnp.array([1.0]), jnp.array([1.0]),
+        ...                                  (1,), "linear").tolist()
+        [[0.0, 0.0, 1.0, 2.0]]
+    """
+    _image.one_of("ops.scale_and_translate", "method", method,
+                  _image.SCALE_AND_TRANSLATE_METHODS)
+    return jax.image.scale_and_translate(jnp.asarray(images), tuple(output_shape),
+                                         tuple(spatial_dims), jnp.asarray(scale),
+                                         jnp.asarray(translation), method, antialias)
+
+
+# --------------------------------------------------------------------- filters
+def _pair(who, name, value, cast):
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return cast(value[0]), cast(value[1])
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return cast(value), cast(value)
+    raise ConfigError(f"{who}: `{name}` must be a number or a pair. Received: {name}={value!r}.")
+
+
+def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
+    """Blurs each channel with a Gaussian kernel (zero padding, same size out).
+
+    Args:
+        images: Images of rank 3 or 4.
+        kernel_size: ``(height, width)`` of the kernel, positive ints.
+        sigma: ``(along height, along width)`` standard deviations (numbers or arrays).
+        data_format: ``'channels_last'`` or ``'channels_first'``.
+
+    Keras 3.15's JAX code applies ``kernel_size[0]`` and ``sigma[0]`` along
+    the width (its documentation says height); this follows the documentation.
+
+    Example:
+        >>> x = jnp.zeros((5, 5, 1)).at[2, 2, 0].set(1.0)
+        >>> float(jl.ops.image.gaussian_blur(x, (3, 3), (1.0, 1.0)).sum())
+        1.0
+    """
+    who = "ops.gaussian_blur"
+    data_format = _image.data_format(data_format, who)
+    kh, kw = _pair(who, "kernel_size", kernel_size, int)
+    if kh <= 0 or kw <= 0:
+        raise ConfigError(
+            f"{who}: `kernel_size` must be positive. Received: kernel_size={kernel_size!r}."
+        )
+    if not isinstance(sigma, (tuple, list)):
+        sigma = jnp.asarray(sigma)
+        sigma = (sigma, sigma) if sigma.ndim == 0 else (sigma[0], sigma[1])
+    images = _images(images, "gaussian_blur")
+    return augment.gaussian_blur(images, (kh, kw), sigma, data_format)
+
+
+def sobel_edges(images, data_format=None):
+    """Sobel gradients of each channel: ``(..., 2)`` holding ``(d/drow, d/dcolumn)``.
+
+    Example:
+        >>> ramp = jnp.tile(jnp.arange(4.0), (1, 4, 1))[..., None]
+        >>> jl.ops.image.sobel_edges(ramp)[0, 1, 1, 0].tolist()
+        [0.0, 8.0]
+    """
+    data_format = _image.data_format(data_format, "ops.sobel_edges")
+    images = _images(images, "sobel_edges", ranks=(4,))
+    x, restore = _image.as_nhwc(images, data_format)
+    smooth, diff = jnp.array([1.0, 2.0, 1.0]), jnp.array([-1.0, 0.0, 1.0])
+    d_rows = _image.depthwise(x, jnp.outer(diff, smooth), "SAME")
+    d_cols = _image.depthwise(x, jnp.outer(smooth, diff), "SAME")
+    return jnp.stack([restore(d_rows), restore(d_cols)], axis=-1)
+
+
+def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
+         data_format=None):
+    """Structural similarity of two images (or batches), averaged over pixels and channels.
+
+    Statistics are Gaussian-weighted (``filter_size`` taps, ``filter_sigma``)
+    over valid windows only.
+
+    Example:
+        >>> x = jax.random.uniform(jax.random.key(0), (16, 16, 1))
+        >>> round(float(jl.ops.image.ssim(x, x)), 4)
+        1.0
+    """
+    who = "ops.ssim"
+    data_format = _image.data_format(data_format, who)
+    image1, image2 = _images(image1, "ssim"), _images(image2, "ssim")
+    if image1.shape != image2.shape:
+        raise ShapeError(
+            f"{who}: `image1` and `image2` must have the same shape. Received: "
+            f"{tuple(image1.shape)} and {tuple(image2.shape)}."
+        )
+    in_dtype = image1.dtype
+    dtype = _image.float_dtype(in_dtype)
+    a, _ = _image.as_nhwc(image1.astype(dtype), data_format)
+    b, _ = _image.as_nhwc(image2.astype(dtype), data_format)
+    window = _image.gaussian_1d(filter_size, filter_sigma, dtype)
+    kernel = jnp.outer(window, window)
+
+    def mean(v):
+        return _image.depthwise(v, kernel, "VALID")
+
+    mu_a, mu_b = mean(a), mean(b)
+    var_a = mean(a * a) - mu_a * mu_a
+    var_b = mean(b * b) - mu_b * mu_b
+    cov = mean(a * b) - mu_a * mu_b
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    value = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)
+             / ((mu_a * mu_a + mu_b * mu_b + c1) * (var_a + var_b + c2)))
+    out = jnp.mean(value, axis=(1, 2, 3))
+    out = out[0] if image1.ndim == 3 else out
+    return out.astype(in_dtype)
+
+
+def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear",
+                      fill_mode="reflect", fill_value=0.0, seed=None, data_format=None):
+    """Displaces pixels along smooth random fields (Simard et al., 2003).
+
+    Two fields of standard normal noise times ``sigma`` are blurred with a
+    Gaussian of ``sigma`` (``int(6 * sigma) | 1`` taps), scaled by ``alpha``
+    and added to each pixel's coordinates.
+
+    Args:
+        images: Images of rank 3 or 4.
+        alpha: Displacement scale, in pixels.
+        sigma: Smoothness of the fields (a Python number).
+        interpolation: ``'bilinear'`` or ``'nearest'``.
+        fill_mode, fill_value: Outside the image (see the module docstring).
+        seed: An int (Keras's raw key ``[seed, 0]``), a ``jax.random.key``, or
+            ``None`` (a fresh seed; not allowed under ``jax.jit``).
+        data_format: ``'channels_last'`` or ``'channels_first'``.
+
+    Keras 3.15 draws both fields from one key, so it only ever displaces
+    along the diagonal; the vertical field here comes from the key folded
+    with 1, the horizontal one from the key itself (as Keras's).
+
+    Example:
+        >>> y = jl.ops.image.elastic_transform(jnp.ones((8, 8, 1)), seed=jax.random.key(0))
+        >>> y.shape
+        (8, 8, 1)
+    """
+    who = "ops.elastic_transform"
+    data_format = _image.data_format(data_format, who)
+    order = _sampler_args(who, interpolation, fill_mode)
+    images = _images(images, "elastic_transform")
+    if not isinstance(sigma, (int, float, np.integer, np.floating)) or isinstance(sigma, bool):
+        raise ConfigTypeError(
+            f"{who}: `sigma` must be a Python number (it sets the kernel size). "
+            f"Received: sigma={sigma!r}."
+        )
+    key = _image.seed_key(seed, who, isinstance(images, jax.core.Tracer))
+    x, restore = _image.as_nhwc(images, data_format)
+    noise = augment.elastic_noise(key, x.shape[:3], _image.float_dtype(images.dtype))
+    out = augment.elastic_displace(x, noise, alpha, sigma, int(6 * sigma) | 1, order,
+                                   fill_mode, fill_value)
     return restore(out)
 
 
-def center_crop(images, height, width, data_format="channels_last"):
-    """The centered ``height`` x ``width`` window; smaller images are aspect-cropped and resized."""
-    in_h, in_w = image_size(images.shape, data_format)
-    if in_h >= height and in_w >= width:
-        return crop(images, (in_h - height) // 2, (in_w - width) // 2, height, width,
-                    data_format)
-    return resize(images, (height, width), crop_to_aspect_ratio=True, data_format=data_format)
+# --------------------------------------------------------------------- patches
+def _patches(images, size, strides, dilation_rate, padding, data_format, rank, who):
+    padding = _image.one_of(who, "padding", str(padding).lower(), ("valid", "same"))
+    size = (size,) * rank if isinstance(size, (int, np.integer)) else tuple(size)
+    strides = size if not strides else strides
+    strides = (strides,) * rank if isinstance(strides, (int, np.integer)) else tuple(strides)
+    dilation = ((dilation_rate,) * rank if isinstance(dilation_rate, (int, np.integer))
+                else tuple(dilation_rate))
+    if len(strides) != rank or len(dilation) != rank:
+        raise ConfigError(
+            f"{who}: `strides` and `dilation_rate` must be ints or tuples of {rank}. Received: "
+            f"strides={strides!r}, dilation_rate={dilation_rate!r}."
+        )
+    images = jnp.asarray(images)
+    if images.ndim not in (rank + 1, rank + 2):
+        raise ShapeError(
+            f"{who}: `images` must have rank {rank + 1} (one) or {rank + 2} (a batch) for "
+            f"{rank}D patches. Received: images.shape={tuple(images.shape)}."
+        )
+    x = images[None] if images.ndim == rank + 1 else images
+    if data_format == "channels_last":
+        x = jnp.moveaxis(x, -1, 1)
+    spatial = "DHW"[3 - rank:]
+    numbers = ("NC" + spatial, "OI" + spatial, "NC" + spatial)
+    out = jax.lax.conv_general_dilated_patches(
+        x, size, strides, padding.upper(), rhs_dilation=dilation, dimension_numbers=numbers)
+    # Features come out channel-major; Keras orders them (*window, channel).
+    channels, window = x.shape[1], math.prod(size)
+    out = out.reshape((out.shape[0], channels, window) + out.shape[2:])
+    out = jnp.swapaxes(out, 1, 2).reshape((out.shape[0], channels * window) + out.shape[3:])
+    if data_format == "channels_last":
+        out = jnp.moveaxis(out, 1, -1)
+    return out[0] if images.ndim == rank + 1 else out
 
 
-# --------------------------------------------------------------------- pixel ops
-def flip(images, flips, horizontal=True, vertical=False, data_format="channels_last"):
-    """Flips the images where ``flips`` (``(batch,)`` bools) is true."""
-    x, restore = _as_nhwc(images, data_format)
-    where = jnp.reshape(jnp.asarray(flips, bool), (-1, 1, 1, 1))
-    if horizontal:
-        x = jnp.where(where, x[:, :, ::-1, :], x)
-    if vertical:
-        x = jnp.where(where, x[:, ::-1, :, :], x)
-    return restore(x)
-
-
-def adjust_contrast(images, factors, value_range, data_format="channels_last"):
-    """``(x - mean) * factor + mean`` per image and channel, clipped to ``value_range``.
+def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid",
+                    data_format=None):
+    """Patches of images (``size`` of 2) or volumes (``size`` of 3), flattened into channels.
 
     Args:
-        factors: ``(batch,)`` contrast factors.
-        value_range: ``(low, high)`` of the pixel values.
+        images: ``(N, H, W, C)`` / ``(H, W, C)`` for 2D patches, ``(N, D, H, W, C)``
+            / ``(D, H, W, C)`` for 3D (channels first with ``data_format``).
+        size: Patch size: an int (2D) or a tuple of 2 or 3 ints.
+        strides: Step between patches; ``None`` means ``size`` (no overlap).
+        dilation_rate: Spacing of the pixels inside a patch.
+        padding: ``'valid'`` or ``'same'``.
+        data_format: ``'channels_last'`` or ``'channels_first'``.
+
+    Returns:
+        ``(..., patch_rows, patch_cols, size[0] * size[1] * C)``, each patch's
+        pixels in row-major order with channels innermost.
+
+    Example:
+        >>> jl.ops.image.extract_patches(jnp.ones((2, 20, 20, 3)), (5, 5)).shape
+        (2, 4, 4, 75)
     """
-    x, restore = _as_nhwc(images, data_format)
-    mean = jnp.mean(x, axis=(1, 2), keepdims=True)
-    factors = jnp.reshape(jnp.asarray(factors, x.dtype), (-1, 1, 1, 1))
-    out = (x - mean) * factors + mean
-    return restore(jnp.clip(out, value_range[0], value_range[1]))
+    who = "ops.extract_patches"
+    if not isinstance(size, (int, np.integer)):
+        if not isinstance(size, (tuple, list)):
+            raise ConfigTypeError(
+                f"{who}: `size` must be an int or a tuple. Received: size={size!r}."
+            )
+        if len(size) not in (2, 3):
+            raise ConfigError(
+                f"{who}: `size` must be an int or a tuple of 2 or 3 ints. Received: "
+                f"size={size!r}."
+            )
+    rank = 3 if not isinstance(size, (int, np.integer)) and len(size) == 3 else 2
+    data_format = _image.data_format(data_format, who)
+    return _patches(images, size, strides, dilation_rate, padding, data_format, rank, who)
 
 
-def adjust_brightness(images, deltas, value_range):
-    """Adds ``deltas`` (``(batch,)``, in pixel units) to each image, clipped to ``value_range``."""
-    batched = images.ndim == 4
-    deltas = jnp.asarray(deltas, images.dtype)
-    deltas = jnp.reshape(deltas, (-1, 1, 1, 1) if batched else (1, 1, 1))
-    return jnp.clip(images + deltas, value_range[0], value_range[1])
+def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid",
+                       data_format=None):
+    """3D patches of volumes, flattened into channels (see :func:`extract_patches`).
 
-
-def degrees_to_radians(degrees):
-    return degrees * (math.pi / 180.0)
+    Example:
+        >>> jl.ops.image.extract_patches_3d(jnp.ones((10, 10, 10, 3)), (3, 3, 3)).shape
+        (3, 3, 3, 81)
+    """
+    who = "ops.extract_patches_3d"
+    if not isinstance(size, (int, np.integer)) and (
+            not isinstance(size, (tuple, list)) or len(size) != 3):
+        raise ConfigError(
+            f"{who}: `size` must be an int or a tuple of 3 ints. Received: size={size!r}."
+        )
+    data_format = _image.data_format(data_format, who)
+    return _patches(volumes, size, strides, dilation_rate, padding, data_format, 3, who)

@@ -17,6 +17,7 @@ import numpy as np
 
 from jaxlayers import backend
 from jaxlayers.errors import ConfigError, DataError
+from jaxlayers.ops import _augment as augment
 from jaxlayers.ops import image as image_ops
 from jaxlayers.training.data import count_arg
 from jaxlayers.utils import directory_index as index_lib
@@ -144,7 +145,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         seed: Seed of the shuffle and of the validation split.
         validation_split: Fraction of the files kept for validation.
         subset: ``'training'``, ``'validation'`` or ``'both'`` (a list of two datasets).
-        interpolation: Resize method: one of ``jaxlayers.ops.image.RESIZE_INTERPOLATIONS``.
+        interpolation: Resize method: one of ``jaxlayers.ops._augment.RESIZE_INTERPOLATIONS``.
         follow_links: Walk into symlinked subfolders.
         crop_to_aspect_ratio: Crop to the target's aspect ratio before resizing.
         pad_to_aspect_ratio: Pad to the target's aspect ratio before resizing.
@@ -164,9 +165,9 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         )
     image_size = _image_size(owner, image_size)
     interpolation = str(interpolation).lower()
-    if interpolation not in image_ops.RESIZE_INTERPOLATIONS:
+    if interpolation not in augment.RESIZE_INTERPOLATIONS:
         raise ConfigError(
-            f"{owner}: `interpolation` must be one of {image_ops.RESIZE_INTERPOLATIONS}. "
+            f"{owner}: `interpolation` must be one of {augment.RESIZE_INTERPOLATIONS}. "
             f"Received: interpolation={interpolation!r}."
         )
     if crop_to_aspect_ratio and pad_to_aspect_ratio:

@@ -5,7 +5,8 @@ Two kinds live here:
 * Pure JAX layers (jittable, usable inside a model trained with ``fit``):
   Normalization, Discretization, SpectralNormalization, CategoryEncoding,
   IntegerLookup, Hashing and HashedCrossing on numbers, Resizing, Rescaling,
-  CenterCrop and the Random* augmentation layers.
+  CenterCrop, the Random* augmentation layers (augmentation, color and
+  geometric modules) and ContrastLimitedAdaptiveHistogramEqualization.
 * Host layers for string data (NumPy in, NumPy out; they raise inside
   ``jax.jit``): TextVectorization, StringLookup, and Hashing / HashedCrossing
   on strings.  Apply them in the data pipeline before ``fit``.
@@ -24,6 +25,20 @@ from jaxlayers.layers.preprocessing.augmentation import (
     RandomZoom,
 )
 from jaxlayers.layers.preprocessing.categorical import CategoryEncoding, HashedCrossing, Hashing
+from jaxlayers.layers.preprocessing.color import (
+    ContrastLimitedAdaptiveHistogramEqualization,
+    RandomColorDegeneration,
+    RandomColorJitter,
+    RandomGaussianBlur,
+    RandomHue,
+    RandomSaturation,
+    RandomSharpness,
+)
+from jaxlayers.layers.preprocessing.geometric import (
+    RandomElasticTransform,
+    RandomPerspective,
+    RandomShear,
+)
 from jaxlayers.layers.preprocessing.image import CenterCrop, Rescaling, Resizing
 from jaxlayers.layers.preprocessing.lookup import IntegerLookup, StringLookup
 from jaxlayers.layers.preprocessing.numerical import (
@@ -53,4 +68,14 @@ __all__ = [
     "RandomZoom",
     "RandomContrast",
     "RandomBrightness",
+    "RandomHue",
+    "RandomSaturation",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomSharpness",
+    "RandomGaussianBlur",
+    "ContrastLimitedAdaptiveHistogramEqualization",
+    "RandomShear",
+    "RandomPerspective",
+    "RandomElasticTransform",
 ]

@@ -26,6 +26,7 @@ from jaxlayers.errors import ConfigError
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.image import ImageLayer, with_size
+from jaxlayers.ops import _augment as augment
 from jaxlayers.ops import image as image_ops
 
 __all__ = [
@@ -77,7 +78,7 @@ class _RandomImageLayer(ImageLayer):
         return x
 
     def _size(self, x):
-        return image_ops.image_size(x.shape, self.data_format)
+        return augment.image_size(x.shape, self.data_format)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -95,12 +96,12 @@ class _GeometricLayer(_RandomImageLayer):
                  fill_value=0.0, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         who = _common.owner(self)
-        if fill_mode not in image_ops.FILL_MODES:
+        if fill_mode not in augment.FILL_MODES:
             raise ConfigError(
-                f"{who}: `fill_mode` must be one of {image_ops.FILL_MODES}. Received: "
+                f"{who}: `fill_mode` must be one of {augment.FILL_MODES}. Received: "
                 f"fill_mode={fill_mode!r}."
             )
-        if interpolation not in image_ops.INTERPOLATIONS:
+        if interpolation not in augment.INTERPOLATIONS:
             raise ConfigError(
                 f"{who}: `interpolation` must be 'bilinear' or 'nearest'. Received: "
                 f"interpolation={interpolation!r}."
@@ -150,8 +151,8 @@ class RandomFlip(_RandomImageLayer):
 
     def _augment(self, key, x):
         flips = jax.random.uniform(key, (x.shape[0],)) <= 0.5
-        return image_ops.flip(x, flips, horizontal=self.mode != "vertical",
-                              vertical=self.mode != "horizontal", data_format=self.data_format)
+        return augment.flip(x, flips, horizontal=self.mode != "vertical",
+                            vertical=self.mode != "horizontal", data_format=self.data_format)
 
     def get_config(self):
         config = super().get_config()
@@ -186,8 +187,8 @@ class RandomRotation(_GeometricLayer):
         turns = jax.random.uniform(key, (x.shape[0],), minval=self.factor[0],
                                    maxval=self.factor[1])
         height, width = self._size(x)
-        angles = image_ops.degrees_to_radians(turns * 360.0)
-        return self._transform(x, image_ops.rotation_transforms(angles, height, width))
+        angles = augment.degrees_to_radians(turns * 360.0)
+        return self._transform(x, augment.rotation_transforms(angles, height, width))
 
     def get_config(self):
         config = super().get_config()
@@ -230,7 +231,7 @@ class RandomTranslation(_GeometricLayer):
                                 maxval=self._height_range[1]) * height
         dx = jax.random.uniform(kw, batch, minval=self._width_range[0],
                                 maxval=self._width_range[1]) * width
-        return self._transform(x, image_ops.translation_transforms(dx, dy))
+        return self._transform(x, augment.translation_transforms(dx, dy))
 
     def get_config(self):
         config = super().get_config()
@@ -276,7 +277,7 @@ class RandomZoom(_GeometricLayer):
                                       maxval=self._height_range[1])
         zx = zy if self._width_range is None else 1.0 + jax.random.uniform(
             kw, batch, minval=self._width_range[0], maxval=self._width_range[1])
-        return self._transform(x, image_ops.zoom_transforms(zx, zy, height, width))
+        return self._transform(x, augment.zoom_transforms(zx, zy, height, width))
 
     def get_config(self):
         config = super().get_config()
@@ -325,9 +326,9 @@ class RandomCrop(_RandomImageLayer):
             kh, kw = jax.random.split(key)
             top = jax.random.randint(kh, (), 0, in_h - self.height + 1)
             left = jax.random.randint(kw, (), 0, in_w - self.width + 1)
-            return image_ops.crop(x, top, left, self.height, self.width, self.data_format)
-        top, left, _, _ = image_ops.aspect_crop_box(in_h, in_w, self.height, self.width)
-        window = image_ops.crop(x, top, left, min(self.height, in_h - top),
+            return augment.crop(x, top, left, self.height, self.width, self.data_format)
+        top, left, _, _ = augment.aspect_crop_box(in_h, in_w, self.height, self.width)
+        window = augment.crop(x, top, left, min(self.height, in_h - top),
                                 min(self.width, in_w - left), self.data_format)
         if self._size(window) == (self.height, self.width):
             return window
@@ -375,7 +376,7 @@ class RandomContrast(_RandomImageLayer):
     def _augment(self, key, x):
         c = jax.random.uniform(key, (x.shape[0],), minval=1.0 - self._bounds[0],
                                maxval=1.0 + self._bounds[1])
-        return image_ops.adjust_contrast(x, c, self.value_range, self.data_format)
+        return augment.adjust_contrast(x, c, self.value_range, self.data_format)
 
     def get_config(self):
         config = super().get_config()
@@ -412,7 +413,7 @@ class RandomBrightness(_RandomImageLayer):
         u = jax.random.uniform(key, (x.shape[0],), minval=self.factor[0],
                                maxval=self.factor[1])
         low, high = self.value_range
-        return image_ops.adjust_brightness(x, u * (high - low), self.value_range)
+        return augment.adjust_brightness(x, u * (high - low), self.value_range)
 
     def get_config(self):
         config = super().get_config()

@@ -15,6 +15,7 @@ from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
+from jaxlayers.ops import _augment as augment
 from jaxlayers.ops import image as image_ops
 from jaxlayers.ops import layout
 
@@ -37,10 +38,10 @@ class ImageLayer(Layer):
         self.data_format = backend.standardize_data_format(data_format, _common.owner(self))
 
     def build(self, input_shape):
-        image_ops.check_image_shape(input_shape, _common.owner(self))
+        augment.check_image_shape(input_shape, _common.owner(self))
 
     def check(self, inputs):
-        image_ops.check_image_shape(inputs.shape, _common.owner(self))
+        augment.check_image_shape(inputs.shape, _common.owner(self))
 
     def get_config(self):
         config = super().get_config()
@@ -83,9 +84,9 @@ class Resizing(ImageLayer):
         who = _common.owner(self)
         self.height = _args.positive_int(who, "height", height)
         self.width = _args.positive_int(who, "width", width)
-        if interpolation not in image_ops.RESIZE_INTERPOLATIONS:
+        if interpolation not in augment.RESIZE_INTERPOLATIONS:
             raise ConfigError(
-                f"{who}: `interpolation` must be one of {image_ops.RESIZE_INTERPOLATIONS}. "
+                f"{who}: `interpolation` must be one of {augment.RESIZE_INTERPOLATIONS}. "
                 f"Received: interpolation={interpolation!r}."
             )
         if fill_mode != "constant":
@@ -109,8 +110,8 @@ class Resizing(ImageLayer):
         self.check(inputs)
         return image_ops.resize(
             inputs, (self.height, self.width), self.interpolation, self.antialias,
-            self.crop_to_aspect_ratio, self.pad_to_aspect_ratio, self.fill_value,
-            self.data_format)
+            self.crop_to_aspect_ratio, self.pad_to_aspect_ratio, fill_value=self.fill_value,
+            data_format=self.data_format)
 
     def compute_output_shape(self, input_shape):
         return with_size(input_shape, self.height, self.width, self.data_format)
@@ -195,10 +196,10 @@ class CenterCrop(ImageLayer):
     def call(self, inputs):
         self.check(inputs)
         x = jnp.asarray(inputs).astype(self.compute_dtype)
-        return image_ops.center_crop(x, self.height, self.width, self.data_format)
+        return augment.center_crop(x, self.height, self.width, self.data_format)
 
     def compute_output_shape(self, input_shape):
-        image_ops.check_image_shape(input_shape, _common.owner(self))
+        augment.check_image_shape(input_shape, _common.owner(self))
         return with_size(input_shape, self.height, self.width, self.data_format)
 
     def get_config(self):
