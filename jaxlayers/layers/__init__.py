@@ -112,6 +112,17 @@ from jaxlayers.layers.preprocessing import Resizing as Resizing
 from jaxlayers.layers.preprocessing import SpectralNormalization as SpectralNormalization
 from jaxlayers.layers.preprocessing import StringLookup as StringLookup
 from jaxlayers.layers.preprocessing import TextVectorization as TextVectorization
+from jaxlayers.layers.preprocessing.mixing import CutMix as CutMix
+from jaxlayers.layers.preprocessing.mixing import MaxNumBoundingBoxes as MaxNumBoundingBoxes
+from jaxlayers.layers.preprocessing.mixing import MixUp as MixUp
+from jaxlayers.layers.preprocessing.mixing import Pipeline as Pipeline
+from jaxlayers.layers.preprocessing.mixing import RandomErasing as RandomErasing
+from jaxlayers.layers.preprocessing.tone import AutoContrast as AutoContrast
+from jaxlayers.layers.preprocessing.tone import Equalization as Equalization
+from jaxlayers.layers.preprocessing.tone import RandomGrayscale as RandomGrayscale
+from jaxlayers.layers.preprocessing.tone import RandomInvert as RandomInvert
+from jaxlayers.layers.preprocessing.tone import RandomPosterization as RandomPosterization
+from jaxlayers.layers.preprocessing.tone import Solarization as Solarization
 from jaxlayers.layers.recurrent import GRU as GRU
 from jaxlayers.layers.recurrent import LSTM as LSTM
 from jaxlayers.layers.recurrent import RNN as RNN
@@ -253,6 +264,17 @@ __all__ = [
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
+    "CutMix",
+    "MaxNumBoundingBoxes",
+    "MixUp",
+    "Pipeline",
+    "RandomErasing",
+    "AutoContrast",
+    "Equalization",
+    "RandomGrayscale",
+    "RandomInvert",
+    "RandomPosterization",
+    "Solarization",
     "ReLU",
     "RepeatVector",
     "Rescaling",
