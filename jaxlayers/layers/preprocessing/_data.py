@@ -62,8 +62,7 @@ class DataLayer(ImageLayer):
         return data
 
     def build(self, input_shape):
-        images = input_shape.get("images", ()) if isinstance(input_shape, dict) else input_shape
-        image_ops.check_image_shape(images, _common.owner(self))
+        image_ops.check_image_shape(self._images_of(input_shape), _common.owner(self))
 
     # ------------------------------------------------------------------ call
     def call(self, data, training=False):
