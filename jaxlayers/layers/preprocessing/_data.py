@@ -126,7 +126,6 @@ class DataLayer(ImageLayer):
     # ------------------------------------------------------------------ overridables
     def get_random_transformation(self, images, key):
         """The random parameters of one call on batched ``images`` (``None``: none)."""
-        return None
 
     def transform_images(self, images, transformation, training=True):
         """Batched images, transformed when ``training`` (the flag of an active call)."""
