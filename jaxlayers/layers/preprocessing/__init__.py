@@ -5,7 +5,8 @@ Two kinds live here:
 * Pure JAX layers (jittable, usable inside a model trained with ``fit``):
   Normalization, Discretization, SpectralNormalization, CategoryEncoding,
   IntegerLookup, Hashing and HashedCrossing on numbers, Resizing, Rescaling,
-  CenterCrop and the Random* augmentation layers.
+  CenterCrop, the Random* augmentation layers, the tone and mixing layers
+  (Solarization, AutoContrast, Equalization, CutMix, MixUp, ...) and Pipeline.
 * Host layers for string data (NumPy in, NumPy out; they raise inside
   ``jax.jit``): TextVectorization, StringLookup, and Hashing / HashedCrossing
   on strings.  Apply them in the data pipeline before ``fit``.
@@ -26,12 +27,27 @@ from jaxlayers.layers.preprocessing.augmentation import (
 from jaxlayers.layers.preprocessing.categorical import CategoryEncoding, HashedCrossing, Hashing
 from jaxlayers.layers.preprocessing.image import CenterCrop, Rescaling, Resizing
 from jaxlayers.layers.preprocessing.lookup import IntegerLookup, StringLookup
+from jaxlayers.layers.preprocessing.mixing import (
+    CutMix,
+    MaxNumBoundingBoxes,
+    MixUp,
+    Pipeline,
+    RandomErasing,
+)
 from jaxlayers.layers.preprocessing.numerical import (
     Discretization,
     Normalization,
     SpectralNormalization,
 )
 from jaxlayers.layers.preprocessing.text import TextVectorization
+from jaxlayers.layers.preprocessing.tone import (
+    AutoContrast,
+    Equalization,
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterization,
+    Solarization,
+)
 
 __all__ = [
     "TextVectorization",
@@ -53,4 +69,15 @@ __all__ = [
     "RandomZoom",
     "RandomContrast",
     "RandomBrightness",
+    "RandomGrayscale",
+    "RandomInvert",
+    "Solarization",
+    "RandomPosterization",
+    "AutoContrast",
+    "Equalization",
+    "CutMix",
+    "MixUp",
+    "RandomErasing",
+    "MaxNumBoundingBoxes",
+    "Pipeline",
 ]

@@ -371,6 +371,11 @@ class Pipeline(Layer):
     def layers(self):
         return list(self._pipeline_layers)
 
+    @property
+    def supports_complex_inputs(self):
+        # Complex values pass only where every layer of the pipeline keeps them.
+        return all(layer.supports_complex_inputs for layer in self._pipeline_layers)
+
     def call(self, inputs, training=False, mask=None):
         for layer in self._pipeline_layers:
             inputs, mask = layer.call_with_mask(inputs, mask=mask, training=training)
