@@ -183,6 +183,13 @@ def test_pipeline_matches_keras_and_round_trips(images, keras, tmp_path):
     np.testing.assert_allclose(clone(x), pipeline(x))
     assert len(pipeline.layers) == 3 and pipeline.compute_output_shape((2, 6, 5, 3)) == \
         (2, 6, 5, 3)
+    # A Keras model file holding a Pipeline loads with Keras's outputs.
+    km = keras.Sequential([keras.Input((6, 5, 3)), theirs, keras.layers.Flatten(),
+                           keras.layers.Dense(2)])
+    km.save(tmp_path / "pipeline.keras")
+    loaded = jl.saving.load_model(tmp_path / "pipeline.keras")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), km.predict(x, verbose=0),
+                               atol=1e-5)
 
 
 def _normalized(config):
@@ -294,19 +301,23 @@ def test_random_erasing_box_sizes():
     assert {tuple(v) for v in erased.reshape(-1, 3)} == {(0.75,) * 3, (0.25, 0.5, 1.0)}
 
 
-def test_augmentation_b_inside_fit(rng):
+def test_augmentation_b_inside_fit_and_saved(rng, tmp_path):
     model = jl.Sequential([
         L.Input((6, 6, 3)), L.RandomGrayscale(), L.RandomInvert(value_range=(0, 1)),
         L.Solarization(value_range=(0, 1), threshold_factor=0.5),
         L.RandomPosterization(4, value_range=(0, 1)), L.AutoContrast(value_range=(0, 1)),
-        L.Equalization(value_range=(0, 1)), L.CutMix(), L.MixUp(),
+        L.Pipeline([L.Equalization(value_range=(0, 1)), L.CutMix(), L.MixUp()]),
         L.RandomErasing(value_range=(0, 1)), L.Flatten(), L.Dense(2)])
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     x = rng.random((8, 6, 6, 3)).astype("float32")
     history = model.fit(x, np.arange(8) % 2, epochs=2, batch_size=4, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
-    np.testing.assert_allclose(model.predict(x, verbose=0),
-                               model.apply(model.params, model.state, x)[0], rtol=1e-5)
+    predicted = model.predict(x, verbose=0)
+    np.testing.assert_allclose(predicted, model.apply(model.params, model.state, x)[0],
+                               rtol=1e-5)
+    model.save(tmp_path / "augmented.keras")
+    restored = jl.saving.load_model(tmp_path / "augmented.keras")
+    np.testing.assert_allclose(restored.predict(x, verbose=0), predicted, rtol=1e-5)
 
 
 # ----------------------------------------------------------------------- errors
