@@ -129,6 +129,19 @@ def test_dict_inputs_match_keras(images, keras):
     one, _ = layer.apply({}, {}, single, training=True, key=jax.random.key(1))
     assert one["images"].shape == images[0].shape and one["labels"].shape == (4,)
     np.testing.assert_allclose(one["images"], images[0], rtol=1e-6)  # mixed with itself
+    # Bounding boxes: tone layers keep them; MixUp keeps those of both images it mixes.
+    boxes = {"boxes": np.arange(32.0).reshape(4, 2, 4), "labels": np.arange(8.0).reshape(4, 2)}
+    data = {"images": images, "bounding_boxes": boxes}
+    kept, _ = L.Solarization(bounding_box_format="xyxy").apply({}, {}, data, training=True,
+                                                               key=jax.random.key(0))
+    np.testing.assert_array_equal(kept["bounding_boxes"]["boxes"], boxes["boxes"])
+    mixer = L.MixUp(bounding_box_format="xyxy")
+    t = mixer.get_random_transformation(jnp.asarray(images), jax.random.key(0))
+    both = mixer.transform_bounding_boxes({k: jnp.asarray(v) for k, v in boxes.items()}, t)
+    order = np.asarray(t["permutation_order"])
+    np.testing.assert_array_equal(both["labels"], np.concatenate(
+        [boxes["labels"], boxes["labels"][order]], axis=1))
+    assert both["boxes"].shape == (4, 4, 4)
 
 
 def test_inference_matches_keras(images, keras):
@@ -209,6 +222,31 @@ def test_configs_hold_keras_configs(keras):
         mine = _normalized(getattr(L, name)(**kwargs).get_config())
         for k in theirs.keys() - {"name", "dtype", "trainable"}:
             assert mine[k] == theirs[k], (name, k)
+
+
+def test_ops_hand_computed():
+    row = jnp.array([0.0, 100.0, 200.0]).reshape(1, 1, 3, 1)
+    assert aug.solarize(row, 0.0, 150.0, (0, 255)).ravel().tolist() == [0.0, 100.0, 55.0]
+    assert aug.solarize(row, 60.0, 0.0, (0, 255)).ravel().tolist() == [195.0, 95.0, 0.0]
+    # 100 = 0b01100100 and 200 = 0b11001000 keep their 2 highest bits.
+    assert aug.posterize(row, jnp.array([6]), (0, 255)).ravel().tolist() == [0.0, 64.0, 192.0]
+    assert aug.invert(jnp.array([0.25, -1.0]), (-1, 1)).tolist() == [-0.25, 1.0]
+    pair = jnp.array([[0.2, 0.5], [0.4, 0.5], [0.6, 0.5]]).reshape(1, 1, 3, 2)
+    stretched = aug.autocontrast(pair, (0, 1))[0, 0]
+    np.testing.assert_allclose(stretched, [[0.0, 0.5], [0.5, 0.5], [1.0, 0.5]], atol=1e-6)
+    # Histogram 1, 2, 1: the cumulative counts 1, 3, 4 map to 0, 170, 255.
+    levels = jnp.array([10.0, 20.0, 20.0, 30.0]).reshape(1, 2, 2, 1)
+    assert aug.equalize(levels, (0, 255)).ravel().tolist() == [0.0, 170.0, 170.0, 255.0]
+    assert aug.equalize(jnp.full((1, 2, 2, 1), 7.0), (0, 255)).ravel().tolist() == [7.0] * 4
+    masks = aug.box_masks(3, 4, jnp.array([1.0]), jnp.array([2.5]), jnp.array([0.0]),
+                          jnp.array([1.0]))
+    assert masks.shape == (1, 3, 4, 1)
+    assert np.argwhere(np.asarray(masks[0, ..., 0])).tolist() == [[0, 1], [0, 2]]
+    gray = aug.grayscale(jnp.array([[[[1.0, 0.0, 0.0]]]]))
+    assert gray.shape == (1, 1, 1, 1) and float(gray.ravel()[0]) == pytest.approx(0.2989)
+    np.testing.assert_allclose(aug.mix(jnp.ones((2, 3)), jnp.zeros((2, 3)),
+                                       jnp.array([0.25, 1.0])),
+                               [[0.25] * 3, [1.0] * 3])
 
 
 # ----------------------------------------------------------------------- keys
@@ -343,7 +381,7 @@ def test_argument_and_input_errors(images):
         L.MaxNumBoundingBoxes(0)
     with pytest.raises(errors.ConfigTypeError, match="`layers` must be a list of layers"):
         L.Pipeline(L.Dense(2))
-    with pytest.raises(errors.ConfigError, match="converts RGB \\(3 channels\\)"):
+    with pytest.raises(errors.ShapeError, match="converts RGB \\(3 channels\\)"):
         L.RandomGrayscale().apply({}, {}, images[..., :2], training=True,
                                   key=jax.random.key(0))
     with pytest.raises(errors.DataError, match="needs an 'images' entry"):

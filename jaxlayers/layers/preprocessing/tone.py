@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.errors import ConfigError
+from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing._data import DataLayer
@@ -66,7 +66,7 @@ class RandomGrayscale(DataLayer):
             return images
         channels = images.shape[layout.channel_axis(self.data_format, 4)]
         if channels not in (1, 3):
-            raise ConfigError(
+            raise ShapeError(
                 f"{_common.owner(self)} converts RGB (3 channels) or gray (1 channel) "
                 f"images. Received {channels} channels (input shape {tuple(images.shape)})."
             )
