@@ -384,6 +384,9 @@ def test_argument_and_input_errors(images):
     with pytest.raises(errors.ShapeError, match="converts RGB \\(3 channels\\)"):
         L.RandomGrayscale().apply({}, {}, images[..., :2], training=True,
                                   key=jax.random.key(0))
+    with pytest.raises(errors.ShapeError, match="`fill_value` of 3 numbers fills 3 channels"):
+        L.RandomErasing(fill_value=[1, 2, 3]).apply({}, {}, images[..., :1], training=True,
+                                                    key=jax.random.key(0))
     with pytest.raises(errors.DataError, match="needs an 'images' entry"):
         L.MixUp()({"pixels": images})
     with pytest.raises(errors.ConfigError, match="needs a `bounding_box_format`"):

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.errors import ConfigError, ConfigTypeError, DataError
+from jaxlayers.errors import ConfigError, ConfigTypeError, DataError, ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.layers._sublayers import deserialize_layer, serialize_layer
 from jaxlayers.layers.preprocessing import _common
@@ -249,8 +249,14 @@ class RandomErasing(DataLayer):
         if self.fill_value is None:
             fill = jax.random.normal(k_fill, images.shape, dtype) * high
         elif isinstance(self.fill_value, list):
+            axis = 1 if self.data_format == "channels_first" else 3
+            if images.shape[axis] != 3:
+                raise ShapeError(
+                    f"{_common.owner(self)}: a `fill_value` of 3 numbers fills 3 channels. "
+                    f"Received input shape {tuple(images.shape)}."
+                )
             shape = [1, 1, 1, 1]
-            shape[1 if self.data_format == "channels_first" else 3] = 3
+            shape[axis] = 3
             fill = jnp.broadcast_to(jnp.reshape(jnp.asarray(self.fill_value, dtype), shape),
                                     images.shape)
         else:
