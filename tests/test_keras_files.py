@@ -236,6 +236,16 @@ def test_every_case_config_reads_from_keras():
 _OUTPUT_DIFFERENCES = {
     "RandomCrop": "Keras 3.15's code returns the uncropped image at inference; jaxlayers "
                   "follows Keras's documentation (docs/design_notes.md)",
+    "AutoContrast-unbatched-cf": "Keras 3.15 stretches over axes (1, 2) whatever the "
+                                 "data_format, which with channels first pools channels and "
+                                 "rows; jaxlayers stretches each channel over its height and "
+                                 "width",
+}
+# Layers that Keras 3.15 cannot hold in a model at all; their configs are still read above.
+_KERAS_NO_MODEL = {
+    "Equalization": "Keras 3.15's Equalization returns its input KerasTensor as its output, "
+                    "so a Keras model holding it is a cycle (and it pools one histogram over "
+                    "the batch, where jaxlayers equalizes each image)",
 }
 
 
@@ -271,6 +281,8 @@ def test_every_case_saved_by_keras_loads_with_keras_outputs(tmp_path):
     for case in all_cases():
         if not isinstance(case.cls, type) or not case.jit or case.cls.__name__ == "Lambda":
             continue  # factories, host (string) layers; Lambda has its own test
+        if case.cls.__name__ in _KERAS_NO_MODEL:
+            continue
         if case.name in _KERAS_CANNOT_BUILD:
             with pytest.raises((TypeError, ValueError)):
                 _keras_case_graph(case)

@@ -81,7 +81,7 @@ BAD_VALUES = {
     **{name: ["a", NAN, True] for name in ("factor", "height_factor", "width_factor")},
     "value_range": ["a", (1.0, 1.0), (NAN, 1.0)],
     **{name: [NAN, "a", -1.0] for name in ("mean", "variance")},
-    **{name: [3, "dense"] for name in ("layer", "backward_layer", "cell", "cells")},
+    **{name: [3, "dense"] for name in ("layer", "backward_layer", "cell", "cells", "layers")},
     **{name: CALLABLE for name in ("function", "call_fn", "init_fn")},
     # Masking compares with ``mask_value``; Hashing skips it (a number or a string).
     "mask_value": [NAN, [1, 2]],

@@ -99,26 +99,36 @@ from jaxlayers.layers.pooling import MaxPool3D as MaxPool3D
 from jaxlayers.layers.pooling import MaxPooling1D as MaxPooling1D
 from jaxlayers.layers.pooling import MaxPooling2D as MaxPooling2D
 from jaxlayers.layers.pooling import MaxPooling3D as MaxPooling3D
+from jaxlayers.layers.preprocessing import AutoContrast as AutoContrast
 from jaxlayers.layers.preprocessing import CategoryEncoding as CategoryEncoding
 from jaxlayers.layers.preprocessing import CenterCrop as CenterCrop
 from jaxlayers.layers.preprocessing import (
     ContrastLimitedAdaptiveHistogramEqualization as ContrastLimitedAdaptiveHistogramEqualization,
 )
+from jaxlayers.layers.preprocessing import CutMix as CutMix
 from jaxlayers.layers.preprocessing import Discretization as Discretization
+from jaxlayers.layers.preprocessing import Equalization as Equalization
 from jaxlayers.layers.preprocessing import HashedCrossing as HashedCrossing
 from jaxlayers.layers.preprocessing import Hashing as Hashing
 from jaxlayers.layers.preprocessing import IntegerLookup as IntegerLookup
+from jaxlayers.layers.preprocessing import MaxNumBoundingBoxes as MaxNumBoundingBoxes
+from jaxlayers.layers.preprocessing import MixUp as MixUp
 from jaxlayers.layers.preprocessing import Normalization as Normalization
+from jaxlayers.layers.preprocessing import Pipeline as Pipeline
 from jaxlayers.layers.preprocessing import RandomBrightness as RandomBrightness
 from jaxlayers.layers.preprocessing import RandomColorDegeneration as RandomColorDegeneration
 from jaxlayers.layers.preprocessing import RandomColorJitter as RandomColorJitter
 from jaxlayers.layers.preprocessing import RandomContrast as RandomContrast
 from jaxlayers.layers.preprocessing import RandomCrop as RandomCrop
 from jaxlayers.layers.preprocessing import RandomElasticTransform as RandomElasticTransform
+from jaxlayers.layers.preprocessing import RandomErasing as RandomErasing
 from jaxlayers.layers.preprocessing import RandomFlip as RandomFlip
 from jaxlayers.layers.preprocessing import RandomGaussianBlur as RandomGaussianBlur
+from jaxlayers.layers.preprocessing import RandomGrayscale as RandomGrayscale
 from jaxlayers.layers.preprocessing import RandomHue as RandomHue
+from jaxlayers.layers.preprocessing import RandomInvert as RandomInvert
 from jaxlayers.layers.preprocessing import RandomPerspective as RandomPerspective
+from jaxlayers.layers.preprocessing import RandomPosterization as RandomPosterization
 from jaxlayers.layers.preprocessing import RandomRotation as RandomRotation
 from jaxlayers.layers.preprocessing import RandomSaturation as RandomSaturation
 from jaxlayers.layers.preprocessing import RandomSharpness as RandomSharpness
@@ -127,6 +137,7 @@ from jaxlayers.layers.preprocessing import RandomTranslation as RandomTranslatio
 from jaxlayers.layers.preprocessing import RandomZoom as RandomZoom
 from jaxlayers.layers.preprocessing import Rescaling as Rescaling
 from jaxlayers.layers.preprocessing import Resizing as Resizing
+from jaxlayers.layers.preprocessing import Solarization as Solarization
 from jaxlayers.layers.preprocessing import SpectralNormalization as SpectralNormalization
 from jaxlayers.layers.preprocessing import StringLookup as StringLookup
 from jaxlayers.layers.preprocessing import TextVectorization as TextVectorization
@@ -277,6 +288,17 @@ __all__ = [
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
+    "CutMix",
+    "MaxNumBoundingBoxes",
+    "MixUp",
+    "Pipeline",
+    "RandomErasing",
+    "AutoContrast",
+    "Equalization",
+    "RandomGrayscale",
+    "RandomInvert",
+    "RandomPosterization",
+    "Solarization",
     "ReLU",
     "RepeatVector",
     "Rescaling",

@@ -6,7 +6,9 @@ Two kinds live here:
   Normalization, Discretization, SpectralNormalization, CategoryEncoding,
   IntegerLookup, Hashing and HashedCrossing on numbers, Resizing, Rescaling,
   CenterCrop, the Random* augmentation layers (augmentation, color and
-  geometric modules) and ContrastLimitedAdaptiveHistogramEqualization.
+  geometric modules), ContrastLimitedAdaptiveHistogramEqualization, the tone and
+  mixing layers (Solarization, AutoContrast, Equalization, CutMix, MixUp, ...)
+  and Pipeline.
 * Host layers for string data (NumPy in, NumPy out; they raise inside
   ``jax.jit``): TextVectorization, StringLookup, and Hashing / HashedCrossing
   on strings.  Apply them in the data pipeline before ``fit``.
@@ -41,12 +43,27 @@ from jaxlayers.layers.preprocessing.geometric import (
 )
 from jaxlayers.layers.preprocessing.image import CenterCrop, Rescaling, Resizing
 from jaxlayers.layers.preprocessing.lookup import IntegerLookup, StringLookup
+from jaxlayers.layers.preprocessing.mixing import (
+    CutMix,
+    MaxNumBoundingBoxes,
+    MixUp,
+    Pipeline,
+    RandomErasing,
+)
 from jaxlayers.layers.preprocessing.numerical import (
     Discretization,
     Normalization,
     SpectralNormalization,
 )
 from jaxlayers.layers.preprocessing.text import TextVectorization
+from jaxlayers.layers.preprocessing.tone import (
+    AutoContrast,
+    Equalization,
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterization,
+    Solarization,
+)
 
 __all__ = [
     "TextVectorization",
@@ -78,4 +95,15 @@ __all__ = [
     "RandomShear",
     "RandomPerspective",
     "RandomElasticTransform",
+    "RandomGrayscale",
+    "RandomInvert",
+    "Solarization",
+    "RandomPosterization",
+    "AutoContrast",
+    "Equalization",
+    "CutMix",
+    "MixUp",
+    "RandomErasing",
+    "MaxNumBoundingBoxes",
+    "Pipeline",
 ]
