@@ -22,10 +22,14 @@ def serialize(layer):
 
 
 def deserialize(config, custom_objects=None):
-    """A new (unbuilt) layer from a :func:`serialize` dict (jaxlayers' or Keras's).
+    """A new (unbuilt) layer from a :func:`serialize` dict.
+
+    A ``keras.layers.serialize`` dict works too when its config keys are ones
+    the jaxlayers layer takes; Keras-only keys such as ``quantization_config``
+    are translated when a whole Keras file is loaded (``jl.saving.load_model``).
 
     Args:
-        config: The dict :func:`serialize` (or ``keras.layers.serialize``) returned.
+        config: The dict :func:`serialize` returned.
         custom_objects: ``{name: class}`` for user layers not registered by name.
 
     Example:
