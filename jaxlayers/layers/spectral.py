@@ -51,7 +51,7 @@ def mel_weight_matrix(num_mel_bins, num_spectrogram_bins, sampling_rate, lower_e
     DC bin gets no weight.
 
     Example:
-        >>> mel_weight_matrix(4, 9, 8000, 0.0, 4000.0).shape
+        >>> jl.layers.spectral.mel_weight_matrix(4, 9, 8000, 0.0, 4000.0).shape
         (9, 4)
     """
     freqs = np.linspace(0.0, sampling_rate / 2.0, num_spectrogram_bins)[1:]
