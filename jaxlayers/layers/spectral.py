@@ -72,7 +72,7 @@ def _window_arg(who, window, length=None):
     if isinstance(window, str):
         initializers.named_window(who, window, 1, False)
         return window
-    values = np.asarray(window, np.float64)
+    values = _args.finite_floats(who, "window", window)
     if values.ndim != 1 or (length is not None and values.shape[0] != length):
         raise ConfigError(
             f"{who}: `window` must be a name, None or a 1-D array of length {length}. "
