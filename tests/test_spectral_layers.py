@@ -174,3 +174,11 @@ def test_stft_spectrogram_refuses_integer_signals_and_warns_on_odd_fft_length():
                     np.zeros((1, 8, 1), np.int32))
     with pytest.warns(UserWarning, match=r"`fft_length` is fastest as a power of two"):
         layers.STFTSpectrogram(frame_length=4, fft_length=6)
+
+
+def test_mel_output_shape_is_the_real_one_where_keras_formula_is_off():
+    layer = layers.MelSpectrogram(fft_length=32, sequence_stride=16, num_mel_bins=4,
+                                  sampling_rate=8000)
+    # 15 + 1 divides by the stride: Keras 3.15's compute_output_shape says 2 frames.
+    assert tuple(layer.compute_output_shape((2, 15))) == layer(np.zeros((2, 15))).shape \
+        == (2, 4, 1)
