@@ -512,7 +512,98 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
+@_register("stft", "STFTInitializer")
+class STFT(Initializer):
+    """The windowed Fourier basis that ``STFTSpectrogram`` starts from (its conv kernels).
+
+    For a shape ``(frame_length, channels, bins)`` it fills
+    ``cos(-2 pi t f / n)`` (``side='real'``) or ``sin(-2 pi t f / n)``
+    (``side='imag'``) for time ``t``, frequency bin ``f`` and
+    ``n = 2 * (bins - 1)``, times the window, divided by the window's scaling.
+
+    Args:
+        side: ``'real'`` or ``'imag'``.
+        window: A ``scipy.signal.get_window`` name (``'hann'``, ``'hamming'``, ...),
+            an array of length ``frame_length``, or ``None`` for no window.
+        scaling: ``'density'`` (divide by the window's L2 norm), ``'spectrum'``
+            (by its sum) or ``None``.
+        periodic: Use the periodic (DFT-even) form of a named window instead
+            of the symmetric one.
+
+    Example:
+        >>> STFT("real", window=None)((4, 1, 3))[:, 0, 0].tolist()
+        [1.0, 1.0, 1.0, 1.0]
+    """
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ConfigError(
+                f"STFT: `side` must be one of ('real', 'imag'). Received: side={side!r}."
+            )
+        if scaling not in ("density", "spectrum", None):
+            raise ConfigError(
+                "STFT: `scaling` must be one of ('density', 'spectrum', None). "
+                f"Received: scaling={scaling!r}."
+            )
+        if isinstance(window, str):
+            named_window("STFT", window, 1, periodic)
+        elif window is not None:
+            window = np.asarray(window, np.float64).tolist()
+        self.side = side
+        self.window = window
+        self.scaling = scaling
+        self.periodic = bool(periodic)
+
+    def __call__(self, shape, dtype=None, *, key=None):
+        shape = _standardize_shape("STFT", shape)
+        if len(shape) != 3:
+            raise ShapeError(
+                "STFT: `shape` must be (frame_length, channels, fft_length // 2 + 1). "
+                f"Received: shape={shape}."
+            )
+        frame_length, _, bins = shape
+        time = np.arange(frame_length, dtype=np.float64)[:, None, None]
+        freq = np.arange(bins, dtype=np.float64)[None, None, :] / (2 * (bins - 1))
+        angle = -2.0 * np.pi * time * freq
+        kernel = np.cos(angle) if self.side == "real" else np.sin(angle)
+        if self.window is not None:
+            if isinstance(self.window, str):
+                win = named_window("STFT", self.window, frame_length, self.periodic)
+            else:
+                win = np.asarray(self.window, np.float64)
+            if win.shape != (frame_length,):
+                raise ShapeError(
+                    f"STFT: `window` must have shape (frame_length,) = ({frame_length},). "
+                    f"Received: window shape={win.shape}."
+                )
+            scale = {"density": np.sqrt(np.sum(win * win)), "spectrum": np.sum(np.abs(win)),
+                     None: 1.0}[self.scaling]
+            kernel = kernel * win[:, None, None] / scale
+        return jnp.asarray(kernel, _standardize_dtype(dtype))
+
+    def get_config(self):
+        return {"side": self.side, "window": self.window, "periodic": self.periodic,
+                "scaling": self.scaling}
+
+
+def named_window(owner, name, length, periodic):
+    """The window ``scipy.signal.get_window`` names, as float64 NumPy.
+
+    ``periodic`` selects the DFT-even form (scipy's ``fftbins=True``).
+    """
+    from scipy import signal  # scipy comes with jax; imported only when a window is named
+
+    try:
+        return np.asarray(signal.get_window(name, length, fftbins=periodic), np.float64)
+    except ValueError:
+        raise ConfigError(
+            f"{owner}: `window` must be a window name scipy.signal.get_window knows "
+            f"('hann', 'hamming', 'blackman', ...), an array or None. Received: window={name!r}."
+        ) from None
+
+
 IdentityInitializer = Identity
+STFTInitializer = STFT
 OrthogonalInitializer = Orthogonal
 # Lowercase names, as exported by keras.initializers (they are the classes).
 random_normal, truncated_normal, random_uniform = RandomNormal, TruncatedNormal, RandomUniform
@@ -521,6 +612,7 @@ glorot_normal, glorot_uniform = GlorotNormal, GlorotUniform
 he_normal, he_uniform = HeNormal, HeUniform
 lecun_normal, lecun_uniform = LecunNormal, LecunUniform
 zeros, ones, constant = Zeros, Ones, Constant
+stft = STFT
 
 
 def serialize(initializer):
@@ -593,5 +685,5 @@ __all__ = [
     "IdentityInitializer", "random_normal", "truncated_normal", "random_uniform",
     "variance_scaling", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform",
     "lecun_normal", "lecun_uniform", "orthogonal", "zeros", "ones", "constant", "identity",
-    "compute_fans", "get", "serialize", "deserialize",
+    "STFT", "STFTInitializer", "stft", "compute_fans", "get", "serialize", "deserialize",
 ]

@@ -24,7 +24,7 @@ from tests.helpers import assert_close
 
 CASES = all_cases()
 # Public names that are not standalone layers with a call of their own.
-NOT_CASED = {"Layer", "InputLayer", "InputSpec", "RNNCell"}
+NOT_CASED = {"Layer", "InputLayer", "InputSpec", "RNNCell", "Wrapper"}
 
 
 def _setup(case, seed=0):
@@ -133,9 +133,12 @@ def test_random_layers_need_and_use_keys(case):
 # --------------------------------------------------------------------------- shapes
 # The families whose cases also go through a Functional model (None batch) and a file.
 _SHAPE_FAMILIES = ("conv", "pooling", "reshaping", "merging", "normalization",
-                   "regularization", "attention", "activation")
+                   "regularization", "attention", "activation", "spectral", "embedding")
+# A family may limit these checks to the cases whose output shape needs no call keyword
+# (its ``SHAPE_CASES``).
 SHAPE_CASES = [c for f in _SHAPE_FAMILIES
-               for c in importlib.import_module(f"tests.cases.{f}").CASES]
+               for module in [importlib.import_module(f"tests.cases.{f}")]
+               for c in getattr(module, "SHAPE_CASES", module.CASES)]
 
 
 def _shapes(tree):

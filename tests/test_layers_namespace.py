@@ -8,7 +8,7 @@ import jaxlayers.layers
 
 FAMILIES = ("core", "convolution", "pooling", "reshaping", "merging", "normalization",
             "regularization", "attention", "activation", "recurrent", "preprocessing",
-            "interop")
+            "interop", "spectral", "reversible_embedding", "wrapper", "serialization")
 BASES = {"Layer", "InputSpec"}
 
 

@@ -36,7 +36,7 @@ def test_a_user_layer_is_normalized_like_dense(rng):
         np.testing.assert_allclose(jax.tree_util.tree_leaves(got_state)[0],
                                    jax.tree_util.tree_leaves(want_state)[0], rtol=1e-6)
     # The kernel is reparametrized, never written: params keep the raw kernel.
-    kernel = params["spectral_normalization"]["user_dense"]["kernel"]
+    kernel = params[ours.name][ours.layer.name]["kernel"]
     u = jax.tree_util.tree_leaves(state)[0]
     normalized, _ = norm_ops.spectral_normalize(kernel, u, 2, update=False)
     np.testing.assert_allclose(ours.apply(params, state, x)[0], x @ normalized, rtol=1e-5,

@@ -176,6 +176,12 @@ from jaxlayers.layers.reshaping import UpSampling3D as UpSampling3D
 from jaxlayers.layers.reshaping import ZeroPadding1D as ZeroPadding1D
 from jaxlayers.layers.reshaping import ZeroPadding2D as ZeroPadding2D
 from jaxlayers.layers.reshaping import ZeroPadding3D as ZeroPadding3D
+from jaxlayers.layers.reversible_embedding import ReversibleEmbedding as ReversibleEmbedding
+from jaxlayers.layers.serialization import deserialize as deserialize
+from jaxlayers.layers.serialization import serialize as serialize
+from jaxlayers.layers.spectral import MelSpectrogram as MelSpectrogram
+from jaxlayers.layers.spectral import STFTSpectrogram as STFTSpectrogram
+from jaxlayers.layers.wrapper import Wrapper as Wrapper
 
 __all__ = [
     "ELU",
@@ -273,6 +279,7 @@ __all__ = [
     "MaxPooling2D",
     "MaxPooling3D",
     "Maximum",
+    "MelSpectrogram",
     "Minimum",
     "MultiHeadAttention",
     "Multiply",
@@ -304,6 +311,8 @@ __all__ = [
     "Rescaling",
     "Reshape",
     "Resizing",
+    "ReversibleEmbedding",
+    "STFTSpectrogram",
     "SeparableConv1D",
     "SeparableConv2D",
     "SeparableConvolution1D",
@@ -326,16 +335,19 @@ __all__ = [
     "UpSampling1D",
     "UpSampling2D",
     "UpSampling3D",
+    "Wrapper",
     "ZeroPadding1D",
     "ZeroPadding2D",
     "ZeroPadding3D",
     "add",
     "average",
     "concatenate",
+    "deserialize",
     "dot",
     "maximum",
     "minimum",
     "multiply",
+    "serialize",
     "subtract",
     "ContrastLimitedAdaptiveHistogramEqualization",
     "RandomColorDegeneration",

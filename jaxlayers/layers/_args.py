@@ -168,6 +168,12 @@ def non_negative_float(who, name, value):
                     "a finite non-negative float")
 
 
+def positive_float(who, name, value):
+    """A finite float ``> 0`` (a scale, a cap)."""
+    return _checked(who, name, value, _is_finite_number(value) and value > 0,
+                    "a finite positive float")
+
+
 def finite_float(who, name, value):
     """Any finite float (not NaN or infinite)."""
     return _checked(who, name, value, _is_finite_number(value), "a finite float")
@@ -228,5 +234,5 @@ def seed(who, value):
 
 __all__ = ["owner", "is_int", "positive_int", "positive_int_or_none", "non_negative_int",
            "int_tuple", "axes", "sizes", "pair_tuples", "padding_mode", "data_format", "boolean",
-           "optional", "rate", "unit_interval", "non_negative_float", "finite_float",
-           "finite_floats", "one_of", "text_encoding", "seed", "no_strided_dilation"]
+           "optional", "rate", "unit_interval", "non_negative_float", "positive_float",
+           "finite_float", "finite_floats", "one_of", "text_encoding", "seed", "no_strided_dilation"]

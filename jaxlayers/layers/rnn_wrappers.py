@@ -30,6 +30,7 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import CustomObjectScope, register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 from jaxlayers.layers._sublayers import deserialize_layer, serialize_layer
+from jaxlayers.layers.wrapper import Wrapper
 from jaxlayers.ops import _rnn as rnn_ops
 
 __all__ = ["TimeDistributed", "Bidirectional"]
@@ -58,7 +59,7 @@ def _strip(name, prefix):
 
 
 @register_builtin("layers")
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies ``layer`` to every timestep (axis 1) of the input, with shared weights.
 
     Args:
@@ -75,13 +76,7 @@ class TimeDistributed(Layer):
     """
 
     def __init__(self, layer, **kwargs):
-        super().__init__(**kwargs)
-        if not isinstance(layer, Layer):
-            raise ConfigTypeError(
-                f"TimeDistributed '{self.name}': `layer` must be a Layer instance, e.g. "
-                f"TimeDistributed(jl.layers.Dense(8)). Received: layer={layer!r}."
-            )
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
         self.input_spec = InputSpec(min_ndim=3)
 
@@ -110,16 +105,6 @@ class TimeDistributed(Layer):
         return jax.tree_util.tree_map(
             lambda y: y.reshape((batch, time) + y.shape[1:]), outputs)
 
-    def get_config(self):
-        config = super().get_config()
-        config["layer"] = serialize_layer(self.layer)
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        layer = deserialize_layer(config.pop("layer"), custom_objects)
-        return cls(layer, **config)
 
 
 @register_builtin("layers")

@@ -28,11 +28,12 @@ from jaxlayers import backend, initializers
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
-from jaxlayers.layers import _args, _sublayers
+from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.layers._weight_values import override_weight
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
+from jaxlayers.layers.wrapper import Wrapper
 from jaxlayers.ops import _normalization as norm_ops
 
 __all__ = ["Normalization", "Discretization", "SpectralNormalization"]
@@ -362,7 +363,7 @@ class Discretization(Layer):
 
 # --------------------------------------------------------------------- SpectralNormalization
 @register_builtin("layers")
-class SpectralNormalization(Layer):
+class SpectralNormalization(Wrapper):
     """Divides the wrapped layer's kernel by its spectral norm (Miyato et al., 2018).
 
     Args:
@@ -381,14 +382,8 @@ class SpectralNormalization(Layer):
     """
 
     def __init__(self, layer, power_iterations=1, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(layer, **kwargs)
         who = _common.owner(self)
-        if not isinstance(layer, Layer):
-            raise ConfigTypeError(
-                f"{who}: `layer` must be a Layer instance, e.g. "
-                f"SpectralNormalization(jl.layers.Dense(8)). Received: layer={layer!r}."
-            )
-        self.layer = layer
         self.power_iterations = _args.positive_int(who, "power_iterations", power_iterations)
 
     def _find_kernel(self):
@@ -448,12 +443,5 @@ class SpectralNormalization(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"layer": _sublayers.serialize_layer(self.layer),
-                       "power_iterations": self.power_iterations})
+        config["power_iterations"] = self.power_iterations
         return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        layer = _sublayers.deserialize_layer(config.pop("layer"), custom_objects)
-        return cls(layer, **config)
