@@ -162,9 +162,21 @@ class CustomObjectScope:
 custom_object_scope = CustomObjectScope
 
 
+# The safe mode outside any SafeModeScope; enable_unsafe_deserialization turns it off.
+_default_safe_mode = {"value": True}
+
+
+def enable_unsafe_deserialization():
+    """Lets deserialization outside an explicit ``safe_mode`` rebuild code (``Lambda`` source).
+
+    ``load_model(path)`` keeps its own ``safe_mode=True`` default, as in Keras.
+    """
+    _default_safe_mode["value"] = False
+
+
 def in_safe_mode():
     """Whether deserialization must refuse to run code from a config (default: yes)."""
-    return getattr(_scope, "safe_mode", True)
+    return getattr(_scope, "safe_mode", _default_safe_mode["value"])
 
 
 class SafeModeScope:
@@ -275,6 +287,7 @@ __all__ = [
     "UnknownObjectError", "register_serializable", "register_keras_serializable",
     "serialize_object", "deserialize_object", "CustomObjectScope", "custom_object_scope",
     "get_registered_object", "get_registered_name", "builtins", "in_safe_mode", "SafeModeScope",
+    "enable_unsafe_deserialization",
     "registered_category",
     "get_custom_objects",
 ]
