@@ -43,7 +43,7 @@ def test_int_seed_is_reproducible_eagerly_and_under_jit():
     for name, args in CALLS:
         fn = getattr(jl.random, name)
         first, again = fn(*args, seed=3), fn(*args, seed=3)
-        jitted = jax.jit(lambda: fn(*args, seed=3))()
+        jitted = jax.jit(lambda fn=fn, args=args: fn(*args, seed=3))()
         np.testing.assert_array_equal(first, again, err_msg=name)
         # XLA may fuse the float math differently once compiled (beta: 1 ulp).
         np.testing.assert_allclose(first, jitted, rtol=1e-6, err_msg=name)
