@@ -5,7 +5,8 @@ Keras's rules, which differ from JAX's defaults:
 * ``None`` is a leaf (JAX treats it as an empty node), except in
   ``map_structure(..., none_is_leaf=False)``, which returns it untouched;
 * dict values come in sorted key order (``OrderedDict`` keeps its own order),
-  as in JAX;
+  as in JAX, while a dict built back (``map_structure``, ``pack_sequence_as``)
+  keeps the key order of the dict it mirrors;
 * paths are tuples of dict keys and sequence indices (a namedtuple field is
   its index).
 
@@ -15,6 +16,8 @@ Example:
     >>> map_structure(lambda x: x * 10, {"a": (1, 2)})
     {'a': (10, 20)}
 """
+
+import collections
 
 from jax import tree_util
 
@@ -33,14 +36,47 @@ def _flatten(structure):
     return tree_util.tree_flatten(structure, is_leaf=_none_leaf)
 
 
+def _is_leaf_def(treedef):
+    # An empty container is one node with no leaves: nested, as in Keras.
+    return treedef.num_nodes == 1 and treedef.num_leaves == 1
+
+
 def is_nested(structure):
     """Whether ``structure`` is a sequence, mapping or namedtuple (not a leaf).
 
     Example:
-        >>> is_nested(1), is_nested([1]), is_nested(None)
+        >>> is_nested(1), is_nested([]), is_nested(None)
         (False, True, False)
     """
-    return not tree_util.treedef_is_leaf(_flatten(structure)[1])
+    return not _is_leaf_def(_flatten(structure)[1])
+
+
+def _key_order_like(template, built):
+    """``built`` (a dict JAX rebuilt in sorted key order) in ``template``'s key order."""
+    if (isinstance(template, dict) and type(built) in (dict, collections.defaultdict)
+            and list(built) != list(template) and set(built) == set(template)):
+        items = [(k, built[k]) for k in template]
+        if isinstance(built, collections.defaultdict):
+            return collections.defaultdict(built.default_factory, items)
+        return dict(items)
+    return built
+
+
+def _ordered_like(template, built):
+    """:func:`_key_order_like` at every level where ``built`` mirrors ``template``."""
+    if isinstance(template, dict) and isinstance(built, dict):
+        built = _key_order_like(template, built)
+        for k in built:
+            if k in template:
+                built[k] = _ordered_like(template[k], built[k])
+        return built
+    if (isinstance(template, (list, tuple)) and type(built) is type(template)
+            and len(built) == len(template)):
+        items = [_ordered_like(t, b) for t, b in zip(template, built)]
+        if isinstance(built, list):
+            return items
+        return type(built)(*items) if hasattr(built, "_fields") else type(built)(items)
+    return built
 
 
 def flatten(structure):
@@ -118,7 +154,7 @@ def map_structure(func, *structures, none_is_leaf=True):
     for other in rest:
         if tree_util.tree_structure(other, is_leaf=is_leaf) != treedef:
             raise _same_structure_error(first, other)
-    return tree_util.tree_map(func, *structures, is_leaf=is_leaf)
+    return _ordered_like(first, tree_util.tree_map(func, *structures, is_leaf=is_leaf))
 
 
 def map_structure_up_to(shallow_structure, func, *structures):
@@ -132,10 +168,11 @@ def map_structure_up_to(shallow_structure, func, *structures):
         raise ConfigTypeError(
             "map_structure_up_to: pass at least one structure. Received: none.")
     try:
-        return tree_util.tree_map(lambda _, *subtrees: func(*subtrees), shallow_structure,
-                                  *structures, is_leaf=_none_leaf)
+        out = tree_util.tree_map(lambda _, *subtrees: func(*subtrees), shallow_structure,
+                                 *structures, is_leaf=_none_leaf)
     except ValueError as e:
         raise _same_structure_error(shallow_structure, structures[0]) from e
+    return _ordered_like(shallow_structure, out)
 
 
 def assert_same_structure(a, b, check_types=None):
@@ -206,7 +243,7 @@ def pack_sequence_as(structure, flat_sequence):
             f"`flat_sequence` has {len(flat_sequence)} elements. Received: "
             f"structure={structure!r}, flat_sequence={flat_sequence!r}."
         )
-    return tree_util.tree_unflatten(treedef, flat_sequence)
+    return _ordered_like(structure, tree_util.tree_unflatten(treedef, flat_sequence))
 
 
 def _children(structure):
@@ -228,9 +265,10 @@ def traverse(func, structure, top_down=True):
     """
     def visit_children(node):
         children, treedef = _children(node)
-        if tree_util.treedef_is_leaf(treedef):
+        if _is_leaf_def(treedef):
             return node
-        return tree_util.tree_unflatten(treedef, [visit(c) for c in children])
+        return _key_order_like(node, tree_util.tree_unflatten(treedef,
+                                                              [visit(c) for c in children]))
 
     def visit(node):
         if top_down:
@@ -270,7 +308,7 @@ def map_shape_structure(func, structure):
         >>> map_shape_structure(lambda s: s[-1], {"x": (2, 3), "y": [(1, 4)]})
         {'x': 3, 'y': [4]}
     """
-    return tree_util.tree_map(func, structure, is_leaf=_is_shape)
+    return _ordered_like(structure, tree_util.tree_map(func, structure, is_leaf=_is_shape))
 
 
 __all__ = ["MAP_TO_NONE", "assert_same_paths", "assert_same_structure", "flatten",
