@@ -150,7 +150,7 @@ def draw_key(seed):
     """The ``jax.random`` key for one op from its ``seed`` argument.
 
     Example:
-        >>> draw_key(3)
+        >>> jl.random.draw_key(3)
         Array([3, 0], dtype=uint32)
     """
     if isinstance(seed, SeedGenerator):
