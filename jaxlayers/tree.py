@@ -233,7 +233,7 @@ def pack_sequence_as(structure, flat_sequence):
 
     Example:
         >>> pack_sequence_as({"b": 0, "a": [0, 0]}, [1, 2, 3])
-        {'a': [1, 2], 'b': 3}
+        {'b': 3, 'a': [1, 2]}
     """
     treedef = _flatten(structure)[1]
     flat_sequence = list(flat_sequence)
