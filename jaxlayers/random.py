@@ -43,6 +43,7 @@ from jaxlayers.ops import regularization as reg_ops
 
 _global = {"generator": None}
 _global_lock = threading.Lock()
+_state_lock = threading.Lock()
 
 
 def _tracing():
@@ -100,7 +101,6 @@ class SeedGenerator:
             )
         self.name = name if name is not None else backend.unique_name("seed_generator")
         self._state = _seed_words(int(seed))
-        self._lock = threading.Lock()
 
     @property
     def state(self):
@@ -119,7 +119,8 @@ class SeedGenerator:
             return scope.next_key()
         if _tracing():
             raise _jit_error(f"SeedGenerator '{self.name}'")
-        with self._lock:
+        # One module lock (not one per generator) keeps layers that own one copyable.
+        with _state_lock:
             value = self._state.copy()
             if ordered:
                 self._state[1] += np.uint32(1)

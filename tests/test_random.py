@@ -1,6 +1,8 @@
 """jl.random: Keras's names and numerics, distribution statistics, and key semantics
 (DESIGN.md section 3): a SeedGenerator owned by a layer draws from the layer's key."""
 
+import copy
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -213,6 +215,12 @@ def test_a_layer_drawing_without_a_key_in_apply_names_the_fix():
         layer.apply(params, state, x)
     with pytest.raises(KeyRequiredError, match=r"Noise 'noise_k' is random when training=True"):
         Noise(name="noise_k").apply({}, {}, x, training=True)
+
+
+def test_a_layer_owning_a_generator_deep_copies():
+    layer = copy.deepcopy(Noise(name="copied"))
+    assert isinstance(layer.seed_generator, jl.random.SeedGenerator)
+    assert layer(jnp.zeros(2), training=True).shape == (2,)
 
 
 def test_facade_calls_draw_fresh_values_each_call():
