@@ -30,7 +30,7 @@ _VALID_FLOATX = ("float16", "bfloat16", "float32", "float64")
 _lock = threading.Lock()
 _name_counts = collections.defaultdict(int)
 _uids = collections.defaultdict(int)
-_seed_state = {"seed": None, "counter": 0}
+_seed_state = {"seed": None, "counter": 0, "generation": 0}
 
 
 def floatx():
@@ -97,6 +97,12 @@ def set_random_seed(seed):
     with _lock:
         _seed_state["seed"] = seed
         _seed_state["counter"] = 0
+        _seed_state["generation"] += 1
+
+
+def seed_generation():
+    """How many times :func:`set_random_seed` ran: streams seeded from it restart on a change."""
+    return _seed_state["generation"]
 
 
 def _base_seed():
@@ -414,7 +420,7 @@ __all__ = [
     "set_image_data_format",
     "set_max_epochs",
     "set_max_steps_per_epoch",
-    "set_random_seed",
+    "seed_generation", "set_random_seed",
     "standardize_data_format",
     "standardize_dtype",
     "unique_name",

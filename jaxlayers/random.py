@@ -41,7 +41,7 @@ from jaxlayers.core import scope as scope_lib
 from jaxlayers.errors import ConfigError, ConfigTypeError, KeyRequiredError
 from jaxlayers.ops import regularization as reg_ops
 
-_global = {"generator": None}
+_global = {"generator": None, "generation": None}
 _global_lock = threading.Lock()
 _state_lock = threading.Lock()
 
@@ -125,8 +125,8 @@ class SeedGenerator:
             if ordered:
                 self._state[1] += np.uint32(1)
             else:
-                self._state = ((self._state.astype(np.uint64) + 1) * 5387 % 933199
-                               ).astype(np.uint32)
+                # uint32 arithmetic that wraps, as Keras's state variable does.
+                self._state = (self._state + np.uint32(1)) * np.uint32(5387) % np.uint32(933199)
         return jnp.asarray(value)
 
     def get_config(self):
@@ -141,9 +141,11 @@ class SeedGenerator:
 
 
 def _global_generator():
+    """The generator of ``seed=None`` draws; ``set_random_seed`` makes a new one, as in Keras."""
     with _global_lock:
-        if _global["generator"] is None:
+        if _global["generator"] is None or _global["generation"] != backend.seed_generation():
             _global["generator"] = SeedGenerator()
+            _global["generation"] = backend.seed_generation()
         return _global["generator"]
 
 

@@ -61,8 +61,14 @@ def test_seed_generator_outside_layers_follows_keras_state(keras):
     np.testing.assert_array_equal(ours.state, [11, 3])
 
 
-def test_seed_none_draws_fresh_values_eagerly():
+def test_seed_none_draws_fresh_values_eagerly_and_set_random_seed_restarts_them(keras):
     assert not np.array_equal(jl.random.normal((8,)), jl.random.normal((8,)))
+    draws = []
+    for module in (jl, keras, jl):
+        module.utils.set_random_seed(5)
+        draws.append([np.asarray(module.random.normal((3,))) for _ in range(2)])
+    np.testing.assert_array_equal(draws[0], draws[1])
+    np.testing.assert_array_equal(draws[0], draws[2])
 
 
 def test_a_key_as_seed_is_used_as_given():
