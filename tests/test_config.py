@@ -115,6 +115,12 @@ def test_enable_unsafe_deserialization(restore_config):
     np.testing.assert_allclose(clone(jnp.ones(2)), 3.0)
     with serialization.SafeModeScope(True), pytest.raises(UnsafeLoadError):
         jl.layers.Lambda.from_config(config)
+    # Leaving a scope restores the global default, whatever it is then.
+    with serialization.SafeModeScope(False):
+        pass
+    serialization._default_safe_mode["value"] = True
+    with pytest.raises(UnsafeLoadError):
+        jl.layers.Lambda.from_config(config)
 
 
 def test_interactive_logging_has_one_home(restore_config, capsys):

@@ -186,12 +186,17 @@ class SafeModeScope:
         self.safe_mode = bool(safe_mode)
 
     def __enter__(self):
-        self._previous = in_safe_mode()
+        # Outside every scope the global default applies (enable_unsafe_deserialization
+        # may change it later), so leaving the outermost scope unsets the flag.
+        self._previous = getattr(_scope, "safe_mode", None)
         _scope.safe_mode = self.safe_mode
         return self
 
     def __exit__(self, *exc):
-        _scope.safe_mode = self._previous
+        if self._previous is None:
+            del _scope.safe_mode
+        else:
+            _scope.safe_mode = self._previous
 
 
 def serialize_object(obj, module):
