@@ -23,14 +23,15 @@ from jaxlayers.version import __version__
 __all__ = [
     "activations", "backend", "constraints", "errors", "initializers", "ops", "regularizers",
     "layers", "models", "losses", "metrics", "optimizers", "callbacks", "saving", "export",
-    "distribution", "utils", "datasets", "ops", "clear_session", "floatx", "set_floatx",
+    "distribution", "utils", "datasets", "ops", "random", "config", "tree", "clear_session",
+    "floatx", "set_floatx",
     "set_random_seed", "DTypePolicy", "InputSpec", "Layer", "Variable", "Input", "Model",
     "Sequential", "Functional", "__version__",
 ]
 
-_SUBMODULES = ("activations", "backend", "constraints", "datasets", "distribution", "errors",
-               "export", "initializers", "layers", "models", "ops", "optimizers", "regularizers",
-               "saving", "utils")
+_SUBMODULES = ("activations", "backend", "config", "constraints", "datasets", "distribution",
+               "errors", "export", "initializers", "layers", "models", "ops", "optimizers",
+               "random", "regularizers", "saving", "tree", "utils")
 _load_lock = threading.RLock()
 _loading = []
 
@@ -51,6 +52,7 @@ def _load_public_api():
     """Imports every part of jaxlayers and binds the public names here."""
     import jaxlayers.activations
     import jaxlayers.backend
+    import jaxlayers.config
     import jaxlayers.constraints
     import jaxlayers.datasets
     import jaxlayers.distribution
@@ -60,11 +62,13 @@ def _load_public_api():
     import jaxlayers.models
     import jaxlayers.ops
     import jaxlayers.optimizers
+    import jaxlayers.random
     import jaxlayers.regularizers
     import jaxlayers.saving
     import jaxlayers.training.callbacks
     import jaxlayers.training.losses
     import jaxlayers.training.metrics
+    import jaxlayers.tree
     import jaxlayers.utils
     from jaxlayers.backend import clear_session, floatx, set_floatx, set_random_seed
     from jaxlayers.core.dtype_policy import DTypePolicy

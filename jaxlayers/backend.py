@@ -7,6 +7,7 @@ it: it takes an explicit ``jax.random.key``.
 """
 
 import collections
+import functools
 import gc
 import logging
 import os
@@ -15,8 +16,10 @@ import sys
 import threading
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
+from jaxlayers import hooks
 from jaxlayers.errors import ConfigError
 
 # The settings the ops read live with the ops, which sit below this module.
@@ -31,7 +34,8 @@ from jaxlayers.ops._settings import (
 
 _lock = threading.Lock()
 _name_counts = collections.defaultdict(int)
-_seed_state = {"seed": None, "counter": 0}
+_uids = collections.defaultdict(int)
+_seed_state = {"seed": None, "counter": 0, "generation": 0}
 
 
 def standardize_data_format(data_format, owner="layer"):
@@ -54,6 +58,12 @@ def set_random_seed(seed):
     with _lock:
         _seed_state["seed"] = seed
         _seed_state["counter"] = 0
+        _seed_state["generation"] += 1
+
+
+def seed_generation():
+    """How many times :func:`set_random_seed` ran: streams seeded from it restart on a change."""
+    return _seed_state["generation"]
 
 
 def _base_seed():
@@ -90,8 +100,20 @@ def reserve_name(name):
             _name_counts[name] = max(_name_counts[name], 1)
 
 
+def get_uid(prefix=""):
+    """``1``, ``2``, ... on successive calls with one ``prefix``; reset by :func:`clear_session`.
+
+    Example:
+        >>> get_uid("demo_uid"), get_uid("demo_uid")
+        (1, 2)
+    """
+    with _lock:
+        _uids[prefix] += 1
+        return _uids[prefix]
+
+
 def clear_session(free_memory=True):
-    """Resets automatic layer names (``dense``, ``dense_1``, ...).
+    """Resets automatic layer names (``dense``, ``dense_1``, ...) and :func:`get_uid`.
 
     Args:
         free_memory: Also run Python's garbage collector, so arrays held only
@@ -99,6 +121,7 @@ def clear_session(free_memory=True):
     """
     with _lock:
         _name_counts.clear()
+        _uids.clear()
     if free_memory:
         gc.collect()
 
@@ -134,6 +157,159 @@ def standardize_dtype(dtype):
             f"dtype. Received: dtype={dtype!r}."
         )
     return name
+
+
+def is_float_dtype(dtype):
+    """Whether ``dtype`` (any form :func:`standardize_dtype` takes) is a real float type."""
+    name = standardize_dtype(dtype)
+    return name.startswith(("float", "bfloat"))
+
+
+def is_int_dtype(dtype):
+    """Whether ``dtype`` (any form :func:`standardize_dtype` takes) is a signed or unsigned int."""
+    name = standardize_dtype(dtype)
+    return name.startswith(("int", "uint"))
+
+
+_WEAK_TYPES = (int, float, complex, bool)
+
+
+def result_type(*dtypes):
+    """The dtype an op on ``dtypes`` returns, by JAX's promotion rules, as Keras names it.
+
+    Python types (``int``, ``float``) are weak, as Python scalars are. The
+    promotion runs on the full dtypes, then 64-bit results narrow to 32 bits
+    unless ``jax_enable_x64`` is on (``uint64`` with ``int32`` is a float, as in
+    Keras). No argument gives :func:`floatx`.
+
+    Example:
+        >>> result_type("int8", "float16"), result_type("int32", float)
+        ('float16', 'float32')
+    """
+    if not dtypes:
+        return floatx()
+    weak = [d for d in dtypes if d in _WEAK_TYPES]
+    strong = [standardize_dtype(d) for d in dtypes if d not in _WEAK_TYPES]
+    if strong:
+        weak.insert(0, functools.reduce(jnp.promote_types, strong))
+    return standardize_dtype(jnp.result_type(*weak))
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic tensor (from ``jl.Input`` or a layer called on one).
+
+    Example:
+        >>> is_keras_tensor(np.zeros(3))
+        False
+    """
+    return hooks.get("core.is_symbolic", provider="jaxlayers.core",
+                     needed_by="jl.backend.is_keras_tensor")(x)
+
+
+def backend():
+    """The name of the array backend: always ``'jax'``."""
+    return "jax"
+
+
+def set_backend(name):
+    """Keras's backend switch: jaxlayers runs on JAX only, so only ``'jax'`` is accepted."""
+    if name != "jax":
+        raise ConfigError(
+            "set_backend: jaxlayers runs on JAX only. Expected 'jax'. "
+            f"Received: name={name!r}."
+        )
+
+
+def _env_count(name):
+    value = os.environ.get(name)
+    return int(value) if value else None
+
+
+# Debugging caps on fit (and evaluate/predict steps), as Keras's KERAS_MAX_* variables.
+_limits = {"max_epochs": _env_count("KERAS_MAX_EPOCHS"),
+           "max_steps_per_epoch": _env_count("KERAS_MAX_STEPS_PER_EPOCH")}
+
+
+def _set_limit(name, value):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or value < 1):
+        raise ConfigError(
+            f"set_{name}: `{name}` must be a positive int or None. "
+            f"Received: {name}={value!r}."
+        )
+    _limits[name] = value
+
+
+def max_epochs():
+    """The cap on ``fit``'s epochs (``None``: no cap); also ``KERAS_MAX_EPOCHS``."""
+    return _limits["max_epochs"]
+
+
+def set_max_epochs(max_epochs):
+    """Caps the epochs of every ``fit`` (a debugging switch); ``None`` removes the cap."""
+    _set_limit("max_epochs", max_epochs)
+
+
+def max_steps_per_epoch():
+    """The cap on steps per epoch of ``fit``/``evaluate``/``predict`` (``None``: no cap)."""
+    return _limits["max_steps_per_epoch"]
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch):
+    """Caps the steps of every epoch of ``fit``/``evaluate``/``predict``; ``None`` removes it."""
+    _set_limit("max_steps_per_epoch", max_steps_per_epoch)
+
+
+def cap_epochs(epochs):
+    """``epochs`` limited by :func:`max_epochs` (what ``fit`` runs)."""
+    cap = max_epochs()
+    return epochs if cap is None or epochs is None else min(epochs, cap)
+
+
+def cap_steps(steps):
+    """``steps`` (``None``: until the data ends) limited by :func:`max_steps_per_epoch`."""
+    cap = max_steps_per_epoch()
+    return steps if cap is None else cap if steps is None else min(steps, cap)
+
+
+# Flash attention: ``None`` lets attention use the flash kernel where it applies;
+# ``False`` (after disable) forbids it where a layer's flash_attention is None.
+_flash = {"enabled": None}
+
+
+def enable_flash_attention():
+    """Lets attention layers use the flash kernel where it applies (the default)."""
+    _flash["enabled"] = None
+
+
+def disable_flash_attention():
+    """Stops attention layers whose ``flash_attention`` is ``None`` from using the flash kernel."""
+    _flash["enabled"] = False
+
+
+def is_flash_attention_enabled():
+    """``None`` (used where it applies, the default) or ``False`` (disabled)."""
+    return _flash["enabled"]
+
+
+def enable_traceback_filtering():
+    """Hides JAX's internal frames from tracebacks (JAX's ``jax_traceback_filtering``)."""
+    jax.config.update("jax_traceback_filtering", "auto")
+
+
+def disable_traceback_filtering():
+    """Shows every frame in tracebacks, JAX's internal ones included."""
+    jax.config.update("jax_traceback_filtering", "off")
+
+
+def is_traceback_filtering_enabled():
+    """Whether tracebacks hide JAX's internal frames."""
+    return jax.config.jax_traceback_filtering != "off"
+
+
+def is_nnx_enabled():
+    """Keras's Flax NNX variables switch: jaxlayers weights are plain arrays, so ``False``."""
+    return False
 
 
 # Interactive logging: messages and progress bars go to stdout when on (the
@@ -174,9 +350,41 @@ def print_msg(message, line_break=True):
 
 
 __all__ = [
-    "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format",
-    "set_image_data_format", "standardize_data_format", "set_random_seed",
-    "next_eager_key", "unique_name", "clear_session", "standardize_dtype",
-    "enable_interactive_logging", "disable_interactive_logging",
-    "is_interactive_logging_enabled", "print_msg",
+    "backend",
+    "cap_epochs",
+    "cap_steps",
+    "clear_session",
+    "disable_flash_attention",
+    "disable_interactive_logging",
+    "disable_traceback_filtering",
+    "enable_flash_attention",
+    "enable_interactive_logging",
+    "enable_traceback_filtering",
+    "epsilon",
+    "floatx",
+    "get_uid",
+    "image_data_format",
+    "is_flash_attention_enabled",
+    "is_float_dtype",
+    "is_int_dtype",
+    "is_interactive_logging_enabled",
+    "is_keras_tensor",
+    "is_nnx_enabled",
+    "is_traceback_filtering_enabled",
+    "max_epochs",
+    "max_steps_per_epoch",
+    "next_eager_key",
+    "print_msg",
+    "result_type",
+    "seed_generation",
+    "set_backend",
+    "set_epsilon",
+    "set_floatx",
+    "set_image_data_format",
+    "set_max_epochs",
+    "set_max_steps_per_epoch",
+    "set_random_seed",
+    "standardize_data_format",
+    "standardize_dtype",
+    "unique_name",
 ]

@@ -36,7 +36,9 @@ class WeightsError(JaxlayersError, ValueError):
 
 
 class KeyRequiredError(JaxlayersError, ValueError):
-    """A random layer ran with ``training=True`` under ``apply`` without a key."""
+    """A random draw had no key: a random layer under ``apply`` without ``key=``, or a
+    ``jl.random`` op with a ``SeedGenerator`` (or ``seed=None``) under ``jax.jit``
+    outside any layer (pass a key as ``seed`` there)."""
 
 
 class StateError(JaxlayersError, ValueError):

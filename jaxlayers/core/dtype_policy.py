@@ -71,8 +71,31 @@ class DTypePolicy:
         return f'<DTypePolicy "{self.name}">'
 
 
+# The policy of layers created with ``dtype=None`` (``None``: ``floatx()`` at their creation).
+_global = {"policy": None}
+
+
+def set_global_policy(policy):
+    """Sets the policy of layers created later with ``dtype=None`` (``None`` resets it).
+
+    Example:
+        >>> set_global_policy("mixed_bfloat16")
+        >>> global_policy().compute_dtype
+        'bfloat16'
+        >>> set_global_policy(None)
+    """
+    _global["policy"] = None if policy is None else get(policy)
+
+
+def global_policy():
+    """The policy of layers created with ``dtype=None``: the one set, else ``floatx()``'s."""
+    return _global["policy"] or DTypePolicy(backend.floatx())
+
+
 def get(identifier):
-    """A policy from ``None`` (global floatx), a name, a dtype, a dict config or a policy."""
+    """A policy from ``None`` (the global policy), a name, a dtype, a dict config or a policy."""
+    if identifier is None:
+        return global_policy()
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, dict):
@@ -86,4 +109,4 @@ def serialize(policy):
             "config": {"name": policy.name}, "registered_name": None}
 
 
-__all__ = ["DTypePolicy", "get", "serialize"]
+__all__ = ["DTypePolicy", "get", "global_policy", "serialize", "set_global_policy"]

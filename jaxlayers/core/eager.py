@@ -58,6 +58,9 @@ def call(layer, args, kwargs):
     mask = kwargs.pop("mask", None)
     training = bool(training) if training is not None else False
     with _facade_lock(layer):
+        # Outside training the key is made only if a draw asks for one (a user
+        # layer calling jl.random with its SeedGenerator), so built-in layers
+        # leave the facade's key stream as it was.
         key = _next_key(layer) if training else None
         outputs, out_mask, scope = _run(layer, args, kwargs, training, key, mask)
         if _holds_tracer((args, kwargs, outputs, scope.writes, scope.losses,
@@ -81,7 +84,8 @@ def _run(layer, args, kwargs, training, key, mask):
     scope = scope_lib.Scope(training=training, key=key,
                             layer_paths=tracking.layer_paths(layer),
                             resolve=lambda var: _facade_value(layer, var),
-                            refresh_paths=lambda: tracking.layer_paths(layer))
+                            refresh_paths=lambda: tracking.layer_paths(layer),
+                            key_source=lambda: _next_key(layer))
     with scope:
         if not layer.built:
             calls.prepare_inputs(layer, args, kwargs)

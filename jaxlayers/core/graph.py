@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxlayers import hooks
 from jaxlayers.core import calls
 from jaxlayers.core import config as config_lib
 from jaxlayers.core import scope as scope_lib
@@ -170,6 +171,10 @@ class SymbolicTensor:
 
 def is_symbolic(x):
     return isinstance(x, SymbolicTensor)
+
+
+# jl.backend.is_keras_tensor (below core) asks through this hook.
+hooks.provide("core.is_symbolic", is_symbolic)
 
 
 def any_symbolic(args, kwargs):

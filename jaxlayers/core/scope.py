@@ -62,10 +62,13 @@ class Scope:
             (a sublayer built when the call reaches it) to its stored value.
         refresh_paths: Optional callable returning fresh ``layer_paths`` when a
             layer created during the call asks for a key.
+        key_source: Optional callable giving the key when ``key`` is ``None``
+            and a draw asks for one: the eager facade makes its key only then.
     """
 
     def __init__(self, bindings=None, variables=None, *, training=False, key=None,
-                 layer_paths=None, structure=False, resolve=None, refresh_paths=None):
+                 layer_paths=None, structure=False, resolve=None, refresh_paths=None,
+                 key_source=None):
         self.bindings = dict(bindings or {})
         self.variables = dict(variables or {})
         self.writes = {}
@@ -75,6 +78,7 @@ class Scope:
         self.structure = structure
         self._resolve = resolve
         self._refresh_paths = refresh_paths
+        self._key_source = key_source
         self.counters = {}
         self.losses = []
         self.metrics = []
@@ -195,16 +199,33 @@ class Scope:
             self.layer_paths = dict(self._refresh_paths())
         return self.layer_paths.get(id(layer), layer.name)
 
-    def next_key(self, layer):
-        """A key for ``layer``: the call key folded with its path hash and a counter."""
-        path = self.path_of(layer)
+    def running_layer(self):
+        """The layer whose ``call`` is running innermost, or ``None`` between calls."""
+        return self._calls[-1][0] if self._calls else None
+
+    def next_key(self, layer=None):
+        """A key for ``layer``: the call key folded with its path hash and a counter.
+
+        Args:
+            layer: The layer the draw belongs to; ``None`` means the layer whose
+                ``call`` is running (a ``jl.random`` op with a ``SeedGenerator``
+                draws for the layer that owns it this way).
+        """
+        if layer is None:
+            layer = self.running_layer()
+        path = "" if layer is None else self.path_of(layer)
+        if self.key is None and self._key_source is not None and not self.structure:
+            self.key = self._key_source()
         if self.key is None:
             if self.structure:
                 return jax.random.key(0)
-            cls = type(layer).__name__
+            who = ("A random op" if layer is None
+                   else f"{type(layer).__name__} '{layer.name}'")
+            why = ("is random when training=True" if self.training
+                   else "draws random numbers")
             raise KeyRequiredError(
-                f"{cls} '{layer.name}' is random when training=True and needs a key. "
-                f"Pass one to apply: layer.apply(params, state, x, training=True, "
+                f"{who} {why} and needs a key. Pass one to apply: "
+                f"layer.apply(params, state, x, training={self.training}, "
                 f"key=jax.random.key(0))."
             )
         count = self.counters.get(path, 0)

@@ -162,9 +162,21 @@ class CustomObjectScope:
 custom_object_scope = CustomObjectScope
 
 
+# The safe mode outside any SafeModeScope; enable_unsafe_deserialization turns it off.
+_default_safe_mode = {"value": True}
+
+
+def enable_unsafe_deserialization():
+    """Lets deserialization outside an explicit ``safe_mode`` rebuild code (``Lambda`` source).
+
+    ``load_model(path)`` keeps its own ``safe_mode=True`` default, as in Keras.
+    """
+    _default_safe_mode["value"] = False
+
+
 def in_safe_mode():
     """Whether deserialization must refuse to run code from a config (default: yes)."""
-    return getattr(_scope, "safe_mode", True)
+    return getattr(_scope, "safe_mode", _default_safe_mode["value"])
 
 
 class SafeModeScope:
@@ -174,12 +186,17 @@ class SafeModeScope:
         self.safe_mode = bool(safe_mode)
 
     def __enter__(self):
-        self._previous = in_safe_mode()
+        # Outside every scope the global default applies (enable_unsafe_deserialization
+        # may change it later), so leaving the outermost scope unsets the flag.
+        self._previous = getattr(_scope, "safe_mode", None)
         _scope.safe_mode = self.safe_mode
         return self
 
     def __exit__(self, *exc):
-        _scope.safe_mode = self._previous
+        if self._previous is None:
+            del _scope.safe_mode
+        else:
+            _scope.safe_mode = self._previous
 
 
 def serialize_object(obj, module):
@@ -275,6 +292,7 @@ __all__ = [
     "UnknownObjectError", "register_serializable", "register_keras_serializable",
     "serialize_object", "deserialize_object", "CustomObjectScope", "custom_object_scope",
     "get_registered_object", "get_registered_name", "builtins", "in_safe_mode", "SafeModeScope",
+    "enable_unsafe_deserialization",
     "registered_category",
     "get_custom_objects",
 ]

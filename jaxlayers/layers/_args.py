@@ -235,4 +235,5 @@ def seed(who, value):
 __all__ = ["owner", "is_int", "positive_int", "positive_int_or_none", "non_negative_int",
            "int_tuple", "axes", "sizes", "pair_tuples", "padding_mode", "data_format", "boolean",
            "optional", "rate", "unit_interval", "non_negative_float", "positive_float",
-           "finite_float", "finite_floats", "one_of", "text_encoding", "seed", "no_strided_dilation"]
+           "finite_float", "finite_floats", "one_of", "text_encoding", "seed",
+           "no_strided_dilation"]

@@ -13,7 +13,7 @@ import math
 
 import jax.numpy as jnp
 
-from jaxlayers import regularizers
+from jaxlayers import backend, regularizers
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
@@ -149,6 +149,13 @@ class _MultiHeadBase(WeightArgs, Layer):
         return self._split_mask(mask)[0]
 
     # --- attention ---------------------------------------------------------------
+    def _flash_mode(self):
+        """The layer's ``flash_attention``; when ``None``, the global switch's
+        (``jl.config.disable_flash_attention()`` gives ``False``)."""
+        if self._flash_attention is not None:
+            return self._flash_attention
+        return backend.is_flash_attention_enabled()
+
     def _attend(self, query, key, value, mask, causal_only, training, return_scores,
                 scale, dot_eq, combine_eq, norm_axes, n_attn):
         """Projected ``(batch, *axes, heads, dim)`` inputs -> ``(output, scores or None)``."""
@@ -162,7 +169,7 @@ class _MultiHeadBase(WeightArgs, Layer):
                 mask = attn_ops.expand_mask(mask, 4, n_attn)
             out = nn_ops.dot_product_attention(query, key, value, mask=mask, scale=scale,
                                                is_causal=causal_only,
-                                               flash_attention=self._flash_attention)
+                                               flash_attention=self._flash_mode())
             return out, None
         if causal_only:
             mask = attn_ops.causal_mask(query.shape[1], key.shape[1])[None]

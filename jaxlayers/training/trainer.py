@@ -351,10 +351,12 @@ class Trainer(TrainerState):
         owner = self._method_owner("fit")
         count = data_lib.count_arg
         batch_size = count(owner, "batch_size", batch_size)
-        epochs = count(owner, "epochs", epochs, minimum=0, allow_none=False)
+        # jl.config.set_max_epochs / set_max_steps_per_epoch cap debugging runs.
+        epochs = backend.cap_epochs(count(owner, "epochs", epochs, minimum=0,
+                                          allow_none=False))
         initial_epoch = count(owner, "initial_epoch", initial_epoch, minimum=0,
                               allow_none=False)
-        steps_per_epoch = count(owner, "steps_per_epoch", steps_per_epoch)
+        steps_per_epoch = backend.cap_steps(count(owner, "steps_per_epoch", steps_per_epoch))
         validation_steps = count(owner, "validation_steps", validation_steps)
         validation_batch_size = count(owner, "validation_batch_size", validation_batch_size)
         validation_freq = count(owner, "validation_freq", validation_freq, allow_none=False)
@@ -516,7 +518,7 @@ class Trainer(TrainerState):
         self._require_compiled("evaluate")
         owner = self._method_owner("evaluate")
         batch_size = data_lib.count_arg(owner, "batch_size", batch_size)
-        steps = data_lib.count_arg(owner, "steps", steps)
+        steps = backend.cap_steps(data_lib.count_arg(owner, "steps", steps))
         verbose = 1 if verbose == "auto" else int(verbose)
         if y is not None or _is_plain_arrays(x):
             if y is None:
@@ -571,7 +573,7 @@ class Trainer(TrainerState):
         """
         owner = self._method_owner("predict")
         batch_size = data_lib.count_arg(owner, "batch_size", batch_size)
-        steps = data_lib.count_arg(owner, "steps", steps)
+        steps = backend.cap_steps(data_lib.count_arg(owner, "steps", steps))
         if data_lib.is_array_struct(x):
             n = data_lib.num_samples(owner, x, allow_empty=True)
             if n == 0:

@@ -1,18 +1,9 @@
 """Symbolic tensors (what ``jl.Input`` and layers called on it return): ``is_keras_tensor``
 and ``get_source_inputs``."""
 
+from jaxlayers.backend import is_keras_tensor
 from jaxlayers.core.symbolic import is_symbolic
 from jaxlayers.errors import ConfigTypeError
-
-
-def is_keras_tensor(x):
-    """Whether ``x`` is a symbolic tensor (from ``jl.Input`` or a layer called on one).
-
-    Example:
-        >>> is_keras_tensor(jl.Input((3,))), is_keras_tensor(np.zeros(3))
-        (True, False)
-    """
-    return is_symbolic(x)
 
 
 def get_source_inputs(tensor):
