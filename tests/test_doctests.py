@@ -23,13 +23,20 @@ _USER = {**{k: getattr(jl, k) for k in jl.__all__},
 _FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
+class _Finder(doctest.DocTestFinder):
+    """Also finds the examples of public ops, which jaxlayers.ops wraps (symbolic calls)."""
+
+    def _from_module(self, module, obj):
+        return super()._from_module(module, getattr(obj, "array_fn", obj))
+
+
 def _run(name):
     module = importlib.import_module(name)
     public = {k: getattr(module, k) for k in getattr(module, "__all__", ())
               if hasattr(module, k)}
     runner = doctest.DocTestRunner(optionflags=_FLAGS)
     report = []
-    for test in doctest.DocTestFinder().find(module, name, globs={}):
+    for test in _Finder().find(module, name, globs={}):
         if test.examples:
             # Each docstring reads like a fresh session: automatic layer names
             # (``dense``, ``dense_1``) must not depend on what ran before it.

@@ -11,6 +11,7 @@ operation layer, as Keras does; that layer (``SymbolicOp``, a ``Layer``) is
 defined above this module and registers itself with :func:`register_op_layer`.
 """
 
+import inspect
 import itertools
 import threading
 
@@ -18,10 +19,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxlayers import hooks
+from jaxlayers import hooks, ops
 from jaxlayers.core import calls
 from jaxlayers.core import config as config_lib
 from jaxlayers.core import scope as scope_lib
+from jaxlayers.ops import _symbolic as symbolic_ops
 
 # Stand-in sizes for unknown dimensions; two distinct primes tell which output
 # dimensions depend on them.
@@ -169,6 +171,32 @@ class SymbolicTensor:
         return self._op("get_item", index=encode_index(idx))
 
 
+def _record_op(path, args, kwargs):
+    """``jl.ops.<path>(*args, **kwargs)`` on symbolic tensors: a ``SymbolicOp`` node.
+
+    Symbolic keyword arguments become positional (the node's inputs); the other
+    keyword arguments are constants of the op and go in its config.
+    """
+    if any_symbolic((), kwargs):
+        bound = inspect.signature(resolve_op(path)).bind(*args, **kwargs)
+        args, kwargs = bound.args, bound.kwargs
+    return _op_layer[0](op_name=path, op_kwargs=kwargs or None)(*args)
+
+
+symbolic_ops.set_recorder(SymbolicTensor, _record_op)
+
+
+def resolve_op(op_name):
+    """The function a ``SymbolicOp`` named ``op_name`` runs, or ``None`` if unknown.
+
+    Arithmetic names (``"add"``) and public ops (``"numpy.mean"``, ``"nn.relu"``)
+    resolve; nothing else does, so a saved graph cannot name other code.
+    """
+    if op_name in SYMBOLIC_OPS:
+        return SYMBOLIC_OPS[op_name]
+    return symbolic_ops.resolve(op_name, ops.PUBLIC_MODULES)
+
+
 def is_symbolic(x):
     return isinstance(x, SymbolicTensor)
 
@@ -291,6 +319,6 @@ def symbolic_call(layer, args, kwargs):
     return outputs
 
 
-__all__ = ["SYMBOLIC_OPS", "SymbolicTensor", "Node", "is_symbolic", "any_symbolic",
+__all__ = ["SYMBOLIC_OPS", "resolve_op", "SymbolicTensor", "Node", "is_symbolic", "any_symbolic",
            "compute_output_spec", "symbolic_call", "shape_to_spec", "encode_index",
            "decode_index", "register_op_layer"]

@@ -1,7 +1,8 @@
-"""``SymbolicOp``: array arithmetic on ``jl.Input`` tensors, recorded as a graph node.
+"""``SymbolicOp``: array operations on ``jl.Input`` tensors, recorded as graph nodes.
 
-``a + b`` or ``x[:, 0]`` on symbolic tensors records this layer, so a
-Functional model replays (and saves) it like any other layer.
+``a + b``, ``x[:, 0]`` or ``jl.ops.mean(x, axis=1)`` on symbolic tensors
+records this layer, so a Functional model replays (and saves) it like any other
+layer.
 """
 
 from jaxlayers.core import graph
@@ -21,27 +22,34 @@ class SymbolicOp(Layer):
         'SymbolicOp'
     """
 
-    def __init__(self, fn=None, op_name="op", reverse=False, index=None, **kwargs):
+    supports_complex_inputs = True
+
+    def __init__(self, fn=None, op_name="op", reverse=False, index=None, op_kwargs=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.op_name = op_name
         self.reverse = reverse
         self.index = index
-        self.fn = fn if fn is not None else graph.SYMBOLIC_OPS.get(op_name)
+        self.op_kwargs = dict(op_kwargs or {})
+        self.fn = fn if fn is not None else graph.resolve_op(op_name)
         if self.fn is None and op_name != "get_item":
             raise ConfigError(
                 f"SymbolicOp '{self.name}': unknown op. Expected one of "
-                f"{sorted(graph.SYMBOLIC_OPS)} or 'get_item'. Received: op_name={op_name!r}."
+                f"{sorted(graph.SYMBOLIC_OPS)}, 'get_item', or a public op such as "
+                f"'numpy.mean' or 'nn.relu'. Received: op_name={op_name!r}."
             )
 
     def call(self, *args):
         if self.op_name == "get_item" and self.index is not None:
             return args[0][graph.decode_index(self.index)]
-        return self.fn(*args)
+        return self.fn(*args, **self.op_kwargs)
 
     def get_config(self):
         config = super().get_config()
         config.update({"op_name": self.op_name, "reverse": self.reverse,
                        "index": self.index})
+        if self.op_kwargs:
+            config["op_kwargs"] = self.op_kwargs
         return config
 
 
