@@ -32,9 +32,10 @@ Example:
 
 The losses live in one module per family: :mod:`.probabilistic`
 (crossentropies, KL divergence, Poisson), :mod:`.regression`, :mod:`.margin`
-(hinge losses), :mod:`.segmentation` (Dice, Tversky) and :mod:`.sequence`
-(CTC), over :mod:`.base` (``Loss`` and the table of built-in functions),
-:mod:`.reduction` and :mod:`.checks`; :mod:`.registry` looks them up by name.
+(hinge losses), :mod:`.segmentation` (Dice, Tversky), :mod:`.metric_learning`
+(Circle) and :mod:`.sequence` (CTC), over :mod:`.base` (``Loss`` and the table
+of built-in functions), :mod:`.reduction` and :mod:`.checks`; :mod:`.registry`
+looks them up by name.
 """
 
 from jaxlayers.training.losses.base import (
@@ -50,6 +51,7 @@ from jaxlayers.training.losses.margin import (
     hinge as hinge,
     squared_hinge as squared_hinge,
 )
+from jaxlayers.training.losses.metric_learning import Circle as Circle, circle as circle
 from jaxlayers.training.losses.probabilistic import (
     BCE as BCE,
     KLD as KLD,
@@ -57,6 +59,7 @@ from jaxlayers.training.losses.probabilistic import (
     BinaryFocalCrossentropy as BinaryFocalCrossentropy,
     CategoricalCrossentropy as CategoricalCrossentropy,
     CategoricalFocalCrossentropy as CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy as CategoricalGeneralizedCrossEntropy,
     KLDivergence as KLDivergence,
     Poisson as Poisson,
     SparseCategoricalCrossentropy as SparseCategoricalCrossentropy,
@@ -65,6 +68,7 @@ from jaxlayers.training.losses.probabilistic import (
     binary_focal_crossentropy as binary_focal_crossentropy,
     categorical_crossentropy as categorical_crossentropy,
     categorical_focal_crossentropy as categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy as categorical_generalized_cross_entropy,
     kl_divergence as kl_divergence,
     kld as kld,
     poisson as poisson,
@@ -122,6 +126,8 @@ __all__ = [
     "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
     "MeanSquaredLogarithmicError", "CosineSimilarity", "Huber", "LogCosh", "Hinge",
     "SquaredHinge", "CategoricalHinge", "KLDivergence", "Poisson", "Tversky", "Dice", "CTC",
+    "Circle", "CategoricalGeneralizedCrossEntropy", "circle",
+    "categorical_generalized_cross_entropy",
     "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
     "categorical_focal_crossentropy", "sparse_categorical_crossentropy", "mean_squared_error",
     "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
