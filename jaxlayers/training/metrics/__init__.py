@@ -20,9 +20,11 @@ on the data (``AUC(multi_label=True)``, ``F1Score``) take example inputs, or
 
 The metrics live in one module per family: :mod:`.reduction` (``Sum``,
 ``Mean``, ``MeanMetricWrapper``), :mod:`.accuracies`, :mod:`.probabilistic`,
-:mod:`.regression`, :mod:`.margin` (hinge), :mod:`.confusion` (``AUC``,
-``Precision``, ``Recall``, ``TruePositives``, ...) and :mod:`.fscores`, over
-:mod:`.base` (``Metric``); :mod:`.registry` looks them up by name.
+:mod:`.regression` (with ``R2Score``), :mod:`.correlation`, :mod:`.margin`
+(hinge), :mod:`.confusion` (``AUC``, ``Precision``, ``Recall``,
+``TruePositives``, ...), :mod:`.operating_points` (``PrecisionAtRecall``, ...),
+:mod:`.iou` and :mod:`.fscores`, over :mod:`.base` (``Metric``); :mod:`.registry`
+looks them up by name. The loss functions are re-exported here, as in Keras.
 
 Example:
     >>> m = metrics.SparseCategoricalAccuracy()
@@ -34,6 +36,25 @@ Example:
     0.75
 """
 
+# Keras exposes the loss functions under keras.metrics too (the same objects).
+from jaxlayers.training.losses import (
+    binary_crossentropy as binary_crossentropy,
+    binary_focal_crossentropy as binary_focal_crossentropy,
+    categorical_crossentropy as categorical_crossentropy,
+    categorical_focal_crossentropy as categorical_focal_crossentropy,
+    categorical_hinge as categorical_hinge,
+    hinge as hinge,
+    huber as huber,
+    kl_divergence as kl_divergence,
+    log_cosh as log_cosh,
+    mean_absolute_error as mean_absolute_error,
+    mean_absolute_percentage_error as mean_absolute_percentage_error,
+    mean_squared_error as mean_squared_error,
+    mean_squared_logarithmic_error as mean_squared_logarithmic_error,
+    poisson as poisson,
+    sparse_categorical_crossentropy as sparse_categorical_crossentropy,
+    squared_hinge as squared_hinge,
+)
 from jaxlayers.training.metrics.accuracies import (
     Accuracy as Accuracy,
     BinaryAccuracy as BinaryAccuracy,
@@ -58,11 +79,30 @@ from jaxlayers.training.metrics.confusion import (
     TrueNegatives as TrueNegatives,
     TruePositives as TruePositives,
 )
+from jaxlayers.training.metrics.correlation import (
+    ConcordanceCorrelation as ConcordanceCorrelation,
+    PearsonCorrelation as PearsonCorrelation,
+    concordance_correlation as concordance_correlation,
+    pearson_correlation as pearson_correlation,
+)
 from jaxlayers.training.metrics.fscores import F1Score as F1Score, FBetaScore as FBetaScore
+from jaxlayers.training.metrics.iou import (
+    BinaryIoU as BinaryIoU,
+    IoU as IoU,
+    MeanIoU as MeanIoU,
+    OneHotIoU as OneHotIoU,
+    OneHotMeanIoU as OneHotMeanIoU,
+)
 from jaxlayers.training.metrics.margin import (
     CategoricalHinge as CategoricalHinge,
     Hinge as Hinge,
     SquaredHinge as SquaredHinge,
+)
+from jaxlayers.training.metrics.operating_points import (
+    PrecisionAtRecall as PrecisionAtRecall,
+    RecallAtPrecision as RecallAtPrecision,
+    SensitivityAtSpecificity as SensitivityAtSpecificity,
+    SpecificityAtSensitivity as SpecificityAtSensitivity,
 )
 from jaxlayers.training.metrics.probabilistic import (
     BinaryCrossentropy as BinaryCrossentropy,
@@ -91,6 +131,7 @@ from jaxlayers.training.metrics.regression import (
     MeanAbsolutePercentageError as MeanAbsolutePercentageError,
     MeanSquaredError as MeanSquaredError,
     MeanSquaredLogarithmicError as MeanSquaredLogarithmicError,
+    R2Score as R2Score,
     RootMeanSquaredError as RootMeanSquaredError,
 )
 
@@ -104,6 +145,14 @@ __all__ = [
     "CategoricalHinge", "AUC", "Precision", "Recall", "F1Score", "FBetaScore", "TruePositives",
     "TrueNegatives", "FalsePositives", "FalseNegatives", "accuracy", "binary_accuracy",
     "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
-    "sparse_top_k_categorical_accuracy", "get", "serialize", "deserialize", "resolve_accuracy",
+    "sparse_top_k_categorical_accuracy", "IoU", "MeanIoU", "BinaryIoU", "OneHotIoU",
+    "OneHotMeanIoU", "R2Score", "PearsonCorrelation", "ConcordanceCorrelation",
+    "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity", "pearson_correlation", "concordance_correlation",
+    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
+    "categorical_focal_crossentropy", "categorical_hinge", "hinge", "huber", "kl_divergence",
+    "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+    "mean_squared_logarithmic_error", "poisson", "sparse_categorical_crossentropy",
+    "squared_hinge", "get", "serialize", "deserialize", "resolve_accuracy",
     "takes_values_only", "class_id_labels",
 ]
