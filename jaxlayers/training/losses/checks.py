@@ -101,9 +101,10 @@ def check_kind(kind, owner, yt_shape, yp_shape, yt_dtype, axis=-1):
     """Raises ``ShapeError``/``DTypeError`` when labels cannot suit a loss of this kind.
 
     Args:
-        kind: ``"binary"``, ``"categorical"``, ``"sparse"``, ``"ids"`` (one integer
-            label per row of ``y_pred``, as sparse labels but no class axis),
-            ``"ctc"`` or ``"elementwise"`` (same or broadcastable shapes).
+        kind: ``"binary"``, ``"categorical"``, ``"sparse"``, ``"ids"`` (integer
+            labels of shape ``y_pred.shape[:-1]``, checked like ``"sparse"`` but
+            with no hint towards a one-hot crossentropy), ``"ctc"`` or
+            ``"elementwise"`` (same or broadcastable shapes).
         owner: The loss's name, for messages.
         yt_shape: Static shape of the labels (``None`` entries match anything).
         yp_shape: Static shape of the predictions.

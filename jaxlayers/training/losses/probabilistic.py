@@ -185,7 +185,7 @@ def sparse_categorical_crossentropy(
     return loss
 
 
-@builtin_function(kind="sparse")
+@builtin_function(kind="ids")
 def categorical_generalized_cross_entropy(y_true, y_pred, q):
     """Generalized cross entropy (Zhang & Sabuncu, 2018): ``(1 - p ** q) / q``.
 
@@ -205,7 +205,7 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q):
         >>> losses.categorical_generalized_cross_entropy(jnp.array([0, 1]), p, q=0.5).round(4)
         Array([0.3267, 0.2111], dtype=float32)
     """
-    y_true, y_pred = prepare("sparse", "categorical_generalized_cross_entropy", y_true, y_pred)
+    y_true, y_pred = prepare("ids", "categorical_generalized_cross_entropy", y_true, y_pred)
     one_hot = jax.nn.one_hot(_sparse_ids(y_true, y_pred, -1), y_pred.shape[-1],
                              dtype=y_pred.dtype)
     p = jnp.sum(y_pred * one_hot, axis=-1)
