@@ -278,16 +278,21 @@ CASES = [
 CASE_IDS = [f"{n}-{k}-{'-'.join(f'{a}={b}' for a, b in kw.items())}" for n, kw, k in CASES]
 
 
-def _run_pure_jitted(metric, batches):
+def run_pure_jitted_with_state(metric, batches):
+    """The final state and result of the pure API, jitted, over ``(y, p, sw)`` batches."""
     y0, p0, _ = batches[0]
-    state = metric.init(jax.ShapeDtypeStruct(y0.shape, y0.dtype), p0)
+    state = metric.init(jax.ShapeDtypeStruct(np.shape(y0), np.asarray(y0).dtype), p0)
     update = jax.jit(metric.update)
     for y, p, sw in batches:
         state = update(state, y, p, sw)
-    return np.asarray(jax.jit(metric.result)(state))
+    return state, np.asarray(jax.jit(metric.result)(state))
 
 
-def _run_keras(metric, batches):
+def _run_pure_jitted(metric, batches):
+    return run_pure_jitted_with_state(metric, batches)[1]
+
+
+def run_keras(metric, batches):
     for y, p, sw in batches:
         metric.update_state(y, p, sample_weight=sw)
     return np.asarray(metric.result())
@@ -303,7 +308,7 @@ def test_pure_api_under_jit_matches_keras_and_numpy(name, kwargs, kind, weighted
     sw = np.concatenate([b[2] for b in batches]) if weighted else None
     np.testing.assert_allclose(got, REFS[name](y, p, sw, **kwargs), rtol=1e-4, atol=1e-5)
     keras = pytest.importorskip("keras")
-    want = _run_keras(getattr(keras.metrics, name)(**kwargs), batches)
+    want = run_keras(getattr(keras.metrics, name)(**kwargs), batches)
     # Counts such as tn = negatives - fp cancel; allow float32 noise of the totals.
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6 * max(1.0, np.abs(want).max()))
 
@@ -318,7 +323,7 @@ def test_auc_multi_label_matches_keras(kwargs, rng):
     keras = pytest.importorskip("keras")
     batches = make_batches("binary_multi", rng, weighted=True)
     got = _run_pure_jitted(metrics.AUC(**kwargs), batches)
-    want = _run_keras(keras.metrics.AUC(**kwargs), batches)
+    want = run_keras(keras.metrics.AUC(**kwargs), batches)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 

@@ -17,6 +17,8 @@ import jaxlayers as jl
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.training import losses, metrics
 
+from test_metrics import run_keras, run_pure_jitted_with_state
+
 BATCH, NUM_BATCHES = 8, 3
 
 # name, kwargs, kind of data
@@ -101,26 +103,11 @@ def make_batches(name, kwargs, kind, rng, weighted):
     return batches
 
 
-def run_pure_jitted(metric, batches):
-    y0, p0, _ = batches[0]
-    state = metric.init(jax.ShapeDtypeStruct(np.shape(y0), np.asarray(y0).dtype), p0)
-    update = jax.jit(metric.update)
-    for y, p, sw in batches:
-        state = update(state, y, p, sw)
-    return state, np.asarray(jax.jit(metric.result)(state))
-
-
-def run_keras(metric, batches):
-    for y, p, sw in batches:
-        metric.update_state(y, p, sample_weight=sw)
-    return np.asarray(metric.result())
-
-
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("name,kwargs,kind", CASES, ids=CASE_IDS)
 def test_pure_api_under_jit_matches_keras(keras, name, kwargs, kind, weighted, rng):
     batches = make_batches(name, kwargs, kind, rng, weighted)
-    state, got = run_pure_jitted(getattr(metrics, name)(**kwargs), batches)
+    state, got = run_pure_jitted_with_state(getattr(metrics, name)(**kwargs), batches)
     theirs = getattr(keras.metrics, name)(**kwargs)
     want = run_keras(theirs, batches)
     assert np.all(np.isfinite(want)), "a case must exercise a defined value"
@@ -140,7 +127,7 @@ def test_facade_update_result_reset(name, kwargs, kind, rng):
     metric = getattr(metrics, name)(**kwargs)
     for y, p, sw in batches:
         metric.update_state(y, p, sample_weight=sw)
-    _, pure = run_pure_jitted(getattr(metrics, name)(**kwargs), batches)
+    _, pure = run_pure_jitted_with_state(getattr(metrics, name)(**kwargs), batches)
     np.testing.assert_allclose(metric.result(), pure, rtol=1e-6)
     before = [np.asarray(v) for v in metric.variables]
     assert any(np.abs(v).sum() > 0 for v in before)
@@ -202,7 +189,7 @@ def test_r2_score_adjusted_falls_back_with_a_warning(keras):
         got = m.result()
     np.testing.assert_allclose(got, 1 - 2 / (14 / 3), rtol=1e-6)  # the plain score
     # Under jit the same state gives the same value (no Python branch on data).
-    np.testing.assert_allclose(jax.jit(m.result)(m._state), got, rtol=1e-6)
+    np.testing.assert_allclose(jax.jit(m.stateless_result)(m.variables), got, rtol=1e-6)
     m.update_state(y, p)
     theirs = keras.metrics.R2Score(num_regressors=2)
     theirs.update_state(y, p)

@@ -20,7 +20,7 @@ from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
 from jaxlayers.training.losses.reduction import divide_no_nan
 from jaxlayers.training.metrics.base import Metric
-from jaxlayers.training.metrics.confusion import confusion_counts
+from jaxlayers.training.metrics.confusion import add_counts, confusion_counts, zero_counts
 
 
 class _OperatingPoint(Metric):
@@ -55,20 +55,13 @@ class _OperatingPoint(Metric):
             self.thresholds, self._evenly = [0.0] + inner + [1.0], True
 
     def init(self, y_true=None, y_pred=None):
-        zeros = jnp.zeros((len(self.thresholds),), self.dtype)
-        return {"true_positives": zeros, "false_positives": zeros,
-                "true_negatives": zeros, "false_negatives": zeros}
+        return zero_counts((len(self.thresholds),), self.dtype)
 
     def update(self, state, y_true, y_pred, sample_weight=None):
         counts = confusion_counts(y_true, y_pred, self.thresholds, sample_weight,
                                   class_id=self.class_id, evenly_spaced=self._evenly,
                                   dtype=self.dtype)
-        return {
-            "true_positives": state["true_positives"] + counts["tp"],
-            "false_positives": state["false_positives"] + counts["fp"],
-            "true_negatives": state["true_negatives"] + counts["tn"],
-            "false_negatives": state["false_negatives"] + counts["fn"],
-        }
+        return add_counts(state, counts)
 
     def compute_result(self, state):
         tp, fp = state["true_positives"], state["false_positives"]
