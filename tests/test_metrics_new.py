@@ -299,3 +299,10 @@ def test_shape_errors():
         metrics.R2Score().update_state(np.zeros((2, 3, 4)), np.zeros((2, 3, 4)))
     with pytest.raises(ShapeError, match=r"with class_id=1, y_pred must have shape"):
         metrics.RecallAtPrecision(0.5, class_id=1).update_state(np.ones(4), np.ones(4))
+
+
+def test_direction_matches_keras(keras):
+    """Larger is better for every new metric, as Keras marks it for mode="auto" monitoring."""
+    for name, kwargs, _ in CASES:
+        theirs = getattr(keras.metrics, name)(**kwargs)
+        assert getattr(metrics, name)(**kwargs)._direction == theirs._direction == "up", name

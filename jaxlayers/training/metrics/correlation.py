@@ -73,6 +73,9 @@ class PearsonCorrelation(BuiltinMeanMetric):
         0.9967
     """
 
+    # Read by callbacks in mode="auto": larger is better (as Keras marks it).
+    _direction = "up"
+
     def __init__(self, name="pearson_correlation", dtype=None, axis=-1):
         super().__init__(pearson_correlation, name, dtype, axis=axis)
 
@@ -92,6 +95,9 @@ class ConcordanceCorrelation(BuiltinMeanMetric):
         >>> round(float(m(y, jnp.array([[0.1, 0.9, 0.5], [1.0, 0.9, 0.2]]))), 4)
         0.9816
     """
+
+    # Read by callbacks in mode="auto": larger is better (as Keras marks it).
+    _direction = "up"
 
     def __init__(self, name="concordance_correlation", dtype=None, axis=-1):
         super().__init__(concordance_correlation, name, dtype, axis=axis)

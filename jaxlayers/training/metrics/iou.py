@@ -38,6 +38,9 @@ def _is_int(value):
 class _IoUBase(Metric):
     """The confusion-matrix state and update shared by the IoU metrics."""
 
+    # Read by callbacks in mode="auto": larger is better (as Keras marks it).
+    _direction = "up"
+
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
                  sparse_y_true=True, sparse_y_pred=True, axis=-1):
         super().__init__(name=name, dtype=dtype or _default_int())

@@ -26,6 +26,9 @@ from jaxlayers.training.metrics.confusion import add_counts, confusion_counts, z
 class _OperatingPoint(Metric):
     """Counts at evenly spaced thresholds; subclasses pick the two rates."""
 
+    # Read by callbacks in mode="auto": larger is better (as Keras marks it).
+    _direction = "up"
+
     # (name of the constrained value, its rate, the rate maximized).
     _value_name = None
     _rates = (None, None)

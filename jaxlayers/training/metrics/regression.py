@@ -149,6 +149,8 @@ class R2Score(Metric):
     """
 
     _state_needs_shapes = True
+    # Read by callbacks in mode="auto": larger is better (as Keras marks it).
+    _direction = "up"
 
     def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score",
                  dtype=None):
