@@ -311,13 +311,13 @@ def test_direction_matches_keras(keras):
 def test_a_keras_file_compiled_with_the_new_loss_and_metrics_loads_compiled(keras, tmp_path):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
     model.compile("sgd", loss=keras.losses.Circle(gamma=8.0),
-                  metrics=[keras.metrics.MeanIoU(3, sparse_y_pred=False),
-                           keras.metrics.PrecisionAtRecall(0.4, num_thresholds=9)])
+                  metrics=[keras.metrics.MeanIoU(3, sparse_y_pred=False, name="iou"),
+                           keras.metrics.PrecisionAtRecall(0.4, num_thresholds=9, name="p")])
     model.save(tmp_path / "k.keras")
     restored = jl.saving.load_model(tmp_path / "k.keras")
     config = restored.get_compile_config()
     assert config["loss"]["class_name"] == "Circle" and config["loss"]["config"]["gamma"] == 8.0
     got = [(m["class_name"], m["config"]) for m in config["metrics"]]
-    assert got == [("MeanIoU", metrics.MeanIoU(3, sparse_y_pred=False).get_config()),
+    assert got == [("MeanIoU", metrics.MeanIoU(3, sparse_y_pred=False, name="iou").get_config()),
                    ("PrecisionAtRecall",
-                    metrics.PrecisionAtRecall(0.4, num_thresholds=9).get_config())]
+                    metrics.PrecisionAtRecall(0.4, num_thresholds=9, name="p").get_config())]
