@@ -191,6 +191,33 @@ def ref_ctc(labels, logits):
     return np.array(out)
 
 
+def ref_gce(y, p, q):
+    p = np.asarray(p, np.float64)
+    picked = np.array([row[int(i)] for row, i in zip(p, np.ravel(y))])
+    return (1 - picked**q) / q
+
+
+def ref_circle(y, e, remove_diagonal=True, gamma=80.0, margin=0.4):
+    """Sun et al.'s form over similarities s = min(cos, 1): optima 1 + m and -m,
+    margins 1 - m and m."""
+    e, y = np.asarray(e, np.float64), np.ravel(y)
+    out = []
+    for i in range(len(y)):
+        pos, neg = [], []
+        for j in range(len(y)):
+            s = min(e[i] @ e[j], 1.0)
+            if y[i] != y[j]:
+                neg.append(gamma * max(s + margin, 0.0) * (s - margin))
+            elif j != i or not remove_diagonal:
+                pos.append(-gamma * max(1 + margin - s, 0.0) * (s - (1 - margin)))
+        if not pos or not neg:
+            out.append(0.0)
+            continue
+        lse = np.logaddexp.reduce(pos) + np.logaddexp.reduce(neg)
+        out.append(np.logaddexp(0.0, lse))
+    return np.array(out)
+
+
 # ---------------------------------------------------------------------------
 # Data
 # ---------------------------------------------------------------------------
@@ -229,6 +256,10 @@ def make_data(kind, rng, from_logits=False):
         return (rng.integers(0, 2, (6, 3)) * 2 - 1).astype(f32), rng.normal(size=(6, 3)).astype(f32)
     if kind == "seg":
         return rng.integers(0, 2, (4, 5)).astype(f32), rng.uniform(0, 1, (4, 5)).astype(f32)
+    if kind == "embedding":  # label 2 has no positive pair: its loss is 0 (and masked)
+        e = rng.normal(size=(6, 4))
+        e = (e / np.linalg.norm(e, axis=1, keepdims=True)).astype(f32)
+        return np.array([0, 1, 0, 2, 1, 0], np.int32), e
     if kind == "ctc":
         labels = np.array([[1, 2, 0], [2, 2, 1]], np.int32)
         return labels, rng.normal(size=(2, 6, 3)).astype(f32)
@@ -284,6 +315,11 @@ FUNCTION_CASES = [
     (losses.tversky, ref_tversky, "seg", {}),
     (losses.tversky, ref_tversky, "seg", {"alpha": 0.7, "beta": 0.3, "axis": 1}),
     (losses.ctc, ref_ctc, "ctc", {}),
+    (losses.categorical_generalized_cross_entropy, ref_gce, "sparse", {"q": 0.5}),
+    (losses.categorical_generalized_cross_entropy, ref_gce, "sparse", {"q": 0.9}),
+    (losses.circle, ref_circle, "embedding", {}),
+    (losses.circle, ref_circle, "embedding",
+     {"gamma": 2.0, "margin": 0.25, "remove_diagonal": False}),
 ]
 
 
@@ -366,6 +402,10 @@ CLASS_CASES = [
     ("Tversky", {}, "seg"),
     ("Tversky", {"alpha": 0.7, "beta": 0.3, "axis": 1}, "seg"),
     ("CTC", {}, "ctc"),
+    ("CategoricalGeneralizedCrossEntropy", {}, "sparse"),
+    ("CategoricalGeneralizedCrossEntropy", {"q": 0.2}, "sparse"),
+    ("Circle", {}, "embedding"),
+    ("Circle", {"gamma": 4.0, "margin": 0.3, "remove_diagonal": False}, "embedding"),
 ]
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None]
 
@@ -496,8 +536,7 @@ def test_get_knows_every_keras_name():
     keras = pytest.importorskip("keras")
     from keras.src.losses import ALL_OBJECTS_DICT
 
-    skipped = {"Circle", "circle", "CategoricalGeneralizedCrossEntropy", "LossFunctionWrapper",
-               "categorical_generalized_cross_entropy"}
+    skipped = {"LossFunctionWrapper"}
     for name, obj in ALL_OBJECTS_DICT.items():
         if name in skipped:
             continue

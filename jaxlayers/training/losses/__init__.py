@@ -32,9 +32,10 @@ Example:
 
 The losses live in one module per family: :mod:`.probabilistic`
 (crossentropies, KL divergence, Poisson), :mod:`.regression`, :mod:`.margin`
-(hinge losses), :mod:`.segmentation` (Dice, Tversky) and :mod:`.sequence`
-(CTC), over :mod:`.base` (``Loss`` and the table of built-in functions),
-:mod:`.reduction` and :mod:`.checks`; :mod:`.registry` looks them up by name.
+(hinge losses), :mod:`.segmentation` (Dice, Tversky), :mod:`.metric_learning`
+(Circle) and :mod:`.sequence` (CTC), over :mod:`.base` (``Loss`` and the table
+of built-in functions), :mod:`.reduction` and :mod:`.checks`; :mod:`.registry`
+looks them up by name.
 """
 
 from jaxlayers.training.losses.base import (
@@ -64,6 +65,8 @@ from jaxlayers.training.losses.margin import (
 from jaxlayers.training.losses.margin import (
     squared_hinge as squared_hinge,
 )
+from jaxlayers.training.losses.metric_learning import Circle as Circle
+from jaxlayers.training.losses.metric_learning import circle as circle
 from jaxlayers.training.losses.probabilistic import (
     BCE as BCE,
 )
@@ -81,6 +84,9 @@ from jaxlayers.training.losses.probabilistic import (
 )
 from jaxlayers.training.losses.probabilistic import (
     CategoricalFocalCrossentropy as CategoricalFocalCrossentropy,
+)
+from jaxlayers.training.losses.probabilistic import (
+    CategoricalGeneralizedCrossEntropy as CategoricalGeneralizedCrossEntropy,
 )
 from jaxlayers.training.losses.probabilistic import (
     KLDivergence as KLDivergence,
@@ -105,6 +111,9 @@ from jaxlayers.training.losses.probabilistic import (
 )
 from jaxlayers.training.losses.probabilistic import (
     categorical_focal_crossentropy as categorical_focal_crossentropy,
+)
+from jaxlayers.training.losses.probabilistic import (
+    categorical_generalized_cross_entropy as categorical_generalized_cross_entropy,
 )
 from jaxlayers.training.losses.probabilistic import (
     kl_divergence as kl_divergence,
@@ -235,6 +244,8 @@ __all__ = [
     "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
     "MeanSquaredLogarithmicError", "CosineSimilarity", "Huber", "LogCosh", "Hinge",
     "SquaredHinge", "CategoricalHinge", "KLDivergence", "Poisson", "Tversky", "Dice", "CTC",
+    "Circle", "CategoricalGeneralizedCrossEntropy", "circle",
+    "categorical_generalized_cross_entropy",
     "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
     "categorical_focal_crossentropy", "sparse_categorical_crossentropy", "mean_squared_error",
     "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",

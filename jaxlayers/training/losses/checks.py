@@ -1,7 +1,7 @@
 """Checks of loss inputs from static shapes and dtypes: before tracing, never in traced math.
 
 Each built-in loss function declares a *kind* of labels (``"binary"``,
-``"categorical"``, ``"sparse"``, ``"ctc"`` or ``"elementwise"``); one check per
+``"categorical"``, ``"sparse"``, ``"ids"``, ``"ctc"`` or ``"elementwise"``); one check per
 kind gives the messages users see for labels that cannot suit the loss (one-hot
 labels given to a sparse loss, and so on).
 """
@@ -48,7 +48,7 @@ def _check_dtype(owner, dtype, ids):
         )
 
 
-def _check_sparse(owner, yt, yp, axis):
+def _check_sparse(owner, yt, yp, axis, hint=True):
     if len(yp) < 1:
         raise ShapeError(
             f"{owner} expects y_pred with a class axis (rank >= 1). Received: y_pred.shape={yp}."
@@ -59,7 +59,8 @@ def _check_sparse(owner, yt, yp, axis):
     if _dims_equal(yt, ids_shape) or _dims_equal(yt, ids_shape_1):
         return
     desc = "(batch,)" if len(yp) == 2 and ax == 1 else "y_pred.shape without its class axis"
-    hint = _ONE_HOT_HINT if _dims_equal(yt, yp) and yp[ax] not in (None, 1) else ""
+    one_hot = hint and _dims_equal(yt, yp) and yp[ax] not in (None, 1)
+    hint = _ONE_HOT_HINT if one_hot else ""
     raise ShapeError(
         f"{owner} expects integer class ids of shape {desc}, here {ids_shape} or "
         f"{ids_shape_1} for y_pred.shape={yp}. Received: y_true.shape={yt}.{hint}"
@@ -100,7 +101,9 @@ def check_kind(kind, owner, yt_shape, yp_shape, yt_dtype, axis=-1):
     """Raises ``ShapeError``/``DTypeError`` when labels cannot suit a loss of this kind.
 
     Args:
-        kind: ``"binary"``, ``"categorical"``, ``"sparse"``, ``"ctc"`` or
+        kind: ``"binary"``, ``"categorical"``, ``"sparse"``, ``"ids"`` (integer
+            labels of shape ``y_pred.shape[:-1]``, checked like ``"sparse"`` but
+            with no hint towards a one-hot crossentropy), ``"ctc"`` or
             ``"elementwise"`` (same or broadcastable shapes).
         owner: The loss's name, for messages.
         yt_shape: Static shape of the labels (``None`` entries match anything).
@@ -109,9 +112,11 @@ def check_kind(kind, owner, yt_shape, yp_shape, yt_dtype, axis=-1):
         axis: The class axis of ``y_pred`` (sparse losses).
     """
     yt, yp = tuple(yt_shape), tuple(yp_shape)
-    _check_dtype(owner, yt_dtype, ids=kind in ("sparse", "ctc"))
+    _check_dtype(owner, yt_dtype, ids=kind in ("sparse", "ids", "ctc"))
     if kind == "sparse":
         _check_sparse(owner, yt, yp, axis)
+    elif kind == "ids":
+        _check_sparse(owner, yt, yp, -1, hint=False)
     elif kind == "categorical":
         _check_same_shape(owner, yt, yp, "one-hot (or soft) labels")
     elif kind == "binary":
@@ -128,7 +133,7 @@ def prepare(kind, owner, y_true, y_pred, axis=-1):
     check_kind(kind, owner, y_true.shape, y_pred.shape, y_true.dtype, axis)
     if not jnp.issubdtype(y_pred.dtype, jnp.floating):
         y_pred = y_pred.astype(floatx())
-    if kind in ("sparse", "ctc"):
+    if kind in ("sparse", "ids", "ctc"):
         return y_true, y_pred
     y_true, y_pred = align_ranks(y_true.astype(y_pred.dtype), y_pred)
     return y_true, y_pred

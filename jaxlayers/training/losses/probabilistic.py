@@ -5,6 +5,7 @@ import jax.numpy as jnp
 
 from jaxlayers.backend import epsilon
 from jaxlayers.core.serialization import register_builtin
+from jaxlayers.errors import ConfigError
 from jaxlayers.training.losses.base import BuiltinLoss, builtin_function
 from jaxlayers.training.losses.checks import check_axis, prepare
 
@@ -184,6 +185,33 @@ def sparse_categorical_crossentropy(
     return loss
 
 
+@builtin_function(kind="ids")
+def categorical_generalized_cross_entropy(y_true, y_pred, q):
+    """Generalized cross entropy (Zhang & Sabuncu, 2018): ``(1 - p ** q) / q``.
+
+    ``p`` is the probability given to the true class. Small ``q`` behaves like
+    crossentropy, ``q`` near 1 like mean absolute error, which is more robust
+    to noisy labels.
+
+    Args:
+        y_true: Integer class ids ``(batch,)`` (or ``(batch, 1)``).
+        y_pred: Class probabilities ``(batch, num_classes)``.
+        q: The noise parameter, in ``(0, 1)``.
+
+    An id outside ``[0, num_classes)`` gives ``p = 0`` (loss ``1 / q``), as in Keras.
+
+    Example:
+        >>> p = jnp.array([[0.7, 0.3], [0.2, 0.8]])
+        >>> losses.categorical_generalized_cross_entropy(jnp.array([0, 1]), p, q=0.5).round(4)
+        Array([0.3267, 0.2111], dtype=float32)
+    """
+    y_true, y_pred = prepare("ids", "categorical_generalized_cross_entropy", y_true, y_pred)
+    one_hot = jax.nn.one_hot(_sparse_ids(y_true, y_pred, -1), y_pred.shape[-1],
+                             dtype=y_pred.dtype)
+    p = jnp.sum(y_pred * one_hot, axis=-1)
+    return (1.0 - jnp.power(p, q)) / q
+
+
 @builtin_function(aliases=("kld", "KLD"))
 def kl_divergence(y_true, y_pred):
     """Kullback-Leibler divergence ``sum(y * log(y / p))`` over the last axis.
@@ -303,6 +331,30 @@ class SparseCategoricalCrossentropy(BuiltinLoss):
 
 
 @register_builtin("losses")
+class CategoricalGeneralizedCrossEntropy(BuiltinLoss):
+    """Reduced :func:`categorical_generalized_cross_entropy` (integer class ids).
+
+    Args:
+        q: The noise parameter, a float in ``(0, 1)`` (default 0.5).
+
+    Example:
+        >>> loss = losses.CategoricalGeneralizedCrossEntropy(q=0.5)
+        >>> p = jnp.array([[0.7, 0.3], [0.2, 0.8]])
+        >>> round(float(loss(jnp.array([0, 1]), p)), 4)
+        0.2689
+    """
+
+    def __init__(self, q=0.5, reduction=_R, name="categorical_generalized_cross_entropy",
+                 dtype=None):
+        if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0 < q < 1:
+            raise ConfigError(
+                f"CategoricalGeneralizedCrossEntropy '{name}': `q` must be a float in (0, 1). "
+                f"Received: q={q!r}."
+            )
+        super().__init__(categorical_generalized_cross_entropy, reduction, name, dtype, q=q)
+
+
+@register_builtin("losses")
 class KLDivergence(BuiltinLoss):
     """Reduced :func:`kl_divergence`.
 
@@ -331,6 +383,7 @@ class Poisson(BuiltinLoss):
 __all__ = [
     "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence", "Poisson",
+    "CategoricalGeneralizedCrossEntropy", "categorical_generalized_cross_entropy",
     "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
     "categorical_focal_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
     "poisson", "kld", "bce",

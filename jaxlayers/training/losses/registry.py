@@ -8,6 +8,7 @@ from jaxlayers.core.serialization import deserialize_object, resolve_object, ser
 from jaxlayers.errors import SerializationError
 from jaxlayers.training.losses import (  # noqa: F401 - imported for their registrations
     margin,
+    metric_learning,
     probabilistic,
     regression,
     segmentation,

@@ -20,9 +20,11 @@ on the data (``AUC(multi_label=True)``, ``F1Score``) take example inputs, or
 
 The metrics live in one module per family: :mod:`.reduction` (``Sum``,
 ``Mean``, ``MeanMetricWrapper``), :mod:`.accuracies`, :mod:`.probabilistic`,
-:mod:`.regression`, :mod:`.margin` (hinge), :mod:`.confusion` (``AUC``,
-``Precision``, ``Recall``, ``TruePositives``, ...) and :mod:`.fscores`, over
-:mod:`.base` (``Metric``); :mod:`.registry` looks them up by name.
+:mod:`.regression` (with ``R2Score``), :mod:`.correlation`, :mod:`.margin`
+(hinge), :mod:`.confusion` (``AUC``, ``Precision``, ``Recall``,
+``TruePositives``, ...), :mod:`.operating_points` (``PrecisionAtRecall``, ...),
+:mod:`.iou` and :mod:`.fscores`, over :mod:`.base` (``Metric``); :mod:`.registry`
+looks them up by name. The loss functions are re-exported here, as in Keras.
 
 Example:
     >>> m = metrics.SparseCategoricalAccuracy()
@@ -34,6 +36,55 @@ Example:
     0.75
 """
 
+# Keras exposes the loss functions under keras.metrics too (the same objects).
+from jaxlayers.training.losses import (
+    binary_crossentropy as binary_crossentropy,
+)
+from jaxlayers.training.losses import (
+    binary_focal_crossentropy as binary_focal_crossentropy,
+)
+from jaxlayers.training.losses import (
+    categorical_crossentropy as categorical_crossentropy,
+)
+from jaxlayers.training.losses import (
+    categorical_focal_crossentropy as categorical_focal_crossentropy,
+)
+from jaxlayers.training.losses import (
+    categorical_hinge as categorical_hinge,
+)
+from jaxlayers.training.losses import (
+    hinge as hinge,
+)
+from jaxlayers.training.losses import (
+    huber as huber,
+)
+from jaxlayers.training.losses import (
+    kl_divergence as kl_divergence,
+)
+from jaxlayers.training.losses import (
+    log_cosh as log_cosh,
+)
+from jaxlayers.training.losses import (
+    mean_absolute_error as mean_absolute_error,
+)
+from jaxlayers.training.losses import (
+    mean_absolute_percentage_error as mean_absolute_percentage_error,
+)
+from jaxlayers.training.losses import (
+    mean_squared_error as mean_squared_error,
+)
+from jaxlayers.training.losses import (
+    mean_squared_logarithmic_error as mean_squared_logarithmic_error,
+)
+from jaxlayers.training.losses import (
+    poisson as poisson,
+)
+from jaxlayers.training.losses import (
+    sparse_categorical_crossentropy as sparse_categorical_crossentropy,
+)
+from jaxlayers.training.losses import (
+    squared_hinge as squared_hinge,
+)
 from jaxlayers.training.metrics.accuracies import (
     Accuracy as Accuracy,
 )
@@ -92,8 +143,35 @@ from jaxlayers.training.metrics.confusion import (
 from jaxlayers.training.metrics.confusion import (
     TruePositives as TruePositives,
 )
+from jaxlayers.training.metrics.correlation import (
+    ConcordanceCorrelation as ConcordanceCorrelation,
+)
+from jaxlayers.training.metrics.correlation import (
+    PearsonCorrelation as PearsonCorrelation,
+)
+from jaxlayers.training.metrics.correlation import (
+    concordance_correlation as concordance_correlation,
+)
+from jaxlayers.training.metrics.correlation import (
+    pearson_correlation as pearson_correlation,
+)
 from jaxlayers.training.metrics.fscores import F1Score as F1Score
 from jaxlayers.training.metrics.fscores import FBetaScore as FBetaScore
+from jaxlayers.training.metrics.iou import (
+    BinaryIoU as BinaryIoU,
+)
+from jaxlayers.training.metrics.iou import (
+    IoU as IoU,
+)
+from jaxlayers.training.metrics.iou import (
+    MeanIoU as MeanIoU,
+)
+from jaxlayers.training.metrics.iou import (
+    OneHotIoU as OneHotIoU,
+)
+from jaxlayers.training.metrics.iou import (
+    OneHotMeanIoU as OneHotMeanIoU,
+)
 from jaxlayers.training.metrics.margin import (
     CategoricalHinge as CategoricalHinge,
 )
@@ -102,6 +180,18 @@ from jaxlayers.training.metrics.margin import (
 )
 from jaxlayers.training.metrics.margin import (
     SquaredHinge as SquaredHinge,
+)
+from jaxlayers.training.metrics.operating_points import (
+    PrecisionAtRecall as PrecisionAtRecall,
+)
+from jaxlayers.training.metrics.operating_points import (
+    RecallAtPrecision as RecallAtPrecision,
+)
+from jaxlayers.training.metrics.operating_points import (
+    SensitivityAtSpecificity as SensitivityAtSpecificity,
+)
+from jaxlayers.training.metrics.operating_points import (
+    SpecificityAtSensitivity as SpecificityAtSensitivity,
 )
 from jaxlayers.training.metrics.probabilistic import (
     BinaryCrossentropy as BinaryCrossentropy,
@@ -164,6 +254,9 @@ from jaxlayers.training.metrics.regression import (
     MeanSquaredLogarithmicError as MeanSquaredLogarithmicError,
 )
 from jaxlayers.training.metrics.regression import (
+    R2Score as R2Score,
+)
+from jaxlayers.training.metrics.regression import (
     RootMeanSquaredError as RootMeanSquaredError,
 )
 
@@ -177,6 +270,14 @@ __all__ = [
     "CategoricalHinge", "AUC", "Precision", "Recall", "F1Score", "FBetaScore", "TruePositives",
     "TrueNegatives", "FalsePositives", "FalseNegatives", "accuracy", "binary_accuracy",
     "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
-    "sparse_top_k_categorical_accuracy", "get", "serialize", "deserialize", "resolve_accuracy",
+    "sparse_top_k_categorical_accuracy", "IoU", "MeanIoU", "BinaryIoU", "OneHotIoU",
+    "OneHotMeanIoU", "R2Score", "PearsonCorrelation", "ConcordanceCorrelation",
+    "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity", "pearson_correlation", "concordance_correlation",
+    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
+    "categorical_focal_crossentropy", "categorical_hinge", "hinge", "huber", "kl_divergence",
+    "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+    "mean_squared_logarithmic_error", "poisson", "sparse_categorical_crossentropy",
+    "squared_hinge", "get", "serialize", "deserialize", "resolve_accuracy",
     "takes_values_only", "class_id_labels",
 ]

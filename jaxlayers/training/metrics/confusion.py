@@ -158,6 +158,23 @@ def confusion_counts(
     }
 
 
+def zero_counts(shape, dtype):
+    """A state of the four confusion counts, named as Keras names its variables."""
+    zeros = jnp.zeros(shape, dtype)
+    return {"true_positives": zeros, "false_positives": zeros,
+            "true_negatives": zeros, "false_negatives": zeros}
+
+
+def add_counts(state, counts):
+    """``state`` of :func:`zero_counts` plus the ``counts`` of :func:`confusion_counts`."""
+    return {
+        "true_positives": state["true_positives"] + counts["tp"],
+        "false_positives": state["false_positives"] + counts["fp"],
+        "true_negatives": state["true_negatives"] + counts["tn"],
+        "false_negatives": state["false_negatives"] + counts["fn"],
+    }
+
+
 class _ConfusionCount(Metric):
     _key = None
 
@@ -396,9 +413,7 @@ class AUC(Metric):
                     )
                 labels = y_pred.shape[1]
             shape = (self.num_thresholds, labels)
-        zeros = jnp.zeros(shape, self.dtype)
-        return {"true_positives": zeros, "false_positives": zeros,
-                "true_negatives": zeros, "false_negatives": zeros}
+        return zero_counts(shape, self.dtype)
 
     def update(self, state, y_true, y_pred, sample_weight=None):
         y_pred = jnp.asarray(y_pred)
@@ -413,12 +428,7 @@ class AUC(Metric):
         counts = confusion_counts(y_true, y_pred, self._thresholds, sample_weight,
                                   multi_label=self.multi_label, label_weights=label_weights,
                                   evenly_spaced=self._evenly, dtype=self.dtype)
-        return {
-            "true_positives": state["true_positives"] + counts["tp"],
-            "false_positives": state["false_positives"] + counts["fp"],
-            "true_negatives": state["true_negatives"] + counts["tn"],
-            "false_negatives": state["false_negatives"] + counts["fn"],
-        }
+        return add_counts(state, counts)
 
     def _average(self, per_threshold):
         if not self.multi_label:
@@ -481,5 +491,5 @@ class AUC(Metric):
 
 __all__ = [
     "AUC", "Precision", "Recall", "TruePositives", "TrueNegatives", "FalsePositives",
-    "FalseNegatives", "confusion_counts",
+    "FalseNegatives", "confusion_counts", "zero_counts", "add_counts",
 ]

@@ -16,8 +16,11 @@ from jaxlayers.training import losses as losses_lib
 from jaxlayers.training.losses.reduction import snake_case
 from jaxlayers.training.metrics import (  # noqa: F401 - imported for their registrations
     confusion,
+    correlation,
     fscores,
+    iou,
     margin,
+    operating_points,
     probabilistic,
     regression,
 )
