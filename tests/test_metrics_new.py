@@ -64,7 +64,8 @@ def make_batch(kind, rng):
             y[0, 0], p[1, 1] = 5, -1
         return y.astype(np.int32), p.astype(np.int32)
     if kind == "ids_scores":
-        return rng.integers(0, 3, (BATCH,)).astype(np.int32), rng.uniform(size=(BATCH, 3)).astype(f32)
+        ids = rng.integers(0, 3, (BATCH,)).astype(np.int32)
+        return ids, rng.uniform(size=(BATCH, 3)).astype(f32)
     if kind == "dense":
         return (np.eye(3, dtype=f32)[rng.integers(0, 3, BATCH)],
                 rng.uniform(size=(BATCH, 3)).astype(f32))
