@@ -207,6 +207,8 @@ def keras_namespaces(keras):
 
 def _kind(value):
     """What a user can do with a name: import from it, subclass it, call it, or read it."""
+    if value is _ABSENT:
+        return "absent"
     if isinstance(value, types.ModuleType):
         return "module"
     if isinstance(value, type):
@@ -234,15 +236,15 @@ def missing_names(keras):
     for path, names in keras_namespaces(keras).items():
         target = _resolve(path)
         missing = {name for name, value in names.items()
-                   if _kind(getattr(target, name, _Absent)) != _kind(value)}
+                   if _kind(getattr(target, name, _ABSENT)) != _kind(value)}
         missing -= set(OMITTED.get(path, ()))
         if missing:
             out[path] = missing
     return out
 
 
-class _Absent:
-    """Stands for a missing attribute (a kind no Keras name has)."""
+# Stands for a missing attribute: its kind is one no Keras name has.
+_ABSENT = object()
 
 
 def format_pending(missing):
