@@ -76,8 +76,29 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({args})"
 
 
+class _RateDecay(LearningRateSchedule):
+    """Shared by the schedules of ``(initial_learning_rate, decay_steps, decay_rate)``."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = _positive_steps(type(self).__name__, "decay_steps", decay_steps)
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+
+    def _periods(self, step):
+        """``step / decay_steps``, whole periods only with ``staircase``."""
+        p = _as_float(step) / jnp.float32(self.decay_steps)
+        return jnp.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
+                "staircase": self.staircase, "name": self.name}
+
+
 @register_builtin(_CATEGORY)
-class ExponentialDecay(LearningRateSchedule):
+class ExponentialDecay(_RateDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``.
 
     Args:
@@ -90,23 +111,11 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = _positive_steps("ExponentialDecay", "decay_steps", decay_steps)
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _as_float(step) / jnp.float32(self.decay_steps)
-        if self.staircase:
-            p = jnp.floor(p)
         return jnp.float32(self.initial_learning_rate) * jnp.power(
-            jnp.float32(self.decay_rate), p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+            jnp.float32(self.decay_rate), self._periods(step))
 
 
 @register_builtin(_CATEGORY)
@@ -180,7 +189,7 @@ class PolynomialDecay(LearningRateSchedule):
 
 
 @register_builtin(_CATEGORY)
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
 
     Args:
@@ -193,22 +202,11 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = _positive_steps("InverseTimeDecay", "decay_steps", decay_steps)
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _as_float(step) / jnp.float32(self.decay_steps)
-        if self.staircase:
-            p = jnp.floor(p)
-        return jnp.float32(self.initial_learning_rate) / (1 + jnp.float32(self.decay_rate) * p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+        return jnp.float32(self.initial_learning_rate) / (
+            1 + jnp.float32(self.decay_rate) * self._periods(step))
 
 
 def _cosine(fraction, alpha):
