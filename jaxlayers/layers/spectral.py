@@ -111,6 +111,8 @@ class MelSpectrogram(Layer):
         (2, 8, 9)
     """
 
+    supports_complex_inputs = False  # real signals: a complex input is refused
+
     def __init__(self, fft_length=2048, sequence_stride=512, sequence_length=None,
                  window="hann", sampling_rate=16000, num_mel_bins=128, min_freq=20.0,
                  max_freq=None, power_to_db=True, top_db=80.0, mag_exp=2.0, min_power=1e-10,
@@ -216,6 +218,8 @@ class STFTSpectrogram(Layer):
         >>> jax.tree.map(jnp.shape, params)["stft_spectrogram"]
         {'imag_kernel': (8, 1, 5), 'real_kernel': (8, 1, 5)}
     """
+
+    supports_complex_inputs = False  # real signals: a complex input is refused
 
     def __init__(self, mode="log", frame_length=256, frame_step=None, fft_length=None,
                  window="hann", periodic=False, scaling="density", padding="valid",

@@ -18,7 +18,7 @@ from jaxlayers.errors import ConfigError, DataError
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.image import ImageLayer
-from jaxlayers.ops import image as image_ops
+from jaxlayers.ops import _augment as augment
 
 __all__ = ["DataLayer"]
 
@@ -62,12 +62,12 @@ class DataLayer(ImageLayer):
         return data
 
     def build(self, input_shape):
-        image_ops.check_image_shape(self._images_of(input_shape), _common.owner(self))
+        augment.check_image_shape(self._images_of(input_shape), _common.owner(self))
 
     # ------------------------------------------------------------------ call
     def call(self, data, training=False):
         images = jnp.asarray(self._images_of(data))
-        image_ops.check_image_shape(images.shape, _common.owner(self))
+        augment.check_image_shape(images.shape, _common.owner(self))
         batched = images.ndim == 4
         if not batched:
             images = images[None]
