@@ -28,9 +28,9 @@ from jaxlayers.core.serialization import (
 )
 from jaxlayers.saving import deserialize_keras_object, serialize_keras_object
 from jaxlayers.training.progbar import Progbar
+from jaxlayers.utils import bounding_boxes
 from jaxlayers.utils.array_datasets import split_dataset, timeseries_dataset_from_array
 from jaxlayers.utils.batches import pack_x_y_sample_weight, unpack_x_y_sample_weight
-from jaxlayers.utils import bounding_boxes
 from jaxlayers.utils.config import Config
 from jaxlayers.utils.directory_datasets import (
     audio_dataset_from_directory,
