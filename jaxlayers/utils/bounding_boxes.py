@@ -12,8 +12,9 @@ axis, in one of :data:`SUPPORTED_FORMATS` (case-insensitive):
   fractions of the image ``width``/``height``.
 
 Where Keras implements the geometry (``crop``, ``pad``, ``affine_transform``,
-``clip_to_image_size``) only for ``"xyxy"``, these accept every format: the
-boxes are converted to corners and back.
+``clip_to_image_size``) only for ``"xyxy"`` (or ``"rel_xyxy"``), these accept
+the other formats too (``crop`` and ``pad``: the absolute ones): the boxes are
+converted to corners and back.
 
 Example:
     >>> boxes = np.array([[10, 20, 30, 40]])
@@ -97,7 +98,9 @@ def convert_format(boxes, source, target, height=None, width=None, dtype="float3
             f"axis. Received: boxes.shape={boxes.shape}."
         )
     relative = source.startswith("rel_"), target.startswith("rel_")
-    if any(relative) and (height is None or width is None):
+    # Keras asks for the size whenever either side is relative; relative to relative
+    # does not use it, so only a change between relative and absolute needs it.
+    if relative[0] != relative[1] and (height is None or width is None):
         raise ConfigError(
             f"bounding_boxes.convert_format: `height` and `width` are needed to convert "
             f"between relative and absolute formats. Received: source={source!r}, "
@@ -122,9 +125,15 @@ def _corner_format(fmt):
     return "rel_xyxy" if fmt.startswith("rel_") else "xyxy"
 
 
-def _in_corners(owner, boxes, bounding_box_format, height, width, fn):
+def _in_corners(owner, boxes, bounding_box_format, height, width, fn, relative=True):
     """Applies ``fn`` to ``boxes`` seen as corners, and returns them in their own format."""
     fmt = _format(owner, "bounding_box_format", bounding_box_format)
+    if not relative and fmt.startswith("rel_"):
+        # The offsets are pixels and the image size changes: no one size to be relative to.
+        raise ConfigError(
+            f"bounding_boxes.{owner}: `bounding_box_format` must be an absolute format; "
+            f"convert relative boxes first. Received: bounding_box_format={bounding_box_format!r}."
+        )
     corners = _corner_format(fmt)
     if fmt == corners:
         return fn(jnp.asarray(boxes))
@@ -188,8 +197,7 @@ def crop(boxes, top, left, height, width, bounding_box_format="xyxy"):
         left: Column of the crop's top-left corner.
         height: Height of the crop (``None``: no clipping at the bottom).
         width: Width of the crop (``None``: no clipping at the right).
-        bounding_box_format: The format of the boxes (relative formats are
-            relative to a ``height`` x ``width`` image).
+        bounding_box_format: The format of the boxes (an absolute one).
 
     Returns:
         The boxes in the crop's coordinates, in ``bounding_box_format``.
@@ -209,7 +217,7 @@ def crop(boxes, top, left, height, width, bounding_box_format="xyxy"):
         return jnp.concatenate([jnp.clip(x1, 0, high_x), jnp.clip(y1, 0, high_y),
                                 jnp.clip(x2, 0, high_x), jnp.clip(y2, 0, high_y)], axis=-1)
 
-    return _in_corners("crop", boxes, bounding_box_format, height, width, shift)
+    return _in_corners("crop", boxes, bounding_box_format, height, width, shift, relative=False)
 
 
 def pad(boxes, top, left, height=None, width=None, bounding_box_format="xyxy"):
@@ -219,9 +227,9 @@ def pad(boxes, top, left, height=None, width=None, bounding_box_format="xyxy"):
         boxes: Boxes ``(N, 4)`` or ``(batch, N, 4)``.
         top: Rows added above the image.
         left: Columns added left of the image.
-        height: Image height (used only by relative formats).
-        width: Image width (used only by relative formats).
-        bounding_box_format: The format of the boxes.
+        height: Image height (unused, as in Keras).
+        width: Image width (unused, as in Keras).
+        bounding_box_format: The format of the boxes (an absolute one).
 
     Returns:
         The moved boxes, in ``bounding_box_format``.
@@ -235,7 +243,7 @@ def pad(boxes, top, left, height=None, width=None, bounding_box_format="xyxy"):
         offset = jnp.stack(jnp.broadcast_arrays(left, top, left, top), axis=-1)
         return corners + offset.astype(jnp.result_type(corners, offset))
 
-    return _in_corners("pad", boxes, bounding_box_format, height, width, shift)
+    return _in_corners("pad", boxes, bounding_box_format, height, width, shift, relative=False)
 
 
 def _inverse_affine_matrix(center_x, center_y, angle, translate_x, translate_y, scale,
