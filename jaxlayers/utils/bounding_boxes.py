@@ -458,7 +458,7 @@ def compute_iou(boxes1, boxes2, bounding_box_format, use_masking=False, mask_val
 
     Example:
         >>> box = np.array([[0., 0., 2., 2.]])
-        >>> compute_iou(box, np.array([[1., 0., 3., 2.]]), "xyxy").round(3).tolist()
+        >>> print(compute_iou(box, np.array([[1., 0., 3., 2.]]), "xyxy").round(3))
         [[0.333]]
     """
     boxes1, boxes2 = jnp.asarray(boxes1), jnp.asarray(boxes2)
