@@ -48,8 +48,6 @@ PENDING = {
 # Deliberate omissions: {namespace: {name: reason}}. An omitted submodule omits its names.
 OMITTED = {
     "config": {
-        "set_backend": "jaxlayers has one backend, JAX; Keras's set_backend reloads Keras "
-                       "on another one",
         "is_nnx_enabled": "Keras's switch for Flax NNX variables on its JAX backend; "
                           "jaxlayers' weights are plain pytrees",
     },

@@ -31,12 +31,6 @@ def _write(path, samples, rate=8000, width=2):
 
 
 @pytest.fixture
-def keras_tf(keras):
-    pytest.importorskip("tensorflow")
-    return keras
-
-
-@pytest.fixture
 def audio_dir(tmp_path, rng):
     """``no`` (3) and ``yes`` (4) mono 16-bit .wav files of 5 to 12 samples, plus a .txt."""
     root = tmp_path / "audio"
