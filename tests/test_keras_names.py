@@ -47,10 +47,6 @@ PENDING = {
 
 # Deliberate omissions: {namespace: {name: reason}}. An omitted submodule omits its names.
 OMITTED = {
-    "config": {
-        "is_nnx_enabled": "Keras's switch for Flax NNX variables on its JAX backend; "
-                          "jaxlayers' weights are plain pytrees",
-    },
     "utils": {
         "legacy": "Keras 2 (tf.keras) serialization; jaxlayers reads and writes Keras 3's "
                   "format (utils.serialize_keras_object)",
