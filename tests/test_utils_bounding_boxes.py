@@ -169,9 +169,16 @@ def test_compute_iou_matches_keras(keras, rng, ranks):
     boxes1 = _boxes(rng, (2, 3) if ranks[0] == 3 else (3,))
     boxes2 = _boxes(rng, (2, 4) if ranks[1] == 3 else (4,))
     boxes2[..., 1, :] = -1.0  # a padding box, for the masked variant
+    if ranks[0] != ranks[1]:
+        # Keras's mask transposes boxes2 by boxes1's rank and fails on mixed ranks; ours
+        # equals the mask of both inputs batched.
+        batched = [b if b.ndim == 3 else np.broadcast_to(b, (2,) + b.shape)
+                   for b in (boxes1, boxes2)]
+        _close(bb.compute_iou(boxes1, boxes2, "xyxy", use_masking=True, mask_val=-2),
+               kb.compute_iou(*batched, "xyxy", use_masking=True, mask_val=-2))
     for masking in (False, True):
         if masking and ranks[0] != ranks[1]:
-            continue  # Keras's mask transposes boxes2 by boxes1's rank: equal ranks only
+            continue
         theirs = kb.compute_iou(boxes1, boxes2, "xyxy", use_masking=masking, mask_val=-2)
         ours, jitted = _both(bb.compute_iou, (boxes1, boxes2, "xyxy"),
                              {"use_masking": masking, "mask_val": -2}, jit_args=(0, 1))
