@@ -38,25 +38,15 @@ PENDING = {
         'clone_model', 'model_from_json', 'save_model',
     },
     'saving': {
-        'KerasFileEditor', 'get_custom_objects',
+        'KerasFileEditor',
     },
     'utils': {
-        'Config', 'FeatureSpace', 'audio_dataset_from_directory', 'bounding_boxes',
-    },
-    'utils.bounding_boxes': {
-        'affine_transform', 'clip_to_image_size', 'compute_ciou', 'compute_iou', 'convert_format',
-        'crop', 'decode_deltas_to_boxes', 'encode_box_to_deltas', 'pad',
+        'FeatureSpace',
     },
 }
 
 # Deliberate omissions: {namespace: {name: reason}}. An omitted submodule omits its names.
 OMITTED = {
-    "config": {
-        "set_backend": "jaxlayers has one backend, JAX; Keras's set_backend reloads Keras "
-                       "on another one",
-        "is_nnx_enabled": "Keras's switch for Flax NNX variables on its JAX backend; "
-                          "jaxlayers' weights are plain pytrees",
-    },
     "utils": {
         "legacy": "Keras 2 (tf.keras) serialization; jaxlayers reads and writes Keras 3's "
                   "format (utils.serialize_keras_object)",

@@ -16,6 +16,7 @@ from jaxlayers.core.serialization import (
     builtins,
     custom_object_scope,
     deserialize_object,
+    get_custom_objects,
     get_registered_name,
     get_registered_object,
     register_keras_serializable,
@@ -130,7 +131,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, catego
 __all__ = [
     "load_model", "save_model", "save_weights", "load_weights", "save_params", "load_params",
     "register_serializable", "register_keras_serializable", "custom_object_scope",
-    "CustomObjectScope", "SafeModeScope", "get_registered_object", "get_registered_name",
-    "serialize_keras_object", "deserialize_keras_object", "ArchiveError",
+    "CustomObjectScope", "SafeModeScope", "get_custom_objects", "get_registered_object",
+    "get_registered_name", "serialize_keras_object", "deserialize_keras_object", "ArchiveError",
     "WeightsMismatchError",
 ]

@@ -28,9 +28,12 @@ from jaxlayers.core.serialization import (
 )
 from jaxlayers.saving import deserialize_keras_object, serialize_keras_object
 from jaxlayers.training.progbar import Progbar
+from jaxlayers.utils import bounding_boxes
 from jaxlayers.utils.array_datasets import split_dataset, timeseries_dataset_from_array
 from jaxlayers.utils.batches import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from jaxlayers.utils.config import Config
 from jaxlayers.utils.directory_datasets import (
+    audio_dataset_from_directory,
     image_dataset_from_directory,
     text_dataset_from_directory,
 )
@@ -52,5 +55,6 @@ __all__ = [
     "is_keras_tensor", "standardize_dtype", "clear_session", "img_to_array", "array_to_img",
     "load_img", "save_img", "image_dataset_from_directory", "text_dataset_from_directory",
     "enable_interactive_logging", "disable_interactive_logging",
-    "is_interactive_logging_enabled",
+    "is_interactive_logging_enabled", "audio_dataset_from_directory", "bounding_boxes",
+    "Config",
 ]

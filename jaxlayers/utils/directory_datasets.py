@@ -1,4 +1,4 @@
-"""``image_dataset_from_directory`` and ``text_dataset_from_directory`` without TensorFlow.
+"""``image_``, ``text_`` and ``audio_dataset_from_directory`` without TensorFlow.
 
 Both return a :class:`DirectoryDataset`: a :class:`~jaxlayers.utils.PyDataset`
 of NumPy batches that ``fit``/``evaluate``/``predict`` read directly, with
@@ -11,6 +11,8 @@ reads them (``max_length`` counts characters).
 With ``shuffle=True`` the first pass follows ``file_paths`` (Keras's
 seeded global shuffle) and every later pass a new seeded permutation.
 """
+
+import wave
 
 import jax
 import numpy as np
@@ -26,6 +28,7 @@ from jaxlayers.utils.py_dataset import SampleBatches
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 TEXT_FORMATS = (".txt",)
+AUDIO_FORMATS = (".wav",)
 _CHANNELS = {"rgb": 3, "rgba": 4, "grayscale": 1}
 
 
@@ -37,24 +40,26 @@ class DirectoryDataset(SampleBatches):
         class_names: The class names (``None`` without labels).
     """
 
-    def __init__(self, file_paths, labels, class_names, load, batch_size, shuffle_seed=None):
+    def __init__(self, file_paths, labels, class_names, load, batch_size, shuffle_seed=None,
+                 collate=np.stack):
         super().__init__(np.arange(len(file_paths)), batch_size, shuffle_seed)
         self.file_paths = list(file_paths)
         self.class_names = class_names
         self._labels = labels
         self._load = load
+        self._collate = collate
 
     def make_batch(self, picked):
         if self.batch_size is None:
             x = self._load(self.file_paths[picked])
         else:
-            x = np.stack([self._load(self.file_paths[i]) for i in picked])
+            x = self._collate([self._load(self.file_paths[i]) for i in picked])
         return x if self._labels is None else (x, self._labels[picked])
 
 
 def _datasets(owner, directory, labels, label_mode, class_names, batch_size, shuffle, seed,
-              validation_split, subset, follow_links, verbose, formats, load):
-    """The shared body of the two public functions: index, split, encode, wrap."""
+              validation_split, subset, follow_links, verbose, formats, load, collate=np.stack):
+    """The shared body of the public functions: index, split, encode, wrap."""
     index_lib.check_arguments(owner, labels, label_mode, class_names, validation_split, subset,
                               shuffle, seed)
     batch_size = count_arg(owner, "batch_size", batch_size)
@@ -83,7 +88,7 @@ def _datasets(owner, directory, labels, label_mode, class_names, batch_size, shu
             )
         reshuffle = seed + 1 if shuffle and part != "validation" else None
         datasets.append(DirectoryDataset(part_paths, part_labels, names, load, batch_size,
-                                         reshuffle))
+                                         reshuffle, collate))
     return datasets if subset == "both" else datasets[0]
 
 
@@ -237,4 +242,102 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
                      text_loader(max_length))
 
 
-__all__ = ["image_dataset_from_directory", "text_dataset_from_directory", "DirectoryDataset"]
+def read_wav(path, owner="audio_dataset_from_directory"):
+    """``(float32 samples (length, channels) in [-1, 1], sampling rate)`` of a PCM ``.wav`` file."""
+    try:
+        with wave.open(str(path), "rb") as f:
+            width, channels, rate = f.getsampwidth(), f.getnchannels(), f.getframerate()
+            raw = f.readframes(f.getnframes())
+    except (wave.Error, EOFError) as err:
+        raise DataError(f"{owner}: {path!r} is not a PCM .wav file ({err}).") from err
+    if width == 1:  # 8-bit PCM is unsigned, centered on 128
+        x = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128.0) / 128.0
+    elif width == 3:  # 24-bit little-endian: widen each sample to the top of an int32
+        b = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
+        x = ((b[:, 0] << 8) | (b[:, 1] << 16) | (b[:, 2] << 24)).astype(np.float32) / 2.0**31
+    else:
+        x = np.frombuffer(raw, f"<i{width}").astype(np.float32) / 2.0 ** (8 * width - 1)
+    return x.reshape(-1, channels), rate
+
+
+def _resample(x, rate_in, rate_out):
+    """Band-limited (Fourier) resampling along axis 0."""
+    if rate_in == rate_out or len(x) == 0:
+        return x
+    n_out = max(1, round(len(x) * rate_out / rate_in))
+    spectrum = np.fft.rfft(x, axis=0)
+    return (np.fft.irfft(spectrum, n=n_out, axis=0) * (n_out / len(x))).astype(np.float32)
+
+
+def audio_loader(sampling_rate, output_sequence_length):
+    """A function path -> float32 ``(length, channels)`` audio, Keras's way."""
+
+    def load(path):
+        x, rate = read_wav(path)
+        if sampling_rate is not None:
+            x = _resample(x, rate, sampling_rate)
+        if output_sequence_length is not None:
+            x = x[:output_sequence_length]
+            x = np.pad(x, ((0, output_sequence_length - len(x)), (0, 0)))
+        return x
+
+    return load
+
+
+def pad_to_longest(samples):
+    """Stacks ``(length, channels)`` arrays, zero-padding each to the longest length."""
+    longest = max(len(x) for x in samples)
+    return np.stack([np.pad(x, ((0, longest - len(x)), (0, 0))) for x in samples])
+
+
+def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
+                                 class_names=None, batch_size=32, sampling_rate=None,
+                                 output_sequence_length=None, ragged=False, shuffle=True,
+                                 seed=None, validation_split=None, subset=None,
+                                 follow_links=False, verbose=True):
+    """Batches of audio (and labels) from a folder of ``.wav`` files, one subfolder per class.
+
+    Files are read with the standard library's ``wave`` module (PCM, 8 to 32
+    bits), as float32 ``(length, channels)`` in ``[-1, 1]``, like TensorFlow's
+    ``decode_wav``.
+
+    Args:
+        directory: Folder of ``.wav`` files; with ``labels='inferred'`` each
+            subfolder is a class.
+        labels: ``'inferred'``, ``None`` or a list of int labels (sorted path order).
+        label_mode: ``'int'``, ``'categorical'``, ``'binary'`` or ``None``.
+        class_names: With ``labels='inferred'``: the subfolders to use, in class order.
+        batch_size: Sequences per batch, or ``None`` for single sequences.
+        sampling_rate: Resample every file to this rate (Fourier resampling;
+            Keras uses tensorflow-io's); ``None`` keeps each file's rate.
+        output_sequence_length: Cut or zero-pad every sequence to this length;
+            ``None`` pads each batch to its longest sequence.
+        ragged: Give each batch as a list of unpadded ``(length, channels)``
+            arrays (Keras gives a ragged tensor).
+        shuffle: Shuffle the files (else alphanumeric order).
+        seed: Seed of the shuffle and of the validation split.
+        validation_split: Fraction of the files kept for validation.
+        subset: ``'training'``, ``'validation'`` or ``'both'``.
+        follow_links: Walk into symlinked subfolders.
+        verbose: Print how many files and classes were found.
+
+    Returns:
+        A :class:`DirectoryDataset` of ``(audio, labels)`` batches, ``audio``
+        float32 ``(batch, length, channels)`` (a list of two for ``subset='both'``).
+    """
+    owner = "audio_dataset_from_directory"
+    output_sequence_length = count_arg(owner, "output_sequence_length", output_sequence_length)
+    sampling_rate = count_arg(owner, "sampling_rate", sampling_rate)
+    if ragged and output_sequence_length is not None:
+        raise ConfigError(
+            f"{owner}: set at most one of `ragged` and `output_sequence_length`. Received: "
+            f"ragged={ragged!r}, output_sequence_length={output_sequence_length!r}."
+        )
+    collate = list if ragged else pad_to_longest
+    return _datasets(owner, directory, labels, label_mode, class_names, batch_size, shuffle,
+                     seed, validation_split, subset, follow_links, verbose, AUDIO_FORMATS,
+                     audio_loader(sampling_rate, output_sequence_length), collate)
+
+
+__all__ = ["image_dataset_from_directory", "text_dataset_from_directory",
+           "audio_dataset_from_directory", "DirectoryDataset"]
