@@ -41,7 +41,7 @@ PENDING = {
         'KerasFileEditor', 'get_custom_objects',
     },
     'utils': {
-        'Config', 'FeatureSpace', 'audio_dataset_from_directory', 'bounding_boxes',
+        'Config', 'audio_dataset_from_directory', 'bounding_boxes',
     },
     'utils.bounding_boxes': {
         'affine_transform', 'clip_to_image_size', 'compute_ciou', 'compute_iou', 'convert_format',

@@ -35,6 +35,7 @@ from jaxlayers.utils.directory_datasets import (
     text_dataset_from_directory,
 )
 from jaxlayers.utils.downloads import get_file
+from jaxlayers.utils.feature_space import FeatureSpace
 from jaxlayers.utils.images import array_to_img, img_to_array, load_img, save_img
 from jaxlayers.utils.model_visualization import model_to_dot, plot_model
 from jaxlayers.utils.numerical import normalize, to_categorical
@@ -52,5 +53,5 @@ __all__ = [
     "is_keras_tensor", "standardize_dtype", "clear_session", "img_to_array", "array_to_img",
     "load_img", "save_img", "image_dataset_from_directory", "text_dataset_from_directory",
     "enable_interactive_logging", "disable_interactive_logging",
-    "is_interactive_logging_enabled",
+    "is_interactive_logging_enabled", "FeatureSpace",
 ]

@@ -1,0 +1,457 @@
+"""``keras.utils.FeatureSpace``: encodes a dict of structured-data columns as one vector.
+
+Each named feature is a :class:`Feature` (a dtype, a preprocessing layer and an
+output mode); ``crosses`` hash pairs (or tuples) of preprocessed features into
+a fixed number of bins.  ``adapt`` learns each preprocessing layer's state
+(vocabularies, means, bin boundaries) and ``__call__`` encodes a dict of
+columns, concatenated (``output_mode='concat'``) or per feature (``'dict'``).
+
+Everything runs on the host with NumPy data: string columns cannot live in
+JAX arrays, so apply a FeatureSpace in the data pipeline, before ``fit``.
+"""
+
+import itertools
+
+import jax.numpy as jnp
+import numpy as np
+
+from jaxlayers import layers
+from jaxlayers.errors import ConfigError, ConfigTypeError, DataError, DTypeError
+from jaxlayers.layers import _args
+
+__all__ = ["FeatureSpace", "Feature", "Cross"]
+
+_FEATURE_MODES = ("int", "one_hot", "float")
+_CROSS_MODES = ("int", "one_hot")
+_SPACE_MODES = ("concat", "dict")
+_DTYPES = ("float32", "int32", "string")
+_name_counter = itertools.count(1)
+
+
+def _one_of(who, name, value, allowed):
+    if value not in allowed:
+        raise ConfigError(
+            f"{who}: `{name}` must be one of {', '.join(map(repr, allowed))}. "
+            f"Received: {name}={value!r}."
+        )
+    return value
+
+
+def _auto_name(prefix):
+    return f"{prefix}_{next(_name_counter)}"
+
+
+class Cross:
+    """A feature cross: the named features hashed together into ``crossing_dim`` bins.
+
+    Args:
+        feature_names: Names of the crossed features (at least two).
+        crossing_dim: Positive int, the number of hash bins.
+        output_mode: ``'one_hot'`` (a multi-hot vector of ``crossing_dim``) or
+            ``'int'`` (the bin index).
+    """
+
+    def __init__(self, feature_names, crossing_dim, output_mode="one_hot"):
+        who = "FeatureSpace.cross"
+        if isinstance(feature_names, str) or len(tuple(feature_names)) < 2:
+            raise ConfigError(
+                f"{who}: `feature_names` must be a tuple of at least two feature names. "
+                f"Received: feature_names={feature_names!r}."
+            )
+        self.feature_names = tuple(feature_names)
+        self.crossing_dim = _args.positive_int(who, "crossing_dim", crossing_dim)
+        self.output_mode = _one_of(who, "output_mode", output_mode, _CROSS_MODES)
+
+    @property
+    def name(self):
+        return "_X_".join(self.feature_names)
+
+    def get_config(self):
+        return {"feature_names": self.feature_names, "crossing_dim": self.crossing_dim,
+                "output_mode": self.output_mode}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class Feature:
+    """One feature: its input ``dtype``, the layer that preprocesses it, its encoding.
+
+    Args:
+        dtype: ``'float32'``, ``'int32'`` or ``'string'``: how input columns are read.
+        preprocessor: A jaxlayers layer (or its serialized config).
+        output_mode: ``'one_hot'`` (the preprocessor returns integer indices,
+            encoded as a multi-hot vector), ``'int'`` (indices as they are) or
+            ``'float'`` (the preprocessor's float output as it is).
+    """
+
+    def __init__(self, dtype, preprocessor, output_mode):
+        who = "FeatureSpace.feature"
+        self.dtype = _one_of(who, "dtype", dtype, _DTYPES)
+        self.output_mode = _one_of(who, "output_mode", output_mode, _FEATURE_MODES)
+        if isinstance(preprocessor, dict):
+            from jaxlayers.saving import deserialize_keras_object
+
+            preprocessor = deserialize_keras_object(preprocessor)
+        if not callable(preprocessor):
+            raise ConfigTypeError(
+                f"{who}: `preprocessor` must be a layer (a callable). "
+                f"Received: preprocessor={preprocessor!r}."
+            )
+        self.preprocessor = preprocessor
+
+    def get_config(self):
+        from jaxlayers.saving import serialize_keras_object
+
+        return {"dtype": self.dtype, "preprocessor": serialize_keras_object(self.preprocessor),
+                "output_mode": self.output_mode}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _serialize(obj):
+    return {"class_name": type(obj).__name__, "config": obj.get_config()}
+
+
+def _deserialize(value, cls):
+    if isinstance(value, dict) and value.get("class_name") == cls.__name__:
+        return cls.from_config(value["config"])
+    return value
+
+
+def _cardinality(preprocessor):
+    """Size of the index space a preprocessor maps into; ``None`` when unknown."""
+    if isinstance(preprocessor, (layers.IntegerLookup, layers.StringLookup)):
+        return preprocessor.vocabulary_size()
+    if isinstance(preprocessor, layers.CategoryEncoding):
+        return preprocessor.num_tokens
+    if isinstance(preprocessor, (layers.Hashing, layers.HashedCrossing)):
+        return preprocessor.num_bins
+    if isinstance(preprocessor, layers.Discretization):
+        if preprocessor.bin_boundaries is not None:
+            return len(preprocessor.bin_boundaries) + 1
+        return preprocessor.num_bins
+    return None
+
+
+class FeatureSpace:
+    """Preprocesses and encodes a dict of structured-data features in one step.
+
+    Args:
+        features: Dict from feature name to its spec: a type name
+            (``'float'``, ``'float_rescaled'``, ``'float_normalized'``,
+            ``'float_discretized'``, ``'integer_categorical'``,
+            ``'string_categorical'``, ``'integer_hashed'``,
+            ``'string_hashed'``, with default arguments) or a :class:`Feature`
+            from one of the ``FeatureSpace.<type>(...)`` constructors.
+        output_mode: ``'concat'`` (one float vector per sample) or ``'dict'``
+            (each encoded feature under its name).
+        crosses: Tuples of feature names (crossed into ``crossing_dim`` bins)
+            or ``FeatureSpace.cross(...)`` objects.
+        crossing_dim: Default number of bins of a cross.
+        hashing_dim: Default number of bins of ``'*_hashed'`` features.
+        num_discretization_bins: Default number of bins of
+            ``'float_discretized'`` features.
+        name: Name of the FeatureSpace.
+
+    Encoded features are ordered by feature name, then by cross name.
+
+    Example:
+        >>> fs = jl.utils.FeatureSpace(
+        ...     {"x": "float_normalized", "c": "string_categorical"})
+        >>> fs.adapt({"x": [0.0, 2.0], "c": ["a", "b"]})
+        >>> np.asarray(fs({"x": [0.0, 2.0], "c": ["b", "z"]})).tolist()
+        [[0.0, 1.0, 0.0, -1.0], [1.0, 0.0, 0.0, 1.0]]
+    """
+
+    # ------------------------------------------------------------------ feature constructors
+    @classmethod
+    def cross(cls, feature_names, crossing_dim, output_mode="one_hot"):
+        return Cross(feature_names, crossing_dim, output_mode=output_mode)
+
+    @classmethod
+    def feature(cls, dtype, preprocessor, output_mode):
+        return Feature(dtype, preprocessor, output_mode)
+
+    @classmethod
+    def float(cls, name=None):
+        name = name or _auto_name("float")
+        return Feature("float32", layers.Identity(name=f"{name}_preprocessor"), "float")
+
+    @classmethod
+    def float_rescaled(cls, scale=1.0, offset=0.0, name=None):
+        name = name or _auto_name("float_rescaled")
+        layer = layers.Rescaling(scale=scale, offset=offset, name=f"{name}_preprocessor")
+        return Feature("float32", layer, "float")
+
+    @classmethod
+    def float_normalized(cls, name=None):
+        name = name or _auto_name("float_normalized")
+        return Feature("float32", layers.Normalization(axis=-1, name=f"{name}_preprocessor"),
+                       "float")
+
+    @classmethod
+    def float_discretized(cls, num_bins, bin_boundaries=None, output_mode="one_hot", name=None):
+        name = name or _auto_name("float_discretized")
+        # Given boundaries fix the bins; `num_bins` only sizes what adapt learns.
+        layer = layers.Discretization(num_bins=None if bin_boundaries is not None else num_bins,
+                                      bin_boundaries=bin_boundaries,
+                                      name=f"{name}_preprocessor")
+        return Feature("float32", layer, output_mode)
+
+    @classmethod
+    def integer_categorical(cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot",
+                            name=None):
+        name = name or _auto_name("integer_categorical")
+        layer = layers.IntegerLookup(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
+                                     name=f"{name}_preprocessor")
+        return Feature("int32", layer, output_mode)
+
+    @classmethod
+    def string_categorical(cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot",
+                           name=None):
+        name = name or _auto_name("string_categorical")
+        layer = layers.StringLookup(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
+                                    name=f"{name}_preprocessor")
+        return Feature("string", layer, output_mode)
+
+    @classmethod
+    def string_hashed(cls, num_bins, output_mode="one_hot", name=None):
+        name = name or _auto_name("string_hashed")
+        return Feature("string", layers.Hashing(num_bins, name=f"{name}_preprocessor"),
+                       output_mode)
+
+    @classmethod
+    def integer_hashed(cls, num_bins, output_mode="one_hot", name=None):
+        name = name or _auto_name("integer_hashed")
+        return Feature("int32", layers.Hashing(num_bins, name=f"{name}_preprocessor"),
+                       output_mode)
+
+    # ------------------------------------------------------------------ construction
+    def __init__(self, features, output_mode="concat", crosses=None, crossing_dim=32,
+                 hashing_dim=32, num_discretization_bins=32, name=None):
+        self.name = name or _auto_name("feature_space")
+        who = self._who
+        if not isinstance(features, dict) or not features:
+            raise ConfigError(
+                f"{who}: `features` must be a non-empty dict from feature name to feature "
+                f"type. Received: features={features!r}."
+            )
+        self.output_mode = _one_of(who, "output_mode", output_mode, _SPACE_MODES)
+        self.crossing_dim = _args.optional(_args.positive_int, who,
+                                                  "crossing_dim", crossing_dim)
+        self.hashing_dim = _args.positive_int(who, "hashing_dim", hashing_dim)
+        self.num_discretization_bins = _args.positive_int(
+            who, "num_discretization_bins", num_discretization_bins)
+        self.features = {key: self._standardize_feature(key, spec)
+                         for key, spec in features.items()}
+        self.crosses = [self._standardize_cross(c) for c in crosses or ()]
+        self.crosses_by_name = {c.name: c for c in self.crosses}
+        self.preprocessors = {key: f.preprocessor for key, f in self.features.items()}
+        self.crossers = {c.name: layers.HashedCrossing(c.crossing_dim, name=c.name)
+                         for c in self.crosses}
+        self.one_hot_encoders = {}
+        self._is_adapted = False
+        self._checked = False
+
+    @property
+    def _who(self):
+        return f"FeatureSpace '{self.name}'"
+
+    _BY_NAME = {
+        "float": lambda fs, n: fs.float(name=n),
+        "float_rescaled": lambda fs, n: fs.float_rescaled(name=n),
+        "float_normalized": lambda fs, n: fs.float_normalized(name=n),
+        "float_discretized": lambda fs, n: fs.float_discretized(fs.num_discretization_bins,
+                                                                name=n),
+        "integer_categorical": lambda fs, n: fs.integer_categorical(name=n),
+        "string_categorical": lambda fs, n: fs.string_categorical(name=n),
+        "integer_hashed": lambda fs, n: fs.integer_hashed(fs.hashing_dim, name=n),
+        "string_hashed": lambda fs, n: fs.string_hashed(fs.hashing_dim, name=n),
+    }
+
+    def _standardize_feature(self, key, spec):
+        spec = _deserialize(spec, Feature)
+        if isinstance(spec, Feature):
+            return spec
+        if isinstance(spec, str) and spec in self._BY_NAME:
+            return self._BY_NAME[spec](self, key)
+        raise ConfigError(
+            f"{self._who}: feature '{key}' must be a FeatureSpace.<type>(...) feature or one "
+            f"of {', '.join(map(repr, self._BY_NAME))}. Received: {spec!r}."
+        )
+
+    def _standardize_cross(self, cross):
+        cross = _deserialize(cross, Cross)
+        if not isinstance(cross, Cross):
+            if self.crossing_dim is None:
+                raise ConfigError(
+                    f"{self._who}: `crosses` given as names need `crossing_dim` (the number "
+                    f"of hash bins). Received: crossing_dim=None."
+                )
+            cross = Cross(cross, self.crossing_dim)
+        unknown = [n for n in cross.feature_names if n not in self.features]
+        if unknown:
+            raise ConfigError(
+                f"{self._who}: every feature in `crosses` must be a key of `features`. "
+                f"Received unknown features {unknown} in cross {cross.feature_names!r}."
+            )
+        return cross
+
+    # ------------------------------------------------------------------ adapt
+    def _adaptable(self):
+        names = []
+        for key, layer in self.preprocessors.items():
+            if isinstance(layer, layers.Normalization) and layer.input_mean is not None:
+                continue
+            if getattr(layer, "_has_input_vocabulary", False):
+                continue
+            if isinstance(layer, layers.Discretization) and layer.num_bins is None:
+                continue
+            if hasattr(layer, "adapt"):
+                names.append(key)
+        return names
+
+    def adapt(self, dataset):
+        """Learns every adaptable preprocessor's state from ``dataset``.
+
+        Args:
+            dataset: A dict from feature name to a column (array or list of
+                values), or an iterable of such dicts (batches, or single
+                samples of scalars).
+        """
+        if isinstance(dataset, dict):
+            batches = [dataset]
+        elif hasattr(dataset, "__iter__") and not isinstance(dataset, (str, bytes)):
+            batches = list(dataset)
+        else:
+            batches = None
+        if not batches or not all(isinstance(b, dict) for b in batches):
+            raise DataError(
+                f"{self._who}: adapt() accepts a dict of columns or an iterable of dict "
+                f"batches. Received: dataset of type {type(dataset).__name__}."
+            )
+        for key in self._adaptable():
+            if any(key not in b for b in batches):
+                raise DataError(f"{self._who}: adapt() data has no column for feature "
+                                f"'{key}'. Received keys: {sorted(batches[0])}.")
+            columns = [self._column(key, b[key]) for b in batches]
+            if all(c.ndim == 0 for c in columns):
+                columns = [np.stack(columns)]
+            columns = [c.reshape(-1, 1) if c.ndim <= 1 else c for c in columns]
+            self.preprocessors[key].adapt(columns)
+        self._is_adapted = True
+        self._check_encodings()
+
+    # ------------------------------------------------------------------ call
+    def _column(self, key, value):
+        dtype = self.features[key].dtype
+        value = np.asarray(value)
+        if dtype == "string":
+            if value.dtype.kind not in "USO":
+                raise DTypeError(
+                    f"{self._who}: feature '{key}' is a string feature. Received values of "
+                    f"dtype {value.dtype}."
+                )
+            return value
+        if value.dtype.kind not in "biuf":
+            raise DTypeError(
+                f"{self._who}: feature '{key}' is a {dtype} feature. Received values of "
+                f"dtype {value.dtype}."
+            )
+        return value.astype(dtype)
+
+    def _check_adapted(self):
+        if not self._is_adapted:
+            if self._adaptable():
+                raise DataError(
+                    f"{self._who}: call adapt(dataset) before using the FeatureSpace (its "
+                    f"features {self._adaptable()} learn their state from data)."
+                )
+            self._is_adapted = True
+        if not self._checked:
+            self._check_encodings()
+
+    def _specs(self):
+        """``(name, spec, preprocessor)`` of every encoded output, in output order."""
+        for key in sorted(self.features):
+            yield key, self.features[key], self.preprocessors[key]
+        for key in sorted(self.crosses_by_name):
+            yield key, self.crosses_by_name[key], self.crossers[key]
+
+    def _check_encodings(self):
+        """Creates the one-hot encoders; rejects encodings that cannot work, before any data."""
+        for key, spec, layer in self._specs():
+            if spec.output_mode == "one_hot":
+                depth = _cardinality(layer)
+                if depth is None:
+                    raise ConfigError(
+                        f"{self._who}: feature '{key}' has output_mode='one_hot' but its "
+                        f"preprocessor {type(layer).__name__} has no known number of indices. "
+                        f"Use output_mode='int'."
+                    )
+                self.one_hot_encoders[key] = layers.CategoryEncoding(
+                    num_tokens=depth, output_mode="multi_hot")
+            elif spec.output_mode == "int" and self.output_mode == "concat":
+                raise ConfigError(
+                    f"{self._who}: cannot concatenate feature '{key}': output_mode='int' "
+                    f"leaves it unencoded. Use output_mode='one_hot' for it, or "
+                    f"FeatureSpace(output_mode='dict')."
+                )
+        self._checked = True
+
+    def __call__(self, data):
+        """Encodes ``data``, a dict from feature name to a column (or a single value)."""
+        self._check_adapted()
+        if not isinstance(data, dict):
+            raise DataError(
+                f"{self._who}: call it on a dict from feature name to column. Received: "
+                f"data of type {type(data).__name__}."
+            )
+        missing = [k for k in self.features if k not in data]
+        if missing:
+            raise DataError(f"{self._who}: missing input columns {missing}. Received keys: "
+                            f"{sorted(data)}.")
+        columns = {k: self._column(k, data[k]) for k in self.features}
+        single = all(c.ndim == 0 for c in columns.values())
+        columns = {k: c.reshape(-1, 1) if c.ndim <= 1 else c for k, c in columns.items()}
+        outputs = {k: np.asarray(self.preprocessors[k](c)) for k, c in columns.items()}
+        for cross in self.crosses:
+            outputs[cross.name] = np.asarray(
+                self.crossers[cross.name]([outputs[k] for k in cross.feature_names]))
+        encoded = {}
+        for key, _spec, _layer in self._specs():
+            value = outputs[key]
+            encoder = self.one_hot_encoders.get(key)
+            if encoder is not None:
+                if value.dtype.kind not in "iu":
+                    raise DTypeError(
+                        f"{self._who}: feature '{key}' has output_mode='one_hot', so its "
+                        f"preprocessor must return integer indices. It returned {value.dtype}."
+                    )
+                value = np.asarray(encoder(value))
+            encoded[key] = value
+        if self.output_mode == "concat":
+            out = jnp.concatenate([jnp.asarray(v, "float32") for v in encoded.values()], -1)
+            return out[0] if single else out
+        return {k: jnp.asarray(v[0] if single and v.ndim == 2 else v)
+                for k, v in encoded.items()}
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        return {
+            "features": {k: _serialize(f) for k, f in self.features.items()},
+            "output_mode": self.output_mode,
+            "crosses": [_serialize(c) for c in self.crosses],
+            "crossing_dim": self.crossing_dim,
+            "hashing_dim": self.hashing_dim,
+            "num_discretization_bins": self.num_discretization_bins,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
