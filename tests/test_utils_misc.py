@@ -24,7 +24,6 @@ from jaxlayers.errors import (
 # keras.utils names jaxlayers leaves out, each for its own reason:
 _NOT_IN_JAXLAYERS = {
     "Config",  # Keras's attribute-dict helper for KerasHub presets
-    "FeatureSpace",  # a tf.data-based structured-data preprocessing model
     "audio_dataset_from_directory",  # needs an audio decoder (TensorFlow or similar)
     "bounding_boxes",  # comes with the bounding-box augmentation layers
     "legacy",  # Keras 2 serialization helpers
