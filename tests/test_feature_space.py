@@ -166,3 +166,26 @@ def test_bad_data_is_rejected():
         fs({"a": [1.0], "b": [1.0]})
     with pytest.raises(DTypeError, match="feature 'b' is a float32 feature.*dtype <U1"):
         fs({"a": ["x"], "b": ["y"]})
+
+
+def test_encoded_features_build_a_model_equal_to_the_space():
+    data = {"x": DATA["x"], "i": DATA["i"], "r": DATA["r"], "h": DATA["i"]}
+    fs = FS({"x": "float_normalized", "i": "integer_categorical", "r": FS.float_discretized(3),
+             "h": "integer_hashed"}, crosses=[("i", "r")], crossing_dim=4)
+    fs.adapt(data)
+    inputs = fs.get_inputs()
+    assert fs.get_inputs() is inputs
+    model = jl.Model(inputs, fs.get_encoded_features())
+    columns = {k: v[:, None] for k, v in data.items()}
+    _assert_same(model.predict(columns, verbose=0), fs(data))
+    _assert_same(model(columns), fs(data))
+
+
+def test_string_features_have_no_inputs_and_float_features_no_crosses():
+    fs = FS({"s": "string_categorical", "x": "float"}, crosses=[("s", "x")])
+    with pytest.raises(DTypeError, match=r"string features \['s'\] cannot be jl.Input tensors"):
+        fs.get_inputs()
+    fs.adapt({"s": ["a"], "x": [1.0]})
+    with pytest.raises(DTypeError, match="cross 's_X_x' hashes integer or string features, "
+                                         "but feature 'x' is preprocessed to float32"):
+        fs({"s": ["a"], "x": [1.0]})

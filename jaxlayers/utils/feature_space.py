@@ -256,6 +256,8 @@ class FeatureSpace:
         self.one_hot_encoders = {}
         self._is_adapted = False
         self._checked = False
+        self._inputs = None
+        self._encoded = None
 
     @property
     def _who(self):
@@ -403,6 +405,64 @@ class FeatureSpace:
                 )
         self._checked = True
 
+    def _encode(self, columns, finish):
+        """Preprocesses, crosses and one-hot encodes ``columns`` (arrays or jl.Input tensors)."""
+        outputs = {k: finish(self.preprocessors[k](c)) for k, c in columns.items()}
+        for cross in self.crosses:
+            parts = [outputs[k] for k in cross.feature_names]
+            for key, part in zip(cross.feature_names, parts):
+                if np.dtype(part.dtype).kind not in "iuUSO":
+                    raise DTypeError(
+                        f"{self._who}: cross '{cross.name}' hashes integer or string "
+                        f"features, but feature '{key}' is preprocessed to {part.dtype}. Cross "
+                        f"a categorical, hashed or discretized feature instead."
+                    )
+            outputs[cross.name] = finish(self.crossers[cross.name](parts))
+        encoded = {}
+        for key, _spec, _layer in self._specs():
+            value = outputs[key]
+            encoder = self.one_hot_encoders.get(key)
+            if encoder is not None:
+                if np.dtype(value.dtype).kind not in "iu":
+                    raise DTypeError(
+                        f"{self._who}: feature '{key}' has output_mode='one_hot', so its "
+                        f"preprocessor must return integer indices. It returned {value.dtype}."
+                    )
+                value = finish(encoder(value))
+            encoded[key] = value
+        return encoded
+
+    def get_inputs(self):
+        """A dict of ``jl.Input`` tensors of shape ``(batch, 1)``, one per feature.
+
+        Only for numeric features: a ``jl.Input`` holds a JAX array, never strings.
+        """
+        strings = [k for k, f in self.features.items() if f.dtype == "string"]
+        if strings:
+            raise DTypeError(
+                f"{self._who}: string features {strings} cannot be jl.Input tensors (JAX "
+                f"arrays hold no strings). Apply the FeatureSpace to your data before the "
+                f"model, and give the model an Input of the encoded size instead."
+            )
+        if self._inputs is None:
+            from jaxlayers.layers import Input
+
+            self._inputs = {k: Input(shape=(1,), dtype=f.dtype, name=k)
+                            for k, f in self.features.items()}
+        return self._inputs
+
+    def get_encoded_features(self):
+        """The encoded ``get_inputs()`` tensors: a model's inputs-to-features graph."""
+        self._check_adapted()
+        if self._encoded is None:
+            encoded = self._encode(self.get_inputs(), lambda x: x)
+            if self.output_mode == "concat":
+                parts = list(encoded.values())
+                encoded = (layers.Concatenate(axis=-1)(parts) if len(parts) > 1
+                           else parts[0])
+            self._encoded = encoded
+        return self._encoded
+
     def __call__(self, data):
         """Encodes ``data``, a dict from feature name to a column (or a single value)."""
         self._check_adapted()
@@ -416,24 +476,9 @@ class FeatureSpace:
             raise DataError(f"{self._who}: missing input columns {missing}. Received keys: "
                             f"{sorted(data)}.")
         columns = {k: self._column(k, data[k]) for k in self.features}
-        single = all(c.ndim == 0 for c in columns.values())
+        single = any(c.ndim == 0 for c in columns.values())
         columns = {k: c.reshape(-1, 1) if c.ndim <= 1 else c for k, c in columns.items()}
-        outputs = {k: np.asarray(self.preprocessors[k](c)) for k, c in columns.items()}
-        for cross in self.crosses:
-            outputs[cross.name] = np.asarray(
-                self.crossers[cross.name]([outputs[k] for k in cross.feature_names]))
-        encoded = {}
-        for key, _spec, _layer in self._specs():
-            value = outputs[key]
-            encoder = self.one_hot_encoders.get(key)
-            if encoder is not None:
-                if value.dtype.kind not in "iu":
-                    raise DTypeError(
-                        f"{self._who}: feature '{key}' has output_mode='one_hot', so its "
-                        f"preprocessor must return integer indices. It returned {value.dtype}."
-                    )
-                value = np.asarray(encoder(value))
-            encoded[key] = value
+        encoded = self._encode(columns, np.asarray)
         if self.output_mode == "concat":
             out = jnp.concatenate([jnp.asarray(v, "float32") for v in encoded.values()], -1)
             return out[0] if single else out
