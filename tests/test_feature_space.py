@@ -1,10 +1,18 @@
 """jl.utils.FeatureSpace: against Keras's FeatureSpace on the same data, plus its errors."""
 
+import json
+
 import numpy as np
 import pytest
 
 import jaxlayers as jl
-from jaxlayers.errors import ConfigError, ConfigTypeError, DataError, DTypeError
+from jaxlayers.errors import (
+    ConfigError,
+    ConfigTypeError,
+    DataError,
+    DTypeError,
+    SerializationError,
+)
 
 FS = jl.utils.FeatureSpace
 
@@ -189,3 +197,23 @@ def test_string_features_have_no_inputs_and_float_features_no_crosses():
     with pytest.raises(DTypeError, match="cross 's_X_x' hashes integer or string features, "
                                          "but feature 'x' is preprocessed to float32"):
         fs({"s": ["a"], "x": [1.0]})
+
+
+def test_save_and_load_keep_the_adapted_state(tmp_path):
+    fs = FS(dict(_specs(FS, False), d=FS.float_discretized(3)), crosses=[("s", "i")],
+            crossing_dim=4)
+    fs.adapt(dict(DATA, d=DATA["x"]))
+    fs.save(tmp_path / "space.keras")
+    loaded = FS.load(tmp_path / "space.keras")
+    assert json_round_trip(loaded.get_config()) == json_round_trip(fs.get_config())
+    new = dict(NEW, d=NEW["x"])
+    _assert_same(loaded(new), fs(new))
+    with pytest.raises(SerializationError, match="must end in '.keras'.*space.h5"):
+        fs.save(tmp_path / "space.h5")
+    jl.saving.save_model(jl.layers.Identity(), tmp_path / "layer.keras")
+    with pytest.raises(SerializationError, match="is not a FeatureSpace file"):
+        FS.load(tmp_path / "layer.keras")
+
+
+def json_round_trip(config):
+    return json.loads(json.dumps(config))

@@ -11,12 +11,22 @@ JAX arrays, so apply a FeatureSpace in the data pipeline, before ``fit``.
 """
 
 import itertools
+import json
+import os
+import tempfile
+import zipfile
 
 import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import layers
-from jaxlayers.errors import ConfigError, ConfigTypeError, DataError, DTypeError
+from jaxlayers.errors import (
+    ConfigError,
+    ConfigTypeError,
+    DataError,
+    DTypeError,
+    SerializationError,
+)
 from jaxlayers.layers import _args
 
 __all__ = ["FeatureSpace", "Feature", "Cross"]
@@ -500,3 +510,56 @@ class FeatureSpace:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    # ------------------------------------------------------------------ files
+    def save(self, filepath):
+        """Writes the FeatureSpace, adapted state included, to a ``.keras`` zip file.
+
+        Reload it with :meth:`FeatureSpace.load`.  The file holds the config
+        and one jaxlayers model file per adapted preprocessor.
+        """
+        path = _keras_path(self._who, filepath)
+        adapted = [k for k in self._adaptable() if self._is_adapted]
+        meta = {"class_name": "FeatureSpace", "config": self.get_config(),
+                "adapted": self._is_adapted, "adapted_preprocessors": adapted}
+        from jaxlayers.saving import save_model
+
+        with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path, "w") as z:
+            z.writestr(_META, json.dumps(meta))
+            for i, key in enumerate(adapted):
+                part = os.path.join(tmp, f"{i}.keras")
+                save_model(self.preprocessors[key], part)
+                z.write(part, f"preprocessors/{i}.keras")
+
+    @classmethod
+    def load(cls, filepath):
+        """The FeatureSpace a :meth:`save` call wrote to ``filepath``."""
+        path = _keras_path("FeatureSpace.load", filepath)
+        from jaxlayers.saving import load_model
+
+        with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as z:
+            if _META not in z.namelist():
+                raise SerializationError(
+                    f"FeatureSpace.load: {path} is not a FeatureSpace file (it has no "
+                    f"{_META}). Received: filepath={filepath!r}."
+                )
+            meta = json.loads(z.read(_META))
+            space = cls.from_config(meta["config"])
+            for i, key in enumerate(meta["adapted_preprocessors"]):
+                layer = load_model(z.extract(f"preprocessors/{i}.keras", tmp))
+                space.preprocessors[key] = space.features[key].preprocessor = layer
+        space._is_adapted = meta["adapted"]
+        return space
+
+
+_META = "feature_space.json"
+
+
+def _keras_path(who, filepath):
+    path = os.fspath(filepath)
+    if not str(path).endswith(".keras"):
+        raise SerializationError(
+            f"{who}: a FeatureSpace file name must end in '.keras'. Received: "
+            f"filepath={filepath!r}."
+        )
+    return path
