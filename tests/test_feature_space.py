@@ -30,7 +30,7 @@ NEW = {
 }
 
 
-def _specs(space, keras_side):
+def _specs(space):
     """The same feature specs, built by jaxlayers's or Keras's FeatureSpace."""
     return {
         "x": "float_normalized",
@@ -45,9 +45,9 @@ def _assert_same(ours, theirs):
 
 
 def test_concat_matches_keras_for_the_common_features(keras_tf):
-    kfs = keras_tf.utils.FeatureSpace(_specs(keras_tf.utils.FeatureSpace, True),
+    kfs = keras_tf.utils.FeatureSpace(_specs(keras_tf.utils.FeatureSpace),
                                       crosses=[("s", "i")], crossing_dim=8)
-    fs = FS(_specs(FS, False), crosses=[("s", "i")], crossing_dim=8)
+    fs = FS(_specs(FS), crosses=[("s", "i")], crossing_dim=8)
     kfs.adapt(DATA)
     fs.adapt(DATA)
     for data in (DATA, NEW):
@@ -90,7 +90,7 @@ def test_every_feature_type_and_dict_output_match_keras(keras_tf):
 
 
 def test_adapt_on_dict_batches_equals_adapt_on_the_whole_dict():
-    whole, batched, samples = (FS(_specs(FS, False), crosses=[("s", "i")], crossing_dim=4)
+    whole, batched, samples = (FS(_specs(FS), crosses=[("s", "i")], crossing_dim=4)
                                for _ in range(3))
     whole.adapt(DATA)
     batched.adapt([{k: v[:5] for k, v in DATA.items()}, {k: v[5:] for k, v in DATA.items()}])
@@ -100,7 +100,7 @@ def test_adapt_on_dict_batches_equals_adapt_on_the_whole_dict():
 
 
 def test_config_round_trip_rebuilds_the_same_space():
-    fs = FS(_specs(FS, False), crosses=[FS.cross(("s", "i"), 4, output_mode="int")],
+    fs = FS(_specs(FS), crosses=[FS.cross(("s", "i"), 4, output_mode="int")],
             output_mode="dict", hashing_dim=9)
     config = fs.get_config()
     clone = FS.from_config(config)
@@ -200,7 +200,7 @@ def test_string_features_have_no_inputs_and_float_features_no_crosses():
 
 
 def test_save_and_load_keep_the_adapted_state(tmp_path):
-    fs = FS(dict(_specs(FS, False), d=FS.float_discretized(3)), crosses=[("s", "i")],
+    fs = FS(dict(_specs(FS), d=FS.float_discretized(3)), crosses=[("s", "i")],
             crossing_dim=4)
     fs.adapt(dict(DATA, d=DATA["x"]))
     fs.save(tmp_path / "space.keras")
@@ -217,3 +217,17 @@ def test_save_and_load_keep_the_adapted_state(tmp_path):
 
 def json_round_trip(config):
     return json.loads(json.dumps(config))
+
+
+def test_preprocessors_with_given_state_are_not_adapted():
+    fs = FS({
+        "s": FS.feature("string", jl.layers.StringLookup(vocabulary=["b", "a"]), "one_hot"),
+        "x": FS.feature("float32", jl.layers.Normalization(mean=1.0, variance=4.0), "float"),
+        "d": FS.float_discretized(4, bin_boundaries=[0.0, 1.0]),
+    })
+    # d: bins (-inf, 0), [0, 1), [1, inf); s: [UNK], b, a; x: (x - 1) / 2.
+    expected = [[0.0, 1.0, 0.0, 0.0, 1.0, 0.0, -1.0], [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.5]]
+    data = {"s": ["b", "a"], "x": [-1.0, 2.0], "d": [0.5, -3.0]}
+    np.testing.assert_allclose(fs(data), expected)
+    fs.adapt({"s": ["c", "c"], "x": [9.0, 9.0], "d": [5.0, 6.0]})  # nothing to learn
+    np.testing.assert_allclose(fs(data), expected)

@@ -10,7 +10,6 @@ Everything runs on the host with NumPy data: string columns cannot live in
 JAX arrays, so apply a FeatureSpace in the data pipeline, before ``fit``.
 """
 
-import itertools
 import json
 import os
 import tempfile
@@ -19,7 +18,7 @@ import zipfile
 import jax.numpy as jnp
 import numpy as np
 
-from jaxlayers import layers
+from jaxlayers import backend, layers
 from jaxlayers.errors import (
     ConfigError,
     ConfigTypeError,
@@ -27,7 +26,6 @@ from jaxlayers.errors import (
     DTypeError,
     SerializationError,
 )
-from jaxlayers.layers import _args
 
 __all__ = ["FeatureSpace", "Feature", "Cross"]
 
@@ -35,7 +33,6 @@ _FEATURE_MODES = ("int", "one_hot", "float")
 _CROSS_MODES = ("int", "one_hot")
 _SPACE_MODES = ("concat", "dict")
 _DTYPES = ("float32", "int32", "string")
-_name_counter = itertools.count(1)
 
 
 def _one_of(who, name, value, allowed):
@@ -47,8 +44,22 @@ def _one_of(who, name, value, allowed):
     return value
 
 
+def _positive_int(who, name, value):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(f"{who}: `{name}` must be a positive int. Received: {name}={value!r}.")
+    return int(value)
+
+
+def _has_given_vocabulary(layer):
+    """Whether a lookup layer was built with its vocabulary (so adapt must leave it)."""
+    if not isinstance(layer, (layers.IntegerLookup, layers.StringLookup)):
+        return False
+    config = layer.get_config()
+    return config.get("vocabulary") is not None and config.get("has_input_vocabulary", True)
+
+
 def _auto_name(prefix):
-    return f"{prefix}_{next(_name_counter)}"
+    return backend.unique_name(prefix)
 
 
 class Cross:
@@ -69,7 +80,7 @@ class Cross:
                 f"Received: feature_names={feature_names!r}."
             )
         self.feature_names = tuple(feature_names)
-        self.crossing_dim = _args.positive_int(who, "crossing_dim", crossing_dim)
+        self.crossing_dim = _positive_int(who, "crossing_dim", crossing_dim)
         self.output_mode = _one_of(who, "output_mode", output_mode, _CROSS_MODES)
 
     @property
@@ -251,10 +262,10 @@ class FeatureSpace:
                 f"type. Received: features={features!r}."
             )
         self.output_mode = _one_of(who, "output_mode", output_mode, _SPACE_MODES)
-        self.crossing_dim = _args.optional(_args.positive_int, who,
-                                                  "crossing_dim", crossing_dim)
-        self.hashing_dim = _args.positive_int(who, "hashing_dim", hashing_dim)
-        self.num_discretization_bins = _args.positive_int(
+        self.crossing_dim = (None if crossing_dim is None
+                             else _positive_int(who, "crossing_dim", crossing_dim))
+        self.hashing_dim = _positive_int(who, "hashing_dim", hashing_dim)
+        self.num_discretization_bins = _positive_int(
             who, "num_discretization_bins", num_discretization_bins)
         self.features = {key: self._standardize_feature(key, spec)
                          for key, spec in features.items()}
@@ -319,7 +330,7 @@ class FeatureSpace:
         for key, layer in self.preprocessors.items():
             if isinstance(layer, layers.Normalization) and layer.input_mean is not None:
                 continue
-            if getattr(layer, "_has_input_vocabulary", False):
+            if _has_given_vocabulary(layer):
                 continue
             if isinstance(layer, layers.Discretization) and layer.num_bins is None:
                 continue
