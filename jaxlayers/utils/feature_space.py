@@ -58,8 +58,10 @@ def _has_given_vocabulary(layer):
     return config.get("vocabulary") is not None and config.get("has_input_vocabulary", True)
 
 
-def _auto_name(prefix):
-    return backend.unique_name(prefix)
+def _feature(kind, dtype, output_mode, name, layer_cls, **kwargs):
+    """A built-in feature; its layer is named after the feature (or ``kind`` numbered)."""
+    name = name or backend.unique_name(kind)
+    return Feature(dtype, layer_cls(name=f"{name}_preprocessor", **kwargs), output_mode)
 
 
 class Cross:
@@ -199,62 +201,52 @@ class FeatureSpace:
 
     @classmethod
     def float(cls, name=None):
-        name = name or _auto_name("float")
-        return Feature("float32", layers.Identity(name=f"{name}_preprocessor"), "float")
+        return _feature("float", "float32", "float", name, layers.Identity)
 
     @classmethod
     def float_rescaled(cls, scale=1.0, offset=0.0, name=None):
-        name = name or _auto_name("float_rescaled")
-        layer = layers.Rescaling(scale=scale, offset=offset, name=f"{name}_preprocessor")
-        return Feature("float32", layer, "float")
+        return _feature("float_rescaled", "float32", "float", name, layers.Rescaling,
+                        scale=scale, offset=offset)
 
     @classmethod
     def float_normalized(cls, name=None):
-        name = name or _auto_name("float_normalized")
-        return Feature("float32", layers.Normalization(axis=-1, name=f"{name}_preprocessor"),
-                       "float")
+        return _feature("float_normalized", "float32", "float", name, layers.Normalization,
+                        axis=-1)
 
     @classmethod
     def float_discretized(cls, num_bins, bin_boundaries=None, output_mode="one_hot", name=None):
-        name = name or _auto_name("float_discretized")
         # Given boundaries fix the bins; `num_bins` only sizes what adapt learns.
-        layer = layers.Discretization(num_bins=None if bin_boundaries is not None else num_bins,
-                                      bin_boundaries=bin_boundaries,
-                                      name=f"{name}_preprocessor")
-        return Feature("float32", layer, output_mode)
+        return _feature("float_discretized", "float32", output_mode, name,
+                        layers.Discretization, bin_boundaries=bin_boundaries,
+                        num_bins=None if bin_boundaries is not None else num_bins)
 
     @classmethod
     def integer_categorical(cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot",
                             name=None):
-        name = name or _auto_name("integer_categorical")
-        layer = layers.IntegerLookup(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
-                                     name=f"{name}_preprocessor")
-        return Feature("int32", layer, output_mode)
+        return _feature("integer_categorical", "int32", output_mode, name,
+                        layers.IntegerLookup, max_tokens=max_tokens,
+                        num_oov_indices=num_oov_indices)
 
     @classmethod
     def string_categorical(cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot",
                            name=None):
-        name = name or _auto_name("string_categorical")
-        layer = layers.StringLookup(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
-                                    name=f"{name}_preprocessor")
-        return Feature("string", layer, output_mode)
+        return _feature("string_categorical", "string", output_mode, name, layers.StringLookup,
+                        max_tokens=max_tokens, num_oov_indices=num_oov_indices)
 
     @classmethod
     def string_hashed(cls, num_bins, output_mode="one_hot", name=None):
-        name = name or _auto_name("string_hashed")
-        return Feature("string", layers.Hashing(num_bins, name=f"{name}_preprocessor"),
-                       output_mode)
+        return _feature("string_hashed", "string", output_mode, name, layers.Hashing,
+                        num_bins=num_bins)
 
     @classmethod
     def integer_hashed(cls, num_bins, output_mode="one_hot", name=None):
-        name = name or _auto_name("integer_hashed")
-        return Feature("int32", layers.Hashing(num_bins, name=f"{name}_preprocessor"),
-                       output_mode)
+        return _feature("integer_hashed", "int32", output_mode, name, layers.Hashing,
+                        num_bins=num_bins)
 
     # ------------------------------------------------------------------ construction
     def __init__(self, features, output_mode="concat", crosses=None, crossing_dim=32,
                  hashing_dim=32, num_discretization_bins=32, name=None):
-        self.name = name or _auto_name("feature_space")
+        self.name = name or backend.unique_name("feature_space")
         who = self._who
         if not isinstance(features, dict) or not features:
             raise ConfigError(
