@@ -99,6 +99,13 @@ def test_adapt_on_dict_batches_equals_adapt_on_the_whole_dict():
         _assert_same(fs(NEW), whole(NEW))
 
 
+def test_adapt_reads_a_tf_data_dataset_of_dicts(tf):
+    whole, batched = (FS(_specs(FS), crosses=[("s", "i")], crossing_dim=4) for _ in range(2))
+    whole.adapt(DATA)
+    batched.adapt(tf.data.Dataset.from_tensor_slices(DATA).batch(3))
+    _assert_same(batched(NEW), whole(NEW))
+
+
 def test_config_round_trip_rebuilds_the_same_space():
     fs = FS(_specs(FS), crosses=[FS.cross(("s", "i"), 4, output_mode="int")],
             output_mode="dict", hashing_dim=9)

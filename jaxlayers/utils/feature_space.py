@@ -180,7 +180,12 @@ class FeatureSpace:
             ``'float_discretized'`` features.
         name: Name of the FeatureSpace.
 
-    Encoded features are ordered by feature name, then by cross name.
+    Encoded features are ordered by feature name, then by cross name.  The
+    layers are in ``preprocessors`` (by feature name) and ``crossers`` (by
+    cross name).  ``get_inputs`` and ``get_encoded_features`` give the
+    same encoding as a Functional graph when every feature is numeric (a
+    ``jl.Input`` holds no strings).  ``save`` writes a ``.keras`` file that
+    ``FeatureSpace.load`` reads back, adapted state included.
 
     Example:
         >>> fs = jl.utils.FeatureSpace(
@@ -336,7 +341,7 @@ class FeatureSpace:
         Args:
             dataset: A dict from feature name to a column (array or list of
                 values), or an iterable of such dicts (batches, or single
-                samples of scalars).
+                samples of scalars), such as a ``tf.data.Dataset`` of dicts.
         """
         if isinstance(dataset, dict):
             batches = [dataset]
