@@ -40,9 +40,6 @@ PENDING = {
     'saving': {
         'KerasFileEditor',
     },
-    'utils': {
-        'FeatureSpace',
-    },
 }
 
 # Deliberate omissions: {namespace: {name: reason}}. An omitted submodule omits its names.

@@ -23,7 +23,6 @@ from jaxlayers.errors import (
 
 # keras.utils names jaxlayers leaves out, each for its own reason:
 _NOT_IN_JAXLAYERS = {
-    "FeatureSpace",  # a tf.data-based structured-data preprocessing model
     "legacy",  # Keras 2 serialization helpers
 }
 

@@ -38,6 +38,7 @@ from jaxlayers.utils.directory_datasets import (
     text_dataset_from_directory,
 )
 from jaxlayers.utils.downloads import get_file
+from jaxlayers.utils.feature_space import FeatureSpace
 from jaxlayers.utils.images import array_to_img, img_to_array, load_img, save_img
 from jaxlayers.utils.model_visualization import model_to_dot, plot_model
 from jaxlayers.utils.numerical import normalize, to_categorical
@@ -56,5 +57,5 @@ __all__ = [
     "load_img", "save_img", "image_dataset_from_directory", "text_dataset_from_directory",
     "enable_interactive_logging", "disable_interactive_logging",
     "is_interactive_logging_enabled", "audio_dataset_from_directory", "bounding_boxes",
-    "Config",
+    "Config", "FeatureSpace",
 ]
