@@ -132,7 +132,7 @@ def test_rand_augment_pinned_pick_matches_keras(index, keras, images):
 
 @pytest.mark.parametrize("chains", [
     [["auto_contrast", "equalization"]],
-    [["solarization", None], ["random_posterization", "random_translation"]],
+    [["random_sharpness", None], ["random_posterization", "random_translation"]],
     [["random_rotation"], ["random_brightness"], ["random_color_degeneration"]],
 ])
 def test_aug_mix_pinned_chains_match_keras(chains, keras, images):
