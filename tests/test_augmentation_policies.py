@@ -79,15 +79,19 @@ def test_every_augmentation_gets_picked(images):
 
 
 def test_data_format_follows_to_the_augmentations(images):
-    # Same names: a layer's key is folded with its path.
     first = np.ascontiguousarray(np.transpose(images, (0, 3, 1, 2)))
-    for cls, kwargs in [(L.RandAugment, dict(num_ops=3)), (L.AugMix, {})]:
-        last = cls(**kwargs, name="policy")
-        cf = cls(**kwargs, name="policy", data_format="channels_first")
-        for k in range(3):
-            a = _step(last)(images, jax.random.key(k))
-            b = _step(cf)(first, jax.random.key(k))
-            np.testing.assert_allclose(np.transpose(b, (0, 2, 3, 1)), a, atol=1e-2)
+    last, cf = L.RandAugment(num_ops=1), L.RandAugment(num_ops=1, data_format="channels_first")
+    keys = jax.random.split(jax.random.key(0), 1)
+    for index in range(11):  # every augmentation, on a pinned pick
+        t = {"layer_idxes": jnp.array([index]), "keys": keys}
+        np.testing.assert_allclose(np.transpose(cf.transform_images(first, t), (0, 2, 3, 1)),
+                                   last.transform_images(images, t), atol=1e-2,
+                                   err_msg=policies.RAND_AUGMENT_OPS[index])
+    # Same names: a layer's key is folded with its path.
+    kwargs = dict(num_chains=2, chain_depth=2, name="policy")
+    a = _step(L.AugMix(**kwargs))(images, jax.random.key(1))
+    b = _step(L.AugMix(**kwargs, data_format="channels_first"))(first, jax.random.key(1))
+    np.testing.assert_allclose(np.transpose(b, (0, 2, 3, 1)), a, atol=1e-2)
 
 
 def test_trains_inside_fit(images):
