@@ -31,9 +31,6 @@ PENDING = {
     'callbacks': {
         'OrbaxCheckpoint', 'RemoteMonitor', 'SwapEMAWeights', 'TensorBoard',
     },
-    'layers': {
-        'AugMix', 'RandAugment',
-    },
     'models': {
         'clone_model', 'model_from_json', 'save_model',
     },

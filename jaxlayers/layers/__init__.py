@@ -99,6 +99,7 @@ from jaxlayers.layers.pooling import MaxPool3D as MaxPool3D
 from jaxlayers.layers.pooling import MaxPooling1D as MaxPooling1D
 from jaxlayers.layers.pooling import MaxPooling2D as MaxPooling2D
 from jaxlayers.layers.pooling import MaxPooling3D as MaxPooling3D
+from jaxlayers.layers.preprocessing import AugMix as AugMix
 from jaxlayers.layers.preprocessing import AutoContrast as AutoContrast
 from jaxlayers.layers.preprocessing import CategoryEncoding as CategoryEncoding
 from jaxlayers.layers.preprocessing import CenterCrop as CenterCrop
@@ -115,6 +116,7 @@ from jaxlayers.layers.preprocessing import MaxNumBoundingBoxes as MaxNumBounding
 from jaxlayers.layers.preprocessing import MixUp as MixUp
 from jaxlayers.layers.preprocessing import Normalization as Normalization
 from jaxlayers.layers.preprocessing import Pipeline as Pipeline
+from jaxlayers.layers.preprocessing import RandAugment as RandAugment
 from jaxlayers.layers.preprocessing import RandomBrightness as RandomBrightness
 from jaxlayers.layers.preprocessing import RandomColorDegeneration as RandomColorDegeneration
 from jaxlayers.layers.preprocessing import RandomColorJitter as RandomColorJitter
@@ -359,4 +361,6 @@ __all__ = [
     "RandomSaturation",
     "RandomSharpness",
     "RandomShear",
+    "RandAugment",
+    "AugMix",
 ]

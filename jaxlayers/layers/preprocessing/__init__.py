@@ -55,6 +55,7 @@ from jaxlayers.layers.preprocessing.numerical import (
     Normalization,
     SpectralNormalization,
 )
+from jaxlayers.layers.preprocessing.policies import AugMix, RandAugment
 from jaxlayers.layers.preprocessing.text import TextVectorization
 from jaxlayers.layers.preprocessing.tone import (
     AutoContrast,
@@ -106,4 +107,6 @@ __all__ = [
     "RandomErasing",
     "MaxNumBoundingBoxes",
     "Pipeline",
+    "RandAugment",
+    "AugMix",
 ]
