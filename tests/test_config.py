@@ -163,16 +163,16 @@ def test_max_epochs_and_steps_cap_fit_evaluate_and_predict(restore_config):
 
 
 def test_flash_attention_switch_reaches_attention_layers(restore_config, monkeypatch):
-    from jaxlayers.ops import attention as attn_ops
+    from jaxlayers.ops import nn as nn_ops
 
     seen = []
-    fused = attn_ops.fused_attention
+    attention = nn_ops.dot_product_attention
 
     def spy(*args, flash_attention=None, **kwargs):
         seen.append(flash_attention)
-        return fused(*args, flash_attention=flash_attention, **kwargs)
+        return attention(*args, flash_attention=flash_attention, **kwargs)
 
-    monkeypatch.setattr(attn_ops, "fused_attention", spy)
+    monkeypatch.setattr(nn_ops, "dot_product_attention", spy)
     x = np.ones((1, 2, 4), np.float32)
     layer = jl.layers.MultiHeadAttention(num_heads=1, key_dim=2)
     layer(x, x)

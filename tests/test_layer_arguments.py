@@ -43,6 +43,7 @@ BAD_VALUES = {
         "units", "filters", "num_heads", "key_dim", "value_dim", "input_dim", "output_dim",
         "n", "depth_multiplier", "height", "width", "power_iterations", "num_query_heads",
         "num_key_value_heads", "head_dim", "sliding_window", "output_sequence_length",
+        "fft_length", "sequence_stride", "num_mel_bins",
         "batch_size", "num_tokens")},
     **{name: NON_NEGATIVE_INT for name in ("num_oov_indices", "num_bins", "max_tokens")},
     "groups": [0, -2, 2.5, "2", True, NAN],
@@ -103,7 +104,7 @@ NO_VALIDATED_ARGUMENTS = {
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",  # merging, no arguments
 }
 # Base-class names that are public but are not layers one constructs as such.
-NOT_LAYERS = {"Layer", "InputSpec", "RNNCell"}
+NOT_LAYERS = {"Layer", "InputSpec", "RNNCell", "Wrapper"}
 
 
 def _public_classes():

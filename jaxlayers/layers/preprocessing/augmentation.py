@@ -40,14 +40,25 @@ __all__ = [
 ]
 
 
-def _range(who, name, factor, low=-1.0, high=1.0, low_open=False):
-    """``(lower, upper)`` from a number ``f`` (``(-|f|, |f|)``) or a pair (sorted)."""
-    def ok(v):
-        return (isinstance(v, (int, float)) and not isinstance(v, bool)
-                and (low < v if low_open else low <= v) and v <= high)
+def _range(who, name, factor, low=-1.0, high=1.0, low_open=False, lenient_pair=False):
+    """``(lower, upper)`` from a number ``f`` (``(-|f|, |f|)``) or a pair (sorted).
 
-    if isinstance(factor, (list, tuple)) and len(factor) == 2 and all(ok(v) for v in factor):
-        return tuple(sorted(float(v) for v in factor))
+    With ``lenient_pair`` a pair is taken as Keras's ``_set_factor`` takes it: kept
+    (sorted) unless it lies wholly outside the bounds, so the configs Keras writes
+    for those layers (``factor=[-0.7, 0.7]``) read back.
+    """
+    def number(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    def ok(v):
+        return number(v) and (low < v if low_open else low <= v) and v <= high
+
+    if isinstance(factor, (list, tuple)) and len(factor) == 2:
+        inside = all(ok(v) for v in factor) or (
+            lenient_pair and all(number(v) for v in factor) and factor[0] <= high
+            and (factor[1] > low if low_open else factor[1] >= low))
+        if inside:
+            return tuple(sorted(float(v) for v in factor))
     if ok(factor):
         f = abs(float(factor))
         return (max(-f, low), f)

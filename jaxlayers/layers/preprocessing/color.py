@@ -41,9 +41,13 @@ __all__ = [
 ]
 
 
-def unit_range(who, name, factor):
-    """``(low, high)`` in ``[0, 1]`` from ``f`` (``(0, f)``) or a pair."""
-    return _range(who, name, factor, low=0.0, high=1.0)
+def unit_range(who, name, factor, lenient_pair=True):
+    """``(low, high)`` in ``[0, 1]`` from ``f`` (``(0, f)``) or a pair.
+
+    A pair is read leniently (as Keras's ``_set_factor`` does) unless the layer's
+    Keras counterpart checks both ends (``RandomShear``).
+    """
+    return _range(who, name, factor, low=0.0, high=1.0, lenient_pair=lenient_pair)
 
 
 class TransformLayer(_RandomImageLayer):

@@ -61,8 +61,8 @@ class RandomShear(TransformLayer):
                  fill_mode="reflect", fill_value=0.0, data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         who = _common.owner(self)
-        self.x_factor = unit_range(who, "x_factor", x_factor)
-        self.y_factor = unit_range(who, "y_factor", y_factor)
+        self.x_factor = unit_range(who, "x_factor", x_factor, lenient_pair=False)
+        self.y_factor = unit_range(who, "y_factor", y_factor, lenient_pair=False)
         _sampling(self, interpolation, fill_value, augment.FILL_MODES, fill_mode)
 
     def _draw(self, key, batch_size, images):

@@ -20,8 +20,8 @@ from jaxlayers.layers._sublayers import deserialize_layer, serialize_layer
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing._data import DataLayer
 from jaxlayers.layers.preprocessing.augmentation import _range, _value_range
+from jaxlayers.ops import _augment as augment
 from jaxlayers.ops import _tone_mix as aug
-from jaxlayers.ops import image as image_ops
 
 __all__ = ["CutMix", "MixUp", "RandomErasing", "MaxNumBoundingBoxes", "Pipeline"]
 
@@ -40,7 +40,7 @@ class _MixingLayer(DataLayer):
     """Images and labels mixed with a permutation of the batch by per-image weights."""
 
     def _size(self, images):
-        return image_ops.image_size(images.shape, self.data_format)
+        return augment.image_size(images.shape, self.data_format)
 
     def transform_labels(self, labels, transformation, training=True):
         if not training:
@@ -240,7 +240,7 @@ class RandomErasing(DataLayer):
     def get_random_transformation(self, images, key):
         k_scale, k_x, k_y, k_prob, k_draw, k_fill = jax.random.split(key, 6)
         batch, dtype = images.shape[0], self.compute_dtype
-        height, width = image_ops.image_size(images.shape, self.data_format)
+        height, width = augment.image_size(images.shape, self.data_format)
         sides = jnp.sqrt(jax.random.uniform(k_scale, (batch, 2), dtype, *self.scale))
         x0, x1 = _box_corners(k_x, width, sides[:, 0] * width, batch, dtype)
         y0, y1 = _box_corners(k_y, height, sides[:, 1] * height, batch, dtype)
