@@ -11,7 +11,7 @@ import jax.numpy as jnp
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
-from jaxlayers.layers.preprocessing.augmentation import _value_range
+from jaxlayers.layers.preprocessing.augmentation import _range, _value_range
 from jaxlayers.layers.preprocessing.color import TransformLayer, unit_range
 from jaxlayers.ops import _augment as augment
 from jaxlayers.ops import image as image_ops
@@ -42,7 +42,7 @@ class RandomShear(TransformLayer):
     flip sign together with probability 1/2.
 
     Args:
-        x_factor: ``f`` in ``[0, 1]`` for ``[0, f]``, or ``(low, high)``.
+        x_factor: ``f`` in ``[0, 1]`` for ``[-f, f]``, or ``(low, high)`` in ``[-1, 1]``.
         y_factor: Same for the vertical shear.
         interpolation: ``'bilinear'`` or ``'nearest'``.
         fill_mode: ``'reflect'``, ``'wrap'``, ``'constant'`` or ``'nearest'``.
@@ -61,8 +61,9 @@ class RandomShear(TransformLayer):
                  fill_mode="reflect", fill_value=0.0, data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         who = _common.owner(self)
-        self.x_factor = unit_range(who, "x_factor", x_factor, lenient_pair=False)
-        self.y_factor = unit_range(who, "y_factor", y_factor, lenient_pair=False)
+        # As Keras: f gives (-f, f) (a random sign makes it the same draw as (0, f)).
+        self.x_factor = _range(who, "x_factor", x_factor)
+        self.y_factor = _range(who, "y_factor", y_factor)
         _sampling(self, interpolation, fill_value, augment.FILL_MODES, fill_mode)
 
     def _draw(self, key, batch_size, images):

@@ -39,6 +39,12 @@ class ImageLayer(Layer):
 
     def build(self, input_shape):
         augment.check_image_shape(input_shape, _common.owner(self))
+        # Composite augmentations (RandomColorJitter, RandAugment, AugMix) run their
+        # sublayers only in training: build them now so a reloaded model is whole.
+        for sublayer in self.tracked_sublayers():
+            if not sublayer.built:
+                sublayer.build(input_shape)
+                sublayer.built = True
 
     def check(self, inputs):
         augment.check_image_shape(inputs.shape, _common.owner(self))
