@@ -121,8 +121,7 @@ class Initializer:
         return type(self).from_config(self.get_config())
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        return serialization.config_repr(self)
 
 
 class _RandomInitializer(Initializer):

@@ -71,11 +71,7 @@ class Regularizer:
         return cls(**config)
 
     def __repr__(self):
-        try:
-            args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        except NotImplementedError:
-            args = ""
-        return f"{type(self).__name__}({args})"
+        return serialization.config_repr(self)
 
 
 @_register("l1_l2", "l1l2")

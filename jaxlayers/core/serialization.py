@@ -276,6 +276,22 @@ def _overrides_build_from_config(obj):
     return isinstance(obj, tracking.Trackable) and config_lib.overrides(obj, "build_from_config")
 
 
+def config_repr(obj):
+    """``Name(arg=value, ...)`` from ``obj.get_config()``: the repr of config objects.
+
+    An object whose ``get_config`` is not written (a user subclass) shows ``Name()``.
+
+    Example:
+        >>> config_repr(jl.initializers.Constant(2.0))
+        'Constant(value=2.0)'
+    """
+    try:
+        args = ", ".join(f"{k}={v!r}" for k, v in obj.get_config().items())
+    except (NotImplementedError, TypeError):
+        args = ""
+    return f"{type(obj).__name__}({args})"
+
+
 def registered_category(obj, default=None):
     """The category a built-in class, function (or an instance's class) was registered under.
 
@@ -294,5 +310,6 @@ __all__ = [
     "get_registered_object", "get_registered_name", "builtins", "in_safe_mode", "SafeModeScope",
     "enable_unsafe_deserialization",
     "registered_category",
+    "config_repr",
     "get_custom_objects",
 ]

@@ -72,8 +72,7 @@ class LearningRateSchedule:
         return cls(**config)
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        return serialization.config_repr(self)
 
 
 class _RateDecay(LearningRateSchedule):
