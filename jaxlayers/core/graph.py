@@ -171,15 +171,29 @@ class SymbolicTensor:
         return self._op("get_item", index=encode_index(idx))
 
 
+def _dtype_as_name(value):
+    """A dtype argument (``jnp.float16``, ``np.dtype``) as its name, so configs stay data."""
+    if isinstance(value, np.dtype):
+        return value.name
+    if isinstance(getattr(value, "dtype", None), np.dtype) and not hasattr(value, "shape"):
+        return value.dtype.name                     # jnp.float16 and the like
+    if isinstance(value, type) and issubclass(value, np.generic):
+        return np.dtype(value).name
+    return value
+
+
 def _record_op(path, args, kwargs):
     """``jl.ops.<path>(*args, **kwargs)`` on symbolic tensors: a ``SymbolicOp`` node.
 
     Symbolic keyword arguments become positional (the node's inputs); the other
-    keyword arguments are constants of the op and go in its config.
+    keyword arguments are constants of the op and go in its config.  Dtype
+    arguments are recorded by name, so the graph saves as JSON.
     """
     if any_symbolic((), kwargs):
         bound = inspect.signature(resolve_op(path)).bind(*args, **kwargs)
         args, kwargs = bound.args, bound.kwargs
+    args = tuple(_dtype_as_name(a) for a in args)
+    kwargs = {k: _dtype_as_name(v) for k, v in kwargs.items()}
     return _op_layer[0](op_name=path, op_kwargs=kwargs or None)(*args)
 
 

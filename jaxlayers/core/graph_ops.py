@@ -26,6 +26,8 @@ class SymbolicOp(Layer):
 
     def __init__(self, fn=None, op_name="op", reverse=False, index=None, op_kwargs=None,
                  **kwargs):
+        # An op keeps its inputs' dtypes, as Keras's ops on symbolic tensors do.
+        kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         self.op_name = op_name
         self.reverse = reverse
