@@ -104,3 +104,51 @@ def type_error(op, name, value, expected):
     """A ``ConfigTypeError`` for an argument of the wrong type."""
     return ConfigTypeError(f"ops.{op}: `{name}` must be {expected}. "
                            f"Received: {name}={value!r}.")
+
+
+# Python types name dtypes as on Keras's JAX backend (``int`` is int32, ``float`` float32).
+PYTHON_DTYPES = {bool: "bool", int: "int32", "int": "int32", float: "float32",
+                 complex: "complex64"}
+
+
+def dtype_name(op, dtype):
+    """The Keras name (``'float32'``, ``'bfloat16'``, ...) of a dtype given any usual way.
+
+    ``None`` is JAX's default float dtype.
+    """
+    if dtype is None:
+        return jnp.dtype(jnp.result_type(float)).name
+    if isinstance(dtype, (type, str)) and dtype in PYTHON_DTYPES:
+        return PYTHON_DTYPES[dtype]
+    try:
+        return jnp.dtype(dtype).name
+    except TypeError:
+        raise ConfigError(
+            f"ops.{op}: `dtype` must be a dtype name such as 'float32', or a NumPy/JAX dtype. "
+            f"Received: dtype={dtype!r}.") from None
+
+
+def _is_axis_item(value, nested):
+    if is_int(value):
+        return True
+    return nested and type(value) in (list, tuple) and all(is_int(v) for v in value)
+
+
+def axis(op, name, value, nested=False):
+    """Raises a ``ConfigTypeError`` unless ``value`` is None, an int or a list/tuple of ints.
+
+    ``nested`` also allows lists of int lists (``tensordot``'s ``axes=((0,), (1,))``).
+    """
+    if value is None or is_int(value):
+        return
+    if type(value) in (list, tuple) and all(_is_axis_item(v, nested) for v in value):
+        return
+    raise type_error(op, name, value, "an int, a tuple of ints or None")
+
+
+# The arguments every public op checks the same way, before any tracing: name -> check.
+COMMON = {
+    "axis": axis, "axes": lambda op, name, value: axis(op, name, value, nested=True),
+    "axis1": axis, "axis2": axis, "axisa": axis, "axisb": axis, "axisc": axis,
+    "dtype": lambda op, name, value: value is None or dtype_name(op, value),
+}
