@@ -25,17 +25,13 @@ def data_format(op, value):
     """``value`` or the global ``image_data_format()``, checked."""
     if value is None:
         value = _settings.image_data_format()
-    if value not in _DATA_FORMATS:
-        raise ConfigError(f"ops.{op}: `data_format` must be one of {_DATA_FORMATS}. "
-                          f"Received: data_format={value!r}.")
-    return value
+    return choice(op, "data_format", value, _DATA_FORMATS)
 
 
 def padding(op, value, allowed=("valid", "same")):
     """Lower-cased ``padding``, checked against ``allowed``."""
     if not isinstance(value, str) or value.lower() not in allowed:
-        raise ConfigError(f"ops.{op}: `padding` must be one of {allowed}. "
-                          f"Received: padding={value!r}.")
+        raise invalid(op, "padding", value, f"one of {allowed}")
     return value.lower()
 
 
@@ -90,8 +86,7 @@ def array(x, dtype=None):
 def choice(op, name, value, allowed):
     """``value`` unless it is not one of ``allowed``."""
     if value not in allowed:
-        raise ConfigError(f"ops.{op}: `{name}` must be one of {allowed}. "
-                          f"Received: {name}={value!r}.")
+        raise invalid(op, name, value, f"one of {allowed}")
     return value
 
 
