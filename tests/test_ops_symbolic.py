@@ -140,3 +140,17 @@ def test_the_op_wrapper_costs_no_retrace(rng):
         x = rng.random((2, 3), dtype=np.float32)
         want = np.exp(x.mean(-1, keepdims=True) * x)
         np.testing.assert_allclose(step(x), want / want.sum(1, keepdims=True), rtol=1e-5)
+
+
+def test_an_axis_outside_the_rank_of_x_is_named():
+    from jaxlayers.errors import ShapeError
+
+    x = np.ones((2, 3), np.float32)
+    for op, kwargs in ((jl.ops.mean, {"axis": 5}), (jl.ops.std, {"axis": (0, -3)}),
+                       (jl.ops.nn.softmax, {"axis": 2}), (jl.ops.cumsum, {"axis": -3})):
+        with pytest.raises(ShapeError, match=rf"ops\.{op.__name__}: `axis` must be in \[-2, 2\) "
+                           rf"for `x` of rank 2\. Received: axis="):
+            op(x, **kwargs)
+    # Ops whose axis counts the axes of their result still take ndim.
+    assert jl.ops.expand_dims(x, 2).shape == (2, 3, 1)
+    assert jl.ops.nn.one_hot(np.array([[0, 1]]), 3, axis=2).shape == (1, 2, 3)

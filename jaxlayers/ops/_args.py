@@ -141,6 +141,17 @@ def axis(op, name, value, nested=False):
     raise type_error(op, name, value, "an int, a tuple of ints or None")
 
 
+def axis_in_range(op, name, value, ndim):
+    """Raises a ``ShapeError`` unless every axis in ``value`` fits an ``ndim``-rank ``x``."""
+    for item in (value,) if is_int(value) else (value or ()):
+        if not -ndim <= item < ndim:
+            raise ShapeError(f"ops.{op}: `{name}` must be in [-{ndim}, {ndim}) for `x` of rank "
+                             f"{ndim}. Received: {name}={value!r}.")
+
+
+# Ops whose ``axis`` counts the axes of their result, not of ``x``.
+AXIS_OF_RESULT = frozenset({"expand_dims", "one_hot", "multi_hot"})
+
 # The arguments every public op checks the same way, before any tracing: name -> check.
 COMMON = {
     "axis": axis, "axes": lambda op, name, value: axis(op, name, value, nested=True),

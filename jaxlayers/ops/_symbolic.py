@@ -50,17 +50,36 @@ def _common_checks(fn):
                  for i, p in enumerate(params) if p.name in _args.COMMON)
 
 
+def _reads_axes_of_x(name, fn):
+    """Whether ``fn``'s ``axis`` counts the axes of its first argument ``x``."""
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return False
+    return bool(params) and params[0] == "x" and "axis" in params and (
+        name not in _args.AXIS_OF_RESULT)
+
+
 def _dispatching(path, fn, checks, recorded=True):
     op_name = path.rpartition(".")[2]
+    in_range = _reads_axes_of_x(op_name, fn)
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
         # Python-level checks only: under jax.jit they run once per trace, never per step.
         for position, name, check in checks:
             if position is not None and position < len(args):
-                check(op_name, name, args[position])
+                value = args[position]
             elif name in kwargs:
-                check(op_name, name, kwargs[name])
+                value = kwargs[name]
+            else:
+                continue
+            check(op_name, name, value)
+            if in_range and name == "axis" and value is not None:
+                x = args[0] if args else kwargs.get("x")
+                ndim = getattr(x, "ndim", None)
+                if isinstance(ndim, int):
+                    _args.axis_in_range(op_name, name, value, ndim)
         if recorded and _RECORDER:
             symbolic_type, record = _RECORDER[0]
             if _has_symbolic(symbolic_type, args, kwargs):
