@@ -176,7 +176,10 @@ def test_gaussian_blur_follows_documented_axes():
     # kernel_size and sigma are (height, width): a tall kernel spreads a dot along rows.
     dot = jnp.zeros((1, 7, 7, 1)).at[0, 3, 3, 0].set(1.0)
     out = image_ops.gaussian_blur(dot, kernel_size=(5, 1), sigma=(1.0, 1.0))[0, :, :, 0]
-    assert float(out[1, 3]) > 0 and float(out[3, 2]) == 0.0
+    taps = np.exp(-np.arange(-2.0, 3.0) ** 2 / 2.0)                 # float64 reference
+    want = np.zeros((7, 7))
+    want[1:6, 3] = taps / taps.sum()
+    np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-7)
 
 
 def test_hand_computed_values():

@@ -1,10 +1,10 @@
-"""``jaxlayers.ops.layout``: the one rule for where channels and spatial axes are."""
+"""``jaxlayers.ops._layout``: the one rule for where channels and spatial axes are."""
 
 import numpy as np
 import pytest
 
 from jaxlayers import errors, layers
-from jaxlayers.ops import layout
+from jaxlayers.ops import _layout as layout
 
 CASES = [  # ndim, data_format, spatial axes, channel axis
     (3, "channels_last", (1,), 2),
@@ -48,3 +48,13 @@ def test_strided_dilation_has_one_wording():
                  lambda: layers.ConvLSTM2D(2, 3, strides=2, dilation_rate=2)):
         with pytest.raises(errors.ConfigError, match=message):
             make()
+
+
+def test_the_public_ops_submodules_are_keras_names_only():
+    import pkgutil
+
+    import jaxlayers.ops
+
+    public = {m.name for m in pkgutil.iter_modules(jaxlayers.ops.__path__)
+              if not m.name.startswith("_")}
+    assert public == {"core", "image", "linalg", "math", "nn", "numpy"}

@@ -14,7 +14,7 @@ from jaxlayers.layers import _args
 from jaxlayers.layers._shapes import check_spatial_rank
 from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.ops import _conv as conv_ops
-from jaxlayers.ops import layout
+from jaxlayers.ops import _layout as layout
 
 
 def set_window_args(layer, rank, kernel_size, strides, padding, data_format, dilation_rate,

@@ -1,7 +1,7 @@
 """Input-shape checks shared by the layer families that take ``data_format`` inputs."""
 
 from jaxlayers.errors import ShapeError
-from jaxlayers.ops import layout
+from jaxlayers.ops import _layout as layout
 
 
 def check_spatial_rank(who, input_shape, rank, data_format):

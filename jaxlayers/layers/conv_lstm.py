@@ -21,8 +21,8 @@ from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.layers.rnn_base import OwnCellRNN
 from jaxlayers.layers.rnn_cell import DropoutRNNCell, UnitForgetBias, split_masks
 from jaxlayers.ops import _conv as conv_ops
+from jaxlayers.ops import _layout as layout
 from jaxlayers.ops import _rnn as rnn_ops
-from jaxlayers.ops import layout
 
 __all__ = ["ConvLSTMCell", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 

@@ -7,7 +7,7 @@ Re-exported by ``jaxlayers.layers.convolution``; the math is
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.layers import _args
 from jaxlayers.layers._conv_base import ConvFamily
-from jaxlayers.ops import layout
+from jaxlayers.ops import _layout as layout
 from jaxlayers.ops import nn as nn_ops
 
 

@@ -9,7 +9,7 @@ from jaxlayers.errors import ConfigError
 from jaxlayers.layers import _args
 from jaxlayers.layers._conv_base import ConvFamily
 from jaxlayers.ops import _conv as conv_ops
-from jaxlayers.ops import layout
+from jaxlayers.ops import _layout as layout
 from jaxlayers.ops import nn as nn_ops
 
 

@@ -15,8 +15,8 @@ from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.layers._shapes import check_spatial_rank
+from jaxlayers.ops import _layout as layout
 from jaxlayers.ops import _pooling as pool_ops
-from jaxlayers.ops import layout
 from jaxlayers.ops import nn as nn_ops
 
 

@@ -17,8 +17,8 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
 from jaxlayers.layers import _args
+from jaxlayers.ops import _layout as layout
 from jaxlayers.ops import _regularization as reg_ops
-from jaxlayers.ops import layout
 
 __all__ = [
     "Dropout",

@@ -16,7 +16,7 @@ from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
 from jaxlayers.layers import _args
-from jaxlayers.ops import layout
+from jaxlayers.ops import _layout as layout
 
 _INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
 

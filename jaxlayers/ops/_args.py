@@ -25,17 +25,13 @@ def data_format(op, value):
     """``value`` or the global ``image_data_format()``, checked."""
     if value is None:
         value = _settings.image_data_format()
-    if value not in _DATA_FORMATS:
-        raise ConfigError(f"ops.{op}: `data_format` must be one of {_DATA_FORMATS}. "
-                          f"Received: data_format={value!r}.")
-    return value
+    return choice(op, "data_format", value, _DATA_FORMATS)
 
 
 def padding(op, value, allowed=("valid", "same")):
     """Lower-cased ``padding``, checked against ``allowed``."""
     if not isinstance(value, str) or value.lower() not in allowed:
-        raise ConfigError(f"ops.{op}: `padding` must be one of {allowed}. "
-                          f"Received: padding={value!r}.")
+        raise invalid(op, "padding", value, f"one of {allowed}")
     return value.lower()
 
 
@@ -90,8 +86,7 @@ def array(x, dtype=None):
 def choice(op, name, value, allowed):
     """``value`` unless it is not one of ``allowed``."""
     if value not in allowed:
-        raise ConfigError(f"ops.{op}: `{name}` must be one of {allowed}. "
-                          f"Received: {name}={value!r}.")
+        raise invalid(op, name, value, f"one of {allowed}")
     return value
 
 
@@ -104,3 +99,62 @@ def type_error(op, name, value, expected):
     """A ``ConfigTypeError`` for an argument of the wrong type."""
     return ConfigTypeError(f"ops.{op}: `{name}` must be {expected}. "
                            f"Received: {name}={value!r}.")
+
+
+# Python types name dtypes as on Keras's JAX backend (``int`` is int32, ``float`` float32).
+PYTHON_DTYPES = {bool: "bool", int: "int32", "int": "int32", float: "float32",
+                 complex: "complex64"}
+
+
+def dtype_name(op, dtype):
+    """The Keras name (``'float32'``, ``'bfloat16'``, ...) of a dtype given any usual way.
+
+    ``None`` is JAX's default float dtype.
+    """
+    if dtype is None:
+        return jnp.dtype(jnp.result_type(float)).name
+    if isinstance(dtype, (type, str)) and dtype in PYTHON_DTYPES:
+        return PYTHON_DTYPES[dtype]
+    try:
+        return jnp.dtype(dtype).name
+    except TypeError:
+        raise ConfigError(
+            f"ops.{op}: `dtype` must be a dtype name such as 'float32', or a NumPy/JAX dtype. "
+            f"Received: dtype={dtype!r}.") from None
+
+
+def _is_axis_item(value, nested):
+    if is_int(value):
+        return True
+    return nested and type(value) in (list, tuple) and all(is_int(v) for v in value)
+
+
+def axis(op, name, value, nested=False):
+    """Raises a ``ConfigTypeError`` unless ``value`` is None, an int or a list/tuple of ints.
+
+    ``nested`` also allows lists of int lists (``tensordot``'s ``axes=((0,), (1,))``).
+    """
+    if value is None or is_int(value):
+        return
+    if type(value) in (list, tuple) and all(_is_axis_item(v, nested) for v in value):
+        return
+    raise type_error(op, name, value, "an int, a tuple of ints or None")
+
+
+def axis_in_range(op, name, value, ndim):
+    """Raises a ``ShapeError`` unless every axis in ``value`` fits an ``ndim``-rank ``x``."""
+    for item in (value,) if is_int(value) else (value or ()):
+        if not -ndim <= item < ndim:
+            raise ShapeError(f"ops.{op}: `{name}` must be in [-{ndim}, {ndim}) for `x` of rank "
+                             f"{ndim}. Received: {name}={value!r}.")
+
+
+# Ops whose ``axis`` counts the axes of their result, not of ``x``.
+AXIS_OF_RESULT = frozenset({"expand_dims", "one_hot", "multi_hot"})
+
+# The arguments every public op checks the same way, before any tracing: name -> check.
+COMMON = {
+    "axis": axis, "axes": lambda op, name, value: axis(op, name, value, nested=True),
+    "axis1": axis, "axis2": axis, "axisa": axis, "axisb": axis, "axisc": axis,
+    "dtype": lambda op, name, value: value is None or dtype_name(op, value),
+}

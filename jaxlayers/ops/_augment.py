@@ -18,7 +18,8 @@ import math
 import jax
 import jax.numpy as jnp
 
-from jaxlayers.ops import _image, layout
+from jaxlayers.ops import _image
+from jaxlayers.ops import _layout as layout
 from jaxlayers.ops._image import FILL_MODES, ORDERS, RESIZE_INTERPOLATIONS, aspect_crop_box
 from jaxlayers.ops._image import check_image_shape as check_image_shape
 

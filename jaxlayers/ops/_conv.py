@@ -30,7 +30,8 @@ import jax.numpy as jnp
 from jax import lax
 
 from jaxlayers.errors import ShapeError
-from jaxlayers.ops import _args, layout
+from jaxlayers.ops import _args
+from jaxlayers.ops import _layout as layout
 
 _PADDINGS = ("valid", "same", "causal")
 

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy import ndimage
 
-from jaxlayers.errors import ConfigError, ConfigTypeError, KeyRequiredError, ShapeError
+from jaxlayers.errors import ConfigTypeError, KeyRequiredError, ShapeError
 from jaxlayers.ops import _args
 
 ORDERS = {"nearest": 0, "bilinear": 1}
@@ -29,11 +29,8 @@ def data_format(value, who):
 
 
 def one_of(who, name, value, allowed):
-    if value not in allowed:
-        raise ConfigError(
-            f"{who}: `{name}` must be one of {tuple(allowed)}. Received: {name}={value!r}."
-        )
-    return value
+    """``value`` unless it is not one of ``allowed`` (``_args.choice``'s wording)."""
+    return _args.choice(who.removeprefix("ops."), name, value, tuple(allowed))
 
 
 def check_image_shape(shape, owner, ranks=(3, 4)):

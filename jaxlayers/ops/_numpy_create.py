@@ -8,7 +8,8 @@ window functions return floatx.
 
 import jax.numpy as jnp
 
-from jaxlayers.ops._numpy_dtypes import fail, fail_type, inexact_dtype, named, tensor
+from jaxlayers.ops import _args
+from jaxlayers.ops._numpy_dtypes import inexact_dtype, named, tensor
 from jaxlayers.ops._settings import floatx
 
 
@@ -68,9 +69,9 @@ def eye(N, M=None, k=0, dtype=None):  # noqa: N803 - Keras's argument names
         ConfigTypeError: ``N`` or ``M`` is a float.
     """
     if _is_float(N):
-        raise fail_type("eye", "N", "an int", N)
+        raise _args.type_error("eye", "N", N, "an int")
     if _is_float(M):
-        raise fail_type("eye", "M", "an int or None", M)
+        raise _args.type_error("eye", "M", M, "an int or None")
     return jnp.eye(N, M=M, k=k, dtype=_dtype(dtype))
 
 
@@ -125,7 +126,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 def meshgrid(*x, indexing="xy"):
     """Coordinate grids from 1-D arrays; ``indexing`` is ``'xy'`` (Cartesian) or ``'ij'``."""
     if indexing not in ("xy", "ij"):
-        raise fail("meshgrid", "indexing", "'xy' or 'ij'", indexing)
+        raise _args.invalid("meshgrid", "indexing", indexing, "'xy' or 'ij'")
     return jnp.meshgrid(*(tensor(v) for v in x), indexing=indexing)
 
 
@@ -148,14 +149,14 @@ def vander(x, N=None, increasing=False):  # noqa: N803 - Keras's argument name
     """
     x = tensor(x)
     if x.ndim != 1:
-        raise fail("vander", "x", "1-D", f"<array of shape {x.shape}>")
+        raise _args.invalid("vander", "x", f"<array of shape {x.shape}>", "1-D")
     if N is not None:
         if not isinstance(N, int) or isinstance(N, bool):
-            raise fail_type("vander", "N", "an int or None", N)
+            raise _args.type_error("vander", "N", N, "an int or None")
         if N < 0:
-            raise fail("vander", "N", "non-negative", N)
+            raise _args.invalid("vander", "N", N, "non-negative")
     if not isinstance(increasing, bool):
-        raise fail_type("vander", "increasing", "a bool", increasing)
+        raise _args.type_error("vander", "increasing", increasing, "a bool")
     return jnp.vander(x, N=N, increasing=increasing)
 
 

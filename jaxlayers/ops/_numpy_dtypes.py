@@ -1,8 +1,7 @@
-"""Keras's dtype rules for the numpy ops, and the one wording of their argument errors."""
+"""Keras's dtype rules for the numpy ops (their argument errors come from ``ops._args``)."""
 
 import jax.numpy as jnp
 
-from jaxlayers.errors import ConfigError, ConfigTypeError
 from jaxlayers.ops._settings import floatx
 
 
@@ -53,12 +52,3 @@ def named(op, name, doc):
     op.__doc__ = doc
     return op
 
-
-def fail(op, arg, expected, value):
-    """A ``ConfigError`` in the ops' one wording."""
-    return ConfigError(f"ops.{op}: `{arg}` must be {expected}. Received: {arg}={value!r}.")
-
-
-def fail_type(op, arg, expected, value):
-    """A ``ConfigTypeError`` in the ops' one wording."""
-    return ConfigTypeError(f"ops.{op}: `{arg}` must be {expected}. Received: {arg}={value!r}.")

@@ -11,10 +11,10 @@ import math
 
 import jax.numpy as jnp
 
+from jaxlayers.ops import _args
 from jaxlayers.ops._numpy_dtypes import (
     as_inexact,
     dtype_name,
-    fail_type,
     inexact_dtype,
     int_to_floatx,
     is_int_or_bool,
@@ -168,7 +168,7 @@ def fabs(x):
     """
     x = tensor(x)
     if jnp.issubdtype(x.dtype, jnp.complexfloating):
-        raise fail_type("fabs", "x", "real (not complex)", f"<array of {dtype_name(x)}>")
+        raise _args.type_error("fabs", "x", f"<array of {dtype_name(x)}>", "real (not complex)")
     return jnp.fabs(x)
 
 
@@ -192,8 +192,8 @@ def ldexp(x1, x2):
     """
     x1, x2 = tensor(x1), tensor(x2)
     if not jnp.issubdtype(x2.dtype, jnp.integer):
-        raise fail_type("ldexp", "x2", "an integer array (the exponent)",
-                        f"<array of {dtype_name(x2)}>")
+        raise _args.type_error("ldexp", "x2", f"<array of {dtype_name(x2)}>",
+                        "an integer array (the exponent)")
     return jnp.ldexp(x1, x2)
 
 

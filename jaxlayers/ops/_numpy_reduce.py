@@ -10,9 +10,8 @@ import builtins
 
 import jax.numpy as jnp
 
+from jaxlayers.ops import _args
 from jaxlayers.ops._numpy_dtypes import (
-    fail,
-    fail_type,
     inexact_dtype,
     is_int_or_bool,
     named,
@@ -202,8 +201,9 @@ def searchsorted(sorted_sequence, values, side="left"):
     """
     sorted_sequence, values = tensor(sorted_sequence), tensor(values)
     if sorted_sequence.ndim != 1:
-        raise fail("searchsorted", "sorted_sequence", "1-D (use jax.vmap for N-D)",
-                   f"<array of shape {sorted_sequence.shape}>")
+        raise _args.invalid("searchsorted", "sorted_sequence",
+                            f"<array of shape {sorted_sequence.shape}>",
+                            "1-D (use jax.vmap for N-D)")
     return jnp.searchsorted(sorted_sequence, values, side=side)
 
 
@@ -222,7 +222,7 @@ def bincount(x, weights=None, minlength=0, sparse=False):
         ConfigError: ``sparse=True`` (jaxlayers has no sparse tensors).
     """
     if sparse:
-        raise fail("bincount", "sparse", "False (jaxlayers has no sparse tensors)", sparse)
+        raise _args.invalid("bincount", "sparse", sparse, "False (jaxlayers has no sparse tensors)")
     x = tensor(x)
     weights = None if weights is None else tensor(weights)
     if x.ndim == 2:
@@ -242,15 +242,15 @@ def histogram(x, bins=10, range=None):  # noqa: A002 - Keras's argument name
             ``x`` is not 1-D.
     """
     if not isinstance(bins, int) or isinstance(bins, bool):
-        raise fail_type("histogram", "bins", "an int", bins)
+        raise _args.type_error("histogram", "bins", bins, "an int")
     if bins < 0:
-        raise fail("histogram", "bins", "a non-negative int", bins)
+        raise _args.invalid("histogram", "bins", bins, "a non-negative int")
     if range:
         if not isinstance(range, tuple) or len(range) != 2 or range[1] < range[0]:
-            raise fail("histogram", "range", "a tuple (low, high) with low <= high", range)
+            raise _args.invalid("histogram", "range", range, "a tuple (low, high) with low <= high")
     x = tensor(x)
     if x.ndim > 1:
-        raise fail("histogram", "x", "1-D", f"<array of shape {x.shape}>")
+        raise _args.invalid("histogram", "x", f"<array of shape {x.shape}>", "1-D")
     return jnp.histogram(x, bins=bins, range=range)
 
 

@@ -4,7 +4,8 @@ import operator
 
 import jax.numpy as jnp
 
-from jaxlayers.ops._numpy_dtypes import fail, fail_type, tensor
+from jaxlayers.ops import _args
+from jaxlayers.ops._numpy_dtypes import tensor
 
 
 def _seq(xs):
@@ -23,7 +24,8 @@ def reshape(x, newshape):
         newshape = (newshape,)
     dims = [d for d in newshape if isinstance(d, int)]
     if any(d < -1 for d in dims) or dims.count(-1) > 1:
-        raise fail("reshape", "newshape", "non-negative ints with at most one -1", newshape)
+        raise _args.invalid("reshape", "newshape", newshape,
+                            "non-negative ints with at most one -1")
     return jnp.reshape(tensor(x), newshape)
 
 
@@ -115,11 +117,12 @@ def array_split(x, indices_or_sections, axis=0):
         ConfigError: ``indices_or_sections`` is not positive.
     """
     if not isinstance(indices_or_sections, int) or isinstance(indices_or_sections, bool):
-        raise fail_type("array_split", "indices_or_sections", "an int", indices_or_sections)
+        raise _args.type_error("array_split", "indices_or_sections", indices_or_sections, "an int")
     if indices_or_sections <= 0:
-        raise fail("array_split", "indices_or_sections", "a positive int", indices_or_sections)
+        raise _args.invalid("array_split", "indices_or_sections", indices_or_sections,
+                            "a positive int")
     if not isinstance(axis, int):
-        raise fail_type("array_split", "axis", "an int", axis)
+        raise _args.type_error("array_split", "axis", axis, "an int")
     return jnp.array_split(tensor(x), indices_or_sections, axis=axis)
 
 
@@ -162,9 +165,9 @@ def rot90(array, k=1, axes=(0, 1)):
     """
     array = tensor(array)
     if array.ndim < 2:
-        raise fail("rot90", "array", "at least 2-D", f"<array of shape {array.shape}>")
+        raise _args.invalid("rot90", "array", f"<array of shape {array.shape}>", "at least 2-D")
     if len(axes) != 2 or axes[0] == axes[1]:
-        raise fail("rot90", "axes", "two different axes", axes)
+        raise _args.invalid("rot90", "axes", axes, "two different axes")
     return jnp.rot90(array, k=k, axes=tuple(axes))
 
 
@@ -193,12 +196,12 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     x = tensor(x)
     widths = _pad_widths(pad_width)
     if len(widths) > 1 and len(widths) != x.ndim:
-        raise fail("pad", "pad_width", f"one pair or {x.ndim} pairs (the rank of x)",
-                   pad_width)
+        raise _args.invalid("pad", "pad_width", pad_width,
+                   f"one pair or {x.ndim} pairs (the rank of x)")
     kwargs = {}
     if constant_values is not None:
         if mode != "constant":
-            raise fail("pad", "mode", "'constant' when `constant_values` is given", mode)
+            raise _args.invalid("pad", "mode", mode, "'constant' when `constant_values` is given")
         kwargs["constant_values"] = constant_values
     return jnp.pad(x, widths, mode=mode, **kwargs)
 
@@ -211,7 +214,7 @@ def _pad_widths(pad_width):
         return (tuple(pad_width),)
     lengths = {len(pair) for pair in pad_width}
     if len(lengths) > 1 or not lengths <= {1, 2}:
-        raise fail("pad", "pad_width", "pairs of one length (1 or 2)", pad_width)
+        raise _args.invalid("pad", "pad_width", pad_width, "pairs of one length (1 or 2)")
     return tuple((p[0], p[0]) if len(p) == 1 else tuple(p) for p in pad_width)
 
 
@@ -237,7 +240,7 @@ def where(condition, x1=None, x2=None):
         ConfigError: only one of ``x1`` and ``x2`` is given.
     """
     if (x1 is None) != (x2 is None):
-        raise fail("where", "x1", "given together with `x2` (or both None)", x1)
+        raise _args.invalid("where", "x1", x1, "given together with `x2` (or both None)")
     if x1 is None:
         return jnp.where(tensor(condition))
     return jnp.where(tensor(condition), tensor(x1), tensor(x2))
@@ -251,7 +254,7 @@ def select(condlist, choicelist, default=0):
     """
     for arg, value in (("condlist", condlist), ("choicelist", choicelist)):
         if not isinstance(value, (list, tuple)) or not value:
-            raise fail("select", arg, "a non-empty list or tuple", value)
+            raise _args.invalid("select", arg, value, "a non-empty list or tuple")
     return jnp.select(_seq(condlist), _seq(choicelist), default)
 
 
@@ -288,7 +291,7 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     """
     x = tensor(x)
     if axis1 % max(x.ndim, 1) == axis2 % max(x.ndim, 1):
-        raise fail("diagonal", "axis2", f"an axis other than axis1={axis1}", axis2)
+        raise _args.invalid("diagonal", "axis2", axis2, f"an axis other than axis1={axis1}")
     return jnp.diagonal(x, offset=offset, axis1=axis1, axis2=axis2)
 
 

@@ -19,7 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from jaxlayers.ops import _args, layout
+from jaxlayers.ops import _args
+from jaxlayers.ops import _layout as layout
 from jaxlayers.ops._conv import same_padding
 
 

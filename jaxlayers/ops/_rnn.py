@@ -35,7 +35,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from jaxlayers.ops import _conv as conv_ops
-from jaxlayers.ops import layout
+from jaxlayers.ops import _layout as layout
 
 
 def dropout_mask(key, shape, rate, count=None, dtype=jnp.float32):

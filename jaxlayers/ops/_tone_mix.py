@@ -17,7 +17,8 @@ Example:
 import jax
 import jax.numpy as jnp
 
-from jaxlayers.ops import _augment, layout
+from jaxlayers.ops import _augment
+from jaxlayers.ops import _layout as layout
 
 __all__ = [
     "rescale",

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
+from jaxlayers.ops import _args
 
 __all__ = [
     "associative_scan", "cast", "cond", "convert_to_numpy", "convert_to_tensor",
@@ -23,27 +24,7 @@ __all__ = [
     "stop_gradient", "switch", "unstack", "vectorized_map", "while_loop",
 ]
 
-# Python types name dtypes as on Keras's JAX backend (``int`` is int32, ``float`` float32).
-_PYTHON_TYPES = {bool: "bool", int: "int32", "int": "int32", float: "float32",
-                 complex: "complex64"}
 _REDUCTIONS = ("add", "max", "min", "mul")
-
-
-def _dtype_name(dtype, op):
-    """The Keras name (``'float32'``, ``'bfloat16'``, ...) of a dtype given any usual way.
-
-    ``None`` is JAX's default float dtype (Keras reads its ``floatx`` setting there).
-    """
-    if dtype is None:
-        return jnp.dtype(jnp.result_type(float)).name
-    if isinstance(dtype, (type, str)) and dtype in _PYTHON_TYPES:
-        return _PYTHON_TYPES[dtype]
-    try:
-        return jnp.dtype(dtype).name
-    except TypeError:
-        raise ConfigError(
-            f"ops.{op}: `dtype` must be a dtype name such as 'float32', or a NumPy/JAX dtype. "
-            f"Received: dtype={dtype!r}.") from None
 
 
 def _sparse_type():
@@ -83,7 +64,7 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
         raise ConfigError(
             "ops.convert_to_tensor: `ragged` must be False or None: JAX has no ragged arrays. "
             f"Received: ragged={ragged!r}.")
-    name = None if dtype is None else _dtype_name(dtype, "convert_to_tensor")
+    name = None if dtype is None else _args.dtype_name("convert_to_tensor", dtype)
     if isinstance(x, jax.Array) and (name is None or x.dtype == name):
         return x
     if isinstance(x, _sparse_type()):
@@ -154,7 +135,7 @@ def cast(x, dtype):
         >>> cast(jnp.array([1.7, -1.7]), "int32")
         Array([ 1, -1], dtype=int32)
     """
-    return convert_to_tensor(x, dtype=_dtype_name(dtype, "cast"))
+    return convert_to_tensor(x, dtype=_args.dtype_name("cast", dtype))
 
 
 def _value_range(name):
@@ -186,7 +167,7 @@ def saturate_cast(x, dtype):
         >>> saturate_cast(jnp.array([-1.0, 256.0]), "uint8")
         Array([  0, 255], dtype=uint8)
     """
-    out_name = _dtype_name(dtype, "saturate_cast")
+    out_name = _args.dtype_name("saturate_cast", dtype)
     x = convert_to_tensor(x)
     in_name = x.dtype.name
     in_min, in_max = _value_range(in_name)

@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers.errors import ConfigError, DTypeError, ShapeError
+from jaxlayers.ops import _args
 
 __all__ = [
     "segment_sum", "segment_max", "segment_min", "segment_prod", "top_k", "in_top_k",
@@ -38,12 +39,11 @@ _WINDOWS = ("hann", "hamming")
 def _int_arg(op, name, value, minimum=1, optional=False):
     if optional and value is None:
         return None
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
-    if not ok:
+    if not _args.is_int(value) or value < minimum:
         kind = "a positive int" if minimum == 1 else f"an int >= {minimum}"
         if optional:
             kind += " or None"
-        raise ConfigError(f"ops.{op}: `{name}` must be {kind}. Received: {name}={value!r}.")
+        raise _args.invalid(op, name, value, kind)
     return int(value)
 
 

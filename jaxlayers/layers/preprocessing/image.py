@@ -16,8 +16,8 @@ from jaxlayers.errors import ConfigError
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.ops import _augment as augment
+from jaxlayers.ops import _layout as layout
 from jaxlayers.ops import image as image_ops
-from jaxlayers.ops import layout
 
 __all__ = ["Resizing", "Rescaling", "CenterCrop"]
 

@@ -17,8 +17,8 @@ from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing._data import DataLayer
 from jaxlayers.layers.preprocessing.augmentation import _range, _value_range
+from jaxlayers.ops import _layout as layout
 from jaxlayers.ops import _tone_mix as aug
-from jaxlayers.ops import layout
 
 __all__ = [
     "RandomGrayscale",

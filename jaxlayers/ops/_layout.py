@@ -6,7 +6,7 @@ convolution, pooling, image and recurrent ops and the layers that describe
 their shapes all ask these functions.
 
 Example:
-    >>> from jaxlayers.ops import layout
+    >>> from jaxlayers.ops import _layout as layout
     >>> layout.spatial_axes(4, "channels_first"), layout.channel_axis("channels_first")
     ((2, 3), 1)
     >>> layout.assemble_shape(8, (5, 5), 3, "channels_last")
