@@ -72,13 +72,9 @@ def _window_arg(who, window, length=None):
     if isinstance(window, str):
         initializers.named_window(who, window, 1, False)
         return window
-    values = _args.finite_floats(who, "window", window)
-    if values.ndim != 1 or (length is not None and values.shape[0] != length):
-        raise ConfigError(
-            f"{who}: `window` must be a name, None or a 1-D array of length {length}. "
-            f"Received: window shape={values.shape}."
-        )
-    return values.tolist()
+    return _args.float_list(who, "window", window,
+                            f"a name, None or a 1-D array of length {length}", length,
+                            shown=lambda values: f"window shape={values.shape}")
 
 
 @register_builtin("layers")
