@@ -133,6 +133,12 @@ class MelSpectrogram(Layer):
         self.min_freq = _args.non_negative_float(who, "min_freq", min_freq)
         self.max_freq = _args.non_negative_float(
             who, "max_freq", int(self.sampling_rate / 2) if max_freq is None else max_freq)
+        if self.min_freq >= self.max_freq:
+            # Equal or crossed edges give empty or reversed filters (NaN at equality).
+            raise ConfigError(
+                f"{who}: `min_freq` must be < `max_freq`. Received: "
+                f"min_freq={min_freq}, max_freq={self.max_freq}."
+            )
         self.power_to_db = _args.boolean(who, "power_to_db", power_to_db)
         self.top_db = _args.non_negative_float(who, "top_db", top_db)
         self.mag_exp = _args.finite_float(who, "mag_exp", mag_exp)
