@@ -181,6 +181,20 @@ def test_stft_spectrogram_refuses_integer_signals_and_warns_on_odd_fft_length():
         layers.STFTSpectrogram(frame_length=4, fft_length=6)
 
 
+def test_stft_spectrogram_refuses_a_signal_shorter_than_a_frame():
+    # Before: a (2, 0, 9) output with no frame at all.
+    layer = layers.STFTSpectrogram(frame_length=16)
+    with pytest.raises(errors.ShapeError, match=r"STFTSpectrogram '.*': inputs must have at "
+                       r"least `frame_length` = 16 samples with padding='valid'. Received: "
+                       r"inputs.shape=\(2, 8, 1\)"):
+        layer(np.zeros((2, 8, 1), np.float32))
+    channels_first = layers.STFTSpectrogram(frame_length=16, data_format="channels_first")
+    with pytest.raises(errors.ShapeError, match=r"inputs.shape=\(2, 1, 8\)"):
+        channels_first(np.zeros((2, 1, 8), np.float32))
+    same = layers.STFTSpectrogram(frame_length=16, padding="same")
+    assert same(np.zeros((2, 8, 1), np.float32)).shape == (2, 1, 9)
+
+
 def test_mel_output_shape_is_the_real_one_where_keras_formula_is_off():
     layer = layers.MelSpectrogram(fft_length=32, sequence_stride=16, num_mel_bins=4,
                                   sampling_rate=8000)

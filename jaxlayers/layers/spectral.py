@@ -24,7 +24,7 @@ from jaxlayers import backend, initializers
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.errors import ConfigError, DTypeError
+from jaxlayers.errors import ConfigError, DTypeError, ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.ops import math as math_ops
 from jaxlayers.ops import nn as nn_ops
@@ -286,6 +286,13 @@ class STFTSpectrogram(Layer):
             )
         signals = jnp.swapaxes(inputs, 1, 2) if self.data_format == "channels_last" \
             else inputs
+        if self.padding == "valid" and signals.shape[-1] < self.frame_length:
+            # A valid convolution of a shorter signal has no frame (Keras raises too).
+            raise ShapeError(
+                f"{_args.owner(self)}: inputs must have at least `frame_length` = "
+                f"{self.frame_length} samples with padding='valid'. "
+                f"Received: inputs.shape={tuple(inputs.shape)}."
+            )
         real = self._transform(signals, self.real_kernel) if self.mode != "imag" else None
         imag = self._transform(signals, self.imag_kernel) if self.mode != "real" else None
         if self.mode == "real":
