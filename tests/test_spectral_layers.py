@@ -181,6 +181,14 @@ def test_stft_spectrogram_refuses_integer_signals_and_warns_on_odd_fft_length():
         layers.STFTSpectrogram(frame_length=4, fft_length=6)
 
 
+def test_mel_spectrogram_names_itself_for_a_scalar_input():
+    # Before: ops.stft's rank error, which does not say which layer was called.
+    layer = layers.MelSpectrogram(fft_length=8, sequence_stride=4, num_mel_bins=2,
+                                  sampling_rate=800, name="mel")
+    with pytest.raises(errors.ShapeError, match=r"MelSpectrogram 'mel'.*min_ndim=1"):
+        layer(np.zeros((), np.float32))
+
+
 def test_stft_spectrogram_refuses_a_signal_shorter_than_a_frame():
     # Before: a (2, 0, 9) output with no frame at all.
     layer = layers.STFTSpectrogram(frame_length=16)

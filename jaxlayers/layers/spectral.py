@@ -144,6 +144,7 @@ class MelSpectrogram(Layer):
         self.mag_exp = _args.finite_float(who, "mag_exp", mag_exp)
         self.min_power = _args.non_negative_float(who, "min_power", min_power)
         self.ref_power = _args.finite_float(who, "ref_power", ref_power)
+        self.input_spec = InputSpec(min_ndim=1)
 
     def linear_to_mel_weight_matrix(self, num_mel_bins=20, num_spectrogram_bins=129,
                                     sampling_rate=8000, lower_edge_hertz=125.0,
