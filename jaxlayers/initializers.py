@@ -33,6 +33,7 @@ import numpy as np
 from jaxlayers import backend, hooks
 from jaxlayers.core import serialization
 from jaxlayers.errors import ConfigError, ConfigTypeError, DTypeError, ShapeError
+from jaxlayers.ops.math import named_window
 
 _CATEGORY = "initializers"
 _MODULE = "jaxlayers.initializers"
@@ -583,22 +584,6 @@ class STFT(Initializer):
     def get_config(self):
         return {"side": self.side, "window": self.window, "periodic": self.periodic,
                 "scaling": self.scaling}
-
-
-def named_window(owner, name, length, periodic):
-    """The window ``scipy.signal.get_window`` names, as float64 NumPy.
-
-    ``periodic`` selects the DFT-even form (scipy's ``fftbins=True``).
-    """
-    from scipy import signal  # scipy comes with jax; imported only when a window is named
-
-    try:
-        return np.asarray(signal.get_window(name, length, fftbins=periodic), np.float64)
-    except ValueError:
-        raise ConfigError(
-            f"{owner}: `window` must be a window name scipy.signal.get_window knows "
-            f"('hann', 'hamming', 'blackman', ...), an array or None. Received: window={name!r}."
-        ) from None
 
 
 IdentityInitializer = Identity

@@ -84,6 +84,20 @@ def test_bad_arguments():
         layers.ReversibleEmbedding(5, 2, reverse_dtype="float31")
 
 
+def test_reverse_inputs_of_the_wrong_width_are_refused_by_name():
+    # Before: dot_general's TypeError about contracting dimensions, from inside JAX.
+    layer = layers.ReversibleEmbedding(10, 4, name="rev")
+    params, state = layer.init(jax.random.key(0), np.array([[1, 2]]))
+    message = (r"ReversibleEmbedding 'rev': reverse inputs must have `output_dim` = 4 "
+               r"features on the last axis. Received: inputs.shape=\(2, 5\)")
+    with pytest.raises(errors.ShapeError, match=message):
+        layer.apply(params, state, np.ones((2, 5), np.float32), reverse=True)
+    untied = layers.ReversibleEmbedding(10, 4, tie_weights=False, name="rev")
+    untied(np.array([[1, 2]]))
+    with pytest.raises(errors.ShapeError, match=message):
+        untied(np.ones((2, 5), np.float32), reverse=True)
+
+
 # --------------------------------------------------------------------------- Wrapper
 def test_wrappers_derive_from_wrapper_and_share_its_config(keras):
     assert issubclass(layers.TimeDistributed, layers.Wrapper)

@@ -140,6 +140,10 @@ def test_stft_initializer_is_the_fourier_basis():
      r"`window` must be one of \('hann', 'hamming'\). Received: window='blackman'"),
     (lambda: layers.MelSpectrogram(fft_length=8, window=[1.0, 2.0]), errors.ConfigError,
      r"`window` must be a name, None or a 1-D array of length 8"),
+    (lambda: layers.MelSpectrogram(sampling_rate=8000, min_freq=5000.0), errors.ConfigError,
+     r"`min_freq` must be < `max_freq`. Received: min_freq=5000.0, max_freq=4000"),
+    (lambda: layers.MelSpectrogram(min_freq=100.0, max_freq=100.0), errors.ConfigError,
+     r"`min_freq` must be < `max_freq`. Received: min_freq=100.0, max_freq=100.0"),
     (lambda: layers.MelSpectrogram(num_mel_bins=0), errors.ConfigError,
      r"`num_mel_bins` must be a positive int. Received: num_mel_bins=0"),
     (lambda: layers.MelSpectrogram(power_to_db="yes"), errors.ConfigTypeError,
@@ -175,6 +179,28 @@ def test_stft_spectrogram_refuses_integer_signals_and_warns_on_odd_fft_length():
                     np.zeros((1, 8, 1), np.int32))
     with pytest.warns(UserWarning, match=r"`fft_length` is fastest as a power of two"):
         layers.STFTSpectrogram(frame_length=4, fft_length=6)
+
+
+def test_mel_spectrogram_names_itself_for_a_scalar_input():
+    # Before: ops.stft's rank error, which does not say which layer was called.
+    layer = layers.MelSpectrogram(fft_length=8, sequence_stride=4, num_mel_bins=2,
+                                  sampling_rate=800, name="mel")
+    with pytest.raises(errors.ShapeError, match=r"MelSpectrogram 'mel'.*min_ndim=1"):
+        layer(np.zeros((), np.float32))
+
+
+def test_stft_spectrogram_refuses_a_signal_shorter_than_a_frame():
+    # Before: a (2, 0, 9) output with no frame at all.
+    layer = layers.STFTSpectrogram(frame_length=16)
+    with pytest.raises(errors.ShapeError, match=r"STFTSpectrogram '.*': inputs must have at "
+                       r"least `frame_length` = 16 samples with padding='valid'. Received: "
+                       r"inputs.shape=\(2, 8, 1\)"):
+        layer(np.zeros((2, 8, 1), np.float32))
+    channels_first = layers.STFTSpectrogram(frame_length=16, data_format="channels_first")
+    with pytest.raises(errors.ShapeError, match=r"inputs.shape=\(2, 1, 8\)"):
+        channels_first(np.zeros((2, 1, 8), np.float32))
+    same = layers.STFTSpectrogram(frame_length=16, padding="same")
+    assert same(np.zeros((2, 8, 1), np.float32)).shape == (2, 1, 9)
 
 
 def test_mel_output_shape_is_the_real_one_where_keras_formula_is_off():

@@ -214,6 +214,36 @@ def test_compute_ciou_matches_keras(keras, rng):
         bb.compute_ciou(rel1, rel2, "rel_xyxy")
 
 
+_THREE = np.ones((2, 3), np.float32)  # boxes with 3 coordinates
+_FOUR = np.ones((2, 4), np.float32)
+_ZERO = np.zeros(1, np.float32)
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: bb.clip_to_image_size({"boxes": _THREE}, 4, 4),
+     r"bounding_boxes.clip_to_image_size: `boxes` must have 4 coordinates .*\(2, 3\)"),
+    (lambda: bb.crop(_THREE, 1, 1, 2, 2), r"bounding_boxes.crop: `boxes` must have 4"),
+    (lambda: bb.pad(_THREE, 1, 1), r"bounding_boxes.pad: `boxes` must have 4"),
+    (lambda: bb.affine_transform(_THREE[None], *[_ZERO] * 3, _ZERO + 1, _ZERO, _ZERO,
+                                 height=4, width=4),
+     r"bounding_boxes.affine_transform: `boxes` must have 4"),
+    (lambda: bb.encode_box_to_deltas(_FOUR, _THREE, "xyxy", "xyxy"),
+     r"bounding_boxes.encode_box_to_deltas: `boxes` must have 4"),
+    (lambda: bb.decode_deltas_to_boxes(_FOUR, _THREE, "xyxy", "xyxy"),
+     r"bounding_boxes.decode_deltas_to_boxes: `boxes_delta` must have 4 .*\(2, 3\)"),
+    (lambda: bb.compute_iou(_THREE, _FOUR, "xyxy"),
+     r"bounding_boxes.compute_iou: `boxes1` must have 4"),
+    (lambda: bb.compute_ciou(_FOUR, _THREE, "xyxy"),
+     r"bounding_boxes.compute_ciou: `boxes2` must have 4"),
+    (lambda: bb.compute_ciou(np.ones((3, 4)), _FOUR, "xyxy"),
+     r"compute_ciou: `boxes1` and `boxes2` must be paired .*\(3, 4\).*\(2, 4\)"),
+], ids=["clip", "crop", "pad", "affine", "encode", "decode", "iou", "ciou", "ciou-pairs"])
+def test_boxes_without_4_coordinates_are_refused_by_name(call, message):
+    # Before: JAX broadcasting errors, or (affine_transform, decode) silent garbage.
+    with pytest.raises(ShapeError, match=message):
+        call()
+
+
 def test_the_namespace_is_keras_s(keras):
     names = {n for n in dir(keras.utils.bounding_boxes) if not n.startswith("_")}
     assert names == set(bb.__all__)

@@ -195,6 +195,21 @@ def finite_floats(who, name, value, non_negative=False):
     return array
 
 
+def float_list(who, name, value, expected, length=None, increasing=False, shown=None):
+    """``value`` as a list of finite floats: 1-D, ``length`` long, sorted if ``increasing``.
+
+    ``expected`` completes "must be ..." for a wrong rank, length or order (the
+    numbers themselves are checked by :func:`finite_floats`); ``shown`` replaces
+    the received value in that message (a long window is named by its shape).
+    """
+    array = finite_floats(who, name, value)
+    if array.ndim != 1 or (length is not None and array.shape[0] != length) \
+            or (increasing and np.any(np.diff(array) < 0)):
+        received = f"{name}={value!r}" if shown is None else shown(array)
+        raise ConfigError(f"{who}: `{name}` must be {expected}. Received: {received}.")
+    return array.tolist()
+
+
 def one_of(who, name, value, allowed):
     """``value`` if it is one of ``allowed`` (compared as given, strings included)."""
     if not isinstance(value, (str, bool, type(None))) or value not in allowed:
@@ -235,5 +250,5 @@ def seed(who, value):
 __all__ = ["owner", "is_int", "positive_int", "positive_int_or_none", "non_negative_int",
            "int_tuple", "axes", "sizes", "pair_tuples", "padding_mode", "data_format", "boolean",
            "optional", "rate", "unit_interval", "non_negative_float", "positive_float",
-           "finite_float", "finite_floats", "one_of", "text_encoding", "seed",
+           "finite_float", "finite_floats", "float_list", "one_of", "text_encoding", "seed",
            "no_strided_dilation"]

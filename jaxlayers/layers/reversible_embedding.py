@@ -10,6 +10,7 @@ import jax.numpy as jnp
 
 from jaxlayers import backend
 from jaxlayers.core.serialization import register_builtin
+from jaxlayers.errors import ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.layers.core import Embedding
 
@@ -73,6 +74,12 @@ class ReversibleEmbedding(Embedding):
             if self.mask_zero:
                 self.set_output_mask(jnp.not_equal(inputs, 0))
             return outputs
+        if inputs.ndim == 0 or inputs.shape[-1] not in (self.output_dim, None):
+            raise ShapeError(
+                f"{_args.owner(self)}: reverse inputs must have `output_dim` = "
+                f"{self.output_dim} features on the last axis. "
+                f"Received: inputs.shape={tuple(inputs.shape)}."
+            )
         kernel = self.embeddings.T if self.tie_weights else self.reverse_embeddings
         if self.reverse_dtype is not None:
             inputs, kernel = inputs.astype(self.reverse_dtype), kernel.astype(self.reverse_dtype)

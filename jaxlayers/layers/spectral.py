@@ -24,7 +24,7 @@ from jaxlayers import backend, initializers
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.errors import ConfigError, DTypeError
+from jaxlayers.errors import ConfigError, DTypeError, ShapeError
 from jaxlayers.layers import _args
 from jaxlayers.ops import math as math_ops
 from jaxlayers.ops import nn as nn_ops
@@ -72,13 +72,9 @@ def _window_arg(who, window, length=None):
     if isinstance(window, str):
         initializers.named_window(who, window, 1, False)
         return window
-    values = _args.finite_floats(who, "window", window)
-    if values.ndim != 1 or (length is not None and values.shape[0] != length):
-        raise ConfigError(
-            f"{who}: `window` must be a name, None or a 1-D array of length {length}. "
-            f"Received: window shape={values.shape}."
-        )
-    return values.tolist()
+    return _args.float_list(who, "window", window,
+                            f"a name, None or a 1-D array of length {length}", length,
+                            shown=lambda values: f"window shape={values.shape}")
 
 
 @register_builtin("layers")
@@ -137,11 +133,18 @@ class MelSpectrogram(Layer):
         self.min_freq = _args.non_negative_float(who, "min_freq", min_freq)
         self.max_freq = _args.non_negative_float(
             who, "max_freq", int(self.sampling_rate / 2) if max_freq is None else max_freq)
+        if self.min_freq >= self.max_freq:
+            # Equal or crossed edges give empty or reversed filters (NaN at equality).
+            raise ConfigError(
+                f"{who}: `min_freq` must be < `max_freq`. Received: "
+                f"min_freq={min_freq}, max_freq={self.max_freq}."
+            )
         self.power_to_db = _args.boolean(who, "power_to_db", power_to_db)
         self.top_db = _args.non_negative_float(who, "top_db", top_db)
         self.mag_exp = _args.finite_float(who, "mag_exp", mag_exp)
         self.min_power = _args.non_negative_float(who, "min_power", min_power)
         self.ref_power = _args.finite_float(who, "ref_power", ref_power)
+        self.input_spec = InputSpec(min_ndim=1)
 
     def linear_to_mel_weight_matrix(self, num_mel_bins=20, num_spectrogram_bins=129,
                                     sampling_rate=8000, lower_edge_hertz=125.0,
@@ -284,6 +287,13 @@ class STFTSpectrogram(Layer):
             )
         signals = jnp.swapaxes(inputs, 1, 2) if self.data_format == "channels_last" \
             else inputs
+        if self.padding == "valid" and signals.shape[-1] < self.frame_length:
+            # A valid convolution of a shorter signal has no frame (Keras raises too).
+            raise ShapeError(
+                f"{_args.owner(self)}: inputs must have at least `frame_length` = "
+                f"{self.frame_length} samples with padding='valid'. "
+                f"Received: inputs.shape={tuple(inputs.shape)}."
+            )
         real = self._transform(signals, self.real_kernel) if self.mode != "imag" else None
         imag = self._transform(signals, self.imag_kernel) if self.mode != "real" else None
         if self.mode == "real":

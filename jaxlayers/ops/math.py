@@ -361,6 +361,24 @@ def irfft(x, fft_length=None):
     return jnp.fft.irfft(_complex_pair("irfft", x), n=n, axis=-1)
 
 
+def named_window(owner, name, length, periodic):
+    """The window ``scipy.signal.get_window`` names, as float64 NumPy.
+
+    ``periodic`` selects the DFT-even form (scipy's ``fftbins=True``).  The one
+    home of window values: :func:`stft`, :func:`istft` and the ``STFT``
+    initializer all read their windows here.
+    """
+    from scipy import signal  # scipy comes with jax; imported only when a window is named
+
+    try:
+        return np.asarray(signal.get_window(name, length, fftbins=periodic), np.float64)
+    except ValueError:
+        raise ConfigError(
+            f"{owner}: `window` must be a window name scipy.signal.get_window knows "
+            f"('hann', 'hamming', 'blackman', ...), an array or None. Received: window={name!r}."
+        ) from None
+
+
 def _window(op, window, sequence_length, fft_length, dtype):
     """The analysis window, zero-padded on both sides to ``fft_length`` (ones for ``None``)."""
     if window is None:
@@ -372,9 +390,7 @@ def _window(op, window, sequence_length, fft_length, dtype):
                 f"sequence_length or None. Received: window={window!r}."
             )
         # Periodic windows (the DFT-even form), as Keras and scipy use for spectra.
-        n = np.arange(sequence_length)
-        alpha = 0.5 if window == "hann" else 0.54
-        win = alpha - (1.0 - alpha) * np.cos(2.0 * np.pi * n / sequence_length)
+        win = named_window(f"ops.{op}", window, sequence_length, True)
     else:
         win = window
     win = jnp.asarray(win, dtype)

@@ -25,6 +25,7 @@ Example:
 import math
 
 import jax.numpy as jnp
+import numpy as np
 
 from jaxlayers.backend import epsilon
 from jaxlayers.errors import ConfigError, ShapeError
@@ -42,6 +43,17 @@ def _format(owner, arg, value):
             f"Received: {arg}={value!r}."
         )
     return fmt
+
+
+def _boxes(owner, arg, value):
+    """``value`` as an array of boxes ``(..., 4)``, or a ``ShapeError`` naming ``owner``."""
+    boxes = jnp.asarray(value)
+    if boxes.ndim == 0 or boxes.shape[-1] != 4:
+        raise ShapeError(
+            f"bounding_boxes.{owner}: `{arg}` must have 4 coordinates on the last "
+            f"axis. Received: {arg}.shape={boxes.shape}."
+        )
+    return boxes
 
 
 def _corners_to(fmt, x1, y1, x2, y2):
@@ -91,12 +103,7 @@ def convert_format(boxes, source, target, height=None, width=None, dtype="float3
                                                  dtype)}
     source = _format("convert_format", "source", source)
     target = _format("convert_format", "target", target)
-    boxes = jnp.asarray(boxes)
-    if boxes.ndim == 0 or boxes.shape[-1] != 4:
-        raise ShapeError(
-            f"bounding_boxes.convert_format: `boxes` must have 4 coordinates on the last "
-            f"axis. Received: boxes.shape={boxes.shape}."
-        )
+    boxes = _boxes("convert_format", "boxes", boxes)
     relative = source.startswith("rel_"), target.startswith("rel_")
     # Keras asks for the size whenever either side is relative; relative to relative
     # does not use it, so only a change between relative and absolute needs it.
@@ -134,9 +141,10 @@ def _in_corners(owner, boxes, bounding_box_format, height, width, fn, relative=T
             f"bounding_boxes.{owner}: `bounding_box_format` must be an absolute format; "
             f"convert relative boxes first. Received: bounding_box_format={bounding_box_format!r}."
         )
+    boxes = _boxes(owner, "boxes", boxes)
     corners = _corner_format(fmt)
     if fmt == corners:
-        return fn(jnp.asarray(boxes))
+        return fn(boxes)
     boxes = convert_format(boxes, fmt, corners, height, width)
     return convert_format(fn(boxes), corners, fmt, height, width)
 
@@ -171,7 +179,7 @@ def clip_to_image_size(bounding_boxes, height=None, width=None, bounding_box_for
             f"bounding_boxes.clip_to_image_size: `height` and `width` are needed for the "
             f"absolute format {fmt!r}. Received: height={height!r}, width={width!r}."
         )
-    boxes = jnp.asarray(bounding_boxes["boxes"])
+    boxes = _boxes("clip_to_image_size", "boxes", bounding_boxes["boxes"])
     corners = boxes if fmt == _corner_format(fmt) else convert_format(
         boxes, fmt, _corner_format(fmt), height, width)
     if fmt.startswith("rel_"):
@@ -375,8 +383,10 @@ def encode_box_to_deltas(anchors, boxes, anchor_format, box_format,
     variance = _variance("encode_box_to_deltas", variance)
     encoding_format = _encoding("encode_box_to_deltas", "encoding_format", encoding_format)
     height, width = _image_hw(image_shape)
-    anchors = convert_format(anchors, anchor_format, encoding_format, height, width)
-    boxes = convert_format(boxes, box_format, encoding_format, height, width)
+    anchors = convert_format(_boxes("encode_box_to_deltas", "anchors", anchors),
+                             anchor_format, encoding_format, height, width)
+    boxes = convert_format(_boxes("encode_box_to_deltas", "boxes", boxes), box_format,
+                           encoding_format, height, width)
     anchor_size = jnp.maximum(anchors[..., 2:], epsilon())
     box_size = jnp.maximum(boxes[..., 2:], epsilon())
     deltas = jnp.concatenate([(boxes[..., :2] - anchors[..., :2]) / anchor_size,
@@ -411,8 +421,9 @@ def decode_deltas_to_boxes(anchors, boxes_delta, anchor_format, box_format,
     height, width = _image_hw(image_shape)
 
     def decode(anchor, delta):
-        anchor = convert_format(anchor, anchor_format, encoded_format, height, width)
-        delta = jnp.asarray(delta)
+        anchor = convert_format(_boxes("decode_deltas_to_boxes", "anchors", anchor),
+                                anchor_format, encoded_format, height, width)
+        delta = _boxes("decode_deltas_to_boxes", "boxes_delta", delta)
         if variance is not None:
             delta = delta * variance
         boxes = jnp.concatenate([delta[..., :2] * anchor[..., 2:] + anchor[..., :2],
@@ -461,7 +472,8 @@ def compute_iou(boxes1, boxes2, bounding_box_format, use_masking=False, mask_val
         >>> print(compute_iou(box, np.array([[1., 0., 3., 2.]]), "xyxy").round(3))
         [[0.333]]
     """
-    boxes1, boxes2 = jnp.asarray(boxes1), jnp.asarray(boxes2)
+    boxes1 = _boxes("compute_iou", "boxes1", boxes1)
+    boxes2 = _boxes("compute_iou", "boxes2", boxes2)
     _rank("compute_iou", "boxes1", boxes1)
     _rank("compute_iou", "boxes2", boxes2)
     _relative_needs_shape("compute_iou", bounding_box_format, image_shape)
@@ -478,6 +490,14 @@ def compute_iou(boxes1, boxes2, bounding_box_format, use_masking=False, mask_val
         return iou
     padded = (boxes1.max(axis=-1) < 0)[..., :, None] | (boxes2.max(axis=-1) < 0)[..., None, :]
     return jnp.where(padded, jnp.asarray(mask_val, iou.dtype), iou)
+
+
+def _broadcastable(a, b):
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
 
 
 def compute_ciou(boxes1, boxes2, bounding_box_format, image_shape=None):
@@ -497,6 +517,13 @@ def compute_ciou(boxes1, boxes2, bounding_box_format, image_shape=None):
         >>> compute_ciou(box, box, "xyxy").round(3).tolist()
         [1.0]
     """
+    boxes1 = _boxes("compute_ciou", "boxes1", boxes1)
+    boxes2 = _boxes("compute_ciou", "boxes2", boxes2)
+    if not _broadcastable(boxes1.shape, boxes2.shape):
+        raise ShapeError(
+            f"bounding_boxes.compute_ciou: `boxes1` and `boxes2` must be paired (shapes that "
+            f"broadcast). Received: boxes1.shape={boxes1.shape}, boxes2.shape={boxes2.shape}."
+        )
     _relative_needs_shape("compute_ciou", bounding_box_format, image_shape)
     height, width = _image_hw(image_shape)
     boxes1 = convert_format(boxes1, bounding_box_format, "xyxy", height, width)

@@ -262,13 +262,8 @@ def _merge(a, b, epsilon):
 
 def _sorted_boundaries(who, bin_boundaries):
     """``bin_boundaries`` as a list of floats; a ``ConfigError`` unless sorted, without NaN."""
-    array = _args.finite_floats(who, "bin_boundaries", bin_boundaries)
-    if array.ndim != 1 or np.any(np.diff(array) < 0):
-        raise ConfigError(
-            f"{who}: `bin_boundaries` must be a flat list of numbers in increasing order. "
-            f"Received: bin_boundaries={bin_boundaries!r}."
-        )
-    return array.tolist()
+    return _args.float_list(who, "bin_boundaries", bin_boundaries,
+                            "a flat list of numbers in increasing order", increasing=True)
 
 
 @register_builtin("layers")
