@@ -275,3 +275,38 @@ def test_seed_generator_differs_per_step_inside_fit_and_is_reproducible():
     assert len(set(history.tolist())) == 3 and np.all(history > 0)
     np.testing.assert_array_equal(_fit_history(0), history)
     assert not np.array_equal(_fit_history(1), history)
+
+
+class CountedDropout(jl.Layer):
+    """Dropout through jl.random with its own SeedGenerator; counts how often ``call`` traces."""
+
+    traces = 0
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = jl.random.SeedGenerator(3)
+
+    def call(self, x, training=False):
+        type(self).traces += 1
+        return jl.random.dropout(x, 0.5, seed=self.seed_generator) if training else x
+
+
+def test_seed_generator_dropout_in_fit_compiles_once_across_calls():
+    # Compiled steps never run Python, so a second fit/evaluate/predict on data of the
+    # same shapes must leave the trace count where the first round left it.
+    CountedDropout.traces = 0
+    model = jl.Sequential([jl.Input((4,)), CountedDropout(), jl.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 4), np.float32), np.ones((8, 1), np.float32)
+
+    def one_round():
+        loss = model.fit(x, y, batch_size=4, epochs=2, verbose=0).history["loss"]
+        model.evaluate(x, y, batch_size=4, verbose=0)
+        model.predict(x, batch_size=4, verbose=0)
+        return loss
+
+    one_round()
+    first = CountedDropout.traces
+    losses = one_round()
+    assert CountedDropout.traces == first, (first, CountedDropout.traces)
+    assert all(np.isfinite(losses))
