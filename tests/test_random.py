@@ -101,6 +101,32 @@ def test_bad_arguments_raise_clear_errors():
         jl.random.uniform((2,), dtype="int32", seed=0)
 
 
+@pytest.mark.parametrize("name,args", [
+    ("normal", ()), ("uniform", ()), ("truncated_normal", ()), ("randint", (0, 3)),
+    ("gamma", (2.0,)), ("binomial", (5, 0.5)), ("beta", (2.0, 3.0)),
+])
+def test_a_bad_shape_is_named_before_a_key_is_drawn(name, args):
+    gen = jl.random.SeedGenerator(5)
+    before = np.asarray(gen.state)
+    for shape in ("ab", (-1, 2), (2.0,)):
+        with pytest.raises(ConfigError, match=rf"jl\.random\.{name}: `shape` must be a tuple "
+                                              r"of non-negative ints\. Received: shape="):
+            getattr(jl.random, name)(shape, *args, seed=gen)
+    # A refused call leaves the generator where it was.
+    np.testing.assert_array_equal(gen.state, before)
+
+
+def test_dropout_rate_and_categorical_num_samples_are_checked():
+    for rate in (1.5, -0.1, "a", float("nan")):
+        with pytest.raises(ConfigError, match=r"jl\.random\.dropout: `rate` must be a float "
+                                              r"in \[0, 1\]\. Received: rate="):
+            jl.random.dropout(jnp.ones(3), rate, seed=0)
+    with pytest.raises(ConfigError, match=r"jl\.random\.categorical: `num_samples` must be a "
+                                          r"non-negative int\. Received: num_samples='a'\."):
+        jl.random.categorical(np.zeros((2, 3)), "a", seed=0)
+    assert jl.random.dropout(jnp.ones(3), np.float32(0.0), seed=0).tolist() == [1.0] * 3
+
+
 def test_seed_generator_config_round_trip():
     gen = jl.random.SeedGenerator(9, name="gen")
     again = jl.random.SeedGenerator.from_config(gen.get_config())
