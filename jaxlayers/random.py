@@ -39,6 +39,7 @@ import numpy as np
 from jaxlayers import backend
 from jaxlayers.core import scope as scope_lib
 from jaxlayers.errors import ConfigError, ConfigTypeError, KeyRequiredError
+from jaxlayers.ops import _args
 from jaxlayers.ops import _regularization as reg_ops
 
 _global = {"generator": None, "generation": None}
@@ -175,6 +176,18 @@ def draw_key(seed):
     )
 
 
+def _shape(op, shape):
+    """``shape`` as a tuple of non-negative ints; checked before a key is drawn, so a
+    refused call leaves a ``SeedGenerator`` where it was."""
+    dims = tuple(shape) if isinstance(shape, (tuple, list, np.ndarray)) else None
+    if dims is None or not all(_args.is_int(d) and d >= 0 for d in dims):
+        raise ConfigError(
+            f"jl.random.{op}: `shape` must be a tuple of non-negative ints. "
+            f"Received: shape={shape!r}."
+        )
+    return tuple(int(d) for d in dims)
+
+
 def _float_dtype(dtype):
     return backend.standardize_dtype(dtype)
 
@@ -193,8 +206,8 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
         >>> normal((2, 2), seed=0).shape
         (2, 2)
     """
-    key = draw_key(seed)
-    return jax.random.normal(key, shape=tuple(shape), dtype=_float_dtype(dtype)) * stddev + mean
+    shape = _shape("normal", shape)
+    return jax.random.normal(draw_key(seed), shape=shape, dtype=_float_dtype(dtype)) * stddev + mean
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
@@ -211,13 +224,14 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
         >>> bool(jnp.all(uniform((4,), 2.0, 3.0, seed=0) >= 2.0))
         True
     """
+    shape = _shape("uniform", shape)
     dtype = _float_dtype(dtype)
     if not jnp.issubdtype(dtype, jnp.floating):
         raise ConfigError(
             "jl.random.uniform: `dtype` must be a float dtype (use randint for integers). "
             f"Received: dtype={dtype!r}."
         )
-    return jax.random.uniform(draw_key(seed), shape=tuple(shape), dtype=dtype,
+    return jax.random.uniform(draw_key(seed), shape=shape, dtype=dtype,
                               minval=minval, maxval=maxval)
 
 
@@ -235,7 +249,8 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
         >>> bool(jnp.all(jnp.abs(truncated_normal((100,), seed=0)) <= 2.0))
         True
     """
-    sample = jax.random.truncated_normal(draw_key(seed), -2.0, 2.0, shape=tuple(shape),
+    shape = _shape("truncated_normal", shape)
+    sample = jax.random.truncated_normal(draw_key(seed), -2.0, 2.0, shape=shape,
                                          dtype=_float_dtype(dtype))
     return sample * stddev + mean
 
@@ -254,12 +269,13 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
         >>> randint((3,), 0, 1, seed=0).tolist()
         [0, 0, 0]
     """
+    shape = _shape("randint", shape)
     dtype = backend.standardize_dtype(dtype)
     if not jnp.issubdtype(dtype, jnp.integer):
         raise ConfigError(
             f"jl.random.randint: `dtype` must be an integer dtype. Received: dtype={dtype!r}."
         )
-    return jax.random.randint(draw_key(seed), shape=tuple(shape), minval=minval,
+    return jax.random.randint(draw_key(seed), shape=shape, minval=minval,
                               maxval=maxval, dtype=dtype)
 
 
@@ -285,6 +301,11 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
             "jl.random.categorical: `logits` must be a 2-D array of shape (batch_size, "
             f"num_classes). Received: logits.shape={logits.shape}."
         )
+    if not _args.is_int(num_samples) or num_samples < 0:
+        raise ConfigError(
+            "jl.random.categorical: `num_samples` must be a non-negative int. "
+            f"Received: num_samples={num_samples!r}."
+        )
     shape = (logits.shape[0], int(num_samples))
     sample = jax.random.categorical(draw_key(seed), logits[..., None], shape=shape, axis=1)
     return sample.astype(backend.standardize_dtype(dtype))
@@ -305,6 +326,10 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
         [1.0, 1.0, 1.0, 1.0]
     """
     inputs = jnp.asarray(inputs)
+    if not (_args.is_int(rate) or isinstance(rate, (float, np.floating))) or not 0 <= rate <= 1:
+        raise ConfigError(
+            f"jl.random.dropout: `rate` must be a float in [0, 1]. Received: rate={rate!r}."
+        )
     if rate == 1.0:
         return jnp.zeros_like(inputs)
     if rate == 0.0:
@@ -340,7 +365,8 @@ def gamma(shape, alpha, dtype=None, seed=None):
         >>> gamma((2,), 2.0, seed=0).shape
         (2,)
     """
-    return jax.random.gamma(draw_key(seed), alpha, shape=tuple(shape),
+    shape = _shape("gamma", shape)
+    return jax.random.gamma(draw_key(seed), alpha, shape=shape,
                             dtype=_float_dtype(dtype))
 
 
@@ -358,8 +384,9 @@ def binomial(shape, counts, probabilities, dtype=None, seed=None):
         >>> binomial((2,), 5, 1.0, seed=0).tolist()
         [5.0, 5.0]
     """
+    shape = _shape("binomial", shape)
     return jax.random.binomial(draw_key(seed), jnp.asarray(counts),
-                               jnp.asarray(probabilities), shape=tuple(shape),
+                               jnp.asarray(probabilities), shape=shape,
                                dtype=_float_dtype(dtype))
 
 
@@ -377,8 +404,9 @@ def beta(shape, alpha, beta, dtype=None, seed=None):
         >>> bool(jnp.all((beta((3,), 2.0, 2.0, seed=0) > 0)))
         True
     """
+    shape = _shape("beta", shape)
     return jax.random.beta(draw_key(seed), jnp.asarray(alpha), jnp.asarray(beta),
-                           shape=tuple(shape), dtype=_float_dtype(dtype))
+                           shape=shape, dtype=_float_dtype(dtype))
 
 
 # Keras's names; ``draw_key`` is public for layers that take Keras's ``seed`` argument.

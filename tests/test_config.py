@@ -162,6 +162,34 @@ def test_max_epochs_and_steps_cap_fit_evaluate_and_predict(restore_config):
         jl.config.set_max_epochs(0)
 
 
+class _CountedCall(jl.layers.Layer):
+    traces = 0
+
+    def call(self, x):
+        type(self).traces += 1
+        return x
+
+
+def test_capped_fit_evaluate_predict_compile_once_across_calls(restore_config):
+    # The caps are read once per call, outside the compiled steps: a second capped round
+    # on data of the same shapes traces nothing new.
+    _CountedCall.traces = 0
+    model = jl.Sequential([jl.Input((2,)), _CountedCall(), jl.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 2), np.float32), np.ones((8, 1), np.float32)
+    jl.config.set_max_epochs(2)
+    jl.config.set_max_steps_per_epoch(3)
+    counts = []
+    for _ in range(2):
+        counter = _CountBatches()
+        history = model.fit(x, y, batch_size=2, epochs=5, verbose=0, callbacks=[counter])
+        assert len(history.history["loss"]) == 2 and counter.batches == 6
+        model.evaluate(x, y, batch_size=2, verbose=0)
+        assert model.predict(x, batch_size=2, verbose=0).shape == (6, 1)
+        counts.append(_CountedCall.traces)
+    assert counts[0] == counts[1], counts
+
+
 def test_flash_attention_switch_reaches_attention_layers(restore_config, monkeypatch):
     from jaxlayers.ops import nn as nn_ops
 

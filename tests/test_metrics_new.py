@@ -15,7 +15,7 @@ import pytest
 from test_metrics import run_keras, run_pure_jitted_with_state
 
 import jaxlayers as jl
-from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 from jaxlayers.training import losses, metrics
 
 BATCH, NUM_BATCHES = 8, 3
@@ -321,3 +321,51 @@ def test_a_keras_file_compiled_with_the_new_loss_and_metrics_loads_compiled(kera
     assert got == [("MeanIoU", metrics.MeanIoU(3, sparse_y_pred=False, name="iou").get_config()),
                    ("PrecisionAtRecall",
                     metrics.PrecisionAtRecall(0.4, num_thresholds=9, name="p").get_config())]
+
+
+def test_argument_errors_are_named_before_any_update():
+    """Each bad argument is refused by the constructor, not deep inside a traced update."""
+    with pytest.raises(ConfigTypeError, match=r"IoU 'iou': `axis` must be an int\. "
+                       r"Received: axis='a'\."):
+        metrics.IoU(3, [0], axis="a", sparse_y_true=False, name="iou")
+    with pytest.raises(ConfigTypeError, match=r"OneHotMeanIoU 'one_hot_mean_io_u': `axis` must "
+                       r"be an int\. Received: axis=1\.5\."):
+        metrics.OneHotMeanIoU(3, axis=1.5)
+    with pytest.raises(ConfigTypeError, match=r"MeanIoU 'mean_io_u': `sparse_y_pred` must be a "
+                       r"bool\. Received: sparse_y_pred='no'\."):
+        metrics.MeanIoU(3, sparse_y_pred="no")
+    with pytest.raises(ConfigError, match=r"BinaryIoU 'binary_io_u': `threshold` must be a "
+                       r"finite float\. Received: threshold='x'\."):
+        metrics.BinaryIoU(threshold="x")
+    with pytest.raises(ConfigTypeError, match=r"PearsonCorrelation 'pearson_correlation': "
+                       r"`axis` must be an int or a non-empty list of ints\. "
+                       r"Received: axis='x'\."):
+        metrics.PearsonCorrelation(axis="x")
+    with pytest.raises(ConfigTypeError, match=r"ConcordanceCorrelation 'cc': `axis` must be an "
+                       r"int or a non-empty list of ints\. Received: axis=2\.0\."):
+        metrics.ConcordanceCorrelation(axis=2.0, name="cc")
+    with pytest.raises(ConfigTypeError, match=r"SensitivityAtSpecificity 'sas': `class_id` must "
+                       r"be None or an int\. Received: class_id='a'\."):
+        metrics.SensitivityAtSpecificity(0.5, class_id="a", name="sas")
+    with pytest.raises(ConfigTypeError, match=r"Precision 'precision': `class_id` must be None "
+                       r"or an int\. Received: class_id=1\.0\."):
+        metrics.Precision(class_id=1.0)
+
+
+def test_a_class_id_past_the_last_class_is_refused_not_clamped():
+    # JAX clamps an out-of-range index, which would count the last class silently.
+    y = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], np.float32)
+    with pytest.raises(ShapeError, match=r"class_id=3 is not a class of y_pred with 3 "
+                       r"classes"):
+        metrics.PrecisionAtRecall(0.5, class_id=3).update_state(y, y)
+    with pytest.raises(ShapeError, match=r"class_id=-4 is not a class"):
+        metrics.Recall(class_id=-4).update_state(y, y)
+
+
+def test_correlation_axes_given_as_a_list_reduce_like_a_tuple():
+    y = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    p = np.sqrt(y + 1.0)
+    got = metrics.pearson_correlation(y, p, axis=(1, 2))
+    m = metrics.PearsonCorrelation(axis=[1, 2])
+    m.update_state(y, p)
+    np.testing.assert_allclose(m.result(), np.mean(got), rtol=1e-6)

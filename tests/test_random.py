@@ -101,6 +101,32 @@ def test_bad_arguments_raise_clear_errors():
         jl.random.uniform((2,), dtype="int32", seed=0)
 
 
+@pytest.mark.parametrize("name,args", [
+    ("normal", ()), ("uniform", ()), ("truncated_normal", ()), ("randint", (0, 3)),
+    ("gamma", (2.0,)), ("binomial", (5, 0.5)), ("beta", (2.0, 3.0)),
+])
+def test_a_bad_shape_is_named_before_a_key_is_drawn(name, args):
+    gen = jl.random.SeedGenerator(5)
+    before = np.asarray(gen.state)
+    for shape in ("ab", (-1, 2), (2.0,)):
+        with pytest.raises(ConfigError, match=rf"jl\.random\.{name}: `shape` must be a tuple "
+                                              r"of non-negative ints\. Received: shape="):
+            getattr(jl.random, name)(shape, *args, seed=gen)
+    # A refused call leaves the generator where it was.
+    np.testing.assert_array_equal(gen.state, before)
+
+
+def test_dropout_rate_and_categorical_num_samples_are_checked():
+    for rate in (1.5, -0.1, "a", float("nan")):
+        with pytest.raises(ConfigError, match=r"jl\.random\.dropout: `rate` must be a float "
+                                              r"in \[0, 1\]\. Received: rate="):
+            jl.random.dropout(jnp.ones(3), rate, seed=0)
+    with pytest.raises(ConfigError, match=r"jl\.random\.categorical: `num_samples` must be a "
+                                          r"non-negative int\. Received: num_samples='a'\."):
+        jl.random.categorical(np.zeros((2, 3)), "a", seed=0)
+    assert jl.random.dropout(jnp.ones(3), np.float32(0.0), seed=0).tolist() == [1.0] * 3
+
+
 def test_seed_generator_config_round_trip():
     gen = jl.random.SeedGenerator(9, name="gen")
     again = jl.random.SeedGenerator.from_config(gen.get_config())
@@ -275,3 +301,38 @@ def test_seed_generator_differs_per_step_inside_fit_and_is_reproducible():
     assert len(set(history.tolist())) == 3 and np.all(history > 0)
     np.testing.assert_array_equal(_fit_history(0), history)
     assert not np.array_equal(_fit_history(1), history)
+
+
+class CountedDropout(jl.Layer):
+    """Dropout through jl.random with its own SeedGenerator; counts how often ``call`` traces."""
+
+    traces = 0
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = jl.random.SeedGenerator(3)
+
+    def call(self, x, training=False):
+        type(self).traces += 1
+        return jl.random.dropout(x, 0.5, seed=self.seed_generator) if training else x
+
+
+def test_seed_generator_dropout_in_fit_compiles_once_across_calls():
+    # Compiled steps never run Python, so a second fit/evaluate/predict on data of the
+    # same shapes must leave the trace count where the first round left it.
+    CountedDropout.traces = 0
+    model = jl.Sequential([jl.Input((4,)), CountedDropout(), jl.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 4), np.float32), np.ones((8, 1), np.float32)
+
+    def one_round():
+        loss = model.fit(x, y, batch_size=4, epochs=2, verbose=0).history["loss"]
+        model.evaluate(x, y, batch_size=4, verbose=0)
+        model.predict(x, batch_size=4, verbose=0)
+        return loss
+
+    one_round()
+    first = CountedDropout.traces
+    losses = one_round()
+    assert CountedDropout.traces == first, (first, CountedDropout.traces)
+    assert all(np.isfinite(losses))

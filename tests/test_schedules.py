@@ -103,6 +103,34 @@ def test_bad_arguments_are_named(make, match):
         make()
 
 
+@pytest.mark.parametrize("make,match", [
+    (lambda: S.ExponentialDecay("a", 10, 0.5), r"ExponentialDecay: `initial_learning_rate` "
+                                               r"must be a finite number\. "
+                                               r"Received: initial_learning_rate='a'\."),
+    (lambda: S.InverseTimeDecay(0.1, 10, float("nan")), r"InverseTimeDecay: `decay_rate` must "
+                                                        r"be a finite number"),
+    (lambda: S.PolynomialDecay(0.1, 10, end_learning_rate=None),
+     r"PolynomialDecay: `end_learning_rate` must be a finite number\. "
+     r"Received: end_learning_rate=None\."),
+    (lambda: S.CosineDecay(0.1, 10, warmup_steps=-1), r"CosineDecay: `warmup_steps` must be a "
+                                                      r"finite number >= 0\. "
+                                                      r"Received: warmup_steps=-1\."),
+    (lambda: S.CosineDecay(0.1, 10, warmup_target="x"), r"`warmup_target` must be a finite"),
+    (lambda: S.CosineDecayRestarts(0.1, 10, t_mul=[2.0]), r"CosineDecayRestarts: `t_mul` must "
+                                                          r"be a finite number"),
+    (lambda: S.PiecewiseConstantDecay([1], [0.1, "b"]), r"PiecewiseConstantDecay: `values` "
+                                                        r"must be a finite number"),
+])
+def test_bad_rates_are_named_before_the_schedule_is_traced(make, match):
+    with pytest.raises(ConfigError, match=match):
+        make()
+
+
+def test_numpy_and_jax_scalar_rates_are_accepted():
+    schedule = S.ExponentialDecay(np.float32(0.1), 10, jnp.asarray(0.5))
+    np.testing.assert_allclose(schedule(10), 0.05, rtol=1e-6)
+
+
 def test_a_user_schedule_subclass_works_and_an_incomplete_one_is_named():
     class Halving(S.LearningRateSchedule):
         def __init__(self, rate):

@@ -13,8 +13,11 @@ Example:
 """
 
 import math
+import numbers
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxlayers.core import serialization
 from jaxlayers.core.serialization import register_builtin
@@ -28,6 +31,21 @@ def _positive_steps(cls, name, value):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise ConfigError(
             f"{cls}: `{name}` must be a number > 0. Received: {name}={value!r}."
+        )
+    return value
+
+
+def _number(cls, name, value, minimum=None):
+    """``value`` unless it is not a finite real number (``>= minimum``): a rate used in the
+    compiled step would otherwise fail there, far from the schedule that holds it."""
+    scalar = isinstance(value, numbers.Real) or (
+        isinstance(value, (np.ndarray, jax.Array)) and value.ndim == 0
+        and jnp.issubdtype(value.dtype, jnp.number))
+    ok = scalar and not isinstance(value, (bool, np.bool_)) and math.isfinite(float(value))
+    if not ok or (minimum is not None and value < minimum):
+        bound = "" if minimum is None else f" >= {minimum}"
+        raise ConfigError(
+            f"{cls}: `{name}` must be a finite number{bound}. Received: {name}={value!r}."
         )
     return value
 
@@ -79,9 +97,11 @@ class _RateDecay(LearningRateSchedule):
     """Shared by the schedules of ``(initial_learning_rate, decay_steps, decay_rate)``."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = _positive_steps(type(self).__name__, "decay_steps", decay_steps)
-        self.decay_rate = decay_rate
+        cls = type(self).__name__
+        self.initial_learning_rate = _number(cls, "initial_learning_rate",
+                                             initial_learning_rate)
+        self.decay_steps = _positive_steps(cls, "decay_steps", decay_steps)
+        self.decay_rate = _number(cls, "decay_rate", decay_rate)
         self.staircase = staircase
         self.name = name
 
@@ -134,8 +154,9 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 f"`values`. Received: boundaries={boundaries!r} (length {len(boundaries)}) "
                 f"and values={values!r} (length {len(values)})."
             )
-        self.boundaries = list(boundaries)
-        self.values = list(values)
+        self.boundaries = [_number("PiecewiseConstantDecay", "boundaries", b)
+                           for b in boundaries]
+        self.values = [_number("PiecewiseConstantDecay", "values", v) for v in values]
         self.name = name
 
     def __call__(self, step):
@@ -164,10 +185,12 @@ class PolynomialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001,
                  power=1.0, cycle=False, name="PolynomialDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = _positive_steps("PolynomialDecay", "decay_steps", decay_steps)
-        self.end_learning_rate = end_learning_rate
-        self.power = power
+        cls = "PolynomialDecay"
+        self.initial_learning_rate = _number(cls, "initial_learning_rate",
+                                             initial_learning_rate)
+        self.decay_steps = _positive_steps(cls, "decay_steps", decay_steps)
+        self.end_learning_rate = _number(cls, "end_learning_rate", end_learning_rate)
+        self.power = _number(cls, "power", power)
         self.cycle = cycle
         self.name = name
 
@@ -233,12 +256,15 @@ class CosineDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = _positive_steps("CosineDecay", "decay_steps", decay_steps)
-        self.alpha = alpha
+        cls = "CosineDecay"
+        self.initial_learning_rate = _number(cls, "initial_learning_rate",
+                                             initial_learning_rate)
+        self.decay_steps = _positive_steps(cls, "decay_steps", decay_steps)
+        self.alpha = _number(cls, "alpha", alpha)
         self.name = name
-        self.warmup_target = warmup_target
-        self.warmup_steps = warmup_steps
+        self.warmup_target = (None if warmup_target is None
+                              else _number(cls, "warmup_target", warmup_target))
+        self.warmup_steps = _number(cls, "warmup_steps", warmup_steps, minimum=0)
 
     def __call__(self, step):
         step = _as_float(step)
@@ -277,12 +303,13 @@ class CosineDecayRestarts(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
                  alpha=0.0, name="SGDRDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.first_decay_steps = _positive_steps("CosineDecayRestarts", "first_decay_steps",
-                                                 first_decay_steps)
-        self.t_mul = t_mul
-        self.m_mul = m_mul
-        self.alpha = alpha
+        cls = "CosineDecayRestarts"
+        self.initial_learning_rate = _number(cls, "initial_learning_rate",
+                                             initial_learning_rate)
+        self.first_decay_steps = _positive_steps(cls, "first_decay_steps", first_decay_steps)
+        self.t_mul = _number(cls, "t_mul", t_mul)
+        self.m_mul = _number(cls, "m_mul", m_mul)
+        self.alpha = _number(cls, "alpha", alpha)
         self.name = name
 
     def __call__(self, step):

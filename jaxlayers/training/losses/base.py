@@ -99,6 +99,25 @@ def function_name(fn):
     return name
 
 
+def wrapper_config(config, fn_name, fn_kwargs):
+    """A function wrapper's config: ``config``, ``fn`` saved by name (unless ``None``), its options.
+
+    Loss and metric wrappers save the same layout; ``from_wrapper_config`` reads it.
+    """
+    if fn_name is not None:
+        config["fn"] = fn_name
+    config.update(fn_kwargs)
+    return config
+
+
+def from_wrapper_config(cls, config, resolve):
+    """``cls(**config)`` with the saved ``fn`` name turned back into a function by ``resolve``."""
+    config = dict(config)
+    if "fn" in config:
+        config["fn"] = resolve(config["fn"])
+    return cls(**config)
+
+
 def check_loss_fn(owner, fn):
     """A ``ConfigTypeError`` unless ``fn`` is callable (the wrappers of losses and metrics)."""
     if not callable(fn):
@@ -227,18 +246,14 @@ class LossFunctionWrapper(Loss):
             check_kind(kind, owner, y_true_shape, y_pred_shape, y_true_dtype, axis)
 
     def get_config(self):
-        config = super().get_config()
-        if type(self) is LossFunctionWrapper:
-            config["fn"] = function_name(self.fn)
-        config.update(self._fn_kwargs)
-        return config
+        # A built-in loss class names its function by being that class.
+        fn_name = function_name(self.fn) if type(self) is LossFunctionWrapper else None
+        return wrapper_config(super().get_config(), fn_name, self._fn_kwargs)
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if "fn" in config:
-            config["fn"] = deserialize_object(config["fn"], "losses", printable="loss")
-        return cls(**config)
+        return from_wrapper_config(
+            cls, config, lambda name: deserialize_object(name, "losses", printable="loss"))
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} fn={self.fn!r} kwargs={self._fn_kwargs}>"
@@ -263,5 +278,5 @@ register_builtin("losses")(Loss)
 __all__ = [
     "Loss", "LossFunctionWrapper", "BuiltinLoss", "builtin_function", "builtin_functions",
     "function_kind", "loss_mask", "registered_function_name", "function_name",
-    "check_loss_fn",
+    "check_loss_fn", "wrapper_config", "from_wrapper_config",
 ]

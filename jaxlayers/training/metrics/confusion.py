@@ -20,7 +20,8 @@ import numpy as np
 
 from jaxlayers.backend import epsilon
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.errors import ConfigError, ShapeError
+from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
+from jaxlayers.layers import _args
 from jaxlayers.training.losses.reduction import align_ranks, divide_no_nan
 from jaxlayers.training.metrics.base import Metric
 
@@ -42,6 +43,15 @@ def _parse_thresholds(owner, thresholds, default):
             f"Received: thresholds={thresholds!r}."
         )
     return [float(t) for t in values]
+
+
+def check_class_id(owner, class_id):
+    """``class_id`` if it is ``None`` or an int, else a ``ConfigTypeError`` naming ``owner``."""
+    if class_id is not None and not _args.is_int(class_id):
+        raise ConfigTypeError(
+            f"{owner}: `class_id` must be None or an int. Received: class_id={class_id!r}."
+        )
+    return None if class_id is None else int(class_id)
 
 
 def _evenly_spaced(thresholds):
@@ -131,6 +141,12 @@ def confusion_counts(
             raise ShapeError(
                 f"confusion_counts: with class_id={class_id}, y_pred must have shape "
                 f"(batch, num_classes). Received: y_pred.shape={y_pred.shape}."
+            )
+        # An index past the end would be clamped to the last class, silently.
+        if not -y_pred.shape[-1] <= class_id < y_pred.shape[-1]:
+            raise ShapeError(
+                f"confusion_counts: class_id={class_id} is not a class of y_pred with "
+                f"{y_pred.shape[-1]} classes. Received: y_pred.shape={y_pred.shape}."
             )
         y_true, y_pred = y_true[..., class_id, None], y_pred[..., class_id, None]
     weights = jnp.ones_like(y_pred) if sample_weight is None else jnp.broadcast_to(
@@ -259,7 +275,7 @@ class _PrecisionRecall(Metric):
         super().__init__(name=name, dtype=dtype)
         self.init_thresholds = thresholds
         self.top_k = top_k
-        self.class_id = class_id
+        self.class_id = check_class_id(_args.owner(self), class_id)
         default = 0.5 if top_k is None else _NEG_INF
         self.thresholds = _parse_thresholds(type(self).__name__, thresholds, default)
         self._evenly = _evenly_spaced(self.thresholds)

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 
 from jaxlayers.backend import epsilon
 from jaxlayers.core.serialization import register_builtin
+from jaxlayers.layers import _args
 from jaxlayers.training.losses.checks import prepare
 from jaxlayers.training.metrics.reduction import BuiltinMeanMetric, builtin_metric_function
 
@@ -78,6 +79,7 @@ class PearsonCorrelation(BuiltinMeanMetric):
 
     def __init__(self, name="pearson_correlation", dtype=None, axis=-1):
         super().__init__(pearson_correlation, name, dtype, axis=axis)
+        _args.axes(_args.owner(self), "axis", axis)
 
 
 @register_builtin("metrics")
@@ -101,6 +103,7 @@ class ConcordanceCorrelation(BuiltinMeanMetric):
 
     def __init__(self, name="concordance_correlation", dtype=None, axis=-1):
         super().__init__(concordance_correlation, name, dtype, axis=axis)
+        _args.axes(_args.owner(self), "axis", axis)
 
 
 __all__ = [

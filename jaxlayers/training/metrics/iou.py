@@ -18,21 +18,18 @@ import warnings
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from jaxlayers.backend import epsilon
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
+from jaxlayers.layers import _args
+from jaxlayers.training.losses.checks import check_axis
 from jaxlayers.training.metrics.base import Metric
 
 
 def _default_int():
     """Keras's ``"int"``: the platform int JAX uses (int32 unless x64 is enabled)."""
     return jax.dtypes.canonicalize_dtype(jnp.int64).name
-
-
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 class _IoUBase(Metric):
@@ -44,21 +41,17 @@ class _IoUBase(Metric):
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
                  sparse_y_true=True, sparse_y_pred=True, axis=-1):
         super().__init__(name=name, dtype=dtype or _default_int())
-        owner = f"{type(self).__name__} '{self.name}'"
-        if not _is_int(num_classes) or num_classes < 1:
-            raise ConfigError(
-                f"{owner}: `num_classes` must be a positive int. "
-                f"Received: num_classes={num_classes!r}."
-            )
-        if ignore_class is not None and not _is_int(ignore_class):
+        owner = _args.owner(self)
+        self.num_classes = _args.positive_int(owner, "num_classes", num_classes)
+        if ignore_class is not None and not _args.is_int(ignore_class):
             raise ConfigError(
                 f"{owner}: `ignore_class` must be None or an int. "
                 f"Received: ignore_class={ignore_class!r}."
             )
-        self.num_classes = int(num_classes)
+        check_axis(owner, axis)
         self.ignore_class = ignore_class
-        self.sparse_y_true = sparse_y_true
-        self.sparse_y_pred = sparse_y_pred
+        self.sparse_y_true = _args.boolean(owner, "sparse_y_true", sparse_y_true)
+        self.sparse_y_pred = _args.boolean(owner, "sparse_y_pred", sparse_y_pred)
         self.axis = axis
 
     def init(self, y_true=None, y_pred=None):
@@ -109,7 +102,7 @@ class _IoUBase(Metric):
 
 def _check_targets(owner, target_class_ids, num_classes):
     ids = list(target_class_ids) if isinstance(target_class_ids, (list, tuple)) else None
-    if not ids or not all(_is_int(i) and 0 <= i < num_classes for i in ids):
+    if not ids or not all(_args.is_int(i) and 0 <= i < num_classes for i in ids):
         raise ConfigError(
             f"{owner}: `target_class_ids` must be a non-empty list of class ids in "
             f"[0, {num_classes}). Received: target_class_ids={target_class_ids!r}."
@@ -145,7 +138,7 @@ class IoU(_IoUBase):
                  sparse_y_true=True, sparse_y_pred=True, axis=-1):
         super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
                          sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
-        self.target_class_ids = _check_targets(f"{type(self).__name__} '{self.name}'",
+        self.target_class_ids = _check_targets(_args.owner(self),
                                                target_class_ids, self.num_classes)
 
     def compute_result(self, state):
@@ -180,6 +173,7 @@ class BinaryIoU(IoU):
 
     def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
         super().__init__(2, target_class_ids, name=name, dtype=dtype)
+        _args.finite_float(_args.owner(self), "threshold", threshold)
         self.threshold = threshold
 
     def _class_ids(self, y_true, y_pred):
@@ -204,7 +198,7 @@ class MeanIoU(IoU):
 
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
                  sparse_y_true=True, sparse_y_pred=True, axis=-1):
-        classes = num_classes if _is_int(num_classes) and num_classes > 0 else 1
+        classes = num_classes if _args.is_int(num_classes) and num_classes > 0 else 1
         super().__init__(num_classes, list(range(classes)), name=name, dtype=dtype,
                          ignore_class=ignore_class, sparse_y_true=sparse_y_true,
                          sparse_y_pred=sparse_y_pred, axis=axis)

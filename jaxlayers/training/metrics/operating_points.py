@@ -14,13 +14,17 @@ Example:
 """
 
 import jax.numpy as jnp
-import numpy as np
 
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.errors import ConfigError
+from jaxlayers.layers import _args
 from jaxlayers.training.losses.reduction import divide_no_nan
 from jaxlayers.training.metrics.base import Metric
-from jaxlayers.training.metrics.confusion import add_counts, confusion_counts, zero_counts
+from jaxlayers.training.metrics.confusion import (
+    add_counts,
+    check_class_id,
+    confusion_counts,
+    zero_counts,
+)
 
 
 class _OperatingPoint(Metric):
@@ -35,22 +39,13 @@ class _OperatingPoint(Metric):
 
     def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
-        owner = f"{type(self).__name__} '{self.name}'"
+        owner = _args.owner(self)
         arg = self._value_name
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not (
-                0.0 <= value <= 1.0):
-            raise ConfigError(f"{owner}: `{arg}` must be a float in [0, 1]. "
-                              f"Received: {arg}={value!r}.")
-        if isinstance(num_thresholds, bool) or not isinstance(
-                num_thresholds, (int, np.integer)) or num_thresholds <= 0:
-            raise ConfigError(
-                f"{owner}: `num_thresholds` must be a positive int. "
-                f"Received: num_thresholds={num_thresholds!r}."
-            )
+        _args.unit_interval(owner, arg, value)
+        self.num_thresholds = _args.positive_int(owner, "num_thresholds", num_thresholds)
+        self.class_id = check_class_id(owner, class_id)
         setattr(self, arg, value)
         self.value = value
-        self.num_thresholds = int(num_thresholds)
-        self.class_id = class_id
         if num_thresholds == 1:
             self.thresholds, self._evenly = [0.5], False
         else:

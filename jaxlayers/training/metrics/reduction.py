@@ -12,7 +12,13 @@ import jax.numpy as jnp
 
 from jaxlayers.core.serialization import builtins, get_registered_object, register_builtin
 from jaxlayers.errors import ConfigTypeError, SerializationError
-from jaxlayers.training.losses.base import check_loss_fn, loss_mask, registered_function_name
+from jaxlayers.training.losses.base import (
+    check_loss_fn,
+    from_wrapper_config,
+    loss_mask,
+    registered_function_name,
+    wrapper_config,
+)
 from jaxlayers.training.losses.reduction import align_ranks, divide_no_nan
 from jaxlayers.training.metrics.base import Metric
 
@@ -196,17 +202,11 @@ class MeanMetricWrapper(Mean):
     update_state = Metric.update_state
 
     def get_config(self):
-        config = super().get_config()
-        config["fn"] = function_name(self._fn)
-        config.update(self._fn_kwargs)
-        return config
+        return wrapper_config(super().get_config(), function_name(self._fn), self._fn_kwargs)
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if "fn" in config:
-            config["fn"] = function_from_name(config["fn"])
-        return cls(**config)
+        return from_wrapper_config(cls, config, function_from_name)
 
 
 class BuiltinMeanMetric(MeanMetricWrapper):
