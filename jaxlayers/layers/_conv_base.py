@@ -7,10 +7,10 @@ rank variant is a thin subclass that only sets ``rank``.
 """
 
 from jaxlayers import activations, regularizers
+from jaxlayers.core import args as _args
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.errors import ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers._shapes import check_spatial_rank
 from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.ops import _conv as conv_ops

@@ -6,11 +6,11 @@ The functions come from :mod:`jaxlayers.activations`; the masked softmax from
 """
 
 from jaxlayers import activations
+from jaxlayers.core import args as _args
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.ops import _attention as attn_ops
 

@@ -8,10 +8,10 @@ are re-exported here; this module holds the single-head ``Attention`` and
 
 import jax.numpy as jnp
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers.multi_head_attention import (
     GroupedQueryAttention,
     GroupQueryAttention,

@@ -12,10 +12,10 @@ convolution (stride 1, ``'same'`` padding).  Weights follow Keras 3:
 import jax.numpy as jnp
 
 from jaxlayers import activations
+from jaxlayers.core import args as _args
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers._conv_base import set_window_args, window_config
 from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.layers.rnn_base import OwnCellRNN

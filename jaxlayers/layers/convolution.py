@@ -7,9 +7,9 @@ in both data formats, so weights move between formats (and from Keras with
 ``set_weights``) unchanged.  The math is in :mod:`jaxlayers.ops.conv`.
 """
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers._conv_base import ConvFamily
 from jaxlayers.layers.convolution_depthwise import (
     DepthwiseConv1D,

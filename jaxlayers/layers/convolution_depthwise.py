@@ -4,8 +4,8 @@ Re-exported by ``jaxlayers.layers.convolution``; the math is
 :func:`jaxlayers.ops.conv.depthwise_conv` and :func:`~jaxlayers.ops.conv.separable_conv`.
 """
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.layers import _args
 from jaxlayers.layers._conv_base import ConvFamily
 from jaxlayers.ops import _layout as layout
 from jaxlayers.ops import nn as nn_ops

@@ -4,9 +4,9 @@ Re-exported by ``jaxlayers.layers.convolution``; the math is
 :func:`jaxlayers.ops.conv.conv_transpose`.
 """
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
-from jaxlayers.layers import _args
 from jaxlayers.layers._conv_base import ConvFamily
 from jaxlayers.ops import _conv as conv_ops
 from jaxlayers.ops import _layout as layout

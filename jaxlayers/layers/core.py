@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import activations, regularizers
+from jaxlayers.core import args as _args
 from jaxlayers.core import dtype_policy as dtype_policy_lib
 from jaxlayers.core import serialization
 from jaxlayers.core.graph import SymbolicTensor
@@ -27,7 +28,6 @@ from jaxlayers.errors import (
     ShapeError,
     UnsafeLoadError,
 )
-from jaxlayers.layers import _args
 from jaxlayers.layers import einsum as einsum_lib
 from jaxlayers.layers._weight_args import WeightArgs
 

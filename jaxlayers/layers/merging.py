@@ -19,10 +19,10 @@ values: masked entries of one input do not take part in the reduction.
 import jax.numpy as jnp
 
 from jaxlayers import backend
+from jaxlayers.core import args as _args
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.ops._normalization import l2_normalize
 
 

@@ -14,10 +14,10 @@ import math
 import jax.numpy as jnp
 
 from jaxlayers import backend, regularizers
+from jaxlayers.core import args as _args
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.layers.core import EinsumDense
 from jaxlayers.ops import _attention as attn_ops

@@ -10,12 +10,12 @@ live in ``state`` and are updated by assigning to them in ``call``.
 import jax.numpy as jnp
 
 from jaxlayers import backend, initializers
+from jaxlayers.core import args as _args
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.core.variables import call_initializer
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.ops import _normalization as norm_ops
 from jaxlayers.ops import nn as nn_ops

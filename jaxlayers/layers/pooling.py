@@ -9,11 +9,11 @@ in ``jl.ops.nn`` (``max_pool``, ``average_pool``, ...).
 
 import jax.numpy as jnp
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers._shapes import check_spatial_rank
 from jaxlayers.ops import _layout as layout
 from jaxlayers.ops import _pooling as pool_ops

@@ -15,9 +15,9 @@ matmul before the scan; the scan carries only the recurrence.
 """
 
 from jaxlayers import activations
+from jaxlayers.core import args as _args
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.layers import _args
 from jaxlayers.layers._weight_args import WeightArgs
 from jaxlayers.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from jaxlayers.layers.rnn_base import RNN, OwnCellRNN

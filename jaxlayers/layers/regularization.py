@@ -12,11 +12,11 @@ which depend on the key only (same key, same mask).
 import jax.numpy as jnp
 
 from jaxlayers import backend, regularizers
+from jaxlayers.core import args as _args
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
-from jaxlayers.layers import _args
 from jaxlayers.ops import _layout as layout
 from jaxlayers.ops import _regularization as reg_ops
 

@@ -11,11 +11,11 @@ import math
 import jax
 import jax.numpy as jnp
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.ops import _layout as layout
 
 _INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")

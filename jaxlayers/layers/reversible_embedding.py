@@ -9,9 +9,9 @@ with the transposed embedding matrix (``tie_weights=True``) or a separate
 import jax.numpy as jnp
 
 from jaxlayers import backend
+from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers.core import Embedding
 
 __all__ = ["ReversibleEmbedding"]

@@ -35,11 +35,12 @@ import jax
 import jax.numpy as jnp
 
 from jaxlayers import backend, regularizers
+from jaxlayers.core import args as _args
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer, to_snake_case
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
-from jaxlayers.layers import _args, _sublayers
+from jaxlayers.layers import _sublayers
 from jaxlayers.layers.rnn_cell import (
     StackedRNNCells,
     as_list,

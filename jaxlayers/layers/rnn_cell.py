@@ -34,12 +34,13 @@ cells with ``dropout``/``recurrent_dropout`` arguments.
 import jax
 import jax.numpy as jnp
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.core.variables import call_initializer
 from jaxlayers.errors import ConfigError, ConfigTypeError
 from jaxlayers.initializers import Initializer
-from jaxlayers.layers import _args, _sublayers
+from jaxlayers.layers import _sublayers
 from jaxlayers.ops import _rnn as rnn_ops
 
 __all__ = ["RNNCell", "DropoutRNNCell", "StackedRNNCells", "implements_cell_protocol",

@@ -21,11 +21,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend, initializers
+from jaxlayers.core import args as _args
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, DTypeError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.ops import math as math_ops
 from jaxlayers.ops import nn as nn_ops
 

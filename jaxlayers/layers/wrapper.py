@@ -5,10 +5,10 @@ the wrapped layer is checked once here, serialized under ``"layer"`` in the
 config and rebuilt from it by ``from_config``.
 """
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigTypeError
-from jaxlayers.layers import _args
 from jaxlayers.layers._sublayers import deserialize_layer, serialize_layer
 
 __all__ = ["Wrapper"]

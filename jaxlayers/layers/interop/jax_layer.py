@@ -23,11 +23,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend
+from jaxlayers.core import args as _args
 from jaxlayers.core import tracking
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError, StateError
-from jaxlayers.layers import _args
 from jaxlayers.layers._weight_values import read_weight
 from jaxlayers.layers.interop import _common
 

@@ -26,10 +26,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError
-from jaxlayers.layers import _args
 from jaxlayers.layers._weight_values import read_weight
 from jaxlayers.layers.interop import _common, _host
 

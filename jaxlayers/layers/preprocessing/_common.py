@@ -14,9 +14,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxlayers.core import args as _args
+from jaxlayers.core.args import owner
 from jaxlayers.errors import ConfigError, DataError, DTypeError
-from jaxlayers.layers import _args
-from jaxlayers.layers._args import owner
 
 __all__ = [
     "OUTPUT_MODES",

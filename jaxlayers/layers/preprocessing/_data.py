@@ -14,8 +14,8 @@ tests apply Keras's own draws through both.
 
 import jax.numpy as jnp
 
+from jaxlayers.core import args as _args
 from jaxlayers.errors import ConfigError, DataError
-from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.image import ImageLayer
 from jaxlayers.ops import _augment as augment

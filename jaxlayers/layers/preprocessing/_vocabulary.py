@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
+from jaxlayers.core import args as _args
 from jaxlayers.errors import ConfigError
-from jaxlayers.layers import _args
 
 __all__ = ["Vocabulary", "VocabularyLayer", "config_without_paths"]
 

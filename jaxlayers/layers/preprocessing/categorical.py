@@ -13,10 +13,10 @@ crosses (see ``_hashing``).  They are the same in every run and process.
 import jax.numpy as jnp
 import numpy as np
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common, _hashing
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse
 

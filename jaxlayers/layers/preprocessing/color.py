@@ -16,9 +16,9 @@ import jax
 import jax.numpy as jnp
 
 from jaxlayers import backend
+from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
-from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.augmentation import (
     RandomBrightness,

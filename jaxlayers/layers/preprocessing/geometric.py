@@ -8,8 +8,8 @@ the layers of :mod:`.color`; outside points follow ``fill_mode`` as in
 import jax
 import jax.numpy as jnp
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.augmentation import _range, _value_range
 from jaxlayers.layers.preprocessing.color import TransformLayer, unit_range

@@ -10,10 +10,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend
+from jaxlayers.core import args as _args
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
-from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.ops import _augment as augment
 from jaxlayers.ops import _layout as layout

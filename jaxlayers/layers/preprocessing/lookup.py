@@ -20,10 +20,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
-from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common, _hashing
 from jaxlayers.layers.preprocessing._vocabulary import VocabularyLayer, config_without_paths
 

@@ -12,10 +12,10 @@ the layer's path), in training only; the math is in
 import jax
 import jax.numpy as jnp
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, DataError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers._sublayers import deserialize_layer, serialize_layer
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing._data import DataLayer

@@ -25,11 +25,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend, initializers
+from jaxlayers.core import args as _args
 from jaxlayers.core.input_spec import InputSpec
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers._weight_values import override_weight
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse

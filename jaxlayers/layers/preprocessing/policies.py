@@ -16,8 +16,8 @@ compute dtype).
 import jax
 import jax.numpy as jnp
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing._data import DataLayer
 from jaxlayers.layers.preprocessing.augmentation import (

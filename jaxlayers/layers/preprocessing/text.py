@@ -20,6 +20,7 @@ import string
 
 import numpy as np
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import (
     get_registered_name,
@@ -27,7 +28,6 @@ from jaxlayers.core.serialization import (
     register_builtin,
 )
 from jaxlayers.errors import ConfigError, SerializationError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing._vocabulary import VocabularyLayer, config_without_paths
 from jaxlayers.layers.preprocessing.lookup import check_output_mode, check_sparse

@@ -11,9 +11,9 @@ The math is in :mod:`jaxlayers.ops._tone_mix`.
 import jax
 import jax.numpy as jnp
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing._data import DataLayer
 from jaxlayers.layers.preprocessing.augmentation import _range, _value_range

@@ -19,9 +19,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers.backend import epsilon
+from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
-from jaxlayers.layers import _args
 from jaxlayers.training.losses.reduction import align_ranks, divide_no_nan
 from jaxlayers.training.metrics.base import Metric
 

@@ -7,8 +7,8 @@ samples like any :class:`~jaxlayers.training.metrics.MeanMetricWrapper`.
 import jax.numpy as jnp
 
 from jaxlayers.backend import epsilon
+from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.layers import _args
 from jaxlayers.training.losses.checks import prepare
 from jaxlayers.training.metrics.reduction import BuiltinMeanMetric, builtin_metric_function
 

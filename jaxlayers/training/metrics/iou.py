@@ -20,9 +20,9 @@ import jax
 import jax.numpy as jnp
 
 from jaxlayers.backend import epsilon
+from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
-from jaxlayers.layers import _args
 from jaxlayers.training.losses.checks import check_axis
 from jaxlayers.training.metrics.base import Metric
 

@@ -15,8 +15,8 @@ Example:
 
 import jax.numpy as jnp
 
+from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.layers import _args
 from jaxlayers.training.losses.reduction import divide_no_nan
 from jaxlayers.training.metrics.base import Metric
 from jaxlayers.training.metrics.confusion import (

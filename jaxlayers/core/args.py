@@ -1,4 +1,4 @@
-"""Constructor-argument checks shared by every layer family: one wording per kind.
+"""Argument checks shared by layers, metrics, schedules and utils: one wording per kind.
 
 Each helper raises one ``ConfigError`` (``ConfigTypeError`` for a bool given as
 something else) naming the layer (``who`` is a string like ``"Conv2D 'conv2d'"``,
