@@ -403,3 +403,15 @@ def test_argument_and_input_errors(images):
             training=True, key=jax.random.key(0))
     with pytest.raises(errors.ShapeError, match="expects images of rank 3"):
         L.Solarization()(np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("make", [L.MixUp, L.CutMix, L.RandomGrayscale])
+def test_labels_and_masks_need_one_entry_per_image(make, images):
+    # A batch mismatch used to reach a broadcasting error inside jnp.
+    with pytest.raises(errors.DataError, match=make.__name__ + r" '\w+': 'labels' must hold "
+                                               r"one entry per image, a leading axis of 4"):
+        make().apply({}, {}, {"images": images, "labels": np.zeros((3, 2))}, training=True,
+                     key=jax.random.key(0))
+    with pytest.raises(errors.DataError, match="'segmentation_masks' must hold one entry"):
+        make().apply({}, {}, {"images": images, "segmentation_masks": images[:2, ..., :1]},
+                     training=True, key=jax.random.key(0))

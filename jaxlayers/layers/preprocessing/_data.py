@@ -18,7 +18,6 @@ from jaxlayers.errors import ConfigError, DataError
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.layers.preprocessing.image import ImageLayer
-from jaxlayers.ops import _augment as augment
 
 __all__ = ["DataLayer"]
 
@@ -62,12 +61,12 @@ class DataLayer(ImageLayer):
         return data
 
     def build(self, input_shape):
-        augment.check_image_shape(self._images_of(input_shape), _common.owner(self))
+        self._check_shape(self._images_of(input_shape))
 
     # ------------------------------------------------------------------ call
     def call(self, data, training=False):
         images = jnp.asarray(self._images_of(data))
-        augment.check_image_shape(images.shape, _common.owner(self))
+        self._check_shape(images.shape)
         batched = images.ndim == 4
         if not batched:
             images = images[None]
@@ -82,19 +81,30 @@ class DataLayer(ImageLayer):
         out = dict(data)
         out["images"] = out_images if batched else out_images[0]
         if "labels" in data:
-            labels = jnp.asarray(data["labels"])
-            labels = self.transform_labels(labels if batched else labels[None],
-                                           transformation, active)
+            labels = self._per_image_entry(data, "labels", images, batched)
+            labels = self.transform_labels(labels, transformation, active)
             out["labels"] = labels if batched else labels[0]
         if "bounding_boxes" in data:
             out["bounding_boxes"] = self._boxes(data["bounding_boxes"], batched,
                                                 transformation, active)
         if "segmentation_masks" in data:
-            masks = jnp.asarray(data["segmentation_masks"])
-            masks = self.transform_segmentation_masks(masks if batched else masks[None],
-                                                      transformation, active)
+            masks = self._per_image_entry(data, "segmentation_masks", images, batched)
+            masks = self.transform_segmentation_masks(masks, transformation, active)
             out["segmentation_masks"] = masks if batched else masks[0]
         return out
+
+    def _per_image_entry(self, data, name, images, batched):
+        """``data[name]`` batched, checked to hold one entry per image."""
+        value = jnp.asarray(data[name])
+        value = value if batched else value[None]
+        if value.ndim == 0 or value.shape[0] != images.shape[0]:
+            raise DataError(
+                f"{_common.owner(self)}: '{name}' must hold one entry per image, a leading "
+                f"axis of {images.shape[0]} like 'images' (none for one image). Received "
+                f"shapes: images={tuple(jnp.shape(data['images']))}, "
+                f"{name}={tuple(jnp.shape(data[name]))}."
+            )
+        return value
 
     def _boxes(self, boxes, batched, transformation, training):
         who = _common.owner(self)

@@ -118,6 +118,7 @@ class _Policy(TransformLayer):
                                     self.data_format, self.name) for op in ops)
         self._branches = tuple(
             (lambda key, x, op=op: _run(op, key, x)) for op in self._ops)
+        self.rgb_only = any(op.rgb_only for op in self._ops)
 
     def _pick(self, index, key, x, skip=False):
         """Applies augmentation ``index``; with ``skip``, index ``len(ops)`` keeps ``x``."""
