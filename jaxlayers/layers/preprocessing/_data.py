@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from jaxlayers.errors import ConfigError, DataError
 from jaxlayers.layers import _args
 from jaxlayers.layers.preprocessing import _common
-from jaxlayers.layers.preprocessing.image import ImageLayer
+from jaxlayers.layers.preprocessing.image import ImageLayer, draw_transformation
 
 __all__ = ["DataLayer"]
 
@@ -73,8 +73,8 @@ class DataLayer(ImageLayer):
         active = training or self.applies_at_inference
         transformation = None
         if active:
-            key = self.next_key() if self.random else None
-            transformation = self.get_random_transformation(images, key)
+            transformation = self._draw(self.next_key() if self.random else None,
+                                        images.shape[0], images)
         out_images = self.transform_images(images, transformation, active)
         if not isinstance(data, dict):
             return out_images if batched else out_images[0]
@@ -134,7 +134,17 @@ class DataLayer(ImageLayer):
         return boxes if batched else {k: v[0] for k, v in boxes.items()}
 
     # ------------------------------------------------------------------ overridables
-    def get_random_transformation(self, images, key):
+    def get_random_transformation(self, data, training=True, seed=None):
+        """The random parameters for ``data`` (a batch or one image, or a dict), from key ``seed``.
+
+        ``seed=None`` uses the layer's key, which exists only inside ``apply``;
+        ``None`` comes back out of training and from layers that draw nothing.
+        """
+        if not self.random:
+            return None
+        return draw_transformation(self, self._images_of(data), training, seed)
+
+    def _draw(self, key, batch_size, images):
         """The random parameters of one call on batched ``images`` (``None``: none)."""
 
     def transform_images(self, images, transformation, training=True):

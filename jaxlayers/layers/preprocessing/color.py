@@ -27,7 +27,7 @@ from jaxlayers.layers.preprocessing.augmentation import (
     _range,
     _value_range,
 )
-from jaxlayers.layers.preprocessing.image import ImageLayer
+from jaxlayers.layers.preprocessing.image import ImageLayer, draw_transformation
 from jaxlayers.ops import _augment as augment
 
 __all__ = [
@@ -65,12 +65,7 @@ class TransformLayer(_RandomImageLayer):
 
         ``seed=None`` uses the layer's key, which exists only inside ``apply``.
         """
-        if not training:
-            return None
-        images = jnp.asarray(data)
-        self.check(images)
-        key = self.next_key() if seed is None else seed
-        return self._draw(key, images.shape[0] if images.ndim == 4 else 1, images)
+        return draw_transformation(self, data, training, seed)
 
     def transform_images(self, images, transformation, training=True):
         """``images`` (a batch or one image) transformed by ``transformation``."""

@@ -22,6 +22,20 @@ from jaxlayers.ops import image as image_ops
 __all__ = ["Resizing", "Rescaling", "CenterCrop"]
 
 
+def draw_transformation(layer, data, training, seed):
+    """``layer._draw(key, batch_size, batched_images)`` behind Keras's
+    ``get_random_transformation(data, training, seed)``: ``None`` out of training,
+    ``seed`` a key (``None``: the layer's key, which exists only inside ``apply``).
+    """
+    if not training:
+        return None
+    images = jnp.asarray(data)
+    layer.check(images)
+    images = images if images.ndim == 4 else images[None]
+    key = layer.next_key() if seed is None else seed
+    return layer._draw(key, images.shape[0], images)
+
+
 def with_size(input_shape, height, width, data_format):
     """``input_shape`` with its height and width replaced."""
     return layout.with_spatial(input_shape, (height, width), data_format)

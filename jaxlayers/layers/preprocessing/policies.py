@@ -89,7 +89,7 @@ def _build_op(name, factor, value_range, interpolation, data_format, layer_name)
 def _run(op, key, x):
     """``op``'s training-mode output on batched ``x``, its draws taken from ``key``."""
     if isinstance(op, DataLayer):
-        transformation = op.get_random_transformation(x, key) if op.random else None
+        transformation = op._draw(key, x.shape[0], x) if op.random else None
         y = op.transform_images(x, transformation, True)
     else:
         y = op._augment(key, x)
