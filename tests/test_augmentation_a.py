@@ -247,3 +247,35 @@ def test_new_layers_inside_fit():
     assert np.isfinite(history.history["loss"]).all()
     np.testing.assert_allclose(model.predict(x, verbose=0),
                                model.apply(model.params, model.state, x)[0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: L.RandomHue(0.5),
+    lambda: L.RandomSaturation(0.5),
+    lambda: L.RandomColorDegeneration(0.5),
+    lambda: L.RandomColorJitter(hue_factor=0.2),
+    lambda: L.RandAugment(),
+    lambda: L.AugMix(),
+], ids=["hue", "saturation", "degeneration", "jitter", "randaugment", "augmix"])
+def test_color_layers_need_rgb(make):
+    # RandomHue turned one channel into three; the policies failed in dot_general.
+    layer = make()
+    with pytest.raises(errors.ShapeError, match=type(layer).__name__ + r" '\w+': images must "
+                                                r"have 3 channels \(RGB\)"):
+        layer.apply({}, {}, jnp.ones((1, 4, 4, 1)), training=True, key=jax.random.key(0))
+    with pytest.raises(errors.ShapeError, match="images must have 3 channels"):
+        layer.get_random_transformation(jnp.ones((2, 4, 4)), seed=jax.random.key(0))
+
+
+def test_gray_images_pass_the_layers_without_color_picks():
+    # Without hue/saturation/luma every step is per channel: a gray image comes out
+    # as one channel of the same image repeated in RGB.
+    x = PIXELS[:2, ..., :1]
+    for layer in (L.RandomColorJitter(brightness_factor=0.2, contrast_factor=0.2),
+                  L.AugMix(num_chains=2, chain_depth=2, all_ops=False)):
+        layer._name = "augmenter"  # keys fold in the layer path: keep it fixed
+        gray, rgb = (layer.apply({}, {}, v, training=True, key=jax.random.key(0))[0]
+                     for v in (x, np.repeat(x, 3, axis=-1)))
+        assert gray.shape == x.shape
+        np.testing.assert_allclose(gray, rgb[..., :1], atol=1e-3)
+        assert not np.allclose(gray, x, atol=1e-2)

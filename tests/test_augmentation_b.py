@@ -136,7 +136,7 @@ def test_dict_inputs_match_keras(images, keras):
                                                                key=jax.random.key(0))
     np.testing.assert_array_equal(kept["bounding_boxes"]["boxes"], boxes["boxes"])
     mixer = L.MixUp(bounding_box_format="xyxy")
-    t = mixer.get_random_transformation(jnp.asarray(images), jax.random.key(0))
+    t = mixer.get_random_transformation(jnp.asarray(images), seed=jax.random.key(0))
     both = mixer.transform_bounding_boxes({k: jnp.asarray(v) for k, v in boxes.items()}, t)
     order = np.asarray(t["permutation_order"])
     np.testing.assert_array_equal(both["labels"], np.concatenate(
@@ -271,6 +271,25 @@ def test_draws_are_pure_functions_of_the_key(make, images):
     np.testing.assert_array_equal(layer.apply({}, {}, x)[0], x)  # inference: no key needed
 
 
+@pytest.mark.parametrize("make", KEYED, ids=lambda m: type(m()).__name__)
+def test_keras_two_step_signature(make, images):
+    # get_random_transformation(data, training, seed) as Keras (and RandomHue) take it.
+    x = images / 255
+    layer = make()
+    t = layer.get_random_transformation(x, training=True, seed=jax.random.key(3))
+    again = layer.get_random_transformation({"images": x}, seed=jax.random.key(3))
+    jax.tree.map(np.testing.assert_array_equal, t, again)
+    assert layer.get_random_transformation(x, training=False, seed=jax.random.key(3)) is None
+    # One image draws for a batch of one.
+    one = layer.get_random_transformation(x[0], seed=jax.random.key(3))
+    for batched, single in zip(jax.tree.leaves(t), jax.tree.leaves(one)):
+        if np.ndim(batched) and batched.shape[0] == len(x):
+            assert single.shape == (1,) + batched.shape[1:]
+    assert any(not np.allclose(layer.transform_images(
+        x, layer.get_random_transformation(x, seed=jax.random.key(k))), x, atol=1e-3)
+        for k in range(3, 9))
+
+
 def test_deterministic_layers_need_no_key(images):
     for layer in (L.AutoContrast(), L.Equalization(), L.MaxNumBoundingBoxes(2)):
         out = jax.jit(lambda v, layer=layer: layer.apply({}, {}, v, training=True)[0])(images)
@@ -403,3 +422,15 @@ def test_argument_and_input_errors(images):
             training=True, key=jax.random.key(0))
     with pytest.raises(errors.ShapeError, match="expects images of rank 3"):
         L.Solarization()(np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("make", [L.MixUp, L.CutMix, L.RandomGrayscale])
+def test_labels_and_masks_need_one_entry_per_image(make, images):
+    # A batch mismatch used to reach a broadcasting error inside jnp.
+    with pytest.raises(errors.DataError, match=make.__name__ + r" '\w+': 'labels' must hold "
+                                               r"one entry per image, a leading axis of 4"):
+        make().apply({}, {}, {"images": images, "labels": np.zeros((3, 2))}, training=True,
+                     key=jax.random.key(0))
+    with pytest.raises(errors.DataError, match="'segmentation_masks' must hold one entry"):
+        make().apply({}, {}, {"images": images, "segmentation_masks": images[:2, ..., :1]},
+                     training=True, key=jax.random.key(0))

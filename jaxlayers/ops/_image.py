@@ -48,6 +48,16 @@ def check_image_shape(shape, owner, ranks=(3, 4)):
         )
 
 
+def check_rgb(shape, data_format, owner):
+    """Raises a ``ShapeError`` unless images of ``shape`` have 3 channels (unknown passes)."""
+    channels = shape[channel_axis(len(shape), data_format)]
+    if channels is not None and channels != 3:
+        raise ShapeError(
+            f"{owner}: images must have 3 channels (RGB) on the channel axis of "
+            f"data_format={data_format!r}. Received input shape {tuple(shape)}."
+        )
+
+
 def channel_axis(ndim, data_format):
     return ndim - 1 if data_format == "channels_last" else ndim - 3
 

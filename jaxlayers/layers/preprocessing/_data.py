@@ -17,8 +17,7 @@ import jax.numpy as jnp
 from jaxlayers.core import args as _args
 from jaxlayers.errors import ConfigError, DataError
 from jaxlayers.layers.preprocessing import _common
-from jaxlayers.layers.preprocessing.image import ImageLayer
-from jaxlayers.ops import _augment as augment
+from jaxlayers.layers.preprocessing.image import ImageLayer, draw_transformation
 
 __all__ = ["DataLayer"]
 
@@ -62,39 +61,50 @@ class DataLayer(ImageLayer):
         return data
 
     def build(self, input_shape):
-        augment.check_image_shape(self._images_of(input_shape), _common.owner(self))
+        self._check_shape(self._images_of(input_shape))
 
     # ------------------------------------------------------------------ call
     def call(self, data, training=False):
         images = jnp.asarray(self._images_of(data))
-        augment.check_image_shape(images.shape, _common.owner(self))
+        self._check_shape(images.shape)
         batched = images.ndim == 4
         if not batched:
             images = images[None]
         active = training or self.applies_at_inference
         transformation = None
         if active:
-            key = self.next_key() if self.random else None
-            transformation = self.get_random_transformation(images, key)
+            transformation = self._draw(self.next_key() if self.random else None,
+                                        images.shape[0], images)
         out_images = self.transform_images(images, transformation, active)
         if not isinstance(data, dict):
             return out_images if batched else out_images[0]
         out = dict(data)
         out["images"] = out_images if batched else out_images[0]
         if "labels" in data:
-            labels = jnp.asarray(data["labels"])
-            labels = self.transform_labels(labels if batched else labels[None],
-                                           transformation, active)
+            labels = self._per_image_entry(data, "labels", images, batched)
+            labels = self.transform_labels(labels, transformation, active)
             out["labels"] = labels if batched else labels[0]
         if "bounding_boxes" in data:
             out["bounding_boxes"] = self._boxes(data["bounding_boxes"], batched,
                                                 transformation, active)
         if "segmentation_masks" in data:
-            masks = jnp.asarray(data["segmentation_masks"])
-            masks = self.transform_segmentation_masks(masks if batched else masks[None],
-                                                      transformation, active)
+            masks = self._per_image_entry(data, "segmentation_masks", images, batched)
+            masks = self.transform_segmentation_masks(masks, transformation, active)
             out["segmentation_masks"] = masks if batched else masks[0]
         return out
+
+    def _per_image_entry(self, data, name, images, batched):
+        """``data[name]`` batched, checked to hold one entry per image."""
+        value = jnp.asarray(data[name])
+        value = value if batched else value[None]
+        if value.ndim == 0 or value.shape[0] != images.shape[0]:
+            raise DataError(
+                f"{_common.owner(self)}: '{name}' must hold one entry per image, a leading "
+                f"axis of {images.shape[0]} like 'images' (none for one image). Received "
+                f"shapes: images={tuple(jnp.shape(data['images']))}, "
+                f"{name}={tuple(jnp.shape(data[name]))}."
+            )
+        return value
 
     def _boxes(self, boxes, batched, transformation, training):
         who = _common.owner(self)
@@ -124,7 +134,17 @@ class DataLayer(ImageLayer):
         return boxes if batched else {k: v[0] for k, v in boxes.items()}
 
     # ------------------------------------------------------------------ overridables
-    def get_random_transformation(self, images, key):
+    def get_random_transformation(self, data, training=True, seed=None):
+        """The random parameters for ``data`` (a batch or one image, or a dict), from key ``seed``.
+
+        ``seed=None`` uses the layer's key, which exists only inside ``apply``;
+        ``None`` comes back out of training and from layers that draw nothing.
+        """
+        if not self.random:
+            return None
+        return draw_transformation(self, self._images_of(data), training, seed)
+
+    def _draw(self, key, batch_size, images):
         """The random parameters of one call on batched ``images`` (``None``: none)."""
 
     def transform_images(self, images, transformation, training=True):

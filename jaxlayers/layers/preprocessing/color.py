@@ -27,7 +27,7 @@ from jaxlayers.layers.preprocessing.augmentation import (
     _range,
     _value_range,
 )
-from jaxlayers.layers.preprocessing.image import ImageLayer
+from jaxlayers.layers.preprocessing.image import ImageLayer, draw_transformation
 from jaxlayers.ops import _augment as augment
 
 __all__ = [
@@ -65,12 +65,7 @@ class TransformLayer(_RandomImageLayer):
 
         ``seed=None`` uses the layer's key, which exists only inside ``apply``.
         """
-        if not training:
-            return None
-        images = jnp.asarray(data)
-        self.check(images)
-        key = self.next_key() if seed is None else seed
-        return self._draw(key, images.shape[0] if images.ndim == 4 else 1, images)
+        return draw_transformation(self, data, training, seed)
 
     def transform_images(self, images, transformation, training=True):
         """``images`` (a batch or one image) transformed by ``transformation``."""
@@ -122,6 +117,8 @@ class RandomHue(_ValueRangeLayer):
         (2, 4, 4, 3)
     """
 
+    rgb_only = True
+
     def _draw(self, key, batch_size, images):
         k_sign, k_size = jax.random.split(key)
         sign = jnp.where(jax.random.uniform(k_sign, (batch_size,)) > 0.5, -1.0, 1.0)
@@ -154,6 +151,8 @@ class RandomSaturation(_ValueRangeLayer):
         [200.0, 200.0, 200.0]
     """
 
+    rgb_only = True
+
     def _draw(self, key, batch_size, images):
         u = self._uniform(key, batch_size)
         return {"factor": u / (1.0 - u + backend.epsilon())}
@@ -180,6 +179,8 @@ class RandomColorDegeneration(_ValueRangeLayer):
         >>> y.shape
         (1, 2, 2, 3)
     """
+
+    rgb_only = True
 
     def _draw(self, key, batch_size, images):
         return {"factor": self._uniform(key, batch_size)}
@@ -327,6 +328,7 @@ class RandomColorJitter(TransformLayer):
         self._steps = tuple(cls(factor=factor, value_range=self.value_range,
                                 name=f"{self.name}_{cls.__name__.lower()}", **kw)
                             for cls, factor, kw in steps if factor is not None)
+        self.rgb_only = any(step.rgb_only for step in self._steps)
 
     def _draw(self, key, batch_size, images):
         return {"keys": jax.random.split(key, max(len(self._steps), 1))}

@@ -16,10 +16,25 @@ from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
 from jaxlayers.layers.preprocessing import _common
 from jaxlayers.ops import _augment as augment
+from jaxlayers.ops import _image
 from jaxlayers.ops import _layout as layout
 from jaxlayers.ops import image as image_ops
 
 __all__ = ["Resizing", "Rescaling", "CenterCrop"]
+
+
+def draw_transformation(layer, data, training, seed):
+    """``layer._draw(key, batch_size, batched_images)`` behind Keras's
+    ``get_random_transformation(data, training, seed)``: ``None`` out of training,
+    ``seed`` a key (``None``: the layer's key, which exists only inside ``apply``).
+    """
+    if not training:
+        return None
+    images = jnp.asarray(data)
+    layer.check(images)
+    images = images if images.ndim == 4 else images[None]
+    key = layer.next_key() if seed is None else seed
+    return layer._draw(key, images.shape[0], images)
 
 
 def with_size(input_shape, height, width, data_format):
@@ -32,13 +47,15 @@ class ImageLayer(Layer):
 
     # Images are real; the layers compute in a float dtype.
     supports_complex_inputs = False
+    # Layers that read color (hue, saturation, luma) take RGB images only.
+    rgb_only = False
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = backend.standardize_data_format(data_format, _common.owner(self))
 
     def build(self, input_shape):
-        augment.check_image_shape(input_shape, _common.owner(self))
+        self._check_shape(input_shape)
         # Composite augmentations (RandomColorJitter, RandAugment, AugMix) run their
         # sublayers only in training: build them now so a reloaded model is whole.
         for sublayer in self.tracked_sublayers():
@@ -47,7 +64,12 @@ class ImageLayer(Layer):
                 sublayer.built = True
 
     def check(self, inputs):
-        augment.check_image_shape(inputs.shape, _common.owner(self))
+        self._check_shape(inputs.shape)
+
+    def _check_shape(self, shape):
+        augment.check_image_shape(shape, _common.owner(self))
+        if self.rgb_only:
+            _image.check_rgb(shape, self.data_format, _common.owner(self))
 
     def get_config(self):
         config = super().get_config()

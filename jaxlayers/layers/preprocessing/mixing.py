@@ -78,7 +78,7 @@ class CutMix(_MixingLayer):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _range(_common.owner(self), "factor", factor, low=0.0, high=1.0)
 
-    def get_random_transformation(self, images, key):
+    def _draw(self, key, batch_size, images):
         k_alpha, k_weight, k_x, k_y, k_order = jax.random.split(key, 5)
         batch, dtype = images.shape[0], self.compute_dtype
         height, width = self._size(images)
@@ -156,7 +156,7 @@ class MixUp(_MixingLayer):
             )
         self.alpha = alpha
 
-    def get_random_transformation(self, images, key):
+    def _draw(self, key, batch_size, images):
         k_order, k_weight = jax.random.split(key)
         batch = images.shape[0]
         return {
@@ -237,7 +237,7 @@ class RandomErasing(DataLayer):
         self.fill_value = fill_value
         self.value_range = _value_range(who, value_range)
 
-    def get_random_transformation(self, images, key):
+    def _draw(self, key, batch_size, images):
         k_scale, k_x, k_y, k_prob, k_draw, k_fill = jax.random.split(key, 6)
         batch, dtype = images.shape[0], self.compute_dtype
         height, width = augment.image_size(images.shape, self.data_format)

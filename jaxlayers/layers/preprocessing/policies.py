@@ -89,7 +89,7 @@ def _build_op(name, factor, value_range, interpolation, data_format, layer_name)
 def _run(op, key, x):
     """``op``'s training-mode output on batched ``x``, its draws taken from ``key``."""
     if isinstance(op, DataLayer):
-        transformation = op.get_random_transformation(x, key) if op.random else None
+        transformation = op._draw(key, x.shape[0], x) if op.random else None
         y = op.transform_images(x, transformation, True)
     else:
         y = op._augment(key, x)
@@ -118,6 +118,7 @@ class _Policy(TransformLayer):
                                     self.data_format, self.name) for op in ops)
         self._branches = tuple(
             (lambda key, x, op=op: _run(op, key, x)) for op in self._ops)
+        self.rgb_only = any(op.rgb_only for op in self._ops)
 
     def _pick(self, index, key, x, skip=False):
         """Applies augmentation ``index``; with ``skip``, index ``len(ops)`` keeps ``x``."""

@@ -57,7 +57,7 @@ class RandomGrayscale(DataLayer):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _args.unit_interval(_common.owner(self), "factor", factor)
 
-    def get_random_transformation(self, images, key):
+    def _draw(self, key, batch_size, images):
         return (jax.random.uniform(key, _batch(images)) < self.factor)[:, None, None, None]
 
     def transform_images(self, images, transformation, training=True):
@@ -106,7 +106,7 @@ class RandomInvert(DataLayer):
         self.factor = _range(who, "factor", factor, low=0.0, high=1.0)
         self.value_range = _value_range(who, value_range)
 
-    def get_random_transformation(self, images, key):
+    def _draw(self, key, batch_size, images):
         k_prob, k_draw = jax.random.split(key)
         probability = jax.random.uniform(k_prob, _batch(images), minval=self.factor[0],
                                          maxval=self.factor[1])
@@ -159,7 +159,7 @@ class Solarization(DataLayer):
         self.threshold_factor = _range(who, "threshold_factor", threshold_factor, 0.0, 1.0)
         self.value_range = _value_range(who, value_range)
 
-    def get_random_transformation(self, images, key):
+    def _draw(self, key, batch_size, images):
         k_add, k_threshold = jax.random.split(key)
         shape = _batch(images) + (1, 1, 1)
         dtype = self.compute_dtype
@@ -219,7 +219,7 @@ class RandomPosterization(DataLayer):
         self.factor = tuple(sorted(int(b) for b in bits))
         self.value_range = _value_range(who, value_range)
 
-    def get_random_transformation(self, images, key):
+    def _draw(self, key, batch_size, images):
         low, high = self.factor
         if low == high:
             bits = jnp.full(_batch(images), low, jnp.uint8)
