@@ -28,6 +28,7 @@ from jaxlayers.training.callback_base import (
     print_msg,
     set_learning_rate,
 )
+from jaxlayers.training.logging_callbacks import RemoteMonitor, TensorBoard
 from jaxlayers.training.monitor_callbacks import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 from jaxlayers.training.progbar import ProgbarLogger
 
@@ -382,5 +383,6 @@ class LearningRateScheduler(Callback):
 __all__ = [
     "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
     "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN", "CSVLogger",
-    "LambdaCallback", "BackupAndRestore", "MonitorCallback", "NonFiniteLossError",
+    "LambdaCallback", "BackupAndRestore", "MonitorCallback", "NonFiniteLossError", "TensorBoard",
+    "RemoteMonitor",
 ]
