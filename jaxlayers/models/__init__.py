@@ -1,6 +1,7 @@
 """Models: Sequential, Functional (``Model(inputs, outputs)``) and subclassed ``Model``."""
 
 from jaxlayers import hooks
+from jaxlayers.models.cloning import clone_model, model_from_json
 from jaxlayers.models.functional import Functional as Functional
 from jaxlayers.models.model import Model as Model
 from jaxlayers.models.sequential import Sequential as Sequential
@@ -17,4 +18,4 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 safe_mode=safe_mode)
 
 
-__all__ = ["Model", "Sequential", "Functional", "load_model"]
+__all__ = ["Model", "Sequential", "Functional", "load_model", "clone_model", "model_from_json"]

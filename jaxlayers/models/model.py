@@ -7,13 +7,14 @@ tree is keyed by its layers' names (the model's own name is not part of the
 paths, so renaming a model never invalidates its checkpoints).
 """
 
+import json
 import os
 from typing import Any
 
 import jax
 
 from jaxlayers import hooks
-from jaxlayers.core import graph
+from jaxlayers.core import graph, serialization
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
@@ -133,6 +134,24 @@ class Model(Trainer, Layer):
         """Loads weights saved by ``save_weights`` or ``save`` (checked by weight path)."""
         return _saving("load_weights", self, "load_weights")(self, filepath,
                                                              skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's description as JSON text; ``jl.models.model_from_json`` reads it.
+
+        It holds ``module``, ``class_name``, ``config``, ``registered_name`` and,
+        when known, ``build_config`` and ``compile_config`` (no weights).
+
+        Args:
+            **kwargs: Passed to ``json.dumps`` (``indent=2``...).
+        """
+        config = serialization.serialize_object(self, "jaxlayers.models")
+        build = self.get_build_config()
+        if build is not None:
+            config["build_config"] = build
+        compile_config = self.get_compile_config()
+        if compile_config is not None:
+            config["compile_config"] = compile_config
+        return json.dumps(config, **kwargs)
 
     @property
     def output_shape(self):
