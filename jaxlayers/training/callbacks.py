@@ -30,6 +30,7 @@ from jaxlayers.training.callback_base import (
 )
 from jaxlayers.training.logging_callbacks import RemoteMonitor, TensorBoard
 from jaxlayers.training.monitor_callbacks import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
+from jaxlayers.training.orbax_checkpoint import OrbaxCheckpoint
 from jaxlayers.training.progbar import ProgbarLogger
 
 
@@ -384,5 +385,5 @@ __all__ = [
     "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
     "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN", "CSVLogger",
     "LambdaCallback", "BackupAndRestore", "MonitorCallback", "NonFiniteLossError", "TensorBoard",
-    "RemoteMonitor",
+    "RemoteMonitor", "OrbaxCheckpoint",
 ]
