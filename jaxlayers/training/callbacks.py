@@ -28,6 +28,7 @@ from jaxlayers.training.callback_base import (
     print_msg,
     set_learning_rate,
 )
+from jaxlayers.training.ema_callbacks import SwapEMAWeights
 from jaxlayers.training.logging_callbacks import RemoteMonitor, TensorBoard
 from jaxlayers.training.monitor_callbacks import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 from jaxlayers.training.orbax_checkpoint import OrbaxCheckpoint
@@ -385,5 +386,5 @@ __all__ = [
     "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
     "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN", "CSVLogger",
     "LambdaCallback", "BackupAndRestore", "MonitorCallback", "NonFiniteLossError", "TensorBoard",
-    "RemoteMonitor", "OrbaxCheckpoint",
+    "RemoteMonitor", "OrbaxCheckpoint", "SwapEMAWeights",
 ]

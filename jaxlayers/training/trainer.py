@@ -535,7 +535,6 @@ class Trainer(TrainerState):
         if not (_internal and dataset is not None):  # fit checked its validation arrays
             self._check_labels(owner, labels)
         fns = self._test_fns(compiled_loss, metric_set)
-        params, state = self.params, self.state
         mstates = metric_set.init()
         cb = None
         if not _internal:
@@ -543,6 +542,8 @@ class Trainer(TrainerState):
                                             verbose=verbose, epochs=1,
                                             steps=dataset.steps if dataset else len(batches))
             cb.on_test_begin()
+        # Read after on_test_begin: a callback may put other weights in (SwapEMAWeights).
+        params, state = self.params, self.state
         if dataset is not None:
             full, partial = dataset.plan(None)
             n = dataset.full_steps if steps is None else min(steps, dataset.full_steps)
