@@ -122,3 +122,14 @@ def test_assign_family_outside_call():
     np.testing.assert_array_equal(v.numpy(), [1.5, 2.5])
     v.assign(v * 2)
     np.testing.assert_array_equal(v.numpy(), [3.0, 5.0])
+
+
+def test_a_variable_subclass_is_accepted_by_jax_too():
+    class Scaled(Variable):
+        @property
+        def value(self):
+            return 10 * self.materialize()
+
+    v = Scaled(name="s", shape=(2,), dtype="float32", initializer=jnp.ones)
+    np.testing.assert_array_equal(jax.jit(lambda a: a + 1)(v), [11.0, 11.0])
+    np.testing.assert_array_equal(jnp.sum(v), 20.0)

@@ -206,6 +206,12 @@ class Variable:
     # ``jax.device_put(v)`` accept a Variable; what comes back is arrays.
     __hash__ = object.__hash__  # identity, although ``==`` compares elementwise
 
+    def __init_subclass__(cls, **kwargs):
+        # JAX registers pytree types one by one: a subclass (an optimizer's state
+        # handle) must be accepted by jit as its base is.
+        super().__init_subclass__(**kwargs)
+        jax.tree_util.register_pytree_node(cls, _flatten, _unflatten)
+
     def __array__(self, dtype=None, copy=None):
         out = np.asarray(self.value)
         return out.astype(dtype) if dtype is not None else out
