@@ -25,7 +25,9 @@ from jaxlayers.errors import ConfigError, ConfigTypeError
 
 
 def _none_leaf(x):
-    return x is None
+    # A layer's Variable is a JAX pytree node (so jit accepts it) but, as in
+    # Keras, one value here: anything that converts itself to an array is a leaf.
+    return x is None or hasattr(type(x), "__jax_array__")
 
 
 class MAP_TO_NONE:

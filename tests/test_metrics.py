@@ -22,6 +22,7 @@ from test_losses import (
     ref_squared_hinge,
 )
 
+from jaxlayers.core.variables import Variable
 from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError, ShapeError
 from jaxlayers.training import losses, metrics
 
@@ -383,7 +384,8 @@ def test_facade_reset_variables(name, kwargs, kind, rng):
         state = pure.update(state, y, p, sample_weight=sw)
     np.testing.assert_allclose(metric.result(), pure.result(state), rtol=1e-6)
     variables = metric.variables
-    assert variables and all(isinstance(v, jax.Array) for v in variables)
+    # Keras's facade: Variables (usable as arrays), not the bare state arrays.
+    assert variables and all(isinstance(v, Variable) for v in variables)
     stateless = getattr(metrics, name)(**kwargs)
     new_vars = stateless.stateless_update_state(
         [jnp.zeros_like(v) for v in variables], *batches[0][:2], sample_weight=batches[0][2])

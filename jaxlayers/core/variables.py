@@ -14,6 +14,7 @@ directly (see ``Layer.__getattr__``), so ``jnp`` and ``lax`` just work.
 """
 
 import inspect
+import operator
 import weakref
 
 import jax
@@ -196,7 +197,21 @@ class Variable:
     def assign_sub(self, delta):
         return self.assign(self.value - delta)
 
-    # --- array protocol conveniences (eager use outside call) ----------------------
+    # --- array protocol: a Variable acts as its current value, as in Keras -------
+    # Outside ``call`` a Variable stands for its array: NumPy converts it through
+    # ``__array__``, operators compute on ``value``, and JAX sees it as a pytree
+    # node with one leaf (its value, see ``_flatten`` below).  Current JAX refuses
+    # ``__jax_array__`` objects as jit arguments, so the pytree registration is what
+    # lets ``jax.jit(f)(layer.trainable_variables)``, ``jnp.sum(v)`` and
+    # ``jax.device_put(v)`` accept a Variable; what comes back is arrays.
+    __hash__ = object.__hash__  # identity, although ``==`` compares elementwise
+
+    def __init_subclass__(cls, **kwargs):
+        # JAX registers pytree types one by one: a subclass (an optimizer's state
+        # handle) must be accepted by jit as its base is.
+        super().__init_subclass__(**kwargs)
+        jax.tree_util.register_pytree_node(cls, _flatten, _unflatten)
+
     def __array__(self, dtype=None, copy=None):
         out = np.asarray(self.value)
         return out.astype(dtype) if dtype is not None else out
@@ -210,38 +225,20 @@ class Variable:
     def __getitem__(self, idx):
         return self.value[idx]
 
-    def __neg__(self):
-        return -self.value
+    def __bool__(self):
+        return bool(self.value)
 
-    def __add__(self, other):
-        return self.value + other
+    def __int__(self):
+        return int(self.value)
 
-    def __radd__(self, other):
-        return other + self.value
+    def __float__(self):
+        return float(self.value)
 
-    def __sub__(self, other):
-        return self.value - other
+    def __index__(self):
+        return operator.index(self.value)
 
-    def __rsub__(self, other):
-        return other - self.value
-
-    def __mul__(self, other):
-        return self.value * other
-
-    def __rmul__(self, other):
-        return other * self.value
-
-    def __truediv__(self, other):
-        return self.value / other
-
-    def __rtruediv__(self, other):
-        return other / self.value
-
-    def __matmul__(self, other):
-        return self.value @ other
-
-    def __rmatmul__(self, other):
-        return other @ self.value
+    def __round__(self, ndigits=None):
+        return jnp.round(self.value, ndigits or 0)
 
     def __repr__(self):
         state = "" if self._value is not None else " (not materialized)"
@@ -249,6 +246,54 @@ class Variable:
             f"<Variable path={self.path}, shape={self._shape}, dtype={self._dtype.name}, "
             f"trainable={self._trainable}{state}>"
         )
+
+
+def _unary(op):
+    def method(self):
+        return op(self.value)
+    return method
+
+
+def _binary(op, reflected=False):
+    if reflected:
+        def method(self, other):
+            return op(_unwrap(other), self.value)
+    else:
+        def method(self, other):
+            return op(self.value, _unwrap(other))
+    return method
+
+
+def _unwrap(x):
+    return x.value if isinstance(x, Variable) else x
+
+
+for _name, _op in (("neg", operator.neg), ("pos", operator.pos), ("abs", operator.abs),
+                   ("invert", operator.invert)):
+    setattr(Variable, f"__{_name}__", _unary(_op))
+for _name, _op in (("add", operator.add), ("sub", operator.sub), ("mul", operator.mul),
+                   ("truediv", operator.truediv), ("floordiv", operator.floordiv),
+                   ("mod", operator.mod), ("pow", operator.pow), ("matmul", operator.matmul),
+                   ("and", operator.and_), ("or", operator.or_), ("xor", operator.xor)):
+    setattr(Variable, f"__{_name}__", _binary(_op))
+    setattr(Variable, f"__r{_name}__", _binary(_op, reflected=True))
+for _name, _op in (("eq", operator.eq), ("ne", operator.ne), ("lt", operator.lt),
+                   ("le", operator.le), ("gt", operator.gt), ("ge", operator.ge)):
+    setattr(Variable, f"__{_name}__", _binary(_op))
+del _name, _op
+
+
+def _flatten(var):
+    return (var.value,), None
+
+
+def _unflatten(_, children):
+    # A rebuilt node is its leaf: inside ``jax.jit(f)(variables)`` the function
+    # sees arrays (tracers), and ``jax.device_put``/``jax.grad`` return arrays.
+    return children[0]
+
+
+jax.tree_util.register_pytree_node(Variable, _flatten, _unflatten)
 
 
 def materialize_all(variables):

@@ -103,6 +103,21 @@ class LayerWeights:
         tracking.bump()
         return var
 
+    def add_variable(self, shape: Sequence[int] | None, initializer: Any, dtype: DType = None,
+                     trainable: bool = True, autocast: bool = True, regularizer: Any = None,
+                     constraint: Any = None, name: str | None = None) -> Variable:
+        """Keras 3's other spelling of :meth:`add_weight` (``shape`` and ``initializer`` first).
+
+        Example:
+            >>> layer = jl.layers.Layer()
+            >>> v = layer.add_variable((2,), "ones", trainable=False, name="count")
+            >>> v.path, layer.non_trainable_variables[0] is v
+            ('layer/count', True)
+        """
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype,
+                               trainable=trainable, autocast=autocast, regularizer=regularizer,
+                               constraint=constraint, name=name)
+
     @property
     def weights(self):
         """All weights: own trainable-declared, own others, then sublayers' (Keras order)."""

@@ -9,14 +9,17 @@ jitted train step::
     value = metric.result(state)                            # pure, jittable
 
 The same object is also the Keras facade: ``update_state``, ``result()`` (no
-argument), ``reset_state``, ``variables``, ``get_config`` / ``from_config``.
-The facade keeps one state inside the object and calls the pure methods.
+argument), ``reset_state``, ``variables`` (``Variable`` s holding the state),
+the ``stateless_*`` list API, ``get_config`` / ``from_config``.
 
 Subclasses implement ``init``, ``update`` and ``compute_result(state)``;
 ``result(state)`` calls ``compute_result`` on the given state, or on the
 facade's own state when no state is passed. Metrics whose state size depends
 on the data (``AUC(multi_label=True)``, ``F1Score``) take example inputs, or
-``jax.ShapeDtypeStruct`` s, in ``init(y_true, y_pred)``.
+``jax.ShapeDtypeStruct`` s, in ``init(y_true, y_pred)``. A subclass written as
+in Keras (``add_variable`` in ``__init__``, ``update_state`` with ``assign``,
+``result()``) gets the pure triple derived from those methods (see
+:mod:`.base`), so it runs inside a jitted train step too.
 
 The metrics live in one module per family: :mod:`.reduction` (``Sum``,
 ``Mean``, ``MeanMetricWrapper``), :mod:`.accuracies`, :mod:`.probabilistic`,
