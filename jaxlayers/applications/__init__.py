@@ -13,6 +13,22 @@ Example:
     -1.0
 """
 
+from jaxlayers.applications import densenet as densenet
+from jaxlayers.applications import efficientnet as efficientnet
 from jaxlayers.applications import imagenet_utils as imagenet_utils
+from jaxlayers.applications.densenet import DenseNet121 as DenseNet121
+from jaxlayers.applications.densenet import DenseNet169 as DenseNet169
+from jaxlayers.applications.densenet import DenseNet201 as DenseNet201
+from jaxlayers.applications.efficientnet import EfficientNetB0 as EfficientNetB0
+from jaxlayers.applications.efficientnet import EfficientNetB1 as EfficientNetB1
+from jaxlayers.applications.efficientnet import EfficientNetB2 as EfficientNetB2
+from jaxlayers.applications.efficientnet import EfficientNetB3 as EfficientNetB3
+from jaxlayers.applications.efficientnet import EfficientNetB4 as EfficientNetB4
+from jaxlayers.applications.efficientnet import EfficientNetB5 as EfficientNetB5
+from jaxlayers.applications.efficientnet import EfficientNetB6 as EfficientNetB6
+from jaxlayers.applications.efficientnet import EfficientNetB7 as EfficientNetB7
 
-__all__ = ["imagenet_utils"]
+__all__ = ["imagenet_utils", "densenet", "efficientnet",
+           "DenseNet121", "DenseNet169", "DenseNet201",
+           "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3",
+           "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7"]

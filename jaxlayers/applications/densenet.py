@@ -8,6 +8,8 @@ Keras's weight files and ``get_weights()`` lists load unchanged.
 """
 
 from jaxlayers import layers
+from jaxlayers.applications import common, imagenet_utils
+from jaxlayers.applications._family import application_doc, channels_last_only
 
 _BN_EPSILON = 1.001e-5
 _GROWTH_RATE = 32
@@ -55,3 +57,67 @@ def densenet_features(img_input, blocks):
             x = _transition(x, f"pool{stage}")
     x = layers.BatchNormalization(axis=-1, epsilon=_BN_EPSILON, name="bn")(x)
     return layers.Activation("relu", name="relu")(x)
+
+
+BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/densenet/"
+# md5 of Keras's files: (with the top, without it).
+WEIGHTS_HASHES = {
+    "densenet121": ("9d60b8095a5708f2dcce2bca79d332c7", "30ee3e1110167f948a6b9946edeeb738"),
+    "densenet169": ("d699b8f76981ab1b30698df4c175e90b", "b8c4d4c20dd625c148057b9ff1c1176b"),
+    "densenet201": ("1ceb130c1ea1b78c3bf6114dbdfd8807", "c13680b51ded0fb44dff2d8f86ac8bb1"),
+}
+
+
+def build_densenet(who, variant, include_top=True, weights="imagenet", input_tensor=None,
+                   input_shape=None, pooling=None, classes=1000,
+                   classifier_activation="softmax", name=None):
+    """The DenseNet of ``variant`` (a key of ``WEIGHTS_HASHES``); arguments as DenseNet121."""
+    channels_last_only(who)
+    img_input = common.start(
+        who, weights=weights, include_top=include_top, classes=classes, pooling=pooling,
+        classifier_activation=classifier_activation, input_shape=input_shape,
+        input_tensor=input_tensor, default_size=224, min_size=32)
+    x = densenet_features(img_input, _BLOCKS[variant])
+    x = common.pooled_top(x, include_top, pooling, classes, classifier_activation)
+    model = common.finish(input_tensor, img_input, x, variant if name is None else name)
+    suffix = "" if include_top else "_notop"
+    file_name = f"{variant}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
+    return common.load_weights(model, weights, file_name, BASE_WEIGHTS_PATH + file_name,
+                               WEIGHTS_HASHES[variant][0 if include_top else 1])
+
+
+def _densenet(who, variant):
+    def application(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
+                    pooling=None, classes=1000, classifier_activation="softmax", name=variant):
+        return build_densenet(who, variant, include_top, weights, input_tensor, input_shape,
+                              pooling, classes, classifier_activation, name)
+
+    application.__name__ = application.__qualname__ = who
+    application.__doc__ = application_doc(
+        f"{who}: the DenseNet with {sum(_BLOCKS[variant])} dense blocks, as "
+        f"``keras.applications.{who}``.", 224)
+    return application
+
+
+DenseNet121 = _densenet("DenseNet121", "densenet121")
+DenseNet169 = _densenet("DenseNet169", "densenet169")
+DenseNet201 = _densenet("DenseNet201", "densenet201")
+
+
+def preprocess_input(x, data_format=None):
+    """DenseNet's input scaling: ``imagenet_utils.preprocess_input`` with ``mode="torch"``.
+
+    Example:
+        >>> float(preprocess_input(np.full((1, 1, 1, 3), 255.0))[0, 0, 0, 0])  # doctest: +ELLIPSIS
+        2.24...
+    """
+    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
+
+
+def decode_predictions(preds, top=5):
+    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
+    return imagenet_utils.decode_predictions(preds, top=top)
+
+
+__all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "preprocess_input",
+           "decode_predictions"]
