@@ -46,11 +46,16 @@ def layout(model):
     return rows
 
 
+def _weight_names(model):
+    # Keras numbers its unnamed weights ("variable_3") by a process-wide counter.
+    return [re.sub(r"^variable_\d+$", "variable", w.path.split("/")[-1])
+            for w in model.weights]
+
+
 def assert_same_layout(ours, theirs):
     assert ours.name == theirs.name
     assert layout(ours) == layout(theirs)
-    assert [w.path.split("/")[-1] for w in ours.weights] == \
-        [w.path.split("/")[-1] for w in theirs.weights]
+    assert _weight_names(ours) == _weight_names(theirs)
 
 
 def random_weights(model, rng):
@@ -81,9 +86,10 @@ def check_against_keras(keras, rng, ours, theirs, x, rtol=2e-4, atol=2e-5):
     ours.set_weights(theirs.get_weights())
     for a, b in zip(ours.get_weights(), weights):
         np.testing.assert_array_equal(np.asarray(a), b)
-    # predict jits Keras's whole model once, far cheaper than its op-by-op call.
+    # predict compiles each whole model once: both eager calls run op by op and
+    # compile every op of a few hundred layers, several times the cost.
     expected = theirs.predict(x, verbose=0)
-    actual = ours(x)
+    actual = ours.predict(x, verbose=0)
     assert np.abs(expected).max() > 1e-3
     assert_close(actual, expected, rtol=rtol, atol=atol)
     return actual
@@ -103,4 +109,25 @@ def test_efficientnetb0_matches_keras(keras, rng):
     x = rng.uniform(0, 255, (2, 32, 32, 3)).astype("float32")
     ours = apps.EfficientNetB0(**SMALL)
     theirs = keras_twin(keras, "efficientnet", "EfficientNetB0", **SMALL)
+    check_against_keras(keras, rng, ours, theirs, x)
+
+
+def test_efficientnetv2b0_matches_keras(keras, rng):
+    x = rng.uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    ours = apps.EfficientNetV2B0(**SMALL)
+    theirs = keras_twin(keras, "efficientnet_v2", "EfficientNetV2B0", **SMALL)
+    check_against_keras(keras, rng, ours, theirs, x)
+
+
+def test_convnext_tiny_matches_keras(keras, rng):
+    x = rng.uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    ours = apps.ConvNeXtTiny(**SMALL)
+    theirs = keras_twin(keras, "convnext", "ConvNeXtTiny", **SMALL)
+    check_against_keras(keras, rng, ours, theirs, x)
+
+
+def test_nasnet_mobile_matches_keras(keras, rng):
+    x = rng.uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    ours = apps.NASNetMobile(**SMALL)
+    theirs = keras_twin(keras, "nasnet", "NASNetMobile", **SMALL)
     check_against_keras(keras, rng, ours, theirs, x)

@@ -183,8 +183,7 @@ def build_efficientnet(who, variant, include_top=True, weights="imagenet", input
     x = classifier(x, include_top, pooling, classes, classifier_activation, dropout_rate)
     name = f"efficientnet{variant}" if name is None else name
     model = common.finish(input_tensor, img_input, x, name)
-    # Keras names the file after the model, so only the default name downloads.
-    file_name = f"{name}{'' if include_top else '_notop'}.h5"
+    file_name = f"efficientnet{variant}{'' if include_top else '_notop'}.h5"
     return common.load_weights(model, weights, file_name, BASE_WEIGHTS_PATH + file_name,
                                WEIGHTS_HASHES[variant][0 if include_top else 1])
 
