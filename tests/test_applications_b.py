@@ -119,11 +119,25 @@ def test_efficientnetv2b0_matches_keras(keras, rng):
     check_against_keras(keras, rng, ours, theirs, x)
 
 
-def test_convnext_tiny_matches_keras(keras, rng):
+def test_convnext_tiny_matches_keras_and_trains_one_step_under_fit(keras, rng):
     x = rng.uniform(0, 255, (2, 32, 32, 3)).astype("float32")
-    ours = apps.ConvNeXtTiny(**SMALL)
+    model = apps.ConvNeXtTiny(**SMALL)
     theirs = keras_twin(keras, "convnext", "ConvNeXtTiny", **SMALL)
-    check_against_keras(keras, rng, ours, theirs, x)
+    logits = np.asarray(check_against_keras(keras, rng, model, theirs, x))
+    # ConvNeXt has neither batch norm nor (at drop_path_rate=0) dropout, so the loss
+    # fit reports for its one step is the loss of the pre-step inference outputs.
+    y = np.array([0, 2])
+    expected = np.mean(np.log(np.exp(logits).sum(-1)) - logits[np.arange(2), y])
+    before = {w.path: np.asarray(w) for w in model.weights}
+    model.compile(optimizer=jl.optimizers.SGD(0.1),
+                  loss=jl.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = model.fit(x, y, batch_size=2, epochs=1, verbose=0)
+    assert_close(history.history["loss"][0], expected, rtol=1e-4)
+    trained = [w.path for w in model.weights
+               if "layer_scale" in w.path or "stem_conv" in w.path or "head_dense" in w.path]
+    assert len(trained) == 18 + 2 + 2
+    after = {w.path: np.asarray(w) for w in model.weights}
+    assert [p for p in trained if np.array_equal(after[p], before[p])] == []
 
 
 def test_nasnet_mobile_matches_keras(keras, rng):
@@ -131,3 +145,107 @@ def test_nasnet_mobile_matches_keras(keras, rng):
     ours = apps.NASNetMobile(**SMALL)
     theirs = keras_twin(keras, "nasnet", "NASNetMobile", **SMALL)
     check_against_keras(keras, rng, ours, theirs, x)
+
+
+# ------------------------------------------------------------------ larger variants
+# Layer names and weight shapes only: no forward pass. Building costs about a second
+# per few hundred layers here (Keras's twin is cheap without initial values).
+HEADLESS = dict(weights=None, input_shape=(32, 32, 3), include_top=False)
+
+
+@pytest.mark.parametrize("family, variant, kwargs", [
+    ("densenet", "DenseNet169", dict(pooling="max")),
+    ("efficientnet", "EfficientNetB3", dict(pooling="avg")),
+    ("efficientnet_v2", "EfficientNetV2S", dict(include_preprocessing=True)),
+    ("convnext", "ConvNeXtSmall", dict(pooling="avg", include_preprocessing=False)),
+])
+def test_larger_variants_have_keras_layout(keras, family, variant, kwargs):
+    ours = getattr(apps, variant)(**HEADLESS, **kwargs)
+    assert_same_layout(ours, keras_twin(keras, family, variant, **HEADLESS, **kwargs))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family, variant", [
+    ("densenet", "DenseNet201"), ("efficientnet", "EfficientNetB7"),
+    ("efficientnet_v2", "EfficientNetV2L"), ("convnext", "ConvNeXtXLarge"),
+    ("nasnet", "NASNetLarge"),
+])
+def test_largest_variants_have_keras_layout(keras, family, variant):
+    ours = getattr(apps, variant)(**HEADLESS)
+    assert_same_layout(ours, keras_twin(keras, family, variant, **HEADLESS))
+
+
+def test_input_tensor_and_name(keras):
+    image = jl.Input((32, 32, 3), name="image")
+    ours = apps.EfficientNetB0(weights=None, include_top=False, input_tensor=image,
+                               name="features")
+    assert ours.name == "features" and ours.inputs[0] is image
+    assert ours.outputs[0].shape == (None, 1, 1, 1280)
+    theirs = keras_twin(keras, "efficientnet", "EfficientNetB0", weights=None,
+                        include_top=False, input_tensor=keras.Input((32, 32, 3), name="image"),
+                        name="features")
+    assert_same_layout(ours, theirs)
+
+
+# ------------------------------------------------------------------ argument rules
+@pytest.mark.parametrize("application", [apps.DenseNet121, apps.ConvNeXtTiny,
+                                         apps.NASNetMobile])
+def test_channels_last_only_families_refuse_channels_first(application):
+    saved = jl.backend.image_data_format()
+    jl.backend.set_image_data_format("channels_first")
+    try:
+        with pytest.raises(ConfigError, match=rf"{application.__name__}: the model is built "
+                                              r"for channels-last images only"):
+            application(weights=None)
+    finally:
+        jl.backend.set_image_data_format(saved)
+
+
+def test_nasnet_rejects_a_dynamic_shape_with_imagenet_weights():
+    with pytest.raises(ConfigError, match=r"NASNetLarge: `input_shape` must be static .* "
+                                          r"Received: input_shape=\(None, None, 3\)"):
+        apps.NASNetLarge(input_shape=(None, None, 3), include_top=False)
+
+
+def test_headless_nasnet_mobile_defaults_to_224(keras):
+    ours = apps.NASNetMobile(weights=None, include_top=False)
+    assert ours.inputs[0].shape == (None, 224, 224, 3)
+
+
+# ------------------------------------------------------------------ preprocessing
+@pytest.mark.parametrize("module", ["densenet", "efficientnet", "efficientnet_v2",
+                                    "convnext", "nasnet"])
+def test_preprocess_input_matches_keras(keras, rng, module):
+    x = rng.uniform(0, 255, (2, 4, 4, 3)).astype("float32")
+    expected = getattr(keras.applications, module).preprocess_input(x.copy())
+    assert_close(getattr(apps, module).preprocess_input(x.copy()), expected)
+
+
+@pytest.mark.parametrize("module", ["densenet", "efficientnet", "efficientnet_v2",
+                                    "convnext", "nasnet"])
+def test_decode_predictions_is_imagenets(module):
+    with pytest.raises(ConfigError, match=r"shape \(samples, 1000\)"):
+        getattr(apps, module).decode_predictions(np.zeros((2, 10)))
+
+
+# ------------------------------------------------------------------ ConvNeXt's layers
+def test_layer_scale_and_stochastic_depth(keras, key):
+    from jaxlayers.applications.convnext import LayerScale, StochasticDepth
+
+    scale = LayerScale(0.25, 3, name="ls")
+    assert_close(scale(np.ones((2, 3), "float32")), np.full((2, 3), 0.25))
+    again = LayerScale.from_config(scale.get_config())
+    assert (again.init_values, again.projection_dim) == (0.25, 3)
+
+    drop = StochasticDepth(0.5)
+    x = np.ones((64, 2, 2, 3), "float32")
+    assert_close(drop(x), x)
+    y, _ = drop.apply({}, {}, x, training=True, key=key)
+    per_example = np.asarray(y).reshape(64, -1)
+    # whole examples are dropped or scaled by 1 / (1 - rate), never single values
+    assert set(np.unique(per_example)) <= {0.0, 2.0}
+    assert all(len(np.unique(row)) == 1 for row in per_example)
+    assert 0 < (per_example[:, 0] == 0).sum() < 64
+    assert StochasticDepth.from_config(drop.get_config()).drop_path_rate == 0.5
+    with pytest.raises(ConfigError, match=r"`drop_path_rate` must be a float in \[0, 1\)"):
+        StochasticDepth(1.5)

@@ -13,12 +13,17 @@ Example:
     -1.0
 """
 
-from jaxlayers.applications import imagenet_utils as imagenet_utils
+from jaxlayers.applications import convnext as convnext
 from jaxlayers.applications import densenet as densenet
 from jaxlayers.applications import efficientnet as efficientnet
 from jaxlayers.applications import efficientnet_v2 as efficientnet_v2
-from jaxlayers.applications import convnext as convnext
+from jaxlayers.applications import imagenet_utils as imagenet_utils
 from jaxlayers.applications import nasnet as nasnet
+from jaxlayers.applications.convnext import ConvNeXtBase as ConvNeXtBase
+from jaxlayers.applications.convnext import ConvNeXtLarge as ConvNeXtLarge
+from jaxlayers.applications.convnext import ConvNeXtSmall as ConvNeXtSmall
+from jaxlayers.applications.convnext import ConvNeXtTiny as ConvNeXtTiny
+from jaxlayers.applications.convnext import ConvNeXtXLarge as ConvNeXtXLarge
 from jaxlayers.applications.densenet import DenseNet121 as DenseNet121
 from jaxlayers.applications.densenet import DenseNet169 as DenseNet169
 from jaxlayers.applications.densenet import DenseNet201 as DenseNet201
@@ -34,16 +39,11 @@ from jaxlayers.applications.efficientnet_v2 import EfficientNetV2B0 as Efficient
 from jaxlayers.applications.efficientnet_v2 import EfficientNetV2B1 as EfficientNetV2B1
 from jaxlayers.applications.efficientnet_v2 import EfficientNetV2B2 as EfficientNetV2B2
 from jaxlayers.applications.efficientnet_v2 import EfficientNetV2B3 as EfficientNetV2B3
-from jaxlayers.applications.efficientnet_v2 import EfficientNetV2S as EfficientNetV2S
-from jaxlayers.applications.efficientnet_v2 import EfficientNetV2M as EfficientNetV2M
 from jaxlayers.applications.efficientnet_v2 import EfficientNetV2L as EfficientNetV2L
-from jaxlayers.applications.convnext import ConvNeXtTiny as ConvNeXtTiny
-from jaxlayers.applications.convnext import ConvNeXtSmall as ConvNeXtSmall
-from jaxlayers.applications.convnext import ConvNeXtBase as ConvNeXtBase
-from jaxlayers.applications.convnext import ConvNeXtLarge as ConvNeXtLarge
-from jaxlayers.applications.convnext import ConvNeXtXLarge as ConvNeXtXLarge
-from jaxlayers.applications.nasnet import NASNetMobile as NASNetMobile
+from jaxlayers.applications.efficientnet_v2 import EfficientNetV2M as EfficientNetV2M
+from jaxlayers.applications.efficientnet_v2 import EfficientNetV2S as EfficientNetV2S
 from jaxlayers.applications.nasnet import NASNetLarge as NASNetLarge
+from jaxlayers.applications.nasnet import NASNetMobile as NASNetMobile
 
 __all__ = ["imagenet_utils",
            "densenet", "efficientnet", "efficientnet_v2", "convnext", "nasnet",
