@@ -20,11 +20,9 @@ layout) through ``jaxlayers.saving.legacy_h5``.
 import os
 import warnings
 
-from jaxlayers import activations, backend
+from jaxlayers import activations, backend, layers
 from jaxlayers.core import args as _args
 from jaxlayers.errors import ConfigError
-from jaxlayers.layers.core import Dense, Input
-from jaxlayers.layers.pooling import GlobalAveragePooling2D, GlobalMaxPooling2D
 from jaxlayers.models.functional import Functional
 from jaxlayers.saving import legacy_h5
 from jaxlayers.utils.downloads import get_file
@@ -68,8 +66,28 @@ def check_classifier_activation(who, classifier_activation, weights):
     return classifier_activation
 
 
+def check_input_shape(who, shape, min_size, data_format=None):
+    """``shape`` as a tuple of three sizes (``None`` allowed), height and width >= ``min_size``."""
+    shape = tuple(shape)
+    if len(shape) != 3 or not all(s is None or _args.is_int(s) and s > 0 for s in shape):
+        raise ConfigError(
+            f"{who}: `input_shape` must be a tuple of three positive ints (or None for a "
+            f"size known at call time). Received: input_shape={shape!r}.")
+    if any(s is not None and s < min_size for s in spatial_size(shape, data_format)):
+        raise ConfigError(
+            f"{who}: the input height and width must be at least {min_size}. Received: "
+            f"input_shape={shape!r}.")
+    return shape
+
+
+def spatial_size(shape, data_format=None):
+    """``(height, width)`` of an image shape without the batch axis."""
+    first = _args.data_format("spatial_size", data_format) == "channels_first"
+    return tuple(shape[1:3]) if first else tuple(shape[:2])
+
+
 def obtain_input_shape(who, shape, default_size, min_size, include_top, weights,
-                data_format=None):
+                       data_format=None):
     """The model's input shape without the batch axis, checked as Keras does.
 
     Args:
@@ -86,11 +104,7 @@ def obtain_input_shape(who, shape, default_size, min_size, include_top, weights,
     first = data_format == "channels_first"
     channels = 3
     if shape is not None:
-        shape = tuple(shape)
-        if len(shape) != 3 or not all(s is None or _args.is_int(s) and s > 0 for s in shape):
-            raise ConfigError(
-                f"{who}: `input_shape` must be a tuple of three positive ints (or None for a "
-                f"size known at call time). Received: input_shape={shape!r}.")
+        shape = check_input_shape(who, shape, 1, data_format)
         channels = shape[0] if first else shape[-1]
         if weights != "imagenet" and channels not in (1, 3):
             warnings.warn(f"{who}: the model usually expects 1 or 3 input channels; "
@@ -106,20 +120,63 @@ def obtain_input_shape(who, shape, default_size, min_size, include_top, weights,
     if shape is None:
         shape = default if include_top else ((3, None, None) if first else (None, None, 3))
     else:
-        spatial = shape[1:] if first else shape[:2]
         if weights == "imagenet" and channels != 3:
             raise ConfigError(
                 f"{who}: `input_shape` must have 3 channels to load weights='imagenet'. "
                 f"Received: input_shape={shape!r}.")
-        if any(s is not None and s < min_size for s in spatial):
-            raise ConfigError(
-                f"{who}: the input height and width must be at least {min_size}. Received: "
-                f"input_shape={shape!r}.")
+        check_input_shape(who, shape, min_size, data_format)
     if include_top and None in shape:
         raise ConfigError(
             f"{who}: `input_shape` must be static (no None) when include_top=True. Received: "
             f"input_shape={shape!r}.")
     return shape
+
+
+def pretrained_size(input_shape, sizes, input_tensor=None, default=224):
+    """The input size of the pretrained file to use: the input's, if square and in ``sizes``.
+
+    Without ``input_shape`` the size of a symbolic ``input_tensor`` is used.
+    """
+    if input_shape is None and backend.is_keras_tensor(input_tensor):
+        input_shape = tuple(input_tensor.shape[1:])
+    if input_shape is None or len(input_shape) != 3:
+        return default
+    rows, cols = spatial_size(input_shape)
+    return rows if rows == cols and rows in sizes else default
+
+
+def check_input_tensor(who, input_shape, input_tensor):
+    """An ``input_tensor`` given with an ``input_shape`` must be symbolic and of that shape."""
+    if input_shape is None or input_tensor is None:
+        return
+    if not backend.is_keras_tensor(input_tensor):
+        raise ConfigError(
+            f"{who}: `input_tensor` must be a symbolic tensor (from jl.Input) when "
+            f"`input_shape` is given. Received: input_tensor of type "
+            f"{type(input_tensor).__name__}.")
+    if spatial_size(input_tensor.shape[1:]) != spatial_size(input_shape):
+        raise ConfigError(
+            f"{who}: `input_shape` must match the shape of `input_tensor`. Received: "
+            f"input_shape={tuple(input_shape)!r}, input_tensor.shape={input_tensor.shape}.")
+
+
+def make_divisible(value, divisor=8, min_value=None):
+    """``value`` rounded to a multiple of ``divisor``, never more than 10% below it.
+
+    The channel rounding of the MobileNet and EfficientNet papers.
+    """
+    min_value = divisor if min_value is None else min_value
+    rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
+
+
+def check_imagenet_option(who, name, value, allowed, weights):
+    """With ``weights="imagenet"``, ``value`` must be one of the pretrained ``allowed``."""
+    if weights == "imagenet" and value not in allowed:
+        raise ConfigError(
+            f"{who}: `{name}` must be one of {tuple(allowed)} to load weights='imagenet' "
+            f"(the pretrained variants). Received: {name}={value!r}.")
+    return value
 
 
 def start(who, *, weights, include_top, classes, pooling, classifier_activation,
@@ -141,10 +198,10 @@ def start(who, *, weights, include_top, classes, pooling, classifier_activation,
 def image_input(input_tensor, shape):
     """The model's image input: ``input_tensor`` itself when symbolic, else a new ``Input``."""
     if input_tensor is None:
-        return Input(shape=shape)
+        return layers.Input(shape=shape)
     if backend.is_keras_tensor(input_tensor):
         return input_tensor
-    return Input(tensor=input_tensor, shape=shape)
+    return layers.Input(tensor=input_tensor, shape=shape)
 
 
 def channel_axis():
@@ -166,20 +223,24 @@ def correct_pad(inputs, kernel_size):
 
 
 def pooled_top(x, include_top, pooling, classes, classifier_activation,
-               pool_name="avg_pool"):
-    """Global average pooling and a ``predictions`` Dense, or the feature pooling."""
+               pool_name="avg_pool", feature_names=("avg_pool", "max_pool")):
+    """Global average pooling and a ``predictions`` Dense, or the feature pooling.
+
+    ``pool_name`` names the top's pooling and ``feature_names`` the two feature
+    poolings, as each Keras family does (``None`` leaves a layer named automatically).
+    """
     if include_top:
-        x = GlobalAveragePooling2D(name=pool_name)(x)
-        return Dense(classes, activation=classifier_activation, name="predictions")(x)
-    return feature_pooling(x, pooling)
+        x = layers.GlobalAveragePooling2D(name=pool_name)(x)
+        return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+    return feature_pooling(x, pooling, feature_names)
 
 
-def feature_pooling(x, pooling):
+def feature_pooling(x, pooling, names=("avg_pool", "max_pool")):
     """``pooling`` of the features when ``include_top=False``: avg, max or none."""
     if pooling == "avg":
-        return GlobalAveragePooling2D(name="avg_pool")(x)
+        return layers.GlobalAveragePooling2D(name=names[0])(x)
     if pooling == "max":
-        return GlobalMaxPooling2D(name="max_pool")(x)
+        return layers.GlobalMaxPooling2D(name=names[1])(x)
     return x
 
 
@@ -218,4 +279,6 @@ def load_weights_file(model, path):
 
 __all__ = ["start", "check_weights", "check_pooling", "check_classifier_activation",
            "obtain_input_shape", "image_input", "channel_axis", "correct_pad", "pooled_top",
-           "feature_pooling", "finish", "load_weights", "load_weights_file", "POOLINGS"]
+           "feature_pooling", "finish", "load_weights", "load_weights_file", "POOLINGS",
+           "check_input_shape", "spatial_size", "pretrained_size", "make_divisible",
+           "check_imagenet_option", "check_input_tensor"]
