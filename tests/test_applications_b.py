@@ -207,9 +207,23 @@ def test_nasnet_rejects_a_dynamic_shape_with_imagenet_weights():
         apps.NASNetLarge(input_shape=(None, None, 3), include_top=False)
 
 
-def test_headless_nasnet_mobile_defaults_to_224(keras):
-    ours = apps.NASNetMobile(weights=None, include_top=False)
-    assert ours.inputs[0].shape == (None, 224, 224, 3)
+def test_efficientnet_with_imagenet_weights_undoes_the_files_stddev(keras, monkeypatch):
+    # Keras's ImageNet files store the standard deviation where the variance goes; the
+    # model then rescales once more. No download: both sides skip the loading.
+    from keras.src.applications import efficientnet as keras_efficientnet
+
+    from jaxlayers.applications import common
+
+    monkeypatch.setattr(common, "load_weights", lambda model, *args: model)
+    monkeypatch.setattr(keras_efficientnet.file_utils, "get_file", lambda *a, **k: "w.h5")
+    monkeypatch.setattr(keras.Model, "load_weights", lambda self, path: None)
+    kwargs = dict(weights="imagenet", include_top=False, input_shape=(32, 32, 3))
+    ours = apps.EfficientNetB0(**kwargs)
+    theirs = keras_twin(keras, "efficientnet", "EfficientNetB0", **kwargs)
+    assert_same_layout(ours, theirs)
+    assert [type(layer).__name__ for layer in ours.layers[1:4]] == \
+        ["Rescaling", "Normalization", "Rescaling"]
+    assert_close(np.asarray(ours.layers[3].scale), np.asarray(theirs.layers[3].scale))
 
 
 # ------------------------------------------------------------------ preprocessing
