@@ -149,15 +149,17 @@ def test_nasnet_mobile_matches_keras(keras, rng):
 
 # ------------------------------------------------------------------ larger variants
 # Layer names and weight shapes only: no forward pass. Building costs about a second
-# per few hundred layers here (Keras's twin is cheap without initial values).
+# per few hundred layers here (Keras's twin is cheap without initial values), so only
+# variants whose tables or code paths differ from the family's smallest are checked:
+# EfficientNet's width/depth rounding, EfficientNetV2's S/L stage tables and [-1, 1]
+# scaling, ConvNeXt's headless pooling and norm, NASNetLarge's skipped reductions.
 HEADLESS = dict(weights=None, input_shape=(32, 32, 3), include_top=False)
 
 
 @pytest.mark.parametrize("family, variant, kwargs", [
-    ("densenet", "DenseNet169", dict(pooling="max")),
     ("efficientnet", "EfficientNetB3", dict(pooling="avg")),
     ("efficientnet_v2", "EfficientNetV2S", dict(include_preprocessing=True)),
-    ("convnext", "ConvNeXtSmall", dict(pooling="avg", include_preprocessing=False)),
+    ("convnext", "ConvNeXtSmall", dict(pooling="max", include_preprocessing=False)),
 ])
 def test_larger_variants_have_keras_layout(keras, family, variant, kwargs):
     ours = getattr(apps, variant)(**HEADLESS, **kwargs)
@@ -166,9 +168,7 @@ def test_larger_variants_have_keras_layout(keras, family, variant, kwargs):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("family, variant", [
-    ("densenet", "DenseNet201"), ("efficientnet", "EfficientNetB7"),
-    ("efficientnet_v2", "EfficientNetV2L"), ("convnext", "ConvNeXtXLarge"),
-    ("nasnet", "NASNetLarge"),
+    ("efficientnet_v2", "EfficientNetV2L"), ("nasnet", "NASNetLarge"),
 ])
 def test_largest_variants_have_keras_layout(keras, family, variant):
     ours = getattr(apps, variant)(**HEADLESS)

@@ -45,3 +45,16 @@ def application_doc(summary, default_size, preprocessing=False):
     default = f"({default_size}, {default_size}, 3)"
     extra = PREPROCESSING_DOC if preprocessing else ""
     return summary + "\n" + ARGS_DOC.format(default=default, extra=extra)
+
+
+def preprocess_input_identity(x, data_format=None):
+    """The identity: EfficientNet(V2) and ConvNeXt models scale raw pixels themselves.
+
+    ``data_format`` is accepted for the common signature and ignored, as in Keras.
+
+    Example:
+        >>> preprocess_input_identity(np.array([0.0, 255.0])).tolist()
+        [0.0, 255.0]
+    """
+    del data_format
+    return x

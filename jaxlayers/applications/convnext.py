@@ -13,7 +13,11 @@ import numpy as np
 
 from jaxlayers import initializers, layers
 from jaxlayers.applications import common, imagenet_utils
-from jaxlayers.applications._family import application_doc, channels_last_only
+from jaxlayers.applications._family import (
+    application_doc,
+    channels_last_only,
+    preprocess_input_identity,
+)
 from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.models.sequential import Sequential
@@ -222,20 +226,11 @@ ConvNeXtLarge = _convnext("ConvNeXtLarge", "large")
 ConvNeXtXLarge = _convnext("ConvNeXtXLarge", "xlarge")
 
 
-def preprocess_input(x, data_format=None):
-    """The identity: with ``include_preprocessing`` the model normalizes its inputs itself.
-
-    Example:
-        >>> preprocess_input(np.array([0.0, 255.0])).tolist()
-        [0.0, 255.0]
-    """
-    del data_format
-    return x
+preprocess_input = preprocess_input_identity
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+# The ImageNet class names, as every Keras application family re-exports them.
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge",

@@ -114,9 +114,8 @@ def preprocess_input(x, data_format=None):
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+# The ImageNet class names, as every Keras application family re-exports them.
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "preprocess_input",

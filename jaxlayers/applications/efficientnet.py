@@ -13,7 +13,7 @@ import math
 
 from jaxlayers import initializers, layers
 from jaxlayers.applications import common, imagenet_utils
-from jaxlayers.applications._family import application_doc
+from jaxlayers.applications._family import application_doc, preprocess_input_identity
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/keras-applications/"
 # md5 of Keras's files: (with the top, without it).
@@ -212,22 +212,11 @@ EfficientNetB6 = _efficientnet("EfficientNetB6", "b6")
 EfficientNetB7 = _efficientnet("EfficientNetB7", "b7")
 
 
-def preprocess_input(x, data_format=None):
-    """The identity: EfficientNet models scale their inputs themselves.
-
-    ``data_format`` is accepted for the common signature and ignored, as in Keras.
-
-    Example:
-        >>> preprocess_input(np.array([0.0, 255.0])).tolist()
-        [0.0, 255.0]
-    """
-    del data_format
-    return x
+preprocess_input = preprocess_input_identity
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+# The ImageNet class names, as every Keras application family re-exports them.
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = [f"EfficientNetB{i}" for i in range(8)] + ["preprocess_input", "decode_predictions"]

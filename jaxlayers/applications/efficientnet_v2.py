@@ -12,7 +12,7 @@ import math
 
 from jaxlayers import layers
 from jaxlayers.applications import common, imagenet_utils
-from jaxlayers.applications._family import application_doc
+from jaxlayers.applications._family import application_doc, preprocess_input_identity
 from jaxlayers.applications.efficientnet import (
     classifier,
     conv_bn,
@@ -197,20 +197,11 @@ EfficientNetV2M = _efficientnet_v2("EfficientNetV2M", "m")
 EfficientNetV2L = _efficientnet_v2("EfficientNetV2L", "l")
 
 
-def preprocess_input(x, data_format=None):
-    """The identity: with ``include_preprocessing`` the model scales its inputs itself.
-
-    Example:
-        >>> preprocess_input(np.array([0.0, 255.0])).tolist()
-        [0.0, 255.0]
-    """
-    del data_format
-    return x
+preprocess_input = preprocess_input_identity
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+# The ImageNet class names, as every Keras application family re-exports them.
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",

@@ -219,9 +219,8 @@ def preprocess_input(x, data_format=None):
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+# The ImageNet class names, as every Keras application family re-exports them.
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["NASNetMobile", "NASNetLarge", "preprocess_input", "decode_predictions"]
