@@ -53,7 +53,7 @@ def preprocess_input_identity(x, data_format=None):
     ``data_format`` is accepted for the common signature and ignored, as in Keras.
 
     Example:
-        >>> preprocess_input_identity(np.array([0.0, 255.0])).tolist()
+        >>> jl.applications.efficientnet.preprocess_input(np.array([0.0, 255.0])).tolist()
         [0.0, 255.0]
     """
     del data_format
