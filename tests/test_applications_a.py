@@ -237,3 +237,79 @@ def test_imagenet_weights_come_through_get_file_with_their_hash(keras, rng, tmp_
         np.testing.assert_array_equal(ours, theirs)
     with pytest.raises(FileHashError):
         common.load_weights(_tiny(jl), "imagenet", "tiny_other.h5", served.as_uri(), "0" * 32)
+
+
+# ----------------------------------------------------------------------- the families
+def _structure(model):
+    """Layer names (Keras's ``layers``: no recorded ops) and weight shapes, in order."""
+    from jaxlayers.core.graph_ops import SymbolicOp
+
+    names = [layer.name for layer in model.layers if not isinstance(layer, SymbolicOp)]
+    return names, [tuple(w.shape) for w in model.weights]
+
+
+def _twins(keras, name, initialize=True, **kwargs):
+    """``(jaxlayers model, Keras model)`` of one application, both with weights=None.
+
+    Automatic layer names restart in both sessions first, so that they agree. Without
+    ``initialize`` Keras leaves its weights unset (shapes only: construction is cheap).
+    """
+    import contextlib
+
+    jl.clear_session(free_memory=False)
+    keras.backend.clear_session()
+    ours = getattr(jl.applications, name)(weights=None, **kwargs)
+    with contextlib.nullcontext() if initialize else keras.StatelessScope():
+        theirs = getattr(keras.applications, name)(weights=None, **kwargs)
+    return ours, theirs
+
+
+def _perturbed(keras_model, rng):
+    """Keras's initial weights with every 1-D weight (biases, batch-norm statistics)
+    drawn in [0.5, 1.5], so a mix-up of gamma, beta, mean and variance shows."""
+    return [w if w.ndim > 1 else rng.uniform(0.5, 1.5, w.shape).astype(w.dtype)
+            for w in keras_model.get_weights()]
+
+
+FORWARD = [
+    ("ResNet50", dict(input_shape=(32, 32, 3), classes=3, classifier_activation=None)),
+    ("ResNet50V2", dict(input_shape=(32, 32, 3), include_top=False, pooling="avg")),
+    ("VGG16", dict(input_shape=(32, 32, 3), include_top=False, pooling="max")),
+    ("MobileNet", dict(input_shape=(32, 32, 3), alpha=0.25, classes=3)),
+    ("MobileNetV2", dict(input_shape=(32, 32, 3), alpha=0.35, classes=3,
+                         classifier_activation=None)),
+    ("MobileNetV3Small", dict(input_shape=(32, 32, 3), alpha=0.75, classes=3,
+                              classifier_activation=None)),
+    ("Xception", dict(input_shape=(71, 71, 3), include_top=False)),
+    ("InceptionV3", dict(input_shape=(75, 75, 3), classes=3, classifier_activation=None)),
+    pytest.param("InceptionResNetV2", dict(input_shape=(75, 75, 3), include_top=False,
+                                           pooling="avg"), marks=pytest.mark.slow,
+                 id="InceptionResNetV2"),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", FORWARD,
+                         ids=[c[0] if isinstance(c, tuple) else None for c in FORWARD])
+def test_family_matches_keras_on_keras_weights(keras, rng, name, kwargs):
+    ours, theirs = _twins(keras, name, **kwargs)
+    assert _structure(ours) == _structure(theirs)
+    theirs.set_weights(_perturbed(theirs, rng))
+    ours.set_weights(theirs.get_weights())
+    x = rng.uniform(0, 255 if name == "MobileNetV3Small" else 1,
+                    (2,) + kwargs["input_shape"]).astype("float32")
+    expected = np.asarray(theirs(x))
+    assert_close(ours(x), expected, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(expected).max()))
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("ResNet101", dict(input_shape=(32, 32, 3), classes=3)),
+    ("ResNet152V2", dict(input_shape=(32, 32, 3), include_top=False, pooling="max")),
+    ("VGG19", dict(input_shape=(32, 32, 3), classes=3)),
+    ("MobileNetV3Large", dict(include_top=True, classes=3)),
+    ("MobileNetV3Small", dict(input_shape=(48, 48, 3), minimalistic=True, include_top=False,
+                              include_preprocessing=False, pooling="max")),
+])
+def test_variant_has_keras_layer_names_and_weight_shapes(keras, name, kwargs):
+    ours, theirs = _twins(keras, name, initialize=False, **kwargs)
+    assert ours.name == theirs.name
+    assert _structure(ours) == _structure(theirs)
