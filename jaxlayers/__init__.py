@@ -23,15 +23,15 @@ from jaxlayers.version import __version__
 __all__ = [
     "activations", "backend", "constraints", "errors", "initializers", "ops", "regularizers",
     "layers", "models", "losses", "metrics", "optimizers", "callbacks", "saving", "export",
-    "distribution", "utils", "datasets", "ops", "random", "config", "tree", "clear_session",
-    "floatx", "set_floatx",
+    "distribution", "utils", "datasets", "applications", "ops", "random", "config", "tree",
+    "clear_session", "floatx", "set_floatx",
     "set_random_seed", "DTypePolicy", "InputSpec", "Layer", "Variable", "Input", "Model",
     "Sequential", "Functional", "__version__",
 ]
 
-_SUBMODULES = ("activations", "backend", "config", "constraints", "datasets", "distribution",
-               "errors", "export", "initializers", "layers", "models", "ops", "optimizers",
-               "random", "regularizers", "saving", "tree", "utils")
+_SUBMODULES = ("activations", "applications", "backend", "config", "constraints", "datasets",
+               "distribution", "errors", "export", "initializers", "layers", "models", "ops",
+               "optimizers", "random", "regularizers", "saving", "tree", "utils")
 _load_lock = threading.RLock()
 _loading = []
 
@@ -51,6 +51,7 @@ def _importing_a_part():
 def _load_public_api():
     """Imports every part of jaxlayers and binds the public names here."""
     import jaxlayers.activations
+    import jaxlayers.applications
     import jaxlayers.backend
     import jaxlayers.config
     import jaxlayers.constraints

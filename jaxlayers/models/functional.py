@@ -54,6 +54,38 @@ def _topological_nodes(outputs, inputs, owner):
     return order
 
 
+def _keras_layer_order(nodes, outputs, inputs):
+    """The layers of ``nodes`` in Keras's order: farthest from the outputs first.
+
+    Keras lists a Functional model's layers (and so its weights and
+    ``get_weights()``) by decreasing depth, the number of calls between a
+    layer and the outputs, ties broken by the order a depth-first walk from the
+    outputs first meets them. Matching it lets Keras's weight lists and its
+    order-matched weight files fit models with branches (a ResNet's shortcut
+    comes after its longer main path).
+    """
+    input_ids = {id(t) for t in inputs}
+    first_seen, visited = {}, set()
+    stack = list(reversed(outputs))
+    while stack:  # pre-order, iteratively: deep graphs must not exhaust the recursion limit
+        t = stack.pop()
+        node = t.node
+        if id(t) in input_ids or node is None or node.id in visited:
+            continue
+        visited.add(node.id)
+        first_seen.setdefault(id(node.layer), len(first_seen))
+        stack.extend(reversed(node.input_tensors))
+    node_depth, layer_depth = {}, {}
+    for node in reversed(nodes):
+        depth = max(node_depth.get(node.id, 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[node.id] = depth
+        for t in node.input_tensors:
+            if id(t) not in input_ids and t.node is not None:
+                node_depth[t.node.id] = max(depth + 1, node_depth.get(t.node.id, 0))
+    layers = list({id(n.layer): n.layer for n in nodes}.values())
+    return sorted(layers, key=lambda lay: (-layer_depth[id(lay)], first_seen[id(lay)]))
+
+
 @register_builtin("layers")
 class Functional(Model):
     """A model defined by calling layers on ``jl.Input`` tensors.
@@ -96,11 +128,7 @@ class Functional(Model):
             )
         self._nodes = _topological_nodes(self._output_tensors, self._input_tensors, self.name)
         self._input_layers = [t.input_layer for t in self._input_tensors]
-        layers, seen = [], set()
-        for node in self._nodes:
-            if id(node.layer) not in seen:
-                seen.add(id(node.layer))
-                layers.append(node.layer)
+        layers = _keras_layer_order(self._nodes, self._output_tensors, self._input_tensors)
         names = {}
         for layer in self._input_layers + layers:
             if layer.name in names and names[layer.name] is not layer:

@@ -1,0 +1,284 @@
+"""What every application shares: argument checks, the input, the top and the weights.
+
+A family module builds its graph between :func:`image_input` and
+:func:`finish`; the checks here are Keras's rules with jaxlayers' wording:
+
+* ``weights`` is ``None``, ``"imagenet"`` or the path of an existing weights
+  file; ``"imagenet"`` with ``include_top=True`` needs ``classes=1000`` and a
+  ``classifier_activation`` of ``None`` or ``"softmax"``;
+* ``input_shape`` is three sizes, each spatial size at least the family's
+  minimum; ``include_top=True`` needs static sizes, and with ImageNet weights
+  exactly the family's default size;
+* ``weights="imagenet"`` downloads Keras's file from Keras's URL into
+  ``~/.keras/models`` through ``jl.utils.get_file``, which checks its hash.
+
+Files: a Keras 3 ``.weights.h5``/``.keras``/jaxlayers ``.npz`` goes through
+``model.load_weights``; Keras's published ImageNet files (the Keras 2 HDF5
+layout) through ``jaxlayers.saving.legacy_h5``.
+"""
+
+import os
+import warnings
+
+from jaxlayers import activations, backend, layers
+from jaxlayers.core import args as _args
+from jaxlayers.errors import ConfigError
+from jaxlayers.models.functional import Functional
+from jaxlayers.saving import legacy_h5
+from jaxlayers.utils.downloads import get_file
+from jaxlayers.utils.symbolic import get_source_inputs
+
+POOLINGS = (None, "avg", "max")
+
+
+def check_weights(who, weights, include_top, classes):
+    """Keras's rules for ``weights`` and ``classes``; returns ``weights``."""
+    if not (weights is None or weights == "imagenet"
+            or (isinstance(weights, (str, os.PathLike)) and os.path.isfile(weights))):
+        raise ConfigError(
+            f"{who}: `weights` must be None (random initialization), 'imagenet' (pre-trained "
+            "on ImageNet) or the path of an existing weights file. "
+            f"Received: weights={weights!r}.")
+    _args.boolean(who, "include_top", include_top)
+    classes = _args.positive_int(who, "classes", classes)
+    if weights == "imagenet" and include_top and classes != 1000:
+        raise ConfigError(
+            f"{who}: `classes` must be 1000 to load weights='imagenet' with include_top=True "
+            f"(pass include_top=False for another number of classes). Received: "
+            f"classes={classes!r}.")
+    return weights
+
+
+def check_pooling(who, pooling):
+    """``pooling`` is ``None``, ``"avg"`` or ``"max"``."""
+    return _args.one_of(who, "pooling", pooling, POOLINGS)
+
+
+def check_classifier_activation(who, classifier_activation, weights):
+    """Pretrained weights allow only a softmax or linear classifier, as in Keras."""
+    activation = activations.get(classifier_activation)
+    if weights is not None and activation not in (activations.get("softmax"),
+                                                  activations.get(None)):
+        raise ConfigError(
+            f"{who}: `classifier_activation` must be None or 'softmax' when loading pretrained "
+            f"weights with include_top=True. Received: "
+            f"classifier_activation={classifier_activation!r}.")
+    return classifier_activation
+
+
+def check_input_shape(who, shape, min_size, data_format=None):
+    """``shape`` as a tuple of three sizes (``None`` allowed), height and width >= ``min_size``."""
+    shape = tuple(shape)
+    if len(shape) != 3 or not all(s is None or _args.is_int(s) and s > 0 for s in shape):
+        raise ConfigError(
+            f"{who}: `input_shape` must be a tuple of three positive ints (or None for a "
+            f"size known at call time). Received: input_shape={shape!r}.")
+    if any(s is not None and s < min_size for s in spatial_size(shape, data_format)):
+        raise ConfigError(
+            f"{who}: the input height and width must be at least {min_size}. Received: "
+            f"input_shape={shape!r}.")
+    return shape
+
+
+def spatial_size(shape, data_format=None):
+    """``(height, width)`` of an image shape without the batch axis."""
+    first = _args.data_format("spatial_size", data_format) == "channels_first"
+    return tuple(shape[1:3]) if first else tuple(shape[:2])
+
+
+def obtain_input_shape(who, shape, default_size, min_size, include_top, weights,
+                       data_format=None):
+    """The model's input shape without the batch axis, checked as Keras does.
+
+    Args:
+        who: How messages name the application (``"ResNet50"``).
+        shape: The user's ``input_shape`` or ``None``.
+        default_size: Height and width of the pretrained model's input.
+        min_size: Smallest height and width the family accepts.
+        include_top: The classifier needs static sizes (the default ones with
+            ImageNet weights).
+        weights: ``None``, ``"imagenet"`` or a file path.
+        data_format: Defaults to ``jl.backend.image_data_format()``.
+    """
+    data_format = _args.data_format(who, data_format)
+    first = data_format == "channels_first"
+    channels = 3
+    if shape is not None:
+        shape = check_input_shape(who, shape, 1, data_format)
+        channels = shape[0] if first else shape[-1]
+        if weights != "imagenet" and channels not in (1, 3):
+            warnings.warn(f"{who}: the model usually expects 1 or 3 input channels; "
+                          f"input_shape={shape} has {channels}.", stacklevel=3)
+    default = ((channels, default_size, default_size) if first
+               else (default_size, default_size, channels))
+    if weights == "imagenet" and include_top:
+        if shape is not None and shape != default:
+            raise ConfigError(
+                f"{who}: `input_shape` must be {default} to load weights='imagenet' with "
+                f"include_top=True. Received: input_shape={shape!r}.")
+        return default
+    if shape is None:
+        shape = default if include_top else ((3, None, None) if first else (None, None, 3))
+    else:
+        if weights == "imagenet" and channels != 3:
+            raise ConfigError(
+                f"{who}: `input_shape` must have 3 channels to load weights='imagenet'. "
+                f"Received: input_shape={shape!r}.")
+        check_input_shape(who, shape, min_size, data_format)
+    if include_top and None in shape:
+        raise ConfigError(
+            f"{who}: `input_shape` must be static (no None) when include_top=True. Received: "
+            f"input_shape={shape!r}.")
+    return shape
+
+
+def pretrained_size(input_shape, sizes, input_tensor=None, default=224):
+    """The input size of the pretrained file to use: the input's, if square and in ``sizes``.
+
+    Without ``input_shape`` the size of a symbolic ``input_tensor`` is used.
+    """
+    if input_shape is None and backend.is_keras_tensor(input_tensor):
+        input_shape = tuple(input_tensor.shape[1:])
+    if input_shape is None or len(input_shape) != 3:
+        return default
+    rows, cols = spatial_size(input_shape)
+    return rows if rows == cols and rows in sizes else default
+
+
+def check_input_tensor(who, input_shape, input_tensor):
+    """An ``input_tensor`` given with an ``input_shape`` must be symbolic and of that shape."""
+    if input_shape is None or input_tensor is None:
+        return
+    if not backend.is_keras_tensor(input_tensor):
+        raise ConfigError(
+            f"{who}: `input_tensor` must be a symbolic tensor (from jl.Input) when "
+            f"`input_shape` is given. Received: input_tensor of type "
+            f"{type(input_tensor).__name__}.")
+    if spatial_size(input_tensor.shape[1:]) != spatial_size(input_shape):
+        raise ConfigError(
+            f"{who}: `input_shape` must match the shape of `input_tensor`. Received: "
+            f"input_shape={tuple(input_shape)!r}, input_tensor.shape={input_tensor.shape}.")
+
+
+def make_divisible(value, divisor=8, min_value=None):
+    """``value`` rounded to a multiple of ``divisor``, never more than 10% below it.
+
+    The channel rounding of the MobileNet and EfficientNet papers.
+    """
+    min_value = divisor if min_value is None else min_value
+    rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
+
+
+def check_imagenet_option(who, name, value, allowed, weights):
+    """With ``weights="imagenet"``, ``value`` must be one of the pretrained ``allowed``."""
+    if weights == "imagenet" and value not in allowed:
+        raise ConfigError(
+            f"{who}: `{name}` must be one of {tuple(allowed)} to load weights='imagenet' "
+            f"(the pretrained variants). Received: {name}={value!r}.")
+    return value
+
+
+def start(who, *, weights, include_top, classes, pooling, classifier_activation,
+          input_shape, input_tensor, default_size, min_size, data_format=None):
+    """Every check an application makes, then its image input (what families call first).
+
+    Returns:
+        The symbolic image input (``input_tensor`` itself when it is symbolic).
+    """
+    check_weights(who, weights, include_top, classes)
+    check_pooling(who, pooling)
+    if include_top:
+        check_classifier_activation(who, classifier_activation, weights)
+    shape = obtain_input_shape(who, input_shape, default_size, min_size, include_top, weights,
+                               data_format)
+    return image_input(input_tensor, shape)
+
+
+def image_input(input_tensor, shape):
+    """The model's image input: ``input_tensor`` itself when symbolic, else a new ``Input``."""
+    if input_tensor is None:
+        return layers.Input(shape=shape)
+    if backend.is_keras_tensor(input_tensor):
+        return input_tensor
+    return layers.Input(tensor=input_tensor, shape=shape)
+
+
+def channel_axis():
+    """The channel axis of 4-D images under the global data format."""
+    return 3 if backend.image_data_format() == "channels_last" else 1
+
+
+def correct_pad(inputs, kernel_size):
+    """``ZeroPadding2D`` padding that makes a stride-2 ``valid`` conv of ``inputs`` halve it.
+
+    Even sizes lose a row and column on the top left, as in Keras (and TF's
+    ``same`` padding), so pretrained weights see the same pixels.
+    """
+    first = 2 if backend.image_data_format() == "channels_first" else 1
+    size = inputs.shape[first:first + 2]
+    k = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+    adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
+    return ((k[0] // 2 - adjust[0], k[0] // 2), (k[1] // 2 - adjust[1], k[1] // 2))
+
+
+def pooled_top(x, include_top, pooling, classes, classifier_activation,
+               pool_name="avg_pool", feature_names=("avg_pool", "max_pool")):
+    """Global average pooling and a ``predictions`` Dense, or the feature pooling.
+
+    ``pool_name`` names the top's pooling and ``feature_names`` the two feature
+    poolings, as each Keras family does (``None`` leaves a layer named automatically).
+    """
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name=pool_name)(x)
+        return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+    return feature_pooling(x, pooling, feature_names)
+
+
+def feature_pooling(x, pooling, names=("avg_pool", "max_pool")):
+    """``pooling`` of the features when ``include_top=False``: avg, max or none."""
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name=names[0])(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name=names[1])(x)
+    return x
+
+
+def finish(input_tensor, img_input, outputs, name):
+    """The Functional model from the true sources of ``input_tensor`` to ``outputs``."""
+    inputs = get_source_inputs(input_tensor) if backend.is_keras_tensor(input_tensor) \
+        else img_input
+    return Functional(inputs, outputs, name=name)
+
+
+def load_weights(model, weights, file_name=None, origin=None, file_hash=None):
+    """Loads ``weights`` into ``model``: nothing for ``None``, else a file or Keras's download.
+
+    Args:
+        model: The built application.
+        weights: ``None``, ``"imagenet"`` or a weights file path.
+        file_name: Name of Keras's ImageNet file in the cache (``"imagenet"`` only).
+        origin: Its URL.
+        file_hash: Its md5 or sha256 digest, checked by ``get_file``.
+    """
+    if weights is None:
+        return model
+    if weights == "imagenet":
+        weights = get_file(file_name, origin, cache_subdir="models", file_hash=file_hash)
+    load_weights_file(model, weights)
+    return model
+
+
+def load_weights_file(model, path):
+    """Keras 2 layout HDF5 (Keras's ImageNet files) by layer order; anything else by path."""
+    if legacy_h5.is_legacy_h5(path):
+        legacy_h5.load_weights(model, path)
+    else:
+        model.load_weights(path)
+
+
+__all__ = ["start", "check_weights", "check_pooling", "check_classifier_activation",
+           "obtain_input_shape", "image_input", "channel_axis", "correct_pad", "pooled_top",
+           "feature_pooling", "finish", "load_weights", "load_weights_file", "POOLINGS",
+           "check_input_shape", "spatial_size", "pretrained_size", "make_divisible",
+           "check_imagenet_option", "check_input_tensor"]

@@ -1,0 +1,27 @@
+"""``keras.applications.resnet_v2``: ResNet50V2, ResNet101V2 and ResNet152V2.
+
+He et al., "Identity Mappings in Deep Residual Networks" (ECCV 2016): the
+ResNet of ``resnet`` with pre-activation blocks. Inputs are scaled with
+``preprocess_input`` (``"tf"``: pixels to ``[-1, 1]``).
+"""
+
+from jaxlayers.applications import imagenet_utils
+from jaxlayers.applications.resnet import resnet_application
+
+ResNet50V2 = resnet_application("ResNet50V2", (3, 4, 6, 3), "resnet50v2", preact=True)
+ResNet101V2 = resnet_application("ResNet101V2", (3, 4, 23, 3), "resnet101v2", preact=True)
+ResNet152V2 = resnet_application("ResNet152V2", (3, 8, 36, 3), "resnet152v2", preact=True)
+
+
+def preprocess_input(x, data_format=None):
+    """ResNetV2's input scaling: ``imagenet_utils.preprocess_input`` with ``mode="tf"``."""
+    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
+
+
+def decode_predictions(preds, top=5):
+    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
+    return imagenet_utils.decode_predictions(preds, top=top)
+
+
+__all__ = ["ResNet50V2", "ResNet101V2", "ResNet152V2", "preprocess_input",
+           "decode_predictions"]
