@@ -180,31 +180,44 @@ class Optimizer:
             return optax.clip(self.clipvalue)
         return None
 
+    def _describe(self, path):
+        """``(name, full_path, variable_or_None)`` of the weight at ``path`` in params.
+
+        Over the built list the variable itself is known; in the trainer's
+        nested dict the keys spell the path and the last key is the name.
+        """
+        built = self._built_vars
+        if built is not None and len(path) == 1 and hasattr(path[0], "idx") \
+                and path[0].idx < len(built) and isinstance(built[path[0].idx], Variable):
+            var = built[path[0].idx]
+            return var.name, var.path, var
+        keys = [str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k)))) for k in path]
+        return keys[-1], "/".join(keys), None
+
     def _decay_mask(self, params):
         """Which leaves of ``params`` weight decay applies to (Keras's exclusions)."""
-        patterns, ids, built = self._exclude_names or [], self._exclude_ids, self._built_vars
+        patterns, ids = self._exclude_names or [], self._exclude_ids
+        paths = {v.path for v in self._exclude_vars}
 
         def keep(path, _):
-            var = None
-            if built is not None and len(path) == 1 and hasattr(path[0], "idx") \
-                    and path[0].idx < len(built):
-                var = built[path[0].idx]  # the state is over the built list
-            if var is not None and isinstance(var, Variable):
-                if id(var) in ids:
-                    return False
-                leaf_name, full = var.name, var.path
-            else:
-                keys = [str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k))))
-                        for k in path]
-                leaf_name, full = keys[-1], "/".join(keys)
-            if full in self._exclude_paths():
+            name, full, var = self._describe(path)
+            if (var is not None and id(var) in ids) or full in paths:
                 return False
-            return not any(re.search(p, leaf_name) for p in patterns)
+            return not any(re.search(p, name) for p in patterns)
 
         return jax.tree_util.tree_map_with_path(keep, params)
 
-    def _exclude_paths(self):
-        return {v.path for v in self._exclude_vars}
+    def _decayed(self, update, learning_rate, weight_decay):
+        """``update`` after Keras's decay ``w -= lr * wd * w`` (none when ``wd`` is falsy).
+
+        Keras decays the variable itself, outside any momentum and before the
+        step reads the weights.
+        """
+        if not weight_decay:
+            return update
+        masked = bool(self._exclude_names or self._exclude_ids)
+        return decay_before_update(update, learning_rate * weight_decay,
+                                   self._decay_mask if masked else None)
 
     def _chain(self, learning_rate):
         parts = []
@@ -213,15 +226,12 @@ class Optimizer:
         clip = self._clip()
         if clip is not None:
             parts.append(clip)
-        update = self._update(learning_rate)
-        if self.weight_decay:
-            # Keras decays the variable itself (w -= lr * wd * w), outside any momentum
-            # and before the step reads the weights.
-            masked = bool(self._exclude_names or self._exclude_ids)
-            update = decay_before_update(update, learning_rate * self.weight_decay,
-                                         self._decay_mask if masked else None)
-        parts.append(update)
+        parts.append(self._core(learning_rate))
         return optax.chain(*parts)
+
+    def _core(self, learning_rate):
+        """The decayed step after clipping (subclasses with weight groups override it)."""
+        return self._decayed(self._update(learning_rate), learning_rate, self.weight_decay)
 
     def _schedule(self):
         """The learning rate as ``inject_hyperparams`` sees it.

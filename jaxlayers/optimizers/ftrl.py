@@ -11,7 +11,7 @@ Example:
     >>> tx = scale_by_ftrl(0.1)
     >>> params = [jnp.zeros(2)]
     >>> u, state = tx.update([jnp.ones(2)], tx.init(params), params)
-    >>> np.round(np.asarray(u[0]), 4).tolist()
+    >>> [round(float(x), 4) for x in u[0]]
     [-0.0953, -0.0953]
 """
 

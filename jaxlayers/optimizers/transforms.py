@@ -11,9 +11,10 @@
   (``optax.scale_by_adam(nesterov=True)`` uses a constant one).
 
 Example:
+    >>> import optax
     >>> tx = decay_before_update(optax.sgd(0.1), 0.01)
     >>> u, _ = tx.update([jnp.ones(2)], tx.init([jnp.ones(2)]), [jnp.ones(2)])
-    >>> np.round(np.asarray(u[0]), 4).tolist()
+    >>> [round(float(x), 4) for x in u[0]]
     [-0.11, -0.11]
 """
 
@@ -124,6 +125,7 @@ def dynamic_loss_scale(inner, initial_scale, growth_steps):
     scale.
 
     Example:
+        >>> import optax
         >>> tx = dynamic_loss_scale(optax.sgd(1.0), 4.0, 2)
         >>> s = tx.init([jnp.zeros(1)])
         >>> u, s = tx.update([jnp.array([jnp.inf])], s, [jnp.zeros(1)])
