@@ -187,8 +187,9 @@ def scale_by_keras_nadam(b1, b2, eps):
         u_next = b1 * (1.0 - 0.5 * 0.96 ** (t + 1.0))
         u_product = state.u_product * u_t
         u_product_next = u_product * u_next
-        mu = optax.tree.update_moment(updates, state.mu, b1, 1)
-        nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
+        # Keras forms 1 - beta in float32 (1 - float32(0.999) is 0.99998713e-3).
+        mu = optax.tree.update_moment(updates, state.mu, jnp.float32(b1), 1)
+        nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, jnp.float32(b2), 2)
         b2_power = 1.0 - b2 ** t
 
         def step(g, m, v):
