@@ -103,7 +103,7 @@ def test_adam_epsilon_placement_vs_plain_optax():
 def test_signatures_and_config_keys_match_keras():
     keras = pytest.importorskip("keras")
     for name in ("SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam",
-                 "Lion"):
+                 "Lion", "Ftrl", "Lamb", "Adafactor", "Muon", "ScheduleFreeAdamW"):
         ours = inspect.signature(getattr(O, name)).parameters
         theirs = inspect.signature(getattr(keras.optimizers, name)).parameters
         assert [(p.name, p.default) for p in ours.values()] == \

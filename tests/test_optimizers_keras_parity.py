@@ -68,6 +68,7 @@ CASES = [
                   loss_scale_factor=4.0, global_clipnorm=1.0), None, False),
     ("SGD", dict(learning_rate=0.1, momentum=0.5, gradient_accumulation_steps=2), None, False),
     ("AdamW", dict(learning_rate=0.1, weight_decay=0.3, clipvalue=0.5), _exclude_second, False),
+    ("ScheduleFreeAdamW", dict(learning_rate=0.1, beta_1=0.8, warmup_steps=2), None, False),
 ]
 @pytest.mark.parametrize("name,kwargs,setup,pure", CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])

@@ -43,7 +43,7 @@ from jaxlayers.optimizers.builtin import (
     Nadam,
     RMSprop,
 )
-from jaxlayers.optimizers.newer import Adafactor, Ftrl, Lamb, Muon
+from jaxlayers.optimizers.newer import Adafactor, Ftrl, Lamb, Muon, ScheduleFreeAdamW
 from jaxlayers.optimizers.state import get_hyperparam, iterations, set_hyperparam
 from jaxlayers.optimizers.wrappers import LossScaleOptimizer, MultiOptimizer, OptimizerMap
 
@@ -54,7 +54,7 @@ _MODULE = "jaxlayers.optimizers"
 _NAMES = {
     "sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad,
     "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam, "lion": Lion, "ftrl": Ftrl,
-    "lamb": Lamb, "adafactor": Adafactor, "muon": Muon,
+    "lamb": Lamb, "adafactor": Adafactor, "muon": Muon, "schedulefreeadamw": ScheduleFreeAdamW,
 }
 def _class_for(name):
     cls = _NAMES.get(str(name).lower())
@@ -136,6 +136,6 @@ def get(identifier):
 __all__ = [
     "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam",
     "Lion", "Ftrl", "Lamb", "Adafactor", "Muon", "LossScaleOptimizer", "MultiOptimizer",
-    "OptimizerMap", "get", "serialize", "deserialize", "get_hyperparam", "set_hyperparam",
-    "iterations", "schedules",
+    "OptimizerMap", "ScheduleFreeAdamW", "get", "serialize", "deserialize", "get_hyperparam",
+    "set_hyperparam", "iterations", "schedules",
 ]

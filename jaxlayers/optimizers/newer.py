@@ -1,4 +1,4 @@
-"""Ftrl, Lamb, Adafactor and Muon: Keras's optimizers, built from optax pieces.
+"""Ftrl, Lamb, Adafactor, Muon and ScheduleFreeAdamW: Keras's optimizers, built from optax pieces.
 
 Example:
     >>> tx = Lamb(learning_rate=1e-3).to_optax()
@@ -285,12 +285,65 @@ class Muon(Optimizer):
     def get_config(self):
         return {**super().get_config(), "adam_beta_1": self.adam_beta_1,
                 "adam_beta_2": self.adam_beta_2, "epsilon": self.epsilon,
-                "exclude_layers": self.exclude_layers,
-                "exclude_embeddings": self.exclude_embeddings, "muon_a": self.muon_a,
+                "exclude_layers": self.exclude_layers, "muon_a": self.muon_a,
                 "muon_b": self.muon_b, "muon_c": self.muon_c,
                 "adam_lr_ratio": self.adam_lr_ratio, "momentum": self.momentum,
                 "ns_steps": self.ns_steps, "nesterov": self.nesterov,
+                "exclude_embeddings": self.exclude_embeddings,
                 "adam_weight_decay": self.adam_weight_decay, "rms_rate": self.rms_rate}
 
 
-__all__ = ["Ftrl", "Lamb", "Adafactor", "Muon"]
+@_register
+class ScheduleFreeAdamW(Optimizer):
+    """Schedule-free AdamW (Defazio et al., 2024, https://arxiv.org/abs/2405.15682).
+
+    ``optax.contrib.schedule_free`` around an Adam step without first moment,
+    with Keras's uniform averaging weights ``1 / t`` (``weight_lr_power=0``) and
+    its linear warmup ``lr * min(t / warmup_steps, 1)``.  The model's weights are
+    the interpolated ``y`` sequence, as in Keras.
+
+    Args:
+        learning_rate: Float or schedule.  Default 0.0025.
+        beta_1: Interpolation between the averaged and the fast sequence.
+        beta_2: Decay of the second moment.
+        epsilon: Small constant for numerical stability.
+        warmup_steps: Steps of linear warmup (0: none).
+        **kwargs: The common arguments of :class:`Optimizer`.
+
+    Example:
+        >>> tx = ScheduleFreeAdamW(learning_rate=0.01, warmup_steps=10).to_optax()
+    """
+
+    def __init__(self, learning_rate=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 warmup_steps=0, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        super().__init__(learning_rate, **_common(locals()))
+        self.beta_1 = _beta("ScheduleFreeAdamW", "beta_1", beta_1)
+        self.beta_2 = _beta("ScheduleFreeAdamW", "beta_2", beta_2)
+        self.epsilon = _number("ScheduleFreeAdamW", "epsilon", epsilon)
+        self.warmup_steps = _args.non_negative_int("ScheduleFreeAdamW", "warmup_steps",
+                                                   warmup_steps)
+
+    def _update(self, learning_rate):
+        warmup = self.warmup_steps
+
+        def step_size(count):
+            if not warmup:
+                return -learning_rate
+            return -learning_rate * jnp.minimum((count + 1.0) / warmup, 1.0)
+
+        # Keras forms 1 - beta_2 in float32.
+        fast = optax.chain(optax.scale_by_adam(b1=0.0, b2=jnp.float32(self.beta_2),
+                                               eps=self.epsilon),
+                           optax.scale_by_schedule(step_size))
+        return optax.contrib.schedule_free(fast, learning_rate=1.0, b1=self.beta_1,
+                                           weight_lr_power=0.0)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "warmup_steps": self.warmup_steps}
+
+
+__all__ = ["Ftrl", "Lamb", "Adafactor", "Muon", "ScheduleFreeAdamW"]
