@@ -56,8 +56,11 @@ _NAMES = {
     "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam, "lion": Lion, "ftrl": Ftrl,
     "lamb": Lamb, "adafactor": Adafactor, "muon": Muon, "schedulefreeadamw": ScheduleFreeAdamW,
 }
+_WRAPPERS = {cls.__name__: cls for cls in (LossScaleOptimizer, MultiOptimizer)}
+
+
 def _class_for(name):
-    cls = _NAMES.get(str(name).lower())
+    cls = _NAMES.get(str(name).lower()) or _WRAPPERS.get(name)
     if cls is not None:
         return cls
     raise ConfigError(

@@ -375,8 +375,8 @@ class Optimizer:
                 and [id(v) for v in variables] == [id(v) for v in self._built_vars]):
             return
         materialize_all([v for v in variables if isinstance(v, Variable)])
+        self._built_vars = variables  # routing by path (Muon, MultiOptimizer) reads them
         self._write_state(self._transform().init([_value(v) for v in variables]))
-        self._built_vars = variables
         self.built = True
 
     @property
