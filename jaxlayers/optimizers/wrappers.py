@@ -39,9 +39,9 @@ def _serialize(optimizer):
 
 
 def _deserialize(config, custom_objects):
-    from jaxlayers import optimizers  # the package resolves Keras names too
-
-    return optimizers.deserialize(config, custom_objects)
+    with serialization.CustomObjectScope(custom_objects):
+        return serialization.deserialize_object(config, "optimizers", custom_objects,
+                                                "optimizer")
 
 
 def _bind_part(inner, outer, get_part, set_part):
