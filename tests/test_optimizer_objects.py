@@ -192,3 +192,20 @@ def test_scale_loss_and_wrapper_errors():
     opt.build(_variables())
     with pytest.raises(StateError, match="only be called before the optimizer is built"):
         opt.exclude_from_weight_decay(var_names=["bias"])
+
+
+def test_multi_optimizer_with_a_selector_function():
+    variables = _variables()  # paths "a" (2,) and "b" (2, 2)
+
+    def select(variable):  # a new optimizer per call, as in Keras's example
+        return O.SGD(0.5) if len(variable.shape) == 1 else O.SGD(0.0)
+
+    opt = O.MultiOptimizer(select)
+    grads = [jnp.ones(2), jnp.ones((2, 2))]
+    opt.apply(grads, variables)
+    opt.apply(grads)
+    assert len(opt.optimizers) == 2
+    np.testing.assert_allclose(variables[0].numpy(), [0.0, 0.0])  # 1 - 2 * 0.5
+    np.testing.assert_allclose(variables[1].numpy(), np.ones((2, 2)))
+    with pytest.raises(ConfigTypeError, match="a selector function cannot be saved"):
+        opt.get_config()

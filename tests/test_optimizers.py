@@ -337,7 +337,18 @@ def test_gradient_accumulation_matches_keras_for_sgd():
     ours, state = run_ours(O.SGD(learning_rate=0.1, gradient_accumulation_steps=2), grads)
     for a, b in zip(ours, expected):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
-    assert int(O.iterations(state)) == 2  # applied updates (Keras would report 4)
+    assert int(O.iterations(state)) == 2  # applied updates, as Keras's `iterations`
+
+
+def test_gradient_accumulation_schedule_sees_every_call_as_in_keras():
+    keras = pytest.importorskip("keras")
+    grads = GRADS[:4]
+    k_sched = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+    expected = run_keras(keras.optimizers.Adam(k_sched, gradient_accumulation_steps=2), grads)
+    sched = O.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+    ours, _ = run_ours(O.Adam(sched, gradient_accumulation_steps=2), grads)
+    for a, b in zip(ours, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
 def test_variables_and_set_weights_round_trip():

@@ -320,12 +320,17 @@ class MultiOptimizer(Optimizer):
         return list(self._inner_optimizers)
 
     def _labels(self, params):
+        cache = self.__dict__.setdefault("_label_of", {})
+
         def label(path, leaf):
             name, full, var = self._describe(path)
-            opt = self._optimizer_map(var if var is not None
-                                      else _WeightRef(name, full, leaf.shape))
-            self._adopt(opt)
-            return str(next(i for i, o in enumerate(self._inner_optimizers) if o is opt))
+            if full not in cache:  # a selector may return a new optimizer on every call
+                opt = self._optimizer_map(var if var is not None
+                                          else _WeightRef(name, full, leaf.shape))
+                self._adopt(opt)
+                cache[full] = str(next(i for i, o in enumerate(self._inner_optimizers)
+                                       if o is opt))
+            return cache[full]
 
         return jax.tree_util.tree_map_with_path(label, params)
 
