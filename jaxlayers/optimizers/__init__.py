@@ -1,17 +1,23 @@
 """Optimizers with the names, arguments and defaults of ``keras.optimizers``, built on optax.
 
-Each class is a small config object; :meth:`Optimizer.to_optax` composes an
-``optax.GradientTransformation`` from optax pieces (no update rule is written
-here) in Keras's order: clip the gradients (``clipnorm`` / ``clipvalue`` /
-``global_clipnorm``), compute the optimizer's scaled update, then decay the
-weights by ``learning_rate * weight_decay`` outside any momentum.  The whole
+Each class holds Keras's arguments; :meth:`Optimizer.to_optax` composes an
+``optax.GradientTransformation`` from optax pieces in Keras's order: unscale
+(``loss_scale_factor``), clip the gradients (``clipnorm`` / ``clipvalue`` /
+``global_clipnorm``), decay the weights by ``learning_rate * weight_decay``
+(outside any momentum, before the step reads them), then the optimizer's
+scaled update; ``gradient_accumulation_steps`` wraps it in
+``optax.MultiSteps`` and ``use_ema`` in a moving average of the weights.  The
 chain is wrapped by ``optax.inject_hyperparams``, so the learning rate lives in
-the optimizer state (``opt_state.hyperparams["learning_rate"]``) and can be read
-and changed between jitted steps without recompiling.
+the optimizer state and can be changed between jitted steps without
+recompiling.  Ftrl, Keras's Nadam schedule and the loss-scale bookkeeping,
+which optax lacks, are small optax transforms of their own
+(:mod:`~jaxlayers.optimizers.ftrl`, :mod:`~jaxlayers.optimizers.transforms`).
 
+An optimizer is also Keras's stateful object: ``build(variables)``,
+``variables``, ``iterations``, ``apply_gradients``, ``apply`` and the pure
+``stateless_apply`` for hand-written ``jax.jit`` loops.
 ``compile(optimizer=...)`` accepts a Keras name, an :class:`Optimizer`, a config
-dict, or any raw ``optax.GradientTransformation`` (used unchanged).  In a
-hand-written training loop, call ``to_optax()`` and use the transform directly.
+dict, or any raw ``optax.GradientTransformation`` (used unchanged).
 
 Example:
     >>> import jax.numpy as jnp, optax
@@ -31,7 +37,7 @@ import optax
 from jaxlayers.core import serialization
 from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError
 from jaxlayers.optimizers import schedules
-from jaxlayers.optimizers.base import Optimizer, get_hyperparam, iterations, set_hyperparam
+from jaxlayers.optimizers.base import Optimizer
 from jaxlayers.optimizers.builtin import (
     SGD,
     Adadelta,
@@ -43,6 +49,9 @@ from jaxlayers.optimizers.builtin import (
     Nadam,
     RMSprop,
 )
+from jaxlayers.optimizers.newer import Adafactor, Ftrl, Lamb, Muon, ScheduleFreeAdamW
+from jaxlayers.optimizers.state import get_hyperparam, iterations, set_hyperparam
+from jaxlayers.optimizers.wrappers import LossScaleOptimizer, MultiOptimizer, OptimizerMap
 
 _CATEGORY = "optimizers"
 _MODULE = "jaxlayers.optimizers"
@@ -50,26 +59,16 @@ _MODULE = "jaxlayers.optimizers"
 # ----------------------------------------------------------------------------- lookup
 _NAMES = {
     "sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad,
-    "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam, "lion": Lion,
+    "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam, "lion": Lion, "ftrl": Ftrl,
+    "lamb": Lamb, "adafactor": Adafactor, "muon": Muon, "schedulefreeadamw": ScheduleFreeAdamW,
 }
-# Keras optimizers without a jaxlayers class: what to use instead.
-_MISSING = {
-    "ftrl": "optax has no FTRL optimizer. Use 'adagrad' (FTRL's per-coordinate step "
-            "sizes), or 'adam' / 'adamw', or pass any optax.GradientTransformation to compile",
-    "lamb": "use optax.lamb(learning_rate=...) directly: compile accepts any optax transform",
-    "adafactor": "use optax.adafactor(learning_rate=...) directly: compile accepts any optax "
-                 "transform",
-    "muon": "use optax.contrib.muon(learning_rate=...) directly: compile accepts any optax "
-            "transform",
-}
+_WRAPPERS = {cls.__name__: cls for cls in (LossScaleOptimizer, MultiOptimizer)}
 
 
 def _class_for(name):
-    cls = _NAMES.get(str(name).lower())
+    cls = _NAMES.get(str(name).lower()) or _WRAPPERS.get(name)
     if cls is not None:
         return cls
-    if str(name).lower() in _MISSING:
-        raise ConfigError(f"Optimizer {name!r} is not available: {_MISSING[str(name).lower()]}.")
     raise ConfigError(
         f"Unknown optimizer: {name!r}. Known names: {sorted(_NAMES)} (or the class names "
         f"{sorted(c.__name__ for c in _NAMES.values())}), a config dict, an Optimizer "
@@ -145,6 +144,7 @@ def get(identifier):
 
 __all__ = [
     "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam",
-    "Lion", "get", "serialize", "deserialize", "get_hyperparam", "set_hyperparam",
-    "iterations", "schedules",
+    "Lion", "Ftrl", "Lamb", "Adafactor", "Muon", "LossScaleOptimizer", "MultiOptimizer",
+    "OptimizerMap", "ScheduleFreeAdamW", "get", "serialize", "deserialize", "get_hyperparam",
+    "set_hyperparam", "iterations", "schedules",
 ]
