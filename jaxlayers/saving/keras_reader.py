@@ -59,9 +59,9 @@ _CHILD_ORDER = {
 _PYTHON_CLASS = {"GroupQueryAttention": "GroupedQueryAttention"}
 # Non-trainable weights jaxlayers keeps that Keras does not save (a stateful RNN's
 # carried states).
-_UNSAVED_PREFIXES = ("rnn_state_",)
+UNSAVED_PREFIXES = ("rnn_state_",)
 # Operations recorded in Keras Functional graphs (``x + y`` on KerasTensors).
-_KERAS_OPS = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply",
+KERAS_OPS = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply",
               "TrueDivide": "divide", "Divide": "divide", "Matmul": "matmul",
               "Negative": "negative", "GetItem": "get_item"}
 # Keras state that jaxlayers keeps elsewhere (random layers take a key instead).
@@ -250,11 +250,11 @@ def _index(key):
 def _keras_op(entry, where):
     """A Keras ``ops`` call recorded in a Functional graph, as a jaxlayers ``SymbolicOp``."""
     class_name = entry.get("class_name")
-    op = _KERAS_OPS.get(class_name)
+    op = KERAS_OPS.get(class_name)
     if op is None:
         raise SerializationError(
             f"{where}: the Keras operation {class_name!r} recorded in the Functional graph has "
-            f"no jaxlayers equivalent (supported: {sorted(_KERAS_OPS)}). Wrap it in a layer."
+            f"no jaxlayers equivalent (supported: {sorted(KERAS_OPS)}). Wrap it in a layer."
         )
     name = entry.get("name", (entry.get("config") or {}).get("name"))
     nodes = [_node(n, where) for n in entry.get("inbound_nodes", [])]
@@ -359,7 +359,7 @@ def _layout_from_config(model, config):
             continue  # not in Keras's ``model.layers``, so not in the weights file
         layer = by_name[entry["config"]["name"]]
         sub = _layout_from_config(layer, entry) if class_name in MODEL_CLASSES else None
-        layout.append((_unique(class_name, counts), layer, class_name, sub))
+        layout.append((unique_name(class_name, counts), layer, class_name, sub))
     return layout
 
 
@@ -369,18 +369,18 @@ def _model_layers(model):
     return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
 
 
-def _layout_from_model(model):
+def layout_from_model(model):
     counts, layout = {}, []
     for layer in _model_layers(model):
         class_name = type(layer).__name__
         if class_name == "SymbolicOp":
             continue
-        sub = _layout_from_model(layer) if class_name in MODEL_CLASSES else None
-        layout.append((_unique(class_name, counts), layer, class_name, sub))
+        sub = layout_from_model(layer) if class_name in MODEL_CLASSES else None
+        layout.append((unique_name(class_name, counts), layer, class_name, sub))
     return layout
 
 
-def _unique(class_name, counts):
+def unique_name(class_name, counts):
     base = to_snake_case(_PYTHON_CLASS.get(class_name, class_name))
     n = counts.get(base, 0)
     counts[base] = n + 1
@@ -515,7 +515,7 @@ def _flatten_group(group, class_name, where, walk):
 
 def _saved_by_keras(weights):
     return [w for w in weights
-            if w.trainable or not str(getattr(w, "name", "")).startswith(_UNSAVED_PREFIXES)]
+            if w.trainable or not str(getattr(w, "name", "")).startswith(UNSAVED_PREFIXES)]
 
 
 def _plan(layout, group, where, problems, plan, walk):
@@ -550,7 +550,7 @@ def _assign_h5(model, h5file, walk, skip_mismatch=False, config=None):
     """Assigns the weights of an open Keras ``model.weights.h5`` to ``model``."""
     source = walk.source
     layout = (_layout_from_config(model, config) if config is not None
-              else _layout_from_model(model))
+              else layout_from_model(model))
     problems, plan = [], []
     _plan(layout, _child(h5file, "layers", source, walk), "layers", problems, plan, walk)
     if problems:
@@ -594,14 +594,7 @@ def assign_h5(model, stream, source, skip_mismatch=False, config=None, size=None
         stream.seek(0)
     walk = _H5Walk(h5py, source, size, budget or archive.DecompressionBudget(size, source),
                    nested_in)
-    try:
-        h5file = h5py.File(stream, "r")
-    except (OSError, ValueError) as e:
-        raise archive.ArchiveError(
-            f"{source}: the Keras weights are not a readable HDF5 file ({e}). The file is "
-            "truncated or corrupt."
-        ) from e
-    with h5file:
+    with _open_h5(h5py, stream, source) as h5file:
         try:
             _assign_h5(model, h5file, walk, skip_mismatch, config)
         except (KeyError, OSError, RuntimeError) as e:
@@ -610,11 +603,47 @@ def assign_h5(model, stream, source, skip_mismatch=False, config=None, size=None
                 "or corrupt.") from e
 
 
+def _open_h5(h5py, stream, source):
+    try:
+        return h5py.File(stream, "r")
+    except (OSError, ValueError) as e:
+        raise archive.ArchiveError(
+            f"{source}: the Keras weights are not a readable HDF5 file ({e}). The file is "
+            "truncated or corrupt."
+        ) from e
+
+
+def read_h5_optimizer(stream, source, size=None, budget=None, nested_in=None):
+    """The arrays of ``optimizer/vars/0..n`` of a Keras weights file, or ``None``.
+
+    Read with the same checks as the weights (no links out of the file, each
+    object once, stored bytes as declared).
+    """
+    h5py = _import_h5py()
+    if size is None:
+        size = stream.seek(0, 2)
+        stream.seek(0)
+    walk = _H5Walk(h5py, source, size, budget or archive.DecompressionBudget(size, source),
+                   nested_in)
+    with _open_h5(h5py, stream, source) as h5file:
+        try:
+            group = _child(h5file, "optimizer", source, walk)
+            if not isinstance(group, h5py.Group):
+                return None
+            arrays = _flatten_group(group, None, "optimizer", walk)
+            return [archive.native(np.asarray(a[()])) for a in arrays]
+        except (KeyError, OSError, RuntimeError) as e:
+            raise archive.ArchiveError(
+                f"{source}: could not read the Keras optimizer variables ({e}). The file is "
+                "truncated or corrupt.") from e
+
+
 def load_h5_weights(model, path, source, skip_mismatch=False):
     """``model.load_weights`` for a Keras 3 ``.weights.h5`` file (a regular file only)."""
     with archive.open_regular(path, source) as stream:
         assign_h5(model, stream, source, skip_mismatch)
 
 
-__all__ = ["MODEL_CLASSES", "translate_layer", "translate_compile_config", "assign_h5",
-           "load_h5_weights"]
+__all__ = ["MODEL_CLASSES", "KERAS_OPS", "UNSAVED_PREFIXES", "translate_layer",
+           "translate_compile_config", "assign_h5", "load_h5_weights", "read_h5_optimizer",
+           "layout_from_model", "unique_name"]
