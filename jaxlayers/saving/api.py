@@ -26,8 +26,7 @@ from jaxlayers import backend, hooks
 from jaxlayers.core import serialization, tracking
 from jaxlayers.core.layer import Layer
 from jaxlayers.errors import ConfigError, JaxlayersError, SerializationError
-from jaxlayers.saving import archive, keras_reader, keras_writer, optimizer_layout
-from jaxlayers.saving import training_state
+from jaxlayers.saving import archive, keras_reader, keras_writer, optimizer_layout, training_state
 from jaxlayers.saving.archive import WeightsMismatchError
 from jaxlayers.version import __version__
 

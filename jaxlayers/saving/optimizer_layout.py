@@ -38,7 +38,7 @@ _FIELDS = {
     "accumulated_grad": (("ScaleByAdaDeltaState", "e_g"),),
     "accumulated_delta_var": (("ScaleByAdaDeltaState", "e_x"),),
 }
-# Nadam's momentum schedule: mu_t = beta_1 * (1 - 0.5 * 0.96 ** (0.004 * t)).
+# Keras's Nadam momentum schedule: mu_t = beta_1 * (1 - 0.5 * 0.96 ** t).
 _NADAM_DECAY = 0.96
 
 
@@ -136,7 +136,7 @@ class _Layout:
         if self.class_name == "Nadam":
             beta_1 = float(self.config.get("beta_1", 0.9))
             t = np.arange(1, step + 1, dtype=np.float64)
-            out.append(np.asarray(np.prod(beta_1 * (1 - 0.5 * _NADAM_DECAY ** (0.004 * t))),
+            out.append(np.asarray(np.prod(beta_1 * (1 - 0.5 * _NADAM_DECAY ** t)),
                                   np.float32))
         return out
 

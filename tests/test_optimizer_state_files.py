@@ -1,0 +1,70 @@
+"""Optimizer state moves both ways: a Keras-trained ``.keras`` resumes in jaxlayers exactly as
+Keras resumes it, and a jaxlayers-trained one resumes in Keras as jaxlayers resumes it."""
+
+import numpy as np
+import pytest
+
+import jaxlayers as jl
+import jaxlayers.saving  # noqa: F401  (jl.saving)
+from jaxlayers.saving.optimizer_layout import keras_optimizer_variables
+
+pytest.importorskip("h5py")
+
+# (Keras/jaxlayers class name, constructor arguments): every optimizer both libraries have.
+OPTIMIZERS = [
+    ("SGD", {"learning_rate": 0.1, "momentum": 0.9}),
+    ("Adam", {"learning_rate": 0.05}),
+    ("AdamW", {"learning_rate": 0.05, "weight_decay": 0.1}),
+    ("RMSprop", {"learning_rate": 0.05}),
+    ("Adagrad", {"learning_rate": 0.5}),
+    ("Adadelta", {"learning_rate": 5.0}),
+    ("Adamax", {"learning_rate": 0.05}),
+    ("Nadam", {"learning_rate": 0.05}),
+    ("Lion", {"learning_rate": 0.05}),
+]
+
+# jaxlayers's Nadam is optax's Nesterov Adam, whose update differs from Keras's (momentum
+# schedule): its state still moves both ways, but the next epoch's loss is not Keras's.
+DIFFERENT_UPDATE = ("Nadam",)
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y = rng.normal(size=(8, 2)).astype("float32")
+    return x, y
+
+
+def _fit(model, x, y):
+    return model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0).history["loss"][-1]
+
+
+@pytest.mark.parametrize("name,kwargs", OPTIMIZERS, ids=[n for n, _ in OPTIMIZERS])
+def test_resume_matches_keras_both_ways(keras, tmp_path, name, kwargs):
+    x, y = _data()
+    km = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, kernel_initializer="ones")])
+    km.compile(optimizer=getattr(keras.optimizers, name)(**kwargs), loss="mse")
+    _fit(km, x, y)
+    km.save(tmp_path / "keras.keras")
+    saved_state = [np.asarray(v.value) for v in km.optimizer.variables]
+    keras_epoch_2 = _fit(km, x, y)
+
+    model = jl.saving.load_model(tmp_path / "keras.keras")
+    assert model.training_state()["iterations"] == 2
+    assert type(model.optimizer).__name__ == name
+    # The restored optax state, laid out as Keras's variables, is Keras's state after epoch 1.
+    _, restored = keras_optimizer_variables(model)
+    assert len(restored) == len(saved_state)
+    for i, (got, want) in enumerate(zip(restored, saved_state)):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7, err_msg=f"{name} var {i}")
+    if name in DIFFERENT_UPDATE:
+        return
+    np.testing.assert_allclose(_fit(model, x, y), keras_epoch_2, rtol=2e-5, err_msg=name)
+    for got, want in zip(model.get_weights(), km.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-6, err_msg=name)
+
+    model.save(tmp_path / "jaxlayers.keras")
+    jl_epoch_3 = _fit(model, x, y)
+    resumed = keras.models.load_model(tmp_path / "jaxlayers.keras")
+    assert int(resumed.optimizer.iterations) == 4
+    np.testing.assert_allclose(_fit(resumed, x, y), jl_epoch_3, rtol=2e-5, err_msg=name)
