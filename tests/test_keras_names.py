@@ -32,10 +32,7 @@ PENDING = {
         'OrbaxCheckpoint', 'RemoteMonitor', 'SwapEMAWeights', 'TensorBoard',
     },
     'models': {
-        'clone_model', 'model_from_json', 'save_model',
-    },
-    'saving': {
-        'KerasFileEditor',
+        'clone_model', 'model_from_json',
     },
 }
 

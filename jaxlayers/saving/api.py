@@ -327,17 +327,24 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             "jaxlayers loads but Keras cannot.", stacklevel=2)
         _write_model_file(path, model, config, include_optimizer, overwrite)
         return
-    _write_keras_file(path, model, config, include_optimizer, overwrite)
+    try:
+        keras_config = keras_writer.model_config(config, keras_writer.tensor_specs(model))
+    except SerializationError as e:
+        warnings.warn(
+            f"{e} Saved {path!r} in jaxlayers's data-only npz layout instead, which jaxlayers "
+            "loads but Keras cannot.", stacklevel=2)
+        _write_model_file(path, model, config, include_optimizer, overwrite)
+        return
+    _write_keras_file(path, model, keras_config, include_optimizer, overwrite)
 
 
-def _write_keras_file(path, model, config, include_optimizer, overwrite):
+def _write_keras_file(path, model, keras_config, include_optimizer, overwrite):
     """``model.save`` in Keras 3's layout: Keras's ``config.json`` and ``model.weights.h5``.
 
     ``metadata.json`` holds Keras's keys and jaxlayers's; ``fit``'s random key,
     which Keras has no place for, goes in the extra member ``FIT_STATE_MEMBER``
     (Keras ignores members it does not know).
     """
-    keras_config = keras_writer.model_config(config, keras_writer.tensor_specs(model))
     optimizer = (optimizer_layout.keras_optimizer_variables(model) if include_optimizer
                  else None)
     fit_key = None

@@ -37,13 +37,18 @@ import warnings
 import numpy as np
 
 from jaxlayers.core import serialization
-from jaxlayers.core.layer import Layer, to_snake_case
+from jaxlayers.core.layer import Layer
 from jaxlayers.errors import SerializationError, UnsafeLoadError
-from jaxlayers.models.functional import Functional
 from jaxlayers.saving import archive
 from jaxlayers.saving.archive import WeightsMismatchError
+from jaxlayers.saving.keras_layout import (
+    MODEL_CLASSES,
+    UNSAVED_PREFIXES,
+    graph_layers,
+    layer_groups,
+    unique_name,
+)
 
-MODEL_CLASSES = ("Functional", "Model", "Sequential")
 # Keras sublayer attributes, in the order their weights appear in ``layer.weights``
 # (HDF5 lists groups alphabetically, which is not Keras's weight order).
 _ATTENTION_CHILDREN = ("query_dense", "_query_dense", "key_dense", "_key_dense", "_gate_dense",
@@ -54,12 +59,6 @@ _CHILD_ORDER = {
     "GroupQueryAttention": _ATTENTION_CHILDREN,
     "Bidirectional": ("forward_layer", "backward_layer"),
 }
-# Keras names a layer's HDF5 group after its Python class, which for these differs
-# from the name its config records.
-_PYTHON_CLASS = {"GroupQueryAttention": "GroupedQueryAttention"}
-# Non-trainable weights jaxlayers keeps that Keras does not save (a stateful RNN's
-# carried states).
-UNSAVED_PREFIXES = ("rnn_state_",)
 # Operations recorded in Keras Functional graphs (``x + y`` on KerasTensors).
 KERAS_OPS = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply",
               "TrueDivide": "divide", "Divide": "divide", "Matmul": "matmul",
@@ -351,7 +350,7 @@ def _layout_from_config(model, config):
     """``[(h5 group name, layer, class name, sub-layout or None)]`` in Keras's order."""
     entries = config["config"]["layers"]
     sequential = config["class_name"] == "Sequential"
-    by_name = {layer.name: layer for layer in _model_layers(model)}
+    by_name = {layer.name: layer for layer in graph_layers(model)}
     counts, layout = {}, []
     for entry in entries:
         class_name = entry["class_name"]
@@ -363,28 +362,14 @@ def _layout_from_config(model, config):
     return layout
 
 
-def _model_layers(model):
-    if isinstance(model, Functional):
-        return list(model.layers)
-    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-
-
 def layout_from_model(model):
+    """``[(h5 group name, layer, class name, sub-layout or None)]`` of a graph model."""
     counts, layout = {}, []
-    for layer in _model_layers(model):
+    for layer in graph_layers(model):
         class_name = type(layer).__name__
-        if class_name == "SymbolicOp":
-            continue
         sub = layout_from_model(layer) if class_name in MODEL_CLASSES else None
         layout.append((unique_name(class_name, counts), layer, class_name, sub))
     return layout
-
-
-def unique_name(class_name, counts):
-    base = to_snake_case(_PYTHON_CLASS.get(class_name, class_name))
-    n = counts.get(base, 0)
-    counts[base] = n + 1
-    return base if n == 0 else f"{base}_{n}"
 
 
 class _H5Walk:
@@ -426,7 +411,7 @@ class _H5Walk:
                 "file "
                 "(external or virtual storage); only data stored in the file itself is read."
             )
-        if dataset.dtype.kind not in "biuf":
+        if dataset.dtype.kind not in "biuf" and not _is_bfloat16(dataset):
             raise archive.ArchiveError(f"{self.source}: {where}: {name} is not a numeric array.")
         nbytes = math.prod(dataset.shape or ()) * dataset.dtype.itemsize
         stored = dataset.id.get_storage_size()
@@ -463,6 +448,23 @@ class _H5Walk:
                 "shuffle, fletcher32 and lzf are read."
             )
         self.budget.charge(nbytes, f"the dataset '{name}'")
+
+
+def _is_bfloat16(dataset):
+    """Keras stores bfloat16 as 2-byte opaque data marked with a ``dtype`` attribute."""
+    mark = dataset.attrs.get("dtype")
+    mark = mark.decode() if isinstance(mark, bytes) else mark
+    return dataset.dtype.kind == "V" and dataset.dtype.itemsize == 2 and mark == "bfloat16"
+
+
+def read_array(dataset):
+    """A checked dataset's values as a native-order NumPy array (bfloat16 restored)."""
+    if _is_bfloat16(dataset):
+        import ml_dtypes
+
+        raw = np.asarray(dataset[()])
+        return np.frombuffer(raw.tobytes(), dtype=ml_dtypes.bfloat16).reshape(raw.shape)
+    return archive.native(np.asarray(dataset[()]))
 
 
 def _child(group, name, where, walk):
@@ -546,9 +548,43 @@ def _plan(layout, group, where, problems, plan, walk):
             plan.append((layer, arrays))
 
 
+def _exact_plan(model, h5file, walk):
+    """``[(variable, dataset)]`` if the file has exactly the groups ``model`` saves, else None.
+
+    The layout of :func:`keras_layout.layer_groups`, which jaxlayers writes and
+    which Keras writes for the same model, subclassed models included.
+    """
+    plan = []
+    for path, _, variables in layer_groups(model):
+        if not variables:
+            continue
+        node = h5file
+        for part in (path.split("/") if path else []) + ["vars"]:
+            node = _child(node, part, path or walk.source, walk)
+            if node is None:
+                return None
+        if not isinstance(node, walk.h5py.Group) or len(node) != len(variables):
+            return None
+        for i, var in enumerate(variables):
+            dataset = _child(node, str(i), f"{path}/vars", walk)
+            if not isinstance(dataset, walk.h5py.Dataset) or tuple(dataset.shape) != var.shape:
+                return None
+            plan.append((var, dataset))
+    return plan
+
+
 def _assign_h5(model, h5file, walk, skip_mismatch=False, config=None):
     """Assigns the weights of an open Keras ``model.weights.h5`` to ``model``."""
     source = walk.source
+    if config is None:
+        # A walk of its own: the fallback below visits the same objects again.
+        exact = _exact_plan(model, h5file, _H5Walk(walk.h5py, source, walk.size, walk.budget,
+                                                   walk.nested_in))
+        if exact is not None:
+            values = [read_array(dataset) for _, dataset in exact]
+            for (var, _), value in zip(exact, values):
+                var.assign(value)
+            return
     layout = (_layout_from_config(model, config) if config is not None
               else layout_from_model(model))
     problems, plan = [], []
@@ -562,8 +598,7 @@ def _assign_h5(model, h5file, walk, skip_mismatch=False, config=None):
                 message + " Pass skip_mismatch=True to load only the matching layers.")
         warnings.warn(message + " Those layers were skipped (skip_mismatch=True).",
                       stacklevel=4)
-    values = [(layer, [archive.native(np.asarray(a[()])) for a in arrays])
-              for layer, arrays in plan]
+    values = [(layer, [read_array(a) for a in arrays]) for layer, arrays in plan]
     for layer, arrays in values:
         if len(arrays) == len(layer.weights):
             layer.set_weights(arrays)
@@ -631,11 +666,59 @@ def read_h5_optimizer(stream, source, size=None, budget=None, nested_in=None):
             if not isinstance(group, h5py.Group):
                 return None
             arrays = _flatten_group(group, None, "optimizer", walk)
-            return [archive.native(np.asarray(a[()])) for a in arrays]
+            return [read_array(a) for a in arrays]
         except (KeyError, OSError, RuntimeError) as e:
             raise archive.ArchiveError(
                 f"{source}: could not read the Keras optimizer variables ({e}). The file is "
                 "truncated or corrupt.") from e
+
+
+def read_h5_tree(stream, source, size=None, budget=None, nested_in=None):
+    """Every array of a Keras weights file as nested dicts, and each object's saved name.
+
+    Returns ``(tree, names)``: ``tree`` maps group names to dicts, an object's
+    ``vars/<i>`` arrays appearing as its keys ``"<i>"``; ``names`` maps object
+    paths to the ``name`` attribute Keras records.  Read with the checks of
+    the weights loader.
+    """
+    h5py = _import_h5py()
+    if size is None:
+        size = stream.seek(0, 2)
+        stream.seek(0)
+    walk = _H5Walk(h5py, source, size, budget or archive.DecompressionBudget(size, source),
+                   nested_in)
+    names = {}
+
+    def read(group, path):
+        out = {}
+        for key in group.keys():
+            node = _child(group, key, path or source, walk)
+            where = f"{path}/{key}" if path else key
+            if key == "vars" and isinstance(node, h5py.Group):
+                name = node.attrs.get("name")
+                if isinstance(name, (str, bytes)):
+                    names[path] = name.decode() if isinstance(name, bytes) else name
+                for var in node.keys():
+                    dataset = _child(node, var, where, walk)
+                    if not isinstance(dataset, h5py.Dataset):
+                        raise archive.ArchiveError(f"{source}: {where}/{var} is not an array.")
+                    out[var] = read_array(dataset)
+            elif isinstance(node, h5py.Group):
+                inner = read(node, where)
+                if inner:
+                    out[key] = inner
+            else:
+                raise archive.ArchiveError(f"{source}: {where} is an array outside a 'vars' "
+                                           "group; not a Keras weights file.")
+        return out
+
+    with _open_h5(h5py, stream, source) as h5file:
+        try:
+            return read(h5file, ""), names
+        except (KeyError, OSError, RuntimeError) as e:
+            raise archive.ArchiveError(
+                f"{source}: could not read the Keras weights ({e}). The file is truncated "
+                "or corrupt.") from e
 
 
 def load_h5_weights(model, path, source, skip_mismatch=False):
@@ -646,4 +729,4 @@ def load_h5_weights(model, path, source, skip_mismatch=False):
 
 __all__ = ["MODEL_CLASSES", "KERAS_OPS", "UNSAVED_PREFIXES", "translate_layer",
            "translate_compile_config", "assign_h5", "load_h5_weights", "read_h5_optimizer",
-           "layout_from_model", "unique_name"]
+           "read_h5_tree", "read_array", "layout_from_model", "unique_name"]

@@ -18,16 +18,11 @@ import numpy as np
 
 from jaxlayers.core import tracking
 from jaxlayers.errors import SerializationError
-from jaxlayers.saving import keras_reader
+from jaxlayers.saving import keras_layout, keras_reader
 
 # jaxlayers modules whose registry matches a Keras public module of the same name.
 _PUBLIC = ("layers", "initializers", "regularizers", "constraints", "activations", "losses",
            "metrics", "optimizers")
-# The attributes Keras reaches a sublayer through first (public aliases of private ones).
-_KERAS_ATTRIBUTE = {
-    "MultiHeadAttention": {"_query_dense": "query_dense", "_key_dense": "key_dense",
-                           "_value_dense": "value_dense", "_output_dense": "output_dense"},
-}
 # Config keys of jaxlayers layers that Keras 3 layers do not take, with their value
 # when unused (dropped then; any other value cannot be written for Keras).
 _JAXLAYERS_ONLY = {
@@ -214,66 +209,13 @@ def model_config(config, specs=None):
 
 
 # ----------------------------------------------------------------------------- weights
-def _saved(layer):
-    declared = tracking.own_weights(layer)
-    own = [v for v in declared if v.collection == "params"] + [
-        v for v in declared if v.collection != "params"]
-    return [v for v in own
-            if v.trainable or not str(v.name).startswith(keras_reader.UNSAVED_PREFIXES)]
-
-
-def _children(layer):
-    """``[(group name, sublayer or list of sublayers)]`` in the order Keras visits them."""
-    tracked = {id(child) for child in layer.tracked_sublayers()}
-    aliases = _KERAS_ATTRIBUTE.get(type(layer).__name__, {})
-    found = []
-    for attr, value in vars(layer).items():
-        subs = [s for s in tracking.flatten_layers(value) if id(s) in tracked]
-        if not subs:
-            continue
-        name = aliases.get(attr, attr)
-        found.append((name, subs[0] if isinstance(value, tracking.Trackable) else subs))
-    # Keras walks attributes alphabetically, private ones after public ones.
-    found.sort(key=lambda item: ("~" + item[0]) if item[0].startswith("_") else item[0])
-    return found
-
-
-def layer_groups(layer, path, seen=None):
-    """``[(group path, name, [Variable])]`` of ``layer``'s tree in Keras's HDF5 layout.
-
-    Args:
-        layer: A layer or model.
-        path: Its group (``"layers/dense"``; ``""`` for the file's root).
-        seen: Ids of layers already placed (a shared layer is saved once).
-    """
-    seen = set() if seen is None else seen
-    if id(layer) in seen:
-        return []
-    seen.add(id(layer))
-    prefix = f"{path}/" if path else ""
-    out = [(path, layer.name, _saved(layer))]
-    if type(layer).__name__ in keras_reader.MODEL_CLASSES:
-        for name, sub, _, _ in keras_reader.layout_from_model(layer):
-            out.extend(layer_groups(sub, f"{prefix}layers/{name}", seen))
-        return out
-    for name, child in _children(layer):
-        if isinstance(child, list):
-            counts = {}
-            for sub in child:
-                unique = keras_reader.unique_name(type(sub).__name__, counts)
-                out.extend(layer_groups(sub, f"{prefix}{name}/{unique}", seen))
-        else:
-            out.extend(layer_groups(child, f"{prefix}{name}", seen))
-    return out
-
-
 def _write_vars(h5file, path, name, arrays):
     group = h5file.create_group(f"{path}/vars" if path else "vars")
     group.attrs["name"] = name
     for i, value in enumerate(arrays):
         array = np.asarray(value)
-        if array.dtype.name == "bfloat16":
-            dataset = group.create_dataset(str(i), data=array.view(np.uint16))
+        if array.dtype.name == "bfloat16":  # opaque 2-byte data, marked, as Keras stores it
+            dataset = group.create_dataset(str(i), data=array)
             dataset.attrs["dtype"] = "bfloat16"
         else:
             group[str(i)] = array
@@ -290,11 +232,10 @@ def write_h5(model, fileobj, optimizer=None):
     """
     h5py = import_h5py("Writing Keras '.h5' weights")
     with h5py.File(fileobj, "w") as h5file:
-        for path, name, variables in layer_groups(model, ""):
+        for path, name, variables in keras_layout.layer_groups(model):
             _write_vars(h5file, path, name, (v.materialize() for v in variables))
         if optimizer is not None:
             _write_vars(h5file, "optimizer", optimizer[0], optimizer[1])
 
 
-__all__ = ["model_config", "compile_config", "tensor_specs", "layer_groups", "write_h5",
-           "import_h5py"]
+__all__ = ["model_config", "compile_config", "tensor_specs", "write_h5", "import_h5py"]
