@@ -548,28 +548,61 @@ def _plan(layout, group, where, problems, plan, walk):
             plan.append((layer, arrays))
 
 
+def _holds_data(node, where, walk):
+    """Whether a group (visited once per object, like every read) holds any array."""
+    if isinstance(node, walk.h5py.Dataset):
+        return True
+    if not isinstance(node, walk.h5py.Group):
+        return False
+    return any(_holds_data(_child(node, key, where, walk), f"{where}/{key}", walk)
+               for key in node.keys())
+
+
 def _exact_plan(model, h5file, walk):
     """``[(variable, dataset)]`` if the file has exactly the groups ``model`` saves, else None.
 
     The layout of :func:`keras_layout.layer_groups`, which jaxlayers writes and
-    which Keras writes for the same model, subclassed models included.
+    which Keras writes for the same model, subclassed models included.  Groups
+    the layout does not name may exist (Keras saves empty ones for sublayers
+    without weights) but must hold no arrays.
     """
+    groups = layer_groups(model)
+    expected = {"": {"optimizer"}}  # the optimizer is read on its own
+    for path, _, _ in groups:
+        parts = path.split("/") if path else []
+        for i, part in enumerate(parts):
+            expected.setdefault("/".join(parts[:i]), set()).add(part)
+    nodes = {"": h5file}
+
+    def node_at(path):
+        if path not in nodes:
+            parent, _, name = path.rpartition("/")
+            up = node_at(parent)
+            nodes[path] = None if up is None else _child(up, name, parent or walk.source, walk)
+        return nodes[path]
+
     plan = []
-    for path, _, variables in layer_groups(model):
-        if not variables:
-            continue
-        node = h5file
-        for part in (path.split("/") if path else []) + ["vars"]:
-            node = _child(node, part, path or walk.source, walk)
-            if node is None:
+    for path, _, variables in groups:
+        node = node_at(path)
+        if not isinstance(node, walk.h5py.Group):
+            if variables:
                 return None
-        if not isinstance(node, walk.h5py.Group) or len(node) != len(variables):
+            continue
+        where = path or walk.source
+        own = _child(node, "vars", where, walk)
+        if own is not None and not isinstance(own, walk.h5py.Group):
+            return None
+        if (0 if own is None else len(own)) != len(variables):
             return None
         for i, var in enumerate(variables):
-            dataset = _child(node, str(i), f"{path}/vars", walk)
+            dataset = _child(own, str(i), f"{path}/vars", walk)
             if not isinstance(dataset, walk.h5py.Dataset) or tuple(dataset.shape) != var.shape:
                 return None
             plan.append((var, dataset))
+        for key in node.keys():
+            if key != "vars" and key not in expected.get(path, ()) and _holds_data(
+                    _child(node, key, where, walk), f"{path}/{key}", walk):
+                return None
     return plan
 
 
