@@ -70,3 +70,26 @@ def test_resume_matches_keras_both_ways(keras, tmp_path, name, kwargs):
     resumed.jit_compile, resumed.run_eagerly = False, True  # two tiny steps: no compiling
     assert int(resumed.optimizer.iterations) == 4
     np.testing.assert_allclose(_fit(resumed, x, y), jl_epoch_3, rtol=2e-5, err_msg=name)
+
+
+def test_optimizer_state_of_another_optimizer_is_skipped_with_a_warning(tmp_path):
+    """As Keras does: the weights load, the optimizer starts fresh, and a warning says so."""
+    import json
+    import zipfile
+
+    model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    model.save(tmp_path / "adam.keras")
+    with zipfile.ZipFile(tmp_path / "adam.keras") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    config = json.loads(members["config.json"])
+    config["compile_config"]["optimizer"] = {"module": "keras.optimizers", "class_name": "SGD",
+                                             "config": {"momentum": 0.5}}
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "sgd.keras", "w") as zf:
+        for name, raw in members.items():
+            zf.writestr(name, raw)
+    with pytest.warns(UserWarning, match=r"holds 6 optimizer variables but optimizer SGD of "
+                                         r"this model has 4; the optimizer state was not"):
+        loaded = jl.saving.load_model(tmp_path / "sgd.keras")
+    assert loaded.training_state()["iterations"] == 0

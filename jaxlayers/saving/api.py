@@ -1,10 +1,14 @@
 """Saving and loading: whole models, weights, and bare params/state trees.
 
 * ``model.save("m.keras")`` / ``jl.saving.load_model("m.keras")``: architecture,
-  weights, compile configuration and (optionally) optimizer state.  Loading
-  also reads Keras 3 ``.keras`` files (see :mod:`jaxlayers.saving.keras_reader`).
-* ``model.save_weights("m.weights.npz")`` / ``model.load_weights(...)``: weights
-  only, matched by weight path (``dense/kernel``), never by position.
+  weights, compile configuration and (optionally) optimizer state, in Keras 3's
+  layout (:mod:`jaxlayers.saving.keras_writer`; Keras loads it) or, without
+  h5py, the data-only npz layout.  Loading reads both and Keras 3's own files
+  (:mod:`jaxlayers.saving.keras_reader`), optimizer state included
+  (:mod:`jaxlayers.saving.optimizer_layout`).
+* ``model.save_weights("m.weights.h5" | "m.weights.npz")`` /
+  ``model.load_weights(...)``: weights only, in Keras's HDF5 layout or as arrays
+  matched by weight path (``dense/kernel``).
 * ``jl.saving.save_params(path, params, state)`` / ``load_params(path)``: the
   pure API's trees, one call each.
 
@@ -299,7 +303,14 @@ def _flatten_tree(tree, prefix, what):
 
 # ----------------------------------------------------------------------------- public API
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
-    """Saves ``model`` to a data-only ``.keras`` zip, atomically.
+    """Saves ``model`` to a ``.keras`` zip that Keras 3 and jaxlayers load, atomically.
+
+    With h5py installed the file is Keras 3's layout: ``config.json`` in
+    Keras's schema, ``model.weights.h5`` (weights and, when compiled, the
+    optimizer variables as Keras orders them) and ``metadata.json``; ``fit``'s
+    random key goes in an extra member Keras ignores.  Without h5py, or for a
+    model Keras's schema cannot express (a jaxlayers-only option), the file is
+    jaxlayers's data-only npz layout, with a warning saying why.
 
     Args:
         model: A built or unbuilt ``jl.Model`` (Sequential, Functional or a
