@@ -332,15 +332,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     config = model_config(model)
     try:
         keras_writer.import_h5py("Saving a '.keras' file that Keras 3 can load")
-    except ImportError as e:
-        warnings.warn(
-            f"{e} Saved {path!r} in jaxlayers's data-only npz layout instead, which "
-            "jaxlayers loads but Keras cannot.", stacklevel=2)
-        _write_model_file(path, model, config, include_optimizer, overwrite)
-        return
-    try:
         keras_config = keras_writer.model_config(config, keras_writer.tensor_specs(model))
-    except SerializationError as e:
+    except (ImportError, SerializationError) as e:
         warnings.warn(
             f"{e} Saved {path!r} in jaxlayers's data-only npz layout instead, which jaxlayers "
             "loads but Keras cannot.", stacklevel=2)

@@ -30,6 +30,7 @@ the file's decompression budget and are refused inside a ``.keras``.  h5py is
 an optional dependency, imported only here.
 """
 
+import contextlib
 import inspect
 import math
 import warnings
@@ -656,29 +657,33 @@ def assign_h5(model, stream, source, skip_mismatch=False, config=None, size=None
         budget: The :class:`archive.DecompressionBudget` of the outer file.
         nested_in: The archive member the stream comes from, if any.
     """
+    with _opened(stream, source, size, budget, nested_in, "weights") as (h5file, walk):
+        _assign_h5(model, h5file, walk, skip_mismatch, config)
+
+
+@contextlib.contextmanager
+def _opened(stream, source, size, budget, nested_in, what):
+    """``(h5file, walk)`` of a Keras weights stream; read failures become ArchiveErrors."""
     h5py = _import_h5py()
     if size is None:
         size = stream.seek(0, 2)
         stream.seek(0)
     walk = _H5Walk(h5py, source, size, budget or archive.DecompressionBudget(size, source),
                    nested_in)
-    with _open_h5(h5py, stream, source) as h5file:
-        try:
-            _assign_h5(model, h5file, walk, skip_mismatch, config)
-        except (KeyError, OSError, RuntimeError) as e:
-            raise archive.ArchiveError(
-                f"{source}: could not read the Keras weights ({e}). The file is truncated "
-                "or corrupt.") from e
-
-
-def _open_h5(h5py, stream, source):
     try:
-        return h5py.File(stream, "r")
+        h5file = h5py.File(stream, "r")
     except (OSError, ValueError) as e:
         raise archive.ArchiveError(
             f"{source}: the Keras weights are not a readable HDF5 file ({e}). The file is "
             "truncated or corrupt."
         ) from e
+    with h5file:
+        try:
+            yield h5file, walk
+        except (KeyError, OSError, RuntimeError) as e:
+            raise archive.ArchiveError(
+                f"{source}: could not read the Keras {what} ({e}). The file is truncated "
+                "or corrupt.") from e
 
 
 def read_h5_optimizer(stream, source, size=None, budget=None, nested_in=None):
@@ -687,23 +692,12 @@ def read_h5_optimizer(stream, source, size=None, budget=None, nested_in=None):
     Read with the same checks as the weights (no links out of the file, each
     object once, stored bytes as declared).
     """
-    h5py = _import_h5py()
-    if size is None:
-        size = stream.seek(0, 2)
-        stream.seek(0)
-    walk = _H5Walk(h5py, source, size, budget or archive.DecompressionBudget(size, source),
-                   nested_in)
-    with _open_h5(h5py, stream, source) as h5file:
-        try:
-            group = _child(h5file, "optimizer", source, walk)
-            if not isinstance(group, h5py.Group):
-                return None
-            arrays = _flatten_group(group, None, "optimizer", walk)
-            return [read_array(a) for a in arrays]
-        except (KeyError, OSError, RuntimeError) as e:
-            raise archive.ArchiveError(
-                f"{source}: could not read the Keras optimizer variables ({e}). The file is "
-                "truncated or corrupt.") from e
+    with _opened(stream, source, size, budget, nested_in, "optimizer variables") as (
+            h5file, walk):
+        group = _child(h5file, "optimizer", source, walk)
+        if not isinstance(group, walk.h5py.Group):
+            return None
+        return [read_array(a) for a in _flatten_group(group, None, "optimizer", walk)]
 
 
 def read_h5_tree(stream, source, size=None, budget=None, nested_in=None):
@@ -714,15 +708,10 @@ def read_h5_tree(stream, source, size=None, budget=None, nested_in=None):
     paths to the ``name`` attribute Keras records.  Read with the checks of
     the weights loader.
     """
-    h5py = _import_h5py()
-    if size is None:
-        size = stream.seek(0, 2)
-        stream.seek(0)
-    walk = _H5Walk(h5py, source, size, budget or archive.DecompressionBudget(size, source),
-                   nested_in)
     names = {}
 
-    def read(group, path):
+    def read(group, path, walk):
+        h5py = walk.h5py
         out = {}
         for key in group.keys():
             node = _child(group, key, path or source, walk)
@@ -737,7 +726,7 @@ def read_h5_tree(stream, source, size=None, budget=None, nested_in=None):
                         raise archive.ArchiveError(f"{source}: {where}/{var} is not an array.")
                     out[var] = read_array(dataset)
             elif isinstance(node, h5py.Group):
-                inner = read(node, where)
+                inner = read(node, where, walk)
                 if inner:
                     out[key] = inner
             else:
@@ -745,13 +734,8 @@ def read_h5_tree(stream, source, size=None, budget=None, nested_in=None):
                                            "group; not a Keras weights file.")
         return out
 
-    with _open_h5(h5py, stream, source) as h5file:
-        try:
-            return read(h5file, ""), names
-        except (KeyError, OSError, RuntimeError) as e:
-            raise archive.ArchiveError(
-                f"{source}: could not read the Keras weights ({e}). The file is truncated "
-                "or corrupt.") from e
+    with _opened(stream, source, size, budget, nested_in, "weights") as (h5file, walk):
+        return read(h5file, "", walk), names
 
 
 def load_h5_weights(model, path, source, skip_mismatch=False):
