@@ -93,3 +93,21 @@ def test_optimizer_state_of_another_optimizer_is_skipped_with_a_warning(tmp_path
                                          r"this model has 4; the optimizer state was not"):
         loaded = jl.saving.load_model(tmp_path / "sgd.keras")
     assert loaded.training_state()["iterations"] == 0
+
+
+def test_optimizer_without_a_keras_layout_keeps_its_optax_state(tmp_path):
+    """Gradient accumulation adds variables Keras lays out otherwise: the optax state goes in the
+    jaxlayers member, so jaxlayers still resumes exactly (Keras starts that optimizer afresh)."""
+    import jax
+
+    x, y = _data()
+    model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+    model.compile(optimizer=jl.optimizers.Adam(0.05, gradient_accumulation_steps=2), loss="mse")
+    _fit(model, x, y)
+    model.save(tmp_path / "acc.keras")
+    loaded = jl.saving.load_model(tmp_path / "acc.keras")
+    want = jax.tree_util.tree_leaves(model.training_state()["optimizer_state"])
+    got = jax.tree_util.tree_leaves(loaded.training_state()["optimizer_state"])
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(np.asarray(g), np.asarray(w))

@@ -346,15 +346,19 @@ def _write_keras_file(path, model, keras_config, include_optimizer, overwrite):
     """``model.save`` in Keras 3's layout: Keras's ``config.json`` and ``model.weights.h5``.
 
     ``metadata.json`` holds Keras's keys and jaxlayers's; ``fit``'s random key,
-    which Keras has no place for, goes in the extra member ``FIT_STATE_MEMBER``
-    (Keras ignores members it does not know).
+    which Keras has no place for, goes in the extra member ``FIT_STATE_MEMBER``,
+    and the optax state of an optimizer Keras has no layout for in
+    ``optimizer.npz`` (Keras ignores members it does not know).
     """
     optimizer = (optimizer_layout.keras_optimizer_variables(model) if include_optimizer
                  else None)
-    fit_key = None
-    if include_optimizer and hasattr(model, "training_state"):
-        state = model.training_state()
-        fit_key = None if state is None else state.get("key")
+    fit_key = optax_state = None
+    if include_optimizer and optimizer is None:
+        # No Keras layout for this optimizer (a raw optax transform...): its optax state
+        # and fit's key go in the jaxlayers member, so jaxlayers still resumes exactly.
+        optax_state = training_state.optimizer_items(model)
+    elif include_optimizer:
+        fit_key = model.training_state().get("key")
     metadata = {"keras_version": KERAS_LAYOUT_VERSION, **_metadata()}
 
     def write(f):
@@ -370,6 +374,9 @@ def _write_keras_file(path, model, keras_config, include_optimizer, overwrite):
             if fit_key is not None:
                 with zf.open(FIT_STATE_MEMBER, "w") as member:
                     archive.write_npz(member, [(FIT_KEY, fit_key)], {"kind": "fit_state"})
+            if optax_state is not None:
+                with zf.open(archive.OPTIMIZER_MEMBER, "w", force_zip64=True) as member:
+                    archive.write_npz(member, *optax_state)
 
     archive.atomic_write(path, write, overwrite=overwrite)
 
@@ -534,6 +541,9 @@ def _restore_keras_optimizer(z, model, source):
             stream, source, **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
     if arrays is not None:
         optimizer_layout.restore_keras_optimizer(model, arrays, source)
+    elif archive.OPTIMIZER_MEMBER in z.names:
+        with z.open_npz(archive.OPTIMIZER_MEMBER) as npz:
+            training_state.restore_optimizer(model, npz, source)
     if FIT_STATE_MEMBER in z.names:
         with z.open_npz(FIT_STATE_MEMBER) as npz:
             shape, dtype = npz.header(FIT_KEY)

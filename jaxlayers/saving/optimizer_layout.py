@@ -195,19 +195,16 @@ def _set_counts(node, step):
 
 
 def keras_optimizer_variables(model):
-    """``(optimizer name, [arrays])`` in Keras's layout, or ``None`` when not writable.
+    """``(optimizer name, [arrays])`` in Keras's layout, or ``None``.
 
-    ``None`` for an uncompiled model or an optimizer Keras lays out differently
-    (a warning then says the file holds no optimizer state).
+    ``None`` for an uncompiled model or an optimizer with no Keras layout here
+    (a raw optax transform, EMA or gradient accumulation); ``model.save`` then
+    keeps its optax state in a jaxlayers member instead.
     """
     if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
         return None
     layout = _Layout(model)
     if not layout.supported:
-        warnings.warn(
-            f"{layout.owner}: its state has no Keras file layout here, so the file holds "
-            "the weights without the optimizer state (training restarts its moments).",
-            stacklevel=3)
         return None
     name = layout.config.get("name") or layout.class_name.lower()
     return name, layout.to_keras()
