@@ -43,19 +43,13 @@ def _same(model, keras_model, x):
         np.testing.assert_array_equal(got, np.asarray(want))
 
 
-def test_keras_loads_weights_jaxlayers_wrote(pair, tmp_path):
+@pytest.mark.parametrize("writer", ["jaxlayers", "keras"])
+def test_weights_files_move_both_ways(pair, tmp_path, writer):
     model, keras_model, x = pair
-    _randomize(model, 1)
-    model.save_weights(tmp_path / "jl.weights.h5")
-    keras_model.load_weights(tmp_path / "jl.weights.h5")
-    _same(model, keras_model, x)
-
-
-def test_jaxlayers_loads_weights_keras_wrote(pair, tmp_path):
-    model, keras_model, x = pair
-    _randomize(keras_model, 2)
-    keras_model.save_weights(tmp_path / "k.weights.h5")
-    model.load_weights(tmp_path / "k.weights.h5")
+    source, target = (model, keras_model) if writer == "jaxlayers" else (keras_model, model)
+    _randomize(source, seed=len(writer))
+    source.save_weights(tmp_path / f"{writer}.weights.h5")
+    target.load_weights(tmp_path / f"{writer}.weights.h5")
     _same(model, keras_model, x)
 
 
