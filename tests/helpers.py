@@ -202,3 +202,26 @@ def start_python(code, *argv, env=None, **kwargs):
     """Starts ``python -c code argv...`` from the repository root; returns the Popen."""
     return subprocess.Popen([sys.executable, "-c", code, *map(str, argv)], cwd=ROOT,
                             env=child_env(**(env or {})), **kwargs)
+
+
+# --------------------------------------------------------------------------- files
+def save_npz_layout(model, path, **kwargs):
+    """``model.save`` as on a machine without h5py: jaxlayers's data-only npz layout.
+
+    The tests of that layout (and of hostile files built from it) write it this
+    way; ``save`` warns that Keras cannot read it, which is expected here.
+    """
+    import warnings
+
+    missing = object()
+    old = sys.modules.get("h5py", missing)
+    sys.modules["h5py"] = None  # `import h5py` now raises ImportError
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*npz layout")
+            model.save(path, **kwargs)
+    finally:
+        if old is missing:
+            del sys.modules["h5py"]
+        else:
+            sys.modules["h5py"] = old

@@ -16,7 +16,7 @@ import jaxlayers as jl
 import jaxlayers.saving  # noqa: F401  (jl.saving)
 from jaxlayers.errors import SerializationError, UnsafeLoadError
 from jaxlayers.saving import archive, files
-from tests.helpers import run_python, start_python
+from tests.helpers import run_python, save_npz_layout, start_python
 
 L = jl.layers
 
@@ -28,7 +28,7 @@ def _model():
 @pytest.fixture
 def saved(tmp_path):
     path = tmp_path / "good.keras"
-    _model().save(path)
+    save_npz_layout(_model(), path)
     return path
 
 
@@ -319,7 +319,7 @@ def test_optimizer_state_with_wrong_shapes_or_count(tmp_path):
     model = _model()
     model.compile(optimizer="adam", loss="mse")
     model.train_on_batch(np.ones((2, 3), np.float32), np.ones((2, 2), np.float32))
-    model.save(tmp_path / "opt.keras")
+    save_npz_layout(model, tmp_path / "opt.keras")
     members = _members(tmp_path / "opt.keras")
     with zipfile.ZipFile(io.BytesIO(members["optimizer.npz"])) as zf:
         meta = json.loads(np.load(io.BytesIO(zf.read("__jaxlayers_meta__.npy"))).tobytes())
@@ -418,6 +418,7 @@ def test_saved_files_get_ordinary_permissions(saved):
 # ----------------------------------------------------------------------------- atomic writes
 _KILLED_SAVE = """
 import sys, time
+sys.modules["h5py"] = None  # jaxlayers's npz layout, written array by array
 import jaxlayers as jl
 from jaxlayers.saving import archive
 
@@ -681,7 +682,7 @@ def _hostile_files(tmp_path):
     model = _model()
     model.compile(optimizer="adam", loss="mse")
     model.train_on_batch(np.ones((2, 3), np.float32), np.ones((2, 2), np.float32))
-    model.save(tmp_path / "good.keras")
+    save_npz_layout(model, tmp_path / "good.keras")
     raw = (tmp_path / "good.keras").read_bytes()
     members = _members(tmp_path / "good.keras")
 

@@ -18,4 +18,14 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 safe_mode=safe_mode)
 
 
-__all__ = ["Model", "Sequential", "Functional", "load_model", "clone_model", "model_from_json"]
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Saves ``model`` to a ``.keras`` file; the same as ``model.save(filepath)``.
+
+    The same function as ``jl.saving.save_model`` (provided by ``jaxlayers.saving``).
+    """
+    save = hooks.get("saving.save_model", "jaxlayers.saving", "jl.models.save_model")
+    return save(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+
+__all__ = ["Model", "Sequential", "Functional", "load_model", "save_model", "clone_model",
+           "model_from_json"]

@@ -35,6 +35,7 @@ from jaxlayers.saving.api import (
     save_weights,
 )
 from jaxlayers.saving.archive import ArchiveError
+from jaxlayers.saving.file_editor import KerasFileEditor
 
 # The registries a config's ``module`` can point at ("keras.initializers",
 # "jaxlayers.losses"...): read as data to pick a registry, never imported.
@@ -133,5 +134,5 @@ __all__ = [
     "register_serializable", "register_keras_serializable", "custom_object_scope",
     "CustomObjectScope", "SafeModeScope", "get_custom_objects", "get_registered_object",
     "get_registered_name", "serialize_keras_object", "deserialize_keras_object", "ArchiveError",
-    "WeightsMismatchError",
+    "WeightsMismatchError", "KerasFileEditor",
 ]

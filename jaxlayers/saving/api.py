@@ -1,10 +1,14 @@
 """Saving and loading: whole models, weights, and bare params/state trees.
 
 * ``model.save("m.keras")`` / ``jl.saving.load_model("m.keras")``: architecture,
-  weights, compile configuration and (optionally) optimizer state.  Loading
-  also reads Keras 3 ``.keras`` files (see :mod:`jaxlayers.saving.keras_reader`).
-* ``model.save_weights("m.weights.npz")`` / ``model.load_weights(...)``: weights
-  only, matched by weight path (``dense/kernel``), never by position.
+  weights, compile configuration and (optionally) optimizer state, in Keras 3's
+  layout (:mod:`jaxlayers.saving.keras_writer`; Keras loads it) or, without
+  h5py, the data-only npz layout.  Loading reads both and Keras 3's own files
+  (:mod:`jaxlayers.saving.keras_reader`), optimizer state included
+  (:mod:`jaxlayers.saving.optimizer_layout`).
+* ``model.save_weights("m.weights.h5" | "m.weights.npz")`` /
+  ``model.load_weights(...)``: weights only, in Keras's HDF5 layout or as arrays
+  matched by weight path (``dense/kernel``).
 * ``jl.saving.save_params(path, params, state)`` / ``load_params(path)``: the
   pure API's trees, one call each.
 
@@ -15,6 +19,8 @@ module named in a file and only instantiates registered classes.
 
 import datetime
 import os
+import shutil
+import tempfile
 import warnings
 import zipfile
 
@@ -24,11 +30,16 @@ from jaxlayers import backend, hooks
 from jaxlayers.core import serialization, tracking
 from jaxlayers.core.layer import Layer
 from jaxlayers.errors import ConfigError, JaxlayersError, SerializationError
-from jaxlayers.saving import archive, keras_reader, training_state
+from jaxlayers.saving import archive, keras_reader, keras_writer, optimizer_layout, training_state
 from jaxlayers.saving.archive import WeightsMismatchError
 from jaxlayers.version import __version__
 
 _H5_MAGIC = b"\x89HDF\r\n\x1a\n"
+# The Keras file layout jaxlayers writes (recorded as Keras records its version).
+KERAS_LAYOUT_VERSION = "3.15.1"
+# The extra ``.keras`` member holding ``fit``'s random key (Keras has none).
+FIT_STATE_MEMBER = "jaxlayers_fit_state.npz"
+FIT_KEY = "train_key"
 _REBUILD_ERRORS = (JaxlayersError, TypeError, ValueError, KeyError, AttributeError,
                    IndexError, RecursionError, NotImplementedError)
 
@@ -292,7 +303,14 @@ def _flatten_tree(tree, prefix, what):
 
 # ----------------------------------------------------------------------------- public API
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
-    """Saves ``model`` to a data-only ``.keras`` zip, atomically.
+    """Saves ``model`` to a ``.keras`` zip that Keras 3 and jaxlayers load, atomically.
+
+    With h5py installed the file is Keras 3's layout: ``config.json`` in
+    Keras's schema, ``model.weights.h5`` (weights and, when compiled, the
+    optimizer variables as Keras orders them) and ``metadata.json``; ``fit``'s
+    random key goes in an extra member Keras ignores.  Without h5py, or for a
+    model Keras's schema cannot express (a jaxlayers-only option), the file is
+    jaxlayers's data-only npz layout, with a warning saying why.
 
     Args:
         model: A built or unbuilt ``jl.Model`` (Sequential, Functional or a
@@ -311,7 +329,56 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         True
     """
     path = _check_suffix(filepath, ".keras", "save_model", "model.keras")
-    _write_model_file(path, model, model_config(model), include_optimizer, overwrite)
+    config = model_config(model)
+    try:
+        keras_writer.import_h5py("Saving a '.keras' file that Keras 3 can load")
+        keras_config = keras_writer.model_config(config, keras_writer.tensor_specs(model))
+    except (ImportError, SerializationError) as e:
+        warnings.warn(
+            f"{e} Saved {path!r} in jaxlayers's data-only npz layout instead, which jaxlayers "
+            "loads but Keras cannot.", stacklevel=2)
+        _write_model_file(path, model, config, include_optimizer, overwrite)
+        return
+    _write_keras_file(path, model, keras_config, include_optimizer, overwrite)
+
+
+def _write_keras_file(path, model, keras_config, include_optimizer, overwrite):
+    """``model.save`` in Keras 3's layout: Keras's ``config.json`` and ``model.weights.h5``.
+
+    ``metadata.json`` holds Keras's keys and jaxlayers's; ``fit``'s random key,
+    which Keras has no place for, goes in the extra member ``FIT_STATE_MEMBER``,
+    and the optax state of an optimizer Keras has no layout for in
+    ``optimizer.npz`` (Keras ignores members it does not know).
+    """
+    optimizer = (optimizer_layout.keras_optimizer_variables(model) if include_optimizer
+                 else None)
+    fit_key = optax_state = None
+    if include_optimizer and optimizer is None:
+        # No Keras layout for this optimizer (a raw optax transform...): its optax state
+        # and fit's key go in the jaxlayers member, so jaxlayers still resumes exactly.
+        optax_state = training_state.optimizer_items(model)
+    elif include_optimizer:
+        fit_key = model.training_state().get("key")
+    metadata = {"keras_version": KERAS_LAYOUT_VERSION, **_metadata()}
+
+    def write(f):
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+            archive.write_json(zf, archive.METADATA_MEMBER, metadata)
+            archive.write_json(zf, archive.CONFIG_MEMBER, keras_config)
+            # h5py needs a seekable file: build the HDF5 file aside, then store it.
+            with tempfile.SpooledTemporaryFile(max_size=64 * 2**20) as h5, \
+                    zf.open(archive.KERAS_WEIGHTS_MEMBER, "w", force_zip64=True) as member:
+                keras_writer.write_h5(model, h5, optimizer)
+                h5.seek(0)
+                shutil.copyfileobj(h5, member, 2**20)
+            if fit_key is not None:
+                with zf.open(FIT_STATE_MEMBER, "w") as member:
+                    archive.write_npz(member, [(FIT_KEY, fit_key)], {"kind": "fit_state"})
+            if optax_state is not None:
+                with zf.open(archive.OPTIMIZER_MEMBER, "w", force_zip64=True) as member:
+                    archive.write_npz(member, *optax_state)
+
+    archive.atomic_write(path, write, overwrite=overwrite)
 
 
 def _write_model_file(path, model, config, include_optimizer, overwrite, training=None,
@@ -460,23 +527,62 @@ def _load_keras_archive(z, source, compile=True):
             **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
     compile_config = keras_config.get("compile_config")
     if compile and isinstance(compile_config, dict) and compile_config:
-        training_state.compile_from_config(
+        compiled = training_state.compile_from_config(
             model, keras_reader.translate_compile_config(compile_config), source)
+        if compiled:
+            _restore_keras_optimizer(z, model, source)
     return model
 
 
-def save_weights(model, filepath, overwrite=True):
-    """Saves ``model``'s weights (params and state) to an ``.npz`` keyed by weight path.
+def _restore_keras_optimizer(z, model, source):
+    """The optimizer variables and ``fit``'s key of a Keras-layout ``.keras`` (if stored)."""
+    with z.open_member(archive.KERAS_WEIGHTS_MEMBER) as stream:
+        arrays = keras_reader.read_h5_optimizer(
+            stream, source, **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
+    if arrays is not None:
+        optimizer_layout.restore_keras_optimizer(model, arrays, source)
+    elif archive.OPTIMIZER_MEMBER in z.names:
+        with z.open_npz(archive.OPTIMIZER_MEMBER) as npz:
+            training_state.restore_optimizer(model, npz, source)
+    if FIT_STATE_MEMBER in z.names:
+        with z.open_npz(FIT_STATE_MEMBER) as npz:
+            shape, dtype = npz.header(FIT_KEY)
+            if not dtype.startswith("prng_key:") or shape != archive.key_data_shape(dtype):
+                raise archive.ArchiveError(
+                    f"{source}: {FIT_STATE_MEMBER} holds no PRNG key ({FIT_KEY!r} is {dtype} "
+                    f"of shape {shape}). The file is corrupt or was edited.")
+            model.restore_training_state(key=archive.to_jax(npz.read(FIT_KEY), dtype, source))
 
-    Keys are ``params/<path>`` and ``state/<path>`` (``params/dense/kernel``);
-    the file is a plain ``.npz`` (``np.load(path, allow_pickle=False)`` reads it).
+
+def save_weights(model, filepath, overwrite=True):
+    """Saves ``model``'s weights as Keras 3's ``.weights.h5`` or jaxlayers's ``.weights.npz``.
+
+    ``.weights.h5`` is Keras's layout (``keras_model.load_weights`` reads it;
+    needs h5py), with the optimizer variables of a compiled model as Keras
+    writes them.  ``.npz`` is the data-only layout: one array per weight,
+    named ``params/<path>`` and ``state/<path>`` (``params/dense/kernel``),
+    readable with ``np.load(path, allow_pickle=False)``.
+
+    Raises:
+        ConfigError: The name ends in neither ``.weights.h5`` nor ``.npz``.
 
     Example:
         >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
         >>> model.save_weights("m.weights.npz")
         >>> model.load_weights("m.weights.npz")
     """
-    path = _check_suffix(filepath, ".npz", "save_weights", "model.weights.npz")
+    path = _path(filepath, "save_weights")
+    if path.endswith(".weights.h5"):
+        keras_writer.import_h5py("Saving '.weights.h5' files")
+        optimizer = optimizer_layout.keras_optimizer_variables(model)
+        archive.atomic_write(path, lambda f: keras_writer.write_h5(model, f, optimizer),
+                             overwrite=overwrite)
+        return
+    if not path.endswith(".npz"):
+        raise ConfigError(
+            "save_weights: the file name must end in '.weights.h5' (Keras's layout) or "
+            f"'.weights.npz' (data-only arrays). Received: filepath={path!r}."
+        )
     archive.atomic_write(
         path, lambda f: archive.write_npz(f, _weight_items(model), {"kind": "weights"}),
         overwrite=overwrite)

@@ -1,6 +1,8 @@
-"""The on-disk format: a zip archive of JSON and ``.npz`` members, and how it is read.
+"""The data-only format: a zip archive of JSON and ``.npz`` members, and how zips are read.
 
-A model file (``model.save("m.keras")``) is a zip holding
+``model.save`` writes Keras 3's layout when h5py is installed (see
+:mod:`jaxlayers.saving.keras_writer`); this data-only layout is written
+without h5py and always read.  Such a model file is a zip holding
 
 * ``metadata.json``: ``{"format": "jaxlayers", "format_version", "jaxlayers_version",
   "date_saved"}``;

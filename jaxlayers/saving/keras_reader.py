@@ -30,6 +30,7 @@ the file's decompression budget and are refused inside a ``.keras``.  h5py is
 an optional dependency, imported only here.
 """
 
+import contextlib
 import inspect
 import math
 import warnings
@@ -37,13 +38,18 @@ import warnings
 import numpy as np
 
 from jaxlayers.core import serialization
-from jaxlayers.core.layer import Layer, to_snake_case
+from jaxlayers.core.layer import Layer
 from jaxlayers.errors import SerializationError, UnsafeLoadError
-from jaxlayers.models.functional import Functional
 from jaxlayers.saving import archive
 from jaxlayers.saving.archive import WeightsMismatchError
+from jaxlayers.saving.keras_layout import (
+    MODEL_CLASSES,
+    UNSAVED_PREFIXES,
+    graph_layers,
+    layer_groups,
+    unique_name,
+)
 
-MODEL_CLASSES = ("Functional", "Model", "Sequential")
 # Keras sublayer attributes, in the order their weights appear in ``layer.weights``
 # (HDF5 lists groups alphabetically, which is not Keras's weight order).
 _ATTENTION_CHILDREN = ("query_dense", "_query_dense", "key_dense", "_key_dense", "_gate_dense",
@@ -54,14 +60,8 @@ _CHILD_ORDER = {
     "GroupQueryAttention": _ATTENTION_CHILDREN,
     "Bidirectional": ("forward_layer", "backward_layer"),
 }
-# Keras names a layer's HDF5 group after its Python class, which for these differs
-# from the name its config records.
-_PYTHON_CLASS = {"GroupQueryAttention": "GroupedQueryAttention"}
-# Non-trainable weights jaxlayers keeps that Keras does not save (a stateful RNN's
-# carried states).
-_UNSAVED_PREFIXES = ("rnn_state_",)
 # Operations recorded in Keras Functional graphs (``x + y`` on KerasTensors).
-_KERAS_OPS = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply",
+KERAS_OPS = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply",
               "TrueDivide": "divide", "Divide": "divide", "Matmul": "matmul",
               "Negative": "negative", "GetItem": "get_item"}
 # Keras state that jaxlayers keeps elsewhere (random layers take a key instead).
@@ -250,11 +250,11 @@ def _index(key):
 def _keras_op(entry, where):
     """A Keras ``ops`` call recorded in a Functional graph, as a jaxlayers ``SymbolicOp``."""
     class_name = entry.get("class_name")
-    op = _KERAS_OPS.get(class_name)
+    op = KERAS_OPS.get(class_name)
     if op is None:
         raise SerializationError(
             f"{where}: the Keras operation {class_name!r} recorded in the Functional graph has "
-            f"no jaxlayers equivalent (supported: {sorted(_KERAS_OPS)}). Wrap it in a layer."
+            f"no jaxlayers equivalent (supported: {sorted(KERAS_OPS)}). Wrap it in a layer."
         )
     name = entry.get("name", (entry.get("config") or {}).get("name"))
     nodes = [_node(n, where) for n in entry.get("inbound_nodes", [])]
@@ -351,7 +351,7 @@ def _layout_from_config(model, config):
     """``[(h5 group name, layer, class name, sub-layout or None)]`` in Keras's order."""
     entries = config["config"]["layers"]
     sequential = config["class_name"] == "Sequential"
-    by_name = {layer.name: layer for layer in _model_layers(model)}
+    by_name = {layer.name: layer for layer in graph_layers(model)}
     counts, layout = {}, []
     for entry in entries:
         class_name = entry["class_name"]
@@ -359,32 +359,18 @@ def _layout_from_config(model, config):
             continue  # not in Keras's ``model.layers``, so not in the weights file
         layer = by_name[entry["config"]["name"]]
         sub = _layout_from_config(layer, entry) if class_name in MODEL_CLASSES else None
-        layout.append((_unique(class_name, counts), layer, class_name, sub))
+        layout.append((unique_name(class_name, counts), layer, class_name, sub))
     return layout
 
 
-def _model_layers(model):
-    if isinstance(model, Functional):
-        return list(model.layers)
-    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-
-
-def _layout_from_model(model):
+def layout_from_model(model):
+    """``[(h5 group name, layer, class name, sub-layout or None)]`` of a graph model."""
     counts, layout = {}, []
-    for layer in _model_layers(model):
+    for layer in graph_layers(model):
         class_name = type(layer).__name__
-        if class_name == "SymbolicOp":
-            continue
-        sub = _layout_from_model(layer) if class_name in MODEL_CLASSES else None
-        layout.append((_unique(class_name, counts), layer, class_name, sub))
+        sub = layout_from_model(layer) if class_name in MODEL_CLASSES else None
+        layout.append((unique_name(class_name, counts), layer, class_name, sub))
     return layout
-
-
-def _unique(class_name, counts):
-    base = to_snake_case(_PYTHON_CLASS.get(class_name, class_name))
-    n = counts.get(base, 0)
-    counts[base] = n + 1
-    return base if n == 0 else f"{base}_{n}"
 
 
 class _H5Walk:
@@ -426,7 +412,7 @@ class _H5Walk:
                 "file "
                 "(external or virtual storage); only data stored in the file itself is read."
             )
-        if dataset.dtype.kind not in "biuf":
+        if dataset.dtype.kind not in "biuf" and not _is_bfloat16(dataset):
             raise archive.ArchiveError(f"{self.source}: {where}: {name} is not a numeric array.")
         nbytes = math.prod(dataset.shape or ()) * dataset.dtype.itemsize
         stored = dataset.id.get_storage_size()
@@ -463,6 +449,23 @@ class _H5Walk:
                 "shuffle, fletcher32 and lzf are read."
             )
         self.budget.charge(nbytes, f"the dataset '{name}'")
+
+
+def _is_bfloat16(dataset):
+    """Keras stores bfloat16 as 2-byte opaque data marked with a ``dtype`` attribute."""
+    mark = dataset.attrs.get("dtype")
+    mark = mark.decode() if isinstance(mark, bytes) else mark
+    return dataset.dtype.kind == "V" and dataset.dtype.itemsize == 2 and mark == "bfloat16"
+
+
+def read_array(dataset):
+    """A checked dataset's values as a native-order NumPy array (bfloat16 restored)."""
+    if _is_bfloat16(dataset):
+        import ml_dtypes
+
+        raw = np.asarray(dataset[()])
+        return np.frombuffer(raw.tobytes(), dtype=ml_dtypes.bfloat16).reshape(raw.shape)
+    return archive.native(np.asarray(dataset[()]))
 
 
 def _child(group, name, where, walk):
@@ -515,7 +518,7 @@ def _flatten_group(group, class_name, where, walk):
 
 def _saved_by_keras(weights):
     return [w for w in weights
-            if w.trainable or not str(getattr(w, "name", "")).startswith(_UNSAVED_PREFIXES)]
+            if w.trainable or not str(getattr(w, "name", "")).startswith(UNSAVED_PREFIXES)]
 
 
 def _plan(layout, group, where, problems, plan, walk):
@@ -546,11 +549,78 @@ def _plan(layout, group, where, problems, plan, walk):
             plan.append((layer, arrays))
 
 
+def _holds_data(node, where, walk):
+    """Whether a group (visited once per object, like every read) holds any array."""
+    if isinstance(node, walk.h5py.Dataset):
+        return True
+    if not isinstance(node, walk.h5py.Group):
+        return False
+    return any(_holds_data(_child(node, key, where, walk), f"{where}/{key}", walk)
+               for key in node.keys())
+
+
+def _exact_plan(model, h5file, walk):
+    """``[(variable, dataset)]`` if the file has exactly the groups ``model`` saves, else None.
+
+    The layout of :func:`keras_layout.layer_groups`, which jaxlayers writes and
+    which Keras writes for the same model, subclassed models included.  Groups
+    the layout does not name may exist (Keras saves empty ones for sublayers
+    without weights) but must hold no arrays.
+    """
+    groups = layer_groups(model)
+    expected = {"": {"optimizer"}}  # the optimizer is read on its own
+    for path, _, _ in groups:
+        parts = path.split("/") if path else []
+        for i, part in enumerate(parts):
+            expected.setdefault("/".join(parts[:i]), set()).add(part)
+    nodes = {"": h5file}
+
+    def node_at(path):
+        if path not in nodes:
+            parent, _, name = path.rpartition("/")
+            up = node_at(parent)
+            nodes[path] = None if up is None else _child(up, name, parent or walk.source, walk)
+        return nodes[path]
+
+    plan = []
+    for path, _, variables in groups:
+        node = node_at(path)
+        if not isinstance(node, walk.h5py.Group):
+            if variables:
+                return None
+            continue
+        where = path or walk.source
+        own = _child(node, "vars", where, walk)
+        if own is not None and not isinstance(own, walk.h5py.Group):
+            return None
+        if (0 if own is None else len(own)) != len(variables):
+            return None
+        for i, var in enumerate(variables):
+            dataset = _child(own, str(i), f"{path}/vars", walk)
+            if not isinstance(dataset, walk.h5py.Dataset) or tuple(dataset.shape) != var.shape:
+                return None
+            plan.append((var, dataset))
+        for key in node.keys():
+            if key != "vars" and key not in expected.get(path, ()) and _holds_data(
+                    _child(node, key, where, walk), f"{path}/{key}", walk):
+                return None
+    return plan
+
+
 def _assign_h5(model, h5file, walk, skip_mismatch=False, config=None):
     """Assigns the weights of an open Keras ``model.weights.h5`` to ``model``."""
     source = walk.source
+    if config is None:
+        # A walk of its own: the fallback below visits the same objects again.
+        exact = _exact_plan(model, h5file, _H5Walk(walk.h5py, source, walk.size, walk.budget,
+                                                   walk.nested_in))
+        if exact is not None:
+            values = [read_array(dataset) for _, dataset in exact]
+            for (var, _), value in zip(exact, values):
+                var.assign(value)
+            return
     layout = (_layout_from_config(model, config) if config is not None
-              else _layout_from_model(model))
+              else layout_from_model(model))
     problems, plan = [], []
     _plan(layout, _child(h5file, "layers", source, walk), "layers", problems, plan, walk)
     if problems:
@@ -562,8 +632,7 @@ def _assign_h5(model, h5file, walk, skip_mismatch=False, config=None):
                 message + " Pass skip_mismatch=True to load only the matching layers.")
         warnings.warn(message + " Those layers were skipped (skip_mismatch=True).",
                       stacklevel=4)
-    values = [(layer, [archive.native(np.asarray(a[()])) for a in arrays])
-              for layer, arrays in plan]
+    values = [(layer, [read_array(a) for a in arrays]) for layer, arrays in plan]
     for layer, arrays in values:
         if len(arrays) == len(layer.weights):
             layer.set_weights(arrays)
@@ -588,6 +657,13 @@ def assign_h5(model, stream, source, skip_mismatch=False, config=None, size=None
         budget: The :class:`archive.DecompressionBudget` of the outer file.
         nested_in: The archive member the stream comes from, if any.
     """
+    with _opened(stream, source, size, budget, nested_in, "weights") as (h5file, walk):
+        _assign_h5(model, h5file, walk, skip_mismatch, config)
+
+
+@contextlib.contextmanager
+def _opened(stream, source, size, budget, nested_in, what):
+    """``(h5file, walk)`` of a Keras weights stream; read failures become ArchiveErrors."""
     h5py = _import_h5py()
     if size is None:
         size = stream.seek(0, 2)
@@ -603,11 +679,63 @@ def assign_h5(model, stream, source, skip_mismatch=False, config=None, size=None
         ) from e
     with h5file:
         try:
-            _assign_h5(model, h5file, walk, skip_mismatch, config)
+            yield h5file, walk
         except (KeyError, OSError, RuntimeError) as e:
             raise archive.ArchiveError(
-                f"{source}: could not read the Keras weights ({e}). The file is truncated "
+                f"{source}: could not read the Keras {what} ({e}). The file is truncated "
                 "or corrupt.") from e
+
+
+def read_h5_optimizer(stream, source, size=None, budget=None, nested_in=None):
+    """The arrays of ``optimizer/vars/0..n`` of a Keras weights file, or ``None``.
+
+    Read with the same checks as the weights (no links out of the file, each
+    object once, stored bytes as declared).
+    """
+    with _opened(stream, source, size, budget, nested_in, "optimizer variables") as (
+            h5file, walk):
+        group = _child(h5file, "optimizer", source, walk)
+        if not isinstance(group, walk.h5py.Group):
+            return None
+        return [read_array(a) for a in _flatten_group(group, None, "optimizer", walk)]
+
+
+def read_h5_tree(stream, source, size=None, budget=None, nested_in=None):
+    """Every array of a Keras weights file as nested dicts, and each object's saved name.
+
+    Returns ``(tree, names)``: ``tree`` maps group names to dicts, an object's
+    ``vars/<i>`` arrays appearing as its keys ``"<i>"``; ``names`` maps object
+    paths to the ``name`` attribute Keras records.  Read with the checks of
+    the weights loader.
+    """
+    names = {}
+
+    def read(group, path, walk):
+        h5py = walk.h5py
+        out = {}
+        for key in group.keys():
+            node = _child(group, key, path or source, walk)
+            where = f"{path}/{key}" if path else key
+            if key == "vars" and isinstance(node, h5py.Group):
+                name = node.attrs.get("name")
+                if isinstance(name, (str, bytes)):
+                    names[path] = name.decode() if isinstance(name, bytes) else name
+                for var in node.keys():
+                    dataset = _child(node, var, where, walk)
+                    if not isinstance(dataset, h5py.Dataset):
+                        raise archive.ArchiveError(f"{source}: {where}/{var} is not an array.")
+                    out[var] = read_array(dataset)
+            elif isinstance(node, h5py.Group):
+                inner = read(node, where, walk)
+                if inner:
+                    out[key] = inner
+            else:
+                raise archive.ArchiveError(f"{source}: {where} is an array outside a 'vars' "
+                                           "group; not a Keras weights file.")
+        return out
+
+    with _opened(stream, source, size, budget, nested_in, "weights") as (h5file, walk):
+        return read(h5file, "", walk), names
 
 
 def load_h5_weights(model, path, source, skip_mismatch=False):
@@ -616,5 +744,6 @@ def load_h5_weights(model, path, source, skip_mismatch=False):
         assign_h5(model, stream, source, skip_mismatch)
 
 
-__all__ = ["MODEL_CLASSES", "translate_layer", "translate_compile_config", "assign_h5",
-           "load_h5_weights"]
+__all__ = ["MODEL_CLASSES", "KERAS_OPS", "UNSAVED_PREFIXES", "translate_layer",
+           "translate_compile_config", "assign_h5", "load_h5_weights", "read_h5_optimizer",
+           "read_h5_tree", "read_array", "layout_from_model", "unique_name"]
