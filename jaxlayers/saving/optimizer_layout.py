@@ -11,8 +11,8 @@ optax state type and field that hold it (``ScaleByAdamState.mu`` is Adam's
 ``momentum``) and reads or writes it per trainable weight, in the order of
 ``model.trainable_weights``, which is Keras's.  Every step counter in the
 state takes Keras's ``iteration``.  Keras's Nadam keeps the running product of
-its momentum schedule, which depends only on the step count, so it is
-computed when written and not needed when read.
+its momentum schedule last (``u_product``); jaxlayers' Nadam state holds the
+same product, which moves both ways as it is.
 """
 
 import warnings
@@ -27,10 +27,10 @@ from jaxlayers.optimizers import get_hyperparam, iterations, set_hyperparam
 
 # Where optax keeps each Keras slot variable: (state type name, field), first found wins.
 _FIELDS = {
-    "momentum": (("TraceState", "trace"), ("ScaleByAdamState", "mu"),
+    "momentum": (("TraceState", "trace"), ("ScaleByAdamState", "mu"), ("KerasNadamState", "mu"),
                  ("ScaleByLionState", "mu"), ("ScaleByAmsgradState", "mu")),
-    "velocity": (("ScaleByAdamState", "nu"), ("ScaleByAmsgradState", "nu"),
-                 ("ScaleByRStdDevState", "nu"), ("ScaleByRmsState", "nu")),
+    "velocity": (("ScaleByAdamState", "nu"), ("KerasNadamState", "nu"),
+                 ("ScaleByAmsgradState", "nu"), ("ScaleByRStdDevState", "nu"), ("ScaleByRmsState", "nu")),
     "velocity_hat": (("ScaleByAmsgradState", "nu_max"),),
     "norm": (("ScaleByAdamState", "nu"),),
     "average_gradient": (("ScaleByRStdDevState", "mu"),),
@@ -38,8 +38,6 @@ _FIELDS = {
     "accumulated_grad": (("ScaleByAdaDeltaState", "e_g"),),
     "accumulated_delta_var": (("ScaleByAdaDeltaState", "e_x"),),
 }
-# Keras's Nadam momentum schedule: mu_t = beta_1 * (1 - 0.5 * 0.96 ** t).
-_NADAM_DECAY = 0.96
 
 
 def _blocks(class_name, config):
@@ -68,6 +66,15 @@ def _blocks(class_name, config):
 def _is_state(node):
     return hasattr(node, "_fields") and type(node).__name__ in {
         t for options in _FIELDS.values() for t, _ in options}
+
+
+def _nadam_state(opt_state, owner):
+    nodes = [n for n in jax.tree_util.tree_leaves(opt_state, is_leaf=_is_state)
+             if type(n).__name__ == "KerasNadamState"]
+    if len(nodes) != 1:
+        raise SerializationError(
+            f"{owner}: its optax state has {len(nodes)} Nadam states; Keras's layout needs one.")
+    return nodes[0]
 
 
 def _find(opt_state, slot, owner):
@@ -134,10 +141,7 @@ class _Layout:
             for i in range(len(self.paths)):
                 out.extend(np.asarray(column[i]) for column in columns)
         if self.class_name == "Nadam":
-            beta_1 = float(self.config.get("beta_1", 0.9))
-            t = np.arange(1, step + 1, dtype=np.float64)
-            out.append(np.asarray(np.prod(beta_1 * (1 - 0.5 * _NADAM_DECAY ** t)),
-                                  np.float32))
+            out.append(np.asarray(_nadam_state(state, self.owner).u_product, np.float32))
         return out
 
     def from_keras(self, arrays):
@@ -162,10 +166,14 @@ class _Layout:
             if _is_state(node) and type(node).__name__ in replacements:
                 changes = {}
                 for field, per_weight in replacements[type(node).__name__].items():
-                    changes[field] = self._rebuild(getattr(node, field), per_weight)
+                    changes[field] = (per_weight if field == "u_product"
+                                      else self._rebuild(getattr(node, field), per_weight))
                 node = node._replace(**changes)
             return node
 
+        if self.class_name == "Nadam":
+            product = jnp.asarray(np.asarray(arrays[-1]), jnp.float32).reshape(())
+            replacements.setdefault("KerasNadamState", {})["u_product"] = product
         state = jax.tree_util.tree_map(fill, state, is_leaf=_is_state)
         return _set_counts(state, step)
 
