@@ -1,79 +1,58 @@
-"""SwapEMAWeights swaps the model's weights with the optimizer's moving averages.
-
-jaxlayers' optimizers do not keep a weight EMA yet (``use_ema=True`` is refused),
-so the optimizer here is an SGD that exposes averages the way an EMA optimizer
-does (``use_ema`` and ``model_variables_moving_average``); the values are set by
-the test, so every swap is checked against known arrays.
-"""
+"""The optimizer's weight EMA (use_ema=True): fit ends on the averages, SwapEMAWeights
+evaluates with them, as Keras 3 does on the same weights and data."""
 
 import numpy as np
 import pytest
 
 import jaxlayers as jl
 
-
-class _Slot:
-    """An optimizer-state variable: ``value``, ``shape`` and ``assign``."""
-
-    def __init__(self, value):
-        self.value = np.asarray(value)
-        self.shape = self.value.shape
-
-    def assign(self, value):
-        self.value = np.asarray(value)
+X = np.array([[1.0, 3.0], [2.0, -1.0], [0.5, 0.5], [-1.0, 2.0]], np.float32)
+Y = np.array([[1.0], [0.0], [2.0], [-1.0]], np.float32)
 
 
-class _AveragingSGD(jl.optimizers.SGD):
-    def __init__(self, averages):
-        super().__init__(0.1)
-        self.use_ema = True
-        self.model_variables_moving_average = averages
+def _pair(lib):
+    model = lib.Sequential([lib.Input((2,)), lib.layers.Dense(1, kernel_initializer="ones",
+                                                              bias_initializer="zeros")])
+    model.compile(optimizer=lib.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.5),
+                  loss="mse")
+    return model
 
 
-def _setup():
-    model = jl.Sequential([jl.Input((2,)), jl.layers.Dense(1, kernel_initializer="ones",
-                                                           bias_initializer="zeros")])
-    averages = [_Slot(np.full((2, 1), 0.5, np.float32)), _Slot(np.full((1,), 1.0, np.float32))]
-    model.compile(optimizer=_AveragingSGD(averages), loss="mse")
-    cb = jl.callbacks.SwapEMAWeights(swap_on_epoch=True)
-    cb.set_model(model)
-    cb.set_params({"epochs": 2})
-    return model, averages, cb
+def _fit(model, callbacks=(), epochs=2):
+    return model.fit(X, Y, batch_size=2, epochs=epochs, shuffle=False, verbose=0,
+                     callbacks=list(callbacks)).history["loss"]
 
 
-X = np.array([[1.0, 3.0]], np.float32)          # training weights give 4.0; EMA weights 0.5 * 4 + 1
+def test_fit_ends_on_the_averages_and_evaluate_swaps_them_in_as_keras(keras):
+    ours, theirs = _pair(jl), _pair(keras)
+    np.testing.assert_allclose(_fit(ours), _fit(theirs), rtol=1e-6)
+    for got, want in zip(ours.get_weights(), theirs.get_weights()):  # Keras's finalize
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+    # One more epoch without finalizing in between, then evaluate with and without the swap.
+    before = [w.copy() for w in ours.get_weights()]
+    np.testing.assert_allclose(_fit(ours, epochs=1), _fit(theirs, epochs=1), rtol=1e-6)
+    assert any(not np.allclose(a, b) for a, b in zip(before, ours.get_weights()))
+    trained = ours.get_weights()
+    swapped = ours.evaluate(X, Y, verbose=0, callbacks=[jl.callbacks.SwapEMAWeights()])
+    want = theirs.evaluate(X, Y, verbose=0, callbacks=[keras.callbacks.SwapEMAWeights()])
+    np.testing.assert_allclose(swapped, want, rtol=1e-6)
+    for got, kept in zip(ours.get_weights(), trained):  # the training weights come back
+        np.testing.assert_array_equal(got, kept)
+    assert swapped != pytest.approx(ours.evaluate(X, Y, verbose=0))
 
 
-def _out(model):
-    return float(np.asarray(model(X))[0, 0])
-
-
-def test_evaluate_uses_the_ema_weights_and_training_weights_come_back():
-    model, averages, cb = _setup()
-    loss = model.evaluate(X, np.zeros((1, 1), np.float32), verbose=0, callbacks=[cb])
-    assert loss == pytest.approx(9.0)                        # (0.5*1 + 0.5*3 + 1)^2
-    assert _out(model) == 4.0
-    np.testing.assert_array_equal(np.asarray(averages[1].value), [1.0])
-
-
-def test_epoch_swaps_and_finalize_after_the_last_epoch():
-    model, averages, cb = _setup()
-    cb.on_epoch_end(0)
-    assert _out(model) == 3.0                                # EMA weights in the model
-    np.testing.assert_array_equal(np.asarray(averages[0].value), np.ones((2, 1)))
-    cb.on_epoch_begin(1)
-    assert _out(model) == 4.0 and float(np.asarray(averages[1].value)[0]) == 1.0
-    cb.on_test_begin()
-    cb.on_test_end()
-    assert _out(model) == 4.0
-    cb.on_predict_begin()
-    assert _out(model) == 3.0
-    cb.on_predict_end()
-    assert float(np.asarray(model.trainable_variables[1].value)[0]) == 0.0
-    cb.on_epoch_end(1)                                        # the last epoch: EMA stays in
-    assert _out(model) == 3.0
-    np.testing.assert_array_equal(np.asarray(averages[1].value), [1.0])
-    np.testing.assert_array_equal(np.asarray(averages[0].value), np.full((2, 1), 0.5))
+def test_swap_on_epoch_puts_the_averages_in_the_model_at_each_epoch_end():
+    model, seen = _pair(jl), []
+    recorder = jl.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(model.get_weights()))
+    _fit(model, [jl.callbacks.SwapEMAWeights(swap_on_epoch=True), recorder])
+    # fit ends on the averages, so one- and two-epoch runs give them after each epoch.
+    one, two = _pair(jl), _pair(jl)
+    _fit(one, epochs=1)
+    _fit(two)
+    for got, want in zip(seen[0] + seen[1] + model.get_weights(),
+                         one.get_weights() + two.get_weights() + two.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
 
 
 def test_an_optimizer_without_ema_is_a_clear_error():

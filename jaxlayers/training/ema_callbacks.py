@@ -1,48 +1,18 @@
 """``SwapEMAWeights``: evaluate, predict and checkpoint with the optimizer's EMA weights.
 
 An optimizer built with ``use_ema=True`` keeps an exponential moving average of
-the trainable weights.  It exposes the averages as
-``optimizer.model_variables_moving_average``: one Variable per trainable weight,
-in the order of ``model.trainable_variables`` (the list the optimizer was built
-for).  This callback swaps the two sets of values around evaluation and
+the trainable weights in its state (see :mod:`jaxlayers.training.ema`).  This
+callback swaps the model's weights with the averages around evaluation and
 prediction, and optionally from each epoch's end to the next epoch's start.
 
 Example:
     >>> cb = SwapEMAWeights(swap_on_epoch=True)
 """
 
-import numpy as np
-
-from jaxlayers.errors import ConfigError
+from jaxlayers.training import ema
 from jaxlayers.training.callback_base import Callback
 
 _OWNER = "SwapEMAWeights"
-
-
-def _ema_optimizer(model):
-    optimizer = getattr(model, "optimizer", None)
-    optimizer = getattr(optimizer, "inner_optimizer", optimizer)
-    averages = getattr(optimizer, "model_variables_moving_average", None)
-    if not getattr(optimizer, "use_ema", False) or averages is None:
-        raise ConfigError(
-            f"{_OWNER}: the model's optimizer must keep an EMA of the weights: compile with "
-            f"an optimizer built with use_ema=True. Received: use_ema="
-            f"{getattr(optimizer, 'use_ema', None)!r} ({type(optimizer).__name__})."
-        )
-    return optimizer
-
-
-def _pairs(model):
-    variables = list(model.trainable_variables)
-    averages = list(_ema_optimizer(model).model_variables_moving_average)
-    if len(averages) != len(variables) or any(
-            tuple(a.shape) != tuple(v.shape) for a, v in zip(averages, variables)):
-        raise ConfigError(
-            f"{_OWNER}: the optimizer's moving averages "
-            f"{[tuple(a.shape) for a in averages]} do not match the model's trainable "
-            f"weights {[tuple(v.shape) for v in variables]}; was it built for this model?"
-        )
-    return list(zip(variables, averages))
 
 
 class SwapEMAWeights(Callback):
@@ -72,25 +42,22 @@ class SwapEMAWeights(Callback):
         self._ema_in_model = False
 
     def _swap(self):
-        for variable, average in _pairs(self.model):
-            current = np.asarray(variable.value)
-            variable.assign(average.value)
-            average.assign(current)
+        ema.swap(self.model, _OWNER)
         self._ema_in_model = not self._ema_in_model
-
-    def _finalize(self):
-        for variable, average in _pairs(self.model):
-            average.assign(variable.value)
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.swap_on_epoch and self._ema_in_model:
             self._swap()
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.swap_on_epoch and not self._ema_in_model:
+        if not self.swap_on_epoch or self._ema_in_model:
+            return
+        if epoch == (self.params or {}).get("epochs", 0) - 1:
+            # After the last epoch the EMA weights stay, and the averages are them too.
+            ema.finalize(self.model, _OWNER)
+            self._ema_in_model = True
+        else:
             self._swap()
-            if epoch == (self.params or {}).get("epochs", 0) - 1:
-                self._finalize()
 
     def on_test_begin(self, logs=None):
         if not self._ema_in_model:

@@ -1,0 +1,83 @@
+"""The optimizer's moving average of the weights (``use_ema=True``) in a compiled model.
+
+The average lives in the optax state (``optimizers.transforms.MovingAverageState``)
+with the same tree as the trained weights; the model and the optimizer each keep
+one copy of their values.  :func:`swap` exchanges the two (what ``SwapEMAWeights``
+does around evaluation) and :func:`finalize` copies the average into the model
+(what Keras's ``fit`` does when it ends).
+
+Example:
+    >>> model = jl.Sequential([jl.Input((2,)), jl.layers.Dense(1)])
+    >>> model.compile(optimizer=jl.optimizers.SGD(0.1, use_ema=True), loss="mse")
+    >>> _ = model.fit(np.ones((4, 2)), np.zeros((4, 1)), epochs=1, verbose=0)
+    >>> has_average(model)
+    True
+"""
+
+import jax
+import jax.numpy as jnp
+
+from jaxlayers.core import tracking
+from jaxlayers.errors import ConfigError
+from jaxlayers.optimizers.transforms import MovingAverageState
+
+
+def _is_average(node):
+    return isinstance(node, MovingAverageState)
+
+
+def _average_node(opt_state):
+    nodes = [n for n in jax.tree_util.tree_leaves(opt_state, is_leaf=_is_average)
+             if _is_average(n)]
+    return nodes[0] if len(nodes) == 1 else None
+
+
+def has_average(model):
+    """Whether ``model``'s optimizer state holds a moving average of the weights."""
+    state = model.training_state() if getattr(model, "compiled", False) else None
+    return bool(state) and _average_node(state["optimizer_state"]) is not None
+
+
+def _parts(model, owner):
+    state = model.training_state(init_optimizer=True) if getattr(model, "compiled", False) \
+        else None
+    node = None if not state else _average_node(state["optimizer_state"])
+    if node is None:
+        optimizer = getattr(model, "optimizer", None)
+        raise ConfigError(
+            f"{owner}: the model's optimizer must keep an EMA of the weights: compile with "
+            f"an optimizer built with use_ema=True. Received: use_ema="
+            f"{getattr(optimizer, 'use_ema', None)!r} ({type(optimizer).__name__})."
+        )
+    return state, node
+
+
+def _exchange(model, owner, keep_training_weights):
+    state, node = _parts(model, owner)
+    params, average = model.params, node.average
+    new_average = jax.tree_util.tree_map(lambda x: x, average)  # fresh containers
+    for path in state["trained_paths"]:
+        weight = tracking.get_path(params, path, "params", owner)
+        averaged = tracking.get_path(average, path, "moving average", owner)
+        tracking.set_path(params, path, jnp.asarray(averaged, weight.dtype))
+        if keep_training_weights:
+            tracking.set_path(new_average, path, jnp.asarray(weight, averaged.dtype))
+    model.params = params
+    if keep_training_weights:
+        new_state = jax.tree_util.tree_map(
+            lambda n: n._replace(average=new_average) if _is_average(n) else n,
+            state["optimizer_state"], is_leaf=_is_average)
+        model.restore_training_state(optimizer_state=new_state)
+
+
+def swap(model, owner="SwapEMAWeights"):
+    """Exchanges the model's trained weights with the optimizer's moving averages."""
+    _exchange(model, owner, keep_training_weights=True)
+
+
+def finalize(model, owner="fit"):
+    """Copies the moving averages into the model's trained weights (the averages stay)."""
+    _exchange(model, owner, keep_training_weights=False)
+
+
+__all__ = ["has_average", "swap", "finalize"]
