@@ -276,6 +276,62 @@ def unpack_batch(owner, batch):
     )
 
 
+def pack_batch(x, y=None, sample_weight=None):
+    """The shortest batch holding the given parts, as Keras packs ``(x, y, sample_weight)``.
+
+    ``x`` alone is returned as is (as a 1-tuple when it is itself a tuple or
+    list, so it is not read as ``(x, y)``).  A custom ``train_step`` receives
+    array data packed this way.
+
+    Example:
+        >>> pack_batch(1, 2)
+        (1, 2)
+    """
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def unpack_batch_data(data):
+    """``(x, y, sample_weight)`` from a batch: ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sw)``.
+
+    Missing parts are ``None``; a list counts as a tuple, anything else (an
+    array, a dict) as ``x``.
+
+    Example:
+        >>> unpack_batch_data((np.ones(2), np.zeros(2)))[2] is None
+        True
+    """
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return (data, None, None)
+    return unpack_batch("unpack_x_y_sample_weight", data)
+
+
+def validation_freq_arg(owner, value):
+    """``validation_freq`` as Keras takes it: a positive int, or a list of (1-based) epochs.
+
+    Example:
+        >>> validation_freq_arg("Model 'm'.fit", [1, 3])
+        [1, 3]
+    """
+    if isinstance(value, (list, tuple)):
+        for epoch in value:
+            count_arg(owner, "validation_freq", epoch, allow_none=False)
+        return [int(epoch) for epoch in value]
+    return count_arg(owner, "validation_freq", value, allow_none=False)
+
+
+def should_validate(epoch, validation_freq):
+    """Whether ``fit`` validates after 0-based ``epoch`` (Keras counts epochs from 1)."""
+    if isinstance(validation_freq, list):
+        return epoch + 1 in validation_freq
+    return (epoch + 1) % validation_freq == 0
+
+
 _END = object()
 
 
@@ -358,7 +414,8 @@ def take_batches(owner, source, steps, stacklevel=4):
     return batches
 
 
-__all__ = ["ArrayData", "BatchStream", "gather", "split_validation",
+__all__ = ["pack_batch", "unpack_batch_data", "should_validate", "validation_freq_arg",
+           "ArrayData", "BatchStream", "gather", "split_validation",
            "class_weights_to_sample_weights", "check_class_ids", "check_real", "count_arg",
            "take_batches", "ran_out_warning", "unpack_batch", "num_samples", "is_array_struct",
            "to_arrays"]

@@ -123,14 +123,18 @@ def as_loss(identifier):
 
 
 class CompiledLoss:
-    """The weighted sum of per-output losses: ``(total, [loss per output])``."""
+    """The weighted sum of per-output losses: ``(total, [loss per output])``.
 
-    def __init__(self, owner, loss, loss_weights, outputs):
+    ``required=False`` accepts no loss at all (the total is then 0).
+    """
+
+    def __init__(self, owner, loss, loss_weights, outputs, required=True):
         self.outputs = outputs
         self.names = outputs.names
         self.specs = outputs.align(owner, loss, "loss")
         self.losses = [as_loss(s) for s in self.specs]
-        if all(loss is None for loss in self.losses):
+        # A model with its own compute_loss or train_step may train without one.
+        if required and all(loss is None for loss in self.losses):
             raise ConfigError(
                 f"{owner}: compile() needs a `loss` to train. Received: loss={loss!r}."
             )
@@ -320,7 +324,7 @@ def _batch_size(owner, x):
     return size
 
 
-def _step_io(owner, outputs, y_pred, y, sw):
+def step_io(owner, outputs, y_pred, y, sw):
     """Predictions, targets and sample weights as lists in the model's output order."""
     return (outputs.flatten(y_pred), outputs.align(owner, y, "y", broadcast=False,
                                                    error=DataError),
@@ -341,7 +345,7 @@ def make_train_step(model, tx, compiled_loss, metric_set, partition):
         def loss_fn(train_params):
             p = Partition.merge(train_params, frozen)
             y_pred, new_state, aux = model.apply_with_aux(p, state, x, training=True, key=sub)
-            preds, ys, sws = _step_io(owner, outputs, y_pred, y, sw)
+            preds, ys, sws = step_io(owner, outputs, y_pred, y, sw)
             total, per_output = compiled_loss(ys, preds, sws)
             reg = sum(aux["losses"]) if aux["losses"] else 0.0
             return total + reg, (preds, ys, sws, new_state, per_output, aux["metrics"])
@@ -365,7 +369,7 @@ def make_test_step(model, compiled_loss, metric_set):
         x, y, sw = batch
         size = _batch_size(owner, x)
         y_pred, _, aux = model.apply_with_aux(params, state, x, training=False)
-        preds, ys, sws = _step_io(owner, outputs, y_pred, y, sw)
+        preds, ys, sws = step_io(owner, outputs, y_pred, y, sw)
         total, per_output = compiled_loss(ys, preds, sws)
         reg = sum(aux["losses"]) if aux["losses"] else 0.0
         return metric_set.update(mstates, ys, preds, sws, total + reg, per_output, size,
@@ -382,4 +386,4 @@ def make_predict_step(model):
 
 
 __all__ = ["Outputs", "CompiledLoss", "MetricSet", "Partition", "make_train_step",
-           "make_test_step", "make_predict_step"]
+           "make_test_step", "make_predict_step", "step_io"]
