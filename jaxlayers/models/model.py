@@ -27,6 +27,15 @@ def _looks_functional(args, kwargs):
     return len(args) >= 2 or (len(args) == 1 and graph.any_symbolic(args, {}))
 
 
+def _subclass_looks_functional(cls, args, kwargs):
+    """``CustomModel(inputs, outputs)``: Keras's stricter reading for subclasses, whose
+    own ``__init__`` may take other arguments (one positional argument is never it)."""
+    if cls.builds_own_graph:
+        return False
+    return (len(args) >= 2 and graph.any_symbolic(args[:2], {})) or (
+        "outputs" in kwargs and (len(args) == 1 or "inputs" in kwargs))
+
+
 def _functional_class(needed_by):
     # Model(inputs, outputs) makes a Functional model; functional.py subclasses Model, so
     # it provides its class as a hook when imported (the models package always does).
@@ -73,12 +82,16 @@ class Model(Trainer, Layer):
     """
 
     is_namespace_root = True
+    # A subclass that makes its own graph from its arguments (Sequential) is never
+    # turned into a Functional model by CustomModel(inputs, outputs)-like arguments.
+    builds_own_graph = False
 
     def __new__(cls, *args, **kwargs):
-        if _looks_functional(args, kwargs):
+        if cls is Model and _looks_functional(args, kwargs):
             functional = _functional_class("Model(inputs, outputs)")
-            if cls is Model:
-                return functional.__new__(functional, *args, **kwargs)
+            return functional.__new__(functional, *args, **kwargs)
+        if cls is not Model and _subclass_looks_functional(cls, args, kwargs):
+            functional = _functional_class("Model(inputs, outputs)")
             if not issubclass(cls, functional):
                 variant = _functional_variant(cls, functional)
                 return variant.__new__(variant, *args, **kwargs)

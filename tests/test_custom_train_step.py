@@ -1,0 +1,208 @@
+"""A Model's own steps inside fit/evaluate/predict, with Keras 3's JAX-backend signatures.
+
+`train_step(state, data)`, `test_step`, `predict_step`, `compute_loss` and the `metrics`
+property are overridden as a Keras user overrides them; each step is traced once, a wrong
+signature is refused before anything runs, and the numbers match Keras on the same weights.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxlayers as jl
+from jaxlayers.errors import ConfigTypeError
+
+
+def _data(n=12, d=4):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(n, d)).astype("float32")
+    y = (x @ rng.normal(size=(d, 1)) + 0.1).astype("float32")
+    weights = [rng.normal(size=s).astype("float32") * 0.5 for s in [(d, 3), (3,), (3, 1), (1,)]]
+    return x, y, weights
+
+
+def _penalized_mae_program(k, x, y, weights):
+    """Only `compute_loss` is overridden: the default train/test steps must call it."""
+    ops = k.ops
+
+    class PenalizedModel(k.Model):
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
+                         training=True):
+            return ops.mean(ops.abs(y_pred - y)) + 0.1 * ops.mean(y_pred ** 2)
+
+    inputs = k.Input((4,))
+    hidden = k.layers.Dense(3, activation="tanh")(inputs)
+    model = PenalizedModel(inputs, k.layers.Dense(1)(hidden))
+    model.set_weights(weights)
+    model.compile(optimizer=k.optimizers.SGD(0.1), metrics=["mae"])
+    history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    results = model.evaluate(x, y, verbose=0)
+    return (history.history, results, [m.name for m in model.metrics], model.get_weights())
+
+
+def test_an_overridden_compute_loss_drives_the_default_steps_as_in_keras(keras):
+    x, y, weights = _data()
+    ours = _penalized_mae_program(jl, x, y, weights)
+    theirs = _penalized_mae_program(keras, x, y, weights)
+    assert ours[2] == theirs[2] == ["loss", "compile_metrics"]
+    for name in ("loss", "mae"):
+        np.testing.assert_allclose(ours[0][name], theirs[0][name], rtol=1e-5)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-5)
+    for a, b in zip(ours[3], theirs[3]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+class CountingModel(jl.Model):
+    """Own train/test/predict steps (plain SGD on the MSE), counting their traces."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.traces = {"train": 0, "test": 0, "predict": 0}
+        self.seen = jl.metrics.Mean(name="seen")
+
+    def _loss(self, trainable, non_trainable, x, y, training):
+        y_pred, non_trainable = self.stateless_call(trainable, non_trainable, x,
+                                                    training=training)
+        return jnp.mean((y_pred - y) ** 2), non_trainable
+
+    def train_step(self, state, data):
+        self.traces["train"] += 1
+        trainable, non_trainable, optimizer_vars, metrics_vars = state
+        x, y = data
+        (loss, non_trainable), grads = jax.value_and_grad(self._loss, has_aux=True)(
+            trainable, non_trainable, x, y, True)
+        trainable = [w - 0.1 * g for w, g in zip(trainable, grads)]
+        metrics_vars = self.seen.stateless_update_state(metrics_vars, jnp.full((2,), loss))
+        logs = {"loss": loss, "seen": self.seen.stateless_result(metrics_vars)}
+        return logs, (trainable, non_trainable, optimizer_vars, metrics_vars)
+
+    def test_step(self, state, data):
+        self.traces["test"] += 1
+        trainable, non_trainable, metrics_vars = state
+        x, y = data
+        loss, _ = self._loss(trainable, non_trainable, x, y, False)
+        metrics_vars = self.seen.stateless_update_state(metrics_vars, jnp.full((2,), loss))
+        return {"seen": self.seen.stateless_result(metrics_vars)}, (
+            trainable, non_trainable, metrics_vars)
+
+    def predict_step(self, state, data):
+        self.traces["predict"] += 1
+        y_pred, non_trainable = self.stateless_call(*state, data, training=False)
+        return {"double": 2 * y_pred}, non_trainable
+
+    @property
+    def metrics(self):
+        return [self.seen]
+
+
+@pytest.fixture(scope="module")
+def counting():
+    x, y, _ = _data()
+    inputs = jl.Input((4,))
+    hidden = jl.layers.Dropout(0.5)(jl.layers.Dense(3)(inputs))
+    model = CountingModel(inputs, jl.layers.Dense(1, name="out")(hidden))
+    model.compile(optimizer="sgd")
+    return model, x, y
+
+
+def test_own_steps_run_in_fit_evaluate_and_predict_each_traced_once(counting):
+    model, x, y = counting
+    before = [w.copy() for w in model.get_weights()]
+    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    # The dropout inside the custom step got keys from the trainer; the step ran 9 times.
+    assert model.traces["train"] == 1
+    assert not np.allclose(model.get_weights()[0], before[0])
+    # The logs name more than `metrics` does, so the epoch logs are the step's (Keras);
+    # the tracker's own value is written back into it.
+    assert set(history.history) == {"loss", "seen"}
+    last = model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    assert float(model.seen.result()) == pytest.approx(last.history["seen"][-1])
+    assert model.traces["train"] == 1
+    first = model.evaluate(x, y, batch_size=4, verbose=0)
+    again = model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)
+    assert model.traces["test"] == 1
+    y_pred = model.predict(x, batch_size=4, verbose=0)
+    model.predict(x, batch_size=4, verbose=0)
+    assert model.traces["predict"] == 1
+    plain = np.asarray(jl.Model(model.inputs, model.outputs[0])(x))
+    np.testing.assert_allclose(y_pred["double"], 2 * plain, rtol=1e-5, atol=1e-6)
+    mse = float(np.mean((plain - y) ** 2))
+    assert first == pytest.approx(mse, rel=1e-5) and again == {"seen": first}
+
+
+def test_on_batch_methods_run_the_own_steps(counting):
+    model, x, y = counting
+    logs = model.train_on_batch(x[:4], y[:4], return_dict=True)
+    assert set(logs) == {"loss", "seen"}
+    assert model.test_on_batch(x[:4], y[:4]) == pytest.approx(float(np.mean(
+        (np.asarray(jl.Model(model.inputs, model.outputs[0])(x[:4])) - y[:4]) ** 2)), rel=1e-5)
+
+
+@pytest.mark.parametrize("method, params, call", [
+    ("train_step", "self, data", lambda m, x, y: m.fit(x, y, verbose=0)),
+    ("test_step", "self, state, data, extra", lambda m, x, y: m.evaluate(x, y, verbose=0)),
+    ("predict_step", "self, data", lambda m, x, y: m.predict(x, verbose=0)),
+    ("compute_loss", "self, y, y_pred", lambda m, x, y: m.fit(x, y, verbose=0)),
+])
+def test_an_override_with_another_signature_is_refused_before_tracing(method, params, call):
+    namespace = {}
+    # The override as a user would write it (TF-style train_step(self, data), ...);
+    # it must never run.
+    exec(f"def {method}({params}):\n    raise AssertionError('called')", namespace)
+    model_class = type("OddModel", (jl.Model,), {method: namespace[method]})
+    x, y, _ = _data()
+    inputs = jl.Input((4,))
+    model = model_class(inputs, jl.layers.Dense(1)(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    expected = {"compute_loss": r"compute_loss\(self, x, y, y_pred, sample_weight"}.get(
+        method, rf"{method}\(self, state, data\)")
+    with pytest.raises(ConfigTypeError, match=rf"OddModel '.*': the override of `{method}` "
+                                              rf"must have the signature {expected}.*"
+                                              rf"Received: {method}\({params[6:]}\)"):
+        call(model, x, y)
+
+
+def test_a_guide_style_compute_loss_and_updates_needs_its_own_test_step():
+    class GuideModel(jl.Model):
+        def compute_loss_and_updates(self, trainable, non_trainable, x, y, training=False):
+            y_pred, non_trainable = self.stateless_call(trainable, non_trainable, x)
+            return jnp.mean((y_pred - y) ** 2), (y_pred, non_trainable)
+
+    x, y, _ = _data()
+    inputs = jl.Input((4,))
+    model = GuideModel(inputs, jl.layers.Dense(1)(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ConfigTypeError, match=r"`compute_loss_and_updates` must have the "
+                       r"signature .* called by the default test_step: give it that "
+                       r"signature, or override test_step too"):
+        model.evaluate(x, y, verbose=0)
+
+
+def test_a_functional_style_subclass_is_a_functional_model_with_its_methods():
+    class Tagged(jl.Model):
+        def __init__(self, *args, tag="t", **kwargs):
+            super().__init__(*args, **kwargs)
+            self.tag = tag
+
+        def describe(self):
+            return f"{self.tag}:{len(self.layers)}"
+
+    inputs = jl.Input((3,), name="x")
+    model = Tagged(inputs, jl.layers.Dense(2, name="d")(inputs), tag="a", name="tagged")
+    assert isinstance(model, Tagged) and isinstance(model, jl.models.Functional)
+    assert type(model).__name__ == "Tagged" and model.name == "tagged"
+    assert model.describe() == "a:2" and model.output_shape == (None, 2)
+    twin = Tagged.from_config(model.get_config())
+    assert isinstance(twin, Tagged) and isinstance(twin, jl.models.Functional)
+    assert [layer.name for layer in twin.layers] == ["x", "d"]
+
+    class Plain(jl.Model):  # the same kind of subclass built subclass-style stays one
+        def __init__(self):
+            super().__init__()
+            self.dense = jl.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+    assert not isinstance(Plain(), jl.models.Functional)
