@@ -357,7 +357,7 @@ def test_variables_and_set_weights_round_trip():
     with pytest.raises(WeightsError, match="set_weights needs the optimizer state"):
         opt.set_weights([])
     box["state"] = tx.init(params)
-    saved = opt.variables
+    saved = opt.get_weights()
     _, box["state"] = tx.update({"w": jnp.ones(2)}, box["state"], params)
     assert opt.iterations == 1
     opt.set_weights(saved)

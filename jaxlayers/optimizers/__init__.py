@@ -31,7 +31,7 @@ import optax
 from jaxlayers.core import serialization
 from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError
 from jaxlayers.optimizers import schedules
-from jaxlayers.optimizers.base import Optimizer, get_hyperparam, iterations, set_hyperparam
+from jaxlayers.optimizers.base import Optimizer
 from jaxlayers.optimizers.builtin import (
     SGD,
     Adadelta,
@@ -43,6 +43,7 @@ from jaxlayers.optimizers.builtin import (
     Nadam,
     RMSprop,
 )
+from jaxlayers.optimizers.state import get_hyperparam, iterations, set_hyperparam
 
 _CATEGORY = "optimizers"
 _MODULE = "jaxlayers.optimizers"

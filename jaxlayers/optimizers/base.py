@@ -1,13 +1,22 @@
-"""The optimizer base class and helpers that read and write injected optax hyperparameters.
+"""The optimizer base class: Keras's optimizer object over one optax transform.
+
+An :class:`Optimizer` holds Keras's arguments and composes them into an optax
+transform (:meth:`Optimizer.to_optax`).  It is also the stateful object Keras
+users hold: ``build(variables)`` creates the optax state over the list of the
+variables' values, ``variables`` are handles on that state's arrays,
+``apply_gradients`` / ``apply`` update the variables in place and
+``stateless_apply`` is the pure, jittable form.  Once a model is compiled the
+state lives in the trainer (:meth:`Optimizer.bind_state`), so ``fit`` and the
+handles share it.
 
 Example:
-    >>> tx = jl.optimizers.SGD(learning_rate=0.5).to_optax()
-    >>> float(jl.optimizers.get_hyperparam(tx.init({"w": jnp.zeros(2)}), "learning_rate"))
-    0.5
+    >>> model = jl.Sequential([jl.Input((2,)), jl.layers.Dense(1)])
+    >>> opt = jl.optimizers.SGD(learning_rate=0.1)
+    >>> opt.apply([jnp.ones((2, 1)), jnp.ones(1)], model.trainable_variables)
+    >>> int(opt.iterations)
+    1
 """
 
-import math
-import numbers
 import re
 
 import jax
@@ -18,205 +27,39 @@ import optax
 from jaxlayers import backend
 from jaxlayers.core import serialization
 from jaxlayers.core.layer import to_snake_case
-from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError, WeightsError
-
-_INJECT_STATES = (optax.InjectHyperparamsState, optax.InjectStatefulHyperparamsState)
-
-# ----------------------------------------------------------------------------- validation
-def _number(owner, name, value, low=0.0, high=math.inf, allow_none=False, high_open=False):
-    """``value`` as a float in ``[low, high]`` (or ``[low, high)``), else a ConfigError."""
-    if value is None and allow_none:
-        return None
-    ok = (not isinstance(value, bool) and isinstance(value, numbers.Real)
-          and math.isfinite(value) and low <= value and (value < high if high_open
-                                                         else value <= high))
-    if not ok:
-        bound = f"[{low}, {high})" if high_open else f"[{low}, {high}]"
-        allowed = " or None" if allow_none else ""
-        raise ConfigError(
-            f"{owner}: `{name}` must be a finite float in {bound}{allowed}. "
-            f"Received: {name}={value!r}."
-        )
-    return float(value)
+from jaxlayers.core.variables import Variable, materialize_all
+from jaxlayers.errors import (
+    ConfigError,
+    ConfigTypeError,
+    SerializationError,
+    StateError,
+    WeightsError,
+)
+from jaxlayers.optimizers.state import (
+    _learning_rate,
+    _number,
+    _per_tensor_clip,
+    fill_state,
+    get_hyperparam,
+    iterations,
+    set_hyperparam,
+)
+from jaxlayers.optimizers.variables import StateVariable
 
 
-def _learning_rate(owner, value):
-    if callable(value):
-        return value
-    if isinstance(value, (np.ndarray, jax.Array)) and np.ndim(value) == 0:
-        value = float(value)
-    return _number(owner, "learning_rate", value)
+def _value(x):
+    """The array of a Variable, or ``x`` itself."""
+    return x.value if isinstance(x, Variable) else x
 
 
-# ----------------------------------------------------------------------------- state helpers
-def _is_inject(node):
-    return isinstance(node, _INJECT_STATES)
-
-
-def _inject_states(opt_state):
-    """Every InjectHyperparamsState in ``opt_state``, outermost first."""
-    for node in jax.tree_util.tree_leaves(opt_state, is_leaf=_is_inject):
-        if _is_inject(node):
-            yield node
-            yield from _inject_states(node.inner_state)
-
-
-def _no_hyperparam(name):
-    return ConfigError(
-        f"The optimizer has no injectable '{name}' (a raw optax transform was given to "
-        f"compile, or it does not inject '{name}'). Use a jaxlayers optimizer, e.g. "
-        f"compile(optimizer=jl.optimizers.Adam(learning_rate=1e-3)), or wrap the optax "
-        f"transform: optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)."
-    )
-
-
-def get_hyperparam(opt_state, name):
-    """The current value of an injected hyperparameter anywhere in ``opt_state``.
-
-    Args:
-        opt_state: An optax state, possibly nested (chains, masks, ``MultiSteps``).
-        name: Hyperparameter name, e.g. ``"learning_rate"``.
-
-    Returns:
-        The scalar array stored by ``optax.inject_hyperparams``.
-
-    Raises:
-        ConfigError: No ``inject_hyperparams`` state holds ``name``.
-
-    Example:
-        >>> tx = jl.optimizers.SGD(learning_rate=0.5).to_optax()
-        >>> float(jl.optimizers.get_hyperparam(tx.init({"w": jnp.zeros(2)}), "learning_rate"))
-        0.5
-    """
-    for node in _inject_states(opt_state):
-        if name in node.hyperparams:
-            return node.hyperparams[name]
-    raise _no_hyperparam(name)
-
-
-def _replace_hyperparam(opt_state, name, value, done):
-    def replace(node):
-        if not _is_inject(node) or done:
-            return node
-        if name in node.hyperparams:
-            if name in getattr(node, "hyperparams_states", {}):
-                raise ConfigTypeError(
-                    f"'{name}' follows a schedule given to the optimizer, so it cannot be set. "
-                    f"Create the optimizer with a float {name} to change it during training."
-                )
-            done.append(True)
-            old = node.hyperparams[name]
-            new = jnp.asarray(value, dtype=jnp.asarray(old).dtype)
-            return node._replace(hyperparams={**node.hyperparams, name: new})
-        return node._replace(inner_state=_replace_hyperparam(node.inner_state, name, value,
-                                                             done))
-
-    return jax.tree_util.tree_map(replace, opt_state, is_leaf=_is_inject)
-
-
-def set_hyperparam(opt_state, name, value):
-    """A copy of ``opt_state`` with the injected hyperparameter ``name`` set to ``value``.
-
-    The dtype and shape of the stored value are kept, so a jitted step that takes
-    ``opt_state`` does not retrace.
-
-    Args:
-        opt_state: An optax state holding an ``inject_hyperparams`` state.
-        name: Hyperparameter name, e.g. ``"learning_rate"``.
-        value: The new scalar value.
-
-    Returns:
-        The new optax state (the input is not modified).
-
-    Raises:
-        ConfigError: No ``inject_hyperparams`` state holds ``name``.
-        ConfigTypeError: The hyperparameter is driven by a schedule.
-
-    Example:
-        >>> tx = jl.optimizers.Adam().to_optax()
-        >>> s = jl.optimizers.set_hyperparam(tx.init({"w": jnp.zeros(2)}), "learning_rate", 0.1)
-        >>> round(float(jl.optimizers.get_hyperparam(s, "learning_rate")), 6)
-        0.1
-    """
-    done = []
-    new_state = _replace_hyperparam(opt_state, name, value, done)
-    if not done:
-        raise _no_hyperparam(name)
-    return new_state
-
-
-def _has_count(node):
-    return hasattr(node, "_fields") and "count" in node._fields
-
-
-def iterations(opt_state):
-    """The number of optimizer updates applied so far (a scalar int array).
-
-    Read from the outermost ``inject_hyperparams`` state, else from the first
-    optax state with a ``count`` field (e.g. ``ScaleByAdamState``).
-
-    Example:
-        >>> tx = jl.optimizers.SGD().to_optax()
-        >>> int(jl.optimizers.iterations(tx.init({"w": jnp.zeros(2)})))
-        0
-    """
-    for node in _inject_states(opt_state):
-        return node.count
-    for node in jax.tree_util.tree_leaves(opt_state, is_leaf=_has_count):
-        if _has_count(node):
-            return node.count
-    raise ConfigError(
-        "The optimizer state has no step counter: it holds no optax state with a `count` "
-        "(e.g. a bare optax.sgd without momentum). Wrap the transform with "
-        "optax.inject_hyperparams to count steps."
-    )
-
-
-def _per_tensor_clip(clipnorm):
-    """Scales each gradient array to L2 norm at most ``clipnorm`` (Keras's ``clipnorm``)."""
-
-    def clip(g, _params):
-        norm = jnp.sqrt(jnp.sum(jnp.square(g)))
-        return g * clipnorm / jnp.maximum(norm, clipnorm)
-
-    return optax.stateless_with_tree_map(clip)
-
-
-def fill_state(owner, state, leaves, cast=False):
-    """``state`` with its leaves replaced by ``leaves`` (in ``tree_leaves`` order), checked.
-
-    Args:
-        owner: Who is asking, for messages.
-        state: The optax state whose structure, leaf count and shapes are kept.
-        leaves: The new arrays: a list, or any pytree with the same leaves.
-        cast: Cast each new array to the dtype of the leaf it replaces.
-
-    Raises:
-        WeightsError: A different number of arrays, or an array of another shape.
-
-    Example:
-        >>> state = jl.optimizers.SGD().to_optax().init({"w": jnp.zeros(2)})
-        >>> new = fill_state("me", state, jax.tree_util.tree_leaves(state))
-        >>> jax.tree_util.tree_structure(new) == jax.tree_util.tree_structure(state)
-        True
-    """
-    old_leaves, treedef = jax.tree_util.tree_flatten(state)
-    new_leaves = jax.tree_util.tree_leaves(leaves)
-    if len(new_leaves) != len(old_leaves):
-        raise WeightsError(
-            f"{owner}: expected {len(old_leaves)} arrays for the optimizer state. Received: "
-            f"{len(new_leaves)} arrays."
-        )
-    for i, (old, new) in enumerate(zip(old_leaves, new_leaves)):
-        if np.shape(old) != np.shape(new):
-            raise WeightsError(
-                f"{owner}: optimizer state array {i} has shape {np.shape(old)}. "
-                f"Received: shape {np.shape(new)}."
-            )
-    if cast:
-        new_leaves = [jnp.asarray(new, dtype=jnp.asarray(old).dtype)
-                      for old, new in zip(old_leaves, new_leaves)]
-    return jax.tree_util.tree_unflatten(treedef, new_leaves)
+def _leaf_name(path):
+    parts = []
+    for key in path:
+        for attr in ("name", "key", "idx"):
+            if hasattr(key, attr):
+                parts.append(str(getattr(key, attr)))
+                break
+    return "/".join(parts)
 
 
 # ----------------------------------------------------------------------------- base class
@@ -226,7 +69,8 @@ class Optimizer:
     Subclasses implement ``_update(learning_rate)``, returning the optax transform
     that maps clipped gradients to the final (negative, learning-rate scaled)
     updates.  This base adds clipping, weight decay, ``inject_hyperparams`` and
-    gradient accumulation.
+    gradient accumulation, and the stateful Keras API (``build``, ``variables``,
+    ``iterations``, ``apply_gradients``, ``apply``, ``stateless_apply``).
 
     Args:
         learning_rate: Float >= 0, or a schedule ``step -> lr`` (any callable,
@@ -304,8 +148,15 @@ class Optimizer:
             name = backend.unique_name(to_snake_case(owner))
         self.name = name
         self._exclude_names = None
-        self._get_state = None
-        self._set_state = None
+        self._bound = None  # (get_state, set_state) of the trainer that holds the state
+        self._own_state = None
+        self._built_vars = None
+        self._tx = None
+        self._jit_step = None
+        self._state_defs = {}
+        self._state_vars = None
+        self._iterations = StateVariable(self, None, "iteration", (), "int32")
+        self.built = False
 
     # ------------------------------------------------------------------ optax
     def _update(self, learning_rate):
@@ -371,6 +222,17 @@ class Optimizer:
             tx = tx.gradient_transformation()
         return tx
 
+    def _transform(self):
+        """The transform this object's own updates use (built once, reset by config changes)."""
+        if self._tx is None:
+            self._tx = self.to_optax()
+            self._jit_step = jax.jit(self._step)
+            self._state_defs = {}
+        return self._tx
+
+    def _reset_transform(self):
+        self._tx = None
+
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Skips weight decay for weights whose name matches any regex in ``var_names``.
 
@@ -390,14 +252,15 @@ class Optimizer:
                 f"names as var_names=[...]. Received: var_list={var_list!r}."
             )
         self._exclude_names = list(var_names or []) or None
+        self._reset_transform()
 
-    # ------------------------------------------------------------------ live state
+    # ------------------------------------------------------------------ where the state lives
     def bind_state(self, get_state, set_state):
         """Connects this facade to live optax state held elsewhere (``compile`` calls it).
 
-        ``iterations``, ``learning_rate``, ``variables`` and ``set_weights`` then
-        read the state through ``get_state()`` and write it through
-        ``set_state(new_state)``.
+        ``iterations``, ``learning_rate``, ``variables``, ``build``, ``apply`` and
+        ``set_weights`` then read the state through ``get_state()`` and write it
+        through ``set_state(new_state)``.
 
         Example:
             >>> opt = jl.optimizers.SGD(learning_rate=0.5)
@@ -407,23 +270,236 @@ class Optimizer:
             >>> float(jl.optimizers.get_hyperparam(box["state"], "learning_rate"))
             0.25
         """
-        self._get_state = get_state
-        self._set_state = set_state
+        self._bound = (get_state, set_state)
 
     def _live_state(self):
-        return None if self._get_state is None else self._get_state()
+        return self._own_state if self._bound is None else self._bound[0]()
+
+    def _write_state(self, state):
+        if self._bound is None:
+            self._own_state = state
+        else:
+            self._bound[1](state)
+
+    def state_leaf(self, index):
+        """Array ``index`` of the live state (``None``: the step counter; 0 without state)."""
+        state = self._live_state()
+        if index is None:
+            return jnp.zeros((), jnp.int32) if state is None else iterations(state)
+        return jax.tree_util.tree_leaves(state)[index]
+
+    def set_state_leaf(self, index, value):
+        """Writes array ``index`` of the live state; ``False`` when there is no state yet."""
+        state = self._live_state()
+        if state is None:
+            return False
+        leaves, treedef = jax.tree_util.tree_flatten(state)
+        if index is None:
+            count = iterations(state)
+            index = next(i for i, leaf in enumerate(leaves) if leaf is count)
+        leaves[index] = value
+        self._write_state(jax.tree_util.tree_unflatten(treedef, leaves))
+        return True
+
+    # ------------------------------------------------------------------ Keras's stateful API
+    def build(self, variables):
+        """Creates the optimizer state for ``variables`` (a list of Variables or arrays).
+
+        The optax state is created over the Python list of their values, in that
+        order; building again for the same list keeps the state.
+
+        Example:
+            >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+            >>> opt = jl.optimizers.Adam()
+            >>> opt.build(model.trainable_variables)
+            >>> len(opt.variables), int(opt.iterations)
+            (11, 0)
+        """
+        variables = list(variables)
+        if (self._built_vars is not None and self._live_state() is not None
+                and [id(v) for v in variables] == [id(v) for v in self._built_vars]):
+            return
+        materialize_all([v for v in variables if isinstance(v, Variable)])
+        self._write_state(self._transform().init([_value(v) for v in variables]))
+        self._built_vars = variables
+        self.built = True
+
+    @property
+    def variables(self):
+        """Handles on the arrays of the optimizer state (``[]`` before it exists).
+
+        One :class:`~jaxlayers.optimizers.variables.StateVariable` per leaf of the
+        optax state, in ``jax.tree_util.tree_leaves`` order: the order
+        ``stateless_apply`` takes and returns them in.
+        """
+        state = self._live_state()
+        if state is None:
+            return []
+        paths = jax.tree_util.tree_flatten_with_path(state)[0]
+        cached = self._state_vars
+        if cached is None or [(v.name, v.shape, v.dtype) for v in cached] != [
+                (_leaf_name(p), tuple(np.shape(x)), jnp.asarray(x).dtype) for p, x in paths]:
+            cached = [StateVariable(self, i, _leaf_name(p), np.shape(x), jnp.asarray(x).dtype)
+                      for i, (p, x) in enumerate(paths)]
+            self._state_vars = cached
+        return list(cached)
 
     @property
     def iterations(self):
-        """Number of updates applied so far (0 before the first update)."""
-        state = self._live_state()
-        return 0 if state is None else int(iterations(state))
+        """The number of updates applied so far, as a (scalar int) variable."""
+        return self._iterations
+
+    def _owner(self):
+        return f"{type(self).__name__} '{self.name}'"
+
+    def _state_def(self, params):
+        """The treedef and leaf count of the state for ``params`` (from shapes alone)."""
+        key = (jax.tree_util.tree_structure(params),
+               tuple((np.shape(p), jnp.result_type(p)) for p in jax.tree_util.tree_leaves(params)))
+        if key not in self._state_defs:
+            shape = jax.eval_shape(self._transform().init, params)
+            leaves, treedef = jax.tree_util.tree_flatten(shape)
+            self._state_defs[key] = (treedef, len(leaves))
+        return self._state_defs[key]
+
+    def _step(self, state, grads, params):
+        updates, state = self._transform().update(grads, state, params)
+        new = optax.apply_updates(params, updates)
+        built = self._built_vars
+        if built is not None and isinstance(new, list) and len(new) == len(built):
+            new = [v.constraint(p) if getattr(v, "constraint", None) is not None else p
+                   for v, p in zip(built, new)]
+        return new, state
+
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables):
+        """One update, pure: ``(new_trainable_values, new_optimizer_values)``.
+
+        Traceable (use it inside ``jax.jit``); nothing is assigned.
+
+        Args:
+            optimizer_variables: The state's arrays, in :attr:`variables` order.
+            grads: One gradient per trainable value.
+            trainable_variables: The current values of the trained weights, in the
+                order the optimizer was built with.
+
+        Returns:
+            The updated trainable values and optimizer values, as lists.
+
+        Raises:
+            WeightsError: Lists of other lengths than the optimizer's.
+
+        Example:
+            >>> opt = jl.optimizers.SGD(learning_rate=0.5)
+            >>> opt.build([jnp.ones(2)])
+            >>> new_w, new_opt = opt.stateless_apply(
+            ...     [v.value for v in opt.variables], [jnp.ones(2)], [jnp.ones(2)])
+            >>> new_w[0].tolist(), int(new_opt[0])
+            ([0.5, 0.5], 1)
+        """
+        owner = self._owner()
+        params = [_value(v) for v in trainable_variables]
+        grads = list(grads)
+        if len(grads) != len(params):
+            raise WeightsError(
+                f"{owner}: stateless_apply needs one gradient per trainable variable: "
+                f"{len(params)} variables. Received: {len(grads)} gradients."
+            )
+        self._check_grads(grads, trainable_variables)
+        treedef, count = self._state_def(params)
+        live = self._live_state()
+        if live is not None and jax.tree_util.tree_structure(live) != treedef:
+            # Same leaves in another order would pair moments with the wrong weights.
+            raise WeightsError(
+                f"{owner}: its state was built over another structure of weights than the "
+                f"{len(params)} trainable values given to stateless_apply. Build it for "
+                "them first: optimizer.build(model.trainable_variables)."
+            )
+        opt_values = [_value(v) for v in optimizer_variables]
+        if len(opt_values) != count:
+            raise WeightsError(
+                f"{owner}: stateless_apply expects {count} optimizer variables (one per "
+                f"array of optimizer.variables). Received: {len(opt_values)}."
+            )
+        state = jax.tree_util.tree_unflatten(treedef, opt_values)
+        new, state = self._step(state, grads, params)
+        return new, jax.tree_util.tree_leaves(state)
+
+    def _check_grads(self, grads, variables):
+        missing = [getattr(v, "path", i) for i, (g, v) in enumerate(zip(grads, variables))
+                   if g is None]
+        if missing:
+            raise ConfigError(
+                f"{self._owner()}: every trainable variable needs a gradient. "
+                f"Received: None for {missing}. Pass only the variables that have one."
+            )
+
+    def apply_gradients(self, grads_and_vars):
+        """Applies ``[(grad, variable), ...]`` in place; returns :attr:`iterations`.
+
+        Example:
+            >>> model = jl.Sequential([jl.Input((2,)), jl.layers.Dense(1)])
+            >>> kernel, bias = model.trainable_variables
+            >>> opt = jl.optimizers.SGD(learning_rate=1.0)
+            >>> int(opt.apply_gradients([(jnp.ones((2, 1)), kernel), (jnp.ones(1), bias)]))
+            1
+        """
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
+        return self._iterations
+
+    def apply(self, grads, trainable_variables=None):
+        """Updates ``trainable_variables`` (Variables) in place with ``grads``.
+
+        Builds the optimizer on first use.  Without ``trainable_variables``, the
+        variables given to :meth:`build` are updated.
+
+        Example:
+            >>> model = jl.Sequential([jl.Input((2,)), jl.layers.Dense(1)])
+            >>> opt = jl.optimizers.SGD(learning_rate=0.5)
+            >>> opt.build(model.trainable_variables)
+            >>> opt.apply([jnp.ones((2, 1)), jnp.ones(1)])
+            >>> model.trainable_variables[1].numpy().tolist()
+            [-0.5]
+        """
+        grads = list(grads)
+        if not grads:
+            return
+        owner = self._owner()
+        if trainable_variables is None:
+            if self._built_vars is None:
+                raise StateError(
+                    f"{owner}: apply(grads) without variables needs a built optimizer. "
+                    "Call optimizer.build(model.trainable_variables) first, or pass "
+                    "apply(grads, trainable_variables)."
+                )
+            variables = self._built_vars
+        else:
+            variables = list(trainable_variables)
+            self.build(variables)  # a no-op for the list it was built with
+        if len(grads) != len(variables):
+            raise WeightsError(
+                f"{owner}: apply needs one gradient per variable: {len(variables)} variables. "
+                f"Received: {len(grads)} gradients."
+            )
+        self._check_grads(grads, variables)
+        self._transform()
+        params = [_value(v) for v in variables]
+        new, state = self._jit_step(self._live_state(), grads, params)
+        self._write_state(state)
+        for var, value in zip(variables, new):
+            if isinstance(var, Variable):
+                var.assign(value)
+            else:
+                raise ConfigTypeError(
+                    f"{owner}: apply updates Variables in place; use stateless_apply for "
+                    f"arrays. Received: a {type(var).__name__}."
+                )
 
     @property
     def learning_rate(self):
         """The current learning rate as a float (a schedule is evaluated at ``iterations``)."""
         if callable(self._learning_rate):
-            return float(self._learning_rate(self.iterations))
+            return float(self._learning_rate(int(self.iterations)))
         state = self._live_state()
         if state is None:
             return self._learning_rate
@@ -436,12 +512,13 @@ class Optimizer:
     def learning_rate(self, value):
         owner = type(self).__name__
         if callable(value):
-            if self._get_state is not None:
+            if self._bound is not None or self._own_state is not None:
                 raise ConfigError(
                     f"{owner} '{self.name}': a learning-rate schedule can only be set before "
                     "compile (it is part of the compiled transform). Received: a callable."
                 )
             self._learning_rate = value
+            self._reset_transform()
             return
         if callable(self._learning_rate):
             raise ConfigTypeError(
@@ -453,26 +530,23 @@ class Optimizer:
         self._learning_rate = value
         state = self._live_state()
         if state is not None:
-            self._set_state(set_hyperparam(state, "learning_rate", value))
-
-    @property
-    def variables(self):
-        """The leaves of the live optax state as NumPy arrays (``[]`` before training)."""
-        state = self._live_state()
-        if state is None:
-            return []
-        return [np.asarray(x) for x in jax.tree_util.tree_leaves(state)]
+            self._write_state(set_hyperparam(state, "learning_rate", value))
 
     def set_weights(self, weights):
-        """Replaces the live optax state's leaves (as returned by :attr:`variables`)."""
-        owner = f"{type(self).__name__} '{self.name}'"
+        """Replaces the live optax state's arrays (in :attr:`variables` order)."""
+        owner = self._owner()
         state = self._live_state()
         if state is None:
             raise WeightsError(
                 f"{owner}: set_weights needs the optimizer state, which exists once the "
-                "model is compiled and training has started (fit / train_on_batch)."
+                "optimizer is built (optimizer.build(variables), or fit / train_on_batch)."
             )
-        self._set_state(fill_state(owner, state, weights, cast=True))
+        weights = [_value(w) for w in weights]
+        self._write_state(fill_state(owner, state, weights, cast=True))
+
+    def get_weights(self):
+        """The optimizer state's arrays as NumPy arrays (``[]`` before it exists)."""
+        return [np.asarray(v.value) for v in self.variables]
 
     # ------------------------------------------------------------------ config
     def _lr_config(self):

@@ -9,7 +9,8 @@ import optax
 
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
-from jaxlayers.optimizers.base import Optimizer, _number
+from jaxlayers.optimizers.base import Optimizer
+from jaxlayers.optimizers.state import _number
 
 
 def _register(cls):
