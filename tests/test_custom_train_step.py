@@ -53,6 +53,86 @@ def test_an_overridden_compute_loss_drives_the_default_steps_as_in_keras(keras):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+def _guide_programs(k, x, y, weights, which):
+    """The two custom `train_step`s of Keras's JAX guide, as a Keras user writes them."""
+
+    class OwnTrackers(k.Model):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.loss_tracker = k.metrics.Mean(name="loss")
+            self.mae_metric = k.metrics.MeanAbsoluteError(name="mae")
+
+        def compute_loss_and_updates(self, trainable, non_trainable, x, y, training=False):
+            y_pred, non_trainable = self.stateless_call(trainable, non_trainable, x,
+                                                        training=training)
+            return k.losses.MeanSquaredError()(y, y_pred), (y_pred, non_trainable)
+
+        def train_step(self, state, data):
+            trainable, non_trainable, optimizer_vars, metrics_vars = state
+            x, y = data
+            grad_fn = jax.value_and_grad(self.compute_loss_and_updates, has_aux=True)
+            (loss, (y_pred, non_trainable)), grads = grad_fn(trainable, non_trainable, x, y,
+                                                             training=True)
+            trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads,
+                                                                       trainable)
+            n = len(self.loss_tracker.variables)
+            loss_vars = self.loss_tracker.stateless_update_state(metrics_vars[:n], loss)
+            mae_vars = self.mae_metric.stateless_update_state(metrics_vars[n:], y, y_pred)
+            logs = {"loss": self.loss_tracker.stateless_result(loss_vars),
+                    "mae": self.mae_metric.stateless_result(mae_vars)}
+            return logs, (trainable, non_trainable, optimizer_vars, loss_vars + mae_vars)
+
+        @property
+        def metrics(self):
+            return [self.loss_tracker, self.mae_metric]
+
+    class CompiledMetrics(k.Model):
+        def compute_loss_and_updates(self, trainable, non_trainable, x, y, training=False):
+            y_pred, non_trainable = self.stateless_call(trainable, non_trainable, x,
+                                                        training=training)
+            return self.compute_loss(x, y, y_pred), (y_pred, non_trainable)
+
+        def train_step(self, state, data):
+            trainable, non_trainable, optimizer_vars, metrics_vars = state
+            x, y = data
+            grad_fn = jax.value_and_grad(self.compute_loss_and_updates, has_aux=True)
+            (loss, (y_pred, non_trainable)), grads = grad_fn(trainable, non_trainable, x, y,
+                                                             training=True)
+            trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads,
+                                                                       trainable)
+            new_vars, logs = [], {}
+            for metric in self.metrics:
+                these = metrics_vars[len(new_vars):len(new_vars) + len(metric.variables)]
+                if metric.name == "loss":
+                    these = metric.stateless_update_state(these, loss)
+                else:
+                    these = metric.stateless_update_state(these, y, y_pred)
+                logs = metric.stateless_result(these)
+                new_vars += these
+            return logs, (trainable, non_trainable, optimizer_vars, new_vars)
+
+    inputs = k.Input((4,))
+    hidden = k.layers.Dense(3, activation="tanh")(inputs)
+    model = {"own": OwnTrackers, "compiled": CompiledMetrics}[which](
+        inputs, k.layers.Dense(1)(hidden))
+    model.set_weights(weights)
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return history.history, int(model.optimizer.iterations), model.get_weights()
+
+
+@pytest.mark.parametrize("which", ["own", "compiled"])
+def test_the_guide_train_steps_run_unchanged_and_match_keras(keras, which):
+    x, y, weights = _data()
+    ours = _guide_programs(jl, x, y, weights, which)
+    theirs = _guide_programs(keras, x, y, weights, which)
+    assert set(ours[0]) == set(theirs[0]) and ours[1] == theirs[1] == 6
+    for name in theirs[0]:
+        np.testing.assert_allclose(ours[0][name], theirs[0][name], rtol=1e-5)
+    for a, b in zip(ours[2], theirs[2]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
 class CountingModel(jl.Model):
     """Own train/test/predict steps (plain SGD on the MSE), counting their traces."""
 

@@ -13,6 +13,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxlayers.core import tracking
+from jaxlayers.errors import StateError
 from jaxlayers.training import custom_steps
 from jaxlayers.training import data as data_lib
 
@@ -23,15 +25,46 @@ def _values(variables):
 
 
 def _optimizer_values(model):
-    """The optax state over the list of trainable values, as its leaves (built once)."""
+    """The leaves of every tracked optimizer's state, the compiled optimizer's first.
+
+    The compiled optimizer's state is the trainer's (``bind_state``), built over
+    the list of trainable values unless it already exists (the user built it, or
+    an earlier ``fit`` did), as Keras builds an unbuilt optimizer.  Other
+    optimizers the model holds as attributes must be built by the user.
+    """
     from jaxlayers.training import steps as steps_lib
 
     key = ("list",) + steps_lib.Partition(model).key
-    if model._opt_state is None or model._partition_key != key:
+    if hasattr(model.optimizer, "build"):
+        if model._opt_state is None:
+            model.optimizer.build(model.trainable_variables)  # writes model._opt_state
+            model._partition_key = key
+    elif model._opt_state is None or model._partition_key != key:  # a raw optax transform
         model._opt_state = model._tx.init(_values(model.trainable_variables))
         model._partition_key = key
     model._keras_opt_treedef = jax.tree_util.tree_structure(model._opt_state)
-    return jax.tree_util.tree_leaves(model._opt_state)
+    values = jax.tree_util.tree_leaves(model._opt_state)
+    for optimizer in custom_steps.tracked_optimizers(model)[1:]:
+        if not optimizer.variables:
+            raise StateError(
+                f"{type(model).__name__} '{model.name}': the optimizer '{optimizer.name}' it "
+                "holds has no state yet, so its variables cannot join `optimizer_variables`. "
+                "Build it for the weights it trains before fit, e.g. in compile(): "
+                "self.d_optimizer.build(self.discriminator.trainable_variables)."
+            )
+        values.extend(_values(optimizer.variables))
+    return values
+
+
+def _write_optimizer_values(model, values):
+    n = model._keras_opt_treedef.num_leaves
+    model._opt_state = jax.tree_util.tree_unflatten(model._keras_opt_treedef,
+                                                    list(values[:n]))
+    for optimizer in custom_steps.tracked_optimizers(model)[1:]:
+        variables = optimizer.variables
+        for var, value in zip(variables, values[n:n + len(variables)]):
+            var.assign(value)
+        n += len(variables)
 
 
 def initial_state(model, kind):
@@ -53,8 +86,7 @@ def write_state(model, state, kind):
     for var, value in zip(model.non_trainable_variables, non_trainable):
         var.assign(value)
     if kind == "train":
-        model._opt_state = jax.tree_util.tree_unflatten(model._keras_opt_treedef,
-                                                        list(state[2]))
+        _write_optimizer_values(model, state[2])
     if kind in ("train", "test"):
         metrics = model.metrics
         values = state[-1]
@@ -143,11 +175,25 @@ def lazy(logs):
 
 
 # ----------------------------------------------------------------------------- setup
+def _built(model):
+    """Whether the model's weights all exist (a GAN of built sub-models has no call)."""
+    layers = tracking.flatten(model, include_self=False)
+    return bool(layers) and all(layer.built for layer in layers)
+
+
 def prepare(model, owner, x_sample, y_sample):
-    """Builds the model and the default steps' compiled loss and metrics."""
-    model._prepare_model(owner, x_sample)
+    """Builds the model and the default steps' compiled loss and metrics.
+
+    As Keras does, a model whose layers are all built is not called on the data,
+    and the outputs are only traced when ``compile`` was given a loss or metrics.
+    """
+    if not model.built and _built(model):
+        data_lib.check_real(owner, "x", data_lib.to_arrays(x_sample))
+    else:
+        model._prepare_model(owner, x_sample)
     model._keras_compiled_loss = None
-    if y_sample is None:
+    if y_sample is None or (model.loss is None and not model._metrics_spec
+                            and not model._weighted_metrics_spec):
         return
     compiled_loss, metric_set = model._setup_io(owner, x_sample, y_sample, require_loss=False)
     model._keras_compiled_loss = compiled_loss

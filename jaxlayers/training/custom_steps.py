@@ -199,6 +199,21 @@ def _next_step_key():
     return jax.random.fold_in(key, _STEP.count)
 
 
+def tracked_optimizers(model):
+    """The optimizers whose variables make a train step's ``optimizer_variables``.
+
+    The compiled ``model.optimizer`` first (all Keras has), then optimizer
+    objects set as attributes of the model (a GAN's ``d_optimizer`` and
+    ``g_optimizer``), in the order they were set; each appears once.
+    """
+    out = [model.optimizer]
+    for value in vars(model).values():
+        if (hasattr(value, "stateless_apply") and hasattr(value, "variables")
+                and all(value is not o for o in out)):
+            out.append(value)
+    return out
+
+
 # ----------------------------------------------------------------------------- metrics
 def metric_values(metric):
     """The arrays of ``metric.variables`` (plain arrays or ``Variable``s)."""
@@ -435,8 +450,10 @@ class KerasSteps:
             trainable, non_trainable, metrics_vars, x, y, sample_weight, training=True,
             optimizer_variables=optimizer_vars)
         loss, y_pred, non_trainable, metrics_vars = aux
-        trainable, optimizer_vars = self._keras_apply_optimizer(optimizer_vars, grads,
-                                                                trainable)
+        # The compiled optimizer's leaves come first; optimizers the model holds follow.
+        n = self._keras_opt_treedef.num_leaves
+        trainable, own = self._keras_apply_optimizer(optimizer_vars[:n], grads, trainable)
+        optimizer_vars = list(own) + list(optimizer_vars[n:])
         logs, metrics_vars = self._keras_update_metrics(metrics_vars, loss, x, y, y_pred,
                                                         sample_weight)
         return logs, (trainable, non_trainable, optimizer_vars, metrics_vars)
@@ -458,7 +475,10 @@ class KerasSteps:
         return self.stateless_call(trainable, non_trainable, x, training=False)
 
     def _keras_apply_optimizer(self, optimizer_variables, grads, trainable_variables):
-        """The compiled optax transform applied to lists: ``(new trainable, new optimizer)``."""
+        """``optimizer.stateless_apply``, or for a raw optax transform the same on lists."""
+        if hasattr(self.optimizer, "stateless_apply"):
+            return self.optimizer.stateless_apply(optimizer_variables, grads,
+                                                  trainable_variables)
         opt_state = jax.tree_util.tree_unflatten(self._keras_opt_treedef,
                                                  list(optimizer_variables))
         grads, trainable = list(grads), list(trainable_variables)
@@ -471,4 +491,4 @@ class KerasSteps:
 
 __all__ = ["KerasSteps", "CompileMetrics", "LazyLogs", "check_signature", "metric_results",
            "metric_values", "overridden", "set_metric_values", "split_metric_values",
-           "step_key", "to_host", "uses_custom_steps"]
+           "step_key", "to_host", "tracked_optimizers", "uses_custom_steps"]
