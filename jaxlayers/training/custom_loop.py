@@ -218,7 +218,7 @@ def format_results(model, logs, return_dict):
     return values[0] if len(values) == 1 else values
 
 
-def fit(model, data, steps, epochs, verbose, callbacks, validation, shuffle, initial_epoch,
+def fit(model, data, steps, epochs, verbose, callbacks, validation, rng, initial_epoch,
         validation_steps, validation_batch_size, validation_freq):
     """The epochs of ``fit`` over ``data`` (``ArrayData`` or a ``BatchStream``)."""
     from jaxlayers.training import callbacks as callbacks_lib
@@ -228,8 +228,6 @@ def fit(model, data, steps, epochs, verbose, callbacks, validation, shuffle, ini
         verbose=verbose, epochs=epochs, steps=steps)
     model.stop_training = False
     model._live_keras_state = None
-    rng = model._shuffle_rng = np.random.default_rng(int(jax.random.randint(
-        jax.random.fold_in(model._train_key, 7), (), 0, 2**31 - 1)))
     cb.on_train_begin()
     start = getattr(model, "_initial_epoch_override", None)
     model._initial_epoch_override = None
@@ -238,7 +236,7 @@ def fit(model, data, steps, epochs, verbose, callbacks, validation, shuffle, ini
         cb.on_epoch_begin(epoch)
         state = initial_state(model, "train")
         if isinstance(data, data_lib.ArrayData):
-            batches = _batches(data, steps, rng if shuffle else None)
+            batches = _batches(data, steps, rng)
         else:
             data.start_epoch()
             batches = _stream_batches(data, steps)

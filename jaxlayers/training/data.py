@@ -362,40 +362,62 @@ class BatchStream:
     Either way ``take()`` returns ``None`` when the data has run out, and the
     trainer warns and stops instead of logging a loss over zero batches.
 
+    A dataset of indexed batches (a ``PyDataset``: ``num_batches`` and
+    ``epoch(order)``) is read in a new batch order each pass when given
+    ``shuffle_rng``, as Keras's ``fit(shuffle=True)`` does.
+
     Args:
         owner: Who is asking, for error messages.
         source: The iterable given as ``x``.
         steps_per_epoch: ``None`` or the number of batches per epoch.
+        shuffle_rng: A NumPy ``Generator`` to shuffle the batch order of an
+            indexed dataset with, or ``None``.
+        transform: Applied to each batch as it is taken (``fit``'s class weights).
 
     Raises:
         DataError: When the dataset gives no batch at all (e.g. a generator
             already consumed by an earlier call).
     """
 
-    def __init__(self, owner, source, steps_per_epoch):
+    def __init__(self, owner, source, steps_per_epoch, shuffle_rng=None, transform=None):
         self._source = source
         self._reiterable = not hasattr(source, "__next__")
         self._steps = steps_per_epoch
-        self._it = iter(source)
+        self._rng = shuffle_rng if is_indexed_dataset(source) else None
+        self._transform = transform
+        self._it = self._pass()
         self.first = next(self._it, _END)
         if self.first is _END:
             raise _no_batches(owner)
         self._held = self.first
         self._passes = 0
 
+    def _pass(self):
+        if self._rng is None:
+            return iter(self._source)
+        return iter(self._source.epoch(self._rng.permutation(self._source.num_batches)))
+
     def start_epoch(self):
         """Starts a fresh pass where an epoch is one pass of a re-iterable dataset."""
         self._passes += 1
         if self._passes > 1 and self._steps is None and self._reiterable:
-            self._it, self._held = iter(self._source), None
+            self._it, self._held = self._pass(), None
 
     def take(self):
         """The next batch of this epoch, or ``None`` when the data has run out."""
         if self._held is not None:
             batch, self._held = self._held, None
-            return batch
-        batch = next(self._it, _END)
-        return None if batch is _END else batch
+        else:
+            batch = next(self._it, _END)
+            if batch is _END:
+                return None
+        return batch if self._transform is None else self._transform(batch)
+
+
+def is_indexed_dataset(source):
+    """Whether ``source`` is a dataset of numbered batches with a length (a ``PyDataset``)."""
+    return (callable(getattr(source, "epoch", None)) and hasattr(source, "__getitem__")
+            and getattr(source, "num_batches", None) is not None)
 
 
 def take_batches(owner, source, steps, stacklevel=4):
@@ -414,8 +436,8 @@ def take_batches(owner, source, steps, stacklevel=4):
     return batches
 
 
-__all__ = ["pack_batch", "unpack_batch_data", "should_validate", "validation_freq_arg",
-           "ArrayData", "BatchStream", "gather", "split_validation",
+__all__ = ["is_indexed_dataset", "pack_batch", "unpack_batch_data", "should_validate",
+           "validation_freq_arg", "ArrayData", "BatchStream", "gather", "split_validation",
            "class_weights_to_sample_weights", "check_class_ids", "check_real", "count_arg",
            "take_batches", "ran_out_warning", "unpack_batch", "num_samples", "is_array_struct",
            "to_arrays"]

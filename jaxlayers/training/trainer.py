@@ -220,6 +220,16 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         return data_lib.class_weights_to_sample_weights(owner, y, class_weight,
                                                         width if width > 1 else 2)
 
+    def _weigh_batch(self, owner, class_weight, batch):
+        """A batch of an indexed dataset with ``class_weight`` as its sample weights."""
+        bx, by, bsw = data_lib.unpack_batch(owner, batch)
+        if bsw is not None:
+            raise DataError(
+                f"{owner}: `class_weight` cannot be combined with batches that carry their "
+                "own sample weights; weigh the samples in the dataset instead."
+            )
+        return bx, by, self._class_weights(owner, by, class_weight)
+
     def _train_fns(self, compiled_loss, metric_set, partition, dist=None):
         key = ("train", id(compiled_loss), id(metric_set), partition.key, id(dist))
         if key in self._fn_cache:
@@ -313,12 +323,17 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         dist = distribution_lib.distribution()
         verbose = 1 if verbose == "auto" else int(verbose)
         arrays_given = y is not None or _is_plain_arrays(x)
-        if not arrays_given and (validation_split or class_weight is not None
-                                 or sample_weight is not None):
+        # Keras weighs a PyDataset's batches by class_weight; other iterables refuse it.
+        if not arrays_given and (validation_split or sample_weight is not None or (
+                class_weight is not None and not data_lib.is_indexed_dataset(x))):
             raise DataError(
-                f"{owner}: validation_split, class_weight and sample_weight need array data; "
-                "with an iterable dataset, yield (x, y, sample_weight) batches instead."
+                f"{owner}: validation_split, class_weight and sample_weight need array data "
+                "(class_weight also works with a PyDataset); with an iterable dataset, yield "
+                "(x, y, sample_weight) batches instead."
             )
+        # Drawn from fit's key, so BackupAndRestore can resume the same shuffles.
+        rng = self._shuffle_rng = np.random.default_rng(int(jax.random.randint(
+            jax.random.fold_in(self._train_key, 7), (), 0, 2**31 - 1)))
         if arrays_given:
             if y is None and not custom:  # a custom train_step may train on x alone
                 raise DataError(
@@ -332,7 +347,10 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             fy = y
             x_sample = self._sample(x)
         else:
-            stream = data_lib.BatchStream(owner, x, steps_per_epoch)
+            weigh = None if class_weight is None else functools.partial(
+                self._weigh_batch, owner, class_weight)
+            stream = data_lib.BatchStream(owner, x, steps_per_epoch,
+                                          rng if shuffle else None, weigh)
             fx, fy, _ = (data_lib.unpack_batch_data(stream.first) if custom
                          else data_lib.unpack_batch(owner, stream.first))
             x_sample = self._sample(fx)
@@ -364,7 +382,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             self._check_labels(owner, validation[1])
         if custom:
             return custom_loop.fit(self, stream if dataset is None else dataset, steps, epochs,
-                                   verbose, callbacks, validation, shuffle, initial_epoch,
+                                   verbose, callbacks, validation, rng if shuffle else None,
+                                   initial_epoch,
                                    validation_steps, validation_batch_size or batch_size,
                                    validation_freq)
         partition, params, state = self._train_state()
@@ -374,8 +393,6 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             verbose=verbose, epochs=epochs, steps=steps)
         self.stop_training = False
         self._live_carry = None  # a crashed fit's carry is not this run's
-        rng = self._shuffle_rng = np.random.default_rng(int(jax.random.randint(
-            jax.random.fold_in(self._train_key, 7), (), 0, 2**31 - 1)))
         cb.on_train_begin()
         start = getattr(self, "_initial_epoch_override", None)
         self._initial_epoch_override = None
