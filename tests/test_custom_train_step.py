@@ -243,6 +243,25 @@ def test_an_override_with_another_signature_is_refused_before_tracing(method, pa
         call(model, x, y)
 
 
+@pytest.mark.parametrize("returned, match", [
+    ("logs", r"`train_step` must return \(logs, new_state\), as in Keras 3's JAX backend\. "
+             r"Received: dict\."),
+    ("logs, state[:3]", r"`train_step` must return its state as 4 lists of \[2, 0, \d+, 2\] "
+                        r"arrays, in the order it received them\. Received: \[2, 0, \d+\]\."),
+])
+def test_a_step_returning_another_structure_is_a_named_error(returned, match):
+    namespace = {}
+    exec(f"def train_step(self, state, data):\n    logs = {{}}\n    return {returned}",
+         namespace)
+    model_class = type("OddReturn", (jl.Model,), {"train_step": namespace["train_step"]})
+    x, y, _ = _data()
+    inputs = jl.Input((4,))
+    model = model_class(inputs, jl.layers.Dense(1)(inputs))
+    model.compile(optimizer="sgd")
+    with pytest.raises(ConfigTypeError, match=match):
+        model.fit(x, y, verbose=0)
+
+
 def test_a_guide_style_compute_loss_and_updates_needs_its_own_test_step():
     class GuideModel(jl.Model):
         def compute_loss_and_updates(self, trainable, non_trainable, x, y, training=False):

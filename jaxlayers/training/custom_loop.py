@@ -113,9 +113,9 @@ def _step_fns(model, kind):
     def run(state, data, key):
         key, sub = jax.random.split(key)
         with custom_steps.step_key(sub):
-            out, new_state = getattr(model, name)(state, data)
-        if kind == "predict":  # predict_step returns only the non-trainable values
-            new_state = (state[0], new_state)
+            result = getattr(model, name)(state, data)
+        # predict_step returns only the non-trainable values; the check completes them.
+        out, new_state = custom_steps.check_step_result(model, name, result, state)
         return out, new_state, key
 
     def run_rows(state, arrays, index, i, key):

@@ -127,11 +127,14 @@ def overridden(model, name):
 def uses_custom_steps(model, entry):
     """Whether ``entry`` (``"fit"``, ``"evaluate"``, ``"predict"``) runs the model's
     Keras-protocol step methods, after checking their signatures."""
+    # Every overridden step is checked whatever the entry point: fit's validation
+    # runs test_step, and a wrong override is an error before anything is traced.
+    for name in ("train_step", "test_step", "predict_step"):
+        check_signature(model, name)
     hooks = [name for name in _HOOKS[entry] if overridden(model, name)]
     if not hooks:
         return False
     step = {"fit": "train_step", "evaluate": "test_step", "predict": "predict_step"}[entry]
-    check_signature(model, step)
     if entry != "predict" and not overridden(model, step):
         caller = f"the default {step}"
         check_signature(model, "compute_loss_and_updates", caller)
@@ -174,6 +177,29 @@ def check_signature(model, name, caller=None):
 def _takes(signature, name):
     return name in signature.parameters or any(
         p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+
+
+def check_step_result(model, name, result, state):
+    """A ``ConfigTypeError`` when a step returns another structure than Keras's (at trace)."""
+    expected = ("(y_pred, non_trainable_variables)" if name == "predict_step"
+                else "(logs, new_state)")
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise ConfigTypeError(
+            f"{type(model).__name__} '{model.name}': `{name}` must return {expected}, as in "
+            f"Keras 3's JAX backend. Received: {type(result).__name__}"
+            f"{f' of length {len(result)}' if isinstance(result, (tuple, list)) else ''}."
+        )
+    new_state = result[1] if name != "predict_step" else (state[0], result[1])
+    sizes = [len(part) for part in state]
+    got = ([len(part) if isinstance(part, (list, tuple)) else None for part in new_state]
+           if isinstance(new_state, (list, tuple)) else None)
+    if got != sizes:
+        raise ConfigTypeError(
+            f"{type(model).__name__} '{model.name}': `{name}` must return its state as "
+            f"{len(sizes)} lists of {sizes} arrays, in the order it received them. "
+            f"Received: {got if got is not None else type(new_state).__name__}."
+        )
+    return result[0], tuple(list(part) for part in new_state)
 
 
 # ----------------------------------------------------------------------------- step key
@@ -489,6 +515,6 @@ class KerasSteps:
         return new, jax.tree_util.tree_leaves(opt_state)
 
 
-__all__ = ["KerasSteps", "CompileMetrics", "LazyLogs", "check_signature", "metric_results",
-           "metric_values", "overridden", "set_metric_values", "split_metric_values",
+__all__ = ["KerasSteps", "CompileMetrics", "LazyLogs", "check_signature", "check_step_result",
+           "metric_results", "metric_values", "overridden", "set_metric_values", "split_metric_values",
            "step_key", "to_host", "tracked_optimizers", "uses_custom_steps"]

@@ -669,6 +669,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
 
     @property
     def metrics_names(self):
+        if any(custom_steps.overridden(self, n) for n in ("metrics", "train_step", "test_step")):
+            return [m.name for m in self.metrics]  # Keras: the names of `metrics`
         io = getattr(self, "_compiled_io", None)
         return io[2].names if io else []
 
