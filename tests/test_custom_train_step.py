@@ -56,7 +56,19 @@ def test_an_overridden_compute_loss_drives_the_default_steps_as_in_keras(keras):
 def _guide_programs(k, x, y, weights, which):
     """The two custom `train_step`s of Keras's JAX guide, as a Keras user writes them."""
 
-    class OwnTrackers(k.Model):
+    class GuideStep(k.Model):
+        def train_step(self, state, data):
+            trainable, non_trainable, optimizer_vars, metrics_vars = state
+            x, y = data
+            grad_fn = jax.value_and_grad(self.compute_loss_and_updates, has_aux=True)
+            (loss, (y_pred, non_trainable)), grads = grad_fn(trainable, non_trainable, x, y,
+                                                             training=True)
+            trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads,
+                                                                       trainable)
+            logs, metrics_vars = self.update_metrics(metrics_vars, loss, y, y_pred)
+            return logs, (trainable, non_trainable, optimizer_vars, metrics_vars)
+
+    class OwnTrackers(GuideStep):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.loss_tracker = k.metrics.Mean(name="loss")
@@ -67,39 +79,25 @@ def _guide_programs(k, x, y, weights, which):
                                                         training=training)
             return k.losses.MeanSquaredError()(y, y_pred), (y_pred, non_trainable)
 
-        def train_step(self, state, data):
-            trainable, non_trainable, optimizer_vars, metrics_vars = state
-            x, y = data
-            grad_fn = jax.value_and_grad(self.compute_loss_and_updates, has_aux=True)
-            (loss, (y_pred, non_trainable)), grads = grad_fn(trainable, non_trainable, x, y,
-                                                             training=True)
-            trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads,
-                                                                       trainable)
+        def update_metrics(self, metrics_vars, loss, y, y_pred):
             n = len(self.loss_tracker.variables)
             loss_vars = self.loss_tracker.stateless_update_state(metrics_vars[:n], loss)
             mae_vars = self.mae_metric.stateless_update_state(metrics_vars[n:], y, y_pred)
             logs = {"loss": self.loss_tracker.stateless_result(loss_vars),
                     "mae": self.mae_metric.stateless_result(mae_vars)}
-            return logs, (trainable, non_trainable, optimizer_vars, loss_vars + mae_vars)
+            return logs, loss_vars + mae_vars
 
         @property
         def metrics(self):
             return [self.loss_tracker, self.mae_metric]
 
-    class CompiledMetrics(k.Model):
+    class CompiledMetrics(GuideStep):
         def compute_loss_and_updates(self, trainable, non_trainable, x, y, training=False):
             y_pred, non_trainable = self.stateless_call(trainable, non_trainable, x,
                                                         training=training)
             return self.compute_loss(x, y, y_pred), (y_pred, non_trainable)
 
-        def train_step(self, state, data):
-            trainable, non_trainable, optimizer_vars, metrics_vars = state
-            x, y = data
-            grad_fn = jax.value_and_grad(self.compute_loss_and_updates, has_aux=True)
-            (loss, (y_pred, non_trainable)), grads = grad_fn(trainable, non_trainable, x, y,
-                                                             training=True)
-            trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads,
-                                                                       trainable)
+        def update_metrics(self, metrics_vars, loss, y, y_pred):
             new_vars, logs = [], {}
             for metric in self.metrics:
                 these = metrics_vars[len(new_vars):len(new_vars) + len(metric.variables)]
@@ -109,7 +107,7 @@ def _guide_programs(k, x, y, weights, which):
                     these = metric.stateless_update_state(these, y, y_pred)
                 logs = metric.stateless_result(these)
                 new_vars += these
-            return logs, (trainable, non_trainable, optimizer_vars, new_vars)
+            return logs, new_vars
 
     inputs = k.Input((4,))
     hidden = k.layers.Dense(3, activation="tanh")(inputs)
