@@ -217,6 +217,34 @@ def test_on_batch_methods_run_the_own_steps(counting):
         (np.asarray(jl.Model(model.inputs, model.outputs[0])(x[:4])) - y[:4]) ** 2)), rel=1e-5)
 
 
+def test_random_draws_in_an_own_train_step_are_new_each_step_and_never_baked_in():
+    class Noisy(jl.Model):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.seed_generator = jl.random.SeedGenerator(7)
+
+        def train_step(self, state, data):
+            # A Keras GAN draws its latent vectors here, outside any layer call.
+            noise = jl.random.normal((2,), seed=self.seed_generator)
+            return {"noise": noise[0], "other": jl.random.uniform(())}, state
+
+    class Record(jl.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.values = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.values.append((logs["noise"], logs["other"]))
+
+    x, y, _ = _data(n=8)
+    inputs = jl.Input((4,))
+    model = Noisy(inputs, jl.layers.Dense(1)(inputs))
+    model.compile(optimizer="sgd")
+    record = Record()
+    model.fit(x, y, batch_size=2, epochs=1, verbose=0, callbacks=[record])
+    assert len(record.values) == 4 and len(set(record.values)) == 4
+
+
 @pytest.mark.parametrize("method, params, call", [
     ("train_step", "self, data", lambda m, x, y: m.fit(x, y, verbose=0)),
     ("test_step", "self, state, data, extra", lambda m, x, y: m.evaluate(x, y, verbose=0)),

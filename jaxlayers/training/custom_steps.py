@@ -33,6 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jaxlayers import random as random_lib
 from jaxlayers.errors import ConfigTypeError
 from jaxlayers.training import data as data_lib
 from jaxlayers.training import metrics as metrics_lib
@@ -208,13 +209,15 @@ _STEP = threading.local()
 
 @contextlib.contextmanager
 def step_key(key):
-    """Makes ``key`` the source of keys for ``stateless_call`` inside one traced step."""
-    previous = getattr(_STEP, "key", None)
+    """Makes ``key`` the source of keys for ``stateless_call`` and ``jl.random`` draws
+    inside one traced step."""
+    previous = getattr(_STEP, "key", None), getattr(_STEP, "count", 0)
     _STEP.key, _STEP.count = key, 0
     try:
-        yield
+        with random_lib.key_source(_next_step_key):  # jl.random draws in the step itself
+            yield
     finally:
-        _STEP.key = previous
+        _STEP.key, _STEP.count = previous
 
 
 def _next_step_key():
