@@ -66,8 +66,8 @@ def key_source(next_key):
     into the compiled step.
 
     Example:
-        >>> with key_source(lambda: jax.random.key_data(jax.random.key(0))):
-        ...     a = normal((2,), seed=SeedGenerator(1))
+        >>> with jl.random.key_source(lambda: jax.random.key_data(jax.random.key(0))):
+        ...     a = jl.random.normal((2,), seed=jl.random.SeedGenerator(1))
         >>> a.shape
         (2,)
     """
