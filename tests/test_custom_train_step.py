@@ -209,12 +209,19 @@ def test_own_steps_run_in_fit_evaluate_and_predict_each_traced_once(counting):
     assert first == pytest.approx(mse, rel=1e-5) and again == {"seen": first}
 
 
-def test_on_batch_methods_run_the_own_steps(counting):
+def test_on_batch_methods_run_the_own_steps_and_metrics_accumulate_as_keras(counting):
     model, x, y = counting
     logs = model.train_on_batch(x[:4], y[:4], return_dict=True)
     assert set(logs) == {"loss", "seen"}
-    assert model.test_on_batch(x[:4], y[:4]) == pytest.approx(float(np.mean(
-        (np.asarray(jl.Model(model.inputs, model.outputs[0])(x[:4])) - y[:4]) ** 2)), rel=1e-5)
+
+    def mse(rows):
+        out = np.asarray(jl.Model(model.inputs, model.outputs[0])(x[rows]))
+        return float(np.mean((out - y[rows]) ** 2))
+
+    model.reset_metrics()
+    assert model.test_on_batch(x[:4], y[:4]) == pytest.approx(mse(slice(0, 4)), rel=1e-5)
+    both = model.test_on_batch(x[4:8], y[4:8])  # the tracker holds both batches now
+    assert both == pytest.approx((mse(slice(0, 4)) + mse(slice(4, 8))) / 2, rel=1e-5)
 
 
 def test_random_draws_in_an_own_train_step_are_new_each_step_and_never_baked_in():

@@ -67,13 +67,19 @@ def _write_optimizer_values(model, values):
         n += len(variables)
 
 
-def initial_state(model, kind):
-    """Fresh copies (the step donates them) of the state tuple for ``kind``."""
+def initial_state(model, kind, reset_metrics=True):
+    """Fresh copies (the step donates them) of the state tuple for ``kind``.
+
+    ``reset_metrics=False`` (``train_on_batch``, ``test_on_batch``) keeps what
+    the metrics hold, so they accumulate over calls until ``reset_metrics()``,
+    as in Keras.
+    """
     parts = [_values(model.trainable_variables), _values(model.non_trainable_variables)]
     if kind == "train":
         parts.append(_optimizer_values(model))
     if kind in ("train", "test"):
-        model.reset_metrics()
+        if reset_metrics:
+            model.reset_metrics()
         parts.append(list(model.metrics_variables))
     return jax.tree_util.tree_map(jnp.copy, tuple(parts))
 
@@ -304,7 +310,7 @@ def on_batch(model, kind, owner, x, y, sample_weight, class_weight, return_dict)
     if class_weight is not None:
         cw = model._class_weights(owner, y, class_weight)
         sample_weight = cw if sample_weight is None else np.asarray(sample_weight) * cw
-    state = initial_state(model, kind)
+    state = initial_state(model, kind, reset_metrics=False)
     data = data_lib.to_arrays(data_lib.pack_batch(x, y, sample_weight))
     step_logs, state, key, _ = run_pass(model, kind, state, [("batch", (data,))],
                                         model._train_key)
