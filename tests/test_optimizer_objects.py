@@ -7,7 +7,7 @@ import pytest
 
 import jaxlayers as jl
 from jaxlayers import optimizers as O
-from jaxlayers.errors import ConfigError, ShapeError, StateError, WeightsError
+from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError, StateError, WeightsError
 
 
 def _variables():
@@ -105,3 +105,107 @@ def test_fit_shares_its_state_with_the_optimizer_object():
     opt.learning_rate = 0.5  # written into the trainer's state
     assert float(O.get_hyperparam(model.training_state()["optimizer_state"],
                                   "learning_rate")) == 0.5
+
+
+ALL = ["SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion",
+       "Ftrl", "Lamb", "Adafactor", "Muon", "ScheduleFreeAdamW"]
+
+
+def test_every_optimizer_round_trips_its_config():
+    for name in ALL:
+        opt = getattr(O, name)(learning_rate=0.05, clipnorm=1.0, use_ema=True)
+        again = O.deserialize(O.serialize(opt))
+        assert type(again) is type(opt) and again.get_config() == opt.get_config(), name
+    scaled = O.LossScaleOptimizer(O.Adam(0.01, beta_1=0.8), initial_scale=8.0,
+                                  dynamic_growth_steps=5)
+    again = O.deserialize(O.serialize(scaled))
+    assert again.get_config() == scaled.get_config()
+    assert again.inner_optimizer.beta_1 == 0.8 and again.dynamic_growth_steps == 5
+    multi = O.MultiOptimizer(O.OptimizerMap(O.SGD(0.1), {"enc/.*": O.Adam(0.2)}))
+    again = O.deserialize(O.serialize(multi))
+    assert [type(o).__name__ for o in again.optimizers] == ["Adam", "SGD"]
+    assert again.get_config() == multi.get_config()
+
+
+def test_keras_wrapper_configs_deserialize(keras):
+    k_scaled = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.3, momentum=0.5),
+                                                   initial_scale=16.0)
+    scaled = O.deserialize(keras.optimizers.serialize(k_scaled))
+    assert isinstance(scaled.inner_optimizer, O.SGD) and scaled.inner_optimizer.momentum == 0.5
+    assert scaled.initial_scale == 16.0 and scaled.learning_rate == pytest.approx(0.3)
+    k_multi = keras.optimizers.MultiOptimizer(keras.optimizers.OptimizerMap(
+        keras.optimizers.SGD(0.1), {"enc/.*": keras.optimizers.Adam(0.2)}))
+    multi = O.deserialize(keras.optimizers.serialize(k_multi))
+    adam, sgd = multi.optimizers
+    assert isinstance(adam, O.Adam) and adam.learning_rate == pytest.approx(0.2)
+    assert isinstance(sgd, O.SGD)
+
+
+def test_moving_average_and_finalize():
+    variables = _variables()
+    opt = O.SGD(learning_rate=0.5, use_ema=True, ema_momentum=0.5)
+    assert opt.moving_averages is None
+    grads = [jnp.ones(2), jnp.ones((2, 2))]
+    opt.apply(grads, variables)  # w: 0.5; first step: the average is the weight
+    opt.apply(grads)  # w: 0.0; average 0.5 * 0.5 + 0.5 * 0.0
+    np.testing.assert_allclose(opt.moving_averages[0], [0.25, 0.25])
+    np.testing.assert_allclose(variables[0].numpy(), [0.0, 0.0])
+    opt.finalize_variable_values(variables)
+    np.testing.assert_allclose(variables[0].numpy(), [0.25, 0.25])
+
+
+def test_muon_routes_by_shape_and_path():
+    variables = [jl.Variable(name=n, shape=s, dtype="float32",
+                             initializer=lambda shape, dtype: jnp.ones(shape, dtype))
+                 for n, s in (("bias", (2,)), ("kernel", (2, 2)), ("embeddings", (2, 2)),
+                              ("skip_me", (2, 2)))]
+    opt = O.Muon(exclude_layers=["skip"])
+    opt.build(variables)
+    muon = [v.name for v in opt.variables if "/muon/" in v.name and "/trace/" in v.name]
+    adam = [v.name for v in opt.variables if "/adam/" in v.name and "/mu/" in v.name]
+    assert [n.rsplit("/", 1)[1] for n in muon] == ["1"]  # the kernel
+    # rank 1, an embedding (exclude_embeddings), a path matching exclude_layers
+    assert [n.rsplit("/", 1)[1] for n in adam] == ["0", "2", "3"]
+
+
+def test_scale_loss_and_wrapper_errors():
+    assert float(O.Adam(loss_scale_factor=4.0).scale_loss(0.5)) == 2.0
+    assert O.Adam().scale_loss(0.5) == 0.5
+    with pytest.raises(ConfigError, match="`dynamic=False` is not supported"):
+        O.LossScaleOptimizer(O.SGD(), dynamic=False)
+    with pytest.raises(ConfigError, match=r"not recognized: \['clipnorm'\]"):
+        O.LossScaleOptimizer(O.SGD(), clipnorm=1.0)
+    with pytest.raises(ConfigTypeError, match="`inner_optimizer` must be a jaxlayers"):
+        O.LossScaleOptimizer("sgd")
+    with pytest.raises(ConfigTypeError, match="`default_optimizer` must be a jaxlayers"):
+        O.OptimizerMap("sgd")
+    mapping = O.OptimizerMap(O.SGD(), {"a/.*": O.Adam()})
+    with pytest.raises(ConfigError, match="key 'a/.\\*' is already mapped"):
+        mapping["a/.*"] = O.Adam()
+    mapping[".*/b"] = O.Adam()
+    with pytest.raises(ConfigError, match="matches several keys"):
+        mapping["a/b"]
+    multi = O.MultiOptimizer(mapping)
+    with pytest.raises(AttributeError, match="no single learning rate"):
+        multi.learning_rate  # noqa: B018
+    opt = O.AdamW()
+    opt.build(_variables())
+    with pytest.raises(StateError, match="only be called before the optimizer is built"):
+        opt.exclude_from_weight_decay(var_names=["bias"])
+
+
+def test_multi_optimizer_with_a_selector_function():
+    variables = _variables()  # paths "a" (2,) and "b" (2, 2)
+
+    def select(variable):  # a new optimizer per call, as in Keras's example
+        return O.SGD(0.5) if len(variable.shape) == 1 else O.SGD(0.0)
+
+    opt = O.MultiOptimizer(select)
+    grads = [jnp.ones(2), jnp.ones((2, 2))]
+    opt.apply(grads, variables)
+    opt.apply(grads)
+    assert len(opt.optimizers) == 2
+    np.testing.assert_allclose(variables[0].numpy(), [0.0, 0.0])  # 1 - 2 * 0.5
+    np.testing.assert_allclose(variables[1].numpy(), np.ones((2, 2)))
+    with pytest.raises(ConfigTypeError, match="a selector function cannot be saved"):
+        opt.get_config()

@@ -43,7 +43,9 @@ from jaxlayers.optimizers.builtin import (
     Nadam,
     RMSprop,
 )
+from jaxlayers.optimizers.newer import Adafactor, Ftrl, Lamb, Muon, ScheduleFreeAdamW
 from jaxlayers.optimizers.state import get_hyperparam, iterations, set_hyperparam
+from jaxlayers.optimizers.wrappers import LossScaleOptimizer, MultiOptimizer, OptimizerMap
 
 _CATEGORY = "optimizers"
 _MODULE = "jaxlayers.optimizers"
@@ -51,26 +53,16 @@ _MODULE = "jaxlayers.optimizers"
 # ----------------------------------------------------------------------------- lookup
 _NAMES = {
     "sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad,
-    "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam, "lion": Lion,
+    "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam, "lion": Lion, "ftrl": Ftrl,
+    "lamb": Lamb, "adafactor": Adafactor, "muon": Muon, "schedulefreeadamw": ScheduleFreeAdamW,
 }
-# Keras optimizers without a jaxlayers class: what to use instead.
-_MISSING = {
-    "ftrl": "optax has no FTRL optimizer. Use 'adagrad' (FTRL's per-coordinate step "
-            "sizes), or 'adam' / 'adamw', or pass any optax.GradientTransformation to compile",
-    "lamb": "use optax.lamb(learning_rate=...) directly: compile accepts any optax transform",
-    "adafactor": "use optax.adafactor(learning_rate=...) directly: compile accepts any optax "
-                 "transform",
-    "muon": "use optax.contrib.muon(learning_rate=...) directly: compile accepts any optax "
-            "transform",
-}
+_WRAPPERS = {cls.__name__: cls for cls in (LossScaleOptimizer, MultiOptimizer)}
 
 
 def _class_for(name):
-    cls = _NAMES.get(str(name).lower())
+    cls = _NAMES.get(str(name).lower()) or _WRAPPERS.get(name)
     if cls is not None:
         return cls
-    if str(name).lower() in _MISSING:
-        raise ConfigError(f"Optimizer {name!r} is not available: {_MISSING[str(name).lower()]}.")
     raise ConfigError(
         f"Unknown optimizer: {name!r}. Known names: {sorted(_NAMES)} (or the class names "
         f"{sorted(c.__name__ for c in _NAMES.values())}), a config dict, an Optimizer "
@@ -146,6 +138,7 @@ def get(identifier):
 
 __all__ = [
     "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam",
-    "Lion", "get", "serialize", "deserialize", "get_hyperparam", "set_hyperparam",
-    "iterations", "schedules",
+    "Lion", "Ftrl", "Lamb", "Adafactor", "Muon", "LossScaleOptimizer", "MultiOptimizer",
+    "OptimizerMap", "ScheduleFreeAdamW", "get", "serialize", "deserialize", "get_hyperparam",
+    "set_hyperparam", "iterations", "schedules",
 ]

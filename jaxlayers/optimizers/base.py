@@ -25,6 +25,7 @@ import numpy as np
 import optax
 
 from jaxlayers import backend
+from jaxlayers.core import args as _args
 from jaxlayers.core import serialization
 from jaxlayers.core.layer import to_snake_case
 from jaxlayers.core.variables import Variable, materialize_all
@@ -44,6 +45,7 @@ from jaxlayers.optimizers.state import (
     iterations,
     set_hyperparam,
 )
+from jaxlayers.optimizers.transforms import decay_before_update, moving_average
 from jaxlayers.optimizers.variables import StateVariable
 
 
@@ -81,14 +83,17 @@ class Optimizer:
         clipvalue: If set, gradients are clipped elementwise to ``[-v, v]``.
         global_clipnorm: If set, all gradients are scaled together so that their
             global L2 norm is at most this.  At most one of the three clip arguments.
-        use_ema: Only ``False`` is supported (Keras's weight EMA has no optax piece).
-        ema_momentum: Accepted for config compatibility.
-        ema_overwrite_frequency: Accepted for config compatibility.
-        loss_scale_factor: Only ``None`` is supported; for float16 loss scaling use
-            ``optax.contrib`` / ``jmp`` loss scaling around the transform.
+        use_ema: Keep an exponential moving average of the weights
+            (:attr:`moving_averages`); ``finalize_variable_values`` copies it
+            onto the weights.
+        ema_momentum: Momentum of that average, in ``[0, 1]``.
+        ema_overwrite_frequency: If set, every this many updates the weights
+            are replaced by their moving average.
+        loss_scale_factor: If set, :meth:`scale_loss` multiplies the loss by it
+            and the gradients are divided by it before anything else.
         gradient_accumulation_steps: Int >= 2: average gradients over this many
-            steps and apply them once (``optax.MultiSteps``).  The step count and any
-            schedule then count applied updates, where Keras counts every batch.
+            calls and update once (``optax.MultiSteps``), as Keras does:
+            ``iterations`` counts updates, a schedule sees every call.
         name: Name; defaults to the snake-case class name, made unique.
 
     Example:
@@ -119,17 +124,16 @@ class Optimizer:
                 f"set. Received: clipnorm={clipnorm!r}, clipvalue={clipvalue!r}, "
                 f"global_clipnorm={global_clipnorm!r}."
             )
-        if use_ema:
+        ema_momentum = _number(owner, "ema_momentum", ema_momentum, 0.0, 1.0)
+        if ema_overwrite_frequency is not None:
+            ema_overwrite_frequency = _args.positive_int(owner, "ema_overwrite_frequency",
+                                                         ema_overwrite_frequency)
+        loss_scale_factor = _number(owner, "loss_scale_factor", loss_scale_factor,
+                                    allow_none=True)
+        if loss_scale_factor == 0.0:
             raise ConfigError(
-                f"{owner}: `use_ema=True` is not supported (optax has no model-weight EMA "
-                "that overwrites the weights). Keep an EMA of params yourself with "
-                f"optax.incremental_update. Received: use_ema={use_ema!r}."
-            )
-        if loss_scale_factor is not None:
-            raise ConfigError(
-                f"{owner}: `loss_scale_factor` is not supported; float32 training needs no "
-                "loss scaling. Received: "
-                f"loss_scale_factor={loss_scale_factor!r}."
+                f"{owner}: `loss_scale_factor` must be a positive float or None. "
+                f"Received: loss_scale_factor={loss_scale_factor!r}."
             )
         if gradient_accumulation_steps is not None and (
                 isinstance(gradient_accumulation_steps, bool)
@@ -139,15 +143,17 @@ class Optimizer:
                 f"{owner}: `gradient_accumulation_steps` must be an int >= 2 or None. "
                 f"Received: gradient_accumulation_steps={gradient_accumulation_steps!r}."
             )
-        self.use_ema = False
+        self.use_ema = bool(use_ema)
         self.ema_momentum = ema_momentum
         self.ema_overwrite_frequency = ema_overwrite_frequency
-        self.loss_scale_factor = None
+        self.loss_scale_factor = loss_scale_factor
         self.gradient_accumulation_steps = gradient_accumulation_steps
         if name is None:
             name = backend.unique_name(to_snake_case(owner))
         self.name = name
         self._exclude_names = None
+        self._exclude_ids = set()
+        self._exclude_vars = []
         self._bound = None  # (get_state, set_state) of the trainer that holds the state
         self._own_state = None
         self._built_vars = None
@@ -174,26 +180,70 @@ class Optimizer:
             return optax.clip(self.clipvalue)
         return None
 
+    def _describe(self, path):
+        """``(name, full_path, variable_or_None)`` of the weight at ``path`` in params.
+
+        Over the built list the variable itself is known; in the trainer's
+        nested dict the keys spell the path and the last key is the name.
+        """
+        built = self._built_vars
+        if built is not None and len(path) == 1 and hasattr(path[0], "idx") \
+                and path[0].idx < len(built) and isinstance(built[path[0].idx], Variable):
+            var = built[path[0].idx]
+            return var.name, var.path, var
+        keys = [str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k)))) for k in path]
+        return keys[-1], "/".join(keys), None
+
     def _decay_mask(self, params):
-        patterns = self._exclude_names
+        """Which leaves of ``params`` weight decay applies to (Keras's exclusions)."""
+        patterns, ids = self._exclude_names or [], self._exclude_ids
+        paths = {v.path for v in self._exclude_vars}
 
         def keep(path, _):
-            leaf_name = str(getattr(path[-1], "key", getattr(path[-1], "name", path[-1])))
-            return not any(re.search(p, leaf_name) for p in patterns)
+            name, full, var = self._describe(path)
+            if (var is not None and id(var) in ids) or full in paths:
+                return False
+            return not any(re.search(p, name) for p in patterns)
 
         return jax.tree_util.tree_map_with_path(keep, params)
 
+    def _decayed(self, update, learning_rate, weight_decay):
+        """``update`` after Keras's decay ``w -= lr * wd * w`` (none when ``wd`` is falsy).
+
+        Keras decays the variable itself, outside any momentum and before the
+        step reads the weights.
+        """
+        if not weight_decay:
+            return update
+        masked = bool(self._exclude_names or self._exclude_ids)
+        return decay_before_update(update, learning_rate * weight_decay,
+                                   self._decay_mask if masked else None)
+
     def _chain(self, learning_rate):
+        parts = []
+        if self.loss_scale_factor:
+            parts.append(optax.scale(1.0 / self.loss_scale_factor))
         clip = self._clip()
-        parts = [] if clip is None else [clip]
-        parts.append(self._update(learning_rate))
-        if self.weight_decay:
-            # Keras decays the variable itself (w -= lr * wd * w), outside any momentum,
-            # so the decay term is added to the final, already lr-scaled update.
-            mask = self._decay_mask if self._exclude_names else None
-            parts.append(optax.add_decayed_weights(-learning_rate * self.weight_decay,
-                                                   mask=mask))
+        if clip is not None:
+            parts.append(clip)
+        parts.append(self._core(learning_rate))
         return optax.chain(*parts)
+
+    def _core(self, learning_rate):
+        """The decayed step after clipping (subclasses with weight groups override it)."""
+        return self._decayed(self._update(learning_rate), learning_rate, self.weight_decay)
+
+    def _schedule(self):
+        """The learning rate as ``inject_hyperparams`` sees it.
+
+        With gradient accumulation the injected count is the number of updates
+        applied, while Keras evaluates a schedule at the number of calls: the
+        update after ``c`` others happens at call ``(c + 1) * k - 1``.
+        """
+        lr, k = self._learning_rate, self.gradient_accumulation_steps
+        if callable(lr) and k:
+            return lambda count: lr((count + 1) * k - 1)
+        return lr
 
     def to_optax(self):
         """The ``optax.GradientTransformation`` for this configuration.
@@ -208,7 +258,7 @@ class Optimizer:
             >>> u["w"].tolist()
             [-0.10000000149011612, -0.10000000149011612]
         """
-        inner = optax.inject_hyperparams(self._chain)(learning_rate=self._learning_rate)
+        inner = optax.inject_hyperparams(self._chain)(learning_rate=self._schedule())
 
         def init(params):
             state = inner.init(params)
@@ -217,9 +267,11 @@ class Optimizer:
             return state
 
         tx = optax.GradientTransformationExtraArgs(init, inner.update)
-        if self.gradient_accumulation_steps:
-            tx = optax.MultiSteps(tx, every_k_schedule=self.gradient_accumulation_steps)
-            tx = tx.gradient_transformation()
+        k = self.gradient_accumulation_steps
+        if k:
+            tx = optax.MultiSteps(tx, every_k_schedule=k).gradient_transformation()
+        if self.use_ema:
+            tx = moving_average(tx, self.ema_momentum, self.ema_overwrite_frequency, k or 1)
         return tx
 
     def _transform(self):
@@ -234,10 +286,12 @@ class Optimizer:
         self._tx = None
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
-        """Skips weight decay for weights whose name matches any regex in ``var_names``.
+        """Skips weight decay for the variables in ``var_list`` and names matching ``var_names``.
 
-        Call it before ``compile``.  The weight name is the last key of its path in
-        ``params`` (``"bias"``, ``"gamma"``, ...), as Keras matches ``variable.name``.
+        Call it before the optimizer is built (and before ``compile``).  A name
+        matches when any regex of ``var_names`` is found in the variable's name
+        (``"bias"``, ``"gamma"``, ...), as in Keras; in the trainer's weight tree
+        the name is the last key of the weight's path.
 
         Example:
             >>> opt = jl.optimizers.AdamW()
@@ -245,12 +299,13 @@ class Optimizer:
             >>> opt.to_optax()  # decays every weight but biases and norm scales
             GradientTransformation...
         """
-        if var_list is not None:
-            raise ConfigError(
-                f"{type(self).__name__}.exclude_from_weight_decay: `var_list` is not "
-                "supported (weights are arrays in a pytree here); pass regexes of weight "
-                f"names as var_names=[...]. Received: var_list={var_list!r}."
+        if self.built:
+            raise StateError(
+                f"{self._owner()}: exclude_from_weight_decay() can only be called before the "
+                "optimizer is built."
             )
+        self._exclude_vars = list(var_list or [])
+        self._exclude_ids = {id(v) for v in self._exclude_vars}
         self._exclude_names = list(var_names or []) or None
         self._reset_transform()
 
@@ -320,8 +375,8 @@ class Optimizer:
                 and [id(v) for v in variables] == [id(v) for v in self._built_vars]):
             return
         materialize_all([v for v in variables if isinstance(v, Variable)])
+        self._built_vars = variables  # routing by path (Muon, MultiOptimizer) reads them
         self._write_state(self._transform().init([_value(v) for v in variables]))
-        self._built_vars = variables
         self.built = True
 
     @property
@@ -494,6 +549,34 @@ class Optimizer:
                     f"{owner}: apply updates Variables in place; use stateless_apply for "
                     f"arrays. Received: a {type(var).__name__}."
                 )
+
+    def scale_loss(self, loss):
+        """``loss`` times ``loss_scale_factor`` (unchanged without one), as in Keras.
+
+        Example:
+            >>> float(jl.optimizers.SGD(loss_scale_factor=8.0).scale_loss(0.5))
+            4.0
+        """
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
+
+    @property
+    def moving_averages(self):
+        """With ``use_ema``, the moving averages of the weights (in the built order).
+
+        ``None`` without ``use_ema`` or before the state exists.
+        """
+        state = self._live_state()
+        if not self.use_ema or state is None:
+            return None
+        return state.average
+
+    def finalize_variable_values(self, var_list):
+        """With ``use_ema``, copies the moving averages onto ``var_list`` (Keras's end of fit)."""
+        averages = self.moving_averages
+        if averages is None:
+            return
+        for var, value in zip(var_list, jax.tree_util.tree_leaves(averages)):
+            var.assign(value)
 
     @property
     def learning_rate(self):

@@ -11,6 +11,7 @@ from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError
 from jaxlayers.optimizers.base import Optimizer
 from jaxlayers.optimizers.state import _number
+from jaxlayers.optimizers.transforms import scale_by_keras_nadam
 
 
 def _register(cls):
@@ -115,13 +116,21 @@ class RMSprop(Optimizer):
                 "epsilon": self.epsilon, "centered": self.centered}
 
 
-def _keras_adam_eps(epsilon, beta_2):
-    """Keras adds epsilon to ``sqrt(v)`` before bias correction; optax adds it after.
+def keras_adam(beta_1, beta_2, epsilon):
+    """Keras's Adam direction (not yet scaled by the learning rate) from optax pieces.
 
+    Keras adds epsilon to ``sqrt(v)`` before bias correction; optax adds it after.
     ``m_hat / (sqrt(v_hat) + eps / sqrt(1 - beta_2**t))`` equals Keras's
     ``lr_t * m / (sqrt(v) + eps)``, so the injected epsilon follows this schedule.
+
+    Example:
+        >>> tx = keras_adam(0.9, 0.999, 1e-7)
+        >>> u, _ = tx.update([jnp.ones(2)], tx.init([jnp.zeros(2)]))
+        >>> [round(float(x), 4) for x in u[0]]
+        [1.0, 1.0]
     """
-    return lambda count: epsilon / jnp.sqrt(1.0 - beta_2 ** (count + 1))
+    return optax.inject_hyperparams(optax.scale_by_adam, static_args=("b1", "b2"))(
+        b1=beta_1, b2=beta_2, eps=lambda count: epsilon / jnp.sqrt(1.0 - beta_2 ** (count + 1)))
 
 
 @_register
@@ -174,8 +183,7 @@ class Adam(Optimizer):
                     lambda count: jnp.sqrt(1.0 - b2 ** (count + 1)) / (1.0 - b1 ** (count + 1))),
             )
         else:
-            moments = optax.inject_hyperparams(optax.scale_by_adam, static_args=("b1", "b2"))(
-                b1=b1, b2=b2, eps=_keras_adam_eps(self.epsilon, b2))
+            moments = keras_adam(b1, b2, self.epsilon)
         return optax.chain(moments, optax.scale_by_learning_rate(learning_rate))
 
     def get_config(self):
@@ -332,15 +340,14 @@ class Adamax(Optimizer):
 
 @_register
 class Nadam(Optimizer):
-    """Adam with Nesterov momentum, via ``optax.scale_by_adam(nesterov=True)``.
+    """Adam with Nesterov momentum, as Keras computes it (Dozat, 2016).
 
-    Numerics differ from Keras by design of the two libraries: Keras follows Dozat
-    (2016) with a momentum schedule ``mu_t = beta_1 * (1 - 0.5 * 0.96**t)`` and a
-    running product of ``mu_t`` in the bias correction, while optax uses the
-    constant-``beta_1`` form ``b1 * m_hat_{t+1} + (1 - b1) * g / (1 - b1**t)``.  No
-    optax piece provides Keras's schedule.  For a constant gradient, step 1 moves a
-    weight by ``1.47 lr`` here and ``1.06 lr`` in Keras, step 5 by ``1.03 lr`` vs
-    ``0.71 lr``; after ~100 steps both move by ``lr`` within 0.1%.
+    The momentum follows the schedule ``mu_t = beta_1 * (1 - 0.5 * 0.96**t)``
+    with a running product of ``mu_t`` in the bias correction.
+    ``optax.scale_by_adam(nesterov=True)`` uses a constant ``beta_1`` instead
+    (step 1 of a constant gradient moves a weight by ``1.47 lr`` there and
+    ``1.06 lr`` in Keras), so this class uses
+    :func:`~jaxlayers.optimizers.transforms.scale_by_keras_nadam`.
 
     Args:
         learning_rate: Float or schedule.  Default 0.001.
@@ -365,8 +372,7 @@ class Nadam(Optimizer):
 
     def _update(self, learning_rate):
         return optax.chain(
-            optax.scale_by_adam(b1=self.beta_1, b2=self.beta_2, eps=self.epsilon,
-                                nesterov=True),
+            scale_by_keras_nadam(self.beta_1, self.beta_2, self.epsilon),
             optax.scale_by_learning_rate(learning_rate))
 
     def get_config(self):
@@ -408,4 +414,5 @@ class Lion(Optimizer):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
 
 
-__all__ = ["SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion"]
+__all__ = ["SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion",
+           "keras_adam"]
