@@ -187,7 +187,14 @@ def counting():
 def test_own_steps_run_in_fit_evaluate_and_predict_each_traced_once(counting):
     model, x, y = counting
     before = [w.copy() for w in model.get_weights()]
-    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    seen_mid_epoch = []
+    read = jl.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: (
+        seen_mid_epoch.append(read.model.get_weights()[0].copy())))
+    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0, callbacks=[read])
+    # A callback reading the model mid-epoch sees each step's weights.
+    assert len(seen_mid_epoch) == 6 and not any(
+        np.array_equal(a, b) for a, b in zip(seen_mid_epoch, seen_mid_epoch[1:]))
+    np.testing.assert_array_equal(seen_mid_epoch[-1], model.get_weights()[0])
     # The dropout inside the custom step got keys from the trainer; the step ran 9 times.
     assert model.traces["train"] == 1
     assert not np.allclose(model.get_weights()[0], before[0])

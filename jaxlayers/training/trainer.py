@@ -293,7 +293,11 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         is logged over zero batches.  Integer labels of sparse categorical losses
         and metrics are checked against the width of their output first (for an
         iterable, on its first batch).  Calls from several threads run one at a
-        time, under the model's lock.
+        time, under the model's lock.  A model that overrides ``train_step``
+        (or ``compute_loss``, ``compute_loss_and_updates``, ``metrics``) trains
+        through it with Keras 3's JAX-backend state tuple, jitted once; with
+        it, ``y`` may be omitted.  A ``PyDataset`` is read in a new batch
+        order each epoch when ``shuffle``, and takes ``class_weight``.
 
         Raises:
             NotCompiledError: Before ``compile``.
