@@ -302,6 +302,28 @@ def test_a_step_returning_another_structure_is_a_named_error(returned, match):
         model.fit(x, y, verbose=0)
 
 
+def test_an_overridden_compute_loss_and_updates_drives_the_default_train_step():
+    class Frozen(jl.Model):
+        def compute_loss_and_updates(self, trainable_variables, non_trainable_variables,
+                                     metrics_variables, x, y, sample_weight, training=False,
+                                     optimizer_variables=None):
+            loss, aux = super().compute_loss_and_updates(
+                trainable_variables, non_trainable_variables, metrics_variables, x, y,
+                sample_weight, training=training, optimizer_variables=optimizer_variables)
+            return 0.0 * loss, aux  # no gradient; the tracker still gets the loss in aux
+
+    x, y, _ = _data(n=4)
+    inputs = jl.Input((4,))
+    model = Frozen(inputs, jl.layers.Dense(1)(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    before = model.get_weights()
+    history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    expected = float(np.mean((x @ before[0] + before[1] - y) ** 2))
+    assert history.history["loss"][0] == pytest.approx(expected, rel=1e-5)
+
+
 def test_a_guide_style_compute_loss_and_updates_needs_its_own_test_step():
     class GuideModel(jl.Model):
         def compute_loss_and_updates(self, trainable, non_trainable, x, y, training=False):
@@ -345,3 +367,30 @@ def test_a_functional_style_subclass_is_a_functional_model_with_its_methods():
             return self.dense(x)
 
     assert not isinstance(Plain(), jl.models.Functional)
+
+
+@pytest.mark.parametrize("own_loss", [False, True], ids=["fused_step", "default_train_step"])
+def test_a_loss_scale_leaves_training_as_without_one(own_loss):
+    """Keras scales the loss before differentiating and the optimizer unscales the
+    gradients, so a fixed or dynamic loss scale trains exactly as no scale does."""
+
+    class OwnLoss(jl.Model):
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
+                         training=True):
+            return jnp.mean((y_pred - y) ** 2)
+
+    x, y, weights = _data(n=8)
+
+    def losses(optimizer):
+        inputs = jl.Input((4,))
+        out = jl.layers.Dense(1)(jl.layers.Dense(3, activation="tanh")(inputs))
+        model = OwnLoss(inputs, out) if own_loss else jl.Model(inputs, out)
+        model.set_weights(weights)
+        model.compile(optimizer=optimizer, loss="mse")
+        return model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history["loss"]
+
+    plain = losses(jl.optimizers.SGD(0.1))
+    np.testing.assert_allclose(losses(jl.optimizers.SGD(0.1, loss_scale_factor=8.0)), plain,
+                               rtol=1e-6)
+    np.testing.assert_allclose(losses(jl.optimizers.LossScaleOptimizer(
+        jl.optimizers.SGD(0.1), initial_scale=4.0)), plain, rtol=1e-6)

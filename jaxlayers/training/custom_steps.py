@@ -438,9 +438,10 @@ class KerasSteps:
         """``(loss, (unscaled_loss, y_pred, non_trainable, metrics_variables))``.
 
         Pure, for ``jax.value_and_grad(..., has_aux=True)``: runs the model with
-        ``stateless_call`` and scores it with :meth:`compute_loss`.
+        ``stateless_call`` and scores it with :meth:`compute_loss`; in training
+        the loss is scaled by the optimizer's loss scale (``optimizer_variables``
+        hold the dynamic one), as in Keras.
         """
-        del optimizer_variables
         y_pred, non_trainable_variables, losses = self.stateless_call(
             trainable_variables, non_trainable_variables, x, return_losses=True,
             training=training)
@@ -452,7 +453,12 @@ class KerasSteps:
                 loss = self.compute_loss(x, y, y_pred, sample_weight)
         finally:
             self.__dict__["_keras_losses_override"] = None
-        return loss, (loss, y_pred, non_trainable_variables, metrics_variables)
+        unscaled = loss
+        if training and self.optimizer is not None and optimizer_variables is not None:
+            n = self.__dict__.get("_keras_opt_treedef")
+            own = optimizer_variables[:n.num_leaves] if n is not None else optimizer_variables
+            loss = steps_lib.scale_loss(self.optimizer, loss, list(own))
+        return loss, (unscaled, y_pred, non_trainable_variables, metrics_variables)
 
     def _keras_update_metrics(self, metrics_variables, loss, x, y, y_pred, sample_weight):
         metrics = self.metrics

@@ -6,6 +6,8 @@
 Nothing in it is specific to the facade: it only calls ``model.apply_with_aux``.
 """
 
+import inspect
+
 import jax
 import jax.numpy as jnp
 import optax
@@ -331,6 +333,22 @@ def step_io(owner, outputs, y_pred, y, sw):
             outputs.align(owner, sw, "sample_weight", error=DataError))
 
 
+def scale_loss(optimizer, loss, optimizer_state):
+    """Keras's ``optimizer.scale_loss`` inside a step: the loss the gradients are taken of.
+
+    The optimizer's transform divides the gradients by the same scale (a fixed
+    ``loss_scale_factor`` or a ``LossScaleOptimizer``'s dynamic one, read from
+    ``optimizer_state``: its optax state or its variables' arrays), so the
+    update is the unscaled one.  Without a loss scale the loss is unchanged.
+    """
+    fn = getattr(optimizer, "scale_loss", None)
+    if fn is None:
+        return loss
+    if "optimizer_variables" in inspect.signature(fn).parameters:
+        return fn(loss, optimizer_variables=optimizer_state)
+    return fn(loss)
+
+
 def make_train_step(model, tx, compiled_loss, metric_set, partition):
     outputs = compiled_loss.outputs
     owner = f"{type(model).__name__} '{model.name}'.fit"
@@ -348,9 +366,11 @@ def make_train_step(model, tx, compiled_loss, metric_set, partition):
             preds, ys, sws = step_io(owner, outputs, y_pred, y, sw)
             total, per_output = compiled_loss(ys, preds, sws)
             reg = sum(aux["losses"]) if aux["losses"] else 0.0
-            return total + reg, (preds, ys, sws, new_state, per_output, aux["metrics"])
+            loss = total + reg
+            return scale_loss(model.optimizer, loss, opt_state), (
+                loss, preds, ys, sws, new_state, per_output, aux["metrics"])
 
-        (loss, (preds, ys, sws, new_state, per_output, added)), grads = jax.value_and_grad(
+        (_, (loss, preds, ys, sws, new_state, per_output, added)), grads = jax.value_and_grad(
             loss_fn, has_aux=True)(train)
         updates, opt_state = tx.update(grads, opt_state, train)
         train = partition.constrain(optax.apply_updates(train, updates))
@@ -386,4 +406,4 @@ def make_predict_step(model):
 
 
 __all__ = ["Outputs", "CompiledLoss", "MetricSet", "Partition", "make_train_step",
-           "make_test_step", "make_predict_step", "step_io"]
+           "make_test_step", "make_predict_step", "scale_loss", "step_io"]
