@@ -394,3 +394,29 @@ def test_a_loss_scale_leaves_training_as_without_one(own_loss):
                                rtol=1e-6)
     np.testing.assert_allclose(losses(jl.optimizers.LossScaleOptimizer(
         jl.optimizers.SGD(0.1), initial_scale=4.0)), plain, rtol=1e-6)
+
+
+def test_fit_ends_with_the_ema_weights_as_keras(keras):
+    """With `use_ema`, Keras's fit copies the moving averages onto the weights at its end;
+    so do the fused step and a model's own steps."""
+    x, y, weights = _data(n=8)
+
+    def program(k, own_loss=False):
+        class OwnLoss(k.Model):
+            def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
+                             training=True):
+                return k.ops.mean((y_pred - y) ** 2)
+
+        inputs = k.Input((4,))
+        out = k.layers.Dense(1)(k.layers.Dense(3)(inputs))
+        model = (OwnLoss if own_loss else k.Model)(inputs, out)
+        model.set_weights(weights)
+        model.compile(optimizer=k.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.5),
+                      loss="mse")
+        model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        return model.get_weights()
+
+    theirs = program(keras)
+    for ours in (program(jl), program(jl, own_loss=True)):
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

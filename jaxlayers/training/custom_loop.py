@@ -271,6 +271,7 @@ def fit(model, data, steps, epochs, verbose, callbacks, validation, rng, initial
             model.stop_training = True
         if model.stop_training:
             break
+    model._finalize_optimizer(epochs > initial_epoch)
     cb.on_train_end(logs)
     model.history = cb.history
     return cb.history

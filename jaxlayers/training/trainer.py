@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend
+from jaxlayers.core import tracking
 from jaxlayers.distribution import distributions as distribution_lib
 from jaxlayers.errors import DataError, NotCompiledError
 from jaxlayers.training import custom_loop, custom_steps
@@ -439,9 +440,22 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
+        self._finalize_optimizer(epochs > initial_epoch)
         cb.on_train_end(epoch_logs)
         self.history = cb.history
         return cb.history
+
+    def _finalize_optimizer(self, trained):
+        """Keras's end of ``fit``: with ``use_ema``, the moving averages become the weights."""
+        averages = getattr(self.optimizer, "moving_averages", None) if trained else None
+        if averages is None:
+            return
+        if isinstance(averages, (list, tuple)):  # a custom train_step's list state
+            self.optimizer.finalize_variable_values(self.trainable_variables)
+            return
+        by_path = dict(tracking.entries(self))
+        for path in steps_lib.Partition(self).train_paths:
+            by_path[path].assign(tracking.get_path(averages, path, "params", "fit"))
 
     def _batch_logs(self, metric_set, mstates):
         return custom_steps.LazyLogs(lambda: to_host(metric_set.results(mstates)))
