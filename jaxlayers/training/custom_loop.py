@@ -259,22 +259,15 @@ def fit(model, data, steps, epochs, verbose, callbacks, validation, rng, initial
             break
         write_state(model, state, "train")
         logs = epoch_logs(model, state, step_logs)
-        if validation is not None and data_lib.should_validate(epoch, validation_freq):
-            vx, vy, vsw = validation
-            val = model.evaluate(vx, vy, sample_weight=vsw, verbose=0, return_dict=True,
-                                 batch_size=validation_batch_size, steps=validation_steps,
-                                 _internal=True)
-            logs.update({f"val_{k}": v for k, v in val.items()})
+        model._validate(logs, epoch, validation, validation_freq, validation_batch_size,
+                        validation_steps)
         cb.on_epoch_end(epoch, logs)
         if steps is not None and done < steps and not isinstance(data, data_lib.ArrayData):
             data_lib.ran_out_warning(f"{type(model).__name__} '{model.name}'.fit", done, epoch)
             model.stop_training = True
         if model.stop_training:
             break
-    model._finalize_optimizer(epochs > initial_epoch)
-    cb.on_train_end(logs)
-    model.history = cb.history
-    return cb.history
+    return model._end_fit(cb, logs, epochs > initial_epoch)
 
 
 def _stream_batches(stream, steps):

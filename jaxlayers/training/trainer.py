@@ -431,22 +431,30 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             params, state, self._opt_state, mstates, self._train_key = carry
             epoch_logs = to_host(metric_set.results(mstates))
             self.set_params(params, state)
-            if validation is not None and data_lib.should_validate(epoch, validation_freq):
-                vx, vy, vsw = validation
-                val = self.evaluate(vx, vy, sample_weight=vsw, verbose=0, return_dict=True,
-                                    batch_size=validation_batch_size or batch_size,
-                                    steps=validation_steps, _internal=True)
-                epoch_logs.update({f"val_{k}": v for k, v in val.items()})
+            self._validate(epoch_logs, epoch, validation, validation_freq,
+                           validation_batch_size or batch_size, validation_steps)
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
-        self._finalize_optimizer(epochs > initial_epoch)
-        cb.on_train_end(epoch_logs)
+        return self._end_fit(cb, epoch_logs, epochs > initial_epoch)
+
+    def _validate(self, logs, epoch, validation, validation_freq, batch_size, steps):
+        """Adds ``val_*`` entries to ``logs`` after the epochs ``validation_freq`` names."""
+        if validation is not None and data_lib.should_validate(epoch, validation_freq):
+            vx, vy, vsw = validation
+            val = self.evaluate(vx, vy, sample_weight=vsw, verbose=0, return_dict=True,
+                                batch_size=batch_size, steps=steps, _internal=True)
+            logs.update({f"val_{k}": v for k, v in val.items()})
+
+    def _end_fit(self, cb, logs, trained):
+        """Keras's end of ``fit``: with ``use_ema`` the moving averages become the
+        weights, then ``on_train_end``; returns the ``History``."""
+        self._finalize_optimizer(trained)
+        cb.on_train_end(logs)
         self.history = cb.history
         return cb.history
 
     def _finalize_optimizer(self, trained):
-        """Keras's end of ``fit``: with ``use_ema``, the moving averages become the weights."""
         averages = getattr(self.optimizer, "moving_averages", None) if trained else None
         if averages is None:
             return
