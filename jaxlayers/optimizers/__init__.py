@@ -1,17 +1,23 @@
 """Optimizers with the names, arguments and defaults of ``keras.optimizers``, built on optax.
 
-Each class is a small config object; :meth:`Optimizer.to_optax` composes an
-``optax.GradientTransformation`` from optax pieces (no update rule is written
-here) in Keras's order: clip the gradients (``clipnorm`` / ``clipvalue`` /
-``global_clipnorm``), compute the optimizer's scaled update, then decay the
-weights by ``learning_rate * weight_decay`` outside any momentum.  The whole
+Each class holds Keras's arguments; :meth:`Optimizer.to_optax` composes an
+``optax.GradientTransformation`` from optax pieces in Keras's order: unscale
+(``loss_scale_factor``), clip the gradients (``clipnorm`` / ``clipvalue`` /
+``global_clipnorm``), decay the weights by ``learning_rate * weight_decay``
+(outside any momentum, before the step reads them), then the optimizer's
+scaled update; ``gradient_accumulation_steps`` wraps it in
+``optax.MultiSteps`` and ``use_ema`` in a moving average of the weights.  The
 chain is wrapped by ``optax.inject_hyperparams``, so the learning rate lives in
-the optimizer state (``opt_state.hyperparams["learning_rate"]``) and can be read
-and changed between jitted steps without recompiling.
+the optimizer state and can be changed between jitted steps without
+recompiling.  Ftrl, Keras's Nadam schedule and the loss-scale bookkeeping,
+which optax lacks, are small optax transforms of their own
+(:mod:`~jaxlayers.optimizers.ftrl`, :mod:`~jaxlayers.optimizers.transforms`).
 
+An optimizer is also Keras's stateful object: ``build(variables)``,
+``variables``, ``iterations``, ``apply_gradients``, ``apply`` and the pure
+``stateless_apply`` for hand-written ``jax.jit`` loops.
 ``compile(optimizer=...)`` accepts a Keras name, an :class:`Optimizer`, a config
-dict, or any raw ``optax.GradientTransformation`` (used unchanged).  In a
-hand-written training loop, call ``to_optax()`` and use the transform directly.
+dict, or any raw ``optax.GradientTransformation`` (used unchanged).
 
 Example:
     >>> import jax.numpy as jnp, optax

@@ -550,8 +550,12 @@ class Optimizer:
                     f"arrays. Received: a {type(var).__name__}."
                 )
 
-    def scale_loss(self, loss):
+    def scale_loss(self, loss, optimizer_variables=None):
         """``loss`` times ``loss_scale_factor`` (unchanged without one), as in Keras.
+
+        ``optimizer_variables`` (the state's arrays, inside a jitted step) is
+        accepted for the same call as :class:`LossScaleOptimizer`'s, whose
+        scale lives in the state; a fixed factor does not need them.
 
         Example:
             >>> float(jl.optimizers.SGD(loss_scale_factor=8.0).scale_loss(0.5))

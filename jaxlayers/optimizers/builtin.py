@@ -298,8 +298,35 @@ class Adadelta(Optimizer):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
 
 
+class MomentsOptimizer(Optimizer):
+    """The shared arguments of Keras's Adam-family optimizers (two decays, epsilon).
+
+    Args:
+        learning_rate: Float or schedule.  Default 0.001.
+        beta_1: Decay of the first moment.
+        beta_2: Decay of the second moment.
+        epsilon: Small constant for numerical stability.
+        **kwargs: The common arguments of :class:`Optimizer`.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None,
+                 **kwargs):
+        super().__init__(learning_rate, **_common(locals()))
+        owner = type(self).__name__
+        self.beta_1 = _beta(owner, "beta_1", beta_1)
+        self.beta_2 = _beta(owner, "beta_2", beta_2)
+        self.epsilon = _number(owner, "epsilon", epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
+
+
 @_register
-class Adamax(Optimizer):
+class Adamax(MomentsOptimizer):
     """Adamax, the infinity-norm variant of Adam, via ``optax.scale_by_adamax``.
 
     Keras: ``u = max(b2 * u, |g|)``; ``w -= lr / (1 - b1**t) * m / (u + eps)``.
@@ -318,28 +345,16 @@ class Adamax(Optimizer):
         >>> tx = Adamax(learning_rate=2e-3).to_optax()
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
-                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None,
-                 **kwargs):
-        super().__init__(learning_rate, **_common(locals()))
-        self.beta_1 = _beta("Adamax", "beta_1", beta_1)
-        self.beta_2 = _beta("Adamax", "beta_2", beta_2)
-        self.epsilon = _number("Adamax", "epsilon", epsilon)
 
     def _update(self, learning_rate):
         return optax.chain(
             optax.scale_by_adamax(b1=self.beta_1, b2=self.beta_2, eps=self.epsilon),
             optax.scale_by_learning_rate(learning_rate))
 
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
 
 
 @_register
-class Nadam(Optimizer):
+class Nadam(MomentsOptimizer):
     """Adam with Nesterov momentum, as Keras computes it (Dozat, 2016).
 
     The momentum follows the schedule ``mu_t = beta_1 * (1 - 0.5 * 0.96**t)``
@@ -360,24 +375,12 @@ class Nadam(Optimizer):
         >>> tx = Nadam(learning_rate=1e-3).to_optax()
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
-                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None,
-                 **kwargs):
-        super().__init__(learning_rate, **_common(locals()))
-        self.beta_1 = _beta("Nadam", "beta_1", beta_1)
-        self.beta_2 = _beta("Nadam", "beta_2", beta_2)
-        self.epsilon = _number("Nadam", "epsilon", epsilon)
 
     def _update(self, learning_rate):
         return optax.chain(
             scale_by_keras_nadam(self.beta_1, self.beta_2, self.epsilon),
             optax.scale_by_learning_rate(learning_rate))
 
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
 
 
 @_register
@@ -415,4 +418,4 @@ class Lion(Optimizer):
 
 
 __all__ = ["SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion",
-           "keras_adam"]
+           "MomentsOptimizer", "keras_adam"]

@@ -14,7 +14,7 @@ import optax
 from jaxlayers.core import args as _args
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.optimizers.base import Optimizer
-from jaxlayers.optimizers.builtin import _beta, _common, keras_adam
+from jaxlayers.optimizers.builtin import MomentsOptimizer, _beta, _common, keras_adam
 from jaxlayers.optimizers.ftrl import scale_by_ftrl
 from jaxlayers.optimizers.state import _number
 
@@ -81,7 +81,7 @@ class Ftrl(Optimizer):
 
 
 @_register
-class Lamb(Optimizer):
+class Lamb(MomentsOptimizer):
     """LAMB (You et al., 2019, https://arxiv.org/abs/1904.00962).
 
     The Adam direction ``m_hat / (sqrt(v_hat) + eps)`` scaled per weight by the
@@ -100,25 +100,12 @@ class Lamb(Optimizer):
         >>> tx = Lamb(learning_rate=1e-3).to_optax()
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
-                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None,
-                 **kwargs):
-        super().__init__(learning_rate, **_common(locals()))
-        self.beta_1 = _beta("Lamb", "beta_1", beta_1)
-        self.beta_2 = _beta("Lamb", "beta_2", beta_2)
-        self.epsilon = _number("Lamb", "epsilon", epsilon)
-
     def _update(self, learning_rate):
         return optax.chain(
             optax.scale_by_adam(b1=self.beta_1, b2=self.beta_2, eps=self.epsilon),
             optax.scale_by_trust_ratio(),
             optax.scale_by_learning_rate(learning_rate))
 
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
 
 
 @_register
