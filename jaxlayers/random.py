@@ -29,6 +29,7 @@ Example:
     False
 """
 
+import contextlib
 import random as _py_random
 import threading
 
@@ -50,6 +51,37 @@ _state_lock = threading.Lock()
 def _tracing():
     """Whether a ``jax.jit`` (or ``lax`` loop) is tracing the caller now."""
     return isinstance(jnp.zeros((), jnp.uint32) + 0, jax.core.Tracer)
+
+
+_sources = threading.local()
+
+
+@contextlib.contextmanager
+def key_source(next_key):
+    """Within, a draw that has no layer key takes ``next_key()`` instead of failing under jit.
+
+    The trainer enters it while it traces a model's own ``train_step``, so a
+    ``SeedGenerator`` (or ``seed=None``) used there, as in Keras's GAN
+    examples, draws from the step's key: a new draw each step, no seed baked
+    into the compiled step.
+
+    Example:
+        >>> with jl.random.key_source(lambda: jax.random.key_data(jax.random.key(0))):
+        ...     a = jl.random.normal((2,), seed=jl.random.SeedGenerator(1))
+        >>> a.shape
+        (2,)
+    """
+    stack = _sources.__dict__.setdefault("stack", [])
+    stack.append(next_key)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def _source_key():
+    stack = getattr(_sources, "stack", None)
+    return stack[-1]() if stack else None
 
 
 def _jit_error(what):
@@ -118,6 +150,9 @@ class SeedGenerator:
         scope = scope_lib.current()
         if scope is not None:
             return scope.next_key()
+        key = _source_key()
+        if key is not None:
+            return key
         if _tracing():
             raise _jit_error(f"SeedGenerator '{self.name}'")
         # One module lock (not one per generator) keeps layers that own one copyable.
@@ -167,6 +202,9 @@ def draw_key(seed):
         scope = scope_lib.current()
         if scope is not None:
             return scope.next_key()
+        key = _source_key()
+        if key is not None:
+            return key
         if _tracing():
             raise _jit_error("seed=None")
         return _global_generator().next(ordered=False)

@@ -28,10 +28,37 @@ def _looks_functional(args, kwargs):
     return len(args) >= 2 or (len(args) == 1 and graph.any_symbolic(args, {}))
 
 
+def _subclass_looks_functional(cls, args, kwargs):
+    """``CustomModel(inputs, outputs)``: Keras's stricter reading for subclasses, whose
+    own ``__init__`` may take other arguments (one positional argument is never it)."""
+    if cls.builds_own_graph:
+        return False
+    return (len(args) >= 2 and graph.any_symbolic(args[:2], {})) or (
+        "outputs" in kwargs and (len(args) == 1 or "inputs" in kwargs))
+
+
 def _functional_class(needed_by):
     # Model(inputs, outputs) makes a Functional model; functional.py subclasses Model, so
     # it provides its class as a hook when imported (the models package always does).
     return hooks.get("models.Functional", "jaxlayers.models", needed_by)
+
+
+def _functional_variant(cls, functional):
+    """``cls`` with ``functional`` behind it in the MRO: ``CustomModel(inputs, outputs)``.
+
+    As in Keras, a ``Model`` subclass constructed Functional-style is a Functional
+    model that keeps the subclass's methods (a custom ``train_step``, extra
+    metrics made in ``__init__``).  The subclass itself is left untouched (Keras
+    rewrites its bases); the variant is made once per subclass and carries its
+    name, so messages and saved configs name ``CustomModel``.
+    """
+    variant = cls.__dict__.get("_jl_functional_variant")
+    if variant is None:
+        variant = type(cls.__name__, (cls, functional),
+                       {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                        "__doc__": cls.__doc__})
+        type.__setattr__(cls, "_jl_functional_variant", variant)
+    return variant
 
 
 def _saving(name, model, method):
@@ -56,11 +83,19 @@ class Model(Trainer, Layer):
     """
 
     is_namespace_root = True
+    # A subclass that makes its own graph from its arguments (Sequential) is never
+    # turned into a Functional model by CustomModel(inputs, outputs)-like arguments.
+    builds_own_graph = False
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and _looks_functional(args, kwargs):
             functional = _functional_class("Model(inputs, outputs)")
             return functional.__new__(functional, *args, **kwargs)
+        if cls is not Model and _subclass_looks_functional(cls, args, kwargs):
+            functional = _functional_class("Model(inputs, outputs)")
+            if not issubclass(cls, functional):
+                variant = _functional_variant(cls, functional)
+                return variant.__new__(variant, *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
@@ -72,9 +107,14 @@ class Model(Trainer, Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        if cls is Model and "input_layers" in config and "layers" in config:
-            return _functional_class("Model.from_config").from_config(
-                config, custom_objects=custom_objects)
+        if "input_layers" in config and "layers" in config:
+            functional = _functional_class("Model.from_config")
+            if cls is Model:
+                return functional.from_config(config, custom_objects=custom_objects)
+            # A subclass saved Functional-style is rebuilt the same way, then called as
+            # CustomModel(inputs, outputs, name=...) so it keeps its own methods.
+            return functional.from_config.__func__(cls, config,
+                                                   custom_objects=custom_objects)
         return super().from_config(config)
 
     # ------------------------------------------------------------------ layers

@@ -28,6 +28,8 @@ class Sequential(Model):
         ['hidden', 'out']
     """
 
+    builds_own_graph = True
+
     def __init__(self, layers=None, trainable=True, name=None, **kwargs):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._layers = []

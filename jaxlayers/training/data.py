@@ -276,6 +276,62 @@ def unpack_batch(owner, batch):
     )
 
 
+def pack_batch(x, y=None, sample_weight=None):
+    """The shortest batch holding the given parts, as Keras packs ``(x, y, sample_weight)``.
+
+    ``x`` alone is returned as is (as a 1-tuple when it is itself a tuple or
+    list, so it is not read as ``(x, y)``).  A custom ``train_step`` receives
+    array data packed this way.
+
+    Example:
+        >>> pack_batch(1, 2)
+        (1, 2)
+    """
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def unpack_batch_data(data):
+    """``(x, y, sample_weight)`` from a batch: ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sw)``.
+
+    Missing parts are ``None``; a list counts as a tuple, anything else (an
+    array, a dict) as ``x``.
+
+    Example:
+        >>> unpack_batch_data((np.ones(2), np.zeros(2)))[2] is None
+        True
+    """
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return (data, None, None)
+    return unpack_batch("unpack_x_y_sample_weight", data)
+
+
+def validation_freq_arg(owner, value):
+    """``validation_freq`` as Keras takes it: a positive int, or a list of (1-based) epochs.
+
+    Example:
+        >>> validation_freq_arg("Model 'm'.fit", [1, 3])
+        [1, 3]
+    """
+    if isinstance(value, (list, tuple)):
+        for epoch in value:
+            count_arg(owner, "validation_freq", epoch, allow_none=False)
+        return [int(epoch) for epoch in value]
+    return count_arg(owner, "validation_freq", value, allow_none=False)
+
+
+def should_validate(epoch, validation_freq):
+    """Whether ``fit`` validates after 0-based ``epoch`` (Keras counts epochs from 1)."""
+    if isinstance(validation_freq, list):
+        return epoch + 1 in validation_freq
+    return (epoch + 1) % validation_freq == 0
+
+
 _END = object()
 
 
@@ -306,40 +362,62 @@ class BatchStream:
     Either way ``take()`` returns ``None`` when the data has run out, and the
     trainer warns and stops instead of logging a loss over zero batches.
 
+    A dataset of indexed batches (a ``PyDataset``: ``num_batches`` and
+    ``epoch(order)``) is read in a new batch order each pass when given
+    ``shuffle_rng``, as Keras's ``fit(shuffle=True)`` does.
+
     Args:
         owner: Who is asking, for error messages.
         source: The iterable given as ``x``.
         steps_per_epoch: ``None`` or the number of batches per epoch.
+        shuffle_rng: A NumPy ``Generator`` to shuffle the batch order of an
+            indexed dataset with, or ``None``.
+        transform: Applied to each batch as it is taken (``fit``'s class weights).
 
     Raises:
         DataError: When the dataset gives no batch at all (e.g. a generator
             already consumed by an earlier call).
     """
 
-    def __init__(self, owner, source, steps_per_epoch):
+    def __init__(self, owner, source, steps_per_epoch, shuffle_rng=None, transform=None):
         self._source = source
         self._reiterable = not hasattr(source, "__next__")
         self._steps = steps_per_epoch
-        self._it = iter(source)
+        self._rng = shuffle_rng if is_indexed_dataset(source) else None
+        self._transform = transform
+        self._it = self._pass()
         self.first = next(self._it, _END)
         if self.first is _END:
             raise _no_batches(owner)
         self._held = self.first
         self._passes = 0
 
+    def _pass(self):
+        if self._rng is None:
+            return iter(self._source)
+        return iter(self._source.epoch(self._rng.permutation(self._source.num_batches)))
+
     def start_epoch(self):
         """Starts a fresh pass where an epoch is one pass of a re-iterable dataset."""
         self._passes += 1
         if self._passes > 1 and self._steps is None and self._reiterable:
-            self._it, self._held = iter(self._source), None
+            self._it, self._held = self._pass(), None
 
     def take(self):
         """The next batch of this epoch, or ``None`` when the data has run out."""
         if self._held is not None:
             batch, self._held = self._held, None
-            return batch
-        batch = next(self._it, _END)
-        return None if batch is _END else batch
+        else:
+            batch = next(self._it, _END)
+            if batch is _END:
+                return None
+        return batch if self._transform is None else self._transform(batch)
+
+
+def is_indexed_dataset(source):
+    """Whether ``source`` is a dataset of numbered batches with a length (a ``PyDataset``)."""
+    return (callable(getattr(source, "epoch", None)) and hasattr(source, "__getitem__")
+            and getattr(source, "num_batches", None) is not None)
 
 
 def take_batches(owner, source, steps, stacklevel=4):
@@ -358,7 +436,8 @@ def take_batches(owner, source, steps, stacklevel=4):
     return batches
 
 
-__all__ = ["ArrayData", "BatchStream", "gather", "split_validation",
+__all__ = ["is_indexed_dataset", "pack_batch", "unpack_batch_data", "should_validate",
+           "validation_freq_arg", "ArrayData", "BatchStream", "gather", "split_validation",
            "class_weights_to_sample_weights", "check_class_ids", "check_real", "count_arg",
            "take_batches", "ran_out_warning", "unpack_batch", "num_samples", "is_array_struct",
            "to_arrays"]

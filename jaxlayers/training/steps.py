@@ -6,6 +6,8 @@
 Nothing in it is specific to the facade: it only calls ``model.apply_with_aux``.
 """
 
+import inspect
+
 import jax
 import jax.numpy as jnp
 import optax
@@ -123,14 +125,18 @@ def as_loss(identifier):
 
 
 class CompiledLoss:
-    """The weighted sum of per-output losses: ``(total, [loss per output])``."""
+    """The weighted sum of per-output losses: ``(total, [loss per output])``.
 
-    def __init__(self, owner, loss, loss_weights, outputs):
+    ``required=False`` accepts no loss at all (the total is then 0).
+    """
+
+    def __init__(self, owner, loss, loss_weights, outputs, required=True):
         self.outputs = outputs
         self.names = outputs.names
         self.specs = outputs.align(owner, loss, "loss")
         self.losses = [as_loss(s) for s in self.specs]
-        if all(loss is None for loss in self.losses):
+        # A model with its own compute_loss or train_step may train without one.
+        if required and all(loss is None for loss in self.losses):
             raise ConfigError(
                 f"{owner}: compile() needs a `loss` to train. Received: loss={loss!r}."
             )
@@ -320,11 +326,27 @@ def _batch_size(owner, x):
     return size
 
 
-def _step_io(owner, outputs, y_pred, y, sw):
+def step_io(owner, outputs, y_pred, y, sw):
     """Predictions, targets and sample weights as lists in the model's output order."""
     return (outputs.flatten(y_pred), outputs.align(owner, y, "y", broadcast=False,
                                                    error=DataError),
             outputs.align(owner, sw, "sample_weight", error=DataError))
+
+
+def scale_loss(optimizer, loss, optimizer_state):
+    """Keras's ``optimizer.scale_loss`` inside a step: the loss the gradients are taken of.
+
+    The optimizer's transform divides the gradients by the same scale (a fixed
+    ``loss_scale_factor`` or a ``LossScaleOptimizer``'s dynamic one, read from
+    ``optimizer_state``: its optax state or its variables' arrays), so the
+    update is the unscaled one.  Without a loss scale the loss is unchanged.
+    """
+    fn = getattr(optimizer, "scale_loss", None)
+    if fn is None:
+        return loss
+    if "optimizer_variables" in inspect.signature(fn).parameters:
+        return fn(loss, optimizer_variables=optimizer_state)
+    return fn(loss)
 
 
 def make_train_step(model, tx, compiled_loss, metric_set, partition):
@@ -341,12 +363,14 @@ def make_train_step(model, tx, compiled_loss, metric_set, partition):
         def loss_fn(train_params):
             p = Partition.merge(train_params, frozen)
             y_pred, new_state, aux = model.apply_with_aux(p, state, x, training=True, key=sub)
-            preds, ys, sws = _step_io(owner, outputs, y_pred, y, sw)
+            preds, ys, sws = step_io(owner, outputs, y_pred, y, sw)
             total, per_output = compiled_loss(ys, preds, sws)
             reg = sum(aux["losses"]) if aux["losses"] else 0.0
-            return total + reg, (preds, ys, sws, new_state, per_output, aux["metrics"])
+            loss = total + reg
+            return scale_loss(model.optimizer, loss, opt_state), (
+                loss, preds, ys, sws, new_state, per_output, aux["metrics"])
 
-        (loss, (preds, ys, sws, new_state, per_output, added)), grads = jax.value_and_grad(
+        (_, (loss, preds, ys, sws, new_state, per_output, added)), grads = jax.value_and_grad(
             loss_fn, has_aux=True)(train)
         updates, opt_state = tx.update(grads, opt_state, train)
         train = partition.constrain(optax.apply_updates(train, updates))
@@ -365,7 +389,7 @@ def make_test_step(model, compiled_loss, metric_set):
         x, y, sw = batch
         size = _batch_size(owner, x)
         y_pred, _, aux = model.apply_with_aux(params, state, x, training=False)
-        preds, ys, sws = _step_io(owner, outputs, y_pred, y, sw)
+        preds, ys, sws = step_io(owner, outputs, y_pred, y, sw)
         total, per_output = compiled_loss(ys, preds, sws)
         reg = sum(aux["losses"]) if aux["losses"] else 0.0
         return metric_set.update(mstates, ys, preds, sws, total + reg, per_output, size,
@@ -382,4 +406,4 @@ def make_predict_step(model):
 
 
 __all__ = ["Outputs", "CompiledLoss", "MetricSet", "Partition", "make_train_step",
-           "make_test_step", "make_predict_step"]
+           "make_test_step", "make_predict_step", "scale_loss", "step_io"]

@@ -26,67 +26,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend
+from jaxlayers.core import tracking
 from jaxlayers.distribution import distributions as distribution_lib
 from jaxlayers.errors import DataError, NotCompiledError
+from jaxlayers.training import custom_loop, custom_steps
 from jaxlayers.training import data as data_lib
 from jaxlayers.training import steps as steps_lib
+from jaxlayers.training.custom_steps import to_host
 from jaxlayers.training.trainer_state import TrainerState
-
-
-class _LazyLogs(dict):
-    """Batch logs whose values are fetched from the device only when read."""
-
-    def __init__(self, compute):
-        super().__init__()
-        self._compute = compute
-        self._done = False
-
-    def _fill(self):
-        if not self._done:
-            self._done = True
-            super().update(self._compute())
-
-    def __getitem__(self, k):
-        self._fill()
-        return super().__getitem__(k)
-
-    def get(self, k, default=None):
-        self._fill()
-        return super().get(k, default)
-
-    def __contains__(self, k):
-        self._fill()
-        return super().__contains__(k)
-
-    def __iter__(self):
-        self._fill()
-        return super().__iter__()
-
-    def __len__(self):
-        self._fill()
-        return super().__len__()
-
-    def items(self):
-        self._fill()
-        return super().items()
-
-    def keys(self):
-        self._fill()
-        return super().keys()
-
-    def values(self):
-        self._fill()
-        return super().values()
-
-    def copy(self):
-        self._fill()
-        return dict(super().items())
-
-
-def _to_host(results):
-    """Scalars as floats; per-class results (``F1Score(average=None)``) as arrays."""
-    return {k: float(v) if np.ndim(v) == 0 else np.asarray(v)
-            for k, v in jax.device_get(results).items()}
 
 
 def _exclusive(method):
@@ -99,7 +46,7 @@ def _exclusive(method):
     return locked
 
 
-class Trainer(TrainerState):
+class Trainer(custom_steps.KerasSteps, TrainerState):
     """Mixin giving a Model Keras's training API over the pure ``apply``."""
 
     def __init__(self):
@@ -224,8 +171,11 @@ class Trainer(TrainerState):
                                              x_sample)
         return cache[spec_key]
 
-    def _setup_io(self, owner, x_sample, y_sample):
-        """Compiled loss and metrics for outputs shaped like the model's on ``x_sample``."""
+    def _setup_io(self, owner, x_sample, y_sample, require_loss=True):
+        """Compiled loss and metrics for outputs shaped like the model's on ``x_sample``.
+
+        ``require_loss=False`` (a model with its own steps) accepts ``loss=None``.
+        """
         pred, added = self._prediction_specs(x_sample)
         outputs = steps_lib.Outputs(self, pred)
         pred_leaves = outputs.flatten(pred)
@@ -236,7 +186,7 @@ class Trainer(TrainerState):
             return self._compiled_io[1], self._compiled_io[2]
         model_owner = f"{type(self).__name__} '{self.name}'"
         compiled_loss = steps_lib.CompiledLoss(model_owner, self.loss, self._loss_weights,
-                                               outputs)
+                                               outputs, required=require_loss)
         from jaxlayers.training import losses as losses_lib
 
         for loss_spec, y, p in zip(compiled_loss.specs, ys, pred_leaves):
@@ -270,6 +220,16 @@ class Trainer(TrainerState):
         width = pred.shape[-1] if len(pred.shape) >= 2 else 1
         return data_lib.class_weights_to_sample_weights(owner, y, class_weight,
                                                         width if width > 1 else 2)
+
+    def _weigh_batch(self, owner, class_weight, batch):
+        """A batch of an indexed dataset with ``class_weight`` as its sample weights."""
+        bx, by, bsw = data_lib.unpack_batch(owner, batch)
+        if bsw is not None:
+            raise DataError(
+                f"{owner}: `class_weight` cannot be combined with batches that carry their "
+                "own sample weights; weigh the samples in the dataset instead."
+            )
+        return bx, by, self._class_weights(owner, by, class_weight)
 
     def _train_fns(self, compiled_loss, metric_set, partition, dist=None):
         key = ("train", id(compiled_loss), id(metric_set), partition.key, id(dist))
@@ -334,7 +294,11 @@ class Trainer(TrainerState):
         is logged over zero batches.  Integer labels of sparse categorical losses
         and metrics are checked against the width of their output first (for an
         iterable, on its first batch).  Calls from several threads run one at a
-        time, under the model's lock.
+        time, under the model's lock.  A model that overrides ``train_step``
+        (or ``compute_loss``, ``compute_loss_and_updates``, ``metrics``) trains
+        through it with Keras 3's JAX-backend state tuple, jitted once; with
+        it, ``y`` may be omitted.  A ``PyDataset`` is read in a new batch
+        order each epoch when ``shuffle``, and takes ``class_weight``.
 
         Raises:
             NotCompiledError: Before ``compile``.
@@ -359,18 +323,24 @@ class Trainer(TrainerState):
         steps_per_epoch = backend.cap_steps(count(owner, "steps_per_epoch", steps_per_epoch))
         validation_steps = count(owner, "validation_steps", validation_steps)
         validation_batch_size = count(owner, "validation_batch_size", validation_batch_size)
-        validation_freq = count(owner, "validation_freq", validation_freq, allow_none=False)
+        validation_freq = data_lib.validation_freq_arg(owner, validation_freq)
+        custom = custom_steps.uses_custom_steps(self, "fit")
         dist = distribution_lib.distribution()
         verbose = 1 if verbose == "auto" else int(verbose)
         arrays_given = y is not None or _is_plain_arrays(x)
-        if not arrays_given and (validation_split or class_weight is not None
-                                 or sample_weight is not None):
+        # Keras weighs a PyDataset's batches by class_weight; other iterables refuse it.
+        if not arrays_given and (validation_split or sample_weight is not None or (
+                class_weight is not None and not data_lib.is_indexed_dataset(x))):
             raise DataError(
-                f"{owner}: validation_split, class_weight and sample_weight need array data; "
-                "with an iterable dataset, yield (x, y, sample_weight) batches instead."
+                f"{owner}: validation_split, class_weight and sample_weight need array data "
+                "(class_weight also works with a PyDataset); with an iterable dataset, yield "
+                "(x, y, sample_weight) batches instead."
             )
+        # Drawn from fit's key, so BackupAndRestore can resume the same shuffles.
+        rng = self._shuffle_rng = np.random.default_rng(int(jax.random.randint(
+            jax.random.fold_in(self._train_key, 7), (), 0, 2**31 - 1)))
         if arrays_given:
-            if y is None:
+            if y is None and not custom:  # a custom train_step may train on x alone
                 raise DataError(
                     f"{owner}: `y` is required with array inputs. Pass fit(x, y, ...), or an "
                     "iterable of (x, y) batches as x."
@@ -379,15 +349,27 @@ class Trainer(TrainerState):
             if validation_split and validation_data is None:
                 (x, y, sample_weight), validation_data = data_lib.split_validation(
                     owner, x, y, sample_weight, validation_split)
-            x_sample, y_sample = self._sample(x), self._sample(y)
+            fy = y
+            x_sample = self._sample(x)
         else:
-            stream = data_lib.BatchStream(owner, x, steps_per_epoch)
-            fx, fy, _ = data_lib.unpack_batch(owner, stream.first)
-            x_sample, y_sample = self._sample(fx), self._sample(fy)
-        self._prepare_model(owner, x_sample)
-        compiled_loss, metric_set = self._setup_io(owner, x_sample, y_sample)
+            weigh = None if class_weight is None else functools.partial(
+                self._weigh_batch, owner, class_weight)
+            stream = data_lib.BatchStream(owner, x, steps_per_epoch,
+                                          rng if shuffle else None, weigh)
+            fx, fy, _ = (data_lib.unpack_batch_data(stream.first) if custom
+                         else data_lib.unpack_batch(owner, stream.first))
+            x_sample = self._sample(fx)
+        y_sample = None if fy is None else self._sample(fy)
+        if custom:
+            custom_loop.prepare(self, owner, x_sample, y_sample)
+        else:
+            self._prepare_model(owner, x_sample)
+            compiled_loss, metric_set = self._setup_io(owner, x_sample, y_sample)
+        # A custom step without a compiled loss has no outputs to check labels against.
+        check_labels = not custom or self._keras_compiled_loss is not None
+        if check_labels:
+            self._check_labels(owner, fy)
         if arrays_given:
-            self._check_labels(owner, y)
             if class_weight is not None:
                 # After the split: the validation loss stays unweighted, as in Keras.
                 cw = self._class_weights(owner, y, class_weight)
@@ -398,12 +380,17 @@ class Trainer(TrainerState):
             steps = dataset.steps if steps_per_epoch is None else min(steps_per_epoch,
                                                                        dataset.steps)
         else:
-            self._check_labels(owner, fy)
             dataset, steps = None, steps_per_epoch
         validation = _validation_args(validation_data)
-        if validation is not None and validation[1] is not None:
+        if validation is not None and validation[1] is not None and check_labels:
             data_lib.check_real(owner, "validation_data", validation[:2])
             self._check_labels(owner, validation[1])
+        if custom:
+            return custom_loop.fit(self, stream if dataset is None else dataset, steps, epochs,
+                                   verbose, callbacks, validation, rng if shuffle else None,
+                                   initial_epoch,
+                                   validation_steps, validation_batch_size or batch_size,
+                                   validation_freq)
         partition, params, state = self._train_state()
         fns = self._train_fns(compiled_loss, metric_set, partition, dist)
         cb = callbacks_lib.CallbackList(
@@ -411,8 +398,6 @@ class Trainer(TrainerState):
             verbose=verbose, epochs=epochs, steps=steps)
         self.stop_training = False
         self._live_carry = None  # a crashed fit's carry is not this run's
-        rng = self._shuffle_rng = np.random.default_rng(int(jax.random.randint(
-            jax.random.fold_in(self._train_key, 7), (), 0, 2**31 - 1)))
         cb.on_train_begin()
         start = getattr(self, "_initial_epoch_override", None)
         self._initial_epoch_override = None
@@ -444,23 +429,44 @@ class Trainer(TrainerState):
                     self.stop_training = True
             self._live_carry = None
             params, state, self._opt_state, mstates, self._train_key = carry
-            epoch_logs = _to_host(metric_set.results(mstates))
+            epoch_logs = to_host(metric_set.results(mstates))
             self.set_params(params, state)
-            if validation is not None and (epoch + 1) % validation_freq == 0:
-                vx, vy, vsw = validation
-                val = self.evaluate(vx, vy, sample_weight=vsw, verbose=0, return_dict=True,
-                                    batch_size=validation_batch_size or batch_size,
-                                    steps=validation_steps, _internal=True)
-                epoch_logs.update({f"val_{k}": v for k, v in val.items()})
+            self._validate(epoch_logs, epoch, validation, validation_freq,
+                           validation_batch_size or batch_size, validation_steps)
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
-        cb.on_train_end(epoch_logs)
+        return self._end_fit(cb, epoch_logs, epochs > initial_epoch)
+
+    def _validate(self, logs, epoch, validation, validation_freq, batch_size, steps):
+        """Adds ``val_*`` entries to ``logs`` after the epochs ``validation_freq`` names."""
+        if validation is not None and data_lib.should_validate(epoch, validation_freq):
+            vx, vy, vsw = validation
+            val = self.evaluate(vx, vy, sample_weight=vsw, verbose=0, return_dict=True,
+                                batch_size=batch_size, steps=steps, _internal=True)
+            logs.update({f"val_{k}": v for k, v in val.items()})
+
+    def _end_fit(self, cb, logs, trained):
+        """Keras's end of ``fit``: with ``use_ema`` the moving averages become the
+        weights, then ``on_train_end``; returns the ``History``."""
+        self._finalize_optimizer(trained)
+        cb.on_train_end(logs)
         self.history = cb.history
         return cb.history
 
+    def _finalize_optimizer(self, trained):
+        averages = getattr(self.optimizer, "moving_averages", None) if trained else None
+        if averages is None:
+            return
+        if isinstance(averages, (list, tuple)):  # a custom train_step's list state
+            self.optimizer.finalize_variable_values(self.trainable_variables)
+            return
+        by_path = dict(tracking.entries(self))
+        for path in steps_lib.Partition(self).train_paths:
+            by_path[path].assign(tracking.get_path(averages, path, "params", "fit"))
+
     def _batch_logs(self, metric_set, mstates):
-        return _LazyLogs(lambda: _to_host(metric_set.results(mstates)))
+        return custom_steps.LazyLogs(lambda: to_host(metric_set.results(mstates)))
 
     def _run_array_epoch(self, fns, dataset, carry, metric_set, cb, steps, rng):
         full, partial = dataset.plan(rng)
@@ -520,16 +526,34 @@ class Trainer(TrainerState):
         batch_size = data_lib.count_arg(owner, "batch_size", batch_size)
         steps = backend.cap_steps(data_lib.count_arg(owner, "steps", steps))
         verbose = 1 if verbose == "auto" else int(verbose)
+        custom = custom_steps.uses_custom_steps(self, "evaluate")
         if y is not None or _is_plain_arrays(x):
-            if y is None:
+            if y is None and not custom:
                 raise DataError(f"{owner}: `y` is required with array inputs.")
             dataset = data_lib.ArrayData(owner, x, y, sample_weight, batch_size or 32)
-            x_sample, y_sample = self._sample(x), self._sample(y)
-            batches, labels = None, y
+            batches, fx, labels = None, x, y
         else:
             batches = data_lib.take_batches(owner, x, steps)
-            fx, fy, _ = data_lib.unpack_batch(owner, batches[0])
-            x_sample, y_sample, dataset, labels = self._sample(fx), self._sample(fy), None, fy
+            fx, labels, _ = (data_lib.unpack_batch_data(batches[0]) if custom
+                             else data_lib.unpack_batch(owner, batches[0]))
+            dataset = None
+        x_sample = self._sample(fx)
+        y_sample = None if labels is None else self._sample(labels)
+        if custom:
+            custom_loop.prepare(self, owner, x_sample, y_sample)
+            if self._keras_compiled_loss is not None:
+                self._check_labels(owner, labels)
+            cb = None
+            if not _internal:
+                cb = callbacks_lib.CallbackList(callbacks, add_progbar=verbose != 0,
+                                                model=self, verbose=verbose, epochs=1,
+                                                steps=dataset.steps if dataset else len(batches))
+                cb.on_test_begin()
+            logs = custom_loop.evaluate(self, batches if dataset is None else dataset, steps,
+                                        cb)
+            if cb:
+                cb.on_test_end(logs)
+            return custom_loop.format_results(self, logs, return_dict)
         self._prepare_model(owner, x_sample)
         compiled_loss, metric_set = self._setup_io(owner, x_sample, y_sample)
         if not (_internal and dataset is not None):  # fit checked its validation arrays
@@ -559,7 +583,7 @@ class Trainer(TrainerState):
                 mstates = fns["step"](params, state, mstates, data_lib.to_arrays((bx, by, bsw)))
                 if cb:
                     cb.on_test_batch_end(i, self._batch_logs(metric_set, mstates))
-        logs = _to_host(metric_set.results(mstates))
+        logs = to_host(metric_set.results(mstates))
         if cb:
             cb.on_test_end(logs)
         return self._format(metric_set, logs, return_dict)
@@ -584,10 +608,16 @@ class Trainer(TrainerState):
                        range(0, n, batch_size)]
             if steps is not None:
                 batches = batches[:steps]
+            raw = batches
         else:
-            batches = [data_lib.unpack_batch(owner, b if isinstance(b, tuple) else (b,))[0]
-                       for b in data_lib.take_batches(owner, x, steps, stacklevel=3)]
+            raw = data_lib.take_batches(owner, x, steps, stacklevel=3)
+            batches = [data_lib.unpack_batch_data(b)[0] for b in raw]
         self._prepare_model(owner, self._sample(batches[0]), predicting=True)
+        if custom_steps.uses_custom_steps(self, "predict"):
+            # predict_step receives each batch as given, as in Keras.
+            return custom_loop.predict_outputs(
+                self, (("batch", (data_lib.to_arrays(b),)) for b in raw),
+                self._train_key if self._train_key is not None else backend.next_eager_key())
         key = ("predict",)
         if key not in self._fn_cache:
             self._fn_cache[key] = self._jit(steps_lib.make_predict_step(self))
@@ -613,6 +643,9 @@ class Trainer(TrainerState):
         self._require_compiled("train_on_batch")
         owner = self._method_owner("train_on_batch")
         data_lib.num_samples(owner, x, y, sample_weight)
+        if custom_steps.uses_custom_steps(self, "fit"):
+            return custom_loop.on_batch(self, "train", owner, x, y, sample_weight,
+                                        class_weight, return_dict)
         self._prepare_model(owner, self._sample(x))
         compiled_loss, metric_set = self._setup_io(owner, self._sample(x), self._sample(y))
         self._check_labels(owner, y)
@@ -629,7 +662,7 @@ class Trainer(TrainerState):
         carry, _ = fns["step"](carry, data_lib.to_arrays((x, y, sample_weight)))
         params, state, self._opt_state, mstates, self._train_key = carry
         self.set_params(params, state)
-        return self._format(metric_set, _to_host(metric_set.results(mstates)), return_dict)
+        return self._format(metric_set, to_host(metric_set.results(mstates)), return_dict)
 
     @_exclusive
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
@@ -638,13 +671,16 @@ class Trainer(TrainerState):
         self._require_compiled("test_on_batch")
         owner = self._method_owner("test_on_batch")
         data_lib.num_samples(owner, x, y, sample_weight)
+        if custom_steps.uses_custom_steps(self, "evaluate"):
+            return custom_loop.on_batch(self, "test", owner, x, y, sample_weight, None,
+                                        return_dict)
         self._prepare_model(owner, self._sample(x))
         compiled_loss, metric_set = self._setup_io(owner, self._sample(x), self._sample(y))
         self._check_labels(owner, y)
         fns = self._test_fns(compiled_loss, metric_set)
         mstates = fns["step"](self.params, self.state, metric_set.init(),
                               data_lib.to_arrays((x, y, sample_weight)))
-        return self._format(metric_set, _to_host(metric_set.results(mstates)), return_dict)
+        return self._format(metric_set, to_host(metric_set.results(mstates)), return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
         """Outputs for one batch as NumPy arrays."""
@@ -660,6 +696,8 @@ class Trainer(TrainerState):
 
     @property
     def metrics_names(self):
+        if any(custom_steps.overridden(self, n) for n in ("metrics", "train_step", "test_step")):
+            return [m.name for m in self.metrics]  # Keras: the names of `metrics`
         io = getattr(self, "_compiled_io", None)
         return io[2].names if io else []
 

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 from jaxlayers.errors import ConfigError
 from jaxlayers.optimizers.base import fill_state, iterations
 from jaxlayers.training import compile_config as compile_config_lib
+from jaxlayers.training import custom_loop
 from jaxlayers.training import steps as steps_lib
 
 
@@ -75,6 +76,7 @@ class TrainerState:
         reading ``self.model`` (checkpointing after N batches, ``get_weights``) calls
         this first.  Copies, because the next step donates the carry's buffers.
         """
+        custom_loop.sync_live_state(self)  # a model running its own train_step
         carry, self._live_carry = self.__dict__.get("_live_carry"), None
         if carry is not None:
             params, state, opt_state = jax.tree_util.tree_map(jnp.copy, carry[:3])

@@ -105,18 +105,36 @@ class PyDataset:
         return MappedDataset(self, fn)
 
     def __iter__(self):
+        return self.epoch()
+
+    def epoch(self, order=None):
+        """One pass over the batches (what iterating gives), in ``order`` when given.
+
+        ``fit(shuffle=True)`` passes a permutation of ``range(len(self))`` each
+        epoch, reading the batches in a new order as Keras does.
+
+        Example:
+            >>> class Three(PyDataset):
+            ...     def __len__(self):
+            ...         return 3
+            ...     def __getitem__(self, index):
+            ...         return np.full(1, index)
+            >>> [int(x[0]) for (x,) in Three().epoch(order=[2, 0, 1])]
+            [2, 0, 1]
+        """
         if not hasattr(self, "__getitem__"):
             raise ConfigTypeError(
                 f"{type(self).__name__}: a PyDataset subclass must define "
                 "__getitem__(self, index) returning one batch, and __len__(self) returning the "
                 "number of batches."
             )
-        return self._epoch()
+        return self._epoch(order)
 
-    def _epoch(self):
+    def _epoch(self, order=None):
         self.on_epoch_begin()
         count = self.num_batches
-        indices = range(count) if count is not None else itertools.count()
+        indices = ([int(i) for i in order] if order is not None
+                   else range(count) if count is not None else itertools.count())
         if self.workers > 1 or (self.workers > 0 and self.use_multiprocessing):
             batches = _prefetched(self, indices, self.workers, self.max_queue_size, count)
         else:
