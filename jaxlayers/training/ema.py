@@ -39,31 +39,57 @@ def has_average(model):
 
 
 def _parts(model, owner):
-    state = model.training_state(init_optimizer=True) if getattr(model, "compiled", False) \
-        else None
+    state = model.training_state() if getattr(model, "compiled", False) else None
     node = None if not state else _average_node(state["optimizer_state"])
     if node is None:
         optimizer = getattr(model, "optimizer", None)
+        optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+        use_ema = getattr(optimizer, "use_ema", None)
         raise ConfigError(
             f"{owner}: the model's optimizer must keep an EMA of the weights: compile with "
-            f"an optimizer built with use_ema=True. Received: use_ema="
-            f"{getattr(optimizer, 'use_ema', None)!r} ({type(optimizer).__name__})."
+            f"an optimizer built with use_ema=True. Received: use_ema={use_ema!r} "
+            f"({type(optimizer).__name__})." if not use_ema else
+            f"{owner}: the optimizer (use_ema=True) has no moving average yet: train the "
+            "model (fit or train_on_batch) before using the averages."
         )
     return state, node
+
+
+def _get(average, index, path, owner):
+    # A custom train_step's optimizer is built over the list model.trainable_variables,
+    # in the order of trained_paths; fit's own state has the params' nested dict.
+    if isinstance(average, (list, tuple)):
+        return average[index]
+    return tracking.get_path(average, path, "moving average", owner)
+
+
+def _set(average, index, path, value):
+    if isinstance(average, list):
+        average[index] = value
+    else:
+        tracking.set_path(average, path, value)
+
+
+def _copy(value, dtype):
+    # Never the same buffer in the model and in the optimizer state: fit donates both.
+    return jnp.array(value, dtype=dtype, copy=True)
 
 
 def _exchange(model, owner, keep_training_weights):
     state, node = _parts(model, owner)
     params, average = model.params, node.average
     new_average = jax.tree_util.tree_map(lambda x: x, average)  # fresh containers
-    for path in state["trained_paths"]:
+    if isinstance(new_average, tuple):
+        new_average = list(new_average)
+    for index, path in enumerate(state["trained_paths"]):
         weight = tracking.get_path(params, path, "params", owner)
-        averaged = tracking.get_path(average, path, "moving average", owner)
-        tracking.set_path(params, path, jnp.asarray(averaged, weight.dtype))
+        averaged = _get(average, index, path, owner)
+        tracking.set_path(params, path, _copy(averaged, weight.dtype))
         if keep_training_weights:
-            tracking.set_path(new_average, path, jnp.asarray(weight, averaged.dtype))
+            _set(new_average, index, path, _copy(weight, averaged.dtype))
     model.params = params
     if keep_training_weights:
+        new_average = type(average)(new_average) if isinstance(average, tuple) else new_average
         new_state = jax.tree_util.tree_map(
             lambda n: n._replace(average=new_average) if _is_average(n) else n,
             state["optimizer_state"], is_leaf=_is_average)

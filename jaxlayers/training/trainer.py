@@ -26,10 +26,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend
-from jaxlayers.core import tracking
 from jaxlayers.distribution import distributions as distribution_lib
 from jaxlayers.errors import DataError, NotCompiledError
-from jaxlayers.training import custom_loop, custom_steps
+from jaxlayers.training import custom_loop, custom_steps, ema
 from jaxlayers.training import data as data_lib
 from jaxlayers.training import steps as steps_lib
 from jaxlayers.training.custom_steps import to_host
@@ -410,8 +409,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 if first is None:
                     data_lib.ran_out_warning(owner, 0, epoch)
                     break
+            cb.on_epoch_begin(epoch)  # first: a callback may set weights (SwapEMAWeights)
             partition, params, state = self._train_state()
-            cb.on_epoch_begin(epoch)
             # The step donates its carry: start from copies so the facade's values,
             # the stored optimizer state and key stay valid for callbacks mid-epoch.
             carry = _fresh_carry(params, state, self._opt_state, metric_set.init(),
@@ -455,15 +454,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         return cb.history
 
     def _finalize_optimizer(self, trained):
-        averages = getattr(self.optimizer, "moving_averages", None) if trained else None
-        if averages is None:
-            return
-        if isinstance(averages, (list, tuple)):  # a custom train_step's list state
-            self.optimizer.finalize_variable_values(self.trainable_variables)
-            return
-        by_path = dict(tracking.entries(self))
-        for path in steps_lib.Partition(self).train_paths:
-            by_path[path].assign(tracking.get_path(averages, path, "params", "fit"))
+        if trained and ema.has_average(self):  # Keras's end of fit with use_ema
+            ema.finalize(self)
 
     def _batch_logs(self, metric_set, mstates):
         return custom_steps.LazyLogs(lambda: to_host(metric_set.results(mstates)))
