@@ -325,3 +325,33 @@ def test_mid_epoch_backups_resume_at_the_start_of_their_epoch(tmp_path):
     assert resumed_start.shuffle[1] == record.shuffle[1]  # epoch 1 shuffled as before
     np.testing.assert_array_equal(resumed_start.weights[1][0],
                                   saved["h"]["kernel"])
+
+
+_HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+          "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
+          "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
+          "on_predict_batch_begin", "on_predict_batch_end")
+
+
+def _hooks_called(lib):
+    seen = []
+
+    def recorder(name):
+        return lambda self, *args, **kwargs: seen.append(name)
+
+    recording = type("Recording", (lib.callbacks.Callback,),
+                     {name: recorder(name) for name in _HOOKS})
+    model = lib.Sequential([lib.Input((2,)), lib.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((5, 2), "float32"), np.ones((5, 1), "float32")  # a partial last batch
+    model.fit(x, y, batch_size=2, epochs=1, validation_data=(x, y), verbose=0,
+              callbacks=[recording()])
+    model.evaluate(x, y, batch_size=2, verbose=0, callbacks=[recording()])
+    model.predict(x, batch_size=2, verbose=0, callbacks=[recording()])
+    return seen
+
+
+def test_fit_validation_evaluate_and_predict_call_the_hooks_keras_calls(keras):
+    """fit's validation pass runs the fit's callbacks' test hooks, and predict its
+    callbacks' predict hooks, batch by batch, in Keras's order."""
+    assert _hooks_called(jl) == _hooks_called(keras)

@@ -260,7 +260,7 @@ def fit(model, data, steps, epochs, verbose, callbacks, validation, rng, initial
         write_state(model, state, "train")
         logs = epoch_logs(model, state, step_logs)
         model._validate(logs, epoch, validation, validation_freq, validation_batch_size,
-                        validation_steps)
+                        validation_steps, cb)
         cb.on_epoch_end(epoch, logs)
         if steps is not None and done < steps and not isinstance(data, data_lib.ArrayData):
             data_lib.ran_out_warning(f"{type(model).__name__} '{model.name}'.fit", done, epoch)
@@ -287,12 +287,12 @@ def evaluate(model, data, steps, cb):
         ("batch", (data_lib.to_arrays(b),)) for b in data)
 
     def on_end(i, step_logs):
-        if cb:
+        if cb is not None:
             cb.on_test_batch_end(i, lazy(step_logs))
         return False
 
     step_logs, state, _, _ = run_pass(model, "test", state, batches, model._train_key,
-                                      None, on_end)
+                                      None if cb is None else cb.on_test_batch_begin, on_end)
     model._live_keras_state = None
     write_state(model, state, "test")
     return epoch_logs(model, state, step_logs)

@@ -431,18 +431,22 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             epoch_logs = to_host(metric_set.results(mstates))
             self.set_params(params, state)
             self._validate(epoch_logs, epoch, validation, validation_freq,
-                           validation_batch_size or batch_size, validation_steps)
+                           validation_batch_size or batch_size, validation_steps, cb)
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
         return self._end_fit(cb, epoch_logs, epochs > initial_epoch)
 
-    def _validate(self, logs, epoch, validation, validation_freq, batch_size, steps):
-        """Adds ``val_*`` entries to ``logs`` after the epochs ``validation_freq`` names."""
+    def _validate(self, logs, epoch, validation, validation_freq, batch_size, steps, cb):
+        """Adds ``val_*`` entries to ``logs`` after the epochs ``validation_freq`` names.
+
+        The fit's callbacks see the validation pass (``on_test_begin`` ...), as in Keras.
+        """
         if validation is not None and data_lib.should_validate(epoch, validation_freq):
             vx, vy, vsw = validation
             val = self.evaluate(vx, vy, sample_weight=vsw, verbose=0, return_dict=True,
-                                batch_size=batch_size, steps=steps, _internal=True)
+                                batch_size=batch_size, steps=steps, _internal=True,
+                                _callbacks=cb)
             logs.update({f"val_{k}": v for k, v in val.items()})
 
     def _end_fit(self, cb, logs, trained):
@@ -503,8 +507,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
                  verbose: str | int = "auto", sample_weight: Any = None,
                  steps: int | None = None, callbacks: Sequence[Any] | None = None,
-                 return_dict: bool = False,
-                 _internal: bool = False) -> float | list[float] | dict[str, float]:
+                 return_dict: bool = False, _internal: bool = False,
+                 _callbacks: Any = None) -> float | list[float] | dict[str, float]:
         """Loss and metrics on the data: a scalar, a list, or a dict (``return_dict``).
 
         A per-class metric (``F1Score(average=None)``) gives an array.  Labels
@@ -535,15 +539,16 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             custom_loop.prepare(self, owner, x_sample, y_sample)
             if self._keras_compiled_loss is not None:
                 self._check_labels(owner, labels)
-            cb = None
+            cb = _callbacks
             if not _internal:
                 cb = callbacks_lib.CallbackList(callbacks, add_progbar=verbose != 0,
                                                 model=self, verbose=verbose, epochs=1,
                                                 steps=dataset.steps if dataset else len(batches))
+            if cb is not None:
                 cb.on_test_begin()
             logs = custom_loop.evaluate(self, batches if dataset is None else dataset, steps,
                                         cb)
-            if cb:
+            if cb is not None:
                 cb.on_test_end(logs)
             return custom_loop.format_results(self, logs, return_dict)
         self._prepare_model(owner, x_sample)
@@ -552,11 +557,12 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             self._check_labels(owner, labels)
         fns = self._test_fns(compiled_loss, metric_set)
         mstates = metric_set.init()
-        cb = None
+        cb = _callbacks
         if not _internal:
             cb = callbacks_lib.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=1,
                                             steps=dataset.steps if dataset else len(batches))
+        if cb is not None:
             cb.on_test_begin()
         # Read after on_test_begin: a callback may put other weights in (SwapEMAWeights).
         params, state = self.params, self.state
@@ -564,19 +570,27 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             full, partial = dataset.plan(None)
             n = dataset.full_steps if steps is None else min(steps, dataset.full_steps)
             for i in range(n):
+                if cb is not None:
+                    cb.on_test_batch_begin(i)
                 mstates = fns["array_step"](params, state, mstates, dataset.arrays, full[i])
-                if cb:
+                if cb is not None:
                     cb.on_test_batch_end(i, self._batch_logs(metric_set, mstates))
             if partial is not None and (steps is None or steps > dataset.full_steps):
+                if cb is not None:
+                    cb.on_test_batch_begin(n)
                 mstates = fns["array_step"](params, state, mstates, dataset.arrays, partial)
+                if cb is not None:
+                    cb.on_test_batch_end(n, self._batch_logs(metric_set, mstates))
         else:
             for i, batch in enumerate(batches):
                 bx, by, bsw = data_lib.unpack_batch(owner, batch)
+                if cb is not None:
+                    cb.on_test_batch_begin(i)
                 mstates = fns["step"](params, state, mstates, data_lib.to_arrays((bx, by, bsw)))
-                if cb:
+                if cb is not None:
                     cb.on_test_batch_end(i, self._batch_logs(metric_set, mstates))
         logs = to_host(metric_set.results(mstates))
-        if cb:
+        if cb is not None:
             cb.on_test_end(logs)
         return self._format(metric_set, logs, return_dict)
 
@@ -588,6 +602,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         Takes no lock: it runs concurrently with other predicts and with ``fit``.
         Zero samples give empty outputs of the model's output shapes, as Keras.
         """
+        from jaxlayers.training import callbacks as callbacks_lib
+
         owner = self._method_owner("predict")
         batch_size = data_lib.count_arg(owner, "batch_size", batch_size)
         steps = backend.cap_steps(data_lib.count_arg(owner, "steps", steps))
@@ -605,17 +621,28 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             raw = data_lib.take_batches(owner, x, steps, stacklevel=3)
             batches = [data_lib.unpack_batch_data(b)[0] for b in raw]
         self._prepare_model(owner, self._sample(batches[0]), predicting=True)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        cb = callbacks_lib.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                        verbose=verbose, epochs=1, steps=len(batches))
+        cb.on_predict_begin()  # before the weights are read: a callback may swap them
         if custom_steps.uses_custom_steps(self, "predict"):
             # predict_step receives each batch as given, as in Keras.
-            return custom_loop.predict_outputs(
+            out = custom_loop.predict_outputs(
                 self, (("batch", (data_lib.to_arrays(b),)) for b in raw),
                 self._train_key if self._train_key is not None else backend.next_eager_key())
+            cb.on_predict_end()
+            return out
         key = ("predict",)
         if key not in self._fn_cache:
             self._fn_cache[key] = self._jit(steps_lib.make_predict_step(self))
         fn = self._fn_cache[key]
         params, state = self.params, self.state
-        outs = [fn(params, state, data_lib.to_arrays(b)) for b in batches]
+        outs = []
+        for i, batch in enumerate(batches):
+            cb.on_predict_batch_begin(i)
+            outs.append(fn(params, state, data_lib.to_arrays(batch)))
+            cb.on_predict_batch_end(i, {"outputs": outs[-1]})
+        cb.on_predict_end()
         return jax.tree_util.tree_map(lambda *o: np.concatenate([np.asarray(a) for a in o]),
                                       *outs)
 
