@@ -118,3 +118,14 @@ def test_to_json_round_trip_and_keras_schema(keras):
         jl.models.model_from_json("{not json")
     with pytest.raises(ValueError, match=r"does not describe a model"):
         jl.models.model_from_json("[1, 2]")
+
+
+def test_model_from_json_reads_the_json_keras_writes(keras):
+    inputs = keras.Input((3,))
+    hidden = keras.layers.Dense(4, activation="relu", name="hidden")(inputs)
+    theirs = keras.Model(inputs, keras.layers.Dense(2, name="out")(hidden))
+    ours = jl.models.model_from_json(theirs.to_json())
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]
+    ours.set_weights(theirs.get_weights())
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-6)

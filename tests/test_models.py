@@ -188,3 +188,19 @@ def test_model_vmap_for_per_example_gradients():
     total = jax.grad(lambda p: sum(loss(p, x[i]) for i in range(6)))(params)
     jax.tree.map(lambda a, b: np.testing.assert_allclose(a.sum(0), b, rtol=1e-4, atol=1e-5),
                  per_example, total)
+
+
+def test_functional_input_and_output_keep_the_structure_as_keras(keras):
+    def build(lib):
+        a, b = lib.Input((2,), name="a"), lib.Input((3,), name="b")
+        merged = lib.layers.Concatenate()([a, b])
+        single = lib.Model(a, lib.layers.Dense(1)(a))
+        pair = lib.Model([a, b], [merged, lib.layers.Dense(2)(merged)])
+        return single, pair
+
+    for ours, theirs in zip(build(jl), build(keras)):
+        for attr in ("input", "output"):
+            got, want = getattr(ours, attr), getattr(theirs, attr)
+            assert isinstance(got, list) == isinstance(want, list)
+            got, want = (got, want) if isinstance(got, list) else ([got], [want])
+            assert [tuple(t.shape) for t in got] == [tuple(t.shape) for t in want]

@@ -10,6 +10,7 @@ import json
 
 import jax
 
+from jaxlayers import hooks
 from jaxlayers.core import graph, serialization
 from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError
 from jaxlayers.layers.core import Input
@@ -244,6 +245,10 @@ def model_from_json(json_string, custom_objects=None):
         raise SerializationError(
             "model_from_json: the JSON does not describe a model (no 'class_name')."
         )
+    if str(config.get("module", "")).split(".")[0] == "keras":  # written by Keras itself
+        translate = hooks.get("saving.translate_keras_config", "jaxlayers.saving",
+                              "model_from_json")
+        config = translate(config, "model_from_json")
     model = serialization.deserialize_object(config, "layers", custom_objects,
                                              printable="model")
     build = config.get("build_config")

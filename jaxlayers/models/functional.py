@@ -152,6 +152,18 @@ class Functional(Model):
         return list(self._input_tensors)
 
     @property
+    def input(self):
+        """The ``inputs`` the model was built with, in their structure (one tensor, a list,
+        a dict), as Keras's ``model.input``."""
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        """The ``outputs`` the model was built with, in their structure, as Keras's
+        ``model.output``."""
+        return self._outputs_struct
+
+    @property
     def outputs(self):
         """The output tensors in the model's output order: as JAX flattens ``outputs``
         (dict keys sorted), the order fit pairs with targets, losses and metrics."""

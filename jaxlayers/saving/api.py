@@ -682,11 +682,12 @@ def _read_trees(npz):
     return params, state
 
 
-# Model.save / save_weights / load_weights, jl.models.load_model and BackupAndRestore
-# sit below this package and reach these functions through hooks.
+# Model.save / save_weights / load_weights, jl.models.load_model, model_from_json (for
+# Keras's JSON) and BackupAndRestore sit below this package and reach these functions through hooks.
 for _name, _fn in (("save_model", save_model), ("save_weights", save_weights),
                    ("load_weights", load_weights), ("load_model", load_model),
-                   ("save_backup", save_backup), ("load_backup", load_backup)):
+                   ("save_backup", save_backup), ("load_backup", load_backup),
+                   ("translate_keras_config", keras_reader.translate_layer)):
     hooks.provide(f"saving.{_name}", _fn)
 del _name, _fn
 
