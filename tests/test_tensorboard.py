@@ -87,10 +87,14 @@ def test_batch_scalars_every_update_freq_batches(run):
 
 
 def test_evaluate_writes_metrics_against_optimizer_iterations(run):
+    # As Keras: every test pass writes them, fit's validation after each epoch included.
     val = by_tag(read_events(os.path.join(run["dir"], "validation")))
-    (step, value), = scalars(val["evaluation_loss_vs_iterations"])
-    assert step == 8 == int(run["model"].optimizer.iterations)
-    np.testing.assert_allclose(value, run["evaluation"]["loss"], rtol=1e-6)
+    logged = scalars(val["evaluation_loss_vs_iterations"])
+    assert [step for step, _ in logged] == [4, 8, 8]
+    assert int(run["model"].optimizer.iterations) == 8
+    np.testing.assert_allclose([value for _, value in logged],
+                               run["history"]["val_loss"] + [run["evaluation"]["loss"]],
+                               rtol=1e-6)
 
 
 def test_weight_histograms_images_and_model_config(run):
