@@ -29,6 +29,30 @@ from jaxlayers.utils.downloads import get_file
 from jaxlayers.utils.symbolic import get_source_inputs
 
 POOLINGS = (None, "avg", "max")
+_GAP_TOP = "global average pooling and the ``predictions`` Dense layer"
+_ARGS_DOC = """
+    Args:
+        include_top: Whether to end with {top}.
+        weights: ``None`` (random), ``"imagenet"`` (Keras's pretrained file,
+            downloaded once) or the path of a weights file.
+        input_tensor: Optional symbolic tensor (``jl.Input``) to use as the image input.
+        input_shape: ``(height, width, channels)``, each size at least {min_size};
+            ``{default}`` with the top and ImageNet weights.
+        pooling: Without the top: ``None`` (the 4-D features), ``"avg"`` or ``"max"``.
+        classes: Number of classes of the top (1000 with ImageNet weights).
+        classifier_activation: Activation of the top (``None`` gives logits;
+            only ``None`` or ``"softmax"`` with pretrained weights).
+        name: The model's name.
+
+    Returns:
+        A Functional ``jl.Model``.
+"""
+
+
+def application_doc(summary, min_size, default_size, top=_GAP_TOP):
+    """The docstring of an application with the common arguments."""
+    default = (default_size, default_size, 3)
+    return summary + "\n" + _ARGS_DOC.format(top=top, min_size=min_size, default=default)
 
 
 def check_weights(who, weights, include_top, classes):
@@ -277,8 +301,8 @@ def load_weights_file(model, path):
         model.load_weights(path)
 
 
-__all__ = ["start", "check_weights", "check_pooling", "check_classifier_activation",
-           "obtain_input_shape", "image_input", "channel_axis", "correct_pad", "pooled_top",
-           "feature_pooling", "finish", "load_weights", "load_weights_file", "POOLINGS",
-           "check_input_shape", "spatial_size", "pretrained_size", "make_divisible",
-           "check_imagenet_option", "check_input_tensor"]
+__all__ = ["application_doc", "start", "check_weights", "check_pooling",
+           "check_classifier_activation", "obtain_input_shape", "image_input", "channel_axis",
+           "correct_pad", "pooled_top", "feature_pooling", "finish", "load_weights",
+           "load_weights_file", "POOLINGS", "check_input_shape", "spatial_size",
+           "pretrained_size", "make_divisible", "check_imagenet_option", "check_input_tensor"]

@@ -104,14 +104,8 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     return common.load_weights(model, weights, file_name, BASE_WEIGHT_PATH + file_name)
 
 
-def preprocess_input(x, data_format=None):
-    """MobileNetV2's input scaling: ``imagenet_utils.preprocess_input`` with ``mode="tf"``."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.preprocessor("tf")
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["MobileNetV2", "preprocess_input", "decode_predictions"]
