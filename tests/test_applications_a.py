@@ -157,6 +157,28 @@ def test_correct_pad_matches_keras(keras):
         assert ours == correct_pad(keras.Input(size + (3,)), 3)
 
 
+# ----------------------------------------------------------------------- layer order
+def test_functional_lists_layers_in_keras_order(keras, rng):
+    """A branch's longer path comes first, as in Keras (a ResNet's shortcut conv after
+    its main path): Keras's get_weights() lists then fit set_weights()."""
+    def build(lib):
+        inputs = lib.Input((3,))
+        shortcut = lib.layers.Dense(4, name="shortcut")(inputs)
+        main = lib.layers.Dense(5, name="main_1")(inputs)
+        main = lib.layers.Dense(4, name="main_2")(main)
+        merged = lib.layers.Add(name="add")([shortcut, main])
+        return lib.Model(inputs, lib.layers.Dense(2, name="head")(merged))
+
+    ours, theirs = build(jl), build(keras)
+    assert [layer.name for layer in theirs.layers] == [
+        "input_layer", "main_1", "shortcut", "main_2", "add", "head"]
+    assert [layer.name for layer in ours.layers][1:] == [
+        layer.name for layer in theirs.layers][1:]
+    ours.set_weights(theirs.get_weights())
+    x = rng.normal(size=(2, 3)).astype("float32")
+    assert_close(ours(x), theirs(x))
+
+
 # ----------------------------------------------------------------------- weights files
 def _tiny(keras_module, classes=3):
     """A small conv net with batch norm, the same in Keras and jaxlayers (same names)."""
