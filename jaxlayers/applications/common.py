@@ -184,6 +184,20 @@ def check_input_tensor(who, input_shape, input_tensor):
             f"input_shape={tuple(input_shape)!r}, input_tensor.shape={input_tensor.shape}.")
 
 
+def pretrained_rows(who, img_input, sizes, weights):
+    """The input size naming the model and its ImageNet file: the input's, else 224 (warned).
+
+    Pretrained files exist for square inputs of the ``sizes``; any other input
+    loads the 224x224 file, with a warning, as in Keras.
+    """
+    rows, cols = spatial_size(tuple(img_input.shape[1:]))
+    if weights == "imagenet" and (rows != cols or rows not in sizes):
+        warnings.warn(f"{who}: the input is not square of a size in {tuple(sizes)}; the "
+                      "weights for 224x224 inputs are loaded.", stacklevel=3)
+        return 224
+    return rows
+
+
 def make_divisible(value, divisor=8, min_value=None):
     """``value`` rounded to a multiple of ``divisor``, never more than 10% below it.
 
@@ -305,4 +319,5 @@ __all__ = ["application_doc", "start", "check_weights", "check_pooling",
            "check_classifier_activation", "obtain_input_shape", "image_input", "channel_axis",
            "correct_pad", "pooled_top", "feature_pooling", "finish", "load_weights",
            "load_weights_file", "POOLINGS", "check_input_shape", "spatial_size",
-           "pretrained_size", "make_divisible", "check_imagenet_option", "check_input_tensor"]
+           "pretrained_size", "pretrained_rows", "make_divisible", "check_imagenet_option",
+           "check_input_tensor"]
