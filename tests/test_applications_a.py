@@ -497,3 +497,18 @@ def test_one_fit_step_matches_keras(keras, rng):
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         assert_close(a, b, rtol=1e-3, atol=1e-4)
     assert not np.allclose(ours.get_weights()[0], values[0])
+
+
+def test_custom_scale_layer_config_round_trip():
+    from jaxlayers.applications.inception_resnet_v2 import CustomScaleLayer
+
+    layer = CustomScaleLayer(0.17, name="scale")
+    config = jl.saving.serialize_keras_object(layer)
+    assert config["class_name"] == "CustomScaleLayer"
+    copy = jl.saving.deserialize_keras_object(config)
+    assert isinstance(copy, CustomScaleLayer) and copy.scale == 0.17
+    a, b = np.ones((1, 2), "float32"), np.full((1, 2), 2.0, "float32")
+    np.testing.assert_allclose(copy([a, b]), [[1.34, 1.34]], rtol=1e-6)
+    with pytest.raises(ConfigError, match="CustomScaleLayer 'bad': `scale` must be a finite "
+                                          "float. Received: scale=nan"):
+        CustomScaleLayer(float("nan"), name="bad")
