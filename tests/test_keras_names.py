@@ -21,7 +21,7 @@ from tests.helpers import run_python
 NAMESPACES = (
     "ops", "random", "utils", "config", "tree", "backend", "layers", "losses", "metrics",
     "datasets", "activations", "initializers", "regularizers", "constraints", "callbacks",
-    "saving", "models", "optimizers",
+    "saving", "models", "optimizers", "applications",
 )
 TOP = "keras"  # the namespaces themselves, as names of the top-level package
 

@@ -9,7 +9,7 @@ module has its ``preprocess_input`` and ``decode_predictions``.
 
 Example:
     >>> from jaxlayers.applications import imagenet_utils
-    >>> imagenet_utils.preprocess_input(np.zeros((1, 2, 2, 3)), mode="tf").min()
+    >>> float(imagenet_utils.preprocess_input(np.zeros((1, 2, 2, 3)), mode="tf").min())
     -1.0
 """
 

@@ -29,6 +29,30 @@ from jaxlayers.utils.downloads import get_file
 from jaxlayers.utils.symbolic import get_source_inputs
 
 POOLINGS = (None, "avg", "max")
+_GAP_TOP = "global average pooling and the ``predictions`` Dense layer"
+_ARGS_DOC = """
+    Args:
+        include_top: Whether to end with {top}.
+        weights: ``None`` (random), ``"imagenet"`` (Keras's pretrained file,
+            downloaded once) or the path of a weights file.
+        input_tensor: Optional symbolic tensor (``jl.Input``) to use as the image input.
+        input_shape: ``(height, width, channels)``, each size at least {min_size};
+            ``{default}`` with the top and ImageNet weights.
+        pooling: Without the top: ``None`` (the 4-D features), ``"avg"`` or ``"max"``.
+        classes: Number of classes of the top (1000 with ImageNet weights).
+        classifier_activation: Activation of the top (``None`` gives logits;
+            only ``None`` or ``"softmax"`` with pretrained weights).
+        name: The model's name.
+
+    Returns:
+        A Functional ``jl.Model``.
+"""
+
+
+def application_doc(summary, min_size, default_size, top=_GAP_TOP):
+    """The docstring of an application with the common arguments."""
+    default = (default_size, default_size, 3)
+    return summary + "\n" + _ARGS_DOC.format(top=top, min_size=min_size, default=default)
 
 
 def check_weights(who, weights, include_top, classes):
@@ -160,6 +184,20 @@ def check_input_tensor(who, input_shape, input_tensor):
             f"input_shape={tuple(input_shape)!r}, input_tensor.shape={input_tensor.shape}.")
 
 
+def pretrained_rows(who, img_input, sizes, weights):
+    """The input size naming the model and its ImageNet file: the input's, else 224 (warned).
+
+    Pretrained files exist for square inputs of the ``sizes``; any other input
+    loads the 224x224 file, with a warning, as in Keras.
+    """
+    rows, cols = spatial_size(tuple(img_input.shape[1:]))
+    if weights == "imagenet" and (rows != cols or rows not in sizes):
+        warnings.warn(f"{who}: the input is not square of a size in {tuple(sizes)}; the "
+                      "weights for 224x224 inputs are loaded.", stacklevel=3)
+        return 224
+    return rows
+
+
 def make_divisible(value, divisor=8, min_value=None):
     """``value`` rounded to a multiple of ``divisor``, never more than 10% below it.
 
@@ -277,8 +315,9 @@ def load_weights_file(model, path):
         model.load_weights(path)
 
 
-__all__ = ["start", "check_weights", "check_pooling", "check_classifier_activation",
-           "obtain_input_shape", "image_input", "channel_axis", "correct_pad", "pooled_top",
-           "feature_pooling", "finish", "load_weights", "load_weights_file", "POOLINGS",
-           "check_input_shape", "spatial_size", "pretrained_size", "make_divisible",
-           "check_imagenet_option", "check_input_tensor"]
+__all__ = ["application_doc", "start", "check_weights", "check_pooling",
+           "check_classifier_activation", "obtain_input_shape", "image_input", "channel_axis",
+           "correct_pad", "pooled_top", "feature_pooling", "finish", "load_weights",
+           "load_weights_file", "POOLINGS", "check_input_shape", "spatial_size",
+           "pretrained_size", "pretrained_rows", "make_divisible", "check_imagenet_option",
+           "check_input_tensor"]

@@ -60,6 +60,19 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     return _scale_tensor(x, data_format, mode)
 
 
+def preprocessor(mode):
+    """A family's ``preprocess_input(x, data_format=None)``: this module's with ``mode``."""
+    _args.one_of("preprocessor", "mode", mode, MODES)
+
+    def scale(x, data_format=None):
+        return preprocess_input(x, data_format=data_format, mode=mode)
+
+    scale.__name__ = scale.__qualname__ = "preprocess_input"
+    scale.__doc__ = (f"Scales RGB images in ``[0, 255]`` as the family expects: "
+                     f"``imagenet_utils.preprocess_input`` with ``mode={mode!r}``.")
+    return scale
+
+
 def _channel_axis(ndim, data_format):
     return -1 if data_format == "channels_last" else ndim - 3
 
@@ -141,4 +154,4 @@ def decode_predictions(preds, top=5):
     return results
 
 
-__all__ = ["preprocess_input", "decode_predictions", "CLASS_INDEX_PATH", "MODES"]
+__all__ = ["preprocess_input", "decode_predictions", "preprocessor", "CLASS_INDEX_PATH", "MODES"]

@@ -71,23 +71,6 @@ def _module_8(x, i):
 def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
                 pooling=None, classes=1000, classifier_activation="softmax",
                 name="inception_v3"):
-    """InceptionV3, as ``keras.applications.InceptionV3``.
-
-    Args:
-        include_top: Whether to end with global average pooling and the
-            ``predictions`` Dense layer.
-        weights: ``None`` (random), ``"imagenet"`` or the path of a weights file.
-        input_tensor: Optional symbolic tensor (``jl.Input``) to use as the image input.
-        input_shape: ``(height, width, channels)``, each size at least 75;
-            ``(299, 299, 3)`` with the top and ImageNet weights.
-        pooling: Without the top: ``None``, ``"avg"`` or ``"max"``.
-        classes: Number of classes of the top (1000 with ImageNet weights).
-        classifier_activation: Activation of the top (``None`` gives logits).
-        name: The model's name.
-
-    Returns:
-        A Functional ``jl.Model``.
-    """
     img_input = common.start(
         "InceptionV3", weights=weights, include_top=include_top, classes=classes,
         pooling=pooling, classifier_activation=classifier_activation, input_shape=input_shape,
@@ -119,14 +102,12 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
     return common.load_weights(model, weights, file_name, _BASE + file_name, file_hash)
 
 
-def preprocess_input(x, data_format=None):
-    """InceptionV3's input scaling: ``imagenet_utils.preprocess_input`` with ``mode="tf"``."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
+InceptionV3.__doc__ = common.application_doc(
+    "InceptionV3, as ``keras.applications.InceptionV3``.", 75, 299)
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.preprocessor("tf")
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["InceptionV3", "preprocess_input", "decode_predictions"]

@@ -7,8 +7,6 @@ scales every width, ``depth_multiplier`` the depthwise channels. Inputs are
 scaled with ``preprocess_input`` (``"tf"``: pixels to ``[-1, 1]``).
 """
 
-import warnings
-
 from jaxlayers import layers
 from jaxlayers.applications import common, imagenet_utils
 from jaxlayers.core import args as _args
@@ -75,11 +73,7 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
         classifier_activation=classifier_activation, input_shape=input_shape,
         input_tensor=input_tensor, min_size=32,
         default_size=common.pretrained_size(input_shape, PRETRAINED_SIZES))
-    rows, cols = common.spatial_size(tuple(img_input.shape[1:]))
-    if weights == "imagenet" and (rows != cols or rows not in PRETRAINED_SIZES):
-        warnings.warn(f"{who}: the input is not square of a size in {PRETRAINED_SIZES}; the "
-                      "weights for 224x224 inputs are loaded.", stacklevel=2)
-        rows = 224
+    rows = common.pretrained_rows(who, img_input, PRETRAINED_SIZES, weights)
     x = layers.Conv2D(int(32 * alpha), (3, 3), padding="same", use_bias=False, strides=(2, 2),
                       name="conv1")(img_input)
     x = layers.BatchNormalization(axis=common.channel_axis(), name="conv1_bn")(x)
@@ -101,14 +95,8 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
     return common.load_weights(model, weights, file_name, BASE_WEIGHT_PATH + file_name)
 
 
-def preprocess_input(x, data_format=None):
-    """MobileNet's input scaling: ``imagenet_utils.preprocess_input`` with ``mode="tf"``."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.preprocessor("tf")
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["MobileNet", "preprocess_input", "decode_predictions"]

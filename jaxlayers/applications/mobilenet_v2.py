@@ -6,8 +6,6 @@ and a linear 1x1 projection, with a shortcut where shapes allow. ``alpha``
 scales the widths. Inputs are scaled with ``preprocess_input`` (``"tf"``).
 """
 
-import warnings
-
 from jaxlayers import layers
 from jaxlayers.applications import common, imagenet_utils
 from jaxlayers.core import args as _args
@@ -82,11 +80,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
         classifier_activation=classifier_activation, input_shape=input_shape,
         input_tensor=input_tensor, min_size=32,
         default_size=common.pretrained_size(input_shape, PRETRAINED_SIZES, input_tensor))
-    rows, cols = common.spatial_size(tuple(img_input.shape[1:]))
-    if weights == "imagenet" and (rows != cols or rows not in PRETRAINED_SIZES):
-        warnings.warn(f"{who}: the input is not square of a size in {PRETRAINED_SIZES}; the "
-                      "weights for 224x224 inputs are loaded.", stacklevel=2)
-        rows = 224
+    rows = common.pretrained_rows(who, img_input, PRETRAINED_SIZES, weights)
     x = layers.Conv2D(common.make_divisible(32 * alpha, 8), kernel_size=3, strides=(2, 2),
                       padding="same", use_bias=False, name="Conv1")(img_input)
     x = layers.ReLU(6.0, name="Conv1_relu")(_bn("bn_Conv1")(x))
@@ -104,14 +98,8 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     return common.load_weights(model, weights, file_name, BASE_WEIGHT_PATH + file_name)
 
 
-def preprocess_input(x, data_format=None):
-    """MobileNetV2's input scaling: ``imagenet_utils.preprocess_input`` with ``mode="tf"``."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.preprocessor("tf")
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["MobileNetV2", "preprocess_input", "decode_predictions"]

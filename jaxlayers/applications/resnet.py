@@ -24,26 +24,6 @@ WEIGHTS_HASHES = {
 }
 _EPSILON = 1.001e-5  # the batch-norm epsilon of the original Caffe models
 
-ARGS_DOC = """
-    Args:
-        include_top: Whether to end with global average pooling and the
-            ``predictions`` Dense layer.
-        weights: ``None`` (random), ``"imagenet"`` (Keras's pretrained file,
-            downloaded once) or the path of a weights file.
-        input_tensor: Optional symbolic tensor (``jl.Input``) to use as the image input.
-        input_shape: ``(height, width, channels)``; without the top, any size
-            of at least {min_size}; with it, ``{default}`` for ImageNet weights.
-        pooling: Without the top: ``None`` (the 4-D features), ``"avg"`` or ``"max"``.
-        classes: Number of classes of the top (1000 with ImageNet weights).
-        classifier_activation: Activation of the top (``None`` gives logits;
-            only ``None`` or ``"softmax"`` with pretrained weights).
-        name: The model's name.
-
-    Returns:
-        A Functional ``jl.Model``.
-"""
-
-
 def _bn(name):
     return layers.BatchNormalization(axis=common.channel_axis(), epsilon=_EPSILON, name=name)
 
@@ -146,9 +126,9 @@ def resnet_application(who, depths, weights_name, preact=False):
                             weights_name)
 
     application.__name__ = application.__qualname__ = who
-    application.__doc__ = (f"{who}: the {sum(depths) * 3 + 2}-layer {kind}, as "
-                           f"``keras.applications.{who}``.\n"
-                           + ARGS_DOC.format(min_size=32, default="(224, 224, 3)"))
+    application.__doc__ = common.application_doc(
+        f"{who}: the {sum(depths) * 3 + 2}-layer {kind}, as ``keras.applications.{who}``.",
+        32, 224)
     return application
 
 
@@ -157,14 +137,8 @@ ResNet101 = resnet_application("ResNet101", (3, 4, 23, 3), "resnet101")
 ResNet152 = resnet_application("ResNet152", (3, 8, 36, 3), "resnet152")
 
 
-def preprocess_input(x, data_format=None):
-    """ResNet's input scaling: ``imagenet_utils.preprocess_input`` with ``mode="caffe"``."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
-
-
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.preprocessor("caffe")
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["ResNet50", "ResNet101", "ResNet152", "preprocess_input", "decode_predictions"]

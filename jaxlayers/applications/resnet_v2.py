@@ -13,14 +13,8 @@ ResNet101V2 = resnet_application("ResNet101V2", (3, 4, 23, 3), "resnet101v2", pr
 ResNet152V2 = resnet_application("ResNet152V2", (3, 8, 36, 3), "resnet152v2", preact=True)
 
 
-def preprocess_input(x, data_format=None):
-    """ResNetV2's input scaling: ``imagenet_utils.preprocess_input`` with ``mode="tf"``."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.preprocessor("tf")
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["ResNet50V2", "ResNet101V2", "ResNet152V2", "preprocess_input",

@@ -20,26 +20,7 @@ WEIGHTS = {
           "253f8cb515780f3b799900260a226db6")),
 }
 _WIDTHS = (64, 128, 256, 512, 512)
-
-ARGS_DOC = """
-    Args:
-        include_top: Whether to end with ``flatten``, ``fc1``, ``fc2`` and the
-            ``predictions`` Dense layer (the input must then have a static size).
-        weights: ``None`` (random), ``"imagenet"`` (Keras's pretrained file,
-            downloaded once) or the path of a weights file.
-        input_tensor: Optional symbolic tensor (``jl.Input``) to use as the image input.
-        input_shape: ``(height, width, channels)``, each size at least 32;
-            ``(224, 224, 3)`` with the top and ImageNet weights.
-        pooling: Without the top: ``None`` (the 4-D features), ``"avg"`` or ``"max"``.
-        classes: Number of classes of the top (1000 with ImageNet weights).
-        classifier_activation: Activation of the top (``None`` gives logits;
-            only ``None`` or ``"softmax"`` with pretrained weights).
-        name: The model's name.
-
-    Returns:
-        A Functional ``jl.Model``.
-"""
-
+TOP = "``flatten``, ``fc1``, ``fc2`` and the ``predictions`` Dense layer"
 
 def build_vgg(who, depth, convs, include_top=True, weights="imagenet", input_tensor=None,
               input_shape=None, pooling=None, classes=1000, classifier_activation="softmax",
@@ -81,18 +62,13 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
                      input_shape, pooling, classes, classifier_activation, name)
 
 
-VGG16.__doc__ = "VGG16: 13 convolutions and 3 dense layers, as ``keras.applications.VGG16``.\n" \
-    + ARGS_DOC
+VGG16.__doc__ = common.application_doc(
+    "VGG16: 13 convolutions and 3 dense layers, as ``keras.applications.VGG16``.", 32, 224,
+    TOP)
 
 
-def preprocess_input(x, data_format=None):
-    """VGG's input scaling: ``imagenet_utils.preprocess_input`` with ``mode="caffe"``."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
-
-
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction (see ``imagenet_utils``)."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.preprocessor("caffe")
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["VGG16", "preprocess_input", "decode_predictions"]

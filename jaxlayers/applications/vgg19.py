@@ -2,8 +2,9 @@
 in each of the last three blocks. Inputs are scaled with ``preprocess_input``
 (``"caffe"``)."""
 
+from jaxlayers.applications import common
 from jaxlayers.applications.vgg16 import (
-    ARGS_DOC,
+    TOP,
     build_vgg,
     decode_predictions,
     preprocess_input,
@@ -16,7 +17,8 @@ def VGG19(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
                      input_shape, pooling, classes, classifier_activation, name)
 
 
-VGG19.__doc__ = "VGG19: 16 convolutions and 3 dense layers, as ``keras.applications.VGG19``.\n" \
-    + ARGS_DOC
+VGG19.__doc__ = common.application_doc(
+    "VGG19: 16 convolutions and 3 dense layers, as ``keras.applications.VGG19``.", 32, 224,
+    TOP)
 
 __all__ = ["VGG19", "preprocess_input", "decode_predictions"]
