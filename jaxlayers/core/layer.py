@@ -307,8 +307,7 @@ class Layer(LayerWeights, tracking.Trackable):
         """
         seen, out = set(), []
         for key, value in self.__dict__.items():
-            if key in ("_parent", "_weights_attr", "_own_vars", "_auto_config",
-                       "_layers_cache"):
+            if key in tracking.INTERNAL_ATTRIBUTES:
                 continue
             for layer in tracking.flatten_layers(value):
                 if layer is not self and id(layer) not in seen:

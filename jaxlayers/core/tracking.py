@@ -157,6 +157,12 @@ def entries(layer):
     return _cached_walk(layer)[1]
 
 
+# Attributes of a Layer that hold bookkeeping, never its sublayers or weights (a
+# cache of the layer tree among them): attribute walks skip them.
+INTERNAL_ATTRIBUTES = frozenset(("_parent", "_weights_attr", "_own_vars", "_auto_config",
+                                 "_layers_cache"))
+
+
 def layer_paths(layer):
     """``{id(sublayer): path}`` for every layer of ``layer``'s tree (keys fold by path)."""
     return _cached_walk(layer)[2]
@@ -219,7 +225,7 @@ def flat_paths(tree, prefix=()):
 
 
 __all__ = [
-    "PATH_PART_RULE", "Trackable", "all_built", "bump", "entries", "flat_paths", "flatten",
-    "flatten_layers", "get_path", "is_path_part", "layer_paths", "own_weights", "set_path",
-    "version", "walk", "weight_attributes",
+    "INTERNAL_ATTRIBUTES", "PATH_PART_RULE", "Trackable", "all_built", "bump", "entries",
+    "flat_paths", "flatten", "flatten_layers", "get_path", "is_path_part", "layer_paths",
+    "own_weights", "set_path", "version", "walk", "weight_attributes",
 ]

@@ -67,6 +67,8 @@ def _children(layer):
     aliases = _KERAS_ATTRIBUTE.get(type(layer).__name__, {})
     found = []
     for attr, value in vars(layer).items():
+        if attr in tracking.INTERNAL_ATTRIBUTES:
+            continue
         subs = [s for s in tracking.flatten_layers(value) if id(s) in tracked]
         if subs:
             single = isinstance(value, tracking.Trackable)

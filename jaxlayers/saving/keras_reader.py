@@ -610,15 +610,16 @@ def _exact_plan(model, h5file, walk):
 def _assign_h5(model, h5file, walk, skip_mismatch=False, config=None):
     """Assigns the weights of an open Keras ``model.weights.h5`` to ``model``."""
     source = walk.source
-    if config is None:
-        # A walk of its own: the fallback below visits the same objects again.
-        exact = _exact_plan(model, h5file, _H5Walk(walk.h5py, source, walk.size, walk.budget,
-                                                   walk.nested_in))
-        if exact is not None:
-            values = [read_array(dataset) for _, dataset in exact]
-            for (var, _), value in zip(exact, values):
-                var.assign(value)
-            return
+    # The exact layout first, with or without the model's config (it names every group, so a
+    # layer's sublayers are read by name, not by order); then the order-based reading.
+    # A walk of its own: the fallback below visits the same objects again.
+    exact = _exact_plan(model, h5file, _H5Walk(walk.h5py, source, walk.size, walk.budget,
+                                               walk.nested_in))
+    if exact is not None:
+        values = [read_array(dataset) for _, dataset in exact]
+        for (var, _), value in zip(exact, values):
+            var.assign(value)
+        return
     layout = (_layout_from_config(model, config) if config is not None
               else layout_from_model(model))
     problems, plan = [], []

@@ -97,7 +97,7 @@ def _convert(value, specs):
         return _object(value, specs)
     if isinstance(value, dict):
         return {k: _convert(v, specs) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):  # configs may hold tuples before JSON makes lists
         return [_convert(v, specs) for v in value]
     return value
 
@@ -120,7 +120,7 @@ def _io(value):
         return value["__tensor__"]
     if isinstance(value, dict):
         return {k: _io(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [_io(v) for v in value]
     return value
 
