@@ -173,6 +173,11 @@ def _translate_object(obj, where):
     cls = _lookup(class_name, registered,
                   ("initializers", "regularizers", "constraints", "activations"))
     out = {"class_name": class_name, "registered_name": registered}
+    module = obj.get("module")
+    if isinstance(module, str) and module.split(".")[0] != "keras":
+        # A user object's module names it for custom_objects ("pkg.mod.Block"); it is
+        # only matched against the names given, never imported.
+        out["module"] = module
     if isinstance(config, dict):
         config = {k: _translate_value(v, where) for k, v in config.items()}
         if inspect.isclass(cls):
