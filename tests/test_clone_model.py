@@ -129,3 +129,11 @@ def test_model_from_json_reads_the_json_keras_writes(keras):
     ours.set_weights(theirs.get_weights())
     x = np.arange(6, dtype="float32").reshape(2, 3)
     np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-6)
+
+
+def test_clone_model_names_a_non_model_argument():
+    with pytest.raises(TypeError, match=r"clone_model: `model` must be a jaxlayers Model .*"
+                                        r"Received: int"):
+        jl.models.clone_model(3)
+    with pytest.raises(TypeError, match=r"Received: Dense"):
+        jl.models.clone_model(jl.layers.Dense(2))

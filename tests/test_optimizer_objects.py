@@ -214,3 +214,18 @@ def test_multi_optimizer_with_a_selector_function():
     np.testing.assert_allclose(variables[1].numpy(), np.ones((2, 2)))
     with pytest.raises(ConfigTypeError, match="a selector function cannot be saved"):
         opt.get_config()
+
+
+def test_a_gradient_of_another_shape_is_named_before_the_update():
+    model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+    opt = jl.optimizers.Adam()
+    opt.build(model.trainable_variables)
+    values = [v.value for v in model.trainable_variables]
+    bad = [jnp.ones((4,)), jnp.ones((2,))]
+    with pytest.raises(ValueError, match=r"Adam 'adam': gradient 0 must have the shape of its "
+                                         r"variable .*\(3, 2\)\. Received: shape \(4,\)"):
+        opt.stateless_apply([v.value for v in opt.variables], bad, values)
+    with pytest.raises(ValueError, match=r"gradient 0 must have the shape"):
+        jax.jit(opt.stateless_apply)([v.value for v in opt.variables], bad, values)
+    with pytest.raises(ValueError, match=r"gradient 0 must have the shape"):
+        opt.apply_gradients([(jnp.ones((5,)), model.trainable_variables[0])])

@@ -15,6 +15,7 @@ from jaxlayers.core import graph, serialization
 from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError
 from jaxlayers.layers.core import Input
 from jaxlayers.models.functional import Functional
+from jaxlayers.models.model import Model
 from jaxlayers.models.sequential import Sequential
 
 _OWNER = "clone_model"
@@ -188,6 +189,11 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     if kwargs:
         raise ConfigError(f"{_OWNER}: unexpected keyword argument(s) {sorted(kwargs)}.")
     cache = {} if cache is None else cache
+    if not isinstance(model, Model):
+        raise ConfigTypeError(
+            f"{_OWNER}: `model` must be a jaxlayers Model (Sequential, Functional or a "
+            f"subclass). Received: {type(model).__name__}."
+        )
     if isinstance(model, Sequential):
         if call_function is not None:
             raise ConfigError(

@@ -33,6 +33,7 @@ from jaxlayers.errors import (
     ConfigError,
     ConfigTypeError,
     SerializationError,
+    ShapeError,
     StateError,
     WeightsError,
 )
@@ -480,6 +481,8 @@ class Optimizer:
         return new, jax.tree_util.tree_leaves(state)
 
     def _check_grads(self, grads, variables):
+        """Each gradient present and shaped as its variable (checked before any tracing of
+        the update; inside a jitted step the shapes are static, so this costs nothing)."""
         missing = [getattr(v, "path", i) for i, (g, v) in enumerate(zip(grads, variables))
                    if g is None]
         if missing:
@@ -487,6 +490,13 @@ class Optimizer:
                 f"{self._owner()}: every trainable variable needs a gradient. "
                 f"Received: None for {missing}. Pass only the variables that have one."
             )
+        for i, (g, v) in enumerate(zip(grads, variables)):
+            if tuple(np.shape(g)) != tuple(np.shape(v)):
+                raise ShapeError(
+                    f"{self._owner()}: gradient {i} must have the shape of its variable "
+                    f"{getattr(v, 'path', i)!r}, {tuple(np.shape(v))}. Received: shape "
+                    f"{tuple(np.shape(g))}."
+                )
 
     def apply_gradients(self, grads_and_vars):
         """Applies ``[(grad, variable), ...]`` in place; returns :attr:`iterations`.
