@@ -222,8 +222,9 @@ def test_a_gradient_of_another_shape_is_named_before_the_update():
     opt.build(model.trainable_variables)
     values = [v.value for v in model.trainable_variables]
     bad = [jnp.ones((4,)), jnp.ones((2,))]
-    with pytest.raises(ValueError, match=r"Adam 'adam(_\d+)?': gradient 0 must have the shape of its "
-                                         r"variable .*\(3, 2\)\. Received: shape \(4,\)"):
+    with pytest.raises(ValueError, match=r"Adam 'adam(_\d+)?': gradient 0 must have the "
+                                         r"shape of its variable .*\(3, 2\)\. Received: "
+                                         r"shape \(4,\)"):
         opt.stateless_apply([v.value for v in opt.variables], bad, values)
     with pytest.raises(ValueError, match=r"gradient 0 must have the shape"):
         jax.jit(opt.stateless_apply)([v.value for v in opt.variables], bad, values)
