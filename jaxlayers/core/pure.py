@@ -7,11 +7,14 @@ new state.  ``Layer.init`` / ``Layer.apply`` are these functions; nothing here
 reads or changes the facade's stored values.
 """
 
+import functools
+
 import jax
 import numpy as np
 
 from jaxlayers.core import calls, tracking
 from jaxlayers.core import scope as scope_lib
+from jaxlayers.distribution import distributions as distribution_lib
 from jaxlayers.errors import WeightsError
 
 # Errors of a call that needs concrete values (Python control flow on them, np.asarray).
@@ -118,15 +121,31 @@ def state_tree(layer, scope):
     return state
 
 
-def init(layer, key, inputs, kwargs, training=False):
-    """``(params, state)``: fresh values, each weight's key folded with its path's hash."""
-    ensure_built(layer, inputs, kwargs, training)
+def _fresh_trees(layer, key):
     params, state = {}, {}
     for path, var in tracking.entries(layer):
         k = jax.random.fold_in(key, scope_lib.stable_hash("/".join(path)))
         tracking.set_path(params if var.collection == "params" else state, path,
                           var.initial_value(k))
     return params, state
+
+
+def init(layer, key, inputs, kwargs, training=False):
+    """``(params, state)``: fresh values, each weight's key folded with its path's hash.
+
+    Under a distribution the trees come back placed by its layout, each value
+    made on its devices (``jit`` with ``out_shardings``; inside a caller's
+    ``jit``, a sharding constraint).
+    """
+    ensure_built(layer, inputs, kwargs, training)
+    make = functools.partial(_fresh_trees, layer)
+    dist = distribution_lib.distribution()
+    if dist is None:
+        return make(key)
+    shardings = dist.shardings(*jax.eval_shape(make, key))
+    if isinstance(key, jax.core.Tracer):
+        return jax.lax.with_sharding_constraint(make(key), shardings)
+    return jax.jit(make, out_shardings=shardings)(key)
 
 
 def apply_with_aux(layer, params, state, inputs, kwargs, training=False, key=None,

@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers.core import scope as scope_lib
+from jaxlayers.distribution import distributions as distribution_lib
 from jaxlayers.errors import ShapeError, StateError
 
 
@@ -93,6 +94,10 @@ class Variable:
         self._init_key = init_key
         self._auto_named = auto_named
         self._value = None
+        # As in Keras, the distribution in effect when a weight is declared decides
+        # its placement, even when its value is first made outside that scope.
+        self._distribution = distribution_lib.distribution()
+        self._sharding = None
 
     # --- identity -----------------------------------------------------------------
     @property
@@ -152,11 +157,19 @@ class Variable:
             )
         return value
 
+    def creation_sharding(self):
+        """The ``NamedSharding`` this weight's value is made with, or ``None``.
+
+        Given by the distribution in effect when the weight was declared (else
+        the one in effect now): its ``LayoutMap`` rule for ``path``.
+        """
+        dist = self._distribution or distribution_lib.distribution()
+        return None if dist is None else dist.variable_sharding(self.path, self._shape)
+
     def materialize(self):
         """The facade's stored array, created from the initializer on first use."""
         if self._value is None:
-            with jax.ensure_compile_time_eval():
-                self._value = self.initial_value(self._init_key)
+            materialize_all([self])
         return self._value
 
     @property
@@ -188,7 +201,13 @@ class Variable:
                 "layer.apply(...); assign them after the jitted function returns with "
                 "layer.set_params(params, state)."
             )
-        self._value = value.astype(self._dtype)
+        value = value.astype(self._dtype)
+        # A weight keeps the placement it was made with (Keras's variable layout),
+        # so set_weights of host arrays does not gather it onto one device.
+        if self._sharding is not None and not value.sharding.is_equivalent_to(
+                self._sharding, value.ndim):
+            value = jax.device_put(value, self._sharding)
+        self._value = value
         return self
 
     def assign_add(self, delta):
@@ -300,21 +319,31 @@ def materialize_all(variables):
     """Creates every not-yet-created stored value of ``variables`` in ONE compiled call.
 
     Creating values one by one would compile each initializer for each shape;
-    a model with many layers would spend seconds per layer doing that.
+    a model with many layers would spend seconds per layer doing that. Under a
+    distribution the call's ``out_shardings`` place each value by its layout
+    as it is made: no full copy lands on one device first.
     """
     pending = [v for v in variables if v._value is None]
-    if len(pending) <= 1:
-        for v in pending:
-            v.materialize()
-        return
+    shardings = [v.creation_sharding() for v in pending]
+    placed = [(v, s) for v, s in zip(pending, shardings) if s is not None]
+    local = [v for v, s in zip(pending, shardings) if s is None]
+    with jax.ensure_compile_time_eval():
+        if len(local) == 1:
+            local[0]._value = local[0].initial_value(local[0]._init_key)
+        elif local:
+            _make(local, None)
+        if placed:
+            _make([v for v, _ in placed], [s for _, s in placed])
 
+
+def _make(pending, shardings):
     def make(keys):
         return [v.initial_value(k) for v, k in zip(pending, keys)]
 
-    with jax.ensure_compile_time_eval():
-        values = jax.jit(make)([v._init_key for v in pending])
+    values = jax.jit(make, out_shardings=shardings)([v._init_key for v in pending])
     for v, value in zip(pending, values):
         v._value = value
+        v._sharding = None if shardings is None else value.sharding
 
 
 __all__ = ["Variable", "call_initializer", "materialize_all"]

@@ -4,7 +4,10 @@ Example:
     >>> mesh = jl.distribution.DeviceMesh((1,), ("batch",), jax.devices()[:1])
     >>> dist = jl.distribution.DataParallel(device_mesh=mesh)
     >>> with dist.scope():
-    ...     pass  # model.fit(...) here splits each batch over the mesh
+    ...     pass  # weights made here are placed on the mesh; fit splits each batch
+
+``set_distribution(dist)`` does the same for the whole program, as Keras's
+``keras.distribution.set_distribution``.
 """
 
 from jaxlayers.distribution.distributions import (
@@ -15,8 +18,14 @@ from jaxlayers.distribution.distributions import (
                                                   distribution,
                                                   set_distribution,
 )
-from jaxlayers.distribution.layout import DeviceMesh, LayoutMap, TensorLayout, list_devices
+from jaxlayers.distribution.layout import (
+    DeviceMesh,
+    LayoutMap,
+    TensorLayout,
+    get_device_count,
+    list_devices,
+)
 
 __all__ = ["DeviceMesh", "TensorLayout", "LayoutMap", "Distribution", "DataParallel",
            "ModelParallel", "set_distribution", "distribution", "distribute_tensor",
-           "list_devices"]
+           "list_devices", "get_device_count"]

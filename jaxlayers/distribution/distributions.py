@@ -15,7 +15,14 @@ import jax
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
-from jaxlayers.distribution.layout import DeviceMesh, LayoutMap, TensorLayout, list_devices, path_of
+from jaxlayers.distribution.layout import (
+    DeviceMesh,
+    LayoutMap,
+    TensorLayout,
+    as_mesh,
+    list_devices,
+    path_of,
+)
 from jaxlayers.errors import ConfigError, ConfigTypeError, DataError
 
 __all__ = ["Distribution", "DataParallel", "ModelParallel", "set_distribution", "distribution",
@@ -26,17 +33,33 @@ _global = [None]  # set_distribution's value
 
 
 class Distribution:
-    """Base: a mesh, the name of its batch axis, and a layout for weights."""
+    """Base: a mesh, the name of its batch axis, and a layout for weights.
 
-    def __init__(self, device_mesh, batch_dim_name, layout_map=None):
+    Args:
+        device_mesh: The ``DeviceMesh`` (or ``jax.sharding.Mesh``).
+        batch_dim_name: Mesh axis batches are split over; default: the
+            mesh's first axis.
+        auto_shard_dataset: Keras's flag for multi-process input pipelines
+            (each process reads its own shard); kept as given.
+        layout_map: ``LayoutMap`` for weights; default: none (replicated).
+    """
+
+    def __init__(self, device_mesh, batch_dim_name=None, auto_shard_dataset=True, *,
+                 layout_map=None):
+        device_mesh = as_mesh(device_mesh, type(self).__name__)
         self.device_mesh = device_mesh
-        self.batch_dim_name = batch_dim_name
+        self.batch_dim_name = batch_dim_name or device_mesh.axis_names[0]
+        self.auto_shard_dataset = auto_shard_dataset
         self.layout_map = layout_map if layout_map is not None else LayoutMap(device_mesh)
-        if batch_dim_name not in device_mesh.axis_names:
+        if self.batch_dim_name not in device_mesh.axis_names:
             raise ConfigError(
                 f"{type(self).__name__}: `batch_dim_name` must be an axis of the mesh "
                 f"{device_mesh.axis_names}. Received: batch_dim_name={batch_dim_name!r}."
             )
+
+    def __repr__(self):
+        return (f"<{type(self).__name__} device_mesh={self.device_mesh!r}, "
+                f"batch_dim_name={self.batch_dim_name!r}>")
 
     @property
     def mesh(self):
@@ -44,8 +67,36 @@ class Distribution:
         return self.device_mesh.jax_mesh
 
     @property
-    def batch_size_multiple(self):
+    def num_model_replicas(self):
+        """How many copies of the model the batch axis holds (its size)."""
         return self.device_mesh.axis_size(self.batch_dim_name)
+
+    # ------------------------------------------------------------- Keras's layout queries
+    def get_data_layout(self, data_shape):
+        """The ``TensorLayout`` of a batch of ``data_shape``: axis 0 over the batch axis."""
+        axes = [None] * len(data_shape)
+        if axes:
+            axes[0] = self.batch_dim_name
+        return TensorLayout(axes, self.device_mesh)
+
+    def get_variable_layout(self, variable):
+        """The ``TensorLayout`` of a weight (anything with ``path`` and ``shape``)."""
+        layout = self.layout_map[variable.path]
+        if layout is None:
+            return TensorLayout([None] * len(variable.shape), self.device_mesh)
+        return layout
+
+    def get_tensor_layout(self, path):
+        """The ``LayoutMap``'s layout for an intermediate tensor's ``path``, or ``None``."""
+        return self.layout_map[path]
+
+    def variable_sharding(self, path, shape):
+        """The ``NamedSharding`` a weight at ``path`` is created with (checked)."""
+        return self.layout_map.sharding_of(path, shape)[1]
+
+    @property
+    def batch_size_multiple(self):
+        return self.num_model_replicas
 
     def replicated(self):
         return NamedSharding(self.mesh, PartitionSpec())
@@ -56,8 +107,8 @@ class Distribution:
 
         A layout rule that matches no weight in either tree is an error.
         """
-        p_sh, used = self.layout_map.shardings(params, "params")
-        s_sh, used_s = self.layout_map.shardings({} if state is None else state, "state")
+        p_sh, used = self.layout_map.shardings(params)
+        s_sh, used_s = self.layout_map.shardings({} if state is None else state)
         unused = [k for k in self.layout_map if k not in used | used_s]
         if unused:
             paths = [path_of(kp) for kp, _ in jax.tree_util.tree_leaves_with_path(params)]
@@ -82,9 +133,8 @@ class Distribution:
         specs = [x if isinstance(x, jax.ShapeDtypeStruct) else
                  jax.ShapeDtypeStruct(np.shape(x), getattr(x, "dtype", None)
                                       or np.asarray(x).dtype) for x in inputs]
-        params, state = jax.eval_shape(lambda k: model.init(k, *specs), key)
-        out = self.shardings(params, state)
-        return jax.jit(lambda k: model.init(k, *specs), out_shardings=out)(key)
+        with self.scope():
+            return model.init(key, *specs)
 
     def shard(self, params, state=None):
         """Places existing ``params`` (and ``state``) on the mesh by the layout."""
@@ -194,9 +244,11 @@ class DataParallel(Distribution):
     """Replicates every weight and splits each batch over all devices.
 
     Args:
-        device_mesh: A 1D ``DeviceMesh``; default: all devices on an axis
-            named ``'batch'``.
-        devices: Devices for the default mesh (instead of ``device_mesh``).
+        device_mesh: A 1D ``DeviceMesh``; default: a mesh of ``devices`` on
+            an axis named ``'batch'``.
+        devices: Devices (or Keras's ``"cpu:0"`` strings) for the default
+            mesh; default: all of ``list_devices()``.
+        auto_shard_dataset: As in Keras, for multi-process input pipelines.
 
     Example:
         >>> dist = jl.distribution.DataParallel(devices=jax.devices()[:1])
@@ -204,7 +256,7 @@ class DataParallel(Distribution):
         'batch'
     """
 
-    def __init__(self, device_mesh=None, devices=None):
+    def __init__(self, device_mesh=None, devices=None, auto_shard_dataset=True):
         if device_mesh is not None and devices is not None:
             raise ConfigError(
                 "DataParallel: pass `device_mesh` or `devices`, not both. "
@@ -213,12 +265,13 @@ class DataParallel(Distribution):
         if device_mesh is None:
             devices = list_devices() if devices is None else list(devices)
             device_mesh = DeviceMesh((len(devices),), ("batch",), devices)
-        elif len(device_mesh.shape) != 1:
+        device_mesh = as_mesh(device_mesh, "DataParallel")
+        if len(device_mesh.shape) != 1:
             raise ConfigError(
                 "DataParallel: expected a 1D device mesh; use ModelParallel for more axes. "
                 f"Received: device_mesh={device_mesh!r}."
             )
-        super().__init__(device_mesh, device_mesh.axis_names[0])
+        super().__init__(device_mesh, device_mesh.axis_names[0], auto_shard_dataset)
 
 
 class ModelParallel(Distribution):
@@ -229,6 +282,10 @@ class ModelParallel(Distribution):
             mesh is the distribution's mesh.
         batch_dim_name: Mesh axis the batch is split over; default: the
             mesh's first axis.
+        auto_shard_dataset: As in Keras, for multi-process input pipelines.
+        **kwargs: Only ``device_mesh``, Keras's older spelling
+            (``ModelParallel(device_mesh=mesh, layout_map=...)``); it must be
+            the layout map's mesh.
 
     Example:
         >>> mesh = jl.distribution.DeviceMesh((1, 1), ("batch", "model"), jax.devices()[:1])
@@ -237,18 +294,47 @@ class ModelParallel(Distribution):
         >>> dist = jl.distribution.ModelParallel(layout_map=layout)
     """
 
-    def __init__(self, *, layout_map=None, batch_dim_name=None):
+    def __init__(self, *, layout_map=None, batch_dim_name=None, auto_shard_dataset=True,
+                 **kwargs):
+        device_mesh = kwargs.pop("device_mesh", None)
+        if kwargs:
+            raise ConfigTypeError(
+                f"ModelParallel: unexpected argument(s) {sorted(kwargs)}; it takes "
+                "layout_map, batch_dim_name, auto_shard_dataset (and device_mesh). "
+                f"Received: {kwargs!r}."
+            )
         if not isinstance(layout_map, LayoutMap):
             raise ConfigTypeError(
                 "ModelParallel: `layout_map` must be a jl.distribution.LayoutMap. "
                 f"Received: layout_map={layout_map!r}."
             )
         mesh = layout_map.device_mesh
-        super().__init__(mesh, batch_dim_name or mesh.axis_names[0], layout_map)
+        if device_mesh is not None and not _same_mesh(as_mesh(device_mesh, "ModelParallel"),
+                                                      mesh):
+            raise ConfigError(
+                "ModelParallel: `device_mesh` must be the layout map's mesh "
+                f"{mesh!r} (or left out). Received: device_mesh={device_mesh!r}."
+            )
+        super().__init__(mesh, batch_dim_name, auto_shard_dataset, layout_map=layout_map)
+
+
+def _same_mesh(a, b):
+    return (a.axis_names == b.axis_names and a.shape == b.shape
+            and list(a.devices.flat) == list(b.devices.flat))
 
 
 def set_distribution(value):
-    """Sets (or with ``None`` clears) the distribution ``fit`` uses outside any scope."""
+    """Sets (or with ``None`` clears) the distribution in effect outside any ``scope()``.
+
+    While it is set, every weight a layer or model creates (on build, first
+    call, ``model.init``, ``Functional`` construction) is created already
+    placed by its layout, and ``fit`` runs sharded.
+
+    Example:
+        >>> jl.distribution.set_distribution(None)
+        >>> jl.distribution.distribution() is None
+        True
+    """
     if value is not None and not isinstance(value, Distribution):
         raise ConfigTypeError(
             "set_distribution: expected a jl.distribution.Distribution or None. "
@@ -263,12 +349,15 @@ def distribution():
 
 
 def distribute_tensor(tensor, layout):
-    """Places ``tensor`` by ``layout`` (a ``TensorLayout`` or ``NamedSharding``).
+    """Places ``tensor`` by ``layout`` (a ``TensorLayout`` or ``jax.sharding.Sharding``).
 
-    Under ``jit`` this is a sharding constraint; outside it, a ``device_put``.
+    Under ``jit`` this is a sharding constraint; outside it, a ``device_put``
+    (none when the array is already placed so).
     """
     if isinstance(layout, TensorLayout):
         layout = layout.sharding_for(np.shape(tensor), "distribute_tensor")
     if isinstance(tensor, jax.core.Tracer):
         return jax.lax.with_sharding_constraint(tensor, layout)
+    if isinstance(tensor, jax.Array) and tensor.sharding.is_equivalent_to(layout, tensor.ndim):
+        return tensor
     return jax.device_put(tensor, layout)

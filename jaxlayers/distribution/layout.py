@@ -14,6 +14,7 @@ Departures from Keras, on purpose (DESIGN.md section 5):
   the dimension and the axis; nothing falls back to replication.
 """
 
+import collections.abc
 import re
 
 import jax
@@ -22,17 +23,52 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from jaxlayers.errors import ConfigError, ConfigTypeError, ShapeError
 
-__all__ = ["list_devices", "DeviceMesh", "TensorLayout", "LayoutMap", "path_of"]
+__all__ = ["list_devices", "get_device_count", "DeviceMesh", "TensorLayout", "LayoutMap",
+           "as_mesh", "path_of"]
+
+
+def _platform(device_type):
+    return device_type.lower() if isinstance(device_type, str) else device_type
 
 
 def list_devices(device_type=None):
-    """The devices JAX sees, optionally of one platform (``'cpu'``, ``'gpu'``, ``'tpu'``).
+    """The global devices of one platform (``'cpu'``, ``'gpu'``, ``'tpu'``).
+
+    Without ``device_type``, JAX's default platform (an accelerator when there
+    is one, else the CPU), never a mix. Keras returns ``"cpu:0"``-style
+    strings; these are the ``jax.Device`` objects themselves, which
+    ``DeviceMesh`` and ``DataParallel(devices=...)`` take, as they take the
+    strings.
 
     Example:
         >>> len(jl.distribution.list_devices()) >= 1
         True
     """
-    return list(jax.devices(device_type) if device_type else jax.devices())
+    return list(jax.devices(_platform(device_type)))
+
+
+def get_device_count(device_type=None):
+    """How many global devices of one platform there are (default: JAX's default platform).
+
+    Example:
+        >>> jl.distribution.get_device_count() == len(jl.distribution.list_devices())
+        True
+    """
+    return jax.device_count(_platform(device_type))
+
+
+def _as_device(device):
+    """A ``jax.Device`` for a device or Keras's ``"platform:id"`` string."""
+    if not isinstance(device, str):
+        return device
+    platform, _, index = device.partition(":")
+    for d in jax.devices(platform.lower() or None):
+        if str(d.id) == index:
+            return d
+    raise ConfigError(
+        f"DeviceMesh: no device {device!r}; devices are named like 'cpu:0' "
+        f"(platform:id). Received: devices containing {device!r}."
+    )
 
 
 class DeviceMesh:
@@ -54,7 +90,8 @@ class DeviceMesh:
         shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
         axis_names = (tuple(axis_names) if isinstance(axis_names, (tuple, list))
                       else (axis_names,))
-        devices = list_devices() if devices is None else list(devices)
+        devices = list_devices() if devices is None else [
+            _as_device(d) for d in np.asarray(devices, dtype=object).reshape(-1)]
         if not all(isinstance(d, (int, np.integer)) and d > 0 for d in shape):
             raise ConfigError(
                 f"DeviceMesh: `shape` must be a tuple of positive ints. Received: shape={shape!r}."
@@ -79,6 +116,11 @@ class DeviceMesh:
         self.devices = np.asarray(devices, dtype=object).reshape(shape)
         self.jax_mesh = Mesh(self.devices, axis_names)
 
+    @property
+    def backend_mesh(self):
+        """Keras's name for the underlying ``jax.sharding.Mesh``."""
+        return self.jax_mesh
+
     def axis_size(self, name):
         return self.shape[self.axis_names.index(name)]
 
@@ -86,7 +128,8 @@ class DeviceMesh:
         return f"DeviceMesh(shape={self.shape}, axis_names={self.axis_names})"
 
 
-def _as_mesh(mesh, owner):
+def as_mesh(mesh, owner):
+    """A ``DeviceMesh`` for a ``DeviceMesh`` or a ``jax.sharding.Mesh``."""
     if isinstance(mesh, DeviceMesh):
         return mesh
     if isinstance(mesh, Mesh):
@@ -103,8 +146,8 @@ class TensorLayout:
     Args:
         axes: Tuple with, for each dimension, ``None`` (not split), a mesh
             axis name, or a tuple of mesh axis names.
-        device_mesh: The mesh; may be left out inside a ``LayoutMap``, which
-            supplies its own.
+        device_mesh: The mesh; may be left out and set once later (a
+            ``LayoutMap`` sets its own).
 
     Example:
         >>> TensorLayout((None, "model")).axes
@@ -130,9 +173,26 @@ class TensorLayout:
                 f"dimension twice). Name each mesh axis at most once. Received: axes={axes!r}."
             )
         self.axes = axes
-        self.device_mesh = None if device_mesh is None else _as_mesh(device_mesh, "TensorLayout")
-        if self.device_mesh is not None:
-            self._check_names(self.device_mesh)
+        self._device_mesh = None
+        if device_mesh is not None:
+            self.device_mesh = device_mesh
+
+    @property
+    def device_mesh(self):
+        return self._device_mesh
+
+    @device_mesh.setter
+    def device_mesh(self, device_mesh):
+        # As in Keras: a layout's mesh is set once; a second mesh would silently
+        # move every array already placed by it.
+        if self._device_mesh is not None:
+            raise ConfigError(
+                f"TensorLayout: the device mesh is already set to {self._device_mesh!r}. "
+                f"Received: device_mesh={device_mesh!r}."
+            )
+        mesh = as_mesh(device_mesh, "TensorLayout")
+        self._check_names(mesh)
+        self._device_mesh = mesh
 
     def _check_names(self, mesh):
         for a in self.axes:
@@ -147,9 +207,16 @@ class TensorLayout:
     def spec(self):
         return PartitionSpec(*self.axes)
 
+    @property
+    def backend_layout(self):
+        """Keras's name for this layout's ``NamedSharding`` (needs the mesh)."""
+        if self._device_mesh is None:
+            raise ConfigError(f"{self!r}: no device mesh was given.")
+        return NamedSharding(self._device_mesh.jax_mesh, self.spec)
+
     def sharding_for(self, shape, what, mesh=None):
         """The ``NamedSharding`` for an array of ``shape``; checks rank and divisibility."""
-        mesh = mesh or self.device_mesh
+        mesh = mesh or self._device_mesh
         if mesh is None:
             raise ConfigError(f"TensorLayout for {what}: no device mesh was given.")
         self._check_names(mesh)
@@ -187,25 +254,28 @@ def path_of(key_path):
     return "/".join(parts)
 
 
-class LayoutMap:
-    """Rules from weight paths to layouts, matched with ``re.search``.
+class LayoutMap(collections.abc.MutableMapping):
+    """Rules from weight paths to layouts; keys are regular expressions, as in Keras.
 
-    Keys are regular expressions over weight paths (``'dense/kernel'``,
-    ``'encoder/dense_1/bias'``); values are ``TensorLayout``s or plain tuples of
-    axis names. A path matched exactly by a key uses it; otherwise the one
-    regular expression that matches it does. Two matching rules, a rule that
-    matches no weight, or a dimension that does not divide are errors.
+    Keys are matched against whole weight paths (``'dense/kernel'``,
+    ``'encoder/dense_1/bias'``): a key equal to the path wins; otherwise the
+    one key that ``re.fullmatch``es it applies (``'.*dense.*kernel'``). Values
+    are ``TensorLayout``s or plain tuples of axis names. ``layout_map[path]``
+    looks a path up that way and gives ``None`` when no key matches (the
+    weight is replicated); ``key in layout_map`` asks for the key itself.
+    Setting a key twice, two keys matching one path, a rule that matches no
+    weight of a model, or a dimension that does not divide are errors.
 
     Example:
         >>> mesh = jl.distribution.DeviceMesh((1,), ("model",), jax.devices()[:1])
         >>> layout = jl.distribution.LayoutMap(mesh)
-        >>> layout["dense.*/kernel"] = (None, "model")
-        >>> layout["dense.*/kernel"].axes
-        (None, 'model')
+        >>> layout[".*dense.*kernel"] = (None, "model")
+        >>> layout["encoder/dense_1/kernel"].axes, layout["dense/bias"]
+        ((None, 'model'), None)
     """
 
     def __init__(self, device_mesh):
-        self.device_mesh = _as_mesh(device_mesh, "LayoutMap")
+        self.device_mesh = as_mesh(device_mesh, "LayoutMap")
         self._rules = {}
 
     def __setitem__(self, key, layout):
@@ -213,19 +283,31 @@ class LayoutMap:
             raise ConfigTypeError(
                 f"LayoutMap: keys are regular expressions over weight paths. Received: key={key!r}."
             )
+        if key in self._rules:
+            raise ConfigError(
+                f"LayoutMap: rule {key!r} is already set to {self._rules[key]!r}; delete it "
+                f"first to replace it. Received: layout={layout!r}."
+            )
         try:
             re.compile(key)
         except re.error as exc:
             raise ConfigError(
                 f"LayoutMap: key {key!r} is not a valid regular expression ({exc})."
             ) from None
-        if not isinstance(layout, TensorLayout):
-            layout = TensorLayout(layout)
-        layout._check_names(self.device_mesh)
+        try:
+            if not isinstance(layout, TensorLayout):
+                layout = TensorLayout(layout)
+            if layout.device_mesh is None:
+                layout.device_mesh = self.device_mesh
+            else:
+                layout._check_names(self.device_mesh)
+        except ConfigError as exc:
+            raise ConfigError(f"LayoutMap rule {key!r}: {exc}") from None
         self._rules[key] = layout
 
-    def __getitem__(self, key):
-        return self._rules[key]
+    def __getitem__(self, path):
+        rule = self.match(path)
+        return None if rule is None else self._rules[rule]
 
     def __delitem__(self, key):
         del self._rules[key]
@@ -243,27 +325,31 @@ class LayoutMap:
         """The rule key that applies to ``path``, or ``None`` (replicated)."""
         if path in self._rules:
             return path
-        hits = [k for k in self._rules if re.search(k, path)]
+        hits = [k for k in self._rules if re.fullmatch(k, path)]
         if len(hits) > 1:
             raise ConfigError(
                 f"LayoutMap: weight '{path}' matches several rules {hits}; make the rules "
-                "exclusive (anchor them, e.g. '^dense/kernel$')."
+                "exclusive, so that each path matches at most one."
             )
         return hits[0] if hits else None
 
+    def sharding_of(self, path, shape):
+        """``(rule or None, NamedSharding)`` for one array at ``path``."""
+        rule = self.match(path)
+        if rule is None:
+            return None, NamedSharding(self.device_mesh.jax_mesh, PartitionSpec())
+        what = f"weight '{path}' (LayoutMap rule {rule!r})"
+        return rule, self._rules[rule].sharding_for(shape, what, self.device_mesh)
+
     def shardings(self, tree, what="params"):
         """A tree of ``NamedSharding``s for ``tree`` (arrays or ShapeDtypeStructs)."""
-        mesh = self.device_mesh
-        replicated = NamedSharding(mesh.jax_mesh, PartitionSpec())
         used = set()
 
         def one(key_path, leaf):
-            path = path_of(key_path)
-            rule = self.match(path)
-            if rule is None:
-                return replicated
-            used.add(rule)
-            return self._rules[rule].sharding_for(np.shape(leaf), f"weight '{path}'", mesh)
+            rule, sharding = self.sharding_of(path_of(key_path), np.shape(leaf))
+            if rule is not None:
+                used.add(rule)
+            return sharding
 
         out = jax.tree_util.tree_map_with_path(one, tree)
         return out, used
