@@ -150,7 +150,10 @@ class Model(Trainer, Layer):
                 show_trainable=False, layer_range=None, return_string=False):
         """Prints the Keras table of layers, output shapes and parameter counts.
 
-        Returns the text as well when ``return_string=True``.
+        Returns the text as well when ``return_string=True``. Under a
+        distribution (``set_distribution`` or ``dist.scope()``), a "Weight
+        layouts" section follows: per weight, its path, shape, the mesh axes
+        splitting each dimension (or ``replicated``) and the ``LayoutMap`` rule.
         """
         text = summary_lib.summary_text(self, line_length=line_length,
                                         expand_nested=expand_nested,

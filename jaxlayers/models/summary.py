@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxlayers.core import graph
+from jaxlayers.distribution import distributions as distribution_lib
 
 
 def _format_shape(spec):
@@ -44,6 +45,26 @@ def _layer_rows(model, expand_nested, depth=0):
         if expand_nested and hasattr(layer, "summary") and layer.layers:
             rows.extend(_layer_rows(layer, expand_nested, depth + 1))
     return rows
+
+
+def _layout_lines(model, dist):
+    """One line per weight: path, shape, the mesh axes of each dimension, the rule."""
+    mesh = ", ".join(f"{n}={s}" for n, s in zip(dist.device_mesh.axis_names,
+                                                   dist.device_mesh.shape))
+    rows = []
+    for var in model.weights:
+        rule, sharding = dist.layout_map.sharding_of(var.path, var.shape)
+        spec = tuple(sharding.spec) + (None,) * (len(var.shape) - len(sharding.spec))
+        axes = "replicated" if not any(spec) else str(spec)
+        rows.append((var.path, str(var.shape), axes,
+                     "" if rule is None else f"rule {rule!r}"))
+    widths = [max((len(r[i]) for r in rows), default=0) for i in range(3)]
+    out = [f" Weight layouts ({type(dist).__name__}, mesh {mesh}, batch axis "
+           f"{dist.batch_dim_name!r}):"]
+    for row in rows:
+        cells = [c.ljust(w) for c, w in zip(row, widths)] + [row[3]]
+        out.append(("   " + "  ".join(cells)).rstrip())
+    return out
 
 
 def summary_text(model, line_length=None, expand_nested=False, show_trainable=False):
@@ -99,6 +120,9 @@ def summary_text(model, line_length=None, expand_nested=False, show_trainable=Fa
     if not model.built:
         out.append(" (The model is not built yet: parameter counts are 0 until it sees "
                    "an input shape.)")
+    dist = distribution_lib.distribution()
+    if dist is not None and weights:
+        out.extend(_layout_lines(model, dist))
     return "\n".join(out)
 
 
