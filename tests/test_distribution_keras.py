@@ -137,6 +137,12 @@ def test_every_way_of_making_weights_places_them_by_the_layout(key, monkeypatch)
         functional = _functional()
         later = L.Dense(8, name="hidden")
         later.build((None, 6))  # declared inside the scope ...
+        loaded = L.Dense(8, name="hidden")
+        loaded.build((None, 6))
+    # Assigned before any read (set_weights, load_weights): placed as declared.
+    loaded.set_weights([np.ones((6, 8)), np.zeros(8)])
+    assert loaded.kernel.value.sharding.spec == P(None, "model")
+    assert loaded.bias.value.sharding.spec == P("model")
     # ... made outside it: the distribution at declaration decides, as in Keras.
     assert later.kernel.value.sharding.spec == P(None, "model")
     # Every value was made inside a jit that placed it: no full copy on one device.
@@ -231,6 +237,9 @@ def test_keras_names_and_arguments():
         D.ModelParallel(layout_map=ours, mesh=mesh)
     with pytest.raises(TypeError):
         D.ModelParallel(mesh, ours)  # keyword-only, as in Keras 3
+    with pytest.raises(errors.ConfigError, match=r"non-empty tuple of positive ints. "
+                                                 r"Received: shape=\(\)"):
+        D.DeviceMesh((), (), devices[:1])
     with pytest.raises(errors.ConfigError, match="no device 'cpu:99'"):
         D.DeviceMesh((1,), ["batch"], ["cpu:99"])
     data = D.DataParallel(device_mesh=D.DeviceMesh((2,), ["data"], devices[:2]),

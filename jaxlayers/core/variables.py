@@ -202,8 +202,11 @@ class Variable:
                 "layer.set_params(params, state)."
             )
         value = value.astype(self._dtype)
-        # A weight keeps the placement it was made with (Keras's variable layout),
-        # so set_weights of host arrays does not gather it onto one device.
+        # A weight keeps the placement it was made (or declared) with, Keras's
+        # variable layout: set_weights of host arrays, or loading a file before
+        # the first read, does not gather it onto one device.
+        if self._value is None and self._sharding is None:
+            self._sharding = self.creation_sharding()
         if self._sharding is not None and not value.sharding.is_equivalent_to(
                 self._sharding, value.ndim):
             value = jax.device_put(value, self._sharding)

@@ -92,9 +92,10 @@ class DeviceMesh:
                       else (axis_names,))
         devices = list_devices() if devices is None else [
             _as_device(d) for d in np.asarray(devices, dtype=object).reshape(-1)]
-        if not all(isinstance(d, (int, np.integer)) and d > 0 for d in shape):
+        if not shape or not all(isinstance(d, (int, np.integer)) and d > 0 for d in shape):
             raise ConfigError(
-                f"DeviceMesh: `shape` must be a tuple of positive ints. Received: shape={shape!r}."
+                "DeviceMesh: `shape` must be a non-empty tuple of positive ints. "
+                f"Received: shape={shape!r}."
             )
         if len(axis_names) != len(shape) or not all(isinstance(a, str) for a in axis_names):
             raise ConfigError(
