@@ -275,6 +275,14 @@ def test_model_checkpoint_paths_and_best_only(tmp_path):
     assert model.saved == [("weights", str(tmp_path / "w.weights.npz"))]  # only 0.25 < 0.4
 
 
+def test_model_checkpoint_takes_keras_weights_file_names(tmp_path):
+    # Keras 3 requires '.weights.h5' for weights-only checkpoints; its programs must run as written.
+    model = FakeModel()
+    fit(model, [C.ModelCheckpoint(str(tmp_path / "w.weights.h5"), save_weights_only=True)],
+        [{"val_loss": 1.0}])
+    assert model.saved == [("weights", str(tmp_path / "w.weights.h5"))]
+
+
 def test_model_checkpoint_batch_frequency_and_verbose(tmp_path, capsys):
     model = FakeModel()
     cb = C.ModelCheckpoint(str(tmp_path / "e{epoch}-b{batch}.keras"), save_freq=3, verbose=1)
@@ -286,7 +294,7 @@ def test_model_checkpoint_batch_frequency_and_verbose(tmp_path, capsys):
 def test_model_checkpoint_errors(tmp_path):
     with pytest.raises(ConfigError, match="filepath for a model must end in .keras"):
         C.ModelCheckpoint("model.h5")
-    with pytest.raises(ConfigError, match="must end in .weights.npz"):
+    with pytest.raises(ConfigError, match="must end in .weights.h5 or .weights.npz"):
         C.ModelCheckpoint("model.keras", save_weights_only=True)
     with pytest.raises(ConfigError, match="`save_freq` must be 'epoch' or a positive int"):
         C.ModelCheckpoint("m.keras", save_freq="batch")

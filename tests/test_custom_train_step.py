@@ -109,9 +109,24 @@ def _guide_programs(k, x, y, weights, which):
                 new_vars += these
             return logs, new_vars
 
+    class NestedLogs(CompiledMetrics):
+        # Logs keyed by metric name: the compiled metrics' result is itself a dict,
+        # which Keras flattens into the history.
+        def update_metrics(self, metrics_vars, loss, y, y_pred):
+            new_vars, logs = [], {}
+            for metric in self.metrics:
+                these = metrics_vars[len(new_vars):len(new_vars) + len(metric.variables)]
+                if metric.name == "loss":
+                    these = metric.stateless_update_state(these, loss)
+                else:
+                    these = metric.stateless_update_state(these, y, y_pred)
+                logs[metric.name] = metric.stateless_result(these)
+                new_vars += these
+            return logs, new_vars
+
     inputs = k.Input((4,))
     hidden = k.layers.Dense(3, activation="tanh")(inputs)
-    model = {"own": OwnTrackers, "compiled": CompiledMetrics}[which](
+    model = {"own": OwnTrackers, "compiled": CompiledMetrics, "nested": NestedLogs}[which](
         inputs, k.layers.Dense(1)(hidden))
     model.set_weights(weights)
     model.compile(optimizer="adam", loss="mse", metrics=["mae"])
@@ -119,7 +134,7 @@ def _guide_programs(k, x, y, weights, which):
     return history.history, int(model.optimizer.iterations), model.get_weights()
 
 
-@pytest.mark.parametrize("which", ["own", "compiled"])
+@pytest.mark.parametrize("which", ["own", "compiled", "nested"])
 def test_the_guide_train_steps_run_unchanged_and_match_keras(keras, which):
     x, y, weights = _data()
     ours = _guide_programs(jl, x, y, weights, which)

@@ -110,9 +110,18 @@ class LazyLogs(dict):
 
 
 def to_host(results):
-    """Scalars as floats; per-class results (``F1Score(average=None)``) as arrays."""
-    return {k: float(v) if np.ndim(v) == 0 else np.asarray(v)
-            for k, v in jax.device_get(dict(results)).items()}
+    """Scalars as floats; per-class results (``F1Score(average=None)``) as arrays.
+
+    A value that is itself a dict (a custom step returning the compiled
+    metrics' result under one key) is merged into the logs, as Keras does.
+    """
+    host = {}
+    for k, v in jax.device_get(dict(results)).items():
+        if isinstance(v, dict):
+            host.update(to_host(v))
+        else:
+            host[k] = float(v) if np.ndim(v) == 0 else np.asarray(v)
+    return host
 
 
 # ----------------------------------------------------------------------------- overrides

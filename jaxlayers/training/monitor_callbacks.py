@@ -147,7 +147,7 @@ class EarlyStopping(MonitorCallback):
 
 
 _MODEL_SUFFIXES = (".keras",)
-_WEIGHTS_SUFFIXES = (".weights.npz",)
+_WEIGHTS_SUFFIXES = (".weights.h5", ".weights.npz")
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -158,8 +158,8 @@ class ModelCheckpoint(MonitorCallback):
     ``"ckpt/{epoch:02d}-{val_loss:.2f}.keras"``.
 
     Args:
-        filepath: Target path; ``.keras`` for a model, ``.weights.npz`` with
-            ``save_weights_only=True`` (the format ``model.save_weights`` writes).
+        filepath: Target path; ``.keras`` for a model, ``.weights.h5`` (Keras's
+            layout) or ``.weights.npz`` with ``save_weights_only=True``.
         monitor: Epoch-log key compared with ``save_best_only``.
         verbose: 1 prints a message for each save decision.
         save_best_only: Save only when ``monitor`` improves on the best value so far.
