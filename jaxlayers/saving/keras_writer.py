@@ -54,9 +54,11 @@ def _module(module, class_name):
         return _MODEL_MODULES[class_name][0]
     if module == "jaxlayers":
         return "keras"
-    head, _, tail = str(module or "").partition(".")
-    if head == "jaxlayers" and tail in _PUBLIC:
-        return f"keras.{tail}"
+    # A registry package's last part names Keras's public module, wherever it
+    # sits in jaxlayers ('jaxlayers.training.losses' -> 'keras.losses').
+    parts = str(module or "").split(".")
+    if parts[0] == "jaxlayers" and parts[-1] in _PUBLIC:
+        return f"keras.{parts[-1]}"
     return module
 
 
