@@ -16,7 +16,8 @@ from jaxlayers.distribution.distributions import (
                                                   set_distribution,
 )
 from jaxlayers.distribution.layout import DeviceMesh, LayoutMap, TensorLayout, list_devices
+from jaxlayers.distribution.multihost import initialize, is_chief, process_count, process_index
 
 __all__ = ["DeviceMesh", "TensorLayout", "LayoutMap", "Distribution", "DataParallel",
            "ModelParallel", "set_distribution", "distribution", "distribute_tensor",
-           "list_devices"]
+           "list_devices", "initialize", "process_index", "process_count", "is_chief"]
