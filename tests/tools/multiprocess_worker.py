@@ -1,7 +1,7 @@
 """One process of the 2-process training job that tests/test_multiprocess.py starts.
 
-Run as ``python multiprocess_worker.py PORT PROCESS_ID MODE OUT_DIR`` (MODE is
-``data`` or ``model``). Each process owns 4 forced CPU devices, joins the job
+Run as ``python multiprocess_worker.py PORT PROCESS_ID MODES OUT_DIR`` (MODES:
+``data`` (DataParallel), ``model`` (ModelParallel), or ``data,model``). Each process owns 4 forced CPU devices, joins the job
 through ``jl.distribution.initialize``, trains on its own share of the data and
 prints one ``RESULT {json}`` line. The test imports ``build``, ``dataset`` and
 ``share`` to train the same model in one process on all the data.
@@ -52,7 +52,7 @@ def build(mode):
     return model, D.ModelParallel(layout_map=layout)
 
 
-def main(port, process, mode, out_dir):
+def main(port, process, modes, out_dir):
     os.environ["XLA_FLAGS"] = ("--xla_force_host_platform_device_count=4 "
                                "--xla_backend_optimization_level=0")
     import jax
@@ -65,7 +65,22 @@ def main(port, process, mode, out_dir):
     import jaxlayers as jl
 
     jl.distribution.initialize(f"127.0.0.1:{port}", PROCESSES, process)
-    seed_draw = int(np.random.randint(2**31))  # the agreed seed makes these equal
+    results = {"process": jl.distribution.process_index(),
+               "count": jl.distribution.process_count(),
+               "seed_draw": int(np.random.randint(2**31))}  # equal: the agreed seed
+    for mode in modes:
+        folder = os.path.join(out_dir, mode)
+        if jl.distribution.is_chief():
+            os.makedirs(folder, exist_ok=True)
+        multihost_utils.sync_global_devices(f"{mode} folder")
+        results[mode] = _train(jl, mode, process, folder)
+    print("RESULT " + json.dumps(results), flush=True)
+
+
+def _train(jl, mode, process, folder):
+    import numpy as np
+    from jax.experimental import multihost_utils
+
     model, dist = build(mode)
     x, y = (share(a, process) for a in dataset())
     with dist.scope():
@@ -75,18 +90,15 @@ def main(port, process, mode, out_dir):
                                     return_dict=True)
         prediction = model.predict(x, batch_size=BATCH // PROCESSES, verbose=0)
     weights = model.get_weights()
-    kernel_spec = str(model.layers[0].kernel.value.sharding.spec)
-    # Every process saves; only process 0's file may appear.
-    model.save_weights(os.path.join(out_dir, "final.weights.npz"))
-    model.save_weights(os.path.join(out_dir, f"from_process_{process}.weights.npz"))
-    model.save(os.path.join(out_dir, "final.keras"))
-    multihost_utils.sync_global_devices("saved")
-    model.load_weights(os.path.join(out_dir, "final.weights.npz"))
-    loaded = jl.saving.load_model(os.path.join(out_dir, "final.keras"))
-    result = {
-        "process": jl.distribution.process_index(),
-        "count": jl.distribution.process_count(),
-        "seed_draw": seed_draw,
+    kernel_spec = list(model.layers[0].kernel.value.sharding.spec)
+    # Every process saves; only process 0's files may appear.
+    model.save_weights(os.path.join(folder, "final.weights.npz"))
+    model.save_weights(os.path.join(folder, f"from_process_{process}.weights.npz"))
+    model.save(os.path.join(folder, "final.keras"))
+    multihost_utils.sync_global_devices(f"{mode} saved")
+    model.load_weights(os.path.join(folder, "final.weights.npz"))
+    loaded = jl.saving.load_model(os.path.join(folder, "final.keras"))
+    return {
         "loss": history.history["loss"],
         "evaluate": evaluation,
         "prediction": np.asarray(prediction).tolist(),
@@ -95,9 +107,7 @@ def main(port, process, mode, out_dir):
         "loaded_model": [w.tolist() for w in loaded.get_weights()],
         "kernel_spec": kernel_spec,
     }
-    print("RESULT " + json.dumps(result), flush=True)
-    multihost_utils.sync_global_devices("done")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4])
+    main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].split(","), sys.argv[4])

@@ -1,0 +1,164 @@
+"""Several processes for real: 2 local processes x 4 CPU devices, gloo collectives.
+
+The job (tests/tools/multiprocess_worker.py) trains with DataParallel, then
+with ModelParallel over the 8 global devices, each process on its own half of
+every global batch; the reference is one process (this one, 8 forced devices)
+trained on all the data.
+"""
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+
+import jaxlayers as jl
+from jaxlayers import errors
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORKER = os.path.join(ROOT, "tests", "tools", "multiprocess_worker.py")
+TIMEOUT_S = 180
+
+_spec = importlib.util.spec_from_file_location("multiprocess_worker", WORKER)
+worker = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(worker)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run_job(out_dir):
+    """Both processes' RESULT dicts; kills the job on a failure or a timeout."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    port = _free_port()
+    procs = [subprocess.Popen([sys.executable, WORKER, str(port), str(i), "data,model",
+                               str(out_dir)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for i in range(2)]
+    try:
+        outputs = [p.communicate(timeout=TIMEOUT_S)[0] for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    results = []
+    for p, out in zip(procs, outputs):
+        lines = [ln for ln in out.splitlines() if ln.startswith("RESULT ")]
+        assert p.returncode == 0 and lines, f"worker failed ({p.returncode}):\n{out[-4000:]}"
+        results.append(json.loads(lines[-1][len("RESULT "):]))
+    return results
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory):
+    if len(jax.devices()) < 8:
+        pytest.skip("the single-process reference needs 8 (forced host) devices")
+    out_dir = tmp_path_factory.mktemp("multiprocess")
+    return out_dir, _run_job(out_dir)
+
+
+def _reference(mode):
+    model, dist = worker.build(mode)
+    x, y = worker.dataset()
+    with dist.scope():
+        history = model.fit(x, y, batch_size=worker.BATCH, epochs=2, shuffle=False, verbose=0)
+        evaluation = model.evaluate(x, y, batch_size=worker.BATCH, verbose=0, return_dict=True)
+        prediction = model.predict(x, batch_size=worker.BATCH, verbose=0)
+    return history.history["loss"], evaluation, prediction, model.get_weights()
+
+
+def _close(a, b):
+    np.testing.assert_allclose(np.asarray(a, np.float32), np.asarray(b, np.float32),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode,kernel_spec", [("data", []), ("model", [None, "model"])])
+def test_two_processes_train_like_one_on_all_the_data(job, mode, kernel_spec):
+    out_dir, results = job
+    assert [r["process"] for r in results] == [0, 1]
+    assert [r["count"] for r in results] == [2, 2]
+    # initialize agreed on one seed, so both processes draw the same numbers.
+    assert results[0]["seed_draw"] == results[1]["seed_draw"]
+    loss, evaluation, prediction, weights = _reference(mode)
+    for i, r in enumerate(results):
+        got = r[mode]
+        assert got["kernel_spec"] == kernel_spec
+        _close(got["loss"], loss)  # the loss is the global batch's, on every process
+        for name in evaluation:
+            _close(got["evaluate"][name], evaluation[name])
+        _close(got["prediction"], worker.share(prediction, i))  # each gets its own rows
+        for w in ("weights", "reloaded", "loaded_model"):
+            assert len(got[w]) == len(weights)
+            for a, b in zip(got[w], weights):
+                _close(a, b)
+    folder = out_dir / mode
+    # Only process 0 wrote; what it wrote holds the global (gathered) weights.
+    assert sorted(os.listdir(folder)) == ["final.keras", "final.weights.npz",
+                                          "from_process_0.weights.npz"]
+    saved = jl.Sequential([jl.Input((4,)), jl.layers.Dense(8, name="hidden"),
+                           jl.layers.Dense(2, name="out")])
+    saved.load_weights(str(folder / "final.weights.npz"))
+    for a, b in zip(saved.get_weights(), weights):
+        _close(a, b)
+
+
+# ----------------------------------------------------------------------------- initialize
+@pytest.fixture
+def started(monkeypatch):
+    """The arguments ``jax.distributed.initialize`` received (nothing is started)."""
+    calls = []
+    monkeypatch.setattr(jax.distributed, "initialize", lambda **kw: calls.append(kw))
+    for name in ("KERAS_DISTRIBUTION_JOB_ADDRESSES", "KERAS_DISTRIBUTION_NUM_PROCESSES",
+                 "KERAS_DISTRIBUTION_PROCESS_ID"):
+        monkeypatch.delenv(name, raising=False)
+    return calls
+
+
+def test_initialize_reads_keras_environment_variables(started, monkeypatch):
+    monkeypatch.setenv("KERAS_DISTRIBUTION_JOB_ADDRESSES", "10.0.0.1:1234,10.0.0.2:2345")
+    monkeypatch.setenv("KERAS_DISTRIBUTION_NUM_PROCESSES", "2")
+    monkeypatch.setenv("KERAS_DISTRIBUTION_PROCESS_ID", "1")
+    jl.distribution.initialize()
+    # The first of Keras's list of addresses is the coordinator.
+    assert started == [{"coordinator_address": "10.0.0.1:1234", "num_processes": 2,
+                        "process_id": 1}]
+    jl.distribution.initialize("10.0.0.9:99", 4, 3)  # arguments win over the environment
+    assert started[-1] == {"coordinator_address": "10.0.0.9:99", "num_processes": 4,
+                           "process_id": 3}
+
+
+def test_initialize_without_arguments_lets_jax_detect_the_cluster(started):
+    jl.distribution.initialize()
+    assert started == [{"coordinator_address": None, "num_processes": None,
+                        "process_id": None}]
+
+
+@pytest.mark.parametrize("kwargs,env,error,match", [
+    ({"job_addresses": "a:1,b:2", "num_processes": 3}, {},
+     errors.ConfigError, r"`job_addresses` lists 2 processes but `num_processes` is 3"),
+    ({"num_processes": 2, "process_id": 2}, {},
+     errors.ConfigError, r"`process_id` must be below `num_processes` \(2\)"),
+    ({"num_processes": 0}, {}, errors.ConfigError, r"`num_processes` must be a positive int"),
+    ({"process_id": -1}, {}, errors.ConfigError,
+     r"`process_id` must be a non-negative int\. Received: process_id=-1"),
+    ({}, {"KERAS_DISTRIBUTION_NUM_PROCESSES": "two"}, errors.ConfigError,
+     r"the environment variable KERAS_DISTRIBUTION_NUM_PROCESSES must be a non-negative "
+     r"int\. Received: num_processes='two'"),
+    ({"job_addresses": 1234}, {}, errors.ConfigTypeError,
+     r"`job_addresses` must be a 'host:port' string"),
+])
+def test_initialize_rejects_bad_arguments_before_starting(started, monkeypatch, kwargs, env,
+                                                          error, match):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(error, match=match):
+        jl.distribution.initialize(**kwargs)
+    assert started == []
