@@ -162,3 +162,31 @@ def test_initialize_rejects_bad_arguments_before_starting(started, monkeypatch, 
     with pytest.raises(error, match=match):
         jl.distribution.initialize(**kwargs)
     assert started == []
+
+
+# ----------------------------------------------------------------------------- files
+def test_only_process_0_writes_files(tmp_path, monkeypatch):
+    """Every saving entry point runs on each process, and writes on process 0 alone."""
+    x = np.linspace(-1, 1, 16, dtype=np.float32).reshape(8, 2)
+    y = x[:, :1] * 2.0
+    model = jl.Sequential([jl.Input((2,)), jl.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+
+    def train_and_save(folder):
+        folder.mkdir()
+        callbacks = [jl.callbacks.CSVLogger(str(folder / "log.csv")),
+                     jl.callbacks.ModelCheckpoint(str(folder / "ckpt" / "m.weights.npz"),
+                                                  save_weights_only=True),
+                     jl.callbacks.BackupAndRestore(str(folder / "backup"),
+                                                   delete_checkpoint=False),
+                     jl.callbacks.TensorBoard(str(folder / "tb"))]
+        model.fit(x, y, batch_size=4, epochs=1, callbacks=callbacks, verbose=0)
+        model.save(str(folder / "m.keras"))
+        model.save_weights(str(folder / "m.weights.npz"))
+        jl.saving.save_params(str(folder / "p.npz"), model.params)
+        return sorted(os.listdir(folder))
+
+    chief = train_and_save(tmp_path / "chief")
+    assert chief == ["backup", "ckpt", "log.csv", "m.keras", "m.weights.npz", "p.npz", "tb"]
+    monkeypatch.setattr(jl.distribution.multihost, "is_chief", lambda: False)
+    assert train_and_save(tmp_path / "other") == []

@@ -1,9 +1,10 @@
 """One process of the 2-process training job that tests/test_multiprocess.py starts.
 
 Run as ``python multiprocess_worker.py PORT PROCESS_ID MODES OUT_DIR`` (MODES:
-``data`` (DataParallel), ``model`` (ModelParallel), or ``data,model``). Each process owns 4 forced CPU devices, joins the job
-through ``jl.distribution.initialize``, trains on its own share of the data and
-prints one ``RESULT {json}`` line. The test imports ``build``, ``dataset`` and
+``data`` (DataParallel), ``model`` (ModelParallel), or ``data,model``). Each
+process owns 4 forced CPU devices, joins the job through
+``jl.distribution.initialize``, trains on its own share of the data and prints
+one ``RESULT {json}`` line. The test imports ``build``, ``dataset`` and
 ``share`` to train the same model in one process on all the data.
 """
 
