@@ -69,10 +69,11 @@ def _reference(mode):
     model, dist = worker.build(mode)
     x, y = worker.dataset()
     with dist.scope():
+        before = model.evaluate(x, y, batch_size=worker.BATCH, verbose=0)
         history = model.fit(x, y, batch_size=worker.BATCH, epochs=2, shuffle=False, verbose=0)
         evaluation = model.evaluate(x, y, batch_size=worker.BATCH, verbose=0, return_dict=True)
         prediction = model.predict(x, batch_size=worker.BATCH, verbose=0)
-    return history.history["loss"], evaluation, prediction, model.get_weights()
+    return before, history.history["loss"], evaluation, prediction, model.get_weights()
 
 
 def _close(a, b):
@@ -87,10 +88,11 @@ def test_two_processes_train_like_one_on_all_the_data(job, mode, kernel_spec):
     assert [r["count"] for r in results] == [2, 2]
     # initialize agreed on one seed, so both processes draw the same numbers.
     assert results[0]["seed_draw"] == results[1]["seed_draw"]
-    loss, evaluation, prediction, weights = _reference(mode)
+    before, loss, evaluation, prediction, weights = _reference(mode)
     for i, r in enumerate(results):
         got = r[mode]
         assert got["kernel_spec"] == kernel_spec
+        _close(got["before"], before)  # before fit: weights not yet on the mesh
         _close(got["loss"], loss)  # the loss is the global batch's, on every process
         for name in evaluation:
             _close(got["evaluate"][name], evaluation[name])

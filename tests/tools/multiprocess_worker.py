@@ -85,6 +85,7 @@ def _train(jl, mode, process, folder):
     model, dist = build(mode)
     x, y = (share(a, process) for a in dataset())
     with dist.scope():
+        before = model.evaluate(x, y, batch_size=BATCH // PROCESSES, verbose=0)
         history = model.fit(x, y, batch_size=BATCH // PROCESSES, epochs=2, shuffle=False,
                             verbose=0)
         evaluation = model.evaluate(x, y, batch_size=BATCH // PROCESSES, verbose=0,
@@ -100,6 +101,7 @@ def _train(jl, mode, process, folder):
     model.load_weights(os.path.join(folder, "final.weights.npz"))
     loaded = jl.saving.load_model(os.path.join(folder, "final.keras"))
     return {
+        "before": before,
         "loss": history.history["loss"],
         "evaluate": evaluation,
         "prediction": np.asarray(prediction).tolist(),
