@@ -112,6 +112,22 @@ def test_two_processes_train_like_one_on_all_the_data(job, mode, kernel_spec):
         _close(a, b)
 
 
+def test_processes_holding_different_sample_counts_all_fail_before_training(job):
+    _, results = job
+    for r in results:  # no process is left waiting in a collective
+        assert r["uneven"] is not None and r["uneven"].endswith(
+            ".fit: every process must give the same number of samples (each feeds its own "
+            "share of every global batch). Received: [8, 4] on processes 0..1.")
+
+
+def test_global_batches_must_split_over_the_batch_axis():
+    dist = jl.distribution.DataParallel(devices=jax.devices()[:8])
+    with pytest.raises(errors.DataError, match=(
+            r"fit: with 1 processes each batch of 4 samples per process makes a global batch "
+            r"of 4, which the 'batch' mesh axis of size 8 does not divide\.")):
+        jl.distribution.multihost.check_process_batches("fit", dist, 12, (8, 4))
+
+
 # ----------------------------------------------------------------------------- initialize
 @pytest.fixture
 def started(monkeypatch):

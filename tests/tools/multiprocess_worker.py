@@ -75,7 +75,22 @@ def main(port, process, modes, out_dir):
             os.makedirs(folder, exist_ok=True)
         multihost_utils.sync_global_devices(f"{mode} folder")
         results[mode] = _train(jl, mode, process, folder)
+    results["uneven"] = _uneven(jl, process)
     print("RESULT " + json.dumps(results), flush=True)
+
+
+def _uneven(jl, process):
+    """The error every process raises when one holds fewer samples than the other."""
+    model, dist = build("data")
+    x, y = (share(a, process) for a in dataset())
+    if process == 1:
+        x, y = x[:-4], y[:-4]
+    try:
+        with dist.scope():
+            model.fit(x, y, batch_size=BATCH // PROCESSES, verbose=0)
+    except jl.errors.DataError as e:
+        return str(e)
+    return None
 
 
 def _train(jl, mode, process, folder):
