@@ -19,7 +19,8 @@ from jaxlayers import backend
 from jaxlayers.errors import ConfigError, ConfigTypeError, DataError
 
 __all__ = ["initialize", "process_index", "process_count", "is_chief", "is_multi_process",
-           "global_batch", "host_local", "to_host_array", "check_same_across_processes"]
+           "global_batch", "host_local", "to_host_array", "put_global",
+           "check_same_across_processes", "check_process_batches"]
 
 _ENV_ADDRESSES = "KERAS_DISTRIBUTION_JOB_ADDRESSES"
 _ENV_COUNT = "KERAS_DISTRIBUTION_NUM_PROCESSES"
@@ -129,6 +130,7 @@ def is_chief():
 
 
 def is_multi_process():
+    """Whether the job has several processes (``initialize`` joined one)."""
     return jax.process_count() > 1
 
 
@@ -145,31 +147,27 @@ def global_batch(dist, batch):
     """
     def one(a):
         a = np.asarray(a)
-        if not a.ndim:
-            return jax.make_array_from_process_local_data(dist.replicated(), a)
         sharding = dist.batch_sharding(_global_shape(a.shape), "global batch")
         return jax.make_array_from_process_local_data(sharding, a)
 
     return jax.tree_util.tree_map(one, batch)
 
 
-def host_local(tree):
-    """The rows of global batch-split arrays that belong to this process, as NumPy.
+def host_local(dist, tree):
+    """The rows of global batch arrays that belong to this process, as NumPy.
 
     The inverse of :func:`global_batch` for outputs of a jitted call on a
-    global batch (``predict``).
+    global batch (``predict``): each leaf is first split like the inputs were
+    (a no-op where the partitioner already split it so).
     """
     def one(a):
         if not isinstance(a, jax.Array) or a.is_fully_addressable:
             return np.asarray(a)
-        shards = sorted(a.addressable_shards, key=lambda s: s.index[0].start or 0)
-        seen, parts = set(), []
-        for s in shards:
-            start = s.index[0].start or 0
-            if start not in seen:  # replicas along other mesh axes hold the same rows
-                seen.add(start)
-                parts.append(np.asarray(s.data))
-        return np.concatenate(parts)
+        a = jax.device_put(a, dist.batch_sharding(a.shape, "global output"))
+        rows = {}
+        for shard in a.addressable_shards:  # replicas on other mesh axes repeat rows
+            rows.setdefault(shard.index[0].start or 0, shard.data)
+        return np.concatenate([np.asarray(rows[k]) for k in sorted(rows)])
 
     return jax.tree_util.tree_map(one, tree)
 
@@ -233,8 +231,8 @@ def put_global(tree, shardings):
         if sharding.is_fully_addressable or (isinstance(x, jax.Array)
                                              and not x.is_fully_addressable):
             return jax.device_put(x, sharding)
-        if jax.dtypes.issubdtype(getattr(x, "dtype", None) or np.float32,
-                                 jax.dtypes.prng_key):
+        dtype = getattr(x, "dtype", None)
+        if dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
             data = one(jax.random.key_data(x), sharding)
             return jax.random.wrap_key_data(data, impl=jax.random.key_impl(x))
         host = np.asarray(x)

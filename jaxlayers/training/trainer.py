@@ -749,7 +749,7 @@ def _process_local(fns, dist, k=1):
 
 def _predict_process_local(fn, dist, params, state, batch):
     """``predict``'s step on a global batch; this process gets its own rows back."""
-    return multihost.host_local(fn(params, state, multihost.global_batch(dist, batch)))
+    return multihost.host_local(dist, fn(params, state, multihost.global_batch(dist, batch)))
 
 
 def _validation_args(validation_data):
