@@ -43,7 +43,9 @@ def build(mode):
     rng = np.random.default_rng(1)
     model.set_weights([0.5 * rng.standard_normal(w.shape).astype(np.float32)
                        for w in model.get_weights()])
-    model.compile(optimizer=jl.optimizers.Adam(0.05), loss="mse", metrics=["mae"])
+    # DataParallel runs both steps of an epoch in one execution (a host loop per process).
+    model.compile(optimizer=jl.optimizers.Adam(0.05), loss="mse", metrics=["mae"],
+                  steps_per_execution=2 if mode == "data" else 1)
     if mode == "data":
         return model, D.DataParallel(devices=jax.devices())
     mesh = D.DeviceMesh((2, 4), ("batch", "model"), jax.devices())
