@@ -5,6 +5,7 @@ name a block uses must be defined by an earlier block of the same page.
 Blocks that are deliberately partial use another fence (```text).
 """
 
+import linecache
 import os
 import re
 
@@ -33,9 +34,19 @@ def test_page_runs_top_to_bottom(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # pages that save files write them here
     jl.clear_session(free_memory=False)
     namespace = {"__name__": f"docs_{os.path.basename(page)[:-3]}"}
-    for i, block in enumerate(_blocks(page)):
-        code = compile(block, f"{page} block {i + 1}", "exec")
-        exec(code, namespace)  # noqa: S102 - the page is the test's input
+    try:
+        for i, block in enumerate(_blocks(page)):
+            filename = f"<{page} block {i + 1}>"
+            # Registered as IPython registers cells, so that inspect.getsource
+            # (a Lambda's saved source) sees the block's text.
+            linecache.cache[filename] = (len(block), None, block.splitlines(True), filename)
+            code = compile(block, filename, "exec")
+            exec(code, namespace)  # noqa: S102 - the page is the test's input
+    finally:
+        # A page may set global policies (a distribution, a dtype policy): the
+        # other tests in this process must not inherit them.
+        jl.distribution.set_distribution(None)
+        jl.config.set_dtype_policy(None)
 
 
 def test_the_pages_have_blocks():

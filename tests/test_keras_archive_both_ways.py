@@ -74,3 +74,20 @@ def test_a_model_keras_cannot_express_is_saved_data_only_with_a_warning(tmp_path
         model.save(tmp_path / "m.keras")
     restored = jl.saving.load_model(tmp_path / "m.keras")
     assert restored.layers[-1].get_config()["rms_scaling"] is True
+
+
+def test_keras_loads_a_compile_config_made_of_objects(tmp_path):
+    # Loss, metric and optimizer objects (not strings) must be written under Keras's modules.
+    model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(4)])
+    model.compile(optimizer=jl.optimizers.SGD(0.1),
+                  loss=jl.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=[jl.metrics.SparseCategoricalAccuracy(name="acc"),
+                           jl.metrics.SparseTopKCategoricalAccuracy(k=2)])
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert type(loaded.loss).__name__ == "SparseCategoricalCrossentropy"
+    assert loaded.loss.get_config()["from_logits"] is True
+    x = np.zeros((2, 3), "float32")
+    y = np.array([0, 1])
+    logs = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert {"acc", "sparse_top_k_categorical_accuracy"} <= set(logs)

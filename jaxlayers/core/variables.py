@@ -23,6 +23,7 @@ import numpy as np
 
 from jaxlayers.core import scope as scope_lib
 from jaxlayers.distribution import distributions as distribution_lib
+from jaxlayers.distribution import multihost
 from jaxlayers.errors import ShapeError, StateError
 
 
@@ -180,7 +181,7 @@ class Variable:
         return self.materialize()
 
     def numpy(self):
-        return np.asarray(self.value)
+        return multihost.to_host_array(self.value)
 
     def assign(self, value):
         """Replaces the value; shape must match, dtype is cast to the weight's."""
@@ -235,7 +236,7 @@ class Variable:
         jax.tree_util.register_pytree_node(cls, _flatten, _unflatten)
 
     def __array__(self, dtype=None, copy=None):
-        out = np.asarray(self.value)
+        out = multihost.to_host_array(self.value)
         return out.astype(dtype) if dtype is not None else out
 
     def __jax_array__(self):

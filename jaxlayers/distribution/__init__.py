@@ -25,7 +25,9 @@ from jaxlayers.distribution.layout import (
     get_device_count,
     list_devices,
 )
+from jaxlayers.distribution.multihost import initialize, is_chief, process_count, process_index
 
 __all__ = ["DeviceMesh", "TensorLayout", "LayoutMap", "Distribution", "DataParallel",
            "ModelParallel", "set_distribution", "distribution", "distribute_tensor",
-           "list_devices", "get_device_count"]
+           "list_devices", "get_device_count", "initialize", "process_index", "process_count",
+           "is_chief"]

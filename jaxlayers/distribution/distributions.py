@@ -15,6 +15,7 @@ import jax
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
+from jaxlayers.distribution import multihost
 from jaxlayers.distribution.layout import (
     DeviceMesh,
     LayoutMap,
@@ -139,8 +140,8 @@ class Distribution:
     def shard(self, params, state=None):
         """Places existing ``params`` (and ``state``) on the mesh by the layout."""
         if state is None:
-            return jax.device_put(params, self.shardings(params))
-        return jax.device_put((params, state), self.shardings(params, state))
+            return multihost.put_global(params, self.shardings(params))
+        return multihost.put_global((params, state), self.shardings(params, state))
 
     def opt_state_shardings(self, opt_state, params_shardings):
         """Shardings for an optax state: leaves that mirror a weight follow its layout.
@@ -209,7 +210,7 @@ class Distribution:
                 jax.tree_util.tree_map(lambda _: rep, key))
 
     def place_carry(self, carry):
-        return jax.device_put(carry, self.carry_shardings(carry))
+        return multihost.put_global(carry, self.carry_shardings(carry))
 
     def wrap_train_step(self, step):
         """``step(carry, batch)`` with the batch split and the carry kept on its layout."""

@@ -53,6 +53,7 @@ import zlib
 import numpy as np
 
 from jaxlayers.core import tracking
+from jaxlayers.distribution import multihost
 from jaxlayers.errors import ArchiveError, SerializationError, WeightsError
 from jaxlayers.saving.files import atomic_write, open_regular
 
@@ -107,7 +108,7 @@ def encode_array(value):
     if dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
         impl = str(jax.random.key_impl(value))
         return np.asarray(jax.random.key_data(value)), f"prng_key:{impl}"
-    array = np.asarray(value)
+    array = multihost.to_host_array(value)
     name = array.dtype.name
     if name in _EXTENSION_DTYPES:
         return array.view(f"u{array.dtype.itemsize}"), name

@@ -22,6 +22,7 @@ import shutil
 import stat
 import tempfile
 
+from jaxlayers.distribution import multihost
 from jaxlayers.errors import ArchiveError
 
 
@@ -86,14 +87,23 @@ def atomic_write(filepath, write, overwrite=True, previous=None):
             previous backup of ``BackupAndRestore(double_checkpoint=True)``);
             it is updated atomically too.
 
+    In a job of several processes only process 0 writes: the others run
+    ``write`` into a temporary file they discard, since serializing gathers
+    the weights split over other processes' devices, a collective every
+    process must join.
+
     Returns:
-        The absolute path written.
+        The absolute path written (on process 0).
 
     Example:
         >>> atomic_write("notes.bin", lambda f: f.write(b"data"))  # doctest: +ELLIPSIS
         '...notes.bin'
     """
     path = os.path.abspath(os.fspath(filepath))
+    if not multihost.is_chief():
+        with tempfile.TemporaryFile() as discarded:
+            write(discarded)
+        return path
     folder = os.path.dirname(path)
     if os.path.isdir(path):
         raise IsADirectoryError(f"Cannot save to {path!r}: it is a directory.")

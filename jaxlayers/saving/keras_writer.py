@@ -17,6 +17,7 @@ order (``dense``, ``dense_1``); the optimizer's variables go to
 import numpy as np
 
 from jaxlayers.core import tracking
+from jaxlayers.distribution import multihost
 from jaxlayers.errors import SerializationError
 from jaxlayers.saving import keras_layout, keras_reader
 
@@ -54,9 +55,11 @@ def _module(module, class_name):
         return _MODEL_MODULES[class_name][0]
     if module == "jaxlayers":
         return "keras"
-    head, _, tail = str(module or "").partition(".")
-    if head == "jaxlayers" and tail in _PUBLIC:
-        return f"keras.{tail}"
+    # A registry package's last part names Keras's public module, wherever it
+    # sits in jaxlayers ('jaxlayers.training.losses' -> 'keras.losses').
+    parts = str(module or "").split(".")
+    if parts[0] == "jaxlayers" and parts[-1] in _PUBLIC:
+        return f"keras.{parts[-1]}"
     return module
 
 
@@ -213,7 +216,7 @@ def _write_vars(h5file, path, name, arrays):
     group = h5file.create_group(f"{path}/vars" if path else "vars")
     group.attrs["name"] = name
     for i, value in enumerate(arrays):
-        array = np.asarray(value)
+        array = multihost.to_host_array(value)
         if array.dtype.name == "bfloat16":  # opaque 2-byte data, marked, as Keras stores it
             dataset = group.create_dataset(str(i), data=array)
             dataset.attrs["dtype"] = "bfloat16"

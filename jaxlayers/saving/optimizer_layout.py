@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers.core import tracking
+from jaxlayers.distribution import multihost
 from jaxlayers.errors import SerializationError
 from jaxlayers.optimizers import get_hyperparam, iterations, set_hyperparam
 
@@ -140,7 +141,7 @@ class _Layout:
         for block in self.blocks:
             columns = [self._field(state, slot) for slot in block]
             for i in range(len(self.paths)):
-                out.extend(np.asarray(column[i]) for column in columns)
+                out.extend(multihost.to_host_array(column[i]) for column in columns)
         if self.class_name == "Nadam":
             out.append(np.asarray(_nadam_state(state, self.owner).u_product, np.float32))
         return out

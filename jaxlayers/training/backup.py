@@ -12,6 +12,7 @@ import os
 import warnings
 
 from jaxlayers import hooks
+from jaxlayers.distribution import multihost
 from jaxlayers.errors import ArchiveError, ConfigError
 from jaxlayers.training.callback_base import Callback
 from jaxlayers.training.monitor_callbacks import _BatchCounter, _check_save_freq
@@ -117,13 +118,14 @@ class BackupAndRestore(Callback):
             self._save(batch, self._epoch_shuffle)
 
     def _save(self, batch, shuffle):
-        os.makedirs(self.backup_dir, exist_ok=True)
+        if multihost.is_chief():  # every process saves (a collective); process 0 writes
+            os.makedirs(self.backup_dir, exist_ok=True)
         training = {"epoch": self._current_epoch, "batch": batch, "shuffle": shuffle}
         _saving("save_backup")(self.model, self._path, training,
                                previous=self._previous if self.double_checkpoint else None)
 
     def on_train_end(self, logs=None):
-        if not self.delete_checkpoint:
+        if not self.delete_checkpoint or not multihost.is_chief():
             return
         for path in (self._path, self._previous):
             if os.path.lexists(path):

@@ -18,6 +18,7 @@ import os
 
 import numpy as np
 
+from jaxlayers.distribution import multihost
 from jaxlayers.errors import ConfigError, ConfigTypeError, NonFiniteLossError
 from jaxlayers.training.backup import BackupAndRestore
 from jaxlayers.training.callback_base import (
@@ -292,7 +293,9 @@ class CSVLogger(Callback):
             self.append_header = True
         if self.csv_file is not None and not self.csv_file.closed:
             self.csv_file.close()
-        self.csv_file = open(self.filename, "a" if self.append else "w", newline="")
+        # In a job of several processes, process 0 alone writes the (global) logs.
+        target = self.filename if multihost.is_chief() else os.devnull
+        self.csv_file = open(target, "a" if self.append else "w", newline="")
         self.writer = None
         self.keys = None
 

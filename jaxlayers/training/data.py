@@ -259,6 +259,33 @@ def gather(arrays, index):
     return jax.tree_util.tree_map(lambda a: jnp.take(a, index, axis=0), arrays)
 
 
+def process_local_fns(fns, to_global, k=1):
+    """A trainer's step functions for a job of several processes.
+
+    Each process gathers its own share of a batch from its local arrays on the
+    host, and ``to_global`` turns the shares into one global batch for the
+    jitted ``fns["step"]``, whose batch is its last argument.  ``fns`` has the
+    train keys (``step``, ``array_step``, ``array_multi`` of ``k`` steps,
+    ``partial``) or the test keys (``step``, ``array_step``).
+    """
+    step = fns["step"]
+
+    def fed(*args):
+        *head, batch = args
+        return step(*head, to_global(batch))
+
+    if "partial" not in fns:  # evaluate's: (params, state, metric_states, arrays, index)
+        return {"step": fed, "array_step": lambda *a: fed(*a[:-2], gather(*a[-2:]))}
+
+    def array_multi(carry, arrays, index, i):
+        for j in range(k):
+            carry, logs = fed(carry, gather(arrays, index[i + j]))
+        return carry, logs
+
+    return {"step": fed, "array_step": lambda c, a, index, i: fed(c, gather(a, index[i])),
+            "array_multi": array_multi, "partial": lambda c, a, index: fed(c, gather(a, index))}
+
+
 def unpack_batch(owner, batch):
     """``(x, y, sample_weight)`` from an element of an iterable of batches."""
     if isinstance(batch, tuple):

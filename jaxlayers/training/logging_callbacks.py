@@ -12,6 +12,8 @@ Example:
 import itertools
 import json
 import os
+import shutil
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -22,6 +24,7 @@ import jax
 import numpy as np
 
 from jaxlayers.core import args as _args
+from jaxlayers.distribution import multihost
 from jaxlayers.errors import ConfigError, ConfigTypeError
 from jaxlayers.training.callback_base import Callback, get_learning_rate
 
@@ -175,6 +178,7 @@ class TensorBoard(Callback):
         self._train_dir = os.path.join(self.log_dir, "train")
         self._val_dir = os.path.join(self.log_dir, "validation")
         self._writers = {}
+        self._scratch = None  # where a process other than 0 writes its discarded logs
         self._graph_written_for = None
         self._training = False
         self._global_train_batch = 0
@@ -185,15 +189,24 @@ class TensorBoard(Callback):
     # ------------------------------------------------------------------ writers
     def _writer(self, name):
         if name not in self._writers:
+            folder = self._train_dir if name == "train" else self._val_dir
+            if not multihost.is_chief():
+                # Other processes of a job log the same global values (and join the
+                # same collectives reading sharded weights) into a scratch folder.
+                if self._scratch is None:
+                    self._scratch = tempfile.mkdtemp(prefix="jaxlayers-tensorboard-")
+                folder = os.path.join(self._scratch, name)
             self._writers[name] = self._writer_class(
-                self._train_dir if name == "train" else self._val_dir,
-                filename_suffix=f".{os.getpid()}.{next(_WRITER_IDS)}")
+                folder, filename_suffix=f".{os.getpid()}.{next(_WRITER_IDS)}")
         return self._writers[name]
 
     def _close_writers(self):
         for writer in self._writers.values():
             writer.close()
         self._writers = {}
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
     def set_model(self, model):
         self._close_writers()

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from jaxlayers.distribution import multihost
 from jaxlayers.errors import ConfigError
 from jaxlayers.training.callback_base import (
     MonitorCallback,
@@ -258,7 +259,7 @@ class ModelCheckpoint(MonitorCallback):
                 f"method, so it cannot be saved to {filepath!r}."
             )
         dirname = os.path.dirname(filepath)
-        if dirname:
+        if dirname and multihost.is_chief():  # every process saves; process 0 writes
             os.makedirs(dirname, exist_ok=True)
         save(filepath)
         if self.verbose > 0:

@@ -27,6 +27,7 @@ import numpy as np
 
 from jaxlayers import backend
 from jaxlayers.distribution import distributions as distribution_lib
+from jaxlayers.distribution import multihost
 from jaxlayers.errors import DataError, NotCompiledError
 from jaxlayers.training import custom_loop, custom_steps, ema
 from jaxlayers.training import data as data_lib
@@ -262,18 +263,19 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             "array_multi": self._jit(array_multi, **donate),
             "partial": self._jit(partial_step, **donate),
         }
-        self._fn_cache[key] = fns
+        self._fn_cache[key] = fns = _process_local(fns, dist, k)
         return fns
 
-    def _test_fns(self, compiled_loss, metric_set):
-        key = ("test", id(compiled_loss), id(metric_set))
+    def _test_fns(self, compiled_loss, metric_set, dist=None):
+        key = ("test", id(compiled_loss), id(metric_set), id(dist))
         if key not in self._fn_cache:
             step = steps_lib.make_test_step(self, compiled_loss, metric_set)
 
             def array_step(params, state, mstates, arrays, index):
                 return step(params, state, mstates, data_lib.gather(arrays, index))
 
-            self._fn_cache[key] = {"step": self._jit(step), "array_step": self._jit(array_step)}
+            self._fn_cache[key] = _process_local(
+                {"step": self._jit(step), "array_step": self._jit(array_step)}, dist)
         return self._fn_cache[key]
 
     # ------------------------------------------------------------------ fit
@@ -373,9 +375,12 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 # After the split: the validation loss stays unweighted, as in Keras.
                 cw = self._class_weights(owner, y, class_weight)
                 sample_weight = cw if sample_weight is None else np.asarray(sample_weight) * cw
-            if dist is not None:
+            if dist is not None and not multihost.is_multi_process():
                 dist.check_batch_size(owner, batch_size or 32)
             dataset = data_lib.ArrayData(owner, x, y, sample_weight, batch_size or 32)
+            if dist is not None and multihost.is_multi_process():
+                multihost.check_process_batches(owner, dist, dataset.n,
+                                                (dataset.batch_size, dataset.remainder))
             steps = dataset.steps if steps_per_epoch is None else min(steps_per_epoch,
                                                                        dataset.steps)
         else:
@@ -555,7 +560,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         compiled_loss, metric_set = self._setup_io(owner, x_sample, y_sample)
         if not (_internal and dataset is not None):  # fit checked its validation arrays
             self._check_labels(owner, labels)
-        fns = self._test_fns(compiled_loss, metric_set)
+        fns = self._test_fns(compiled_loss, metric_set, distribution_lib.distribution())
         mstates = metric_set.init()
         cb = _callbacks
         if not _internal:
@@ -636,6 +641,10 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         if key not in self._fn_cache:
             self._fn_cache[key] = self._jit(steps_lib.make_predict_step(self))
         fn = self._fn_cache[key]
+        dist = distribution_lib.distribution()
+        if dist is not None and multihost.is_multi_process():
+            multihost.check_same_across_processes(owner, "number of batches", len(batches))
+            fn = functools.partial(_predict_process_local, fn, dist)
         params, state = self.params, self.state
         outs = []
         for i, batch in enumerate(batches):
@@ -696,7 +705,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         self._prepare_model(owner, self._sample(x))
         compiled_loss, metric_set = self._setup_io(owner, self._sample(x), self._sample(y))
         self._check_labels(owner, y)
-        fns = self._test_fns(compiled_loss, metric_set)
+        fns = self._test_fns(compiled_loss, metric_set, distribution_lib.distribution())
         mstates = fns["step"](self.params, self.state, metric_set.init(),
                               data_lib.to_arrays((x, y, sample_weight)))
         return self._format(metric_set, to_host(metric_set.results(mstates)), return_dict)
@@ -729,6 +738,18 @@ def _fresh_carry(params, state, opt_state, metric_states, key):
     nothing per step.
     """
     return jax.tree_util.tree_map(jnp.copy, (params, state, opt_state, metric_states, key))
+
+
+def _process_local(fns, dist, k=1):
+    """``fns`` fed with this process's share of each global batch, in a multi-process job."""
+    if dist is None or not multihost.is_multi_process():
+        return fns
+    return data_lib.process_local_fns(fns, functools.partial(multihost.global_batch, dist), k)
+
+
+def _predict_process_local(fn, dist, params, state, batch):
+    """``predict``'s step on a global batch; this process gets its own rows back."""
+    return multihost.host_local(dist, fn(params, state, multihost.global_batch(dist, batch)))
 
 
 def _validation_args(validation_data):
