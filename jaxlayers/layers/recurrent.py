@@ -72,6 +72,10 @@ class _DenseCell(WeightArgs, DropoutRNNCell):
             self.bias = self._add_weight_from_args("bias", bias_shape,
                                                    initializer=bias_initializer)
 
+    def project_step(self, inputs, dropout_masks=None):
+        # project_inputs is a matmul over any leading axes: no length-one time axis.
+        return self.project_inputs(inputs, dropout_masks)
+
     def get_config(self):
         config = super().get_config()
         config.update({"units": self.units,
