@@ -2,8 +2,9 @@
 
 A cell that implements ``get_dropout_masks`` / ``project_inputs`` / ``step``
 (``jl.layers.RNNCell``) has its input projection traced once per sequence
-(hoisted out of the scan, or inside the step: ops/_rnn.py) and runs in Bidirectional's fused scan, with the numbers of
-the step-by-step reference; a Keras-style cell with only ``call`` still works.
+(hoisted out of the scan, or inside the step: ops/_rnn.py) and runs in
+Bidirectional's fused scan, with the numbers of the step-by-step reference;
+a Keras-style cell with only ``call`` still works.
 """
 
 import ast
