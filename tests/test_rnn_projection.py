@@ -85,6 +85,9 @@ def test_both_placements_give_the_same_outputs_states_and_gradients():
 def test_placement_is_checked_and_auto_follows_the_backend():
     assert rnn_ops.input_projection("cpu") == "in_step"
     assert rnn_ops.input_projection("gpu") == rnn_ops.input_projection("tpu") == "before_scan"
+    assert rnn_ops.input_projection("cpu", kind="convolution") == "before_scan"
+    with pytest.raises(errors.ConfigError, match=r"`kind` must be one of"):
+        rnn_ops.input_projection("cpu", kind="conv")
     with pytest.raises(errors.ConfigError, match=r"`placement` must be one of"):
         rnn_ops.set_input_projection("inside")
     assert rnn_ops.input_projection("cpu") == "in_step"

@@ -311,7 +311,8 @@ class RNN(Layer):
         cell = cell_protocol(self.cell)
         masks = cell.get_dropout_masks(tuple(sequences_tm.shape[1:]), training)
         # Where the projection runs is a per-backend speed choice: see ops/_rnn.py.
-        hoisted = rnn_ops.input_projection() == "before_scan"
+        kind = getattr(cell, "projection_kind", "matmul")
+        hoisted = rnn_ops.input_projection(kind=kind) == "before_scan"
         inputs = cell.project_inputs(sequences_tm, masks) if hoisted else sequences_tm
 
         def step(inputs_t, states):

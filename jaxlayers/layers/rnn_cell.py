@@ -15,7 +15,8 @@ A cell that also implements the public protocol of :class:`RNNCell` lets
    ``RNN`` runs it before the scan where that is faster (GPU/TPU), and
    ``project_step(inputs_t, dropout_masks)`` (optional; by default
    ``project_inputs`` of a one-step sequence) inside each step elsewhere (CPU):
-   see :func:`jaxlayers.ops.rnn.input_projection`.
+   see :func:`jaxlayers.ops.rnn.input_projection`; a cell whose projection
+   is a convolution sets ``projection_kind = "convolution"``.
 3. ``step(projected_t, states, dropout_masks, training)``: the rest of a step,
    inside ``lax.scan``.
 4. ``output_from_states(states)`` (optional): the step output that the states
@@ -176,6 +177,8 @@ class RNNCell(Layer):
     supports_complex_inputs = False
 
     state_size = None
+    # What project_inputs computes, for ops.rnn.input_projection: "matmul" or "convolution".
+    projection_kind = "matmul"
 
     def get_initial_state(self, batch_size=None):
         """Zero states, one ``(batch_size, size)`` array per entry of ``state_size``."""
@@ -377,6 +380,11 @@ class StackedRNNCells(RNNCell):
     def project_step(self, inputs, dropout_masks=None):
         masks = dropout_masks or [None] * len(self.cells)
         return project_step(cell_protocol(self.cells[0]), inputs, masks[0])
+
+    @property
+    def projection_kind(self):
+        # Only the first cell's projection leaves the step.
+        return getattr(self.cells[0], "projection_kind", "matmul")
 
     def step(self, inputs, states, dropout_masks=None, training=False):
         masks = dropout_masks or [None] * len(self.cells)
