@@ -144,7 +144,8 @@ def test_user_cell_dropout_masks_are_drawn_once_per_sequence(x):
     assert not np.allclose(y, layer.apply(params, state, x)[0])
 
 
-def test_user_cell_gets_the_fused_bidirectional_scan(x):
+@pytest.mark.parametrize("input_projection", ["before_scan"], indirect=True)
+def test_user_cell_gets_the_fused_bidirectional_scan(x, input_projection):
     fused = layers.Bidirectional(layers.RNN(ProjectedCell(U), return_sequences=True))
     assert fused._fusable()
     params, state = fused.init(jax.random.key(0), x)

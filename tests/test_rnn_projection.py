@@ -82,6 +82,15 @@ def test_both_placements_give_the_same_outputs_states_and_gradients():
     assert len(jax.tree.leaves(last_states)) == len(jax.tree.leaves(new_state)) == 3
 
 
+def test_bidirectional_fuses_its_two_scans_only_with_hoisted_projections(input_projection):
+    layer = layers.Bidirectional(layers.SimpleRNN(U))
+    x = jnp.zeros((B, T, F))
+    params, state = layer.init(jax.random.key(0), x)
+    jaxpr = jax.make_jaxpr(lambda p, s: layer.apply(p, s, x)[0])(params, state)
+    scans = [e for e in jaxpr.jaxpr.eqns if e.primitive.name == "scan"]
+    assert len(scans) == (1 if input_projection == "before_scan" else 2)
+
+
 def test_placement_is_checked_and_auto_follows_the_backend():
     assert rnn_ops.input_projection("cpu") == "in_step"
     assert rnn_ops.input_projection("gpu") == rnn_ops.input_projection("tpu") == "before_scan"
