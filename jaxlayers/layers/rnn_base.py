@@ -111,7 +111,8 @@ class ScanPlan(NamedTuple):
     """One recurrence ready for :func:`jaxlayers.ops.rnn.rnn` (see :meth:`RNN.plan_scan`).
 
     Attributes:
-        inputs: Time-major projected inputs (a pytree of ``(time, batch, ...)``).
+        inputs: Time-major inputs (a pytree of ``(time, batch, ...)``): the
+            projected inputs, or the raw ones when ``step`` projects each step.
         step: ``(inputs_t, states) -> (output, new_states)``.
         initial_states: List of ``(batch, ...)`` arrays.
         mask: Bool ``(time, batch)`` or ``None``.
