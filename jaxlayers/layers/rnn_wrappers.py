@@ -218,8 +218,9 @@ class Bidirectional(Layer):
         """Whether one scan beats two here: only with the projection hoisted out of the scan.
 
         Measured on XLA:CPU, Bidirectional(LSTM(64)), T=50, batch 64, projection in
-        the step: the fused train step costs ~1.15x two scans (forward equal), while
-        with hoisted projections one fused scan is far cheaper than two.
+        the step: the fused train step costs ~1.15x two scans (forward equal).  With
+        hoisted projections two scans were measured at 3-4x one (issue 17), so they
+        stay fused there.
         """
         kind = getattr(getattr(self.forward_layer, "cell", None), "projection_kind", "matmul")
         return rnn_ops.input_projection(kind=kind) == "before_scan"
