@@ -66,3 +66,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if {"keras", "keras_tf"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.keras)
+
+
+@pytest.fixture(params=["before_scan", "in_step"])
+def input_projection(request):
+    """Runs the test under each placement of the RNN input projection (see ops/_rnn.py)."""
+    from jaxlayers.ops import _rnn as rnn_ops
+
+    rnn_ops.set_input_projection(request.param)
+    yield request.param
+    rnn_ops.set_input_projection("auto")

@@ -161,8 +161,9 @@ def test_bidirectional_backward_layer_and_initial_state_match_keras(keras, x, rn
     assert_close(run(ours, x, initial_state=states), ref)
 
 
-def test_bidirectional_fused_scan_equals_two_layer_calls(x):
-    """Both directions run in one scan; an activity regularizer forces two calls."""
+@pytest.mark.parametrize("input_projection", ["before_scan"], indirect=True)
+def test_bidirectional_fused_scan_equals_two_layer_calls(x, input_projection):
+    """Both directions run in one scan (projections hoisted); a regularizer forces two calls."""
     def make(regularizer):
         return layers.Bidirectional(
             layers.LSTM(3, return_sequences=True, return_state=True, stateful=True,

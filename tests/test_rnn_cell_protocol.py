@@ -1,9 +1,10 @@
 """The public RNN cell protocol: a user cell gets what the built-in cells get.
 
 A cell that implements ``get_dropout_masks`` / ``project_inputs`` / ``step``
-(``jl.layers.RNNCell``) has its input projection hoisted out of the scan (one
-call per sequence) and runs in Bidirectional's fused scan, with the numbers of
-the step-by-step reference; a Keras-style cell with only ``call`` still works.
+(``jl.layers.RNNCell``) has its input projection traced once per sequence
+(hoisted out of the scan, or inside the step: ops/_rnn.py) and runs in
+Bidirectional's fused scan, with the numbers of the step-by-step reference;
+a Keras-style cell with only ``call`` still works.
 """
 
 import ast
@@ -97,19 +98,20 @@ def test_built_in_cells_implement_the_protocol():
     assert not rnn_cell.implements_cell_protocol(MinimalRNNCell(2))
 
 
-def test_user_cell_projection_is_hoisted_out_of_the_scan(x):
+def test_user_cell_projection_runs_once_before_or_inside_the_scan(x, input_projection):
     cell = ProjectedCell(U)
     layer = layers.RNN(cell, return_sequences=True)
     params, state = layer.init(jax.random.key(0), x)
     cell.projections = 0
     jaxpr = jax.make_jaxpr(lambda p, s, v: layer.apply(p, s, v)[0])(params, state, x)
-    # One projection per sequence of T steps, traced outside the loop: one matmul before
-    # the scan, one (the recurrent one) inside it.
+    # One projection traced per sequence of T steps: one matmul before the scan and the
+    # recurrent one inside it, or both inside the scan step.
     assert cell.projections == 1
     top, inner = _primitives(jaxpr.jaxpr)
     assert top.count("scan") == 1
-    assert top.count("dot_general") == 1
-    assert inner.count("dot_general") == 1
+    hoisted = input_projection == "before_scan"
+    assert (top.count("dot_general"), inner.count("dot_general")) == ((1, 1) if hoisted
+                                                                      else (0, 2))
     cell.projections = 0
     layer.apply(params, state, x, mask=MASK)
     assert cell.projections == 1
@@ -142,7 +144,8 @@ def test_user_cell_dropout_masks_are_drawn_once_per_sequence(x):
     assert not np.allclose(y, layer.apply(params, state, x)[0])
 
 
-def test_user_cell_gets_the_fused_bidirectional_scan(x):
+@pytest.mark.parametrize("input_projection", ["before_scan"], indirect=True)
+def test_user_cell_gets_the_fused_bidirectional_scan(x, input_projection):
     fused = layers.Bidirectional(layers.RNN(ProjectedCell(U), return_sequences=True))
     assert fused._fusable()
     params, state = fused.init(jax.random.key(0), x)

@@ -105,6 +105,9 @@ class ConvLSTMCell(WeightArgs, DropoutRNNCell):
                                       self.data_format)
         return [jnp.zeros(shape, self.compute_dtype), jnp.zeros(shape, self.compute_dtype)]
 
+    # Kept before the scan on CPU too (ops/_rnn.py: per-step input convolutions cost more).
+    projection_kind = "convolution"
+
     def dropout_mask_count(self):
         return 4
 

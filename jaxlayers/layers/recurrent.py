@@ -10,8 +10,10 @@ Weights, names and numerics follow Keras 3: ``LSTM(4)`` owns a cell named
 ``lstm_cell`` with ``kernel (features, 4 * units)``, ``recurrent_kernel
 (units, 4 * units)`` and ``bias (4 * units,)``, gates ``i, f, c, o``, so Keras
 weights load with ``set_weights`` unchanged.  The math is in
-:mod:`jaxlayers.ops.rnn`: the input projection of every timestep is one
-matmul before the scan; the scan carries only the recurrence.
+:mod:`jaxlayers.ops.rnn`: the input projection is one matmul for every
+timestep before the scan (GPU/TPU) or one per step inside it (CPU, where it
+is faster: :func:`jaxlayers.ops.rnn.input_projection`); the scan carries only
+the recurrence.
 """
 
 from jaxlayers import activations
@@ -71,6 +73,10 @@ class _DenseCell(WeightArgs, DropoutRNNCell):
         if self.use_bias:
             self.bias = self._add_weight_from_args("bias", bias_shape,
                                                    initializer=bias_initializer)
+
+    def project_step(self, inputs, dropout_masks=None):
+        # project_inputs is a matmul over any leading axes: no length-one time axis.
+        return self.project_inputs(inputs, dropout_masks)
 
     def get_config(self):
         config = super().get_config()

@@ -3,8 +3,9 @@
 ``RNN(cell)`` runs any cell over the time axis with one ``lax.scan``
 (:func:`jaxlayers.ops.rnn.rnn`).  It asks the cell for the public cell
 protocol of :mod:`jaxlayers.layers.rnn_cell`: dropout masks drawn once per
-sequence, the input projection of EVERY timestep computed before the scan,
-and only ``step`` inside it.  A Keras-style cell with only ``state_size`` and
+sequence, the input projection (of every timestep before the scan on GPU/TPU,
+of each step inside it on CPU: :func:`jaxlayers.ops.rnn.input_projection`),
+and ``step`` inside the scan.  A Keras-style cell with only ``state_size`` and
 ``call(inputs, states)`` is called step by step.  Built-in and user cells go
 through the same path.
 
@@ -47,6 +48,7 @@ from jaxlayers.layers.rnn_cell import (
     cell_protocol,
     is_nested,
     output_from_states,
+    project_step,
     zero_states,
 )
 from jaxlayers.ops import _rnn as rnn_ops
@@ -109,7 +111,8 @@ class ScanPlan(NamedTuple):
     """One recurrence ready for :func:`jaxlayers.ops.rnn.rnn` (see :meth:`RNN.plan_scan`).
 
     Attributes:
-        inputs: Time-major projected inputs (a pytree of ``(time, batch, ...)``).
+        inputs: Time-major inputs (a pytree of ``(time, batch, ...)``): the
+            projected inputs, or the raw ones when ``step`` projects each step.
         step: ``(inputs_t, states) -> (output, new_states)``.
         initial_states: List of ``(batch, ...)`` arrays.
         mask: Bool ``(time, batch)`` or ``None``.
@@ -288,9 +291,11 @@ class RNN(Layer):
     def plan_scan(self, sequences, initial_state=None, mask=None, training=False):
         """Everything one scan of the cell needs, as a :class:`ScanPlan`.
 
-        Draws the cell's dropout masks and projects the inputs of every
-        timestep (``get_dropout_masks``, ``project_inputs``) before the scan;
-        the plan's ``step`` runs the cell's ``step`` inside it.
+        Draws the cell's dropout masks once (``get_dropout_masks``) and
+        projects the inputs (``project_inputs``) of every timestep before the
+        scan or of each step inside it, as
+        :func:`jaxlayers.ops.rnn.input_projection` says for the backend; the
+        plan's ``step`` runs the cell's ``step`` inside the scan.
 
         Args:
             sequences: ``(batch, timesteps, ...)``.
@@ -306,13 +311,18 @@ class RNN(Layer):
             mask = jnp.swapaxes(jnp.asarray(mask).astype(bool), 0, 1)
         cell = cell_protocol(self.cell)
         masks = cell.get_dropout_masks(tuple(sequences_tm.shape[1:]), training)
-        projected = cell.project_inputs(sequences_tm, masks)
+        # Where the projection runs is a per-backend speed choice: see ops/_rnn.py.
+        kind = getattr(cell, "projection_kind", "matmul")
+        hoisted = rnn_ops.input_projection(kind=kind) == "before_scan"
+        inputs = cell.project_inputs(sequences_tm, masks) if hoisted else sequences_tm
 
         def step(inputs_t, states):
+            if not hoisted:
+                inputs_t = project_step(cell, inputs_t, masks)
             output, new_states = cell.step(inputs_t, states, masks, training)
             return output, as_list(new_states)
 
-        return ScanPlan(projected, step, initial, mask,
+        return ScanPlan(inputs, step, initial, mask,
                         lambda states: output_from_states(self.cell, states))
 
     def finish_scan(self, last, outputs, states):

@@ -12,6 +12,11 @@ A cell that also implements the public protocol of :class:`RNNCell` lets
 2. ``project_inputs(inputs, dropout_masks)``: the part of a step that reads
    only the inputs, for EVERY timestep at once on the time-major sequence
    ``(time, batch, ...)`` (one matmul or convolution instead of ``time``).
+   ``RNN`` runs it before the scan where that is faster (GPU/TPU), and
+   ``project_step(inputs_t, dropout_masks)`` (optional; by default
+   ``project_inputs`` of a one-step sequence) inside each step elsewhere (CPU):
+   see :func:`jaxlayers.ops.rnn.input_projection`; a cell whose projection
+   is a convolution sets ``projection_kind = "convolution"``.
 3. ``step(projected_t, states, dropout_masks, training)``: the rest of a step,
    inside ``lax.scan``.
 4. ``output_from_states(states)`` (optional): the step output that the states
@@ -44,7 +49,7 @@ from jaxlayers.layers import _sublayers
 from jaxlayers.ops import _rnn as rnn_ops
 
 __all__ = ["RNNCell", "DropoutRNNCell", "StackedRNNCells", "implements_cell_protocol",
-           "cell_protocol"]
+           "cell_protocol", "project_step"]
 
 _PROTOCOL = ("get_dropout_masks", "project_inputs", "step")
 
@@ -114,6 +119,25 @@ def cell_protocol(cell):
     return cell if implements_cell_protocol(cell) else _StepByStep(cell)
 
 
+def project_step(cell, inputs, dropout_masks=None):
+    """One timestep's projected inputs from a protocol cell (``cell_protocol(cell)``).
+
+    The cell's ``project_step`` when it has one, else its ``project_inputs`` on
+    a sequence of length one.
+
+    Example:
+        >>> cell = jl.layers.SimpleRNNCell(4)
+        >>> cell.build((2, 3))
+        >>> project_step(cell, jnp.ones((2, 3))).shape
+        (2, 4)
+    """
+    own = getattr(cell, "project_step", None)
+    if own is not None:
+        return own(inputs, dropout_masks)
+    return jax.tree_util.tree_map(lambda p: p[0], cell.project_inputs(inputs[None],
+                                                                       dropout_masks))
+
+
 def output_from_states(cell, states):
     """What ``cell``'s step outputs given its new ``states`` (its rule, else the first state)."""
     rule = getattr(cell, "output_from_states", None)
@@ -153,6 +177,8 @@ class RNNCell(Layer):
     supports_complex_inputs = False
 
     state_size = None
+    # What project_inputs computes, for ops.rnn.input_projection: "matmul" or "convolution".
+    projection_kind = "matmul"
 
     def get_initial_state(self, batch_size=None):
         """Zero states, one ``(batch_size, size)`` array per entry of ``state_size``."""
@@ -180,6 +206,18 @@ class RNNCell(Layer):
         """
         return inputs
 
+    def project_step(self, inputs, dropout_masks=None):
+        """The inputs' part of ONE step, ``inputs`` ``(batch, ...)``: what ``step`` gets.
+
+        The default is :meth:`project_inputs` on a one-step sequence.  A cell
+        whose projection works on any leading axes (a matmul) returns
+        ``project_inputs(inputs, dropout_masks)`` instead: in a scan step, the
+        extra length-one axis costs a layout copy per step in the backward pass
+        on XLA:CPU.
+        """
+        return jax.tree_util.tree_map(lambda p: p[0],
+                                      self.project_inputs(inputs[None], dropout_masks))
+
     def step(self, inputs, states, dropout_masks=None, training=False):
         """One step from projected inputs: ``(output, new_states)``.
 
@@ -199,9 +237,7 @@ class RNNCell(Layer):
 
     def call(self, inputs, states, training=False):
         masks = self.get_dropout_masks(tuple(inputs.shape), training)
-        projected = jax.tree_util.tree_map(lambda p: p[0],
-                                           self.project_inputs(inputs[None], masks))
-        return self.step(projected, as_list(states), masks, training)
+        return self.step(self.project_step(inputs, masks), as_list(states), masks, training)
 
 
 class UnitForgetBias(Initializer):
@@ -341,6 +377,15 @@ class StackedRNNCells(RNNCell):
         masks = dropout_masks or [None] * len(self.cells)
         return cell_protocol(self.cells[0]).project_inputs(inputs, masks[0])
 
+    def project_step(self, inputs, dropout_masks=None):
+        masks = dropout_masks or [None] * len(self.cells)
+        return project_step(cell_protocol(self.cells[0]), inputs, masks[0])
+
+    @property
+    def projection_kind(self):
+        # Only the first cell's projection leaves the step.
+        return getattr(self.cells[0], "projection_kind", "matmul")
+
     def step(self, inputs, states, dropout_masks=None, training=False):
         masks = dropout_masks or [None] * len(self.cells)
         new_states = []
@@ -348,8 +393,7 @@ class StackedRNNCells(RNNCell):
             protocol = cell_protocol(cell)
             is_list = is_nested(cell_states)
             if i > 0:
-                inputs = jax.tree_util.tree_map(
-                    lambda p: p[0], protocol.project_inputs(inputs[None], masks[i]))
+                inputs = project_step(protocol, inputs, masks[i])
             inputs, new = protocol.step(inputs, as_list(cell_states), masks[i], training)
             new = as_list(new)
             new_states.append(new if is_list or len(new) != 1 else new[0])

@@ -3,11 +3,12 @@
 Conventions shared by every function here:
 
 * Sequences are **time major** inside this module: ``(time, batch, ...)``.
-  Layers transpose the (small) raw inputs once, project them for all
-  timesteps with ONE matmul (:func:`project_inputs`) or one convolution, and
-  hand the projections to :func:`rnn`, whose ``lax.scan`` carries only the
-  recurrence.  The scan body is traced once, so compile time does not grow
-  with the sequence length (unless ``unroll=True``).
+  Layers transpose the (small) raw inputs once and either project them for
+  all timesteps with ONE matmul (:func:`project_inputs`) or one convolution
+  before :func:`rnn`, or project each step's inputs inside the scan step;
+  :func:`input_projection` says which (it depends on the backend).  The scan
+  body is traced once, so compile time does not grow with the sequence
+  length (unless ``unroll=True``).
 * Gate kernels are laid out as in Keras: ``kernel`` ``(features, gates * units)``
   and ``recurrent_kernel`` ``(units, gates * units)`` with gates in the order
   ``i, f, c, o`` (LSTM) and ``z, r, h`` (GRU).
@@ -34,8 +35,78 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from jaxlayers.ops import _args
 from jaxlayers.ops import _conv as conv_ops
 from jaxlayers.ops import _layout as layout
+
+# Where recurrent layers compute the input part of a step (x @ kernel + bias, or
+# the input convolution).  Measured with the optimized HLO of an LSTM(64), T=50,
+# batch 64, 32 features, forward and train step (see bench/bench_rnn.py):
+#
+# * "before_scan" (one matmul over every timestep) materializes the projection,
+#   (time, batch, 4 * units), 8x the inputs here, in memory.  XLA:CPU computes the
+#   big dot gates-major ([4u, time * batch]) and transposes its result twice
+#   before the loop; every step then re-reads a slice of that buffer from memory
+#   (two loop fusions each re-read it); the backward loop writes the projection's
+#   gradient, the same size, one dynamic-update-slice per step, and after the loop
+#   XLA transposes it again to feed the kernel-gradient dot, which runs on the
+#   generic (non-YNNPACK) dot path because both of its operands are transposed.
+#   About ten passes over a buffer that does not stay in cache: on a 2-core CPU the
+#   forward pass is ~2.3x and the train step ~1.3-1.4x slower than the in-step form.
+# * "in_step" keeps each step's (batch, features) input and (batch, 4 * units)
+#   projection in cache, its small dots run on YNNPACK, and the backward loop
+#   accumulates the kernel gradient in the carry (one (features, 4u) add per step):
+#   no large buffer, no transpose.
+#
+# On GPU/TPU one large matmul uses the device far better than `time` small ones that
+# sit on the sequential critical path (what cuDNN's RNN kernels do too), so there
+# the projection is hoisted.  A convolution projection (ConvLSTM) stays hoisted on
+# CPU too: its per-step input-gradient convolutions cost more than the buffer
+# (ConvLSTM2D(8, 3), 8x8x3 inputs, T=10, batch 8: train step ~1.15x slower in the
+# step, forward equal).  Both forms compute the same expression in the same
+# order (x @ kernel + bias, then + h @ recurrent_kernel), so they agree to float
+# rounding of the dots.
+_PLACEMENTS = ("auto", "before_scan", "in_step")
+_placement = {"value": "auto"}
+
+
+def set_input_projection(placement):
+    """Chooses where recurrent layers project their inputs (read when a layer is traced).
+
+    Args:
+        placement: ``'before_scan'`` (one matmul/convolution for every timestep,
+            then the scan), ``'in_step'`` (inside each scan step) or ``'auto'``
+            (the default: ``'in_step'`` on CPU, ``'before_scan'`` elsewhere).
+
+    Example:
+        >>> set_input_projection("before_scan"); input_projection()
+        'before_scan'
+        >>> set_input_projection("auto")
+    """
+    _placement["value"] = _args.choice("rnn.set_input_projection", "placement", placement,
+                                       _PLACEMENTS)
+
+
+def input_projection(backend=None, kind="matmul"):
+    """``'before_scan'`` or ``'in_step'``: where inputs are projected on ``backend``.
+
+    Args:
+        backend: A JAX platform name (``'cpu'``, ``'gpu'``, ``'tpu'``); default
+            ``jax.default_backend()``.  Only consulted under ``'auto'``.
+        kind: What the projection is: ``'matmul'`` (dense cells, the default)
+            or ``'convolution'`` (ConvLSTM), hoisted on every backend under ``'auto'``.
+
+    Example:
+        >>> input_projection("cpu"), input_projection("gpu")
+        ('in_step', 'before_scan')
+        >>> input_projection("cpu", kind="convolution")
+        'before_scan'
+    """
+    kind = _args.choice("rnn.input_projection", "kind", kind, ("matmul", "convolution"))
+    if _placement["value"] != "auto":
+        return _placement["value"]
+    backend = jax.default_backend() if backend is None else backend
+    return "in_step" if backend == "cpu" and kind == "matmul" else "before_scan"
 
 
 def dropout_mask(key, shape, rate, count=None, dtype=jnp.float32):
@@ -423,7 +494,8 @@ def _unrolled(lane, go_backwards, return_sequences):
 
 
 __all__ = [
-    "dropout_mask", "project_inputs", "recurrent_matmul", "lstm_gates", "lstm_step",
+    "set_input_projection", "input_projection", "dropout_mask", "project_inputs",
+    "recurrent_matmul", "lstm_gates", "lstm_step",
     "gru_step", "simple_rnn_step", "conv_lstm_input", "conv_lstm_step", "rnn",
     "bidirectional_rnn", "first_state",
 ]
