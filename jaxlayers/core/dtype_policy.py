@@ -274,10 +274,11 @@ def serialize(policy):
         >>> serialize(DTypePolicy("mixed_bfloat16"))["config"]
         {'name': 'mixed_bfloat16'}
     """
+    # Keras's own module names: Keras reads the dict as is (policies select no code).
     if isinstance(policy, DTypePolicyMap):
-        return {"module": "jaxlayers.dtype_policies", "class_name": "DTypePolicyMap",
+        return {"module": "keras.dtype_policies", "class_name": "DTypePolicyMap",
                 "config": policy.get_config(), "registered_name": None}
-    return {"module": "jaxlayers", "class_name": "DTypePolicy",
+    return {"module": "keras", "class_name": "DTypePolicy",
             "config": {"name": policy.name}, "registered_name": None}
 
 
