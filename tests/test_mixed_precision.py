@@ -10,7 +10,6 @@ plain float16.
 import json
 import zipfile
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -38,7 +37,7 @@ def _reset_policy():
 
 
 def _layer_cases(m):
-    """``{name: (constructor, input shapes, input dtype)}``: the layers whose dtypes are compared."""
+    """``{name: (constructor, input shapes, input dtype)}`` of the layers compared."""
     L = m.layers
     return {
         "Dense": (lambda: L.Dense(3), [(2, 4)], "float32"),
@@ -105,19 +104,16 @@ def test_mixed_activations_and_statistics_match_keras(keras, policy):
     rng = np.random.default_rng(0)
     data = [(rng.normal(size=(2, 3, 4)) * 30 + 10).astype("float32"),
             np.array([[1, 4, 0], [2, 2, 3]], "int32")]
-    outs = {}
+    models = {}
     for m in (keras, jl):
         m.config.set_dtype_policy(policy)
         try:
-            model = _activations_model(m)
+            models[m] = _activations_model(m)
         finally:
             m.config.set_dtype_policy("float32")
-        if m is jl:
-            model.set_weights(weights)
-        else:
-            weights = [np.asarray(w) for w in model.get_weights()]
-        outs[m] = ([np.asarray(y) for y in model(data, training=True)],
-                   [np.asarray(w) for w in model.get_weights()])
+    models[jl].set_weights(models[keras].get_weights())
+    outs = {m: ([np.asarray(y) for y in model(data, training=True)],
+                [np.asarray(w) for w in model.get_weights()]) for m, model in models.items()}
     (ours, our_weights), (theirs, their_weights) = outs[jl], outs[keras]
     assert [y.dtype for y in ours] == [y.dtype for y in theirs] == [jnp.dtype(
         policy.split("_")[1])] * 8
@@ -213,3 +209,185 @@ def test_policy_map_lookup_matches_keras(keras):
     assert keras.dtype_policies.get(jl.dtype_policies.serialize(ours)).name == theirs.name
     assert jl.dtype_policies.deserialize(jl.dtype_policies.serialize(ours)) == ours
 
+
+
+def _mapped_model(m, policies):
+    """``enc`` (mapped to mixed_bfloat16 by ``policies``) then ``head`` (its default)."""
+    x = m.Input(batch_shape=(2, 3))
+    hidden = m.layers.Dense(4, dtype=policies, name="enc")(x)
+    return m.Model(x, m.layers.Dense(2, dtype=policies, name="head")(hidden))
+
+
+def _layer_dtypes(model):
+    return {layer.name: (layer.compute_dtype, [jnp.dtype(w.dtype).name for w in layer.weights])
+            for layer in model.layers if layer.weights}
+
+
+def test_policy_map_sets_each_layers_policy_and_survives_files(keras, tmp_path):
+    policies = jl.dtype_policies.DTypePolicyMap("float32", {"enc": "mixed_bfloat16"})
+    model = _mapped_model(jl, policies)
+    expected = {"enc": ("bfloat16", ["float32", "float32"]),
+                "head": ("float32", ["float32", "float32"])}
+    assert _layer_dtypes(model) == expected
+    k_policies = keras.dtype_policies.DTypePolicyMap("float32")
+    k_policies["enc"] = "mixed_bfloat16"
+    assert _layer_dtypes(_mapped_model(keras, k_policies)) == expected
+    x = np.ones((2, 3), "float32")
+    assert model.layers[1](x).dtype == jnp.bfloat16 and model(x).dtype == jnp.float32
+    # Setting a mapped layer's policy changes its own entry, as Keras does.
+    model.get_layer("head").dtype_policy = "float16"
+    assert policies["head"].name == "float16" and model.get_layer("enc").compute_dtype == (
+        "bfloat16")
+    del policies["head"]
+    path = str(tmp_path / "mapped.keras")
+    model.save(path)
+    assert _layer_dtypes(keras.saving.load_model(path)) == expected
+    assert _layer_dtypes(jl.saving.load_model(path)) == expected
+    k_path = str(tmp_path / "keras_mapped.keras")
+    _mapped_model(keras, k_policies).save(k_path)
+    assert _layer_dtypes(jl.saving.load_model(k_path)) == expected
+
+
+def test_policies_saved_in_configs_and_files_both_ways(keras, tmp_path):
+    def build(m):
+        m.config.set_dtype_policy("mixed_float16")
+        try:
+            return m.Sequential([m.Input((3,)), m.layers.Dense(4),
+                                 m.layers.Dense(2, dtype="bfloat16"),
+                                 m.layers.Activation("softmax", dtype="float32")])
+        finally:
+            m.config.set_dtype_policy("float32")
+
+    ours, theirs = build(jl), build(keras)
+    layer_config = ours.layers[0].get_config()["dtype"]
+    assert layer_config == theirs.layers[0].get_config()["dtype"]
+    assert layer_config["config"] == {"name": "mixed_float16"}
+    policies = ["mixed_float16", "bfloat16", "float32"]
+    for source, m in ((ours, "jl"), (theirs, "keras")):
+        path = str(tmp_path / f"{m}.keras")
+        source.save(path)
+        for loaded in (jl.saving.load_model(path), keras.saving.load_model(path)):
+            assert [layer.dtype_policy.name for layer in loaded.layers] == policies
+            assert [jnp.dtype(w.dtype).name for w in loaded.weights] == [
+                "float32", "float32", "bfloat16", "bfloat16"]
+    # The model's own policy comes back too (Keras writes it but drops it on load),
+    # so compile still adds loss scaling to a model saved under mixed_float16.
+    config = json.loads(zipfile.ZipFile(str(tmp_path / "jl.keras")).read("config.json"))
+    assert config["config"]["dtype"] == theirs.get_config()["dtype"]
+    assert jl.saving.load_model(str(tmp_path / "jl.keras")).dtype_policy.name == (
+        "mixed_float16")
+
+
+# ----------------------------------------------------------------------------- training
+def test_compile_adds_loss_scaling_under_mixed_float16_as_keras(keras, tmp_path):
+    def compiled(m, policy, optimizer="sgd", **kwargs):
+        m.config.set_dtype_policy(policy)
+        try:
+            model = m.Sequential([m.Input((3,)), m.layers.Dense(2)])
+        finally:
+            m.config.set_dtype_policy("float32")
+        model.compile(optimizer, "mse", **kwargs)
+        return model
+
+    for m in (jl, keras):
+        model = compiled(m, "mixed_float16")
+        assert type(model.optimizer).__name__ == "LossScaleOptimizer"
+        assert model.optimizer.name == "loss_scale_optimizer"
+        assert type(model.optimizer.inner_optimizer).__name__ == "SGD"
+        config = model.optimizer.get_config()
+        assert (config["initial_scale"], config["dynamic_growth_steps"]) == (2.0 ** 15, 2000)
+        unscaled = compiled(m, "mixed_float16", auto_scale_loss=False)
+        assert type(unscaled.optimizer).__name__ == "SGD"
+        assert type(compiled(m, "mixed_bfloat16").optimizer).__name__ == "SGD"
+        wrapped = m.optimizers.LossScaleOptimizer(m.optimizers.SGD(), initial_scale=8.0)
+        assert compiled(m, "mixed_float16", wrapped).optimizer is wrapped
+    model = compiled(jl, "mixed_float16")
+    model.fit(np.ones((2, 3), "float32"), np.ones((2, 2), "float32"), verbose=0)
+    path = str(tmp_path / "scaled.keras")
+    model.save(path)
+    assert type(jl.saving.load_model(path).optimizer).__name__ == "LossScaleOptimizer"
+
+
+@pytest.fixture(scope="module")
+def overflow_runs():
+    """A float16 regression whose gradients overflow float16, trained under two policies.
+
+    ``y = 4e4`` and ``x = 8``: the kernel's gradient (about 1e6) is past float16's
+    largest value (65504), while the loss itself is computed in float32.
+    """
+    x = np.full((256, 4), 8.0, "float32")
+    y = np.full((256, 1), 4.0e4, "float32")
+    runs = {}
+    for policy in ("float16", "mixed_float16"):
+        jl.mixed_precision.set_global_policy(policy)
+        try:
+            model = jl.Sequential([jl.Input((4,)),
+                                   jl.layers.Dense(1, kernel_initializer="zeros")])
+        finally:
+            jl.mixed_precision.set_global_policy(None)
+        model.compile(jl.optimizers.SGD(1e-5), "mse")
+        history = model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        runs[policy] = (model, history.history["loss"][0],
+                        model.evaluate(x, y, batch_size=256, verbose=0))
+    return x, y, runs
+
+
+def test_mixed_float16_loss_scaling_trains_where_float16_overflows(overflow_runs):
+    x, y, runs = overflow_runs
+    plain, plain_loss, _ = runs["float16"]
+    assert not np.isfinite(plain_loss)
+    assert not all(np.isfinite(w).all() for w in plain.get_weights())
+    model, _, final_loss = runs["mixed_float16"]
+    optimizer = model.optimizer
+    assert isinstance(optimizer, jl.optimizers.LossScaleOptimizer)
+    assert all(np.isfinite(w).all() and w.dtype == np.float32 for w in model.get_weights())
+    initial_loss = float(np.mean(y ** 2))  # zero weights predict 0
+    assert np.isfinite(final_loss) and final_loss < 0.95 * initial_loss
+    # Each overflowing step was skipped and halved the scale; the others updated.
+    steps = len(x) // 8
+    skipped = steps - int(optimizer.iterations.value)
+    assert 0 < skipped < steps
+    assert optimizer.dynamic_scale == 2.0 ** 15 / 2 ** skipped
+
+
+def test_mixed_float16_loss_scaling_matches_keras(keras, overflow_runs):
+    x, y, runs = overflow_runs
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        k_model = keras.Sequential([keras.Input((4,)),
+                                    keras.layers.Dense(1, kernel_initializer="zeros")])
+    finally:
+        keras.config.set_dtype_policy("float32")
+    k_model.compile(keras.optimizers.SGD(1e-5), "mse")
+    k_model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    model = runs["mixed_float16"][0]
+    assert int(model.optimizer.iterations.value) == int(k_model.optimizer.iterations.value)
+    assert model.optimizer.dynamic_scale == float(k_model.optimizer.dynamic_scale.value)
+    for ours, theirs in zip(model.get_weights(), k_model.get_weights()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+
+
+def test_mixed_bfloat16_digits_accuracy_near_float32():
+    datasets = pytest.importorskip("sklearn.datasets")
+    digits = datasets.load_digits()
+    x = (digits.data / 16.0).astype("float32")
+    y = digits.target.astype("int32")
+    x_train, y_train, x_test, y_test = x[:1400], y[:1400], x[1400:], y[1400:]
+    accuracy = {}
+    for policy in ("float32", "mixed_bfloat16"):
+        jl.mixed_precision.set_global_policy(policy)
+        jl.set_random_seed(0)
+        try:
+            model = jl.Sequential([jl.Input((64,)), jl.layers.Dense(32, activation="relu"),
+                                   jl.layers.Dense(10, activation="softmax")])
+        finally:
+            jl.mixed_precision.set_global_policy(None)
+        model.compile(jl.optimizers.Adam(0.01), "sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        model.fit(x_train, y_train, batch_size=100, epochs=4, verbose=0)
+        assert model.predict(x_test[:2], verbose=0).dtype == (
+            jnp.float32 if policy == "float32" else jnp.bfloat16)
+        accuracy[policy] = model.evaluate(x_test, y_test, verbose=0, return_dict=True)[
+            "accuracy"]
+    assert accuracy["float32"] > 0.85
+    assert accuracy["mixed_bfloat16"] > accuracy["float32"] - 0.03
