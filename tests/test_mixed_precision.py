@@ -239,6 +239,17 @@ def test_policy_map_sets_each_layers_policy_and_survives_files(keras, tmp_path):
     assert policies["head"].name == "float16" and model.get_layer("enc").compute_dtype == (
         "bfloat16")
     del policies["head"]
+    # Sublayers share their parent's map and look up their own paths.
+    for m in (jl, keras):
+        mapped = m.dtype_policies.DTypePolicyMap("float32")
+        mapped["mha/query"] = "mixed_bfloat16"
+        attention = m.layers.MultiHeadAttention(2, 2, dtype=mapped, name="mha")
+        seq = m.Input((3, 4))
+        assert attention(seq, seq).dtype == "float32"
+        assert [(sub.path, sub.compute_dtype) for sub in (
+            attention._query_dense, attention._key_dense, attention._output_dense)] == [
+            ("mha/query", "bfloat16"), ("mha/key", "float32"),
+            ("mha/attention_output", "float32")], m.__name__
     path = str(tmp_path / "mapped.keras")
     model.save(path)
     assert _layer_dtypes(keras.saving.load_model(path)) == expected
