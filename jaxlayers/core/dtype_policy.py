@@ -6,12 +6,12 @@ policy of layers created with ``dtype=None``, and :class:`DTypePolicyMap`,
 which gives each layer the policy its path maps to.
 """
 
-import re
 from collections.abc import MutableMapping
 
 import jax.numpy as jnp
 
 from jaxlayers import backend
+from jaxlayers.core import naming
 from jaxlayers.errors import ConfigError, ConfigTypeError, SerializationError
 
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
@@ -153,15 +153,8 @@ class DTypePolicyMap(DTypePolicy, MutableMapping):
         return self.default_policy.variable_dtype
 
     def __getitem__(self, path):
-        if path in self._policy_map:
-            return self._policy_map[path]
-        matches = [key for key in self._policy_map if re.fullmatch(key, path)]
-        if len(matches) > 1:
-            raise ConfigError(
-                f"DTypePolicyMap: the path {path!r} matches several keys {matches}; each "
-                "path may match one key at most. Make the patterns exclusive."
-            )
-        return self._policy_map[matches[0]] if matches else self.default_policy
+        key = naming.matching_key("DTypePolicyMap", self._policy_map, path)
+        return self.default_policy if key is None else self._policy_map[key]
 
     def __setitem__(self, key, policy):
         if not isinstance(key, str):
