@@ -188,6 +188,13 @@ def test_policy_errors():
         policies["dec"] = Map("float16")
 
 
+def test_a_map_without_entries_gives_its_default_policy():
+    # An empty map is a falsy Mapping: it must still be the layer's policy.
+    layer = jl.layers.Dense(2, dtype=jl.dtype_policies.DTypePolicyMap("float16"))
+    assert (layer.compute_dtype, layer.variable_dtype) == ("float16", "float16")
+    assert layer.dtype_policy.name == "map_float16"
+
+
 def test_policy_map_lookup_matches_keras(keras):
     entries = {"encoder/layer_0/dense": "bfloat16", "encoder/.*": "float16",
                "decoder": "bfloat16"}

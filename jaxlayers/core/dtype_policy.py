@@ -212,13 +212,6 @@ class DTypePolicyMap(DTypePolicy, MutableMapping):
         return f"<DTypePolicyMap default_policy={self.default_policy.name}, mapping={mapping}>"
 
 
-def policy_of(policy, path):
-    """The single policy a layer at ``path`` gets from ``policy`` (a map's entry, or itself)."""
-    if isinstance(policy, DTypePolicyMap):
-        return policy[path] if path else policy.default_policy
-    return policy
-
-
 # The policy of layers created with ``dtype=None`` (``None``: ``floatx()`` at their creation).
 _global = {"policy": None}
 
@@ -237,7 +230,8 @@ def set_global_policy(policy):
 
 def global_policy():
     """The policy of layers created with ``dtype=None``: the one set, else ``floatx()``'s."""
-    return _global["policy"] or DTypePolicy(backend.floatx())
+    policy = _global["policy"]
+    return DTypePolicy(backend.floatx()) if policy is None else policy
 
 
 def get(identifier):
@@ -300,4 +294,4 @@ def deserialize(config):
 
 
 __all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "deserialize", "get",
-           "global_policy", "policy_of", "serialize", "set_global_policy"]
+           "global_policy", "serialize", "set_global_policy"]

@@ -261,7 +261,8 @@ class Layer(LayerWeights, tracking.Trackable):
 
     @property
     def dtype_policy(self):
-        return self.__dict__.get("_dtype_policy") or dtype_policy_lib.get(None)
+        policy = self.__dict__.get("_dtype_policy")
+        return dtype_policy_lib.get(None) if policy is None else policy
 
     @dtype_policy.setter
     def dtype_policy(self, value):
@@ -278,7 +279,11 @@ class Layer(LayerWeights, tracking.Trackable):
     @property
     def _own_policy(self):
         """The single policy this layer follows (its entry when its policy is a map)."""
-        return dtype_policy_lib.policy_of(self.dtype_policy, self.path)
+        policy = self.dtype_policy
+        if isinstance(policy, dtype_policy_lib.DTypePolicyMap):  # path walks the parents
+            path = self.path
+            return policy[path] if path else policy.default_policy
+        return policy
 
     @property
     def dtype(self):
