@@ -24,14 +24,15 @@ __all__ = [
     "activations", "backend", "constraints", "errors", "initializers", "ops", "regularizers",
     "layers", "models", "losses", "metrics", "optimizers", "callbacks", "saving", "export",
     "distribution", "utils", "datasets", "applications", "ops", "random", "config", "tree",
-    "clear_session", "floatx", "set_floatx",
-    "set_random_seed", "DTypePolicy", "InputSpec", "Layer", "Variable", "Input", "Model",
-    "Sequential", "Functional", "__version__",
+    "dtype_policies", "mixed_precision", "clear_session", "floatx", "set_floatx",
+    "set_random_seed", "DTypePolicy", "FloatDTypePolicy", "InputSpec", "Layer", "Variable",
+    "Input", "Model", "Sequential", "Functional", "__version__",
 ]
 
 _SUBMODULES = ("activations", "applications", "backend", "config", "constraints", "datasets",
-               "distribution", "errors", "export", "initializers", "layers", "models", "ops",
-               "optimizers", "random", "regularizers", "saving", "tree", "utils")
+               "distribution", "dtype_policies", "errors", "export", "initializers", "layers",
+               "mixed_precision", "models", "ops", "optimizers", "random", "regularizers",
+               "saving", "tree", "utils")
 _load_lock = threading.RLock()
 _loading = []
 
@@ -57,9 +58,11 @@ def _load_public_api():
     import jaxlayers.constraints
     import jaxlayers.datasets
     import jaxlayers.distribution
+    import jaxlayers.dtype_policies
     import jaxlayers.export
     import jaxlayers.initializers
     import jaxlayers.layers
+    import jaxlayers.mixed_precision
     import jaxlayers.models
     import jaxlayers.ops
     import jaxlayers.optimizers
@@ -72,7 +75,7 @@ def _load_public_api():
     import jaxlayers.tree
     import jaxlayers.utils
     from jaxlayers.backend import clear_session, floatx, set_floatx, set_random_seed
-    from jaxlayers.core.dtype_policy import DTypePolicy
+    from jaxlayers.core.dtype_policy import DTypePolicy, FloatDTypePolicy
     from jaxlayers.core.input_spec import InputSpec
     from jaxlayers.core.layer import Layer
     from jaxlayers.core.variables import Variable
@@ -83,8 +86,8 @@ def _load_public_api():
         callbacks=jaxlayers.training.callbacks, losses=jaxlayers.training.losses,
         metrics=jaxlayers.training.metrics, clear_session=clear_session, floatx=floatx,
         set_floatx=set_floatx, set_random_seed=set_random_seed, DTypePolicy=DTypePolicy,
-        InputSpec=InputSpec, Layer=Layer, Variable=Variable, Input=Input, Model=Model,
-        Sequential=Sequential, Functional=Functional)
+        FloatDTypePolicy=FloatDTypePolicy, InputSpec=InputSpec, Layer=Layer, Variable=Variable,
+        Input=Input, Model=Model, Sequential=Sequential, Functional=Functional)
 
 
 def _load_every_part():

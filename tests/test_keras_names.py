@@ -21,7 +21,8 @@ from tests.helpers import run_python
 NAMESPACES = (
     "ops", "random", "utils", "config", "tree", "backend", "layers", "losses", "metrics",
     "datasets", "activations", "initializers", "regularizers", "constraints", "callbacks",
-    "saving", "models", "optimizers", "applications", "distribution",
+    "saving", "models", "optimizers", "applications", "distribution", "dtype_policies",
+    "mixed_precision",
 )
 TOP = "keras"  # the namespaces themselves, as names of the top-level package
 
@@ -30,7 +31,12 @@ TOP = "keras"  # the namespaces themselves, as names of the top-level package
 PENDING = {}
 
 # Deliberate omissions: {namespace: {name: reason}}. An omitted submodule omits its names.
+_QUANTIZED = ("a quantized dtype policy: jaxlayers has no quantized layers (Keras's "
+              "Layer.quantize), so there is nothing for it to select")
 OMITTED = {
+    "dtype_policies": {name: _QUANTIZED for name in (
+        "AWQDTypePolicy", "GPTQDTypePolicy", "Int4DTypePolicy", "QuantizedDTypePolicy",
+        "QuantizedFloat8DTypePolicy")},
     "optimizers": {
         "legacy": "Keras 2 (tf.keras) optimizers kept for TensorFlow checkpoints; jaxlayers "
                   "provides Keras 3's optimizers",

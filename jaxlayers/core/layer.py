@@ -261,24 +261,42 @@ class Layer(LayerWeights, tracking.Trackable):
 
     @property
     def dtype_policy(self):
-        return self.__dict__.get("_dtype_policy") or dtype_policy_lib.get(None)
+        policy = self.__dict__.get("_dtype_policy")
+        return dtype_policy_lib.get(None) if policy is None else policy
 
     @dtype_policy.setter
     def dtype_policy(self, value):
-        self.__dict__["_dtype_policy"] = dtype_policy_lib.get(value)
+        policy = dtype_policy_lib.get(value)
+        current = self.__dict__.get("_dtype_policy")
+        if isinstance(current, dtype_policy_lib.DTypePolicyMap) and self.path:
+            # Keras: a layer whose policy is a map changes its own entry only.
+            if self.path in current:
+                del current[self.path]
+            current[self.path] = policy
+        else:
+            self.__dict__["_dtype_policy"] = policy
+
+    @property
+    def _own_policy(self):
+        """The single policy this layer follows (its entry when its policy is a map)."""
+        policy = self.dtype_policy
+        if isinstance(policy, dtype_policy_lib.DTypePolicyMap):  # path walks the parents
+            path = self.path
+            return policy[path] if path else policy.default_policy
+        return policy
 
     @property
     def dtype(self):
         """The dtype of the layer's weights (Keras: the variable dtype)."""
-        return self.dtype_policy.variable_dtype
+        return self.variable_dtype
 
     @property
     def compute_dtype(self):
-        return self.dtype_policy.compute_dtype
+        return self._own_policy.compute_dtype
 
     @property
     def variable_dtype(self):
-        return self.dtype_policy.variable_dtype
+        return self._own_policy.variable_dtype
 
     @property
     def input_dtype(self):

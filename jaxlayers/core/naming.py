@@ -1,6 +1,9 @@
-"""Names derived from class names: ``Conv2DTranspose`` -> ``conv2d_transpose``."""
+"""Names derived from class names (``Conv2DTranspose`` -> ``conv2d_transpose``) and
+the lookup of a path in a map keyed by paths or regexes (policy and optimizer maps)."""
 
 import re
+
+from jaxlayers.errors import ConfigError
 
 
 def to_snake_case(name):
@@ -15,4 +18,34 @@ def to_snake_case(name):
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-__all__ = ["to_snake_case"]
+def matching_key(owner, keys, path):
+    """The key of ``keys`` that applies to ``path``: itself, else the one regex ``fullmatch``.
+
+    Args:
+        owner: Who asks, for the error (``"DTypePolicyMap"``).
+        keys: The map's keys, paths or regexes.
+        path: A layer or weight path such as ``"encoder/dense"``.
+
+    Returns:
+        The key, or ``None`` when none applies.
+
+    Raises:
+        ConfigError: ``path`` fullmatches several keys.
+
+    Example:
+        >>> matching_key("m", ["enc/.*", "head"], "enc/dense")
+        'enc/.*'
+    """
+    keys = list(keys)
+    if path in keys:
+        return path
+    matches = [key for key in keys if re.fullmatch(key, path)]
+    if len(matches) > 1:
+        raise ConfigError(
+            f"{owner}: the path {path!r} matches several keys {matches}; each path may "
+            "match one key at most. Make the patterns exclusive."
+        )
+    return matches[0] if matches else None
+
+
+__all__ = ["matching_key", "to_snake_case"]

@@ -3,6 +3,7 @@
 import jax
 import numpy as np
 
+from jaxlayers.core import dtype_policy as dtype_policy_lib
 from jaxlayers.core import graph, serialization, tracking
 from jaxlayers.core.config import jsonable
 from jaxlayers.core.layer import Layer
@@ -197,14 +198,18 @@ class Sequential(Model):
             if build is not None:
                 entry["build_config"] = build
             layer_configs.append(entry)
-        config = {"name": self.name, "trainable": self.trainable, "layers": layer_configs}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policy_lib.serialize(self.dtype_policy), "layers": layer_configs}
         if self._build_input_shape is not None and self._input_layer is None:
             config["build_input_shape"] = list(self._build_input_shape)
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        # Keras writes the model's policy but ignores it on load; restoring it keeps
+        # compile's automatic loss scaling for a model saved under mixed_float16.
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True),
+                    dtype=config.get("dtype"))
         for entry in config["layers"]:
             layer = serialization.deserialize_object(entry, "layers", custom_objects,
                                                      printable="layer")

@@ -15,14 +15,13 @@ Example:
     ['Adam', 'SGD']
 """
 
-import re
 from collections.abc import MutableMapping
 
 import jax
 import optax
 
 from jaxlayers.core import args as _args
-from jaxlayers.core import serialization
+from jaxlayers.core import naming, serialization
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError
 from jaxlayers.optimizers.base import Optimizer
@@ -197,15 +196,8 @@ class OptimizerMap(MutableMapping):
         return self._default_optimizer
 
     def __getitem__(self, key):
-        if key in self._optimizer_map:
-            return self._optimizer_map[key]
-        matches = [p for p in self._optimizer_map if re.fullmatch(p, key)]
-        if len(matches) > 1:
-            raise ConfigError(
-                f"OptimizerMap: weight '{key}' matches several keys: {matches}. Make the "
-                "patterns exclusive."
-            )
-        return self._optimizer_map[matches[0]] if matches else self._default_optimizer
+        match = naming.matching_key("OptimizerMap", self._optimizer_map, key)
+        return self._default_optimizer if match is None else self._optimizer_map[match]
 
     def __setitem__(self, key, optimizer):
         if not isinstance(key, str):

@@ -295,6 +295,8 @@ def _model_config(class_name, config, where):
     if class_name == "Sequential":
         if config.get("build_input_shape") is not None:
             result["build_input_shape"] = config["build_input_shape"]
+        if config.get("dtype") is not None:
+            result["dtype"] = config["dtype"]
     else:
         result["input_layers"] = _io_tensors(config["input_layers"])
         result["output_layers"] = _io_tensors(config["output_layers"])

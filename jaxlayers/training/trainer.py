@@ -72,6 +72,11 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 auto_scale_loss: bool = True) -> None:
         """Configures training: optimizer (Keras name, jl optimizer or optax), loss, metrics.
 
+        Under a ``"mixed_float16"`` model policy with ``auto_scale_loss=True``, a
+        jaxlayers optimizer is wrapped in a :class:`~jaxlayers.optimizers.LossScaleOptimizer`
+        (dynamic loss scaling, Keras's defaults), as Keras does.  An optax transform
+        or a ``MultiOptimizer`` is used as given: wrap its parts yourself.
+
         Example:
             >>> model = jl.Sequential([jl.layers.Dense(1)])
             >>> model.compile(optimizer="adam", loss="mse", metrics=["mae"])
@@ -82,6 +87,12 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         steps_per_execution = data_lib.count_arg(owner, "steps_per_execution",
                                                  steps_per_execution, allow_none=False)
         self.optimizer = optimizers.get(optimizer)
+        if (auto_scale_loss and self.dtype_policy.name == "mixed_float16"
+                and isinstance(self.optimizer, optimizers.Optimizer)
+                and not isinstance(self.optimizer, (optimizers.LossScaleOptimizer,
+                                                    optimizers.MultiOptimizer))):
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer,
+                                                           name="loss_scale_optimizer")
         self._tx = (self.optimizer.to_optax() if hasattr(self.optimizer, "to_optax")
                     else self.optimizer)
         for spec in jax.tree_util.tree_leaves(loss):  # per output, possibly nested
