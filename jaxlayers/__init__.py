@@ -25,7 +25,7 @@ __all__ = [
     "layers", "models", "losses", "metrics", "optimizers", "callbacks", "saving", "export",
     "distribution", "utils", "datasets", "applications", "ops", "random", "config", "tree",
     "clear_session", "floatx", "set_floatx",
-    "set_random_seed", "DTypePolicy", "InputSpec", "Layer", "Variable", "Input", "Model",
+    "set_random_seed", "DTypePolicy", "RematScope", "remat", "InputSpec", "Layer", "Variable", "Input", "Model",
     "Sequential", "Functional", "__version__",
 ]
 
@@ -75,6 +75,7 @@ def _load_public_api():
     from jaxlayers.core.dtype_policy import DTypePolicy
     from jaxlayers.core.input_spec import InputSpec
     from jaxlayers.core.layer import Layer
+    from jaxlayers.core.remat import RematScope, remat
     from jaxlayers.core.variables import Variable
     from jaxlayers.layers.core import Input
     from jaxlayers.models import Functional, Model, Sequential
@@ -83,7 +84,7 @@ def _load_public_api():
         callbacks=jaxlayers.training.callbacks, losses=jaxlayers.training.losses,
         metrics=jaxlayers.training.metrics, clear_session=clear_session, floatx=floatx,
         set_floatx=set_floatx, set_random_seed=set_random_seed, DTypePolicy=DTypePolicy,
-        InputSpec=InputSpec, Layer=Layer, Variable=Variable, Input=Input, Model=Model,
+        InputSpec=InputSpec, Layer=Layer, RematScope=RematScope, remat=remat, Variable=Variable, Input=Input, Model=Model,
         Sequential=Sequential, Functional=Functional)
 
 
