@@ -25,8 +25,8 @@ __all__ = [
     "layers", "models", "losses", "metrics", "optimizers", "callbacks", "saving", "export",
     "distribution", "utils", "datasets", "applications", "ops", "random", "config", "tree",
     "clear_session", "floatx", "set_floatx",
-    "set_random_seed", "DTypePolicy", "RematScope", "remat", "InputSpec", "Layer", "Variable", "Input", "Model",
-    "Sequential", "Functional", "__version__",
+    "set_random_seed", "DTypePolicy", "InputSpec", "Layer", "Variable", "Input", "Model",
+    "Sequential", "Functional", "RematScope", "remat", "__version__",
 ]
 
 _SUBMODULES = ("activations", "applications", "backend", "config", "constraints", "datasets",
@@ -84,8 +84,8 @@ def _load_public_api():
         callbacks=jaxlayers.training.callbacks, losses=jaxlayers.training.losses,
         metrics=jaxlayers.training.metrics, clear_session=clear_session, floatx=floatx,
         set_floatx=set_floatx, set_random_seed=set_random_seed, DTypePolicy=DTypePolicy,
-        InputSpec=InputSpec, Layer=Layer, RematScope=RematScope, remat=remat, Variable=Variable, Input=Input, Model=Model,
-        Sequential=Sequential, Functional=Functional)
+        InputSpec=InputSpec, Layer=Layer, Variable=Variable, Input=Input, Model=Model,
+        Sequential=Sequential, Functional=Functional, RematScope=RematScope, remat=remat)
 
 
 def _load_every_part():
