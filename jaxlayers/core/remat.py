@@ -153,11 +153,15 @@ def as_mode(who, value):
     )
 
 
-def checkpoint(f, policy=None):
-    """``jax.checkpoint(f)`` with the named policy (``None`` saves only the inputs)."""
+def checkpoint(f, policy=None, prevent_cse=True):
+    """``jax.checkpoint(f)`` with the named policy (``None`` saves only the inputs).
+
+    ``prevent_cse=False`` only for a scan body, where XLA cannot merge the
+    recomputation back into the forward pass anyway (JAX's advice).
+    """
     check_policy("checkpoint", policy)
     named = None if policy is None else getattr(jax.checkpoint_policies, policy)
-    return jax.checkpoint(f, policy=named, prevent_cse=False)
+    return jax.checkpoint(f, policy=named, prevent_cse=prevent_cse)
 
 
 def remat(f, policy=None):

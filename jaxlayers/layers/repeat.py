@@ -235,7 +235,7 @@ class Repeat(Layer):
         mode = self.remat_mode
         if mode is not None and not scope.structure and remat_lib.applies_to(
                 self, mode, lambda: math.prod(np.shape(inputs))):
-            step = remat_lib.checkpoint(step, mode.policy)
+            step = remat_lib.checkpoint(step, mode.policy, prevent_cse=False)
         (y, out_mask), (new_state, losses, metrics) = jax.lax.scan(
             step, (inputs, mask), (jnp.arange(self.n), stacked))
         state_vars = [s for t, s in pairs if t.collection == "state"]
