@@ -71,8 +71,13 @@ def test_repeat_equals_the_unrolled_stack_values_grads_state_and_weights_order(d
     remat.ensure_built(data)
     assert_close(_grads(remat, params, state, data), (g_rep, (y_rep, s_rep)))
 
-    with pytest.raises(errors.WeightsError, match=r"expects 3 copies of the block's 6 weights"):
+    with pytest.raises(errors.WeightsError, match=r"set_weights expects a list of 18 arrays"):
         rep.set_weights(rep.get_weights()[:-1])
+    wrong = rep.get_weights()
+    wrong[6] = wrong[6][:2]
+    with pytest.raises(errors.WeightsError, match=r"weight 'rep/block/dense/kernel' \(copy 1\) "
+                                                  r"expects shape \(4, 4\)"):
+        rep.set_weights(wrong)
 
 
 def test_repeat_traces_one_block_whatever_n(data):
@@ -148,7 +153,11 @@ def test_repeat_fit_save_load_config_and_sharded_stacked_axis(data, tmp_path):
     path = str(tmp_path / "m.keras")
     model.save(path)
     loaded = jl.models.load_model(path)
-    assert_close(loaded.get_weights(), model.get_weights())
+    weights = model.get_weights()
+    assert len(weights) == 6 * N + 2  # N copies of the block's list, then the head's
+    assert_close(loaded.get_weights(), weights)
+    loaded.set_weights(weights[:6] * N + weights[-2:])
+    assert_close(loaded.get_weights()[6:12], weights[:6])
     assert [v.path for v in loaded.weights] == [v.path for v in model.weights]
     again = L.Repeat.from_config(rep.get_config())
     assert (again.n, again.name, type(again.layer)) == (N, "rep", jl.Sequential)

@@ -28,6 +28,7 @@ from collections import namedtuple
 
 import jax
 
+from jaxlayers.core import args as _args
 from jaxlayers.core import scope as scope_lib
 from jaxlayers.core import tracking
 from jaxlayers.errors import ConfigError, ConfigTypeError
@@ -61,16 +62,8 @@ def check_policy(who, policy):
 
 def make_mode(who, mode="full", output_size_threshold=1024, layer_names=None, policy=None):
     """A checked :class:`RematMode`, or ``None`` for ``mode=None`` (no rematerialization)."""
-    if mode not in MODES and mode is not None:
-        raise ConfigError(
-            f"{who}: `mode` must be one of {MODES} or None. Received: mode={mode!r}."
-        )
-    if isinstance(output_size_threshold, bool) or not isinstance(output_size_threshold, int) \
-            or output_size_threshold < 0:
-        raise ConfigError(
-            f"{who}: `output_size_threshold` must be a non-negative int. Received: "
-            f"output_size_threshold={output_size_threshold!r}."
-        )
+    _args.one_of(who, "mode", mode, MODES + (None,))
+    _args.non_negative_int(who, "output_size_threshold", output_size_threshold)
     names = () if layer_names is None else layer_names
     if isinstance(names, str) or not all(isinstance(n, str) for n in names):
         raise ConfigTypeError(

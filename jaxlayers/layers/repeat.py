@@ -10,9 +10,11 @@ slice and runs the template's own ``call``.
 
 Choices recorded here:
 
-* ``get_weights``/``set_weights`` of a ``Repeat`` use the order Keras would use
-  for ``n`` separate blocks: the block's weight list for copy 0, then copy 1, ...
-  ``weights``, ``params`` and saved files hold the stacked arrays.
+* ``get_weights``/``set_weights`` of a ``Repeat``, and of any model holding one,
+  use the order Keras would use for ``n`` separate blocks: the block's weight
+  list for copy 0, then copy 1, ... (the stacked weights share a
+  ``stack_group``; see ``core.weights.weight_listing``).  ``weights``,
+  ``params`` and saved files hold the stacked arrays.
 * Each repetition draws its random numbers from the call's key folded with the
   repetition's index, so dropout masks differ between repetitions.
 * A mask reaches every repetition; a block that computes an output mask passes
@@ -37,8 +39,8 @@ from jaxlayers.core import scope as scope_lib
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.core.variables import call_initializer
-from jaxlayers.errors import ConfigTypeError, ShapeError, WeightsError
-from jaxlayers.layers._sublayers import deserialize_layer, serialize_layer
+from jaxlayers.errors import ConfigTypeError, ShapeError
+from jaxlayers.layers._sublayers import from_layer_config, serialize_layer
 
 __all__ = ["Repeat"]
 
@@ -87,7 +89,7 @@ class _Stacked(Layer):
     facade its values; ``Repeat`` binds them to the template slice by slice.
     """
 
-    def __init__(self, template, n, **kwargs):
+    def __init__(self, template, n, group=None, **kwargs):
         super().__init__(name=template.name, trainable=template.trainable,
                          dtype=template.dtype_policy, **kwargs)
         declared = tracking.own_weights(template)
@@ -100,7 +102,9 @@ class _Stacked(Layer):
                 regularizer=_per_copy(var.regularizer, True),
                 constraint=_per_copy(var.constraint, False), name=var.name)
             stacked.trainable = var.trainable
-        self.__dict__["_children"] = [_Stacked(child, n) for child in
+            # get_weights lists the weights of one group copy by copy (Keras's order).
+            stacked.stack_group = group
+        self.__dict__["_children"] = [_Stacked(child, n, group) for child in
                                       template.tracked_sublayers()]
         for child in self._children:
             child.__dict__["_parent"] = weakref.ref(self)
@@ -192,7 +196,7 @@ class Repeat(Layer):
                 f"copies can be chained. Received: input ({spec.shape}, {spec.dtype}) -> "
                 f"output {got}."
             )
-        object.__setattr__(self, "_stacked", _Stacked(template, self.n))
+        object.__setattr__(self, "_stacked", _Stacked(template, self.n, group=object()))
         self._stacked.__dict__["_parent"] = weakref.ref(self)
         tracking.bump()
 
@@ -252,33 +256,6 @@ class Repeat(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    # --- weights in the order of n separate blocks ---------------------------------
-    def get_weights(self):
-        """The block's weight list for copy 0, then copy 1, ... (Keras's order for n layers)."""
-        stacked = super().get_weights()
-        return [w[i] for i in range(self.n) for w in stacked]
-
-    def set_weights(self, weights):
-        """Sets the weights from a list in :meth:`get_weights` order (all or nothing)."""
-        weights = list(weights)
-        per_copy = len(self.weights)
-        if len(weights) != per_copy * self.n:
-            raise WeightsError(
-                f"{_args.owner(self)}: set_weights expects {self.n} copies of the block's "
-                f"{per_copy} weights, {per_copy * self.n} arrays in all. Received: a list of "
-                f"{len(weights)} arrays."
-            )
-        columns = [[np.asarray(weights[i * per_copy + j]) for i in range(self.n)]
-                   for j in range(per_copy)]
-        for var, column in zip(self.weights, columns):
-            shapes = {c.shape for c in column}
-            if shapes != {var.shape[1:]}:
-                raise WeightsError(
-                    f"{_args.owner(self)}: weight '{var.path}' expects {self.n} arrays of "
-                    f"shape {var.shape[1:]}. Received: shapes {sorted(shapes)}."
-                )
-        super().set_weights([np.stack(c) for c in columns])
-
     # --- config -------------------------------------------------------------------
     def get_config(self):
         config = super().get_config()
@@ -287,6 +264,4 @@ class Repeat(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        layer = deserialize_layer(config.pop("layer"), custom_objects)
-        return cls(layer, **config)
+        return from_layer_config(cls, config, custom_objects)
