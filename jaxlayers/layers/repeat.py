@@ -19,7 +19,8 @@ Choices recorded here:
   repetition's index, so dropout masks differ between repetitions.
 * A mask reaches every repetition; a block that computes an output mask passes
   it to the next repetition (it must keep the mask's shape), and the last one is
-  the output mask.
+  the output mask.  A block whose output mask is ``None`` leaves the mask as it
+  was (n separate layers would pass ``None`` on after the first).
 * ``remat_mode`` of the ``Repeat`` rematerializes each repetition (the scan
   body), the usual way to train deep stacks: only the carry between blocks is
   kept for the backward pass.
