@@ -26,7 +26,7 @@ __all__ = [
     "distribution", "utils", "datasets", "applications", "ops", "random", "config", "tree",
     "dtype_policies", "mixed_precision", "clear_session", "floatx", "set_floatx",
     "set_random_seed", "DTypePolicy", "FloatDTypePolicy", "InputSpec", "Layer", "Variable",
-    "Input", "Model", "Sequential", "Functional", "__version__",
+    "Input", "Model", "Sequential", "Functional", "RematScope", "remat", "__version__",
 ]
 
 _SUBMODULES = ("activations", "applications", "backend", "config", "constraints", "datasets",
@@ -78,6 +78,7 @@ def _load_public_api():
     from jaxlayers.core.dtype_policy import DTypePolicy, FloatDTypePolicy
     from jaxlayers.core.input_spec import InputSpec
     from jaxlayers.core.layer import Layer
+    from jaxlayers.core.remat import RematScope, remat
     from jaxlayers.core.variables import Variable
     from jaxlayers.layers.core import Input
     from jaxlayers.models import Functional, Model, Sequential
@@ -87,7 +88,8 @@ def _load_public_api():
         metrics=jaxlayers.training.metrics, clear_session=clear_session, floatx=floatx,
         set_floatx=set_floatx, set_random_seed=set_random_seed, DTypePolicy=DTypePolicy,
         FloatDTypePolicy=FloatDTypePolicy, InputSpec=InputSpec, Layer=Layer, Variable=Variable,
-        Input=Input, Model=Model, Sequential=Sequential, Functional=Functional)
+        Input=Input, Model=Model, Sequential=Sequential, Functional=Functional,
+        RematScope=RematScope, remat=remat)
 
 
 def _load_every_part():

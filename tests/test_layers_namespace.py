@@ -8,7 +8,7 @@ import jaxlayers.layers
 
 FAMILIES = ("core", "convolution", "pooling", "reshaping", "merging", "normalization",
             "regularization", "attention", "activation", "recurrent", "preprocessing",
-            "interop", "spectral", "reversible_embedding", "wrapper", "serialization")
+            "interop", "spectral", "reversible_embedding", "wrapper", "serialization", "repeat")
 BASES = {"Layer", "InputSpec"}
 
 

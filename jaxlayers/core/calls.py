@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers.core import config as config_lib
+from jaxlayers.core import remat
 from jaxlayers.core import scope as scope_lib
 from jaxlayers.core.input_spec import assert_input_compatibility
 from jaxlayers.errors import DTypeError, StateError
@@ -140,7 +141,7 @@ def invoke(layer, scope, args, kwargs, training=None, mask=None):
         call_kwargs["mask"] = mask
     scope.push_call(layer)
     try:
-        outputs = layer.call(*args, **call_kwargs)
+        outputs = remat.call(layer, scope, args, call_kwargs)
     except AttributeError as e:
         if not _ASSIGN_ON_ARRAY.search(str(e)):
             raise

@@ -61,6 +61,7 @@ from jaxlayers import backend
 from jaxlayers.core import calls, eager, graph, pure, tracking
 from jaxlayers.core import config as config_lib
 from jaxlayers.core import dtype_policy as dtype_policy_lib
+from jaxlayers.core import remat as remat_lib
 from jaxlayers.core import scope as scope_lib
 from jaxlayers.core.naming import to_snake_case
 from jaxlayers.core.serialization import register_builtin
@@ -135,6 +136,8 @@ class Layer(LayerWeights, tracking.Trackable):
         d["_build_shapes"] = None
         d["_initial_weights"] = None
         d["_batch_input_shape"] = None
+        # Keras: the RematScope active at construction decides, not the one at call time.
+        d["_remat_mode"] = remat_lib.current_mode()
         d["_auto_config"] = config_lib.capture_init_args(cls, obj, args, kwargs, Layer.__init__)
         return obj
 
@@ -284,6 +287,21 @@ class Layer(LayerWeights, tracking.Trackable):
             path = self.path
             return policy[path] if path else policy.default_policy
         return policy
+
+    @property
+    def remat_mode(self):
+        """The layer's rematerialization mode (a ``RematMode``), or ``None``.
+
+        Taken from the ``RematScope`` active when the layer was constructed; assign
+        a mode name (``"full"``), a ``RematScope`` or ``None`` to change it for this
+        layer alone (``jl.RematScope(...).apply(model)`` changes a whole model).
+        """
+        return self.__dict__.get("_remat_mode")
+
+    @remat_mode.setter
+    def remat_mode(self, value):
+        self.__dict__["_remat_mode"] = remat_lib.as_mode(f"{type(self).__name__} '{self.name}'",
+                                                         value)
 
     @property
     def dtype(self):

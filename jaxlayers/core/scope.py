@@ -93,6 +93,45 @@ class Scope:
         popped = _stack().pop()
         assert popped is self
 
+    def child(self, bindings, variables, *, key=None, key_source=None, layer_paths=None,
+              counters=None):
+        """A scope for a pure sub-computation of this call (a ``jax.checkpoint`` or scan body).
+
+        The body's values never reach this scope directly (they would leak tracers out of
+        the transform); the caller reads the child's writes, losses and mask and records
+        them here.  A weight missing from ``bindings`` resolves to this scope's value.
+
+        Args:
+            bindings: ``{id(variable): array}`` bound in the body.
+            variables: ``{id(variable): variable}`` for those bindings.
+            key: The body's key; ``None`` with no ``key_source`` shares this scope's key,
+                made only when the body draws.
+            key_source: Optional callable giving the body's key on its first draw.
+            layer_paths: ``{id(layer): path}`` for the body; default this scope's.
+            counters: The per-path draw counters; default this scope's own dict, so a
+                draw in the body advances them exactly as the same draw here would.
+        """
+        parent = self
+
+        def resolve(var):
+            return parent.read(var) if parent.binds(var) else None
+
+        def parent_key():
+            if parent.key is None and parent.structure:
+                return jax.random.key(0)
+            if parent.key is None and parent._key_source is not None:
+                parent.key = parent._key_source()
+            return parent.key
+
+        if key is None and key_source is None:
+            key_source = parent_key
+        scope = Scope(bindings, variables, training=self.training, key=key,
+                      layer_paths=self.layer_paths if layer_paths is None else layer_paths,
+                      resolve=resolve, refresh_paths=self._refresh_paths,
+                      key_source=key_source)
+        scope.counters = self.counters if counters is None else counters
+        return scope
+
     # --- weights ----------------------------------------------------------------
     def binds(self, var):
         if self.structure or id(var) in self.bindings:

@@ -34,6 +34,29 @@ def resolve(kind, identifier, needed_by):
     return hooks.get(f"{kind}.get", f"jaxlayers.{kind}", needed_by)(identifier)
 
 
+def weight_listing(layer):
+    """``[(variable, copy)]``: what each entry of ``layer.get_weights()`` is.
+
+    ``copy`` is ``None`` for a plain weight.  Weights stacked over the copies of
+    one block (``Repeat``: each such weight has the same ``stack_group``) are
+    listed copy by copy, the block's whole weight list for copy 0, then copy 1,
+    ...: the order of that many separate blocks in Keras.
+    """
+    out, weights, i = [], layer.weights, 0
+    while i < len(weights):
+        group = getattr(weights[i], "stack_group", None)
+        j = i + 1
+        while group is not None and j < len(weights) and \
+                getattr(weights[j], "stack_group", None) is group:
+            j += 1
+        if group is None:
+            out.append((weights[i], None))
+        else:
+            out.extend((w, c) for c in range(weights[i].shape[0]) for w in weights[i:j])
+        i = j
+    return out
+
+
 class LayerWeights:
     """Declaring and reading weights; mixed into ``Layer``."""
 
@@ -161,30 +184,38 @@ class LayerWeights:
         variables_lib.materialize_all([v for _, v in tracking.entries(self)])
 
     def get_weights(self) -> list[np.ndarray]:
-        """NumPy copies of ``weights``, in order."""
+        """NumPy copies of the weights, in Keras's order (see :func:`weight_listing`)."""
         self._check_weights_exist("weights")
         self._materialize_all()
-        return [v.numpy() for v in self.weights]
+        return [v.numpy() if c is None else v.numpy()[c] for v, c in weight_listing(self)]
 
     def set_weights(self, weights: Sequence[ArrayLike]) -> None:
-        """Sets ``weights`` from NumPy arrays in ``get_weights`` order (all or nothing)."""
+        """Sets the weights from NumPy arrays in ``get_weights`` order (all or nothing)."""
         self._check_weights_exist("weights")
-        own = self.weights
+        listing = weight_listing(self)
         weights = list(weights)
-        if len(weights) != len(own):
+        if len(weights) != len(listing):
             raise WeightsError(
                 f"{type(self).__name__} '{self.name}': set_weights expects a list of "
-                f"{len(own)} arrays ({[v.name for v in own]}). Received: a list of "
-                f"{len(weights)} arrays."
+                f"{len(listing)} arrays ({[v.name for v, _ in listing]}). Received: a list "
+                f"of {len(weights)} arrays."
             )
-        for var, value in zip(own, weights):
+        updates, stacked = [], {}
+        for (var, copy), value in zip(listing, weights):
             shape = tuple(np.shape(value))
-            if shape != var.shape:
+            expected = var.shape if copy is None else var.shape[1:]
+            if shape != expected:
+                where = "" if copy is None else f" (copy {copy})"
                 raise WeightsError(
-                    f"{type(self).__name__} '{self.name}': weight '{var.path}' expects shape "
-                    f"{var.shape}. Received: an array of shape {shape}."
+                    f"{type(self).__name__} '{self.name}': weight '{var.path}'{where} expects "
+                    f"shape {expected}. Received: an array of shape {shape}."
                 )
-        for var, value in zip(own, weights):
+            if copy is None:
+                updates.append((var, value))
+            else:
+                stacked.setdefault(id(var), (var, []))[1].append(value)
+        updates.extend((var, np.stack(values)) for var, values in stacked.values())
+        for var, value in updates:
             var.assign(jnp.asarray(value))
 
     def count_params(self) -> int:
@@ -256,4 +287,4 @@ class LayerWeights:
             var.assign(jnp.asarray(value))
 
 
-__all__ = ["LayerWeights", "resolve"]
+__all__ = ["LayerWeights", "resolve", "weight_listing"]

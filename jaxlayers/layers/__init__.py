@@ -165,6 +165,7 @@ from jaxlayers.layers.regularization import GaussianNoise as GaussianNoise
 from jaxlayers.layers.regularization import SpatialDropout1D as SpatialDropout1D
 from jaxlayers.layers.regularization import SpatialDropout2D as SpatialDropout2D
 from jaxlayers.layers.regularization import SpatialDropout3D as SpatialDropout3D
+from jaxlayers.layers.repeat import Repeat as Repeat
 from jaxlayers.layers.reshaping import Cropping1D as Cropping1D
 from jaxlayers.layers.reshaping import Cropping2D as Cropping2D
 from jaxlayers.layers.reshaping import Cropping3D as Cropping3D
@@ -309,6 +310,7 @@ __all__ = [
     "RandomPosterization",
     "Solarization",
     "ReLU",
+    "Repeat",
     "RepeatVector",
     "Rescaling",
     "Reshape",

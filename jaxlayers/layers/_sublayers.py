@@ -13,4 +13,11 @@ def deserialize_layer(config, custom_objects=None):
     return serialization.deserialize_object(config, "layers", custom_objects, "layer")
 
 
-__all__ = ["serialize_layer", "deserialize_layer"]
+def from_layer_config(cls, config, custom_objects=None):
+    """``cls(layer, **rest)`` from a config holding one nested layer under ``"layer"``."""
+    config = dict(config)
+    layer = deserialize_layer(config.pop("layer"), custom_objects)
+    return cls(layer, **config)
+
+
+__all__ = ["serialize_layer", "deserialize_layer", "from_layer_config"]

@@ -9,7 +9,7 @@ from jaxlayers.core import args as _args
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigTypeError
-from jaxlayers.layers._sublayers import deserialize_layer, serialize_layer
+from jaxlayers.layers._sublayers import from_layer_config, serialize_layer
 
 __all__ = ["Wrapper"]
 
@@ -54,6 +54,4 @@ class Wrapper(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        layer = deserialize_layer(config.pop("layer"), custom_objects)
-        return cls(layer, **config)
+        return from_layer_config(cls, config, custom_objects)
