@@ -36,11 +36,9 @@ def _auto_name(layer):
 
 
 def layout(model):
-    """Per layer (ops excluded): its name (auto names by class only) and weight shapes."""
+    """Per layer: its name (auto names by class only) and weight shapes."""
     rows = []
     for layer in model.layers:
-        if type(layer).__name__ == "SymbolicOp":
-            continue
         name = f"<{type(layer).__name__}>" if _auto_name(layer) else layer.name
         rows.append((name, [tuple(w.shape) for w in layer.weights]))
     return rows
