@@ -104,6 +104,26 @@ def set_same_random_weights(ours, theirs, rng):
     return weights
 
 
+def random_weights(model, rng):
+    """Weights a deep random network stays finite and non-trivial with."""
+    values = []
+    for w in model.weights:
+        shape, dtype = tuple(w.shape), np.dtype(str(w.dtype))
+        leaf = w.path.split("/")[-1]
+        if not np.issubdtype(dtype, np.floating):
+            values.append(np.zeros(shape, dtype))
+        elif "variance" in leaf:
+            values.append(rng.uniform(0.5, 1.5, shape).astype(dtype))
+        elif leaf in ("gamma", "scale"):
+            values.append(rng.uniform(0.8, 1.2, shape).astype(dtype))
+        elif len(shape) <= 1:
+            values.append(rng.normal(0.0, 0.1, shape).astype(dtype))
+        else:
+            fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+            values.append((rng.normal(0.0, 1.0, shape) / np.sqrt(fan_in)).astype(dtype))
+    return values
+
+
 # --------------------------------------------------------------------------- fit
 def blobs(n=96, d=6, classes=3, seed=0):
     """``(x, y)``: ``n`` points around ``classes`` random centres, float32 and int32."""

@@ -17,7 +17,7 @@ import pytest
 import jaxlayers as jl
 from jaxlayers import applications as apps
 from jaxlayers.errors import ConfigError
-from tests.helpers import assert_close
+from tests.helpers import assert_close, random_weights
 
 pytestmark = pytest.mark.keras
 
@@ -36,11 +36,9 @@ def _auto_name(layer):
 
 
 def layout(model):
-    """Per layer (ops excluded): its name (auto names by class only) and weight shapes."""
+    """Per layer: its name (auto names by class only) and weight shapes."""
     rows = []
     for layer in model.layers:
-        if type(layer).__name__ == "SymbolicOp":
-            continue
         name = f"<{type(layer).__name__}>" if _auto_name(layer) else layer.name
         rows.append((name, [tuple(w.shape) for w in layer.weights]))
     return rows
@@ -56,26 +54,6 @@ def assert_same_layout(ours, theirs):
     assert ours.name == theirs.name
     assert layout(ours) == layout(theirs)
     assert _weight_names(ours) == _weight_names(theirs)
-
-
-def random_weights(model, rng):
-    """Weights a deep random network stays finite and non-trivial with."""
-    values = []
-    for w in model.weights:
-        shape, dtype = tuple(w.shape), np.dtype(str(w.dtype))
-        leaf = w.path.split("/")[-1]
-        if not np.issubdtype(dtype, np.floating):
-            values.append(np.zeros(shape, dtype))
-        elif "variance" in leaf:
-            values.append(rng.uniform(0.5, 1.5, shape).astype(dtype))
-        elif leaf in ("gamma", "scale"):
-            values.append(rng.uniform(0.8, 1.2, shape).astype(dtype))
-        elif len(shape) <= 1:
-            values.append(rng.normal(0.0, 0.1, shape).astype(dtype))
-        else:
-            fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
-            values.append((rng.normal(0.0, 1.0, shape) / np.sqrt(fan_in)).astype(dtype))
-    return values
 
 
 def check_against_keras(keras, rng, ours, theirs, x, rtol=2e-4, atol=2e-5):

@@ -17,7 +17,7 @@ import pytest
 
 import jaxlayers as jl
 from jaxlayers.core.variables import Variable
-from jaxlayers.errors import ConfigError, ConfigTypeError, StateError
+from jaxlayers.errors import ConfigError, ConfigTypeError, DTypeError, StateError
 
 N = 4
 
@@ -166,6 +166,31 @@ def test_stateless_update_checks_the_number_of_variables():
     with pytest.raises(ConfigError, match=r"Mean 'mean': `metric_variables` must hold one array "
                        r"per state entry \['count', 'total'\]\. Received: 3 arrays\."):
         jl.metrics.Mean().stateless_update_state([0.0, 0.0, 0.0], jnp.ones(2))
+
+
+# Each case fails before anything is traced or compiled, so all of them stay cheap.
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_text_given_to_a_metric_is_named_before_tracing(name, rng):
+    args, weights = batch(CASES[name][1], rng)
+    metric = make(jl.metrics, name)
+    first = "values" if CASES[name][1] == "values" else "y_true"
+    with pytest.raises(DTypeError, match=rf"{name} '\w+': `{first}` must be a numeric array "
+                       r"\(bool, int, float or complex\)\. Received: \w+='abc' \(dtype <U3\)\."):
+        metric.update_state("abc", *args[1:])
+    with pytest.raises(DTypeError, match=r"`sample_weight` must be a numeric array.*"
+                       r"Received: sample_weight=array\(\['a', 'b'"):
+        metric.update_state(*args, sample_weight=np.array(["a", "b", "c", "d"]))
+    if first == "y_true":
+        with pytest.raises(DTypeError, match=r"`y_pred` must be a numeric array.*"
+                           r"Received: y_pred=\[\['x'\]\]"):
+            metric.update_state(args[0], [["x"]])
+    variables = [v.value for v in metric.variables]
+    with pytest.raises(DTypeError, match=rf"`{first}` must be a numeric array"):
+        metric.stateless_update_state(variables, "abc", *args[1:])
+    # Nothing was accumulated by the refused calls.
+    fresh = make(jl.metrics, name)
+    close([v.numpy() for v in metric.variables], [v.numpy() for v in fresh.variables])
+    del weights
 
 
 # --------------------------------------------------------------------------- user subclass

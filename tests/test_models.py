@@ -204,3 +204,31 @@ def test_functional_input_and_output_keep_the_structure_as_keras(keras):
             assert isinstance(got, list) == isinstance(want, list)
             got, want = (got, want) if isinstance(got, list) else ([got], [want])
             assert [tuple(t.shape) for t in got] == [tuple(t.shape) for t in want]
+
+
+def test_graph_ops_are_operations_not_layers_as_keras(keras, capsys):
+    def build(lib):
+        a, b = lib.Input((3,), name="a"), lib.Input((3,), name="b")
+        hidden = lib.layers.Dense(3, name="d")(lib.ops.add(a, b) * 2.0)
+        return lib.Model([a, b], lib.layers.Dense(2, name="e")(hidden[:, :2] + hidden[:, 1:]))
+
+    ours, theirs = build(jl), build(keras)
+    names = [layer.name for layer in theirs.layers]
+    assert [layer.name for layer in ours.layers] == names == ["a", "b", "d", "e"]
+    assert len(ours.operations) == len(theirs.operations) == 9
+    assert [w.path for w in ours.weights] == [w.path for w in theirs.weights]
+    assert ours.get_layer(index=2).name == "d"
+    with pytest.raises(errors.ConfigError, match="no layer named 'symbolic_op'.*'d', 'e'"):
+        ours.get_layer("symbolic_op")
+    # Keras's summary, plot and saved config still show every operation.
+    ours.summary()
+    rows = [line for line in capsys.readouterr().out.splitlines() if "(SymbolicOp)" in line]
+    assert len(rows) == 5
+    config_classes = [entry["class_name"] for entry in ours.get_config()["layers"]]
+    assert config_classes.count("SymbolicOp") == 5 and len(config_classes) == 9
+    clone = jl.models.clone_model(ours)
+    assert [layer.name for layer in clone.layers] == names
+    pydot = pytest.importorskip("pydot")
+    del pydot
+    dot = jl.utils.model_to_dot(ours).to_string()
+    assert dot.count("(SymbolicOp)") == 5

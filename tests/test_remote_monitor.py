@@ -86,3 +86,12 @@ def test_an_unreachable_server_warns_and_training_goes_on(server):
 def test_headers_must_be_a_dict():
     with pytest.raises(TypeError, match=r"RemoteMonitor: `headers` must be a dict"):
         jl.callbacks.RemoteMonitor(headers=["X-Run: 1"])
+
+
+@pytest.mark.parametrize("arg", ["root", "path", "field"])
+def test_address_parts_must_be_strings(arg):
+    with pytest.raises(TypeError, match=rf"RemoteMonitor: `{arg}` must be a str\. "
+                       rf"Received: {arg}=3\."):
+        jl.callbacks.RemoteMonitor(**{arg: 3})
+    with pytest.raises(jl.errors.ConfigTypeError, match="`send_as_json` must be a bool"):
+        jl.callbacks.RemoteMonitor(send_as_json="yes")

@@ -10,10 +10,11 @@ ints/floats, never bools, strings or NaN.
 import codecs
 import math
 
+import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend
-from jaxlayers.errors import ConfigError, ConfigTypeError
+from jaxlayers.errors import ConfigError, ConfigTypeError, DTypeError
 
 
 def owner(layer):
@@ -138,6 +139,42 @@ def boolean(who, name, value):
     if not isinstance(value, (bool, np.bool_)):
         raise ConfigTypeError(f"{who}: `{name}` must be a bool. Received: {name}={value!r}.")
     return bool(value)
+
+
+def string(who, name, value):
+    """``value`` if it is a ``str``; a ``ConfigTypeError`` for anything else."""
+    if not isinstance(value, str):
+        raise ConfigTypeError(f"{who}: `{name}` must be a str. Received: {name}={value!r}.")
+    return value
+
+
+def _short_repr(value, limit=80):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def numeric_array(who, name, value):
+    """``value`` unchanged if it is ``None`` or array-like with a bool or number dtype.
+
+    Text or objects (``'abc'``, ``np.array(['a'])``) get a ``DTypeError``
+    here, before JAX sees them inside a traced function. Tracers and arrays
+    are judged by their dtype alone, so the check costs nothing in a trace.
+    """
+    if value is None:
+        return value
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        try:
+            dtype = np.asarray(value).dtype
+        except (TypeError, ValueError):  # ragged nests: JAX's own error says more
+            return value
+    # jnp, not np: NumPy does not count bfloat16 or float8 as numbers.
+    if not (jnp.issubdtype(dtype, jnp.number) or jnp.issubdtype(dtype, jnp.bool_)):
+        raise DTypeError(
+            f"{who}: `{name}` must be a numeric array (bool, int, float or complex). "
+            f"Received: {name}={_short_repr(value)} (dtype {dtype})."
+        )
+    return value
 
 
 def optional(check, who, name, value, *args):

@@ -45,6 +45,15 @@ def register_op_layer(cls):
     return cls
 
 
+def is_op_layer(layer):
+    """Whether ``layer`` records an array operation (``a + b`` on symbolic tensors).
+
+    Such a layer is one of a graph's operations but, as in Keras, not one of
+    its ``layers``: it holds no weights and users never built it themselves.
+    """
+    return bool(_op_layer) and isinstance(layer, _op_layer[0])
+
+
 def encode_index(idx):
     """A JSON-friendly form of an index (ints, slices, ``...``, ``None``, tuples of them).
 

@@ -138,6 +138,8 @@ class Functional(Model):
                     "distinct name= arguments."
                 )
             names[layer.name] = layer
+        # Every operation of the graph, array ops included: the config, the
+        # summary and the plot show them all; ``layers`` leaves the ops out.
         self._graph_layers = layers
         self._output_specs = outputs
         self.built = True
@@ -145,6 +147,15 @@ class Functional(Model):
 
     @property
     def layers(self):
+        """The model's layers, inputs first, in Keras's order; as in Keras, not the array
+        operations recorded on its tensors (``a + b``), which ``operations`` adds."""
+        return list(self._input_layers) + [
+            layer for layer in self._graph_layers if not graph.is_op_layer(layer)]
+
+    @property
+    def operations(self):
+        """Every operation of the graph in Keras's order: input layers, layers and the
+        array operations recorded on symbolic tensors (``jl.ops.add(a, b)``, ``x[:, 0]``)."""
         return list(self._input_layers) + list(self._graph_layers)
 
     @property
@@ -292,7 +303,7 @@ class Functional(Model):
 
     def _summary_layers(self):
         pairs, connections = [], []
-        for layer in self.layers:
+        for layer in self.operations:
             nodes = [n for n in self._nodes if n.layer is layer]
             out = nodes[0].outputs if nodes else getattr(layer, "output", None)
             pairs.append((layer, out))

@@ -412,11 +412,11 @@ class RemoteMonitor(Callback):
                 f"RemoteMonitor: `headers` must be a dict of HTTP headers. "
                 f"Received: headers={headers!r}."
             )
-        self.root = root
-        self.path = path
-        self.field = field
+        self.root = _args.string("RemoteMonitor", "root", root)
+        self.path = _args.string("RemoteMonitor", "path", path)
+        self.field = _args.string("RemoteMonitor", "field", field)
         self.headers = headers
-        self.send_as_json = bool(send_as_json)
+        self.send_as_json = _args.boolean("RemoteMonitor", "send_as_json", send_as_json)
 
     def on_epoch_end(self, epoch, logs=None):
         payload = {"epoch": epoch}

@@ -176,7 +176,9 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
         dot.add_node(pydot.Node(str(id(model)), label=_label(model, [], **options)))
         return dot
     nodes = _graph_nodes(model) if isinstance(model, Functional) else []
-    for layer in model.layers:
+    # As Keras's plot, a graph's boxes include its array operations (``a + b``).
+    boxes = model.operations if isinstance(model, Functional) else model.layers
+    for layer in boxes:
         if expand_nested and _is_graph(layer):
             dot.add_subgraph(model_to_dot(layer, rankdir=rankdir, expand_nested=True, dpi=dpi,
                                           subgraph=True, **options))

@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxlayers import backend
+from jaxlayers.core import args as _args
 from jaxlayers.core import scope as scope_lib
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.core.variables import Variable
@@ -54,6 +55,15 @@ def _result_taking_state(keras_result):
         return self.compute_result(state)
 
     return result
+
+
+def _input_names(update):
+    """The names of a pure ``update(self, state, ...)``'s data arguments, in order."""
+    try:
+        params = list(inspect.signature(update).parameters.values())[2:]
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 def _constant(value):
@@ -294,6 +304,22 @@ class Metric:
 
     # Facade -----------------------------------------------------------------
 
+    def _check_inputs(self, args, kwargs):
+        """A ``DTypeError`` naming a batch argument that holds text, before any tracing.
+
+        Only the built-in (pure) metrics are checked: a Keras-style subclass's
+        ``update_state`` decides what it accepts.
+        """
+        update = type(self)._pure_update
+        if update is None or type(self)._stateful_update:
+            return
+        names = _input_names(update)
+        for i, value in enumerate(args):
+            _args.numeric_array(self._who(), names[i] if i < len(names) else f"args[{i}]",
+                                value)
+        for name, value in kwargs.items():
+            _args.numeric_array(self._who(), name, value)
+
     def update_state(self, *args, **kwargs):
         """Accumulates a batch into the metric's variables (like Keras)."""
         update = type(self)._pure_update
@@ -302,6 +328,7 @@ class Metric:
                 f"{self._who()}: a Metric subclass implements update_state(...) (Keras "
                 "style, over variables from add_variable) or the pure update(state, ...)."
             )
+        self._check_inputs(args, kwargs)
         if self._state_variables is None:
             self._specs = tuple(_spec(a) for a in args[:2])
         keyed = self._keyed_variables()
@@ -343,6 +370,7 @@ class Metric:
 
     def stateless_update_state(self, metric_variables, *args, **kwargs):
         """Keras's list form of ``update``: new ``variables`` values from old ones and a batch."""
+        self._check_inputs(args, kwargs)
         if self._has_pure_init() and self._state_variables is None and not self._specs:
             self._specs = tuple(_spec(a) for a in args[:2])
         return self._to_list(self.update(self._from_list(metric_variables), *args, **kwargs))
