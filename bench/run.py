@@ -107,11 +107,20 @@ def _seconds(fn):
 
 def time_training(name, peers, built, data, rounds):
     """Per-step times, first-step time, ``fit`` fixed cost and step memory for each column."""
-    cols = {}
+    cols, first, errors = {}, {}, {}
     for peer, model in built.items():
-        cols.update(peers[peer].columns(model, name, data))
-    cols = {c: cols[c] for c in COLUMNS if c in cols}
-    first = {c: _seconds(col.start) for c, col in cols.items()}
+        try:
+            cols.update(peers[peer].columns(model, name, data))
+        except Exception as err:  # noqa: BLE001 - one broken peer must not end the run
+            errors[peer] = f"error: {type(err).__name__}"
+            print(f"{name}: {peer} failed: {err!r}", flush=True)
+    for c in [c for c in COLUMNS if c in cols]:
+        try:
+            first[c] = _seconds(cols[c].start)
+        except Exception as err:  # noqa: BLE001
+            errors[c] = f"error: {type(err).__name__}"
+            print(f"{name}: {c} failed: {err!r}", flush=True)
+    cols = {c: cols[c] for c in COLUMNS if c in first}
     for col in cols.values():  # one untimed epoch: caches and allocators settle
         col.run()
     steps, fixed = {c: [] for c in cols}, {c: [] for c, col in cols.items() if col.fit_one}
@@ -136,7 +145,7 @@ def time_training(name, peers, built, data, rounds):
             row["step_memory_bytes"] = None
             row["step_memory_error"] = repr(err)
         out[c] = row
-    return out
+    return out, errors
 
 
 def time_calls(fns, rounds, number):
@@ -252,7 +261,8 @@ def format_table(results, missing):
         for m in models:
             row = results["train"][m].get(c)
             if row is None:
-                cells.append(missing.get(peer, "n/a"))
+                errors = results.get("errors", {}).get(m, {})
+                cells.append(missing.get(peer) or errors.get(peer) or errors.get(c, "n/a"))
             else:
                 s = row["step_ms"]
                 cells.append(f"{s['median']:.2f} ±{s['iqr']:.2f} ({row['ratio']:.2f}x)")
@@ -341,14 +351,16 @@ def main(argv=None):
     results = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                "mode": "quick" if args.quick else "full", "steps_per_round": steps,
                "rounds": rounds, "machine": machine(), "versions": versions(peers),
-               "missing": missing, "equivalence": {}, "train": {}}
+               "missing": missing, "equivalence": {}, "train": {},
+               "errors": {}}
     built_all = {}
     for name in args.models.split(","):
         data = common.make_data(name, steps)
         built, checked = check(name, peers, data.x[:8])
         results["equivalence"][name] = checked
         print(f"{name}: same function ({checked})", flush=True)
-        results["train"][name] = time_training(name, peers, built, data, rounds)
+        results["train"][name], results["errors"][name] = time_training(
+            name, peers, built, data, rounds)
         built_all[name] = built
     results["eager_us"] = eager_rows(peers, eager_rounds, 200)
     results["predict_ms"] = predict_rows(peers, built_all, rounds) if "mlp" in built_all else {}

@@ -22,7 +22,8 @@ class LSTM(nnx.Module):
         self.out = nnx.Linear(64, common.CLASSES, rngs=rngs)
 
     def __call__(self, x):
-        return self.out(self.rnn(x)[:, -1])
+        zeros = jnp.zeros((x.shape[0], 64), x.dtype)
+        return self.out(self.rnn(x, initial_carry=(zeros, zeros))[:, -1])
 
 
 class Transformer(nnx.Module):
