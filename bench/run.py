@@ -177,11 +177,10 @@ def eager_rows(peers, rounds, number):
 def predict_rows(peers, built, rounds, n=10_000, batch=250):
     """``predict`` of the MLP on ``n`` samples, against a jitted forward loop (the floor)."""
     x = np.random.default_rng(1).standard_normal((n, 784)).astype(np.float32)
-    fns = {f"{p.removesuffix('_peer')} predict": (lambda p=p: peers[p].predict(built[p], x,
-                                                                              batch))
-           for p in ("floor", "jaxlayers_peer", "keras_peer")
-           if peers[p] is not None and "mlp" in built and p in built["mlp"]}
-    fns = {k: (lambda f=f: f()) for k, f in fns.items()}
+    mlp = built["mlp"]
+    fns = {f"{p.removesuffix('_peer')} predict":
+           (lambda p=p: peers[p].predict(mlp[p], x, batch))
+           for p in ("floor", "jaxlayers_peer", "keras_peer") if p in mlp}
     ref = fns["floor predict"]()
     for k, fn in fns.items():
         np.testing.assert_allclose(fn(), ref, rtol=1e-4, atol=1e-4, err_msg=k)
@@ -336,6 +335,16 @@ def chart(results, path):
     plt.close(fig)
 
 
+def _guarded(fn, results):
+    """``fn()``, or ``{}`` with the error recorded: the training table must survive."""
+    try:
+        return fn()
+    except Exception as err:  # noqa: BLE001
+        print(f"failed: {err!r}", flush=True)
+        results["errors"].setdefault("rows", []).append(repr(err))
+        return {}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
@@ -362,10 +371,12 @@ def main(argv=None):
         results["train"][name], results["errors"][name] = time_training(
             name, peers, built, data, rounds)
         built_all[name] = built
-    results["eager_us"] = eager_rows(peers, eager_rounds, 200)
-    results["predict_ms"] = predict_rows(peers, built_all, rounds) if "mlp" in built_all else {}
-    del built_all
-    results["save_load"] = {} if args.quick or args.no_save else save_load_rows(peers)
+    results["eager_us"] = _guarded(lambda: eager_rows(peers, eager_rounds, 200), results)
+    results["predict_ms"] = _guarded(lambda: predict_rows(peers, built_all, rounds)
+                                     if "mlp" in built_all else {}, results)
+    built_all.clear()  # the models are not needed past here
+    results["save_load"] = _guarded(lambda: {} if args.quick or args.no_save
+                                    else save_load_rows(peers), results)
     results["memory"] = memory_row()
     table = format_table(results, missing)
     print(table)
