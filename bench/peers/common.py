@@ -171,5 +171,13 @@ def keras_style(lib, name):
     return lib.Model(x, L.Dense(CLASSES)(L.GlobalAveragePooling1D()(h)))
 
 
+def keras_style_eager(lib, label):
+    """One eager ``Dense(32)`` call on (8, 16) through a Keras-style facade, already built."""
+    layer = lib.layers.Dense(32)
+    x = jnp.asarray(np.random.default_rng(0).standard_normal((8, 16)).astype(np.float32))
+    layer(x)
+    return {label: lambda: layer(x)}
+
+
 def count(tree):
     return int(sum(np.size(leaf) for leaf in jax.tree.leaves(tree)))

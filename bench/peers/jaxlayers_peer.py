@@ -45,7 +45,4 @@ def columns(model, name, data):
 
 
 def eager_dense():
-    layer = jl.layers.Dense(32)
-    x = jnp.asarray(np.random.default_rng(0).standard_normal((8, 16)).astype(np.float32))
-    layer(x)
-    return {"jaxlayers layer(x)": lambda: layer(x)}
+    return common.keras_style_eager(jl, "jaxlayers layer(x)")
