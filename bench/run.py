@@ -178,6 +178,10 @@ def predict_rows(peers, built, rounds, n=10_000, batch=250):
     """``predict`` of the MLP on ``n`` samples, against a jitted forward loop (the floor)."""
     x = np.random.default_rng(1).standard_normal((n, 784)).astype(np.float32)
     mlp = built["mlp"]
+    weights = peers["floor"].init_weights("mlp")  # fit trained some models in place
+    for p, model in mlp.items():
+        if hasattr(peers[p], "set_weights"):
+            peers[p].set_weights(model, weights)
     fns = {f"{p.removesuffix('_peer')} predict":
            (lambda p=p: peers[p].predict(mlp[p], x, batch))
            for p in ("floor", "jaxlayers_peer", "keras_peer") if p in mlp}
