@@ -332,7 +332,8 @@ def chart(results, path):
     ax2.set_xscale("log")
     ax2.set_xlabel("eager Dense(32) call / jitted call")
     ax2.tick_params(axis="y", labelsize=7)
-    fig.suptitle(f"{results['machine']['device']} ({results['machine']['backend']}), "
+    m = results["machine"]
+    fig.suptitle(f"{m['device']} ({m['backend']}, {m['cpu_count']} CPU cores), "
                  f"{results['date'][:10]}, {results['mode']}")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
