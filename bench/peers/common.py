@@ -144,9 +144,12 @@ def fit_columns(model, data):
 
 
 def jitted_predict(forward, x, batch):
-    """The floor for ``predict``: a jitted forward over host batches, gathered on the host."""
-    return np.concatenate([np.asarray(forward(jnp.asarray(x[i:i + batch])))
-                           for i in range(0, len(x), batch)])
+    """The floor for ``predict``: a jitted forward over host batches, gathered on the host.
+
+    Every batch is dispatched before any result is fetched, so the host never waits per batch.
+    """
+    outs = [forward(jnp.asarray(x[i:i + batch])) for i in range(0, len(x), batch)]
+    return np.concatenate([np.asarray(out) for out in outs])
 
 
 def keras_style(lib, name):
