@@ -248,3 +248,26 @@ def test_keras_names_and_arguments():
     assert data.get_variable_layout(kernel.kernel).axes == (None, None)
     x = D.distribute_tensor(jnp.ones((8, 2)), dist.get_data_layout((8, 2)))
     assert D.distribute_tensor(x, dist.get_data_layout((8, 2))) is x  # already placed
+
+
+def test_evaluate_and_predict_split_their_batches_over_the_batch_axis(monkeypatch):
+    # Like fit's step, the compiled evaluate and predict steps constrain each batch to the
+    # distribution's batch axis (one device would otherwise hold every row).
+    dist = D.DataParallel(devices=jax.devices()[:4])
+    seen = []
+    original = D.Distribution.constrain_batch
+
+    def spy(self, batch):
+        seen.append(jax.tree_util.tree_map(jnp.shape, batch))
+        return original(self, batch)
+
+    monkeypatch.setattr(D.Distribution, "constrain_batch", spy)
+    x, y = _data()
+    with dist.scope():
+        model = _sequential()
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        model.evaluate(x, y, batch_size=8, verbose=0)
+        assert seen, "evaluate's step did not split its batch"
+        seen.clear()
+        model.predict(x, batch_size=8, verbose=0)
+        assert seen, "predict's step did not split its batch"

@@ -281,6 +281,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         key = ("test", id(compiled_loss), id(metric_set), id(dist))
         if key not in self._fn_cache:
             step = steps_lib.make_test_step(self, compiled_loss, metric_set)
+            if dist is not None:
+                step = _split_batch(step, dist, 3)
 
             def array_step(params, state, mstates, arrays, index):
                 return step(params, state, mstates, data_lib.gather(arrays, index))
@@ -648,11 +650,12 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 self._train_key if self._train_key is not None else backend.next_eager_key())
             cb.on_predict_end()
             return out
-        key = ("predict",)
-        if key not in self._fn_cache:
-            self._fn_cache[key] = self._jit(steps_lib.make_predict_step(self))
-        fn = self._fn_cache[key]
         dist = distribution_lib.distribution()
+        key = ("predict", id(dist))
+        if key not in self._fn_cache:
+            step = steps_lib.make_predict_step(self)
+            self._fn_cache[key] = self._jit(step if dist is None else _split_batch(step, dist, 2))
+        fn = self._fn_cache[key]
         if dist is not None and multihost.is_multi_process():
             multihost.check_same_across_processes(owner, "number of batches", len(batches))
             fn = functools.partial(_predict_process_local, fn, dist)
@@ -749,6 +752,17 @@ def _fresh_carry(params, state, opt_state, metric_states, key):
     nothing per step.
     """
     return jax.tree_util.tree_map(jnp.copy, (params, state, opt_state, metric_states, key))
+
+
+def _split_batch(step, dist, position):
+    """``step`` with its batch argument (at ``position``) split over ``dist``'s batch axis."""
+
+    def split_step(*args):
+        args = list(args)
+        args[position] = dist.constrain_batch(args[position])
+        return step(*args)
+
+    return split_step
 
 
 def _process_local(fns, dist, k=1):
