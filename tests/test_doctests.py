@@ -8,6 +8,7 @@ the module's private globals.
 
 import doctest
 import importlib
+import inspect
 import pkgutil
 
 import jax
@@ -58,3 +59,64 @@ def test_the_examples_cover_the_public_modules():
     attempted = sum(_run(name)[0].attempted for name in
                     ("jaxlayers.layers.core", *losses, "jaxlayers.distribution.layout"))
     assert attempted > 30
+
+
+# Modules that other work is rewriting now: their objects are exempt until that
+# work is merged (the lead empties this set afterwards).
+_REWRITING = {
+    "jaxlayers.config", "jaxlayers.core.eager", "jaxlayers.core.layer",
+    "jaxlayers.core.variables", "jaxlayers.core.pure", "jaxlayers.core.dtype_policy",
+    "jaxlayers.layers.recurrent", "jaxlayers.layers.rnn_base", "jaxlayers.ops._rnn",
+    "jaxlayers.training.trainer", "jaxlayers.training.data", "jaxlayers.models.functional",
+    "jaxlayers.models.summary", "jaxlayers.models.cloning",
+}
+_UNNAMED = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
+
+
+def _public_objects():
+    """Each public class and function once, with the first public module listing it."""
+    seen = {}
+    for name in MODULES:
+        if any(part.startswith("_") for part in name.split(".")):
+            continue
+        module = importlib.import_module(name)
+        for attr in getattr(module, "__all__", ()):
+            obj = getattr(module, attr, None)
+            obj = getattr(obj, "array_fn", obj)  # a public op's docstring is its array function's
+            if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue
+            if not (getattr(obj, "__module__", None) or "").startswith("jaxlayers"):
+                continue
+            seen.setdefault(id(obj), (f"{name}.{attr}", obj))
+    return list(seen.values())
+
+
+def _named_args(obj):
+    try:
+        params = inspect.signature(obj).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind not in _UNNAMED and p.name not in ("self", "cls") for p in params)
+
+
+def _docstring_gaps(obj):
+    doc = obj.__dict__.get("__doc__") if inspect.isclass(obj) else obj.__doc__
+    if not doc:
+        return ["a docstring"]
+    gaps = []
+    if _named_args(obj) and "Args:" not in doc:
+        gaps.append("an `Args:` section")
+    if ">>>" not in doc:
+        gaps.append("a `>>>` example")
+    return gaps
+
+
+def test_every_public_class_and_function_has_a_documented_example():
+    missing = []
+    for qualname, obj in _public_objects():
+        if obj.__module__ in _REWRITING:
+            continue
+        gaps = _docstring_gaps(obj)
+        if gaps:
+            missing.append(f"{qualname} lacks {', '.join(gaps)}")
+    assert not missing, f"{len(missing)} public objects:\n" + "\n".join(missing)

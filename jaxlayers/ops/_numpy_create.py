@@ -160,12 +160,13 @@ def vander(x, N=None, increasing=False):  # noqa: N803 - Keras's argument name
     return jnp.vander(x, N=N, increasing=increasing)
 
 
-def _window(fn):
+def _window(fn, example=None):
     def op(x):
         return fn(x).astype(floatx())
 
     return named(op, fn.__name__, f"The {fn.__name__} window of length ``x`` (a Python int or "
-                 "a concrete scalar), in floatx.")
+                 "a concrete scalar), in floatx.",
+                 [("x", "Window length, a non-negative int.")], example)
 
 
 bartlett = _window(jnp.bartlett)

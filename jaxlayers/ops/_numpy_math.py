@@ -24,38 +24,46 @@ from jaxlayers.ops._numpy_dtypes import (
 from jaxlayers.ops._settings import floatx
 
 
-def _unary(fn, prepare=tensor, doc=None):
+_X = [("x", "Array-like input of any shape.")]
+_X1_X2 = [("x1", "Array-like input."), ("x2", "Array-like input, broadcastable with ``x1``.")]
+
+
+def _unary(fn, prepare=tensor, doc=None, example=None):
     def op(x):
         return fn(prepare(x))
 
     name = fn.__name__
-    return named(op, name, doc or f"Element-wise ``{name}`` of ``x`` (``jnp.{name}``).")
+    return named(op, name, doc or f"Element-wise ``{name}`` of ``x`` (``jnp.{name}``).",
+                 _X, example)
 
 
-def _binary(fn, name=None, doc=None):
+def _binary(fn, name=None, doc=None, example=None):
     def op(x1, x2):
         return fn(tensor(x1), tensor(x2))
 
     name = name or fn.__name__
-    return named(op, name, doc or f"Element-wise ``{name}`` of ``x1`` and ``x2`` (broadcasting).")
+    return named(op, name, doc or f"Element-wise ``{name}`` of ``x1`` and ``x2`` (broadcasting).",
+                 _X1_X2, example)
 
 
-def _inexact_binary(fn):
+def _inexact_binary(fn, example=None):
     def op(x1, x2):
         x1, x2 = tensor(x1), tensor(x2)
         dtype = inexact_dtype(x1.dtype, x2.dtype)
         return fn(x1.astype(dtype), x2.astype(dtype))
 
     return named(op, fn.__name__, f"Element-wise ``{fn.__name__}`` of ``x1`` and ``x2`` in their "
-                 "common float dtype (integers give floatx's width).")
+                 "common float dtype (integers give floatx's width).", _X1_X2, example)
 
 
-def _shift(fn, name):
+def _shift(fn, name, example=None):
     def op(x, y):
         # A Python int shift stays weakly typed, so an int8 ``x`` keeps its dtype.
         return fn(tensor(x), y if isinstance(y, int) else tensor(y))
 
-    return named(op, name, f"Bitwise ``{fn.__name__}`` of the integers ``x`` by ``y``.")
+    return named(op, name, f"Bitwise ``{fn.__name__}`` of the integers ``x`` by ``y``.",
+                 [("x", "Integer array-like input."),
+                  ("y", "Integer shift counts, broadcastable with ``x``.")], example)
 
 
 absolute = _unary(jnp.absolute)

@@ -19,33 +19,44 @@ from jaxlayers.ops._numpy_dtypes import (
 )
 
 
+_X = ("x", "Array-like input of any shape.")
+_AXIS = ("axis", "Int, tuple or list of axes to reduce; ``None`` reduces all axes.")
+_KEEPDIMS = ("keepdims", "Whether reduced axes stay as size-1 axes.")
+
+
 def _axis(axis):
     # jnp wants a hashable axis; Keras programs pass lists too.
     return tuple(axis) if isinstance(axis, list) else axis
 
 
-def _reduction(fn, name=None):
+def _reduction(fn, name=None, example=None):
     def op(x, axis=None, keepdims=False):
         return fn(tensor(x), axis=_axis(axis), keepdims=keepdims)
 
     name = name or fn.__name__
-    return named(op, name, f"``{name}`` of ``x`` over ``axis`` (all axes when ``None``).")
+    return named(op, name, f"``{name}`` of ``x`` over ``axis`` (all axes when ``None``).",
+                 [_X, _AXIS, _KEEPDIMS], example)
 
 
-def _cumulative(fn):
+def _cumulative(fn, example=None):
     def op(x, axis=None, dtype=None):
         return fn(tensor(x), axis=axis, dtype=dtype)
 
     return named(op, fn.__name__, f"``{fn.__name__}`` of ``x`` along ``axis`` (of the flattened "
-                 "array when ``None``), in ``dtype`` when given.")
+                 "array when ``None``), in ``dtype`` when given.",
+                 [_X, ("axis", "Int axis, or ``None`` to flatten ``x`` first."),
+                  ("dtype", "Result dtype, or ``None`` for numpy's default.")], example)
 
 
-def _quantiles(fn):
+def _quantiles(fn, example=None):
     def op(x, q, axis=None, method="linear", keepdims=False):
         return fn(tensor(x), tensor(q), axis=_axis(axis), method=method, keepdims=keepdims)
 
     return named(op, fn.__name__, f"``{fn.__name__}`` of ``x`` at ``q`` over ``axis``; "
-                 "``method`` is numpy's interpolation method.")
+                 "``method`` is numpy's interpolation method.",
+                 [_X, ("q", "Scalar or 1-D array of the quantiles (percentiles) to compute."),
+                  _AXIS, ("method", "``'linear'``, ``'lower'``, ``'higher'``, ``'midpoint'`` "
+                          "or ``'nearest'``."), _KEEPDIMS], example)
 
 
 all = _reduction(jnp.all, "all")  # noqa: A001 - Keras's names
