@@ -120,3 +120,13 @@ def test_every_public_class_and_function_has_a_documented_example():
         if gaps:
             missing.append(f"{qualname} lacks {', '.join(gaps)}")
     assert not missing, f"{len(missing)} public objects:\n" + "\n".join(missing)
+
+
+def test_each_numpy_op_is_named_as_published():
+    # help() and the docstring examples show __name__: a factory-made op must not
+    # carry the name of the jnp function it wraps (bitwise_invert is jnp.invert).
+    ops = jl.ops.numpy
+    wrong = {name: fn.__name__ for name in ops.__all__
+             if inspect.isfunction(fn := getattr(getattr(ops, name), "array_fn", getattr(ops, name)))
+             and fn.__name__ != name}
+    assert not wrong

@@ -169,10 +169,12 @@ def _window(fn, example=None):
                  [("x", "Window length, a non-negative int.")], example)
 
 
-bartlett = _window(jnp.bartlett)
-blackman = _window(jnp.blackman)
-hamming = _window(jnp.hamming)
-hanning = _window(jnp.hanning)
+bartlett = _window(jnp.bartlett, example=('5', 'Array([0. , 0.5, 1. , 0.5, 0. ], dtype=float32)'))
+blackman = _window(jnp.blackman,
+    example=('3',
+             'Array([-1.4901161e-08, 9.9999994e-01, -1.4901161e-08], dtype=float32)'))
+hamming = _window(jnp.hamming, example=('3', 'Array([0.08000001, 1. , 0.08000001], dtype=float32)'))
+hanning = _window(jnp.hanning, example=('3', 'Array([0., 1., 0.], dtype=float32)'))
 
 
 def kaiser(x, beta):

@@ -59,32 +59,72 @@ def _quantiles(fn, example=None):
                           "or ``'nearest'``."), _KEEPDIMS], example)
 
 
-all = _reduction(jnp.all, "all")  # noqa: A001 - Keras's names
-any = _reduction(jnp.any, "any")  # noqa: A001
-amax = _reduction(jnp.amax, "amax")
-amin = _reduction(jnp.amin, "amin")
-median = _reduction(jnp.median)
-nanmax = _reduction(jnp.nanmax)
-nanmean = _reduction(jnp.nanmean)
-nanmedian = _reduction(jnp.nanmedian)
-nanmin = _reduction(jnp.nanmin)
-nanprod = _reduction(jnp.nanprod)
-nanstd = _reduction(jnp.nanstd)
-nansum = _reduction(jnp.nansum)
-nanvar = _reduction(jnp.nanvar)
-ptp = _reduction(jnp.ptp)
-std = _reduction(jnp.std)
-sum = _reduction(jnp.sum, "sum")  # noqa: A001
+all = _reduction(jnp.all, "all",
+    example=('np.array([[True, False], [True, True]]), axis=1',
+             'Array([False, True], dtype=bool)'))  # noqa: A001 - Keras's names
+any = _reduction(jnp.any, "any",
+    example=('np.array([[True, False], [False, False]]), axis=1',
+             'Array([ True, False], dtype=bool)'))  # noqa: A001
+amax = _reduction(jnp.amax, "amax",
+    example=('np.array([[1, 5], [3, 2]]), axis=0',
+             'Array([3, 5], dtype=int32)'))
+amin = _reduction(jnp.amin, "amin",
+    example=('np.array([[1, 5], [3, 2]]), axis=0',
+             'Array([1, 2], dtype=int32)'))
+median = _reduction(jnp.median, example=('np.array([3.0, 1.0, 2.0])', 'Array(2., dtype=float32)'))
+nanmax = _reduction(jnp.nanmax,
+    example=('np.array([1.0, np.nan, 3.0])',
+             'Array(3., dtype=float32)'))
+nanmean = _reduction(jnp.nanmean,
+    example=('np.array([1.0, np.nan, 3.0])',
+             'Array(2., dtype=float32)'))
+nanmedian = _reduction(jnp.nanmedian,
+    example=('np.array([1.0, np.nan, 3.0])',
+             'Array(2., dtype=float32)'))
+nanmin = _reduction(jnp.nanmin,
+    example=('np.array([1.0, np.nan, 3.0])',
+             'Array(1., dtype=float32)'))
+nanprod = _reduction(jnp.nanprod,
+    example=('np.array([2.0, np.nan, 3.0])',
+             'Array(6., dtype=float32)'))
+nanstd = _reduction(jnp.nanstd,
+    example=('np.array([1.0, np.nan, 3.0])',
+             'Array(1., dtype=float32)'))
+nansum = _reduction(jnp.nansum,
+    example=('np.array([1.0, np.nan, 3.0])',
+             'Array(4., dtype=float32)'))
+nanvar = _reduction(jnp.nanvar,
+    example=('np.array([1.0, np.nan, 3.0])',
+             'Array(1., dtype=float32)'))
+ptp = _reduction(jnp.ptp,
+    example=('np.array([[1, 5], [3, 2]]), axis=1',
+             'Array([4, 1], dtype=int32)'))
+std = _reduction(jnp.std, example=('np.array([1.0, 3.0])', 'Array(1., dtype=float32)'))
+sum = _reduction(jnp.sum, "sum",
+    example=('np.array([[1, 2], [3, 4]]), axis=1, keepdims=True',
+             'Array([[3], [7]], dtype=int32)'))  # noqa: A001
 
-cumprod = _cumulative(jnp.cumprod)
-cumsum = _cumulative(jnp.cumsum)
-nancumprod = _cumulative(jnp.nancumprod)
-nancumsum = _cumulative(jnp.nancumsum)
+cumprod = _cumulative(jnp.cumprod, example=('np.array([1, 2, 3])', 'Array([1, 2, 6], dtype=int32)'))
+cumsum = _cumulative(jnp.cumsum, example=('np.array([1, 2, 3])', 'Array([1, 3, 6], dtype=int32)'))
+nancumprod = _cumulative(jnp.nancumprod,
+    example=('np.array([2.0, np.nan, 3.0])',
+             'Array([2., 2., 6.], dtype=float32)'))
+nancumsum = _cumulative(jnp.nancumsum,
+    example=('np.array([1.0, np.nan, 3.0])',
+             'Array([1., 1., 4.], dtype=float32)'))
 
-nanpercentile = _quantiles(jnp.nanpercentile)
-nanquantile = _quantiles(jnp.nanquantile)
-percentile = _quantiles(jnp.percentile)
-quantile = _quantiles(jnp.quantile)
+nanpercentile = _quantiles(jnp.nanpercentile,
+    example=('np.array([1.0, np.nan, 3.0]), 50',
+             'Array(2., dtype=float32)'))
+nanquantile = _quantiles(jnp.nanquantile,
+    example=('np.array([1.0, np.nan, 3.0]), 0.5',
+             'Array(2., dtype=float32)'))
+percentile = _quantiles(jnp.percentile,
+    example=('np.array([1.0, 2.0, 3.0, 4.0]), 50',
+             'Array(2.5, dtype=float32)'))
+quantile = _quantiles(jnp.quantile,
+    example=('np.array([1.0, 2.0, 3.0, 4.0]), 0.25',
+             'Array(1.75, dtype=float32)'))
 
 
 def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - Keras's name
