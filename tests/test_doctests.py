@@ -126,7 +126,8 @@ def test_each_numpy_op_is_named_as_published():
     # help() and the docstring examples show __name__: a factory-made op must not
     # carry the name of the jnp function it wraps (bitwise_invert is jnp.invert).
     ops = jl.ops.numpy
-    wrong = {name: fn.__name__ for name in ops.__all__
-             if inspect.isfunction(fn := getattr(getattr(ops, name), "array_fn", getattr(ops, name)))
-             and fn.__name__ != name}
+    fns = {name: getattr(ops, name) for name in ops.__all__}
+    fns = {name: getattr(fn, "array_fn", fn) for name, fn in fns.items()}
+    wrong = {name: fn.__name__ for name, fn in fns.items()
+             if inspect.isfunction(fn) and fn.__name__ != name}
     assert not wrong

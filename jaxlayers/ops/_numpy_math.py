@@ -23,7 +23,6 @@ from jaxlayers.ops._numpy_dtypes import (
 )
 from jaxlayers.ops._settings import floatx
 
-
 _X = [("x", "Array-like input of any shape.")]
 _X1_X2 = [("x1", "Array-like input."), ("x2", "Array-like input, broadcastable with ``x1``.")]
 
@@ -231,25 +230,56 @@ right_shift = _shift(jnp.right_shift, "right_shift",
 
 
 def abs(x):  # noqa: A001 - Keras's name
-    """Element-wise absolute value (the same op as :func:`absolute`)."""
+    """Element-wise absolute value (the same op as :func:`absolute`).
+
+    Args:
+        x: Array-like input.
+
+    Example:
+        >>> jl.ops.numpy.abs(np.array([-2, 3]))
+        Array([2, 3], dtype=int32)
+    """
     return absolute(x)
 
 
 def bitwise_not(x):
-    """Bitwise NOT (the same op as :func:`bitwise_invert`)."""
+    """Bitwise NOT (the same op as :func:`bitwise_invert`).
+
+    Args:
+        x: Integer or boolean array-like.
+
+    Example:
+        >>> jl.ops.numpy.bitwise_not(np.array([0, 1], 'uint8'))
+        Array([255, 254], dtype=uint8)
+    """
     return bitwise_invert(x)
 
 
 def conj(x):
-    """Complex conjugate (the same op as :func:`conjugate`)."""
+    """Complex conjugate (the same op as :func:`conjugate`).
+
+    Args:
+        x: Array-like input.
+
+    Example:
+        >>> jl.ops.numpy.conj(np.array([1 + 2j]))
+        Array([1.-2.j], dtype=complex64)
+    """
     return conjugate(x)
 
 
 def fabs(x):
     """Element-wise absolute value of real ``x`` as a float.
 
+    Args:
+        x: Real array-like.
+
     Raises:
         DTypeError: ``x`` is complex.
+
+    Example:
+        >>> jl.ops.numpy.fabs(np.array([-2, 3]))
+        Array([2., 3.], dtype=float32)
     """
     x = tensor(x)
     if jnp.issubdtype(x.dtype, jnp.complexfloating):
@@ -262,6 +292,13 @@ def i0(x):
 
     float64 stays float64, float16/bfloat16 keep their width, everything else is
     computed in floatx.
+
+    Args:
+        x: Array-like input.
+
+    Example:
+        >>> jl.ops.numpy.i0(np.array([0.0]))
+        Array([1.0000001], dtype=float32)
     """
     x = tensor(x)
     name = dtype_name(x)
@@ -272,8 +309,16 @@ def i0(x):
 def ldexp(x1, x2):
     """``x1 * 2 ** x2`` element-wise; ``x2`` must hold integers.
 
+    Args:
+        x1: Array-like mantissas.
+        x2: Integer exponents, broadcastable with ``x1``.
+
     Raises:
         ConfigTypeError: ``x2`` is not an integer array.
+
+    Example:
+        >>> jl.ops.numpy.ldexp(np.array([1.0, 3.0]), np.array([2, 1]))
+        Array([4., 6.], dtype=float32)
     """
     x1, x2 = tensor(x1), tensor(x2)
     if not jnp.issubdtype(x2.dtype, jnp.integer):
@@ -283,7 +328,17 @@ def ldexp(x1, x2):
 
 
 def clip(x, x_min, x_max):
-    """``x`` limited to ``[x_min, x_max]``; booleans are clipped as int32, as in Keras."""
+    """``x`` limited to ``[x_min, x_max]``; booleans are clipped as int32, as in Keras.
+
+    Args:
+        x: Array-like input.
+        x_min: Lower bound (scalar or broadcastable array).
+        x_max: Upper bound (scalar or broadcastable array).
+
+    Example:
+        >>> jl.ops.numpy.clip(np.array([-1, 5, 20]), 0, 10)
+        Array([ 0,  5, 10], dtype=int32)
+    """
     x = tensor(x)
     if x.dtype == jnp.bool_:
         x = x.astype("int32")
@@ -291,20 +346,48 @@ def clip(x, x_min, x_max):
 
 
 def divide_no_nan(x1, x2):
-    """``x1 / x2``, with 0 wherever ``x2 == 0`` (also where ``x1`` is 0 or inf)."""
+    """``x1 / x2``, with 0 wherever ``x2 == 0`` (also where ``x1`` is 0 or inf).
+
+    Args:
+        x1: Array-like input.
+        x2: Array-like input, broadcastable with ``x1``.
+
+    Example:
+        >>> jl.ops.numpy.divide_no_nan(np.array([1.0, 2.0]), np.array([2.0, 0.0]))
+        Array([0.5, 0. ], dtype=float32)
+    """
     x1, x2 = tensor(x1), tensor(x2)
     zero = x2 == 0
     return jnp.where(zero, 0, jnp.divide(x1, jnp.where(zero, 1, x2)))
 
 
 def trunc(x):
-    """Element-wise rounding toward zero; integers and booleans come back unchanged."""
+    """Element-wise rounding toward zero; integers and booleans come back unchanged.
+
+    Args:
+        x: Array-like input.
+
+    Example:
+        >>> jl.ops.numpy.trunc(np.array([-1.7, 1.7]))
+        Array([-1.,  1.], dtype=float32)
+    """
     x = tensor(x)
     return x if is_int_or_bool(x.dtype) else jnp.trunc(x)
 
 
 def round(x, decimals=0):  # noqa: A001 - Keras's name
-    """Round half to even to ``decimals`` digits; integers accept ``decimals < 0``."""
+    """Round half to even to ``decimals`` digits; integers accept ``decimals < 0``.
+
+    Args:
+        x: Array-like input.
+        decimals: Number of decimals; negative rounds to tens, hundreds, ...
+
+    Example:
+        >>> jl.ops.numpy.round(np.array([0.5, 1.5, 2.25]), 1).tolist()
+        [0.5, 1.5, 2.200000047683716]
+        >>> jl.ops.numpy.round(np.array([1234]), -2)
+        Array([1200], dtype=int32)
+    """
     x = tensor(x)
     if jnp.issubdtype(x.dtype, jnp.integer) and decimals < 0:
         # jnp.round refuses negative decimals for integers: round in floatx, then back.
@@ -314,17 +397,52 @@ def round(x, decimals=0):  # noqa: A001 - Keras's name
 
 
 def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
-    """``x`` with NaN, +inf and -inf replaced (by default 0 and the dtype's extremes)."""
+    """``x`` with NaN, +inf and -inf replaced (by default 0 and the dtype's extremes).
+
+    Args:
+        x: Array-like input.
+        nan: Value replacing NaN.
+        posinf: Value replacing +inf; ``None``: the dtype's largest value.
+        neginf: Value replacing -inf; ``None``: the dtype's smallest value.
+
+    Example:
+        >>> jl.ops.numpy.nan_to_num(np.array([np.nan, 1.0, np.inf]), posinf=9.0)
+        Array([0., 1., 9.], dtype=float32)
+    """
     return jnp.nan_to_num(tensor(x), nan=nan, posinf=posinf, neginf=neginf)
 
 
 def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
-    """Element-wise ``|x1 - x2| <= atol + rtol * |x2|``."""
+    """Element-wise ``|x1 - x2| <= atol + rtol * |x2|``.
+
+    Args:
+        x1: Array-like input.
+        x2: Array-like input, broadcastable with ``x1``.
+        rtol: Relative tolerance.
+        atol: Absolute tolerance.
+        equal_nan: Whether two NaNs compare equal.
+
+    Example:
+        >>> jl.ops.numpy.isclose(np.array([1.0, 1.1]), 1.0)
+        Array([ True, False], dtype=bool)
+    """
     return jnp.isclose(tensor(x1), tensor(x2), rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
-    """Whether :func:`isclose` holds everywhere (a scalar boolean array)."""
+    """Whether :func:`isclose` holds everywhere (a scalar boolean array).
+
+    Args:
+        x1: Array-like input.
+        x2: Array-like input, broadcastable with ``x1``.
+        rtol: Relative tolerance.
+        atol: Absolute tolerance.
+        equal_nan: Whether two NaNs compare equal.
+
+    Example:
+        >>> jl.ops.numpy.allclose(np.array([1.0, 1.0 + 1e-7]), 1.0)
+        Array(True, dtype=bool)
+    """
     return jnp.allclose(tensor(x1), tensor(x2), rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
@@ -335,13 +453,32 @@ def _int8_accumulator(*arrays):
 
 
 def matmul(x1, x2):
-    """Matrix product of ``x1`` and ``x2`` (batched over leading axes); int8 gives int32."""
+    """Matrix product of ``x1`` and ``x2`` (batched over leading axes); int8 gives int32.
+
+    Args:
+        x1: Array of shape ``(..., n, k)`` (or 1-D ``(k,)``).
+        x2: Array of shape ``(..., k, m)`` (or 1-D ``(k,)``).
+
+    Example:
+        >>> jl.ops.numpy.matmul(np.array([[1, 2]]), np.array([[3], [4]]))
+        Array([[11]], dtype=int32)
+    """
     x1, x2 = tensor(x1), tensor(x2)
     return jnp.matmul(x1, x2, preferred_element_type=_int8_accumulator(x1, x2))
 
 
 def einsum(subscripts, *operands, **kwargs):
-    """Einstein summation of ``operands`` as ``subscripts`` says; int8 gives int32."""
+    """Einstein summation of ``operands`` as ``subscripts`` says; int8 gives int32.
+
+    Args:
+        subscripts: Einstein notation, e.g. ``'ij,jk->ik'``.
+        *operands: The arrays the subscripts name.
+        **kwargs: Passed to ``jnp.einsum`` (``precision``, ...).
+
+    Example:
+        >>> jl.ops.numpy.einsum('ij,j->i', np.array([[1, 2], [3, 4]]), np.array([1, 1]))
+        Array([3, 7], dtype=int32)
+    """
     operands = [tensor(x) for x in operands]
     kwargs["preferred_element_type"] = _int8_accumulator(*operands)
     return jnp.einsum(subscripts, *operands, **kwargs)
@@ -365,15 +502,47 @@ vdot = _binary(jnp.vdot, doc="Dot product of the flattened ``x1`` and ``x2`` (co
 
 
 def tensordot(x1, x2, axes=2):
-    """Sum of products of ``x1`` and ``x2`` over ``axes`` (a count or two axis lists)."""
+    """Sum of products of ``x1`` and ``x2`` over ``axes`` (a count or two axis lists).
+
+    Args:
+        x1: Array-like input.
+        x2: Array-like input, broadcastable with ``x1``.
+        axes: Number of trailing/leading axes to contract, or two lists of axes.
+
+    Example:
+        >>> jl.ops.numpy.tensordot(np.ones((2, 3)), np.ones((3, 4)), axes=1).shape
+        (2, 4)
+    """
     return jnp.tensordot(tensor(x1), tensor(x2), axes=axes)
 
 
 def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """Cross product of 3-vectors (or 2-vectors) of ``x1`` and ``x2``."""
+    """Cross product of 3-vectors (or 2-vectors) of ``x1`` and ``x2``.
+
+    Args:
+        x1: Array of 3- (or 2-) vectors along ``axisa``.
+        x2: Array of 3- (or 2-) vectors along ``axisb``.
+        axisa: Vector axis of ``x1``.
+        axisb: Vector axis of ``x2``.
+        axisc: Vector axis of the result.
+        axis: When given, the vector axis of all three.
+
+    Example:
+        >>> jl.ops.numpy.cross(np.array([1, 0, 0]), np.array([0, 1, 0]))
+        Array([0, 0, 1], dtype=int32)
+    """
     return jnp.cross(tensor(x1), tensor(x2), axisa=axisa, axisb=axisb, axisc=axisc, axis=axis)
 
 
 def slogdet(x):
-    """``(sign, log|det|)`` of the square matrices ``x``."""
+    """``(sign, log|det|)`` of the square matrices ``x``.
+
+    Args:
+        x: Array of shape ``(..., n, n)``.
+
+    Example:
+        >>> sign, logdet = jl.ops.numpy.slogdet(np.array([[2.0, 0.0], [0.0, 3.0]]))
+        >>> float(sign), round(float(logdet), 4)
+        (1.0, 1.7918)
+    """
     return tuple(jnp.linalg.slogdet(tensor(x)))
