@@ -103,6 +103,9 @@ def reserve_name(name):
 def get_uid(prefix=""):
     """``1``, ``2``, ... on successive calls with one ``prefix``; reset by :func:`clear_session`.
 
+    Args:
+        prefix: The string whose counter to advance.
+
     Example:
         >>> get_uid("demo_uid"), get_uid("demo_uid")
         (1, 2)
@@ -141,6 +144,9 @@ def standardize_dtype(dtype):
 
     ``None`` means :func:`floatx`; ``int`` is ``'int32'`` and ``float`` is
     ``'float32'``, as on Keras's JAX backend.
+
+    Args:
+        dtype: A dtype name, NumPy/JAX dtype or type, or ``None`` (floatx).
 
     Example:
         >>> standardize_dtype(jnp.bfloat16), standardize_dtype(int), standardize_dtype(None)
@@ -197,6 +203,9 @@ def result_type(*dtypes):
 
 def is_keras_tensor(x):
     """Whether ``x`` is a symbolic tensor (from ``jl.Input`` or a layer called on one).
+
+    Args:
+        x: Input array.
 
     Example:
         >>> is_keras_tensor(np.zeros(3))
@@ -335,6 +344,10 @@ def is_interactive_logging_enabled():
 
 def print_msg(message, line_break=True):
     """Writes ``message`` to stdout, or logs it when interactive logging is off.
+
+    Args:
+        message: The text to print.
+        line_break: Whether to end the line.
 
     Example:
         >>> print_msg("hello")

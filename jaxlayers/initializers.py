@@ -73,6 +73,12 @@ def compute_fans(shape, input_axes=None, output_axes=None):
     ``input_axes`` and ``output_axes`` are given, the fans are the products of
     those axes' sizes instead.
 
+    Args:
+        shape: Tuple of ints, the weight's shape.
+        input_axes: Axes counted as fan-in; ``None`` means Keras's convention (all but the
+            last).
+        output_axes: Axes counted as fan-out; ``None`` means the last.
+
     Example:
         >>> compute_fans((3, 3, 16, 32))
         (144, 288)
@@ -455,6 +461,9 @@ class Ones(Initializer):
 class Constant(Initializer):
     """Fills with ``value`` (a scalar, or an array broadcastable to the shape).
 
+    Args:
+        value: Scalar every entry is set to.
+
     Example:
         >>> Constant(3.0)((2,)).tolist()
         [3.0, 3.0]
@@ -490,6 +499,9 @@ class Constant(Initializer):
 @_register("identity", "IdentityInitializer")
 class Identity(Initializer):
     """``gain`` times the identity matrix (rectangular shapes get ones on the diagonal).
+
+    Args:
+        gain: Float multiplying the identity matrix.
 
     Example:
         >>> Identity(gain=2.0)((2, 3)).tolist()
@@ -602,6 +614,9 @@ stft = STFT
 def serialize(initializer):
     """The config dict of ``initializer`` (``{"module", "class_name", "config", ...}``).
 
+    Args:
+        initializer: An initializer instance.
+
     Example:
         >>> serialize(Constant(2.0))["config"]
         {'value': 2.0}
@@ -611,6 +626,10 @@ def serialize(initializer):
 
 def deserialize(config, custom_objects=None):
     """Rebuilds an initializer from a name or a :func:`serialize` dict.
+
+    Args:
+        config: A dict made by ``serialize`` / ``get_config``, or a name.
+        custom_objects: Optional ``{name: object}`` for user-defined objects.
 
     Example:
         >>> type(deserialize("he_normal")).__name__
@@ -625,6 +644,9 @@ def get(identifier):
     ``None`` gives ``None``; a name or config dict is deserialized; a class is
     instantiated; an array becomes an initializer returning it (the requested
     shape must match); any other callable is returned as is.
+
+    Args:
+        identifier: A name, a config dict, an instance, or ``None``.
 
     Example:
         >>> type(get("uniform")).__name__

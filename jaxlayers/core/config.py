@@ -23,6 +23,9 @@ _JSON_TYPES = (str, int, float, bool, type(None))
 def is_plain(value):
     """Whether ``value`` is JSON data: numbers, strings, ``None``, and lists/dicts of them.
 
+    Args:
+        value: Any object.
+
     Example:
         >>> is_plain({"units": 3, "sizes": [1, 2]}), is_plain({"fn": print})
         (True, False)

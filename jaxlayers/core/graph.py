@@ -48,6 +48,9 @@ def register_op_layer(cls):
 def encode_index(idx):
     """A JSON-friendly form of an index (ints, slices, ``...``, ``None``, tuples of them).
 
+    Args:
+        idx: An index: int, slice, ``None``, ``Ellipsis``, array or a tuple of these.
+
     Example:
         >>> encode_index((slice(None, 2), Ellipsis, 0))
         {'tuple': [{'slice': [None, 2, None]}, '...', 0]}

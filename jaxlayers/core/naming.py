@@ -6,6 +6,9 @@ import re
 def to_snake_case(name):
     """The snake_case form of a class name, as Keras derives default layer names.
 
+    Args:
+        name: A CamelCase (or already snake_case) string.
+
     Example:
         >>> to_snake_case("Conv2DTranspose"), to_snake_case("LSTMCell")
         ('conv2d_transpose', 'lstm_cell')

@@ -92,6 +92,10 @@ def register_serializable(package="Custom", name=None):
 
     Mirrors ``keras.saving.register_keras_serializable``.
 
+    Args:
+        package: Prefix of the registered name (``'Custom'``).
+        name: Name under the package; ``None`` means the object's ``__name__``.
+
     Example:
         >>> @jl.saving.register_serializable(package="my_pkg")
         ... class Scale(jl.layers.Layer):
@@ -281,6 +285,9 @@ def config_repr(obj):
 
     An object whose ``get_config`` is not written (a user subclass) shows ``Name()``.
 
+    Args:
+        obj: An object with ``get_config``.
+
     Example:
         >>> config_repr(jl.initializers.Constant(2.0))
         'Constant(value=2.0)'
@@ -294,6 +301,10 @@ def config_repr(obj):
 
 def registered_category(obj, default=None):
     """The category a built-in class, function (or an instance's class) was registered under.
+
+    Args:
+        obj: Any object.
+        default: What to return when ``obj`` has no category.
 
     Example:
         >>> registered_category(jl.layers.Dense), registered_category(object, "none")

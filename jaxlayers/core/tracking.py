@@ -23,6 +23,9 @@ def is_path_part(name):
     ``.`` or ``..``, and encodes as UTF-8.  Layer constructors, ``add_weight`` and
     the file writer all use this one rule, so a name a layer accepts can be saved.
 
+    Args:
+        name: The candidate part, any object (only strings can pass).
+
     Example:
         >>> is_path_part("dense_1"), is_path_part(".."), is_path_part("a/b")
         (True, False, False)
@@ -147,6 +150,9 @@ def entries(layer):
     """``[(path_tuple, variable)]`` for every weight of ``layer``'s tree, in Keras's order.
 
     The paths are the keys of ``params``/``state`` trees and of saved files.
+
+    Args:
+        layer: A ``Layer`` instance.
 
     Example:
         >>> layer = jl.layers.Dense(2, name="d")

@@ -483,6 +483,11 @@ def add(inputs, **kwargs):
 
     Works on arrays and on symbolic tensors from ``jl.Input``.
 
+    Args:
+        inputs: Input array.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
+
     Example:
         >>> jl.layers.add([jnp.ones((1, 2)), jnp.ones((1, 2))])
         Array([[2., 2.]], dtype=float32)
@@ -517,6 +522,12 @@ def minimum(inputs, **kwargs):
 
 def concatenate(inputs, axis=-1, **kwargs):
     """Functional form of :class:`Concatenate`: ``Concatenate(axis, **kwargs)(inputs)``.
+
+    Args:
+        inputs: Input array.
+        axis: Int axis.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
 
     Example:
         >>> jl.layers.concatenate([jnp.ones((2, 3)), jnp.ones((2, 1))]).shape

@@ -132,6 +132,16 @@ class MaxPooling1D(BasePooling):
 
     See :class:`BasePooling` for the arguments (``pool_size`` defaults to 2).
 
+    Args:
+        pool_size: Int or tuple of ints, the pooling window.
+        strides: Int or tuple of ints, the step of the window.
+        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
+            strides)``).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
+
     Example:
         >>> jl.layers.MaxPooling1D(2).compute_output_shape((None, 9, 4))
         (None, 4, 4)
@@ -146,6 +156,16 @@ class MaxPooling2D(BasePooling):
 
     See :class:`BasePooling` for the arguments (``pool_size`` defaults to ``(2, 2)``).
 
+    Args:
+        pool_size: Int or tuple of ints, the pooling window.
+        strides: Int or tuple of ints, the step of the window.
+        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
+            strides)``).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
+
     Example:
         >>> jl.layers.MaxPooling2D(2, padding="same").compute_output_shape((None, 5, 5, 3))
         (None, 3, 3, 3)
@@ -159,6 +179,16 @@ class MaxPooling3D(BasePooling):
     """Max pooling over volumes ``(batch, depth, height, width, channels)``.
 
     See :class:`BasePooling` for the arguments (``pool_size`` defaults to ``(2, 2, 2)``).
+
+    Args:
+        pool_size: Int or tuple of ints, the pooling window.
+        strides: Int or tuple of ints, the step of the window.
+        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
+            strides)``).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
 
     Example:
         >>> jl.layers.MaxPooling3D().compute_output_shape((None, 4, 4, 4, 1))
@@ -184,6 +214,16 @@ class AveragePooling1D(_AveragePooling):
     See :class:`BasePooling` for the arguments; with ``padding='same'`` border
     windows average only their real entries.
 
+    Args:
+        pool_size: Int or tuple of ints, the pooling window.
+        strides: Int or tuple of ints, the step of the window.
+        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
+            strides)``).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
+
     Example:
         >>> jl.layers.AveragePooling1D(3, strides=1).compute_output_shape((None, 9, 4))
         (None, 7, 4)
@@ -197,6 +237,16 @@ class AveragePooling2D(_AveragePooling):
     """Average pooling over images ``(batch, height, width, channels)``.
 
     See :class:`BasePooling` for the arguments.
+
+    Args:
+        pool_size: Int or tuple of ints, the pooling window.
+        strides: Int or tuple of ints, the step of the window.
+        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
+            strides)``).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
 
     Example:
         >>> jl.layers.AveragePooling2D(2).compute_output_shape((None, 8, 8, 3))
@@ -212,6 +262,16 @@ class AveragePooling3D(_AveragePooling):
 
     See :class:`BasePooling` for the arguments.
 
+    Args:
+        pool_size: Int or tuple of ints, the pooling window.
+        strides: Int or tuple of ints, the step of the window.
+        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
+            strides)``).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
+
     Example:
         >>> jl.layers.AveragePooling3D(2).compute_output_shape((None, 4, 4, 4, 1))
         (None, 2, 2, 2, 1)
@@ -225,6 +285,13 @@ class GlobalMaxPooling2D(BaseGlobalPooling):
     """Max over height and width of ``(batch, height, width, channels)``.
 
     See :class:`BaseGlobalPooling` for the arguments.
+
+    Args:
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        keepdims: Whether reduced axes stay as size-1 axes.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
 
     Example:
         >>> jl.layers.GlobalMaxPooling2D().compute_output_shape((None, 5, 5, 3))
@@ -240,6 +307,13 @@ class GlobalMaxPooling3D(BaseGlobalPooling):
 
     See :class:`BaseGlobalPooling` for the arguments.
 
+    Args:
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        keepdims: Whether reduced axes stay as size-1 axes.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
+
     Example:
         >>> jl.layers.GlobalMaxPooling3D(keepdims=True).compute_output_shape((None, 2, 3, 4, 5))
         (None, 1, 1, 1, 5)
@@ -254,6 +328,13 @@ class GlobalAveragePooling2D(BaseGlobalPooling):
 
     See :class:`BaseGlobalPooling` for the arguments.
 
+    Args:
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        keepdims: Whether reduced axes stay as size-1 axes.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
+
     Example:
         >>> jl.layers.GlobalAveragePooling2D().compute_output_shape((None, 5, 5, 3))
         (None, 3)
@@ -267,6 +348,13 @@ class GlobalAveragePooling3D(BaseGlobalPooling):
     """Mean over depth, height and width of a volume.
 
     See :class:`BaseGlobalPooling` for the arguments.
+
+    Args:
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        keepdims: Whether reduced axes stay as size-1 axes.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
 
     Example:
         >>> jl.layers.GlobalAveragePooling3D().compute_output_shape((None, 2, 3, 4, 5))
@@ -283,6 +371,13 @@ class GlobalMaxPooling1D(BaseGlobalPooling):
     See :class:`BaseGlobalPooling` for the arguments.  As in Keras 3, the layer
     does not use a mask: every step, masked or not, takes part in the max, and
     the output carries no mask.
+
+    Args:
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        keepdims: Whether reduced axes stay as size-1 axes.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
 
     Example:
         >>> jl.layers.GlobalMaxPooling1D().compute_output_shape((None, 7, 3))
@@ -303,6 +398,13 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
         mask: Optional boolean ``(batch, steps)``; only ``True`` steps are averaged
             (a row with no ``True`` step gives NaN, as in Keras).  The output has
             no mask.
+
+    Args:
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        keepdims: Whether reduced axes stay as size-1 axes.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
 
     Example:
         >>> layer = jl.layers.GlobalAveragePooling1D()

@@ -337,6 +337,9 @@ class CosineDecayRestarts(LearningRateSchedule):
 def serialize(learning_rate_schedule):
     """The schedule as a ``{"module", "class_name", "config", "registered_name"}`` dict.
 
+    Args:
+        learning_rate_schedule: A schedule instance.
+
     Example:
         >>> serialize(InverseTimeDecay(0.1, 10, 0.5))["class_name"]
         'InverseTimeDecay'
@@ -346,6 +349,10 @@ def serialize(learning_rate_schedule):
 
 def deserialize(config, custom_objects=None):
     """Rebuilds a schedule from :func:`serialize`'s dict (or Keras's).
+
+    Args:
+        config: A dict made by ``serialize`` / ``get_config``, or a name.
+        custom_objects: Optional ``{name: object}`` for user-defined objects.
 
     Example:
         >>> deserialize(serialize(PolynomialDecay(0.1, 100))).decay_steps

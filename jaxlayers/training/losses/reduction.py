@@ -62,6 +62,11 @@ def align_ranks(x1, x2, expand_rank_1=True):
     ``(batch, 1)`` and ``(batch, 1)``; ``(batch, n, 1)`` and ``(batch, n)``
     become ``(batch, n)`` twice. Any other pair is returned unchanged.
 
+    Args:
+        x1: Array.
+        x2: Array whose rank differs from ``x1``'s by at most one.
+        expand_rank_1: Whether a rank-1 ``x1`` gains a trailing axis to match.
+
     Example:
         >>> a, b = losses.align_ranks(jnp.zeros((4,)), jnp.zeros((4, 1)))
         >>> a.shape, b.shape

@@ -66,6 +66,10 @@ class Sum(Metric):
     the uniform metric signature (``y_pred`` unused); the facade keeps Keras's
     ``update_state(values, sample_weight=None)``.
 
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> m = metrics.Sum()
         >>> state = m.update(m.init(), jnp.array([1.0, 2.0]), sample_weight=jnp.array([1.0, 0.5]))
@@ -98,6 +102,10 @@ class Mean(Metric):
 
     Signatures as in :class:`Sum`: ``update(state, values, y_pred=None,
     sample_weight=None)`` and ``update_state(values, sample_weight=None)``.
+
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> m = metrics.Mean()
