@@ -231,7 +231,7 @@ def flat_paths(tree, prefix=()):
 
 
 __all__ = [
-    "INTERNAL_ATTRIBUTES", "PATH_PART_RULE", "Trackable", "all_built", "bump", "entries",
-    "flat_paths", "flatten", "flatten_layers", "get_path", "is_path_part", "layer_paths",
-    "own_weights", "set_path", "version", "walk", "weight_attributes",
+    "INTERNAL_ATTRIBUTES", "PATH_PART_RULE", "Trackable", "all_built", "entries", "flat_paths",
+    "flatten", "flatten_layers", "is_path_part", "layer_paths", "own_weights", "walk",
+    "weight_attributes"
 ]
