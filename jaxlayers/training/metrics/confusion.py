@@ -175,7 +175,16 @@ def confusion_counts(
 
 
 def zero_counts(shape, dtype):
-    """A state of the four confusion counts, named as Keras names its variables."""
+    """A state of the four confusion counts, named as Keras names its variables.
+
+    Args:
+        shape: Shape of each count (one entry per threshold).
+        dtype: The counts' dtype.
+
+    Example:
+        >>> sorted(zero_counts((2,), 'float32'))
+        ['false_negatives', 'false_positives', 'true_negatives', 'true_positives']
+    """
     zeros = jnp.zeros(shape, dtype)
     return {"true_positives": zeros, "false_positives": zeros,
             "true_negatives": zeros, "false_negatives": zeros}

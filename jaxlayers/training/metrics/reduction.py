@@ -144,7 +144,15 @@ class Mean(Metric):
 
 
 def function_name(fn):
-    """The name a metric function is saved under (built-in metric or loss, or registered)."""
+    """The name a metric function is saved under (built-in metric or loss, or registered).
+
+    Args:
+        fn: A metric or loss function.
+
+    Example:
+        >>> function_name(jl.metrics.binary_accuracy)
+        'binary_accuracy'
+    """
     name = getattr(fn, "__name__", None)
     if _METRIC_FUNCTIONS.get(name) is fn:
         return name
@@ -158,7 +166,16 @@ def function_name(fn):
 
 
 def function_from_name(name, custom_objects=None):
-    """The metric or loss function saved as ``name`` by :func:`function_name`."""
+    """The metric or loss function saved as ``name`` by :func:`function_name`.
+
+    Args:
+        name: A name from :func:`function_name`.
+        custom_objects: Optional ``{name: function}`` searched first.
+
+    Example:
+        >>> function_from_name('binary_accuracy') is jl.metrics.binary_accuracy
+        True
+    """
     fn = (custom_objects or {}).get(name) or get_registered_object(name)
     fn = fn or _METRIC_FUNCTIONS.get(name) or builtins("losses").get(name)
     if fn is None or inspect.isclass(fn):
