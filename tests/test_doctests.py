@@ -103,12 +103,23 @@ def _named_args(obj):
     return any(p.kind not in _UNNAMED and p.name not in ("self", "cls") for p in params)
 
 
+def _init_documented_by_base(cls):
+    """Whether ``cls`` inherits its constructor from a class whose docstring has ``Args:``.
+
+    Per-rank variants (``Conv1D``/``Conv2D``/``Conv3D``) take their base's
+    arguments, documented once there.
+    """
+    owner = next((c for c in cls.__mro__ if "__init__" in c.__dict__), None)
+    return owner not in (None, cls) and "Args:" in (owner.__dict__.get("__doc__") or "")
+
+
 def _docstring_gaps(obj):
     doc = obj.__dict__.get("__doc__") if inspect.isclass(obj) else obj.__doc__
     if not doc:
         return ["a docstring"]
     gaps = []
-    if _named_args(obj) and "Args:" not in doc:
+    inherited = inspect.isclass(obj) and _init_documented_by_base(obj)
+    if _named_args(obj) and "Args:" not in doc and not inherited:
         gaps.append("an `Args:` section")
     if ">>>" not in doc:
         gaps.append("a `>>>` example")

@@ -122,29 +122,6 @@ class Conv1D(BaseConv):
     Input shape: ``(batch, steps, channels)`` (channels last).
     Output shape: ``(batch, new_steps, filters)``.
 
-    Args:
-        filters: Positive int, the number of output channels.
-        kernel_size: Int or tuple of ints, the window size.
-        strides: Int or tuple of ints, the step of the window.
-        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
-            strides)``).
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        dilation_rate: Int or tuple of ints, the spacing between kernel taps.
-        groups: Positive int; input and output channels split into this many independent
-            groups.
-        activation: Activation name or callable; ``None`` means linear.
-        use_bias: Whether to add a bias vector.
-        kernel_initializer: Initializer (name, instance or config) of the kernel.
-        bias_initializer: Initializer (name, instance or config) of the bias.
-        kernel_regularizer: Optional regularizer of the kernel.
-        bias_regularizer: Optional regularizer of the bias.
-        activity_regularizer: Optional regularizer of the output.
-        kernel_constraint: Optional constraint applied to the kernel after each update.
-        bias_constraint: Optional constraint applied to the bias after each update.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
-
     Example:
         >>> layer = jl.layers.Conv1D(4, 3, padding="causal", name="conv")
         >>> params, _ = layer.init(jax.random.key(0), jnp.zeros((2, 10, 3)))
@@ -164,29 +141,6 @@ class Conv2D(BaseConv):
 
     Output shape: ``(batch, new_height, new_width, filters)`` (channels last).
 
-    Args:
-        filters: Positive int, the number of output channels.
-        kernel_size: Int or tuple of ints, the window size.
-        strides: Int or tuple of ints, the step of the window.
-        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
-            strides)``).
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        dilation_rate: Int or tuple of ints, the spacing between kernel taps.
-        groups: Positive int; input and output channels split into this many independent
-            groups.
-        activation: Activation name or callable; ``None`` means linear.
-        use_bias: Whether to add a bias vector.
-        kernel_initializer: Initializer (name, instance or config) of the kernel.
-        bias_initializer: Initializer (name, instance or config) of the bias.
-        kernel_regularizer: Optional regularizer of the kernel.
-        bias_regularizer: Optional regularizer of the bias.
-        activity_regularizer: Optional regularizer of the output.
-        kernel_constraint: Optional constraint applied to the kernel after each update.
-        bias_constraint: Optional constraint applied to the bias after each update.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
-
     Example:
         >>> layer = jl.layers.Conv2D(8, 3, strides=2, padding="same")
         >>> layer.compute_output_shape((None, 32, 32, 3))
@@ -201,29 +155,6 @@ class Conv3D(BaseConv):
     """3-D convolution over volumes ``(batch, depth, height, width, channels)``.
 
     See :class:`BaseConv` for the arguments.
-
-    Args:
-        filters: Positive int, the number of output channels.
-        kernel_size: Int or tuple of ints, the window size.
-        strides: Int or tuple of ints, the step of the window.
-        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
-            strides)``).
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        dilation_rate: Int or tuple of ints, the spacing between kernel taps.
-        groups: Positive int; input and output channels split into this many independent
-            groups.
-        activation: Activation name or callable; ``None`` means linear.
-        use_bias: Whether to add a bias vector.
-        kernel_initializer: Initializer (name, instance or config) of the kernel.
-        bias_initializer: Initializer (name, instance or config) of the bias.
-        kernel_regularizer: Optional regularizer of the kernel.
-        bias_regularizer: Optional regularizer of the bias.
-        activity_regularizer: Optional regularizer of the output.
-        kernel_constraint: Optional constraint applied to the kernel after each update.
-        bias_constraint: Optional constraint applied to the bias after each update.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
 
     Example:
         >>> jl.layers.Conv3D(2, 3).compute_output_shape((None, 5, 6, 7, 1))

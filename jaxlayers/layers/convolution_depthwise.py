@@ -156,28 +156,6 @@ class DepthwiseConv1D(BaseDepthwiseConv):
 
     See :class:`BaseDepthwiseConv` for the arguments.
 
-    Args:
-        kernel_size: Int or tuple of ints, the window size.
-        strides: Int or tuple of ints, the step of the window.
-        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
-            strides)``).
-        depth_multiplier: Positive int, output channels per input channel of the depthwise
-            step.
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        dilation_rate: Int or tuple of ints, the spacing between kernel taps.
-        activation: Activation name or callable; ``None`` means linear.
-        use_bias: Whether to add a bias vector.
-        depthwise_initializer: Initializer of the depthwise kernel.
-        bias_initializer: Initializer (name, instance or config) of the bias.
-        depthwise_regularizer: Optional regularizer of the depthwise kernel.
-        bias_regularizer: Optional regularizer of the bias.
-        activity_regularizer: Optional regularizer of the output.
-        depthwise_constraint: Optional constraint on the depthwise kernel.
-        bias_constraint: Optional constraint applied to the bias after each update.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
-
     Example:
         >>> jl.layers.DepthwiseConv1D(3, depth_multiplier=2).compute_output_shape((None, 10, 4))
         (None, 8, 8)
@@ -191,28 +169,6 @@ class DepthwiseConv2D(BaseDepthwiseConv):
     """2-D depthwise convolution over ``(batch, height, width, channels)``.
 
     See :class:`BaseDepthwiseConv` for the arguments.
-
-    Args:
-        kernel_size: Int or tuple of ints, the window size.
-        strides: Int or tuple of ints, the step of the window.
-        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
-            strides)``).
-        depth_multiplier: Positive int, output channels per input channel of the depthwise
-            step.
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        dilation_rate: Int or tuple of ints, the spacing between kernel taps.
-        activation: Activation name or callable; ``None`` means linear.
-        use_bias: Whether to add a bias vector.
-        depthwise_initializer: Initializer of the depthwise kernel.
-        bias_initializer: Initializer (name, instance or config) of the bias.
-        depthwise_regularizer: Optional regularizer of the depthwise kernel.
-        bias_regularizer: Optional regularizer of the bias.
-        activity_regularizer: Optional regularizer of the output.
-        depthwise_constraint: Optional constraint on the depthwise kernel.
-        bias_constraint: Optional constraint applied to the bias after each update.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
 
     Example:
         >>> layer = jl.layers.DepthwiseConv2D(3, padding="same", name="dw")
@@ -230,32 +186,6 @@ class SeparableConv1D(BaseSeparableConv):
 
     See :class:`BaseSeparableConv` for the arguments.
 
-    Args:
-        filters: Positive int, the number of output channels.
-        kernel_size: Int or tuple of ints, the window size.
-        strides: Int or tuple of ints, the step of the window.
-        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
-            strides)``).
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        dilation_rate: Int or tuple of ints, the spacing between kernel taps.
-        depth_multiplier: Positive int, output channels per input channel of the depthwise
-            step.
-        activation: Activation name or callable; ``None`` means linear.
-        use_bias: Whether to add a bias vector.
-        depthwise_initializer: Initializer of the depthwise kernel.
-        pointwise_initializer: Initializer of the pointwise kernel.
-        bias_initializer: Initializer (name, instance or config) of the bias.
-        depthwise_regularizer: Optional regularizer of the depthwise kernel.
-        pointwise_regularizer: Optional regularizer of the pointwise kernel.
-        bias_regularizer: Optional regularizer of the bias.
-        activity_regularizer: Optional regularizer of the output.
-        depthwise_constraint: Optional constraint on the depthwise kernel.
-        pointwise_constraint: Optional constraint on the pointwise kernel.
-        bias_constraint: Optional constraint applied to the bias after each update.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
-
     Example:
         >>> jl.layers.SeparableConv1D(8, 3).compute_output_shape((None, 10, 4))
         (None, 8, 8)
@@ -269,32 +199,6 @@ class SeparableConv2D(BaseSeparableConv):
     """2-D separable convolution over ``(batch, height, width, channels)``.
 
     See :class:`BaseSeparableConv` for the arguments.
-
-    Args:
-        filters: Positive int, the number of output channels.
-        kernel_size: Int or tuple of ints, the window size.
-        strides: Int or tuple of ints, the step of the window.
-        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
-            strides)``).
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        dilation_rate: Int or tuple of ints, the spacing between kernel taps.
-        depth_multiplier: Positive int, output channels per input channel of the depthwise
-            step.
-        activation: Activation name or callable; ``None`` means linear.
-        use_bias: Whether to add a bias vector.
-        depthwise_initializer: Initializer of the depthwise kernel.
-        pointwise_initializer: Initializer of the pointwise kernel.
-        bias_initializer: Initializer (name, instance or config) of the bias.
-        depthwise_regularizer: Optional regularizer of the depthwise kernel.
-        pointwise_regularizer: Optional regularizer of the pointwise kernel.
-        bias_regularizer: Optional regularizer of the bias.
-        activity_regularizer: Optional regularizer of the output.
-        depthwise_constraint: Optional constraint on the depthwise kernel.
-        pointwise_constraint: Optional constraint on the pointwise kernel.
-        bias_constraint: Optional constraint applied to the bias after each update.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
 
     Example:
         >>> layer = jl.layers.SeparableConv2D(8, 3, depth_multiplier=2, name="sep")

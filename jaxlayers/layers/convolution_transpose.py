@@ -102,29 +102,6 @@ class Conv1DTranspose(BaseConvTranspose):
 
     See :class:`BaseConvTranspose` for the arguments.
 
-    Args:
-        filters: Positive int, the number of output channels.
-        kernel_size: Int or tuple of ints, the window size.
-        strides: Int or tuple of ints, the step of the window.
-        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
-            strides)``).
-        output_padding: Int or tuple of ints added to one side of each output axis, or
-            ``None``.
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        dilation_rate: Int or tuple of ints, the spacing between kernel taps.
-        activation: Activation name or callable; ``None`` means linear.
-        use_bias: Whether to add a bias vector.
-        kernel_initializer: Initializer (name, instance or config) of the kernel.
-        bias_initializer: Initializer (name, instance or config) of the bias.
-        kernel_regularizer: Optional regularizer of the kernel.
-        bias_regularizer: Optional regularizer of the bias.
-        activity_regularizer: Optional regularizer of the output.
-        kernel_constraint: Optional constraint applied to the kernel after each update.
-        bias_constraint: Optional constraint applied to the bias after each update.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
-
     Example:
         >>> jl.layers.Conv1DTranspose(4, 3, strides=2, padding="same"
         ...                           ).compute_output_shape((None, 10, 3))
@@ -139,29 +116,6 @@ class Conv2DTranspose(BaseConvTranspose):
     """2-D transposed convolution over ``(batch, height, width, channels)``.
 
     See :class:`BaseConvTranspose` for the arguments.
-
-    Args:
-        filters: Positive int, the number of output channels.
-        kernel_size: Int or tuple of ints, the window size.
-        strides: Int or tuple of ints, the step of the window.
-        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
-            strides)``).
-        output_padding: Int or tuple of ints added to one side of each output axis, or
-            ``None``.
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        dilation_rate: Int or tuple of ints, the spacing between kernel taps.
-        activation: Activation name or callable; ``None`` means linear.
-        use_bias: Whether to add a bias vector.
-        kernel_initializer: Initializer (name, instance or config) of the kernel.
-        bias_initializer: Initializer (name, instance or config) of the bias.
-        kernel_regularizer: Optional regularizer of the kernel.
-        bias_regularizer: Optional regularizer of the bias.
-        activity_regularizer: Optional regularizer of the output.
-        kernel_constraint: Optional constraint applied to the kernel after each update.
-        bias_constraint: Optional constraint applied to the bias after each update.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
 
     Example:
         >>> layer = jl.layers.Conv2DTranspose(8, 3, strides=2, name="up")

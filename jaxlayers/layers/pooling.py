@@ -134,16 +134,6 @@ class MaxPooling1D(BasePooling):
 
     See :class:`BasePooling` for the arguments (``pool_size`` defaults to 2).
 
-    Args:
-        pool_size: Int or tuple of ints, the pooling window.
-        strides: Int or tuple of ints, the step of the window.
-        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
-            strides)``).
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
-
     Example:
         >>> jl.layers.MaxPooling1D(2).compute_output_shape((None, 9, 4))
         (None, 4, 4)
@@ -158,16 +148,6 @@ class MaxPooling2D(BasePooling):
 
     See :class:`BasePooling` for the arguments (``pool_size`` defaults to ``(2, 2)``).
 
-    Args:
-        pool_size: Int or tuple of ints, the pooling window.
-        strides: Int or tuple of ints, the step of the window.
-        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
-            strides)``).
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
-
     Example:
         >>> jl.layers.MaxPooling2D(2, padding="same").compute_output_shape((None, 5, 5, 3))
         (None, 3, 3, 3)
@@ -181,16 +161,6 @@ class MaxPooling3D(BasePooling):
     """Max pooling over volumes ``(batch, depth, height, width, channels)``.
 
     See :class:`BasePooling` for the arguments (``pool_size`` defaults to ``(2, 2, 2)``).
-
-    Args:
-        pool_size: Int or tuple of ints, the pooling window.
-        strides: Int or tuple of ints, the step of the window.
-        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
-            strides)``).
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
 
     Example:
         >>> jl.layers.MaxPooling3D().compute_output_shape((None, 4, 4, 4, 1))
@@ -288,13 +258,6 @@ class GlobalMaxPooling2D(BaseGlobalPooling):
 
     See :class:`BaseGlobalPooling` for the arguments.
 
-    Args:
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        keepdims: Whether reduced axes stay as size-1 axes.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
-
     Example:
         >>> jl.layers.GlobalMaxPooling2D().compute_output_shape((None, 5, 5, 3))
         (None, 3)
@@ -308,13 +271,6 @@ class GlobalMaxPooling3D(BaseGlobalPooling):
     """Max over depth, height and width of a volume.
 
     See :class:`BaseGlobalPooling` for the arguments.
-
-    Args:
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        keepdims: Whether reduced axes stay as size-1 axes.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
 
     Example:
         >>> jl.layers.GlobalMaxPooling3D(keepdims=True).compute_output_shape((None, 2, 3, 4, 5))
@@ -330,13 +286,6 @@ class GlobalAveragePooling2D(BaseGlobalPooling):
 
     See :class:`BaseGlobalPooling` for the arguments.
 
-    Args:
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        keepdims: Whether reduced axes stay as size-1 axes.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
-
     Example:
         >>> jl.layers.GlobalAveragePooling2D().compute_output_shape((None, 5, 5, 3))
         (None, 3)
@@ -350,13 +299,6 @@ class GlobalAveragePooling3D(BaseGlobalPooling):
     """Mean over depth, height and width of a volume.
 
     See :class:`BaseGlobalPooling` for the arguments.
-
-    Args:
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        keepdims: Whether reduced axes stay as size-1 axes.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
 
     Example:
         >>> jl.layers.GlobalAveragePooling3D().compute_output_shape((None, 2, 3, 4, 5))
@@ -373,13 +315,6 @@ class GlobalMaxPooling1D(BaseGlobalPooling):
     See :class:`BaseGlobalPooling` for the arguments.  As in Keras 3, the layer
     does not use a mask: every step, masked or not, takes part in the max, and
     the output carries no mask.
-
-    Args:
-        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
-            ``jl.config.image_data_format()``.
-        keepdims: Whether reduced axes stay as size-1 axes.
-        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
-            kind.
 
     Example:
         >>> jl.layers.GlobalMaxPooling1D().compute_output_shape((None, 7, 3))
