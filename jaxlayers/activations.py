@@ -76,32 +76,68 @@ def gelu(x, approximate=False):
     Args:
         x: Input array.
         approximate: Use the tanh approximation instead of the exact ``erf`` form.
+
+    Example:
+        >>> np.asarray(jl.activations.gelu(np.array([-2.0, 0.0, 2.0]))).round(3)
+        array([-0.046,  0.   ,  1.954], dtype=float32)
     """
     return nn.gelu(x, approximate=approximate)
 
 
 @_register
 def tanh(x):
-    """Hyperbolic tangent."""
+    """Hyperbolic tangent.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.activations.tanh(np.array([0.0]))).round(3)
+        array([0.], dtype=float32)
+    """
     return jnp.tanh(jnp.asarray(x))
 
 
 @_register
 def exponential(x):
-    """``exp(x)``."""
+    """``exp(x)``.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.activations.exponential(np.array([0.0, 1.0]))).round(3)
+        array([1.   , 2.718], dtype=float32)
+    """
     return jnp.exp(jnp.asarray(x))
 
 
 @_register
 def mish(x):
-    """``x * tanh(softplus(x))`` (Misra, 2019)."""
+    """``x * tanh(softplus(x))`` (Misra, 2019).
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.activations.mish(np.array([-2.0, 0.0, 2.0]))).round(3)
+        array([-0.253,  0.   ,  1.944], dtype=float32)
+    """
     x = jnp.asarray(x)
     return x * jnp.tanh(nn.softplus(x))
 
 
 @_register
 def linear(x):
-    """The identity: returns ``x`` unchanged."""
+    """The identity: returns ``x`` unchanged.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.activations.linear(np.array([-2.0, 0.0, 2.0]))).round(3)
+        array([-2.,  0.,  2.])
+    """
     return x
 
 
@@ -137,6 +173,10 @@ def serialize(activation):
     ``jl.saving.register_serializable`` gives
     ``{"class_name": "function", "config": <registered name>, ...}``; an object
     with ``get_config`` gives the usual class config.
+
+    Args:
+        activation: A built-in activation function, a registered function, or an object with
+            ``get_config``.
 
     Example:
         >>> serialize(relu)
@@ -185,6 +225,9 @@ def get(identifier):
 
     ``None`` gives :func:`linear`, a string or dict is deserialized, and a
     callable is returned as is.
+
+    Args:
+        identifier: ``None``, a name (``'relu'``), a config dict, or a callable.
 
     Example:
         >>> get(None) is linear, get("gelu") is gelu

@@ -39,7 +39,19 @@ _seed_state = {"seed": None, "counter": 0, "generation": 0}
 
 
 def standardize_data_format(data_format, owner="layer"):
-    """Returns ``data_format`` or the global default, checking its value."""
+    """Returns ``data_format`` or the global default, checking its value.
+
+    Args:
+        data_format: ``'channels_last'``, ``'channels_first'`` or ``None`` (the global
+            default).
+        owner: How an error message names the caller.
+
+    Example:
+        >>> jl.backend.standardize_data_format(None)
+        'channels_last'
+        >>> jl.backend.standardize_data_format('channels_first')
+        'channels_first'
+    """
     if data_format is None:
         return image_data_format()
     if data_format not in ("channels_last", "channels_first"):
@@ -51,7 +63,18 @@ def standardize_data_format(data_format, owner="layer"):
 
 
 def set_random_seed(seed):
-    """Seeds Python's, NumPy's and jaxlayers' eager random streams."""
+    """Seeds Python's, NumPy's and jaxlayers' eager random streams.
+
+    Args:
+        seed: A non-negative int.
+
+    Example:
+        >>> jl.backend.set_random_seed(42)
+        >>> first = np.random.rand()
+        >>> jl.backend.set_random_seed(42)
+        >>> np.random.rand() == first
+        True
+    """
     seed = int(seed)
     _py_random.seed(seed)
     np.random.seed(seed)
@@ -62,7 +85,14 @@ def set_random_seed(seed):
 
 
 def seed_generation():
-    """How many times :func:`set_random_seed` ran: streams seeded from it restart on a change."""
+    """How many times :func:`set_random_seed` ran: streams seeded from it restart on a change.
+
+    Example:
+        >>> before = jl.backend.seed_generation()
+        >>> jl.backend.set_random_seed(1)
+        >>> jl.backend.seed_generation() - before
+        1
+    """
     return _seed_state["generation"]
 
 
@@ -73,7 +103,14 @@ def _base_seed():
 
 
 def next_eager_key():
-    """A fresh key from the eager stream (used by facades, never by ``apply``)."""
+    """A fresh key from the eager stream (used by facades, never by ``apply``).
+
+    Example:
+        >>> jl.backend.set_random_seed(0)
+        >>> a, b = jl.backend.next_eager_key(), jl.backend.next_eager_key()
+        >>> bool((jax.random.key_data(a) != jax.random.key_data(b)).any())
+        True
+    """
     with _lock:
         seed = _base_seed()
         count = _seed_state["counter"]
@@ -83,7 +120,16 @@ def next_eager_key():
 
 
 def unique_name(base):
-    """``base``, then ``base_1``, ``base_2``, ... for layers named automatically."""
+    """``base``, then ``base_1``, ``base_2``, ... for layers named automatically.
+
+    Args:
+        base: The name's stem (a snake_case class name).
+
+    Example:
+        >>> jl.backend.clear_session()
+        >>> jl.backend.unique_name('block'), jl.backend.unique_name('block')
+        ('block', 'block_1')
+    """
     with _lock:
         count = _name_counts[base]
         _name_counts[base] += 1
@@ -102,6 +148,9 @@ def reserve_name(name):
 
 def get_uid(prefix=""):
     """``1``, ``2``, ... on successive calls with one ``prefix``; reset by :func:`clear_session`.
+
+    Args:
+        prefix: The string whose counter to advance.
 
     Example:
         >>> get_uid("demo_uid"), get_uid("demo_uid")
@@ -142,6 +191,9 @@ def standardize_dtype(dtype):
     ``None`` means :func:`floatx`; ``int`` is ``'int32'`` and ``float`` is
     ``'float32'``, as on Keras's JAX backend.
 
+    Args:
+        dtype: A dtype name, NumPy/JAX dtype or type, or ``None`` (floatx).
+
     Example:
         >>> standardize_dtype(jnp.bfloat16), standardize_dtype(int), standardize_dtype(None)
         ('bfloat16', 'int32', 'float32')
@@ -160,13 +212,29 @@ def standardize_dtype(dtype):
 
 
 def is_float_dtype(dtype):
-    """Whether ``dtype`` (any form :func:`standardize_dtype` takes) is a real float type."""
+    """Whether ``dtype`` (any form :func:`standardize_dtype` takes) is a real float type.
+
+    Args:
+        dtype: A dtype name, NumPy/JAX dtype or type.
+
+    Example:
+        >>> jl.backend.is_float_dtype('bfloat16'), jl.backend.is_float_dtype(np.int32)
+        (True, False)
+    """
     name = standardize_dtype(dtype)
     return name.startswith(("float", "bfloat"))
 
 
 def is_int_dtype(dtype):
-    """Whether ``dtype`` (any form :func:`standardize_dtype` takes) is a signed or unsigned int."""
+    """Whether ``dtype`` (any form :func:`standardize_dtype` takes) is a signed or unsigned int.
+
+    Args:
+        dtype: A dtype name, NumPy/JAX dtype or type.
+
+    Example:
+        >>> jl.backend.is_int_dtype('uint8'), jl.backend.is_int_dtype('bool')
+        (True, False)
+    """
     name = standardize_dtype(dtype)
     return name.startswith(("int", "uint"))
 
@@ -198,6 +266,9 @@ def result_type(*dtypes):
 def is_keras_tensor(x):
     """Whether ``x`` is a symbolic tensor (from ``jl.Input`` or a layer called on one).
 
+    Args:
+        x: Input array.
+
     Example:
         >>> is_keras_tensor(np.zeros(3))
         False
@@ -207,12 +278,26 @@ def is_keras_tensor(x):
 
 
 def backend():
-    """The name of the array backend: always ``'jax'``."""
+    """The name of the array backend: always ``'jax'``.
+
+    Example:
+        >>> jl.backend.backend()
+        'jax'
+    """
     return "jax"
 
 
 def set_backend(name):
-    """Keras's backend switch: jaxlayers runs on JAX only, so only ``'jax'`` is accepted."""
+    """Keras's backend switch: jaxlayers runs on JAX only, so only ``'jax'`` is accepted.
+
+    Args:
+        name: The backend's name; only ``'jax'`` is accepted.
+
+    Example:
+        >>> jl.backend.set_backend('jax')
+        >>> jl.backend.backend()
+        'jax'
+    """
     if name != "jax":
         raise ConfigError(
             "set_backend: jaxlayers runs on JAX only. Expected 'jax'. "
@@ -241,33 +326,83 @@ def _set_limit(name, value):
 
 
 def max_epochs():
-    """The cap on ``fit``'s epochs (``None``: no cap); also ``KERAS_MAX_EPOCHS``."""
+    """The cap on ``fit``'s epochs (``None``: no cap); also ``KERAS_MAX_EPOCHS``.
+
+    Example:
+        >>> print(jl.backend.max_epochs())
+        None
+    """
     return _limits["max_epochs"]
 
 
 def set_max_epochs(max_epochs):
-    """Caps the epochs of every ``fit`` (a debugging switch); ``None`` removes the cap."""
+    """Caps the epochs of every ``fit`` (a debugging switch); ``None`` removes the cap.
+
+    Args:
+        max_epochs: A positive int, or ``None`` for no cap.
+
+    Example:
+        >>> jl.backend.set_max_epochs(1)
+        >>> jl.backend.max_epochs()
+        1
+        >>> jl.backend.set_max_epochs(None)
+    """
     _set_limit("max_epochs", max_epochs)
 
 
 def max_steps_per_epoch():
-    """The cap on steps per epoch of ``fit``/``evaluate``/``predict`` (``None``: no cap)."""
+    """The cap on steps per epoch of ``fit``/``evaluate``/``predict`` (``None``: no cap).
+
+    Example:
+        >>> print(jl.backend.max_steps_per_epoch())
+        None
+    """
     return _limits["max_steps_per_epoch"]
 
 
 def set_max_steps_per_epoch(max_steps_per_epoch):
-    """Caps the steps of every epoch of ``fit``/``evaluate``/``predict``; ``None`` removes it."""
+    """Caps the steps of every epoch of ``fit``/``evaluate``/``predict``; ``None`` removes it.
+
+    Args:
+        max_steps_per_epoch: A positive int, or ``None`` for no cap.
+
+    Example:
+        >>> jl.backend.set_max_steps_per_epoch(5)
+        >>> jl.backend.max_steps_per_epoch()
+        5
+        >>> jl.backend.set_max_steps_per_epoch(None)
+    """
     _set_limit("max_steps_per_epoch", max_steps_per_epoch)
 
 
 def cap_epochs(epochs):
-    """``epochs`` limited by :func:`max_epochs` (what ``fit`` runs)."""
+    """``epochs`` limited by :func:`max_epochs` (what ``fit`` runs).
+
+    Args:
+        epochs: The number of epochs asked for.
+
+    Example:
+        >>> jl.backend.set_max_epochs(2)
+        >>> jl.backend.cap_epochs(10), jl.backend.cap_epochs(1)
+        (2, 1)
+        >>> jl.backend.set_max_epochs(None)
+    """
     cap = max_epochs()
     return epochs if cap is None or epochs is None else min(epochs, cap)
 
 
 def cap_steps(steps):
-    """``steps`` (``None``: until the data ends) limited by :func:`max_steps_per_epoch`."""
+    """``steps`` (``None``: until the data ends) limited by :func:`max_steps_per_epoch`.
+
+    Args:
+        steps: The number of steps asked for, or ``None``.
+
+    Example:
+        >>> jl.backend.set_max_steps_per_epoch(3)
+        >>> jl.backend.cap_steps(10), jl.backend.cap_steps(None)
+        (3, 3)
+        >>> jl.backend.set_max_steps_per_epoch(None)
+    """
     cap = max_steps_per_epoch()
     return steps if cap is None else cap if steps is None else min(steps, cap)
 
@@ -278,37 +413,78 @@ _flash = {"enabled": None}
 
 
 def enable_flash_attention():
-    """Lets attention layers use the flash kernel where it applies (the default)."""
+    """Lets attention layers use the flash kernel where it applies (the default).
+
+    Example:
+        >>> jl.backend.enable_flash_attention()
+        >>> print(jl.backend.is_flash_attention_enabled())
+        None
+    """
     _flash["enabled"] = None
 
 
 def disable_flash_attention():
-    """Stops attention layers whose ``flash_attention`` is ``None`` from using the flash kernel."""
+    """Stops attention layers whose ``flash_attention`` is ``None`` from using the flash kernel.
+
+    Example:
+        >>> jl.backend.disable_flash_attention()
+        >>> jl.backend.is_flash_attention_enabled()
+        False
+        >>> jl.backend.enable_flash_attention()
+    """
     _flash["enabled"] = False
 
 
 def is_flash_attention_enabled():
-    """``None`` (used where it applies, the default) or ``False`` (disabled)."""
+    """``None`` (used where it applies, the default) or ``False`` (disabled).
+
+    Example:
+        >>> print(jl.backend.is_flash_attention_enabled())
+        None
+    """
     return _flash["enabled"]
 
 
 def enable_traceback_filtering():
-    """Hides JAX's internal frames from tracebacks (JAX's ``jax_traceback_filtering``)."""
+    """Hides JAX's internal frames from tracebacks (JAX's ``jax_traceback_filtering``).
+
+    Example:
+        >>> jl.backend.enable_traceback_filtering()
+        >>> jl.backend.is_traceback_filtering_enabled()
+        True
+    """
     jax.config.update("jax_traceback_filtering", "auto")
 
 
 def disable_traceback_filtering():
-    """Shows every frame in tracebacks, JAX's internal ones included."""
+    """Shows every frame in tracebacks, JAX's internal ones included.
+
+    Example:
+        >>> jl.backend.disable_traceback_filtering()
+        >>> jl.backend.is_traceback_filtering_enabled()
+        False
+        >>> jl.backend.enable_traceback_filtering()
+    """
     jax.config.update("jax_traceback_filtering", "off")
 
 
 def is_traceback_filtering_enabled():
-    """Whether tracebacks hide JAX's internal frames."""
+    """Whether tracebacks hide JAX's internal frames.
+
+    Example:
+        >>> jl.backend.is_traceback_filtering_enabled()
+        True
+    """
     return jax.config.jax_traceback_filtering != "off"
 
 
 def is_nnx_enabled():
-    """Keras's Flax NNX variables switch: jaxlayers weights are plain arrays, so ``False``."""
+    """Keras's Flax NNX variables switch: jaxlayers weights are plain arrays, so ``False``.
+
+    Example:
+        >>> jl.backend.is_nnx_enabled()
+        False
+    """
     return False
 
 
@@ -319,22 +495,44 @@ logger = logging.getLogger("jaxlayers")
 
 
 def enable_interactive_logging():
-    """Sends messages and progress bars to stdout (the default)."""
+    """Sends messages and progress bars to stdout (the default).
+
+    Example:
+        >>> jl.backend.enable_interactive_logging()
+        >>> jl.backend.is_interactive_logging_enabled()
+        True
+    """
     _interactive_logging["enabled"] = True
 
 
 def disable_interactive_logging():
-    """Sends messages and progress bars to the ``jaxlayers`` logger instead of stdout."""
+    """Sends messages and progress bars to the ``jaxlayers`` logger instead of stdout.
+
+    Example:
+        >>> jl.backend.disable_interactive_logging()
+        >>> jl.backend.is_interactive_logging_enabled()
+        False
+        >>> jl.backend.enable_interactive_logging()
+    """
     _interactive_logging["enabled"] = False
 
 
 def is_interactive_logging_enabled():
-    """Whether messages go to stdout (``True``) or to the ``jaxlayers`` logger."""
+    """Whether messages go to stdout (``True``) or to the ``jaxlayers`` logger.
+
+    Example:
+        >>> jl.backend.is_interactive_logging_enabled()
+        True
+    """
     return _interactive_logging["enabled"]
 
 
 def print_msg(message, line_break=True):
     """Writes ``message`` to stdout, or logs it when interactive logging is off.
+
+    Args:
+        message: The text to print.
+        line_break: Whether to end the line.
 
     Example:
         >>> print_msg("hello")

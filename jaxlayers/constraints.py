@@ -204,6 +204,9 @@ unit_norm = UnitNorm
 def serialize(constraint):
     """The config dict of ``constraint``.
 
+    Args:
+        constraint: A constraint instance (or ``None``).
+
     Example:
         >>> serialize(MaxNorm(3))["config"]
         {'max_value': 3, 'axis': 0}
@@ -214,6 +217,10 @@ def serialize(constraint):
 def deserialize(config, custom_objects=None):
     """Rebuilds a constraint from a name or a :func:`serialize` dict.
 
+    Args:
+        config: A dict made by ``serialize`` / ``get_config``, or a name.
+        custom_objects: Optional ``{name: object}`` for user-defined objects.
+
     Example:
         >>> deserialize("unit_norm").axis
         0
@@ -223,6 +230,9 @@ def deserialize(config, custom_objects=None):
 
 def get(identifier):
     """Resolves a layer's ``*_constraint=`` argument (``None`` stays ``None``).
+
+    Args:
+        identifier: A name, a config dict, an instance, or ``None``.
 
     Example:
         >>> type(get("max_norm")).__name__

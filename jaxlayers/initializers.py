@@ -73,6 +73,12 @@ def compute_fans(shape, input_axes=None, output_axes=None):
     ``input_axes`` and ``output_axes`` are given, the fans are the products of
     those axes' sizes instead.
 
+    Args:
+        shape: Tuple of ints, the weight's shape.
+        input_axes: Axes counted as fan-in; ``None`` means Keras's convention (all but the
+            last).
+        output_axes: Axes counted as fan-out; ``None`` means the last.
+
     Example:
         >>> compute_fans((3, 3, 16, 32))
         (144, 288)
@@ -340,42 +346,108 @@ class _PresetVarianceScaling(VarianceScaling):
 
 @_register("glorot_normal")
 class GlorotNormal(_PresetVarianceScaling):
-    """Truncated normal with ``stddev = sqrt(2 / (fan_in + fan_out))`` (Glorot & Bengio, 2010)."""
+    """Truncated normal with ``stddev = sqrt(2 / (fan_in + fan_out))`` (Glorot & Bengio, 2010).
+
+    Args:
+        seed: Int seed, or ``None`` for the layer's key (or the eager stream).
+        input_axes: Axes counted as fan-in; ``None`` means all but the last.
+        output_axes: Axes counted as fan-out; ``None`` means the last.
+
+    Example:
+        >>> w = jl.initializers.GlorotNormal(seed=0)((100, 100))
+        >>> w.shape, bool(abs(float(w.std()) - 0.1) < 0.02)
+        ((100, 100), True)
+    """
 
     _PRESET = {"scale": 1.0, "mode": "fan_avg", "distribution": "truncated_normal"}
 
 
 @_register("glorot_uniform")
 class GlorotUniform(_PresetVarianceScaling):
-    """Uniform on ``[-limit, limit]``, ``limit = sqrt(6 / (fan_in + fan_out))``."""
+    """Uniform on ``[-limit, limit]``, ``limit = sqrt(6 / (fan_in + fan_out))``.
+
+    Args:
+        seed: Int seed, or ``None`` for the layer's key (or the eager stream).
+        input_axes: Axes counted as fan-in; ``None`` means all but the last.
+        output_axes: Axes counted as fan-out; ``None`` means the last.
+
+    Example:
+        >>> w = jl.initializers.GlorotUniform(seed=0)((6, 2))
+        >>> bool(abs(w).max() <= 1.0)
+        True
+    """
 
     _PRESET = {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform"}
 
 
 @_register("he_normal")
 class HeNormal(_PresetVarianceScaling):
-    """Truncated normal with ``stddev = sqrt(2 / fan_in)`` (He et al., 2015)."""
+    """Truncated normal with ``stddev = sqrt(2 / fan_in)`` (He et al., 2015).
+
+    Args:
+        seed: Int seed, or ``None`` for the layer's key (or the eager stream).
+        input_axes: Axes counted as fan-in; ``None`` means all but the last.
+        output_axes: Axes counted as fan-out; ``None`` means the last.
+
+    Example:
+        >>> w = jl.initializers.HeNormal(seed=0)((200, 50))
+        >>> bool(abs(float(w.std()) - 0.1) < 0.02)
+        True
+    """
 
     _PRESET = {"scale": 2.0, "mode": "fan_in", "distribution": "truncated_normal"}
 
 
 @_register("he_uniform")
 class HeUniform(_PresetVarianceScaling):
-    """Uniform on ``[-limit, limit]``, ``limit = sqrt(6 / fan_in)``."""
+    """Uniform on ``[-limit, limit]``, ``limit = sqrt(6 / fan_in)``.
+
+    Args:
+        seed: Int seed, or ``None`` for the layer's key (or the eager stream).
+        input_axes: Axes counted as fan-in; ``None`` means all but the last.
+        output_axes: Axes counted as fan-out; ``None`` means the last.
+
+    Example:
+        >>> w = jl.initializers.HeUniform(seed=0)((6, 2))
+        >>> bool(abs(w).max() <= 1.0)
+        True
+    """
 
     _PRESET = {"scale": 2.0, "mode": "fan_in", "distribution": "uniform"}
 
 
 @_register("lecun_normal")
 class LecunNormal(_PresetVarianceScaling):
-    """Truncated normal with ``stddev = sqrt(1 / fan_in)`` (LeCun et al., 1998)."""
+    """Truncated normal with ``stddev = sqrt(1 / fan_in)`` (LeCun et al., 1998).
+
+    Args:
+        seed: Int seed, or ``None`` for the layer's key (or the eager stream).
+        input_axes: Axes counted as fan-in; ``None`` means all but the last.
+        output_axes: Axes counted as fan-out; ``None`` means the last.
+
+    Example:
+        >>> w = jl.initializers.LecunNormal(seed=0)((100, 50))
+        >>> bool(abs(float(w.std()) - 0.1) < 0.02)
+        True
+    """
 
     _PRESET = {"scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal"}
 
 
 @_register("lecun_uniform")
 class LecunUniform(_PresetVarianceScaling):
-    """Uniform on ``[-limit, limit]``, ``limit = sqrt(3 / fan_in)``."""
+    """Uniform on ``[-limit, limit]``, ``limit = sqrt(3 / fan_in)``.
+
+    Args:
+        seed: Int seed, or ``None`` for the layer's key (or the eager stream).
+        input_axes: Axes counted as fan-in; ``None`` means all but the last.
+        output_axes: Axes counted as fan-out; ``None`` means the last.
+
+    Example:
+        >>> w = jl.initializers.LecunUniform(seed=0)((3, 2))
+        >>> bool(abs(w).max() <= 1.0)
+        True
+    """
 
     _PRESET = {"scale": 1.0, "mode": "fan_in", "distribution": "uniform"}
 
@@ -455,6 +527,9 @@ class Ones(Initializer):
 class Constant(Initializer):
     """Fills with ``value`` (a scalar, or an array broadcastable to the shape).
 
+    Args:
+        value: Scalar every entry is set to.
+
     Example:
         >>> Constant(3.0)((2,)).tolist()
         [3.0, 3.0]
@@ -490,6 +565,9 @@ class Constant(Initializer):
 @_register("identity", "IdentityInitializer")
 class Identity(Initializer):
     """``gain`` times the identity matrix (rectangular shapes get ones on the diagonal).
+
+    Args:
+        gain: Float multiplying the identity matrix.
 
     Example:
         >>> Identity(gain=2.0)((2, 3)).tolist()
@@ -602,6 +680,9 @@ stft = STFT
 def serialize(initializer):
     """The config dict of ``initializer`` (``{"module", "class_name", "config", ...}``).
 
+    Args:
+        initializer: An initializer instance.
+
     Example:
         >>> serialize(Constant(2.0))["config"]
         {'value': 2.0}
@@ -611,6 +692,10 @@ def serialize(initializer):
 
 def deserialize(config, custom_objects=None):
     """Rebuilds an initializer from a name or a :func:`serialize` dict.
+
+    Args:
+        config: A dict made by ``serialize`` / ``get_config``, or a name.
+        custom_objects: Optional ``{name: object}`` for user-defined objects.
 
     Example:
         >>> type(deserialize("he_normal")).__name__
@@ -625,6 +710,9 @@ def get(identifier):
     ``None`` gives ``None``; a name or config dict is deserialized; a class is
     instantiated; an array becomes an initializer returning it (the requested
     shape must match); any other callable is returned as is.
+
+    Args:
+        identifier: A name, a config dict, an instance, or ``None``.
 
     Example:
         >>> type(get("uniform")).__name__

@@ -205,6 +205,9 @@ orthogonal_regularizer = OrthogonalRegularizer
 def serialize(regularizer):
     """The config dict of ``regularizer``.
 
+    Args:
+        regularizer: A regularizer instance.
+
     Example:
         >>> serialize(L1(0.5))["class_name"]
         'L1'
@@ -215,6 +218,10 @@ def serialize(regularizer):
 def deserialize(config, custom_objects=None):
     """Rebuilds a regularizer from a name or a :func:`serialize` dict.
 
+    Args:
+        config: A dict made by ``serialize`` / ``get_config``, or a name.
+        custom_objects: Optional ``{name: object}`` for user-defined objects.
+
     Example:
         >>> deserialize({"class_name": "L2", "config": {"l2": 0.1}}).l2
         0.1
@@ -224,6 +231,9 @@ def deserialize(config, custom_objects=None):
 
 def get(identifier):
     """Resolves a layer's ``*_regularizer=`` argument (``None`` stays ``None``).
+
+    Args:
+        identifier: A name, a config dict, an instance, or ``None``.
 
     Example:
         >>> get("l1_l2").get_config()

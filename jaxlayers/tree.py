@@ -46,6 +46,9 @@ def _is_leaf_def(treedef):
 def is_nested(structure):
     """Whether ``structure`` is a sequence, mapping or namedtuple (not a leaf).
 
+    Args:
+        structure: A nested structure (lists, tuples, dicts, namedtuples) of leaves.
+
     Example:
         >>> is_nested(1), is_nested([]), is_nested(None)
         (False, True, False)
@@ -84,6 +87,9 @@ def _ordered_like(template, built):
 def flatten(structure):
     """The leaves of ``structure`` in order (dict values by sorted key), ``None`` included.
 
+    Args:
+        structure: A nested structure (lists, tuples, dicts, namedtuples) of leaves.
+
     Example:
         >>> flatten([[1, 2], {"y": 3, "x": 4}])
         [1, 2, 4, 3]
@@ -118,6 +124,9 @@ def _keras_path(structure, jax_path):
 
 def flatten_with_path(structure):
     """``[(path, leaf), ...]``; a path is a tuple of dict keys and sequence indices.
+
+    Args:
+        structure: A nested structure (lists, tuples, dicts, namedtuples) of leaves.
 
     Example:
         >>> flatten_with_path({"a": [5, 6]})
@@ -162,6 +171,11 @@ def map_structure(func, *structures, none_is_leaf=True):
 def map_structure_up_to(shallow_structure, func, *structures):
     """``func`` applied to the subtrees of ``structures`` at the leaves of ``shallow_structure``.
 
+    Args:
+        shallow_structure: Structure that bounds how deep ``func`` goes.
+        func: Function of one leaf (subtree) per structure.
+        *structures: Structures with ``shallow_structure``'s top levels.
+
     Example:
         >>> map_structure_up_to([None, None], len, [[1, 2], [3]])
         [2, 1]
@@ -183,6 +197,11 @@ def assert_same_structure(a, b, check_types=None):
     Dicts of any kind match when their keys match; lists, tuples and
     namedtuples never match each other.  ``check_types`` is accepted for
     Keras's signature and has no effect, as in Keras.
+
+    Args:
+        a: A nested structure.
+        b: Another nested structure.
+        check_types: Ignored (kept for Keras's signature).
 
     Example:
         >>> assert_same_structure({"a": [1]}, {"a": [2]})
@@ -217,6 +236,10 @@ def assert_same_paths(a, b):
     Looser than :func:`assert_same_structure`: lists, tuples and namedtuples
     with the same indices match.
 
+    Args:
+        a: A nested structure.
+        b: Another nested structure.
+
     Example:
         >>> assert_same_paths([1, (2, 3)], (4, [5, 6]))
     """
@@ -232,6 +255,10 @@ def assert_same_paths(a, b):
 
 def pack_sequence_as(structure, flat_sequence):
     """The leaves of ``flat_sequence`` put in the nesting of ``structure``.
+
+    Args:
+        structure: The template nested structure.
+        flat_sequence: The leaves, in ``flatten(structure)`` order.
 
     Example:
         >>> pack_sequence_as({"b": 0, "a": [0, 0]}, [1, 2, 3])
@@ -260,6 +287,11 @@ def traverse(func, structure, top_down=True):
     Top down, a non-``None`` result of ``func`` replaces the subtree and its
     children are not visited; bottom up, ``func`` sees the already traversed
     subtree.  A result of ``MAP_TO_NONE`` puts ``None`` in its place.
+
+    Args:
+        func: Function of each subtree; a non-``None`` result replaces it.
+        structure: A nested structure.
+        top_down: Whether parents are visited before their children.
 
     Example:
         >>> traverse(lambda x: x + 1 if isinstance(x, int) else None, [1, (2,)])
@@ -290,6 +322,9 @@ def traverse(func, structure, top_down=True):
 def lists_to_tuples(structure):
     """``structure`` with every list, however deep, turned into a tuple.
 
+    Args:
+        structure: A nested structure (lists, tuples, dicts, namedtuples) of leaves.
+
     Example:
         >>> lists_to_tuples([1, {"a": [2]}])
         (1, {'a': (2,)})
@@ -305,6 +340,10 @@ def _is_shape(x):
 
 def map_shape_structure(func, structure):
     """``func`` applied to every shape (a tuple or list of ints and ``None``) in ``structure``.
+
+    Args:
+        func: Function applied to each shape tuple.
+        structure: A nested structure whose leaves are shape tuples.
 
     Example:
         >>> map_shape_structure(lambda s: s[-1], {"x": (2, 3), "y": [(1, 4)]})

@@ -8,6 +8,8 @@ the module's private globals.
 
 import doctest
 import importlib
+import inspect
+import pathlib
 import pkgutil
 
 import jax
@@ -58,3 +60,93 @@ def test_the_examples_cover_the_public_modules():
     attempted = sum(_run(name)[0].attempted for name in
                     ("jaxlayers.layers.core", *losses, "jaxlayers.distribution.layout"))
     assert attempted > 30
+
+
+# Modules that other work is rewriting now: their objects are exempt until that
+# work is merged (the lead empties this set afterwards).
+_REWRITING = {
+    "jaxlayers.config", "jaxlayers.core.eager", "jaxlayers.core.layer",
+    "jaxlayers.core.variables", "jaxlayers.core.pure", "jaxlayers.core.dtype_policy",
+    "jaxlayers.layers.recurrent", "jaxlayers.layers.rnn_base", "jaxlayers.ops._rnn",
+    "jaxlayers.training.trainer", "jaxlayers.training.data", "jaxlayers.models.functional",
+    "jaxlayers.models.summary", "jaxlayers.models.cloning",
+}
+# Public objects still without a complete docstring, one qualified name a line:
+# the list only shrinks (an entry that is now documented fails the test too).
+_GAPS_FILE = pathlib.Path(__file__).with_name("docstring_gaps.txt")
+_UNNAMED = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
+
+
+def _public_objects():
+    """Each public class and function once, with the first public module listing it."""
+    seen = {}
+    for name in MODULES:
+        if any(part.startswith("_") for part in name.split(".")):
+            continue
+        module = importlib.import_module(name)
+        for attr in getattr(module, "__all__", ()):
+            obj = getattr(module, attr, None)
+            obj = getattr(obj, "array_fn", obj)  # a public op's docstring is its array function's
+            if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue
+            if not (getattr(obj, "__module__", None) or "").startswith("jaxlayers"):
+                continue
+            seen.setdefault(id(obj), (f"{name}.{attr}", obj))
+    return list(seen.values())
+
+
+def _named_args(obj):
+    try:
+        params = inspect.signature(obj).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind not in _UNNAMED and p.name not in ("self", "cls") for p in params)
+
+
+def _init_documented_by_base(cls):
+    """Whether ``cls`` inherits its constructor from a class whose docstring has ``Args:``.
+
+    Per-rank variants (``Conv1D``/``Conv2D``/``Conv3D``) take their base's
+    arguments, documented once there.
+    """
+    owner = next((c for c in cls.__mro__ if "__init__" in c.__dict__), None)
+    return owner not in (None, cls) and "Args:" in (owner.__dict__.get("__doc__") or "")
+
+
+def _docstring_gaps(obj):
+    doc = obj.__dict__.get("__doc__") if inspect.isclass(obj) else obj.__doc__
+    if not doc:
+        return ["a docstring"]
+    gaps = []
+    inherited = inspect.isclass(obj) and _init_documented_by_base(obj)
+    if _named_args(obj) and "Args:" not in doc and not inherited:
+        gaps.append("an `Args:` section")
+    if ">>>" not in doc:
+        gaps.append("a `>>>` example")
+    return gaps
+
+
+def test_every_public_class_and_function_has_a_documented_example():
+    pending = set(_GAPS_FILE.read_text().split())
+    missing, documented = [], []
+    for qualname, obj in _public_objects():
+        if obj.__module__ in _REWRITING or obj.__module__.startswith("jaxlayers.distribution"):
+            continue
+        gaps = _docstring_gaps(obj)
+        if gaps and qualname not in pending:
+            missing.append(f"{qualname} lacks {', '.join(gaps)}")
+        if not gaps and qualname in pending:
+            documented.append(qualname)
+    assert not missing, f"{len(missing)} public objects:\n" + "\n".join(missing)
+    assert not documented, f"now documented, remove from {_GAPS_FILE.name}: {documented}"
+
+
+def test_each_numpy_op_is_named_as_published():
+    # help() and the docstring examples show __name__: a factory-made op must not
+    # carry the name of the jnp function it wraps (bitwise_invert is jnp.invert).
+    ops = jl.ops.numpy
+    fns = {name: getattr(ops, name) for name in ops.__all__}
+    fns = {name: getattr(fn, "array_fn", fn) for name, fn in fns.items()}
+    wrong = {name: fn.__name__ for name, fn in fns.items()
+             if inspect.isfunction(fn) and fn.__name__ != name}
+    assert not wrong

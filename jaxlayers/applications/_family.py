@@ -52,6 +52,11 @@ def preprocess_input_identity(x, data_format=None):
 
     ``data_format`` is accepted for the common signature and ignored, as in Keras.
 
+    Args:
+        x: Input array.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+
     Example:
         >>> jl.applications.efficientnet.preprocess_input(np.array([0.0, 255.0])).tolist()
         [0.0, 255.0]

@@ -107,6 +107,11 @@ DenseNet201 = _densenet("DenseNet201", "densenet201")
 def preprocess_input(x, data_format=None):
     """DenseNet's input scaling: ``imagenet_utils.preprocess_input`` with ``mode="torch"``.
 
+    Args:
+        x: Input array.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+
     Example:
         >>> float(preprocess_input(np.full((1, 1, 1, 3), 255.0))[0, 0, 0, 0])  # doctest: +ELLIPSIS
         2.24...

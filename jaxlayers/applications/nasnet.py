@@ -212,6 +212,11 @@ NASNetLarge = _nasnet("NASNetLarge", "large")
 def preprocess_input(x, data_format=None):
     """NASNet's input scaling: ``imagenet_utils.preprocess_input`` with ``mode="tf"``.
 
+    Args:
+        x: Input array.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+
     Example:
         >>> preprocess_input(np.array([[[[0.0, 127.5, 255.0]]]])).tolist()
         [[[[-1.0, 0.0, 1.0]]]]

@@ -23,7 +23,15 @@ _ASSIGN_ON_ARRAY = re.compile(r"(Tracer|ArrayImpl|Array).*attribute '?assign(_ad
 
 
 def shape_of(x):
-    """The shape of ``x``, or a structure of shapes for lists/tuples/dicts of arrays."""
+    """The shape of ``x``, or a structure of shapes for lists/tuples/dicts of arrays.
+
+    Args:
+        x: An array, or a list/tuple of arrays.
+
+    Example:
+        >>> shape_of([np.zeros((2, 3)), np.zeros(4)])
+        [(2, 3), (4,)]
+    """
     if x is None:
         return None
     if isinstance(x, (list, tuple)):

@@ -23,6 +23,9 @@ _JSON_TYPES = (str, int, float, bool, type(None))
 def is_plain(value):
     """Whether ``value`` is JSON data: numbers, strings, ``None``, and lists/dicts of them.
 
+    Args:
+        value: Any object.
+
     Example:
         >>> is_plain({"units": 3, "sizes": [1, 2]}), is_plain({"fn": print})
         (True, False)
@@ -85,13 +88,37 @@ def as_shape(value):
 
 
 def default_method(fn):
-    """Marks ``fn`` as a base-class default that subclasses may override."""
+    """Marks ``fn`` as a base-class default that subclasses may override.
+
+    Args:
+        fn: The base-class method.
+
+    Example:
+        >>> class Base:
+        ...     @default_method
+        ...     def get_config(self):
+        ...         return {}
+        >>> class Child(Base):
+        ...     def get_config(self):
+        ...         return {'x': 1}
+        >>> overrides(Base(), 'get_config'), overrides(Child(), 'get_config')
+        (False, True)
+    """
     fn._jl_default = True
     return fn
 
 
 def overrides(obj, name):
-    """Whether ``type(obj)`` overrides the :func:`default_method` called ``name``."""
+    """Whether ``type(obj)`` overrides the :func:`default_method` called ``name``.
+
+    Args:
+        obj: An instance.
+        name: The method's name.
+
+    Example:
+        >>> overrides(jl.layers.Dense(1), 'get_config')
+        True
+    """
     method = getattr(type(obj), name, None)
     return method is not None and not getattr(method, "_jl_default", False)
 

@@ -57,6 +57,9 @@ def is_op_layer(layer):
 def encode_index(idx):
     """A JSON-friendly form of an index (ints, slices, ``...``, ``None``, tuples of them).
 
+    Args:
+        idx: An index: int, slice, ``None``, ``Ellipsis``, array or a tuple of these.
+
     Example:
         >>> encode_index((slice(None, 2), Ellipsis, 0))
         {'tuple': [{'slice': [None, 2, None]}, '...', 0]}
@@ -75,7 +78,15 @@ def encode_index(idx):
 
 
 def decode_index(code):
-    """The index that :func:`encode_index` encoded."""
+    """The index that :func:`encode_index` encoded.
+
+    Args:
+        code: What :func:`encode_index` returned.
+
+    Example:
+        >>> decode_index(encode_index((slice(1, None), 0)))
+        (slice(1, None, None), 0)
+    """
     if isinstance(code, dict) and "tuple" in code:
         return tuple(decode_index(c) for c in code["tuple"])
     if isinstance(code, dict) and "slice" in code:
@@ -110,7 +121,20 @@ class Node:
 
 
 class SymbolicTensor:
-    """A placeholder with ``shape``, ``dtype`` and ``name``, used to build models."""
+    """A placeholder with ``shape``, ``dtype`` and ``name``, used to build models.
+
+    Args:
+        shape: Tuple of ints and ``None`` (unknown sizes).
+        dtype: Dtype name.
+        name: Optional name.
+        node: The :class:`Node` that produced it, or ``None`` for an input.
+        index: Which output of that node it is.
+
+    Example:
+        >>> t = SymbolicTensor((None, 2), name='t')
+        >>> t.shape, t.dtype, t.ndim
+        ((None, 2), dtype('float32'), 2)
+    """
 
     def __init__(self, shape, dtype="float32", name=None, node=None, index=0):
         self.shape = tuple(None if d is None else int(d) for d in shape)
@@ -214,6 +238,13 @@ def resolve_op(op_name):
 
     Arithmetic names (``"add"``) and public ops (``"numpy.mean"``, ``"nn.relu"``)
     resolve; nothing else does, so a saved graph cannot name other code.
+
+    Args:
+        op_name: A public op's name under ``jl.ops`` (``'numpy.add'``).
+
+    Example:
+        >>> resolve_op('numpy.add')(1, 2)
+        Array(3, dtype=int32, weak_type=True)
     """
     if op_name in SYMBOLIC_OPS:
         return SYMBOLIC_OPS[op_name]
@@ -221,6 +252,14 @@ def resolve_op(op_name):
 
 
 def is_symbolic(x):
+    """
+    Args:
+        x: Any object.
+
+    Example:
+        >>> is_symbolic(jl.Input((3,))), is_symbolic(np.zeros(3))
+        (True, False)
+    """
     return isinstance(x, SymbolicTensor)
 
 
@@ -229,6 +268,15 @@ hooks.provide("core.is_symbolic", is_symbolic)
 
 
 def any_symbolic(args, kwargs):
+    """
+    Args:
+        args: Positional arguments (searched recursively).
+        kwargs: Keyword arguments (searched recursively).
+
+    Example:
+        >>> any_symbolic((np.zeros(2), [jl.Input((3,))]), {})
+        True
+    """
     for leaf in jax.tree_util.tree_leaves((args, kwargs), is_leaf=is_symbolic):
         if isinstance(leaf, SymbolicTensor):
             return True
@@ -236,7 +284,16 @@ def any_symbolic(args, kwargs):
 
 
 def shape_to_spec(shape, dtype):
-    """A spec for ``shape`` (``None`` dims allowed), recursing into lists/dicts of shapes."""
+    """A spec for ``shape`` (``None`` dims allowed), recursing into lists/dicts of shapes.
+
+    Args:
+        shape: A shape tuple (``None`` dims allowed), or a list/tuple/dict of shapes.
+        dtype: The specs' dtype.
+
+    Example:
+        >>> shape_to_spec((None, 3), 'float32')
+        <SymbolicTensor shape=(None, 3), dtype=float32, name=None>
+    """
     if isinstance(shape, dict):
         return {k: shape_to_spec(v, dtype) for k, v in shape.items()}
     if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
@@ -261,6 +318,16 @@ def compute_output_spec(layer, args, kwargs, with_mask=False):
     """Output specs (``None`` where a size follows an unknown input size).
 
     With ``with_mask=True`` returns ``(outputs, output_mask)`` specs.
+
+    Args:
+        layer: The layer being called.
+        args: Its positional call arguments (a tuple).
+        kwargs: Its keyword call arguments (a dict).
+        with_mask: Whether to also return the output mask spec.
+
+    Example:
+        >>> compute_output_spec(jl.layers.Dense(2), (jl.Input((3,)),), {})
+        <SymbolicTensor shape=(None, 2), dtype=float32, name=None>
     """
     kwargs = dict(kwargs)
     training = kwargs.pop("training", False) or False
@@ -328,7 +395,18 @@ def _declared_output_spec(layer, args, with_mask):
 
 
 def symbolic_call(layer, args, kwargs):
-    """Records ``layer(*args, **kwargs)`` on symbolic inputs; returns symbolic outputs."""
+    """Records ``layer(*args, **kwargs)`` on symbolic inputs; returns symbolic outputs.
+
+    Args:
+        layer: The layer being called.
+        args: Its positional call arguments (a tuple).
+        kwargs: Its keyword call arguments (a dict).
+
+    Example:
+        >>> y = symbolic_call(jl.layers.Dense(2, name='d'), (jl.Input((3,)),), {})
+        >>> y.shape, y.node.layer.name
+        ((None, 2), 'd')
+    """
     out, out_mask = compute_output_spec(layer, args, kwargs, with_mask=True)
     outputs = jax.tree_util.tree_map(
         lambda s: SymbolicTensor(s.shape, s.dtype), out, is_leaf=is_symbolic)

@@ -16,6 +16,14 @@ from jaxlayers.errors import ConfigError
 class SymbolicOp(Layer):
     """An array operation recorded in a Functional graph (``x + y`` on ``jl.Input``s).
 
+    Args:
+        fn: The op function to record, or ``None`` when ``op_name`` names a public op.
+        op_name: The op's name (``'numpy.add'``), saved in configs.
+        reverse: Whether the layer's input is the op's second operand (``2 - x``).
+        index: Optional index applied to the op's result.
+        op_kwargs: Keyword arguments passed to the op.
+        **kwargs: Base layer arguments (``name``, ``dtype``, ...).
+
     Example:
         >>> x = jl.Input(shape=(3,))
         >>> type((x + 1).node.layer).__name__

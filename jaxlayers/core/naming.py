@@ -9,6 +9,9 @@ from jaxlayers.errors import ConfigError
 def to_snake_case(name):
     """The snake_case form of a class name, as Keras derives default layer names.
 
+    Args:
+        name: A CamelCase (or already snake_case) string.
+
     Example:
         >>> to_snake_case("Conv2DTranspose"), to_snake_case("LSTMCell")
         ('conv2d_transpose', 'lstm_cell')

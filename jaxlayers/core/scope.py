@@ -36,13 +36,28 @@ def _stack():
 
 
 def current():
-    """The innermost active scope, or ``None`` outside init/apply/facade calls."""
+    """The innermost active scope, or ``None`` outside init/apply/facade calls.
+
+    Example:
+        >>> print(current())
+        None
+    """
     stack = _stack()
     return stack[-1] if stack else None
 
 
 def stable_hash(text):
-    """A hash of ``text`` that is the same in every process (unlike ``hash``)."""
+    """A hash of ``text`` that is the same in every process (unlike ``hash``).
+
+    Args:
+        text: A string (a layer path).
+
+    Example:
+        >>> stable_hash('dense/kernel') == stable_hash('dense/kernel')
+        True
+        >>> stable_hash('a') != stable_hash('b')
+        True
+    """
     return zlib.crc32(text.encode("utf-8")) & 0x7FFFFFFF
 
 

@@ -23,7 +23,16 @@ _scope = threading.local()
 
 
 def register_builtin(category, name=None):
-    """Class decorator used by jaxlayers itself: records ``cls`` under ``category``."""
+    """Class decorator used by jaxlayers itself: records ``cls`` under ``category``.
+
+    Args:
+        category: The registry's category (``'layers'``, ``'initializers'``, ...).
+        name: The registered name; ``None`` means the class's ``__name__``.
+
+    Example:
+        >>> register_builtin('layers') is not None
+        True
+    """
 
     def decorator(obj):
         key = name or obj.__name__
@@ -36,7 +45,16 @@ def register_builtin(category, name=None):
 
 
 def register_builtin_with_aliases(category, *aliases):
-    """Like :func:`register_builtin`, also under each alias (``"glorot_uniform"``, ...)."""
+    """Like :func:`register_builtin`, also under each alias (``"glorot_uniform"``, ...).
+
+    Args:
+        category: The registry's category (``'layers'``, ``'initializers'``, ...).
+        *aliases: Extra names the object is also registered under.
+
+    Example:
+        >>> callable(register_builtin_with_aliases('layers', 'MyAlias'))
+        True
+    """
 
     def decorator(obj):
         register_builtin(category)(obj)
@@ -48,7 +66,12 @@ def register_builtin_with_aliases(category, *aliases):
 
 
 class UnknownObjectError(ConfigError, SerializationError):
-    """A name that no registry knows (both a config and a serialization error)."""
+    """A name that no registry knows (both a config and a serialization error).
+
+    Example:
+        >>> issubclass(UnknownObjectError, jl.errors.SerializationError)
+        True
+    """
 
 
 def resolve_object(identifier, category, printable, base=None, names=None,
@@ -83,7 +106,15 @@ def resolve_object(identifier, category, printable, base=None, names=None,
 
 
 def builtins(category):
-    """The dict of built-in objects registered under ``category``."""
+    """The dict of built-in objects registered under ``category``.
+
+    Args:
+        category: The registry's category (``'layers'``, ``'initializers'``, ...).
+
+    Example:
+        >>> builtins('layers')['Dense'] is jl.layers.Dense
+        True
+    """
     return dict(_BUILTINS.get(category, {}))
 
 
@@ -91,6 +122,10 @@ def register_serializable(package="Custom", name=None):
     """Registers a user class or function so configs and saved files can name it.
 
     Mirrors ``keras.saving.register_keras_serializable``.
+
+    Args:
+        package: Prefix of the registered name (``'Custom'``).
+        name: Name under the package; ``None`` means the object's ``__name__``.
 
     Example:
         >>> @jl.saving.register_serializable(package="my_pkg")
@@ -130,10 +165,27 @@ def get_custom_objects():
 
 
 def get_registered_name(obj):
+    """
+    Args:
+        obj: A class or function.
+
+    Example:
+        >>> get_registered_name(jl.layers.Dense)
+        'Dense'
+    """
     return _CUSTOM_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
 
 
 def get_registered_object(name, custom_objects=None):
+    """
+    Args:
+        name: A registered name (``'package>Name'``) or a key of ``custom_objects``.
+        custom_objects: Optional ``{name: object}`` searched first.
+
+    Example:
+        >>> get_registered_object('Dense', {'Dense': jl.layers.Dense}) is jl.layers.Dense
+        True
+    """
     if custom_objects and name in custom_objects:
         return custom_objects[name]
     scoped = getattr(_scope, "objects", None)
@@ -143,7 +195,19 @@ def get_registered_object(name, custom_objects=None):
 
 
 class CustomObjectScope:
-    """Context manager making ``custom_objects`` visible to deserialization."""
+    """Context manager making ``custom_objects`` visible to deserialization.
+
+    Args:
+        custom_objects: A ``{name: object}`` dict (or several).
+
+    Example:
+        >>> class Twice(jl.layers.Layer):
+        ...     def call(self, x):
+        ...         return 2 * x
+        >>> with CustomObjectScope({'Twice': Twice}):
+        ...     print(get_registered_object('Twice') is Twice)
+        True
+    """
 
     def __init__(self, custom_objects):
         self.custom_objects = dict(custom_objects or {})
@@ -175,12 +239,32 @@ def enable_unsafe_deserialization():
 
 
 def in_safe_mode():
-    """Whether deserialization must refuse to run code from a config (default: yes)."""
+    """Whether deserialization must refuse to run code from a config (default: yes).
+
+    Example:
+        >>> in_safe_mode()
+        True
+        >>> with SafeModeScope(False):
+        ...     print(in_safe_mode())
+        False
+    """
     return getattr(_scope, "safe_mode", _default_safe_mode["value"])
 
 
 class SafeModeScope:
-    """``with SafeModeScope(False):`` lets deserialization rebuild Lambda source code."""
+    """``with SafeModeScope(False):`` lets deserialization rebuild Lambda source code.
+
+    Args:
+        safe_mode: Whether deserialization inside the block refuses code (``False`` allows
+            it).
+
+    Example:
+        >>> with SafeModeScope(False):
+        ...     print(in_safe_mode())
+        False
+        >>> in_safe_mode()
+        True
+    """
 
     def __init__(self, safe_mode=True):
         self.safe_mode = bool(safe_mode)
@@ -200,7 +284,16 @@ class SafeModeScope:
 
 
 def serialize_object(obj, module):
-    """``{"module", "class_name", "config", "registered_name"}`` for ``obj``."""
+    """``{"module", "class_name", "config", "registered_name"}`` for ``obj``.
+
+    Args:
+        obj: An object with ``get_config``.
+        module: The module name recorded in the config.
+
+    Example:
+        >>> serialize_object(jl.initializers.Zeros(), 'jaxlayers.initializers')['class_name']
+        'Zeros'
+    """
     if obj is None:
         return None
     if isinstance(obj, (str, int, float, bool)):
@@ -233,7 +326,18 @@ def _lookup(class_name, registered_name, category, custom_objects):
 
 
 def deserialize_object(config, category, custom_objects=None, printable="object"):
-    """Rebuilds an object from ``serialize_object`` output (or a bare class name)."""
+    """Rebuilds an object from ``serialize_object`` output (or a bare class name).
+
+    Args:
+        config: A name or a :func:`serialize_object` dict.
+        category: The registry searched (``'initializers'``, ...).
+        custom_objects: Optional ``{name: object}`` for user classes.
+        printable: How error messages name the kind of object.
+
+    Example:
+        >>> deserialize_object('zeros', 'initializers')
+        Zeros()
+    """
     if config is None:
         return None
     if isinstance(config, str):
@@ -281,6 +385,9 @@ def config_repr(obj):
 
     An object whose ``get_config`` is not written (a user subclass) shows ``Name()``.
 
+    Args:
+        obj: An object with ``get_config``.
+
     Example:
         >>> config_repr(jl.initializers.Constant(2.0))
         'Constant(value=2.0)'
@@ -294,6 +401,10 @@ def config_repr(obj):
 
 def registered_category(obj, default=None):
     """The category a built-in class, function (or an instance's class) was registered under.
+
+    Args:
+        obj: Any object.
+        default: What to return when ``obj`` has no category.
 
     Example:
         >>> registered_category(jl.layers.Dense), registered_category(object, "none")

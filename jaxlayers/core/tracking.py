@@ -23,6 +23,9 @@ def is_path_part(name):
     ``.`` or ``..``, and encodes as UTF-8.  Layer constructors, ``add_weight`` and
     the file writer all use this one rule, so a name a layer accepts can be saved.
 
+    Args:
+        name: The candidate part, any object (only strings can pass).
+
     Example:
         >>> is_path_part("dense_1"), is_path_part(".."), is_path_part("a/b")
         (True, False, False)
@@ -61,7 +64,17 @@ class Trackable:
 
 
 def flatten_layers(value, out=None):
-    """Layers found in ``value``: a layer, or lists/tuples/dicts containing layers."""
+    """Layers found in ``value``: a layer, or lists/tuples/dicts containing layers.
+
+    Args:
+        value: A layer, or lists/tuples/dicts containing layers.
+        out: Optional list to append to.
+
+    Example:
+        >>> a, b = jl.layers.Dense(1, name='a'), jl.layers.Dense(1, name='b')
+        >>> [layer.name for layer in flatten_layers({'x': [a, (b, 3)]})]
+        ['a', 'b']
+    """
     if out is None:
         out = []
     if isinstance(value, Trackable):
@@ -76,12 +89,32 @@ def flatten_layers(value, out=None):
 
 
 def own_weights(layer):
-    """The weights ``layer`` itself declared (``add_weight`` or assigned), sublayers' excluded."""
+    """The weights ``layer`` itself declared (``add_weight`` or assigned), sublayers' excluded.
+
+    Args:
+        layer: A layer.
+
+    Example:
+        >>> layer = jl.layers.Dense(2)
+        >>> layer.build((None, 3))
+        >>> [w.name for w in own_weights(layer)]
+        ['kernel', 'bias']
+    """
     return list(layer.__dict__.get("_own_vars", ()))
 
 
 def weight_attributes(layer):
-    """``{attribute name: Variable}`` for the weights assigned as attributes of ``layer``."""
+    """``{attribute name: Variable}`` for the weights assigned as attributes of ``layer``.
+
+    Args:
+        layer: A layer.
+
+    Example:
+        >>> layer = jl.layers.Dense(2)
+        >>> layer.build((None, 3))
+        >>> sorted(weight_attributes(layer))
+        ['bias', 'kernel']
+    """
     return dict(layer.__dict__.get("_weights_attr", {}))
 
 
@@ -148,6 +181,9 @@ def entries(layer):
 
     The paths are the keys of ``params``/``state`` trees and of saved files.
 
+    Args:
+        layer: A ``Layer`` instance.
+
     Example:
         >>> layer = jl.layers.Dense(2, name="d")
         >>> layer.build((None, 3))
@@ -164,12 +200,32 @@ INTERNAL_ATTRIBUTES = frozenset(("_parent", "_weights_attr", "_own_vars", "_auto
 
 
 def layer_paths(layer):
-    """``{id(sublayer): path}`` for every layer of ``layer``'s tree (keys fold by path)."""
+    """``{id(sublayer): path}`` for every layer of ``layer``'s tree (keys fold by path).
+
+    Args:
+        layer: The root layer.
+
+    Example:
+        >>> model = jl.Sequential([jl.layers.Dense(2, name='a')], name='m')
+        >>> sorted(layer_paths(model).values())
+        ['a', 'm']
+    """
     return _cached_walk(layer)[2]
 
 
 def flatten(layer, include_self=True):
-    """Every layer of ``layer``'s tree, depth first, each once."""
+    """Every layer of ``layer``'s tree, depth first, each once.
+
+    Args:
+        layer: The root layer.
+        include_self: Whether ``layer`` itself comes first.
+
+    Example:
+        >>> layers = [jl.layers.Dense(2, name='a'), jl.layers.Dense(1, name='b')]
+        >>> model = jl.Sequential(layers, name='m')
+        >>> [layer.name for layer in flatten(model)]
+        ['m', 'a', 'b']
+    """
     cache = layer.__dict__.get("_layers_cache")
     if cache is None or cache[0] != version():
         out, seen = [], set()
@@ -188,7 +244,19 @@ def flatten(layer, include_self=True):
 
 
 def all_built(layer):
-    """Whether ``layer`` and every layer below it are built."""
+    """Whether ``layer`` and every layer below it are built.
+
+    Args:
+        layer: The root layer.
+
+    Example:
+        >>> layer = jl.layers.Dense(2)
+        >>> all_built(layer)
+        False
+        >>> layer.build((None, 3))
+        >>> all_built(layer)
+        True
+    """
     return all(node.built for node in flatten(layer))
 
 
@@ -214,7 +282,16 @@ def set_path(tree, path, value):
 
 
 def flat_paths(tree, prefix=()):
-    """``{path_tuple: leaf}`` of a nested dict."""
+    """``{path_tuple: leaf}`` of a nested dict.
+
+    Args:
+        tree: A nested dict.
+        prefix: Path tuple prepended to every key.
+
+    Example:
+        >>> flat_paths({'dense': {'kernel': 1, 'bias': 2}})
+        {('dense', 'kernel'): 1, ('dense', 'bias'): 2}
+    """
     out = {}
     if isinstance(tree, dict):
         for k, v in tree.items():
@@ -225,7 +302,7 @@ def flat_paths(tree, prefix=()):
 
 
 __all__ = [
-    "INTERNAL_ATTRIBUTES", "PATH_PART_RULE", "Trackable", "all_built", "bump", "entries",
-    "flat_paths", "flatten", "flatten_layers", "get_path", "is_path_part", "layer_paths",
-    "own_weights", "set_path", "version", "walk", "weight_attributes",
+    "INTERNAL_ATTRIBUTES", "PATH_PART_RULE", "Trackable", "all_built", "entries", "flat_paths",
+    "flatten", "flatten_layers", "is_path_part", "layer_paths", "own_weights", "walk",
+    "weight_attributes"
 ]

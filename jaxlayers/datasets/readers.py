@@ -51,6 +51,10 @@ _ALLOWED = {
 class ArrayUnpickler(pickle.Unpickler):
     """A pickle reader that rebuilds plain data and NumPy arrays only (see the module notes).
 
+    Args:
+        file: A binary file object to read from; the keyword arguments are those of
+            ``pickle.Unpickler`` (``encoding``, ...).
+
     Example:
         >>> import io, pickle
         >>> data = pickle.dumps({"x": np.arange(3)})

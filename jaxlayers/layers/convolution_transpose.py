@@ -136,6 +136,29 @@ class Conv3DTranspose(BaseConvTranspose):
     See :class:`BaseConvTranspose` for the arguments (Keras puts
     ``data_format`` before ``output_padding`` in this one signature; so do we).
 
+    Args:
+        filters: Positive int, the number of output channels.
+        kernel_size: Int or tuple of ints, the window size.
+        strides: Int or tuple of ints, the step of the window.
+        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
+            strides)``).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        output_padding: Int or tuple of ints added to one side of each output axis, or
+            ``None``.
+        dilation_rate: Int or tuple of ints, the spacing between kernel taps.
+        activation: Activation name or callable; ``None`` means linear.
+        use_bias: Whether to add a bias vector.
+        kernel_initializer: Initializer (name, instance or config) of the kernel.
+        bias_initializer: Initializer (name, instance or config) of the bias.
+        kernel_regularizer: Optional regularizer of the kernel.
+        bias_regularizer: Optional regularizer of the bias.
+        activity_regularizer: Optional regularizer of the output.
+        kernel_constraint: Optional constraint applied to the kernel after each update.
+        bias_constraint: Optional constraint applied to the bias after each update.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
+
     Example:
         >>> jl.layers.Conv3DTranspose(2, 2, strides=2).compute_output_shape((None, 3, 3, 3, 1))
         (None, 6, 6, 6, 2)

@@ -38,6 +38,23 @@ class InputLayer(Layer):
     """The entry point of a Functional model: holds a symbolic input tensor.
 
     Prefer :func:`Input`, which returns the symbolic tensor directly.
+
+    Args:
+        shape: Shape without the batch axis (``None`` for unknown sizes).
+        batch_size: Optional fixed batch size.
+        dtype: Dtype of the input; ``None`` means floatx.
+        sparse: Must be false or ``None`` (sparse inputs are not supported).
+        batch_shape: Full shape with the batch axis (instead of ``shape``).
+        input_tensor: An existing symbolic tensor to wrap.
+        optional: Whether the input may be ``None``.
+        name: Optional name of the layer.
+        ragged: Must be false or ``None`` (ragged inputs are not supported).
+        **kwargs: Base layer arguments (``name``, ``dtype``, ...).
+
+    Example:
+        >>> layer = jl.layers.InputLayer(shape=(3,))
+        >>> layer.output.shape
+        (None, 3)
     """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None,
@@ -304,7 +321,15 @@ class Activation(Layer):
 
 @register_builtin("layers")
 class Identity(Layer):
-    """Returns its inputs unchanged (masks pass through)."""
+    """Returns its inputs unchanged (masks pass through).
+
+    Args:
+        **kwargs: Base layer arguments (``name``, ``dtype``, ...).
+
+    Example:
+        >>> jl.layers.Identity()(np.array([1.0, 2.0]))
+        Array([1., 2.], dtype=float32)
+    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -406,6 +431,15 @@ class Masking(Layer):
     """Masks timesteps whose features all equal ``mask_value`` (and zeroes them).
 
     Input shape: ``(batch, timesteps, features)``.  Output mask: ``(batch, timesteps)``.
+
+    Args:
+        mask_value: Float; timesteps whose features all equal it are masked.
+        **kwargs: Base layer arguments (``name``, ``dtype``, ...).
+
+    Example:
+        >>> x = np.array([[[1.0], [0.0], [2.0]]])
+        >>> jl.layers.Masking().compute_mask(x)
+        Array([[ True, False,  True]], dtype=bool)
     """
 
     def __init__(self, mask_value=0.0, **kwargs):

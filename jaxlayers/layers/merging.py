@@ -483,6 +483,11 @@ def add(inputs, **kwargs):
 
     Works on arrays and on symbolic tensors from ``jl.Input``.
 
+    Args:
+        inputs: Input array.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
+
     Example:
         >>> jl.layers.add([jnp.ones((1, 2)), jnp.ones((1, 2))])
         Array([[2., 2.]], dtype=float32)
@@ -491,32 +496,83 @@ def add(inputs, **kwargs):
 
 
 def subtract(inputs, **kwargs):
-    """Functional form of :class:`Subtract`: ``Subtract(**kwargs)(inputs)``."""
+    """Functional form of :class:`Subtract`: ``Subtract(**kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of exactly two arrays of the same shape.
+        **kwargs: Base layer arguments (``name``, ``dtype``, ...).
+
+    Example:
+        >>> jl.layers.subtract([np.array([5.0, 3.0]), np.array([1.0, 1.0])])
+        Array([4., 2.], dtype=float32)
+    """
     return Subtract(**kwargs)(inputs)
 
 
 def multiply(inputs, **kwargs):
-    """Functional form of :class:`Multiply`: ``Multiply(**kwargs)(inputs)``."""
+    """Functional form of :class:`Multiply`: ``Multiply(**kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of at least two arrays of compatible shapes.
+        **kwargs: Base layer arguments (``name``, ``dtype``, ...).
+
+    Example:
+        >>> jl.layers.multiply([np.array([2.0, 3.0]), np.array([4.0, 5.0])])
+        Array([ 8., 15.], dtype=float32)
+    """
     return Multiply(**kwargs)(inputs)
 
 
 def average(inputs, **kwargs):
-    """Functional form of :class:`Average`: ``Average(**kwargs)(inputs)``."""
+    """Functional form of :class:`Average`: ``Average(**kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of at least two arrays of compatible shapes.
+        **kwargs: Base layer arguments (``name``, ``dtype``, ...).
+
+    Example:
+        >>> jl.layers.average([np.array([1.0, 3.0]), np.array([3.0, 5.0])])
+        Array([2., 4.], dtype=float32)
+    """
     return Average(**kwargs)(inputs)
 
 
 def maximum(inputs, **kwargs):
-    """Functional form of :class:`Maximum`: ``Maximum(**kwargs)(inputs)``."""
+    """Functional form of :class:`Maximum`: ``Maximum(**kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of at least two arrays of compatible shapes.
+        **kwargs: Base layer arguments (``name``, ``dtype``, ...).
+
+    Example:
+        >>> jl.layers.maximum([np.array([1.0, 5.0]), np.array([3.0, 2.0])])
+        Array([3., 5.], dtype=float32)
+    """
     return Maximum(**kwargs)(inputs)
 
 
 def minimum(inputs, **kwargs):
-    """Functional form of :class:`Minimum`: ``Minimum(**kwargs)(inputs)``."""
+    """Functional form of :class:`Minimum`: ``Minimum(**kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of at least two arrays of compatible shapes.
+        **kwargs: Base layer arguments (``name``, ``dtype``, ...).
+
+    Example:
+        >>> jl.layers.minimum([np.array([1.0, 5.0]), np.array([3.0, 2.0])])
+        Array([1., 2.], dtype=float32)
+    """
     return Minimum(**kwargs)(inputs)
 
 
 def concatenate(inputs, axis=-1, **kwargs):
     """Functional form of :class:`Concatenate`: ``Concatenate(axis, **kwargs)(inputs)``.
+
+    Args:
+        inputs: Input array.
+        axis: Int axis.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
 
     Example:
         >>> jl.layers.concatenate([jnp.ones((2, 3)), jnp.ones((2, 1))]).shape
@@ -526,7 +582,17 @@ def concatenate(inputs, axis=-1, **kwargs):
 
 
 def dot(inputs, axes=-1, **kwargs):
-    """Functional form of :class:`Dot`: ``Dot(axes, **kwargs)(inputs)``."""
+    """Functional form of :class:`Dot`: ``Dot(axes, **kwargs)(inputs)``.
+
+    Args:
+        inputs: A list of at least two arrays of compatible shapes.
+        axes: Int or pair of ints, the axes summed over.
+        **kwargs: Base layer arguments (``name``, ``dtype``, ...).
+
+    Example:
+        >>> jl.layers.dot([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])], axes=1)
+        Array([[11.]], dtype=float32)
+    """
     return Dot(axes=axes, **kwargs)(inputs)
 
 

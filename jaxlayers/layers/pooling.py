@@ -7,6 +7,8 @@ aliases (``MaxPool2D``, ``AvgPool2D``, ``GlobalAvgPool1D``, ...).  The math is
 in ``jl.ops.nn`` (``max_pool``, ``average_pool``, ...).
 """
 
+import math
+
 import jax.numpy as jnp
 
 from jaxlayers.core import args as _args
@@ -184,6 +186,16 @@ class AveragePooling1D(_AveragePooling):
     See :class:`BasePooling` for the arguments; with ``padding='same'`` border
     windows average only their real entries.
 
+    Args:
+        pool_size: Int or tuple of ints, the pooling window.
+        strides: Int or tuple of ints, the step of the window.
+        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
+            strides)``).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
+
     Example:
         >>> jl.layers.AveragePooling1D(3, strides=1).compute_output_shape((None, 9, 4))
         (None, 7, 4)
@@ -198,6 +210,16 @@ class AveragePooling2D(_AveragePooling):
 
     See :class:`BasePooling` for the arguments.
 
+    Args:
+        pool_size: Int or tuple of ints, the pooling window.
+        strides: Int or tuple of ints, the step of the window.
+        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
+            strides)``).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
+
     Example:
         >>> jl.layers.AveragePooling2D(2).compute_output_shape((None, 8, 8, 3))
         (None, 4, 4, 3)
@@ -211,6 +233,16 @@ class AveragePooling3D(_AveragePooling):
     """Average pooling over volumes ``(batch, depth, height, width, channels)``.
 
     See :class:`BasePooling` for the arguments.
+
+    Args:
+        pool_size: Int or tuple of ints, the pooling window.
+        strides: Int or tuple of ints, the step of the window.
+        padding: ``'valid'`` (no padding) or ``'same'`` (output size ``ceil(input /
+            strides)``).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
 
     Example:
         >>> jl.layers.AveragePooling3D(2).compute_output_shape((None, 4, 4, 4, 1))
@@ -304,6 +336,13 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
             (a row with no ``True`` step gives NaN, as in Keras).  The output has
             no mask.
 
+    Args:
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+        keepdims: Whether reduced axes stay as size-1 axes.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
+
     Example:
         >>> layer = jl.layers.GlobalAveragePooling1D()
         >>> x = jnp.array([[[1.0], [3.0], [100.0]]])
@@ -372,22 +411,42 @@ class BaseAdaptivePooling(_PoolingFamily):
         return config
 
 
-def _adaptive(name, rank, mode, words):
-    """One registered ``Adaptive{Max,Average}Pooling{rank}D`` class."""
+def _adaptive(name, rank, mode, words, example):
+    """One registered ``Adaptive{Max,Average}Pooling{rank}D`` class.
+
+    ``example`` is ``(input shape, printed result)``: the docstring pools
+    ``np.arange`` of that shape to one entry (``output_size=1``) per spatial axis.
+    """
     axes = layout.describe(rank, "channels_last")
+    shape, result = example
     doc = (f"Adaptive {words} pooling over ``{axes}`` (or channels first).\n\n"
-           f"    See :class:`BaseAdaptivePooling` for the arguments.\n")
+           "    Args:\n"
+           f"        output_size: Int or tuple of {rank} ints, the output's size per spatial "
+           "axis.\n"
+           "        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads\n"
+           "            ``jl.config.image_data_format()``.\n"
+           "        **kwargs: Base layer arguments (``name``, ``dtype``, ...).\n\n"
+           "    Example:\n"
+           f"        >>> x = np.arange({math.prod(shape)}.0).reshape({shape})\n"
+           f"        >>> jl.layers.{name}(1)(x).ravel()\n"
+           f"        {result}\n")
     cls = type(name, (BaseAdaptivePooling,), {"rank": rank, "mode": mode, "__doc__": doc,
                                               "__module__": __name__})
     return register_builtin("layers")(cls)
 
 
-AdaptiveMaxPooling1D = _adaptive("AdaptiveMaxPooling1D", 1, "max", "max")
-AdaptiveMaxPooling2D = _adaptive("AdaptiveMaxPooling2D", 2, "max", "max")
-AdaptiveMaxPooling3D = _adaptive("AdaptiveMaxPooling3D", 3, "max", "max")
-AdaptiveAveragePooling1D = _adaptive("AdaptiveAveragePooling1D", 1, "average", "average")
-AdaptiveAveragePooling2D = _adaptive("AdaptiveAveragePooling2D", 2, "average", "average")
-AdaptiveAveragePooling3D = _adaptive("AdaptiveAveragePooling3D", 3, "average", "average")
+AdaptiveMaxPooling1D = _adaptive("AdaptiveMaxPooling1D", 1, "max", "max",
+                                 ((1, 4, 1), "Array([3.], dtype=float32)"))
+AdaptiveMaxPooling2D = _adaptive("AdaptiveMaxPooling2D", 2, "max", "max",
+                                 ((1, 2, 2, 1), "Array([3.], dtype=float32)"))
+AdaptiveMaxPooling3D = _adaptive("AdaptiveMaxPooling3D", 3, "max", "max",
+                                 ((1, 2, 2, 2, 1), "Array([7.], dtype=float32)"))
+AdaptiveAveragePooling1D = _adaptive("AdaptiveAveragePooling1D", 1, "average", "average",
+                                     ((1, 4, 1), "Array([1.5], dtype=float32)"))
+AdaptiveAveragePooling2D = _adaptive("AdaptiveAveragePooling2D", 2, "average", "average",
+                                     ((1, 2, 2, 1), "Array([1.5], dtype=float32)"))
+AdaptiveAveragePooling3D = _adaptive("AdaptiveAveragePooling3D", 3, "average", "average",
+                                     ((1, 2, 2, 2, 1), "Array([3.5], dtype=float32)"))
 
 
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D

@@ -81,6 +81,9 @@ def implements_cell_protocol(cell):
     """Whether ``cell`` has the protocol methods (``get_dropout_masks``, ``project_inputs``,
     ``step``), as every :class:`RNNCell` does.
 
+    Args:
+        cell: An RNN cell instance.
+
     Example:
         >>> implements_cell_protocol(jl.layers.LSTMCell(2))
         True
@@ -110,6 +113,9 @@ class _StepByStep:
 
 def cell_protocol(cell):
     """``cell`` itself if it implements the protocol, else a step-by-step view of its ``call``.
+
+    Args:
+        cell: An RNN cell instance.
 
     Example:
         >>> cell = jl.layers.GRUCell(2)

@@ -13,6 +13,9 @@ __all__ = ["serialize", "deserialize"]
 def serialize(layer):
     """``{"module", "class_name", "config", "registered_name"}`` describing ``layer``.
 
+    Args:
+        layer: A ``Layer`` instance.
+
     Example:
         >>> config = jl.layers.serialize(jl.layers.Dense(3, name="d"))
         >>> config["class_name"], config["config"]["units"]

@@ -21,6 +21,13 @@ class Sequential(Model):
     ``input_shape=`` on the first layer, from ``build(input_shape)``, or from
     the first data it sees (``model(x)``, ``fit``, ``init``).
 
+    Args:
+        layers: A list of layers.
+        trainable: Whether the weights are trained.
+        name: Optional name of the instance.
+        **kwargs: Base arguments (``name``, ``dtype``, ...), as for every instance of its
+            kind.
+
     Example:
         >>> model = jl.Sequential([jl.layers.Dense(4, name="hidden"),
         ...                        jl.layers.Dense(2, name="out")])

@@ -252,6 +252,12 @@ def rms_normalization(x, scale=None, axis=-1, epsilon=None):
 
     ``epsilon=None`` is the global ``epsilon()``.
 
+    Args:
+        x: Array of any shape.
+        scale: Array broadcastable to ``x``, or ``None`` for 1.
+        axis: Int or tuple of axes normalized over.
+        epsilon: Float added to the mean square; ``None`` means ``jl.config.epsilon()``.
+
     Example:
         >>> rms_normalization(jnp.array([2.0, -2.0]), epsilon=0.0)
         Array([ 1., -1.], dtype=float32)

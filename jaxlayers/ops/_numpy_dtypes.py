@@ -46,9 +46,25 @@ def int_to_floatx(x):
     return x.astype(floatx()) if is_int_or_bool(x.dtype) else x
 
 
-def named(op, name, doc):
-    """``op`` under the Keras name ``name`` with docstring ``doc`` (for ops made by factories)."""
+def named(op, name, doc, args=(), example=None):
+    """``op`` under the Keras name ``name``, documented (for ops made by factories).
+
+    Args:
+        op: The function to name.
+        name: Its Keras name under ``jaxlayers.ops.numpy``.
+        doc: The one-line summary of its docstring.
+        args: ``(name, description)`` pairs, its ``Args:`` section.
+        example: ``(arguments, printed result)``: the docstring's example calls
+            ``jl.ops.numpy.<name>(<arguments>)`` and shows the result.
+
+    """
+    sections = [doc]
+    if args:
+        sections.append("Args:\n" + "\n".join(f"    {arg}: {desc}" for arg, desc in args))
+    if example:
+        call, result = example
+        sections.append(f"Example:\n    >>> jl.ops.numpy.{name}({call})\n    {result}")
     op.__name__ = op.__qualname__ = name
-    op.__doc__ = doc
+    op.__doc__ = "\n\n".join(sections)
     return op
 

@@ -56,6 +56,14 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     Overlapping blocks add up, so ``fold(unfold(x))`` counts each pixel once per
     block covering it.
 
+    Args:
+        x: Array ``(N, C * prod(kernel_size), L)`` of columns.
+        output_size: Int or pair, the image's spatial size.
+        kernel_size: Int or pair.
+        dilation: Int or pair.
+        padding: Int or pair.
+        stride: Int or pair.
+
     Example:
         >>> fold(jnp.ones((1, 4, 4)), 3, 2)[0, 0]
         Array([[1., 2., 1.],
@@ -99,6 +107,12 @@ def depth_to_space(x, block_size, data_format="channels_last"):
     TensorFlow); channels first from the inner one (PyTorch's ``pixel_shuffle``),
     both as in Keras.
 
+    Args:
+        x: Array ``(batch, height, width, channels)`` (or channels first), channels
+            divisible by ``block_size**2``.
+        block_size: Int >= 2.
+        data_format: ``'channels_last'`` or ``'channels_first'``.
+
     Example:
         >>> depth_to_space(jnp.arange(4.0).reshape(1, 1, 1, 4), 2)[0, :, :, 0]
         Array([[0., 1.],
@@ -119,6 +133,12 @@ def depth_to_space(x, block_size, data_format="channels_last"):
 def space_to_depth(x, block_size, data_format="channels_last"):
     """Moves each ``block_size x block_size`` pixel block into the channels (inverse of
     :func:`depth_to_space`).
+
+    Args:
+        x: Array ``(batch, height, width, channels)`` (or channels first), height and width
+            divisible by ``block_size``.
+        block_size: Int >= 2.
+        data_format: ``'channels_last'`` or ``'channels_first'``.
 
     Example:
         >>> space_to_depth(jnp.arange(4.0).reshape(1, 2, 2, 1), 2)[0, 0, 0]

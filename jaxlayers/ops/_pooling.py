@@ -61,6 +61,14 @@ def _lowest(dtype):
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Max over windows of ``pool_size`` moved by ``strides`` (default ``pool_size``).
 
+    Args:
+        inputs: Array of shape ``(batch, *spatial, channels)`` (or channels first).
+        pool_size: Int or tuple, the window size.
+        strides: Int or tuple; ``None`` means ``pool_size``.
+        padding: ``'valid'`` or ``'same'``.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` means the global
+            default.
+
     Example:
         >>> max_pool(jnp.ones((2, 5, 5, 3)), 2, padding="same").shape
         (2, 3, 3, 3)
@@ -73,6 +81,14 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Mean over windows; with ``'same'`` each window averages only its real entries.
+
+    Args:
+        inputs: Array of shape ``(batch, *spatial, channels)`` (or channels first).
+        pool_size: Int or tuple, the window size.
+        strides: Int or tuple; ``None`` means ``pool_size``.
+        padding: ``'valid'`` or ``'same'``.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` means the global
+            default.
 
     Example:
         >>> average_pool(jnp.ones((2, 6, 3)), 3).shape
@@ -182,6 +198,12 @@ def adaptive_max_pool(inputs, output_size, data_format=None):
 
 def adaptive_average_pool(inputs, output_size, data_format=None):
     """Mean over adaptive bins (see the module docstring for the bins).
+
+    Args:
+        inputs: Array of shape ``(batch, *spatial, channels)`` (or channels first).
+        output_size: Int or tuple, the output's spatial size.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` means the global
+            default.
 
     Example:
         >>> adaptive_average_pool(jnp.arange(5.0).reshape(1, 5, 1), 2)[0, :, 0]

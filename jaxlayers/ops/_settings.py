@@ -19,12 +19,27 @@ _state = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_l
 
 
 def floatx():
-    """The default float dtype of weights and layer computations (``'float32'``)."""
+    """The default float dtype of weights and layer computations (``'float32'``).
+
+    Example:
+        >>> jl.backend.floatx()
+        'float32'
+    """
     return _state["floatx"]
 
 
 def set_floatx(value):
-    """Sets the default float dtype; one of float16, bfloat16, float32, float64."""
+    """Sets the default float dtype; one of float16, bfloat16, float32, float64.
+
+    Args:
+        value: ``'float16'``, ``'bfloat16'``, ``'float32'`` or ``'float64'``.
+
+    Example:
+        >>> jl.backend.set_floatx('float16')
+        >>> jl.layers.Dense(2).dtype
+        'float16'
+        >>> jl.backend.set_floatx('float32')
+    """
     value = str(value)
     if value not in _VALID_FLOATX:
         raise ConfigError(
@@ -35,24 +50,54 @@ def set_floatx(value):
 
 
 def epsilon():
-    """The fuzz factor used in numeric expressions (``1e-7``, as in Keras)."""
+    """The fuzz factor used in numeric expressions (``1e-7``, as in Keras).
+
+    Example:
+        >>> jl.backend.epsilon()
+        1e-07
+    """
     return _state["epsilon"]
 
 
 def set_epsilon(value):
-    """Sets the fuzz factor (a positive float)."""
+    """Sets the fuzz factor (a positive float).
+
+    Args:
+        value: A positive float.
+
+    Example:
+        >>> jl.backend.set_epsilon(1e-5)
+        >>> jl.backend.epsilon()
+        1e-05
+        >>> jl.backend.set_epsilon(1e-7)
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise ConfigError(f"set_epsilon: expected a positive float. Received: value={value!r}.")
     _state["epsilon"] = float(value)
 
 
 def image_data_format():
-    """The default ``data_format`` of image layers and ops: ``'channels_last'``."""
+    """The default ``data_format`` of image layers and ops: ``'channels_last'``.
+
+    Example:
+        >>> jl.backend.image_data_format()
+        'channels_last'
+    """
     return _state["image_data_format"]
 
 
 def set_image_data_format(value):
-    """Sets the default ``data_format``: ``'channels_last'`` or ``'channels_first'``."""
+    """Sets the default ``data_format``: ``'channels_last'`` or ``'channels_first'``.
+
+    Args:
+        value: ``'channels_last'`` or ``'channels_first'``.
+
+    Example:
+        >>> jl.backend.set_image_data_format('channels_first')
+        >>> jl.backend.image_data_format()
+        'channels_first'
+        >>> jl.backend.set_image_data_format('channels_last')
+    """
     if value not in _DATA_FORMATS:
         raise ConfigError(
             "set_image_data_format: expected 'channels_last' or 'channels_first'. "

@@ -84,6 +84,9 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
 def convert_to_numpy(x):
     """Converts an array (or anything :func:`convert_to_tensor` takes) to a NumPy array.
 
+    Args:
+        x: Input array.
+
     Example:
         >>> convert_to_numpy(jnp.arange(3))
         array([0, 1, 2], dtype=int32)
@@ -96,6 +99,9 @@ def convert_to_numpy(x):
 def is_tensor(x):
     """Whether ``x`` is a JAX array (traced values inside ``jit`` count, NumPy arrays don't).
 
+    Args:
+        x: Input array.
+
     Example:
         >>> is_tensor(jnp.ones(2)), is_tensor(np.ones(2))
         (True, False)
@@ -106,6 +112,9 @@ def is_tensor(x):
 def shape(x):
     """The shape of ``x`` as a tuple of ints.
 
+    Args:
+        x: Input array.
+
     Example:
         >>> shape(jnp.zeros((8, 12)))
         (8, 12)
@@ -115,6 +124,9 @@ def shape(x):
 
 def dtype(x):
     """The Keras name of the dtype of ``x``, such as ``'float32'``.
+
+    Args:
+        x: Input array.
 
     Example:
         >>> dtype(jnp.ones(2, "bfloat16"))
@@ -182,6 +194,9 @@ def saturate_cast(x, dtype):
 def stop_gradient(variable):
     """``variable`` (an array or pytree of arrays) with gradients blocked.
 
+    Args:
+        variable: Array (or variable) whose gradient is blocked.
+
     Example:
         >>> jax.grad(lambda x: stop_gradient(x) * x)(3.0)
         Array(3., dtype=float32, weak_type=True)
@@ -196,6 +211,10 @@ def custom_gradient(f):
     gradient for each argument (one value for a one-argument ``f``, else a
     tuple).  Keras's portable form ``grad_fn(*args, upstream=None)`` works too:
     ``upstream`` then arrives as the only positional argument.
+
+    Args:
+        f: Function returning ``(output, grad_fn)``, where ``grad_fn(upstream)`` gives the
+            input gradients.
 
     Example:
         >>> @custom_gradient
@@ -219,6 +238,11 @@ def cond(pred, true_fn, false_fn):
     Both callables take no argument and return values of the same structure,
     shapes and dtypes.
 
+    Args:
+        pred: Scalar boolean.
+        true_fn: Function of no arguments, called when ``pred`` holds.
+        false_fn: Function of no arguments with the same output structure.
+
     Example:
         >>> cond(jnp.array(True), lambda: jnp.ones(2), lambda: jnp.zeros(2))
         Array([1., 1.], dtype=float32)
@@ -228,6 +252,11 @@ def cond(pred, true_fn, false_fn):
 
 def switch(index, branches, *operands):
     """``branches[index](*operands)``, with ``index`` clamped to the valid range.
+
+    Args:
+        index: Int scalar, clamped to ``[0, len(branches) - 1]``.
+        branches: Sequence of functions with the same output structure.
+        *operands: Arguments passed to the chosen branch.
 
     Example:
         >>> switch(5, [lambda x: x - 1, lambda x: x * x], jnp.array(3)).item()
@@ -274,6 +303,12 @@ def associative_scan(f, elems, reverse=False, axis=0):
     Computed in parallel (logarithmic depth), so ``f`` must satisfy
     ``f(a, f(b, c)) == f(f(a, b), c)`` and work elementwise over ``axis``.
 
+    Args:
+        f: Associative binary function of two pytrees of arrays.
+        elems: Pytree of arrays scanned along ``axis``.
+        reverse: Whether to scan from the end.
+        axis: Int axis scanned over.
+
     Example:
         >>> associative_scan(jnp.add, jnp.arange(5))
         Array([ 0,  1,  3,  6, 10], dtype=int32)
@@ -283,6 +318,12 @@ def associative_scan(f, elems, reverse=False, axis=0):
 
 def fori_loop(lower, upper, body_fun, init_val):
     """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``; returns the last ``val``.
+
+    Args:
+        lower: Int, the first index.
+        upper: Int, the end index (excluded).
+        body_fun: Function ``(i, value) -> value``.
+        init_val: Initial loop value (any pytree).
 
     Example:
         >>> fori_loop(0, 10, lambda i, total: total + i, 0)
@@ -328,6 +369,10 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):
 def map(f, xs):
     """``f`` applied to each slice of ``xs`` along its leading axis, one at a time; stacked.
 
+    Args:
+        f: Function applied to each slice.
+        xs: Pytree of arrays sliced along their first axis.
+
     Example:
         >>> map(lambda x: {"square": x * x}, jnp.arange(4))
         {'square': Array([0, 1, 4, 9], dtype=int32)}
@@ -337,6 +382,10 @@ def map(f, xs):
 
 def vectorized_map(function, elements):
     """``function`` mapped over the leading axis of ``elements`` in one vectorized call.
+
+    Args:
+        function: Function of one slice.
+        elements: Pytree of arrays mapped over their first axis.
 
     Example:
         >>> vectorized_map(lambda row: row.sum(), jnp.ones((3, 2)))
@@ -382,6 +431,11 @@ def slice(inputs, start_indices, shape):
     it takes everything from the start to the end of that axis.  Starts are
     clamped so that the block fits inside ``inputs``.
 
+    Args:
+        inputs: Input array.
+        start_indices: One start index per axis.
+        shape: Tuple of ints, the slice's size per axis.
+
     Example:
         >>> slice(jnp.arange(10), [7], [3])
         Array([7, 8, 9], dtype=int32)
@@ -400,6 +454,11 @@ def slice(inputs, start_indices, shape):
 
 def slice_update(inputs, start_indices, updates):
     """``inputs`` with the block at ``start_indices`` replaced by ``updates`` (cast to its dtype).
+
+    Args:
+        inputs: Input array.
+        start_indices: One start index per axis.
+        updates: Array written at ``start_indices``.
 
     Example:
         >>> slice_update(jnp.zeros(5), [3], jnp.ones(2))
@@ -420,6 +479,11 @@ def scatter(indices, values, shape):
 
     ``indices`` has shape ``(num_updates, k)``; each row addresses an element
     (``k == len(shape)``) or a slice (``k < len(shape)``).  Repeated indices add up.
+
+    Args:
+        indices: Int array ``(n, rank)`` of coordinates.
+        values: Array ``(n, ...)`` added at those coordinates.
+        shape: Tuple of ints, the result's shape.
 
     Example:
         >>> scatter([[0, 1], [1, 1]], jnp.array([1.0, 2.0]), (2, 2))

@@ -114,6 +114,12 @@ def rgb_to_grayscale(images, data_format=None):
 def rgb_to_hsv(images, data_format=None):
     """RGB to HSV, all three in ``[0, 1]`` for RGB in ``[0, 1]`` (hue in turns).
 
+    Args:
+        images: Image batch ``(batch, height, width, channels)`` (or channels first, or
+            unbatched).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+
     Example:
         >>> jl.ops.image.rgb_to_hsv(jnp.array([[[1.0, 0.0, 0.0]]])).tolist()
         [[[0.0, 1.0, 1.0]]]
@@ -126,6 +132,12 @@ def rgb_to_hsv(images, data_format=None):
 
 def hsv_to_rgb(images, data_format=None):
     """HSV (hue in turns) to RGB; the inverse of :func:`rgb_to_hsv`.
+
+    Args:
+        images: Image batch ``(batch, height, width, channels)`` (or channels first, or
+            unbatched).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
 
     Example:
         >>> jl.ops.image.hsv_to_rgb(jnp.array([[[0.0, 1.0, 1.0]]])).tolist()
@@ -233,6 +245,17 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
                right_padding=None, target_height=None, target_width=None, data_format=None):
     """Pads images with zeros; per axis give two of the two paddings and the target size.
 
+    Args:
+        images: Array ``(batch, height, width, channels)`` or unbatched (or channels first).
+        top_padding: Zero rows added at the top.
+        left_padding: Zero columns added at the left.
+        bottom_padding: Zero rows added at the bottom.
+        right_padding: Zero columns added at the right.
+        target_height: Height of the result (instead of ``bottom_padding``).
+        target_width: Width of the result (instead of ``right_padding``).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads the global
+            setting.
+
     Example:
         >>> jl.ops.image.pad_images(jnp.ones((2, 2, 1)), 1, 0, target_height=4,
         ...                         target_width=3).shape
@@ -250,6 +273,17 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
 def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=None,
                 right_cropping=None, target_height=None, target_width=None, data_format=None):
     """Crops images; per axis give two of the two croppings and the target size.
+
+    Args:
+        images: Array ``(batch, height, width, channels)`` or unbatched (or channels first).
+        top_cropping: Rows removed at the top.
+        left_cropping: Columns removed at the left.
+        bottom_cropping: Rows removed at the bottom.
+        right_cropping: Columns removed at the right.
+        target_height: Height of the result (instead of ``bottom_cropping``).
+        target_width: Width of the result (instead of ``right_cropping``).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads the global
+            setting.
 
     Example:
         >>> jl.ops.image.crop_images(jnp.ones((4, 5, 1)), 1, 1, target_height=2,
@@ -378,6 +412,15 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims, 
                         antialias=True):
     """``jax.image.scale_and_translate``: resample ``spatial_dims`` by ``scale`` then shift.
 
+    Args:
+        images: Input array.
+        output_shape: Tuple of ints, the result's full shape.
+        scale: Array, one scale per axis of ``spatial_dims``.
+        translation: Array, one translation per axis of ``spatial_dims``.
+        spatial_dims: Tuple of the axes resampled.
+        method: Interpolation: ``'linear'``, ``'cubic'``, ``'lanczos3'``, ...
+        antialias: Whether to filter when downsampling.
+
     Example:
         >>> x = jnp.arange(4.0).reshape(1, 4)
         >>> jl.ops.image.scale_and_translate(x, (1, 4), jnp.array([1.0]), jnp.array([1.0]),
@@ -434,6 +477,12 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None
 def sobel_edges(images, data_format=None):
     """Sobel gradients of each channel: ``(..., 2)`` holding ``(d/drow, d/dcolumn)``.
 
+    Args:
+        images: Image batch ``(batch, height, width, channels)`` (or channels first, or
+            unbatched).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads
+            ``jl.config.image_data_format()``.
+
     Example:
         >>> ramp = jnp.tile(jnp.arange(4.0), (1, 4, 1))[..., None]
         >>> jl.ops.image.sobel_edges(ramp)[0, 1, 1, 0].tolist()
@@ -454,6 +503,17 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
 
     Statistics are Gaussian-weighted (``filter_size`` taps, ``filter_sigma``)
     over valid windows only.
+
+    Args:
+        image1: Image batch ``(batch, height, width, channels)`` (or channels first).
+        image2: Image batch of the same shape.
+        max_val: Dynamic range of the pixel values.
+        filter_size: Int, the Gaussian window size.
+        filter_sigma: Float, the Gaussian's width.
+        k1: Float stability constant of the luminance term.
+        k2: Float stability constant of the contrast term.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads the global
+            setting.
 
     Example:
         >>> x = jax.random.uniform(jax.random.key(0), (16, 16, 1))
@@ -609,6 +669,16 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
 def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid",
                        data_format=None):
     """3D patches of volumes, flattened into channels (see :func:`extract_patches`).
+
+    Args:
+        volumes: Array ``(batch, depth, height, width, channels)`` or unbatched (or channels
+            first).
+        size: Int or triple, the patch size.
+        strides: Int or triple; ``None`` means ``size``.
+        dilation_rate: Int or triple, spacing of the patch taps.
+        padding: ``'valid'`` or ``'same'``.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None`` reads the global
+            setting.
 
     Example:
         >>> jl.ops.image.extract_patches_3d(jnp.ones((10, 10, 10, 3)), (3, 3, 3)).shape

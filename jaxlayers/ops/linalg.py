@@ -54,6 +54,10 @@ def cholesky(x, upper=False):
     ``x`` must be symmetric positive definite.  Eagerly, a matrix that is not
     raises a ``ValueError``; under ``jit`` the factor is NaN instead.
 
+    Args:
+        x: Array ``(..., n, n)`` of symmetric positive-definite matrices.
+        upper: Whether to return the upper factor instead of the lower.
+
     Example:
         >>> cholesky(jnp.array([[4.0, 2.0], [2.0, 2.0]]))
         Array([[2., 0.],
@@ -75,6 +79,10 @@ def cholesky(x, upper=False):
 def cholesky_inverse(x, upper=False):
     """The inverse of ``A`` given its Cholesky factor ``x`` (``L``, or ``U`` when ``upper``).
 
+    Args:
+        x: Array ``(..., n, n)`` of triangular Cholesky factors.
+        upper: Whether ``x`` holds upper factors.
+
     Example:
         >>> cholesky_inverse(jnp.array([[2.0, 0.0], [1.0, 1.0]]))
         Array([[ 0.5, -0.5],
@@ -92,6 +100,9 @@ def cholesky_inverse(x, upper=False):
 def det(x):
     """The determinant of each square matrix, shape ``(...,)``.
 
+    Args:
+        x: Input array.
+
     Example:
         >>> det(jnp.array([[1.0, 2.0], [3.0, 4.0]]))
         Array(-2., dtype=float32)
@@ -104,6 +115,9 @@ def eig(x):
 
     JAX computes this on CPU only.
 
+    Args:
+        x: Input array.
+
     Example:
         >>> eig(jnp.diag(jnp.array([2.0, 3.0])))[0]
         Array([2.+0.j, 3.+0.j], dtype=complex64)
@@ -114,6 +128,9 @@ def eig(x):
 def eigh(x):
     """Eigenvalues (ascending) and eigenvectors of symmetric or Hermitian matrices.
 
+    Args:
+        x: Input array.
+
     Example:
         >>> eigh(jnp.array([[2.0, 1.0], [1.0, 2.0]]))[0]
         Array([1., 3.], dtype=float32)
@@ -123,6 +140,9 @@ def eigh(x):
 
 def inv(x):
     """The inverse of each square matrix.
+
+    Args:
+        x: Input array.
 
     Example:
         >>> inv(jnp.array([[2.0, 0.0], [0.0, 4.0]]))
@@ -137,6 +157,9 @@ def lu_factor(x):
 
     ``lu`` holds ``L`` (unit diagonal, not stored) below the diagonal and ``U``
     on and above it; ``pivots`` (int32) are the row swaps.
+
+    Args:
+        x: Input array.
 
     Example:
         >>> lu, pivots = lu_factor(jnp.array([[1.0, 2.0], [3.0, 4.0]]))
@@ -219,6 +242,11 @@ def solve(a, b):
 def solve_triangular(a, b, lower=False):
     """The solution of ``a @ x = b`` for triangular ``a`` (upper unless ``lower``).
 
+    Args:
+        a: Array ``(..., n, n)`` of triangular matrices.
+        b: Array ``(..., n)`` or ``(..., n, k)``.
+        lower: Whether ``a`` is lower triangular.
+
     Example:
         >>> solve_triangular(jnp.array([[1.0, 0.0], [1.0, 1.0]]), jnp.array([1.0, 3.0]),
         ...                  lower=True)
@@ -271,6 +299,11 @@ def lstsq(a, b, rcond=None):
 def matrix_rank(x, tol=None):
     """The rank of each matrix (int32): singular values above ``tol`` (or JAX's default).
 
+    Args:
+        x: Array ``(..., m, n)``.
+        tol: Singular values at or below it count as zero; ``None`` picks one from the
+            dtype.
+
     Example:
         >>> matrix_rank(jnp.array([[1.0, 2.0], [2.0, 4.0]]))
         Array(1, dtype=int32)
@@ -280,6 +313,10 @@ def matrix_rank(x, tol=None):
 
 def pinv(x, rcond=None):
     """The Moore-Penrose pseudo-inverse of each matrix, shape ``(..., N, M)``.
+
+    Args:
+        x: Array ``(..., m, n)``.
+        rcond: Relative cutoff of small singular values; ``None`` picks one from the dtype.
 
     Example:
         >>> pinv(jnp.array([[2.0, 0.0]]))

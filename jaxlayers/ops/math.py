@@ -134,6 +134,12 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):
 def segment_max(data, segment_ids, num_segments=None, sorted=False):
     """Maximum of the rows of ``data`` that share a segment id (see :func:`segment_sum`).
 
+    Args:
+        data: Array of values ``(n, ...)``.
+        segment_ids: Int array ``(n,)``, each entry's segment.
+        num_segments: Int, the number of segments; ``None`` infers it (not under ``jit``).
+        sorted: Whether ``segment_ids`` are sorted (a speed hint).
+
     Example:
         >>> segment_max(jnp.array([1, 2, 3]), jnp.array([0, 0, 1]), 2).tolist()
         [2, 3]
@@ -145,6 +151,12 @@ def segment_max(data, segment_ids, num_segments=None, sorted=False):
 def segment_min(data, segment_ids, num_segments=None, sorted=False):
     """Minimum of the rows of ``data`` that share a segment id (see :func:`segment_sum`).
 
+    Args:
+        data: Array of values ``(n, ...)``.
+        segment_ids: Int array ``(n,)``, each entry's segment.
+        num_segments: Int, the number of segments; ``None`` infers it (not under ``jit``).
+        sorted: Whether ``segment_ids`` are sorted (a speed hint).
+
     Example:
         >>> segment_min(jnp.array([1, 2, 3]), jnp.array([0, 0, 1]), 2).tolist()
         [1, 3]
@@ -155,6 +167,12 @@ def segment_min(data, segment_ids, num_segments=None, sorted=False):
 
 def segment_prod(data, segment_ids, num_segments=None, sorted=False):
     """Product of the rows of ``data`` that share a segment id (see :func:`segment_sum`).
+
+    Args:
+        data: Array of values ``(n, ...)``.
+        segment_ids: Int array ``(n,)``, each entry's segment.
+        num_segments: Int, the number of segments; ``None`` infers it (not under ``jit``).
+        sorted: Whether ``segment_ids`` are sorted (a speed hint).
 
     Example:
         >>> segment_prod(jnp.array([1, 2, 3]), jnp.array([0, 0, 1]), 2).tolist()
@@ -221,6 +239,11 @@ def in_top_k(targets, predictions, k):
 def logsumexp(x, axis=None, keepdims=False):
     """``log(sum(exp(x)))`` over ``axis``, computed without overflow.
 
+    Args:
+        x: Input array.
+        axis: Int axis.
+        keepdims: Whether reduced axes stay as size-1 axes.
+
     Example:
         >>> round(float(logsumexp(jnp.array([1.0, 2.0, 3.0]))), 4)
         3.4076
@@ -232,6 +255,10 @@ def cdist(x, y):
     """Euclidean distances between the rows of ``x`` ``(..., m, d)`` and ``y`` ``(..., n, d)``.
 
     Returns an array of shape ``(..., m, n)``.
+
+    Args:
+        x: Array ``(..., m, d)`` of points.
+        y: Array ``(..., n, d)`` of points.
 
     Example:
         >>> cdist(jnp.array([[0.0, 0.0]]), jnp.array([[3.0, 4.0]])).tolist()
@@ -255,6 +282,9 @@ def cdist(x, y):
 def logdet(x):
     """Natural log of the determinant of Hermitian positive definite matrices ``(..., n, n)``.
 
+    Args:
+        x: Input array.
+
     Example:
         >>> round(float(logdet(jnp.array([[2.0, 0.0], [0.0, 3.0]]))), 4)
         1.7918
@@ -272,6 +302,11 @@ def extract_sequences(x, sequence_length, sequence_stride):
     """Frames of the last axis: ``(..., n)`` becomes ``(..., num_sequences, sequence_length)``.
 
     ``num_sequences = 1 + (n - sequence_length) // sequence_stride``.
+
+    Args:
+        x: Array ``(..., samples)``.
+        sequence_length: Int, the frame length.
+        sequence_stride: Int, the hop between frames.
 
     Example:
         >>> extract_sequences(jnp.arange(6), 3, 2).tolist()
@@ -298,6 +333,9 @@ def _overlap_add(frames, step):
 def fft(x):
     """FFT along the last axis of a complex array given as ``(real, imag)``.
 
+    Args:
+        x: Input array.
+
     Example:
         >>> real, imag = fft((jnp.array([1.0, 2.0]), jnp.array([0.0, 1.0])))
         >>> real.tolist(), imag.tolist()
@@ -309,6 +347,9 @@ def fft(x):
 def fft2(x):
     """2-D FFT over the last two axes of ``(real, imag)``; returns ``(real, imag)``.
 
+    Args:
+        x: Input array.
+
     Example:
         >>> real, imag = fft2((jnp.ones((2, 2)), jnp.zeros((2, 2))))
         >>> real.tolist()
@@ -319,6 +360,9 @@ def fft2(x):
 
 def ifft2(x):
     """Inverse 2-D FFT over the last two axes of ``(real, imag)``; returns ``(real, imag)``.
+
+    Args:
+        x: Input array.
 
     Example:
         >>> real, imag = ifft2((jnp.full((2, 2), 4.0), jnp.zeros((2, 2))))
@@ -352,6 +396,10 @@ def irfft(x, fft_length=None):
     """Inverse of :func:`rfft`: a real signal of length ``fft_length`` from ``(real, imag)``.
 
     ``fft_length`` defaults to ``2 * (x[0].shape[-1] - 1)``; pass it for odd lengths.
+
+    Args:
+        x: Pair ``(real, imag)`` of arrays ``(..., n // 2 + 1)``.
+        fft_length: Int length of the output; ``None`` means ``2 * (n - 1)``.
 
     Example:
         >>> irfft((jnp.array([2.0, 0.0]), jnp.array([0.0, 0.0]))).tolist()
@@ -463,6 +511,15 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
     Use the arguments given to :func:`stft`.  ``length`` crops the output to
     that many samples; otherwise a centred transform drops its padding.
 
+    Args:
+        x: Pair ``(real, imag)`` of arrays ``(..., frames, fft_length // 2 + 1)``.
+        sequence_length: Int, the frame length.
+        sequence_stride: Int, the hop between frames.
+        fft_length: Int, the FFT size.
+        length: Optional int, the output length (trimmed or padded).
+        window: Window name (``'hann'``, ...), an array, or ``None``.
+        center: Whether the frames were centred (padding removed).
+
     Example:
         >>> signal = jnp.arange(16.0)
         >>> spec = stft(signal, 8, 2, 8)
@@ -491,6 +548,9 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
 def rsqrt(x):
     """``1 / sqrt(x)`` element-wise (integers are promoted to float).
 
+    Args:
+        x: Input array.
+
     Example:
         >>> rsqrt(jnp.array([4.0, 16.0])).tolist()
         [0.5, 0.25]
@@ -500,6 +560,9 @@ def rsqrt(x):
 
 def erf(x):
     """The error function, element-wise.
+
+    Args:
+        x: Input array.
 
     Example:
         >>> float(erf(jnp.array(0.0)))
@@ -511,6 +574,9 @@ def erf(x):
 def erfc(x):
     """The complementary error function ``1 - erf(x)``, element-wise.
 
+    Args:
+        x: Input array.
+
     Example:
         >>> float(erfc(jnp.array(0.0)))
         1.0
@@ -520,6 +586,9 @@ def erfc(x):
 
 def erfinv(x):
     """The inverse error function, element-wise (on ``(-1, 1)``).
+
+    Args:
+        x: Input array.
 
     Example:
         >>> float(erfinv(jnp.array(0.0)))
@@ -531,6 +600,9 @@ def erfinv(x):
 # --------------------------------------------------------------------------- complex views
 def view_as_complex(x):
     """A complex array from a real one whose last axis holds ``(real, imag)``.
+
+    Args:
+        x: Input array.
 
     Example:
         >>> view_as_complex(jnp.array([[1.0, 2.0]])).tolist()
@@ -547,6 +619,9 @@ def view_as_complex(x):
 
 def view_as_real(x):
     """A real array with a last axis of size 2 holding ``(real, imag)`` of ``x``.
+
+    Args:
+        x: Input array.
 
     Example:
         >>> view_as_real(jnp.array([1 + 2j])).tolist()

@@ -53,6 +53,9 @@ __all__ = [
 def relu(x):
     """``max(x, 0)``.
 
+    Args:
+        x: Array of any shape.
+
     Example:
         >>> relu(jnp.array([-2.0, 3.0]))
         Array([0., 3.], dtype=float32)
@@ -61,32 +64,76 @@ def relu(x):
 
 
 def relu6(x):
-    """``min(max(x, 0), 6)``."""
+    """``min(max(x, 0), 6)``.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.relu6(np.array([-1.0, 3.0, 8.0]))).round(3)
+        array([0., 3., 6.], dtype=float32)
+    """
     return jax.nn.relu6(_args.array(x))
 
 
 def sigmoid(x):
-    """Logistic sigmoid ``1 / (1 + exp(-x))``."""
+    """Logistic sigmoid ``1 / (1 + exp(-x))``.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.sigmoid(np.array([-2.0, 0.0, 2.0]))).round(3)
+        array([0.119, 0.5  , 0.881], dtype=float32)
+    """
     return jax.nn.sigmoid(_args.array(x))
 
 
 def sparse_sigmoid(x):
-    """Piecewise linear sigmoid: ``0`` below -1, ``(x + 1) / 2`` on [-1, 1], ``1`` above."""
+    """Piecewise linear sigmoid: ``0`` below -1, ``(x + 1) / 2`` on [-1, 1], ``1`` above.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.sparse_sigmoid(np.array([-2.0, 0.0, 2.0]))).round(3)
+        array([0. , 0.5, 1. ], dtype=float32)
+    """
     return jax.nn.sparse_sigmoid(_args.array(x))
 
 
 def softplus(x):
-    """``log(exp(x) + 1)``, computed stably."""
+    """``log(exp(x) + 1)``, computed stably.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.softplus(np.array([0.0]))).round(3)
+        array([0.693], dtype=float32)
+    """
     return jax.nn.softplus(_args.array(x))
 
 
 def softsign(x):
-    """``x / (abs(x) + 1)``."""
+    """``x / (abs(x) + 1)``.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.softsign(np.array([-3.0, 1.0]))).round(3)
+        array([-0.75,  0.5 ], dtype=float32)
+    """
     return jax.nn.soft_sign(_args.array(x))
 
 
 def soft_shrink(x, threshold=0.5):
     """Shrinks ``x`` toward zero by ``threshold``; values within it become 0.
+
+    Args:
+        x: Array of any shape.
+        threshold: Non-negative float, the half-width of the zeroed band.
 
     Example:
         >>> soft_shrink(jnp.array([-2.0, 0.2, 1.0]))
@@ -99,12 +146,28 @@ def soft_shrink(x, threshold=0.5):
 
 
 def sparse_plus(x):
-    """Piecewise softplus: ``0`` below -1, ``(x + 1)**2 / 4`` on [-1, 1], ``x`` above 1."""
+    """Piecewise softplus: ``0`` below -1, ``(x + 1)**2 / 4`` on [-1, 1], ``x`` above 1.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.sparse_plus(np.array([-2.0, 0.0, 2.0]))).round(3)
+        array([0.  , 0.25, 2.  ], dtype=float32)
+    """
     return jax.nn.sparse_plus(_args.array(x))
 
 
 def silu(x):
-    """Sigmoid linear unit (a.k.a. swish): ``x * sigmoid(x)``."""
+    """Sigmoid linear unit (a.k.a. swish): ``x * sigmoid(x)``.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.silu(np.array([-2.0, 0.0, 2.0]))).round(3)
+        array([-0.238,  0.   ,  1.762], dtype=float32)
+    """
     return jax.nn.silu(_args.array(x))
 
 
@@ -112,17 +175,38 @@ swish = silu
 
 
 def squareplus(x, b=4):
-    """Smooth ReLU ``(x + sqrt(x**2 + b)) / 2`` (So, 2021)."""
+    """Smooth ReLU ``(x + sqrt(x**2 + b)) / 2`` (So, 2021).
+
+    Args:
+        x: Array of any shape.
+        b: Non-negative smoothness; 0 gives ReLU.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.squareplus(np.array([0.0, 3.0]))).round(3)
+        array([1.   , 3.303], dtype=float32)
+    """
     return jax.nn.squareplus(_args.array(x), b=b)
 
 
 def log_sigmoid(x):
-    """``log(sigmoid(x))``, computed stably."""
+    """``log(sigmoid(x))``, computed stably.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.log_sigmoid(np.array([0.0]))).round(3)
+        array([-0.693], dtype=float32)
+    """
     return jax.nn.log_sigmoid(_args.array(x))
 
 
 def leaky_relu(x, negative_slope=0.2):
     """``x`` where positive, ``negative_slope * x`` elsewhere.
+
+    Args:
+        x: Array of any shape.
+        negative_slope: Slope for negative inputs.
 
     Example:
         >>> leaky_relu(jnp.array([-1.0, 3.0]))
@@ -134,6 +218,9 @@ def leaky_relu(x, negative_slope=0.2):
 def hard_sigmoid(x):
     """Piecewise linear sigmoid ``relu6(x + 3) / 6``.
 
+    Args:
+        x: Array of any shape.
+
     Example:
         >>> hard_sigmoid(jnp.array([-4.0, 0.0, 4.0]))
         Array([0. , 0.5, 1. ], dtype=float32)
@@ -142,7 +229,15 @@ def hard_sigmoid(x):
 
 
 def hard_silu(x):
-    """``x * hard_sigmoid(x)`` (a.k.a. hard swish, Howard et al., 2019)."""
+    """``x * hard_sigmoid(x)`` (a.k.a. hard swish, Howard et al., 2019).
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.hard_silu(np.array([-3.0, 0.0, 3.0]))).round(3)
+        array([-0.,  0.,  3.], dtype=float32)
+    """
     return jax.nn.hard_silu(_args.array(x))
 
 
@@ -150,12 +245,29 @@ hard_swish = hard_silu
 
 
 def elu(x, alpha=1.0):
-    """Exponential linear unit: ``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``."""
+    """Exponential linear unit: ``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``.
+
+    Args:
+        x: Array of any shape.
+        alpha: Scale of the negative part.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.elu(np.array([-2.0, 0.0, 2.0]))).round(3)
+        array([-0.865,  0.   ,  2.   ], dtype=float32)
+    """
     return jax.nn.elu(_args.array(x), alpha=alpha)
 
 
 def selu(x):
-    """Scaled ELU (Klambauer et al., 2017) with its fixed ``alpha`` and ``scale``."""
+    """Scaled ELU (Klambauer et al., 2017) with its fixed ``alpha`` and ``scale``.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.selu(np.array([-2.0, 0.0, 2.0]))).round(3)
+        array([-1.52 ,  0.   ,  2.101], dtype=float32)
+    """
     return jax.nn.selu(_args.array(x))
 
 
@@ -166,17 +278,34 @@ def gelu(x, approximate=True):
         x: Input array.
         approximate: Use the tanh approximation (the default here, as in
             ``keras.ops``; ``keras.activations.gelu`` defaults to the exact form).
+
+    Example:
+        >>> np.asarray(jl.ops.nn.gelu(np.array([-2.0, 0.0, 2.0]))).round(3)
+        array([-0.045,  0.   ,  1.955], dtype=float32)
     """
     return jax.nn.gelu(_args.array(x), approximate=approximate)
 
 
 def celu(x, alpha=1.0):
-    """Continuously differentiable ELU: ``max(x, 0) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    """Continuously differentiable ELU: ``max(x, 0) + min(0, alpha * (exp(x / alpha) - 1))``.
+
+    Args:
+        x: Array of any shape.
+        alpha: Scale of the negative part.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.celu(np.array([-2.0, 0.0, 2.0]))).round(3)
+        array([-0.865,  0.   ,  2.   ], dtype=float32)
+    """
     return jax.nn.celu(_args.array(x), alpha=alpha)
 
 
 def glu(x, axis=-1):
     """Gated linear unit: splits ``x`` in two along ``axis`` and returns ``a * sigmoid(b)``.
+
+    Args:
+        x: Array whose ``axis`` has an even size.
+        axis: Int axis split into value and gate halves.
 
     Example:
         >>> glu(jnp.array([2.0, 0.0]))
@@ -190,24 +319,54 @@ def glu(x, axis=-1):
 
 
 def tanh_shrink(x):
-    """``x - tanh(x)``."""
+    """``x - tanh(x)``.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.tanh_shrink(np.array([0.0, 1.0]))).round(3)
+        array([0.   , 0.238], dtype=float32)
+    """
     x = _args.array(x)
     return x - jnp.tanh(x)
 
 
 def hard_tanh(x):
-    """``clip(x, -1, 1)``."""
+    """``clip(x, -1, 1)``.
+
+    Args:
+        x: Array of any shape.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.hard_tanh(np.array([-2.0, 0.0, 2.0]))).round(3)
+        array([-1.,  0.,  1.], dtype=float32)
+    """
     return jax.nn.hard_tanh(_args.array(x))
 
 
 def hard_shrink(x, threshold=0.5):
-    """``x`` where ``abs(x) > threshold``, else 0."""
+    """``x`` where ``abs(x) > threshold``, else 0.
+
+    Args:
+        x: Array of any shape.
+        threshold: Non-negative float, the half-width of the zeroed band.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.hard_shrink(np.array([-1.0, 0.3, 0.8]))).round(3)
+        array([-1. ,  0. ,  0.8], dtype=float32)
+    """
     x = _args.array(x)
     return jnp.where(jnp.abs(x) > threshold, x, jnp.zeros((), x.dtype))
 
 
 def threshold(x, threshold, default_value):
     """``x`` where ``x > threshold``, else ``default_value``.
+
+    Args:
+        x: Array of any shape.
+        threshold: Float; entries at or below it are replaced.
+        default_value: Float replacing them.
 
     Example:
         >>> threshold(jnp.array([0.5, 2.0]), 1.0, -1.0)
@@ -220,6 +379,10 @@ def threshold(x, threshold, default_value):
 def softmax(x, axis=-1):
     """``exp(x) / sum(exp(x))`` along ``axis`` (an int or a tuple), computed stably.
 
+    Args:
+        x: Array of any shape.
+        axis: Int or tuple of ints, the axes normalized over.
+
     Example:
         >>> softmax(jnp.array([0.0, 0.0]))
         Array([0.5, 0.5], dtype=float32)
@@ -228,7 +391,16 @@ def softmax(x, axis=-1):
 
 
 def log_softmax(x, axis=-1):
-    """``log(softmax(x))`` along ``axis``, computed without forming the softmax."""
+    """``log(softmax(x))`` along ``axis``, computed without forming the softmax.
+
+    Args:
+        x: Array of any shape.
+        axis: Int axis normalized over.
+
+    Example:
+        >>> np.asarray(jl.ops.nn.log_softmax(np.array([0.0, 0.0]))).round(3)
+        array([-0.693, -0.693], dtype=float32)
+    """
     return jax.nn.log_softmax(_args.array(x), axis=_axis(axis))
 
 
@@ -241,6 +413,10 @@ def sparsemax(x, axis=-1):
 
     Like softmax the output is non-negative and sums to one, but it can be
     exactly zero (Martins & Astudillo, 2016).
+
+    Args:
+        x: Array of any shape.
+        axis: Int axis normalized over.
 
     Example:
         >>> sparsemax(jnp.array([1.0, 0.5, -2.0]))
@@ -350,6 +526,12 @@ def _log_probs(output, from_logits, axis):
 def binary_crossentropy(target, output, from_logits=False):
     """Elementwise ``-(t log p + (1 - t) log(1 - p))``; ``p`` is clipped to ``[eps, 1 - eps]``.
 
+    Args:
+        target: Array of 0/1 (or soft) targets.
+        output: Array of probabilities (logits when ``from_logits``), shaped like
+            ``target``.
+        from_logits: Whether ``output`` holds logits rather than probabilities.
+
     Example:
         >>> binary_crossentropy(jnp.array([1.0]), jnp.array([0.0]), from_logits=True)
         Array([0.6931472], dtype=float32)
@@ -366,6 +548,13 @@ def binary_crossentropy(target, output, from_logits=False):
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """``-sum(target * log(p))`` over ``axis``; probabilities are renormalized and clipped.
 
+    Args:
+        target: Array of one-hot (or soft) targets ``(..., classes)``.
+        output: Array of probabilities (logits when ``from_logits``), shaped like
+            ``target``.
+        from_logits: Whether ``output`` holds logits rather than probabilities.
+        axis: Int class axis.
+
     Example:
         >>> categorical_crossentropy(jnp.array([0.0, 1.0]), jnp.array([0.5, 0.5]))
         Array(0.6931472, dtype=float32)
@@ -376,6 +565,12 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Categorical crossentropy with integer targets (a trailing size-1 axis is allowed).
+
+    Args:
+        target: Int array of class indices ``(...)`` or ``(..., 1)``.
+        output: Array ``(..., classes)`` of probabilities (logits when ``from_logits``).
+        from_logits: Whether ``output`` holds logits rather than probabilities.
+        axis: Int class axis of ``output``.
 
     Example:
         >>> sparse_categorical_crossentropy(jnp.array([1]), jnp.array([[0.5, 0.5]]))
@@ -401,6 +596,11 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 def psnr(x1, x2, max_val):
     """Peak signal-to-noise ratio in dB: ``20 log10(max_val) - 10 log10(mse)``.
 
+    Args:
+        x1: Array of reference values.
+        x2: Array of the same shape.
+        max_val: Scalar, the largest possible value (1.0 or 255).
+
     Example:
         >>> psnr(jnp.zeros(4), jnp.full(4, 0.1), 1.0)
         Array(20., dtype=float32)
@@ -414,6 +614,10 @@ def psnr(x1, x2, max_val):
 
 def polar(abs_, angle):
     """The complex number ``abs_ * (cos(angle) + i sin(angle))``, elementwise.
+
+    Args:
+        abs_: Array of magnitudes.
+        angle: Array of angles in radians, broadcastable with ``abs_``.
 
     Example:
         >>> polar(jnp.array(2.0), jnp.array(0.0))

@@ -79,6 +79,9 @@ def _class_for(name):
 def serialize(optimizer):
     """The config dict of ``optimizer`` (``{"module", "class_name", "config", ...}``).
 
+    Args:
+        optimizer: An optimizer instance.
+
     Example:
         >>> serialize(SGD(learning_rate=0.1, name="sgd"))["config"]["learning_rate"]
         0.1
@@ -93,6 +96,10 @@ def serialize(optimizer):
 
 def deserialize(config, custom_objects=None):
     """Rebuilds an optimizer from a name or a :func:`serialize` dict (Keras's too).
+
+    Args:
+        config: A dict made by ``serialize`` / ``get_config``, or a name.
+        custom_objects: Optional ``{name: object}`` for user-defined objects.
 
     Example:
         >>> deserialize({"class_name": "Adam", "config": {"learning_rate": 0.01}}).learning_rate

@@ -123,6 +123,11 @@ def keras_adam(beta_1, beta_2, epsilon):
     ``m_hat / (sqrt(v_hat) + eps / sqrt(1 - beta_2**t))`` equals Keras's
     ``lr_t * m / (sqrt(v) + eps)``, so the injected epsilon follows this schedule.
 
+    Args:
+        beta_1: Decay of the first-moment average.
+        beta_2: Decay of the second-moment average.
+        epsilon: Float added to the denominator.
+
     Example:
         >>> tx = keras_adam(0.9, 0.999, 1e-7)
         >>> u, _ = tx.update([jnp.ones(2)], tx.init([jnp.zeros(2)]))

@@ -126,6 +126,11 @@ class ExponentialDecay(_RateDecay):
         decay_rate: The factor applied every ``decay_steps`` steps.
         staircase: Decay in whole periods (``floor(step / decay_steps)``).
         name: Kept in the config, as Keras does.
+
+    Example:
+        >>> s = jl.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+        >>> float(s(0)), float(s(20))
+        (0.10000000149011612, 0.02500000037252903)
     """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
@@ -145,6 +150,11 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         boundaries: Increasing step counts, one fewer than ``values``.
         values: The rate in each interval.
         name: Kept in the config.
+
+    Example:
+        >>> s = jl.optimizers.schedules.PiecewiseConstantDecay([10], [1.0, 0.5])
+        >>> float(s(10)), float(s(11))
+        (1.0, 0.5)
     """
 
     def __init__(self, boundaries, values, name="PiecewiseConstant"):
@@ -181,6 +191,11 @@ class PolynomialDecay(LearningRateSchedule):
         cycle: Restart the decay each ``decay_steps`` (with a longer period)
             instead of staying at ``end_learning_rate``.
         name: Kept in the config.
+
+    Example:
+        >>> s = jl.optimizers.schedules.PolynomialDecay(1.0, decay_steps=10, end_learning_rate=0.0)
+        >>> float(s(5)), float(s(100))
+        (0.5, 0.0)
     """
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001,
@@ -220,6 +235,11 @@ class InverseTimeDecay(_RateDecay):
         decay_rate: How fast the rate falls.
         staircase: Decay in whole periods.
         name: Kept in the config.
+
+    Example:
+        >>> s = jl.optimizers.schedules.InverseTimeDecay(1.0, decay_steps=1, decay_rate=1.0)
+        >>> float(s(0)), float(s(3))
+        (1.0, 0.25)
     """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
@@ -252,6 +272,11 @@ class CosineDecay(LearningRateSchedule):
         name: Kept in the config.
         warmup_target: The rate reached at the end of the warmup, or ``None``.
         warmup_steps: Steps of the warmup.
+
+    Example:
+        >>> s = jl.optimizers.schedules.CosineDecay(1.0, decay_steps=10)
+        >>> float(s(0)), round(float(s(5)), 3), float(s(10))
+        (1.0, 0.5, 0.0)
     """
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
@@ -299,6 +324,11 @@ class CosineDecayRestarts(LearningRateSchedule):
         m_mul: Factor of the starting rate at each restart.
         alpha: The final rate of each period as a fraction of its start.
         name: Kept in the config.
+
+    Example:
+        >>> s = jl.optimizers.schedules.CosineDecayRestarts(1.0, first_decay_steps=4)
+        >>> float(s(0)), float(s(4))
+        (1.0, 1.0)
     """
 
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
@@ -337,6 +367,9 @@ class CosineDecayRestarts(LearningRateSchedule):
 def serialize(learning_rate_schedule):
     """The schedule as a ``{"module", "class_name", "config", "registered_name"}`` dict.
 
+    Args:
+        learning_rate_schedule: A schedule instance.
+
     Example:
         >>> serialize(InverseTimeDecay(0.1, 10, 0.5))["class_name"]
         'InverseTimeDecay'
@@ -346,6 +379,10 @@ def serialize(learning_rate_schedule):
 
 def deserialize(config, custom_objects=None):
     """Rebuilds a schedule from :func:`serialize`'s dict (or Keras's).
+
+    Args:
+        config: A dict made by ``serialize`` / ``get_config``, or a name.
+        custom_objects: Optional ``{name: object}`` for user-defined objects.
 
     Example:
         >>> deserialize(serialize(PolynomialDecay(0.1, 100))).decay_steps

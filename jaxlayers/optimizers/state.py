@@ -151,6 +151,9 @@ def iterations(opt_state):
     Read from the outermost ``inject_hyperparams`` state, else from the first
     optax state with a ``count`` field (e.g. ``ScaleByAdamState``).
 
+    Args:
+        opt_state: The optimizer state of a jaxlayers optimizer.
+
     Example:
         >>> tx = jl.optimizers.SGD().to_optax()
         >>> int(jl.optimizers.iterations(tx.init({"w": jnp.zeros(2)})))

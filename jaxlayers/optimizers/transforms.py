@@ -124,6 +124,11 @@ def dynamic_loss_scale(inner, initial_scale, growth_steps):
     gradients leave the weights and ``inner``'s state unchanged and halve the
     scale.
 
+    Args:
+        inner: The optax transformation run on the unscaled gradients.
+        initial_scale: Float, the first loss scale.
+        growth_steps: Int, finite steps before the scale doubles.
+
     Example:
         >>> import optax
         >>> tx = dynamic_loss_scale(optax.sgd(1.0), 4.0, 2)

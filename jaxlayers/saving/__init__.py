@@ -58,6 +58,9 @@ def serialize_keras_object(obj):
     functions ``{"class_name": "function", "config": name, ...}``; lists,
     tuples and dicts are serialized item by item; plain values are kept.
 
+    Args:
+        obj: A serializable object (layer, loss, metric, function, ...).
+
     Example:
         >>> serialize_keras_object(jl.activations.relu)["config"]
         'relu'

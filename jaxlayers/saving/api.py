@@ -563,6 +563,11 @@ def save_weights(model, filepath, overwrite=True):
     named ``params/<path>`` and ``state/<path>`` (``params/dense/kernel``),
     readable with ``np.load(path, allow_pickle=False)``.
 
+    Args:
+        model: A ``Model`` instance.
+        filepath: Path of the file.
+        overwrite: Whether an existing file may be replaced.
+
     Raises:
         ConfigError: The name ends in neither ``.weights.h5`` nor ``.npz``.
 

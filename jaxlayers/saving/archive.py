@@ -714,8 +714,6 @@ def to_jax(array, dtype_name, source="the file"):
 
 __all__ = [
     "ArchiveError", "ZipReader", "NpzReader", "DecompressionBudget", "atomic_write",
-    "open_regular", "write_npz", "write_json", "encode_array", "to_jax", "native",
-    "key_data_shape", "dtype_kind", "validate_zip", "FORMAT_NAME", "FORMAT_VERSION",
-    "METADATA_MEMBER", "CONFIG_MEMBER", "WEIGHTS_MEMBER", "OPTIMIZER_MEMBER",
-    "KERAS_WEIGHTS_MEMBER", "MAX_RATIO",
+    "open_regular", "FORMAT_NAME", "FORMAT_VERSION", "METADATA_MEMBER", "CONFIG_MEMBER",
+    "WEIGHTS_MEMBER", "OPTIMIZER_MEMBER", "KERAS_WEIGHTS_MEMBER", "MAX_RATIO"
 ]

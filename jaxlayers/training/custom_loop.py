@@ -328,6 +328,5 @@ def predict_outputs(model, batches, key):
                                   *outs)
 
 
-__all__ = ["epoch_logs", "evaluate", "fit", "format_results", "initial_state", "lazy",
-           "on_batch", "predict_outputs", "prepare", "run_pass", "sync_live_state",
-           "write_state"]
+# The trainer's machinery, imported by name inside jaxlayers: no public API here.
+__all__ = []

@@ -533,7 +533,4 @@ class KerasSteps:
         return new, jax.tree_util.tree_leaves(opt_state)
 
 
-__all__ = ["KerasSteps", "CompileMetrics", "LazyLogs", "check_signature", "check_step_result",
-           "metric_results", "metric_values", "overridden", "set_metric_values",
-           "split_metric_values", "step_key", "to_host", "tracked_optimizers",
-           "uses_custom_steps"]
+__all__ = ["KerasSteps", "CompileMetrics", "LazyLogs"]

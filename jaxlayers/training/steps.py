@@ -405,5 +405,4 @@ def make_predict_step(model):
     return step
 
 
-__all__ = ["Outputs", "CompiledLoss", "MetricSet", "Partition", "make_train_step",
-           "make_test_step", "make_predict_step", "scale_loss", "step_io"]
+__all__ = ["Outputs", "CompiledLoss", "MetricSet", "Partition"]

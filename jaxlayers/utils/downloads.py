@@ -53,6 +53,11 @@ def _hasher(algorithm, file_hash=None):
 def hash_file(path, algorithm="sha256", file_hash=None):
     """The hex digest of a file (``'auto'`` picks sha256 for a 64-character ``file_hash``).
 
+    Args:
+        path: Path of the file.
+        algorithm: ``'sha256'``, ``'md5'`` or ``'auto'``.
+        file_hash: Optional expected hash, used to pick the algorithm for ``'auto'``.
+
     Example:
         >>> with open("empty.bin", "wb"):
         ...     pass

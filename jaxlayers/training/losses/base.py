@@ -58,12 +58,25 @@ def _entry(fn):
 
 
 def builtin_functions():
-    """The built-in loss functions, in registration order."""
+    """The built-in loss functions, in registration order.
+
+    Example:
+        >>> jl.losses.mean_squared_error in builtin_functions()
+        True
+    """
     return tuple(_FUNCTIONS)
 
 
 def function_kind(fn):
-    """The kind of labels a built-in loss function checks; ``None`` for other callables."""
+    """The kind of labels a built-in loss function checks; ``None`` for other callables.
+
+    Args:
+        fn: A function.
+
+    Example:
+        >>> function_kind(jl.losses.sparse_categorical_crossentropy), function_kind(len)
+        ('sparse', None)
+    """
     entry = _entry(fn)
     return None if entry is None else entry[0]
 
@@ -74,6 +87,16 @@ def loss_mask(fn, y_true, y_pred, **kwargs):
     Only ``sparse_categorical_crossentropy`` with ``ignore_class`` makes one.
     ``Loss`` objects and loss-named metrics use it to leave those entries
     out of means.
+
+    Args:
+        fn: A built-in loss function.
+        y_true: Labels.
+        y_pred: Predictions.
+        **kwargs: The loss function's options.
+
+    Example:
+        >>> print(loss_mask(jl.losses.mean_squared_error, np.zeros((2, 1)), np.zeros((2, 1))))
+        None
     """
     entry = _entry(fn)
     make = None if entry is None else entry[1]
@@ -81,7 +104,15 @@ def loss_mask(fn, y_true, y_pred, **kwargs):
 
 
 def registered_function_name(fn):
-    """The name a function is saved under: built-in or registered; ``None`` if neither."""
+    """The name a function is saved under: built-in or registered; ``None`` if neither.
+
+    Args:
+        fn: A function.
+
+    Example:
+        >>> registered_function_name(jl.losses.mean_squared_error)
+        'mean_squared_error'
+    """
     if _entry(fn) is not None:
         return fn.__name__
     name = get_registered_name(fn)
@@ -89,7 +120,15 @@ def registered_function_name(fn):
 
 
 def function_name(fn):
-    """:func:`registered_function_name`, or a ``SerializationError`` for other functions."""
+    """:func:`registered_function_name`, or a ``SerializationError`` for other functions.
+
+    Args:
+        fn: A function.
+
+    Example:
+        >>> function_name(jl.losses.huber)
+        'huber'
+    """
     name = registered_function_name(fn)
     if name is None:
         raise SerializationError(
@@ -119,7 +158,19 @@ def from_wrapper_config(cls, config, resolve):
 
 
 def check_loss_fn(owner, fn):
-    """A ``ConfigTypeError`` unless ``fn`` is callable (the wrappers of losses and metrics)."""
+    """A ``ConfigTypeError`` unless ``fn`` is callable (the wrappers of losses and metrics).
+
+    Args:
+        owner: How error messages name the caller (``'MeanSquaredError'``).
+        fn: The value given as the loss function.
+
+    Example:
+        >>> try:
+        ...     check_loss_fn('LossFunctionWrapper', 3)
+        ... except jl.errors.ConfigTypeError as e:
+        ...     print(type(e).__name__)
+        ConfigTypeError
+    """
     if not callable(fn):
         raise ConfigTypeError(
             f"{owner}: `fn` must be a callable fn(y_true, y_pred). Received: fn={fn!r}."

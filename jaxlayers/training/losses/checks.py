@@ -140,13 +140,39 @@ def prepare(kind, owner, y_true, y_pred, axis=-1):
 
 
 def check_axis(owner, axis):
-    """A ``ConfigTypeError`` unless ``axis`` is an int."""
+    """A ``ConfigTypeError`` unless ``axis`` is an int.
+
+    Args:
+        owner: How error messages name the caller (``'MeanSquaredError'``).
+        axis: The value given as ``axis``.
+
+    Example:
+        >>> check_axis('CategoricalCrossentropy', -1)
+        >>> try:
+        ...     check_axis('CategoricalCrossentropy', 1.5)
+        ... except jl.errors.ConfigTypeError as e:
+        ...     print(type(e).__name__)
+        ConfigTypeError
+    """
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise ConfigTypeError(f"{owner}: `axis` must be an int. Received: axis={axis!r}.")
 
 
 def check_label_smoothing(owner, label_smoothing):
-    """A ``ConfigError`` unless ``label_smoothing`` is in ``[0, 1]``."""
+    """A ``ConfigError`` unless ``label_smoothing`` is in ``[0, 1]``.
+
+    Args:
+        owner: How error messages name the caller (``'MeanSquaredError'``).
+        label_smoothing: The value given as ``label_smoothing``.
+
+    Example:
+        >>> check_label_smoothing('BinaryCrossentropy', 0.1)
+        >>> try:
+        ...     check_label_smoothing('BinaryCrossentropy', 2.0)
+        ... except jl.errors.ConfigError as e:
+        ...     print(type(e).__name__)
+        ConfigError
+    """
     if not 0.0 <= float(label_smoothing) <= 1.0:
         raise ConfigError(
             f"{owner}: `label_smoothing` must be in [0, 1]. "

@@ -19,6 +19,10 @@ def _signed_labels(y_true):
 def hinge(y_true, y_pred):
     """Hinge loss ``mean(max(1 - y * p, 0))``; 0/1 labels are mapped to -1/1.
 
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+
     Example:
         >>> losses.hinge(jnp.array([[1.0, 0.0]]), jnp.array([[0.5, -2.0]]))
         Array([0.25], dtype=float32)
@@ -30,6 +34,10 @@ def hinge(y_true, y_pred):
 @builtin_function()
 def squared_hinge(y_true, y_pred):
     """Squared hinge loss ``mean(max(1 - y * p, 0) ** 2)``; 0/1 labels map to -1/1.
+
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
 
     Example:
         >>> losses.squared_hinge(jnp.array([[1.0, 0.0]]), jnp.array([[0.5, -2.0]]))
@@ -43,6 +51,10 @@ def squared_hinge(y_true, y_pred):
 @builtin_function()
 def categorical_hinge(y_true, y_pred):
     """``max(max_wrong - true_score + 1, 0)`` for one-hot ``y_true``.
+
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
 
     Example:
         >>> losses.categorical_hinge(jnp.array([[0.0, 1.0]]), jnp.array([[0.3, 0.8]]))
@@ -58,6 +70,12 @@ def categorical_hinge(y_true, y_pred):
 class Hinge(BuiltinLoss):
     """Reduced :func:`hinge`.
 
+    Args:
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> float(losses.Hinge()(jnp.array([[1.0, 0.0]]), jnp.array([[0.5, -2.0]])))
         0.25
@@ -71,6 +89,12 @@ class Hinge(BuiltinLoss):
 class SquaredHinge(BuiltinLoss):
     """Reduced :func:`squared_hinge`.
 
+    Args:
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> float(losses.SquaredHinge()(jnp.array([[1.0, 0.0]]), jnp.array([[0.5, -2.0]])))
         0.125
@@ -83,6 +107,12 @@ class SquaredHinge(BuiltinLoss):
 @register_builtin("losses")
 class CategoricalHinge(BuiltinLoss):
     """Reduced :func:`categorical_hinge`.
+
+    Args:
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> float(losses.CategoricalHinge()(jnp.array([[0.0, 1.0]]), jnp.array([[0.3, 0.8]])))

@@ -91,6 +91,15 @@ class Circle(BuiltinLoss):
 
     Put it after embeddings without activation and a ``UnitNormalization``.
 
+    Args:
+        gamma: Float focusing exponent (see the summary).
+        margin: Float margin.
+        remove_diagonal: Whether each query's pair with itself is left out.
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> emb = jnp.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
         >>> round(float(losses.Circle(gamma=2.0)(jnp.array([0, 0, 1]), emb)), 4)

@@ -69,6 +69,17 @@ def binary_focal_crossentropy(
     ``apply_class_balancing`` positives are also weighted by ``alpha`` and
     negatives by ``1 - alpha``.
 
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+        apply_class_balancing: Whether to weight positives by ``alpha`` and negatives by ``1
+            - alpha``.
+        alpha: Float weight (see the summary).
+        gamma: Float focusing exponent (see the summary).
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        label_smoothing: Float in ``[0, 1]``: labels move this far toward uniform.
+        axis: Int axis.
+
     Example:
         >>> y = jnp.array([[0.0, 1.0]])
         >>> losses.binary_focal_crossentropy(y, jnp.array([[0.4, 0.6]]), gamma=2.0).round(4)
@@ -115,6 +126,15 @@ def categorical_focal_crossentropy(
     y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1
 ):
     """Categorical focal crossentropy: ``-sum(alpha * (1 - p) ** gamma * y * log p)``.
+
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+        alpha: Float weight (see the summary).
+        gamma: Float focusing exponent (see the summary).
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        label_smoothing: Float in ``[0, 1]``: labels move this far toward uniform.
+        axis: Int axis.
 
     Example:
         >>> y = jnp.array([[0.0, 1.0, 0.0]])
@@ -218,6 +238,10 @@ def kl_divergence(y_true, y_pred):
 
     Both arguments are clipped to ``[epsilon, 1]``.
 
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+
     Example:
         >>> losses.kl_divergence(jnp.array([[0.5, 0.5]]), jnp.array([[0.9, 0.1]])).round(4)
         Array([0.5108], dtype=float32)
@@ -231,6 +255,10 @@ def kl_divergence(y_true, y_pred):
 @builtin_function()
 def poisson(y_true, y_pred):
     """Poisson loss ``mean(p - y * log(p + epsilon))`` over the last axis.
+
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
 
     Example:
         >>> losses.poisson(jnp.array([[1.0, 0.0]]), jnp.array([[1.0, 2.0]])).round(4)
@@ -248,6 +276,15 @@ bce = BCE = binary_crossentropy
 class BinaryCrossentropy(BuiltinLoss):
     """Reduced :func:`binary_crossentropy`.
 
+    Args:
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        label_smoothing: Float in ``[0, 1]``: labels move this far toward uniform.
+        axis: Int axis.
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> loss = losses.BinaryCrossentropy(from_logits=True)
         >>> round(float(loss(jnp.array([[1.0], [0.0]]), jnp.array([[2.0], [-1.0]]))), 4)
@@ -263,6 +300,19 @@ class BinaryCrossentropy(BuiltinLoss):
 @register_builtin("losses")
 class BinaryFocalCrossentropy(BuiltinLoss):
     """Reduced :func:`binary_focal_crossentropy`.
+
+    Args:
+        apply_class_balancing: Whether to weight positives by ``alpha`` and negatives by ``1
+            - alpha``.
+        alpha: Float weight (see the summary).
+        gamma: Float focusing exponent (see the summary).
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        label_smoothing: Float in ``[0, 1]``: labels move this far toward uniform.
+        axis: Int axis.
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> loss = losses.BinaryFocalCrossentropy(gamma=2.0)
@@ -282,6 +332,15 @@ class BinaryFocalCrossentropy(BuiltinLoss):
 class CategoricalCrossentropy(BuiltinLoss):
     """Reduced :func:`categorical_crossentropy` (one-hot labels).
 
+    Args:
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        label_smoothing: Float in ``[0, 1]``: labels move this far toward uniform.
+        axis: Int axis.
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> loss = losses.CategoricalCrossentropy()
         >>> round(float(loss(jnp.array([[0.0, 1.0]]), jnp.array([[0.1, 0.9]]))), 4)
@@ -297,6 +356,17 @@ class CategoricalCrossentropy(BuiltinLoss):
 @register_builtin("losses")
 class CategoricalFocalCrossentropy(BuiltinLoss):
     """Reduced :func:`categorical_focal_crossentropy`.
+
+    Args:
+        alpha: Float weight (see the summary).
+        gamma: Float focusing exponent (see the summary).
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        label_smoothing: Float in ``[0, 1]``: labels move this far toward uniform.
+        axis: Int axis.
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> loss = losses.CategoricalFocalCrossentropy()
@@ -317,6 +387,15 @@ class SparseCategoricalCrossentropy(BuiltinLoss):
 
     With ``ignore_class``, those entries are left out: the default reduction
     is then the mean over the other entries.
+
+    Args:
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        ignore_class: Optional int label whose entries are left out.
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        axis: Int axis.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> loss = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)
@@ -358,6 +437,12 @@ class CategoricalGeneralizedCrossEntropy(BuiltinLoss):
 class KLDivergence(BuiltinLoss):
     """Reduced :func:`kl_divergence`.
 
+    Args:
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> round(float(losses.KLDivergence()(jnp.array([[0.5, 0.5]]), jnp.array([[0.9, 0.1]]))), 4)
         0.5108
@@ -370,6 +455,12 @@ class KLDivergence(BuiltinLoss):
 @register_builtin("losses")
 class Poisson(BuiltinLoss):
     """Reduced :func:`poisson`.
+
+    Args:
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> float(losses.Poisson()(jnp.array([[1.0, 0.0]]), jnp.array([[1.0, 2.0]])))

@@ -27,13 +27,30 @@ REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "
 
 
 def snake_case(name):
-    """``"MeanSquaredError"`` -> ``"mean_squared_error"``: default names of losses and metrics."""
+    """``"MeanSquaredError"`` -> ``"mean_squared_error"``: default names of losses and metrics.
+
+    Args:
+        name: A CamelCase class name.
+
+    Example:
+        >>> snake_case('MeanSquaredError')
+        'mean_squared_error'
+    """
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def standardize_dtype(dtype, owner="Loss"):
-    """The dtype name for ``dtype``, or :func:`floatx` when it is ``None``."""
+    """The dtype name for ``dtype``, or :func:`floatx` when it is ``None``.
+
+    Args:
+        dtype: A dtype name, NumPy dtype or ``None``.
+        owner: How error messages name the caller (``'MeanSquaredError'``).
+
+    Example:
+        >>> standardize_dtype(None), standardize_dtype(np.float16)
+        ('float32', 'float16')
+    """
     if dtype is None:
         return floatx()
     try:
@@ -46,7 +63,17 @@ def standardize_dtype(dtype, owner="Loss"):
 
 
 def aligned_shapes(shape1, shape2, expand_rank_1=True):
-    """Shapes after dropping (or adding) one trailing size-1 axis to match ranks."""
+    """Shapes after dropping (or adding) one trailing size-1 axis to match ranks.
+
+    Args:
+        shape1: The first shape tuple.
+        shape2: The second shape tuple.
+        expand_rank_1: Whether a rank-1 ``shape1`` gains a trailing axis to match.
+
+    Example:
+        >>> aligned_shapes((2,), (2, 1))
+        ((2, 1), (2, 1))
+    """
     s1, s2 = tuple(shape1), tuple(shape2)
     if len(s1) == len(s2) + 1 and s1[-1] == 1:
         return (s1, s2 + (1,)) if len(s2) == 1 and expand_rank_1 else (s1[:-1], s2)
@@ -61,6 +88,11 @@ def align_ranks(x1, x2, expand_rank_1=True):
     Labels of shape ``(batch,)`` and predictions of shape ``(batch, 1)`` become
     ``(batch, 1)`` and ``(batch, 1)``; ``(batch, n, 1)`` and ``(batch, n)``
     become ``(batch, n)`` twice. Any other pair is returned unchanged.
+
+    Args:
+        x1: Array.
+        x2: Array whose rank differs from ``x1``'s by at most one.
+        expand_rank_1: Whether a rank-1 ``x1`` gains a trailing axis to match.
 
     Example:
         >>> a, b = losses.align_ranks(jnp.zeros((4,)), jnp.zeros((4, 1)))
@@ -80,13 +112,31 @@ def _expand_trailing(weights, ndim):
 
 
 def divide_no_nan(x, y):
-    """``x / y``, and 0 where ``y == 0`` (with finite gradients there)."""
+    """``x / y``, and 0 where ``y == 0`` (with finite gradients there).
+
+    Args:
+        x: Numerator array.
+        y: Denominator array, broadcastable with ``x``.
+
+    Example:
+        >>> divide_no_nan(jnp.array([1.0, 2.0]), jnp.array([2.0, 0.0]))
+        Array([0.5, 0. ], dtype=float32)
+    """
     safe = jnp.where(y == 0, jnp.ones_like(y), y)
     return jnp.where(y == 0, jnp.zeros_like(x / safe), x / safe)
 
 
 def standardize_reduction(reduction, owner="Loss"):
-    """Checks ``reduction`` against the Keras 3 names and returns it."""
+    """Checks ``reduction`` against the Keras 3 names and returns it.
+
+    Args:
+        reduction: A Keras reduction name or ``None``.
+        owner: How error messages name the caller (``'MeanSquaredError'``).
+
+    Example:
+        >>> standardize_reduction('sum'), standardize_reduction(None)
+        ('sum', None)
+    """
     if reduction not in REDUCTIONS:
         raise ConfigError(
             f"{owner}: `reduction` must be one of {list(REDUCTIONS)}. "

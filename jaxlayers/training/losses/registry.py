@@ -28,6 +28,9 @@ def get(identifier):
     (``"MeanSquaredError"``) gives an instance with default options; a
     callable is returned as is; ``None`` gives ``None``.
 
+    Args:
+        identifier: A name, a config dict, an instance, or ``None``.
+
     Raises:
         ConfigError: For an unknown name, listing the known ones.
 
@@ -42,6 +45,9 @@ def get(identifier):
 
 def serialize(loss):
     """A JSON-friendly config: a name for built-in functions, a dict for ``Loss`` objects.
+
+    Args:
+        loss: A loss function or instance.
 
     Example:
         >>> losses.serialize(losses.mean_squared_error)
@@ -62,6 +68,10 @@ def serialize(loss):
 
 def deserialize(config, custom_objects=None):
     """Rebuilds a loss from :func:`serialize` output (names resolve as in :func:`get`).
+
+    Args:
+        config: A dict made by ``serialize`` / ``get_config``, or a name.
+        custom_objects: Optional ``{name: object}`` for user-defined objects.
 
     Example:
         >>> loss = losses.deserialize(losses.serialize(losses.Huber(delta=2.0)))

@@ -17,6 +17,10 @@ _R = "sum_over_batch_size"
 def mean_squared_error(y_true, y_pred):
     """Mean of ``(y_true - y_pred) ** 2`` over the last axis.
 
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+
     Example:
         >>> losses.mean_squared_error(jnp.array([[0.0, 1.0]]), jnp.array([[1.0, 1.0]]))
         Array([0.5], dtype=float32)
@@ -28,6 +32,10 @@ def mean_squared_error(y_true, y_pred):
 @builtin_function(aliases=("mae", "MAE"))
 def mean_absolute_error(y_true, y_pred):
     """Mean of ``|y_true - y_pred|`` over the last axis.
+
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
 
     Example:
         >>> losses.mean_absolute_error(jnp.array([[0.0, 1.0]]), jnp.array([[2.0, 1.0]]))
@@ -41,6 +49,10 @@ def mean_absolute_error(y_true, y_pred):
 def mean_absolute_percentage_error(y_true, y_pred):
     """``100 * mean(|y_true - y_pred| / max(|y_true|, epsilon))`` over the last axis.
 
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+
     Example:
         >>> losses.mean_absolute_percentage_error(jnp.array([[2.0, 4.0]]), jnp.array([[1.0, 4.0]]))
         Array([25.], dtype=float32)
@@ -53,6 +65,10 @@ def mean_absolute_percentage_error(y_true, y_pred):
 @builtin_function(aliases=("msle", "MSLE"))
 def mean_squared_logarithmic_error(y_true, y_pred):
     """Mean of ``(log(1 + y_pred) - log(1 + y_true)) ** 2``, inputs floored at epsilon.
+
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
 
     Example:
         >>> y_pred = jnp.array([[jnp.e - 1]])
@@ -69,6 +85,11 @@ def mean_squared_logarithmic_error(y_true, y_pred):
 def cosine_similarity(y_true, y_pred, axis=-1):
     """Negative cosine similarity along ``axis``: -1 when the vectors align.
 
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+        axis: Int axis.
+
     Example:
         >>> losses.cosine_similarity(jnp.array([[1.0, 0.0]]), jnp.array([[2.0, 0.0]]))
         Array([-1.], dtype=float32)
@@ -81,6 +102,11 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 @builtin_function()
 def huber(y_true, y_pred, delta=1.0):
     """Huber loss: quadratic for ``|error| <= delta``, linear beyond; mean over last axis.
+
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+        delta: Positive float, where the loss turns from quadratic to linear.
 
     Example:
         >>> losses.huber(jnp.array([[0.0, 0.0]]), jnp.array([[0.5, 3.0]]))
@@ -97,6 +123,10 @@ def huber(y_true, y_pred, delta=1.0):
 @builtin_function()
 def log_cosh(y_true, y_pred):
     """Mean of ``log(cosh(y_pred - y_true))`` over the last axis, computed stably.
+
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
 
     Example:
         >>> round(float(losses.log_cosh(jnp.array([[0.0]]), jnp.array([[1.0]]))[0]), 4)
@@ -117,6 +147,12 @@ msle = MSLE = mean_squared_logarithmic_error
 class MeanSquaredError(BuiltinLoss):
     """Reduced :func:`mean_squared_error`.
 
+    Args:
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> float(losses.MeanSquaredError()(jnp.zeros((2, 2)), jnp.ones((2, 2))))
         1.0
@@ -129,6 +165,12 @@ class MeanSquaredError(BuiltinLoss):
 @register_builtin("losses")
 class MeanAbsoluteError(BuiltinLoss):
     """Reduced :func:`mean_absolute_error`.
+
+    Args:
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> float(losses.MeanAbsoluteError()(jnp.zeros((2, 2)), -jnp.ones((2, 2))))
@@ -143,6 +185,12 @@ class MeanAbsoluteError(BuiltinLoss):
 class MeanAbsolutePercentageError(BuiltinLoss):
     """Reduced :func:`mean_absolute_percentage_error`.
 
+    Args:
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> float(losses.MeanAbsolutePercentageError()(jnp.full((1, 2), 2.0), jnp.ones((1, 2))))
         50.0
@@ -155,6 +203,12 @@ class MeanAbsolutePercentageError(BuiltinLoss):
 @register_builtin("losses")
 class MeanSquaredLogarithmicError(BuiltinLoss):
     """Reduced :func:`mean_squared_logarithmic_error`.
+
+    Args:
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> float(losses.MeanSquaredLogarithmicError()(jnp.zeros((1, 1)), jnp.zeros((1, 1))))
@@ -169,6 +223,13 @@ class MeanSquaredLogarithmicError(BuiltinLoss):
 class CosineSimilarity(BuiltinLoss):
     """Reduced :func:`cosine_similarity` (negative: minimizing aligns the vectors).
 
+    Args:
+        axis: Int axis.
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> float(losses.CosineSimilarity()(jnp.array([[0.0, 1.0]]), jnp.array([[0.0, 3.0]])))
         -1.0
@@ -182,6 +243,13 @@ class CosineSimilarity(BuiltinLoss):
 class Huber(BuiltinLoss):
     """Reduced :func:`huber`.
 
+    Args:
+        delta: Positive float, where the loss turns from quadratic to linear.
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> float(losses.Huber(delta=1.0)(jnp.zeros((1, 2)), jnp.array([[0.5, 3.0]])))
         1.3125
@@ -194,6 +262,12 @@ class Huber(BuiltinLoss):
 @register_builtin("losses")
 class LogCosh(BuiltinLoss):
     """Reduced :func:`log_cosh`.
+
+    Args:
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> round(float(losses.LogCosh()(jnp.zeros((1, 1)), jnp.ones((1, 1)))), 4)

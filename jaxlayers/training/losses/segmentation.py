@@ -14,6 +14,11 @@ _R = "sum_over_batch_size"
 def dice(y_true, y_pred, axis=None):
     """Dice loss ``1 - 2 |y p| / (|y| + |p|)``, summed over ``axis`` (all axes if None).
 
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+        axis: Int axis.
+
     Example:
         >>> round(float(losses.dice(jnp.array([1.0, 0.0]), jnp.array([1.0, 1.0]))), 4)
         0.3333
@@ -31,6 +36,13 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
     As in Keras, ``alpha`` weighs ``sum((1 - y_pred) * y_true)`` and ``beta``
     weighs ``sum(y_pred * (1 - y_true))``.
 
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+        alpha: Float weight (see the summary).
+        beta: Float weight (see the summary).
+        axis: Int axis.
+
     Example:
         >>> round(float(losses.tversky(jnp.array([1.0, 0.0]), jnp.array([1.0, 1.0]))), 4)
         0.3333
@@ -46,6 +58,15 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
 class Tversky(BuiltinLoss):
     """Reduced :func:`tversky`; ``axis=None`` reduces each call to one value.
 
+    Args:
+        alpha: Float weight (see the summary).
+        beta: Float weight (see the summary).
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        axis: Int axis.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> round(float(losses.Tversky()(jnp.array([1.0, 0.0]), jnp.array([1.0, 1.0]))), 4)
         0.3333
@@ -58,6 +79,13 @@ class Tversky(BuiltinLoss):
 @register_builtin("losses")
 class Dice(BuiltinLoss):
     """Reduced :func:`dice`; ``axis=None`` reduces each call to one value.
+
+    Args:
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        axis: Int axis.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> round(float(losses.Dice()(jnp.array([1.0, 0.0]), jnp.array([1.0, 1.0]))), 4)

@@ -42,6 +42,12 @@ def ctc(y_true, y_pred):
 class CTC(BuiltinLoss):
     """Reduced :func:`ctc`.
 
+    Args:
+        reduction: How per-sample losses are reduced: ``'sum_over_batch_size'``, ``'sum'``,
+            ``'mean'``, ``'mean_with_sample_weight'`` or ``None``.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> round(float(losses.CTC()(jnp.array([[1, 2]]), jnp.zeros((1, 3, 3)))), 4)
         1.6864

@@ -12,6 +12,10 @@ from jaxlayers.training.metrics.reduction import BuiltinMeanMetric, builtin_metr
 def accuracy(y_true, y_pred):
     """1.0 where ``y_true == y_pred`` exactly, else 0.0.
 
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+
     Example:
         >>> metrics.accuracy(jnp.array([1, 2, 3]), jnp.array([1, 2, 4]))
         Array([1., 1., 0.], dtype=float32)
@@ -24,6 +28,11 @@ def accuracy(y_true, y_pred):
 @builtin_metric_function
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """1.0 where ``y_pred > threshold`` agrees with the 0/1 label.
+
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+        threshold: Float decision threshold.
 
     Example:
         >>> metrics.binary_accuracy(jnp.array([[1], [0]]), jnp.array([[0.7], [0.6]]))
@@ -38,6 +47,10 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 @builtin_metric_function
 def categorical_accuracy(y_true, y_pred):
     """1.0 where the arg-max of the one-hot label and of ``y_pred`` agree.
+
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
 
     Example:
         >>> metrics.categorical_accuracy(jnp.array([[0, 1], [1, 0]]), jnp.array([[0.2, 0.8]] * 2))
@@ -56,6 +69,10 @@ def _squeezed_ids(y_true, y_pred):
 @builtin_metric_function
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 where the integer label equals the arg-max of ``y_pred``.
+
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
 
     Example:
         >>> metrics.sparse_categorical_accuracy(jnp.array([1, 0]), jnp.array([[0.2, 0.8]] * 2))
@@ -82,6 +99,12 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     With ``from_sorted_ids=True``, ``y_pred`` holds class ids sorted by score
     (e.g. from ``jax.lax.top_k``) and the first ``k`` columns are searched.
 
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+        k: Positive int, how many top predictions count.
+        from_sorted_ids: Whether ``y_pred`` already holds the top class ids, best first.
+
     Example:
         >>> scores = jnp.array([[0.1, 0.5, 0.4], [0.6, 0.3, 0.1]])
         >>> metrics.sparse_top_k_categorical_accuracy(jnp.array([2, 2]), scores, k=2)
@@ -102,6 +125,11 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the one-hot label's class is among the ``k`` highest scores.
 
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+        k: Positive int, how many top predictions count.
+
     Example:
         >>> scores = jnp.array([[0.1, 0.5, 0.4], [0.6, 0.3, 0.1]])
         >>> metrics.top_k_categorical_accuracy(jnp.eye(3)[jnp.array([2, 2])], scores, k=2)
@@ -114,6 +142,10 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
 @register_builtin("metrics")
 class Accuracy(BuiltinMeanMetric):
     """How often predictions equal labels exactly (see :func:`accuracy`).
+
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> m = metrics.Accuracy()
@@ -129,6 +161,11 @@ class Accuracy(BuiltinMeanMetric):
 class BinaryAccuracy(BuiltinMeanMetric):
     """How often ``y_pred > threshold`` matches 0/1 labels.
 
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+        threshold: Float decision threshold.
+
     Example:
         >>> m = metrics.BinaryAccuracy()
         >>> float(m(jnp.array([[1], [1], [0], [0]]), jnp.array([[0.98], [1], [0], [0.6]])))
@@ -142,6 +179,10 @@ class BinaryAccuracy(BuiltinMeanMetric):
 @register_builtin("metrics")
 class CategoricalAccuracy(BuiltinMeanMetric):
     """How often the arg-max of ``y_pred`` matches one-hot labels.
+
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> m = metrics.CategoricalAccuracy()
@@ -158,6 +199,10 @@ class CategoricalAccuracy(BuiltinMeanMetric):
 class SparseCategoricalAccuracy(BuiltinMeanMetric):
     """How often the arg-max of ``y_pred`` matches integer labels.
 
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> m = metrics.SparseCategoricalAccuracy()
         >>> float(m(jnp.array([[2], [1]]), jnp.array([[0.1, 0.6, 0.3], [0.05, 0.95, 0]])))
@@ -171,6 +216,11 @@ class SparseCategoricalAccuracy(BuiltinMeanMetric):
 @register_builtin("metrics")
 class TopKCategoricalAccuracy(BuiltinMeanMetric):
     """How often the one-hot label's class is in the top ``k`` predictions.
+
+    Args:
+        k: Positive int, how many top predictions count.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> m = metrics.TopKCategoricalAccuracy(k=1)
@@ -186,6 +236,12 @@ class TopKCategoricalAccuracy(BuiltinMeanMetric):
 @register_builtin("metrics")
 class SparseTopKCategoricalAccuracy(BuiltinMeanMetric):
     """How often the integer label is in the top ``k`` predictions.
+
+    Args:
+        k: Positive int, how many top predictions count.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+        from_sorted_ids: Whether ``y_pred`` already holds the top class ids, best first.
 
     Example:
         >>> m = metrics.SparseTopKCategoricalAccuracy(k=1)

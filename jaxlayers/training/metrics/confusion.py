@@ -175,7 +175,16 @@ def confusion_counts(
 
 
 def zero_counts(shape, dtype):
-    """A state of the four confusion counts, named as Keras names its variables."""
+    """A state of the four confusion counts, named as Keras names its variables.
+
+    Args:
+        shape: Shape of each count (one entry per threshold).
+        dtype: The counts' dtype.
+
+    Example:
+        >>> sorted(zero_counts((2,), 'float32'))
+        ['false_negatives', 'false_positives', 'true_negatives', 'true_positives']
+    """
     zeros = jnp.zeros(shape, dtype)
     return {"true_positives": zeros, "false_positives": zeros,
             "true_negatives": zeros, "false_negatives": zeros}
@@ -236,6 +245,11 @@ class TruePositives(_ConfusionCount):
 class FalsePositives(_ConfusionCount):
     """Weighted count of negative labels predicted positive.
 
+    Args:
+        thresholds: Float or list of floats in ``[0, 1]``; ``None`` means 0.5.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> float(metrics.FalsePositives()(jnp.array([0, 1, 0, 0]), jnp.array([0, 0, 1, 1])))
         2.0
@@ -248,6 +262,11 @@ class FalsePositives(_ConfusionCount):
 class TrueNegatives(_ConfusionCount):
     """Weighted count of negative labels predicted negative.
 
+    Args:
+        thresholds: Float or list of floats in ``[0, 1]``; ``None`` means 0.5.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> float(metrics.TrueNegatives()(jnp.array([0, 1, 0, 0]), jnp.array([1, 1, 0, 0])))
         2.0
@@ -259,6 +278,11 @@ class TrueNegatives(_ConfusionCount):
 @register_builtin("metrics")
 class FalseNegatives(_ConfusionCount):
     """Weighted count of positive labels predicted negative.
+
+    Args:
+        thresholds: Float or list of floats in ``[0, 1]``; ``None`` means 0.5.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> float(metrics.FalseNegatives()(jnp.array([0, 1, 1, 1]), jnp.array([0, 1, 0, 0])))
@@ -325,6 +349,13 @@ class Precision(_PrecisionRecall):
 @register_builtin("metrics")
 class Recall(_PrecisionRecall):
     """Recall ``tp / (tp + fn)`` at one or more thresholds (arguments as Precision).
+
+    Args:
+        thresholds: Float or list of floats in ``[0, 1]``; ``None`` means 0.5.
+        top_k: Optional int: only the top ``k`` predictions count as positive.
+        class_id: Optional int: only this class's column counts.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> float(metrics.Recall()(jnp.array([0, 1, 1, 1]), jnp.array([1, 0, 1, 1])))

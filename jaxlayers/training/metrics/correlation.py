@@ -20,6 +20,11 @@ def pearson_correlation(y_true, y_pred, axis=-1):
     Both are centred and divided by their (population) standard deviation; a
     constant row gives NaN, as in Keras.
 
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+        axis: Int axis.
+
     Example:
         >>> y = jnp.array([[0.0, 1.0, 0.5], [1.0, 1.0, 0.2]])
         >>> p = jnp.array([[0.1, 0.9, 0.5], [1.0, 0.9, 0.2]])
@@ -42,6 +47,11 @@ def concordance_correlation(y_true, y_pred, axis=-1):
     ``mean(2 (y - mean(p)) (p - mean(p)) / (var(y) + var(p) + (mean(y) - mean(p))^2))``:
     Keras 3.15 centres ``y_true`` on the mean of ``y_pred`` in the covariance
     term; it is kept so results match Keras.
+
+    Args:
+        y_true: Array of labels ``(batch, ...)``.
+        y_pred: Array of predictions, shaped like ``y_true``.
+        axis: Int axis.
 
     Example:
         >>> y = jnp.array([[0.0, 1.0, 0.5], [1.0, 1.0, 0.2]])

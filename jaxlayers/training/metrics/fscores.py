@@ -135,6 +135,12 @@ class FBetaScore(Metric):
 class F1Score(FBetaScore):
     """F1 score: :class:`FBetaScore` with ``beta=1``.
 
+    Args:
+        average: ``None`` (per class), ``'micro'``, ``'macro'`` or ``'weighted'``.
+        threshold: Float decision threshold.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> m = metrics.F1Score(average="micro", threshold=0.5)
         >>> round(float(m(jnp.array([[1, 0], [0, 1]]), jnp.array([[0.9, 0.2], [0.6, 0.4]]))), 4)

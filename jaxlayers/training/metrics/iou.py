@@ -189,6 +189,15 @@ class BinaryIoU(IoU):
 class MeanIoU(IoU):
     """Mean IoU over all ``num_classes`` classes (arguments as :class:`IoU`).
 
+    Args:
+        num_classes: Positive int, the number of classes.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+        ignore_class: Optional int label whose entries are left out.
+        sparse_y_true: Whether ``y_true`` holds class indices rather than one-hot rows.
+        sparse_y_pred: Whether ``y_pred`` holds class indices rather than scores.
+        axis: Int axis.
+
     Example:
         >>> m = metrics.MeanIoU(num_classes=2, dtype="float32")
         >>> w = jnp.array([0.3, 0.3, 0.3, 0.1])
@@ -213,6 +222,15 @@ class MeanIoU(IoU):
 class OneHotIoU(IoU):
     """:class:`IoU` for one-hot labels (and, by default, class scores as predictions).
 
+    Args:
+        num_classes: Positive int, the number of classes.
+        target_class_ids: List of class ids averaged over.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+        ignore_class: Optional int label whose entries are left out.
+        sparse_y_pred: Whether ``y_pred`` holds class indices rather than scores.
+        axis: Int axis.
+
     Example:
         >>> m = metrics.OneHotIoU(num_classes=3, target_class_ids=[0, 2])
         >>> y = jnp.array([[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]])
@@ -236,6 +254,14 @@ class OneHotIoU(IoU):
 @register_builtin("metrics")
 class OneHotMeanIoU(MeanIoU):
     """:class:`MeanIoU` for one-hot labels (and, by default, class scores as predictions).
+
+    Args:
+        num_classes: Positive int, the number of classes.
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+        ignore_class: Optional int label whose entries are left out.
+        sparse_y_pred: Whether ``y_pred`` holds class indices rather than scores.
+        axis: Int axis.
 
     Example:
         >>> m = metrics.OneHotMeanIoU(num_classes=3)

@@ -9,6 +9,10 @@ from jaxlayers.training.metrics.reduction import BuiltinMeanMetric
 class Hinge(BuiltinMeanMetric):
     """Mean of :func:`~jaxlayers.training.losses.hinge`.
 
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> float(metrics.Hinge()(jnp.array([[1.0, 0.0]]), jnp.array([[0.5, -2.0]])))
         0.25
@@ -22,6 +26,10 @@ class Hinge(BuiltinMeanMetric):
 class SquaredHinge(BuiltinMeanMetric):
     """Mean of :func:`~jaxlayers.training.losses.squared_hinge`.
 
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> float(metrics.SquaredHinge()(jnp.array([[1.0, 0.0]]), jnp.array([[0.5, -2.0]])))
         0.125
@@ -34,6 +42,10 @@ class SquaredHinge(BuiltinMeanMetric):
 @register_builtin("metrics")
 class CategoricalHinge(BuiltinMeanMetric):
     """Mean of :func:`~jaxlayers.training.losses.categorical_hinge`.
+
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> float(metrics.CategoricalHinge()(jnp.array([[0.0, 1.0]]), jnp.array([[0.3, 0.8]])))

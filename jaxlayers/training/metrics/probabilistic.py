@@ -9,6 +9,12 @@ from jaxlayers.training.metrics.reduction import BuiltinMeanMetric
 class BinaryCrossentropy(BuiltinMeanMetric):
     """Mean of :func:`~jaxlayers.training.losses.binary_crossentropy`.
 
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        label_smoothing: Float in ``[0, 1]``: labels move this far toward uniform.
+
     Example:
         >>> m = metrics.BinaryCrossentropy()
         >>> round(float(m(jnp.array([[0, 1], [0, 0]]), jnp.array([[0.6, 0.4], [0.4, 0.6]]))), 4)
@@ -24,6 +30,13 @@ class BinaryCrossentropy(BuiltinMeanMetric):
 @register_builtin("metrics")
 class CategoricalCrossentropy(BuiltinMeanMetric):
     """Mean of :func:`~jaxlayers.training.losses.categorical_crossentropy`.
+
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        label_smoothing: Float in ``[0, 1]``: labels move this far toward uniform.
+        axis: Int axis.
 
     Example:
         >>> m = metrics.CategoricalCrossentropy()
@@ -44,6 +57,13 @@ class SparseCategoricalCrossentropy(BuiltinMeanMetric):
     Entries labelled ``ignore_class`` are left out of the mean (Keras 3.15
     leaves them out only when a ``sample_weight`` is given).
 
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        ignore_class: Optional int label whose entries are left out.
+        axis: Int axis.
+
     Example:
         >>> m = metrics.SparseCategoricalCrossentropy()
         >>> round(float(m(jnp.array([1]), jnp.array([[0.1, 0.9]]))), 4)
@@ -60,6 +80,10 @@ class SparseCategoricalCrossentropy(BuiltinMeanMetric):
 class KLDivergence(BuiltinMeanMetric):
     """Mean of :func:`~jaxlayers.training.losses.kl_divergence`.
 
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> m = metrics.KLDivergence()
         >>> round(float(m(jnp.array([[0.5, 0.5]]), jnp.array([[0.9, 0.1]]))), 4)
@@ -73,6 +97,10 @@ class KLDivergence(BuiltinMeanMetric):
 @register_builtin("metrics")
 class Poisson(BuiltinMeanMetric):
     """Mean of :func:`~jaxlayers.training.losses.poisson`.
+
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> float(metrics.Poisson()(jnp.array([[1.0, 0.0]]), jnp.array([[1.0, 2.0]])))

@@ -66,6 +66,10 @@ class Sum(Metric):
     the uniform metric signature (``y_pred`` unused); the facade keeps Keras's
     ``update_state(values, sample_weight=None)``.
 
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> m = metrics.Sum()
         >>> state = m.update(m.init(), jnp.array([1.0, 2.0]), sample_weight=jnp.array([1.0, 0.5]))
@@ -98,6 +102,10 @@ class Mean(Metric):
 
     Signatures as in :class:`Sum`: ``update(state, values, y_pred=None,
     sample_weight=None)`` and ``update_state(values, sample_weight=None)``.
+
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> m = metrics.Mean()
@@ -136,7 +144,15 @@ class Mean(Metric):
 
 
 def function_name(fn):
-    """The name a metric function is saved under (built-in metric or loss, or registered)."""
+    """The name a metric function is saved under (built-in metric or loss, or registered).
+
+    Args:
+        fn: A metric or loss function.
+
+    Example:
+        >>> function_name(jl.metrics.binary_accuracy)
+        'binary_accuracy'
+    """
     name = getattr(fn, "__name__", None)
     if _METRIC_FUNCTIONS.get(name) is fn:
         return name
@@ -150,7 +166,16 @@ def function_name(fn):
 
 
 def function_from_name(name, custom_objects=None):
-    """The metric or loss function saved as ``name`` by :func:`function_name`."""
+    """The metric or loss function saved as ``name`` by :func:`function_name`.
+
+    Args:
+        name: A name from :func:`function_name`.
+        custom_objects: Optional ``{name: function}`` searched first.
+
+    Example:
+        >>> function_from_name('binary_accuracy') is jl.metrics.binary_accuracy
+        True
+    """
     fn = (custom_objects or {}).get(name) or get_registered_object(name)
     fn = fn or _METRIC_FUNCTIONS.get(name) or builtins("losses").get(name)
     if fn is None or inspect.isclass(fn):

@@ -62,6 +62,9 @@ def get(identifier):
     should call :func:`resolve_accuracy` instead. Functions are returned as
     is (wrap them in :class:`MeanMetricWrapper`); ``None`` gives ``None``.
 
+    Args:
+        identifier: A name, a config dict, an instance, or ``None``.
+
     Raises:
         ConfigError: For an unknown name, listing the known ones.
 
@@ -80,6 +83,9 @@ def get(identifier):
 def serialize(metric):
     """``{"module", "class_name", "config", "registered_name"}`` for a metric.
 
+    Args:
+        metric: A metric instance.
+
     Example:
         >>> metrics.serialize(metrics.AUC(curve="PR"))["config"]["curve"]
         'PR'
@@ -89,6 +95,10 @@ def serialize(metric):
 
 def deserialize(config, custom_objects=None):
     """Rebuilds a metric from :func:`serialize` output or a name.
+
+    Args:
+        config: A dict made by ``serialize`` / ``get_config``, or a name.
+        custom_objects: Optional ``{name: object}`` for user-defined objects.
 
     Example:
         >>> m = metrics.deserialize(metrics.serialize(metrics.BinaryAccuracy(threshold=0.7)))
@@ -105,6 +115,9 @@ def takes_values_only(metric):
 
     Such a metric cannot score ``(y_true, y_pred)`` in ``compile(metrics=...)``.
 
+    Args:
+        metric: A metric instance.
+
     Example:
         >>> metrics.takes_values_only(metrics.Mean()), metrics.takes_values_only(metrics.AUC())
         (True, False)
@@ -119,6 +132,9 @@ def class_id_labels(obj):
     ``axis`` of ``y_pred``: the sparse categorical crossentropy and accuracies.
     A trainer uses it to check labels against the width of the output on the
     host, since an id out of range gives NaN (or a silent 0) inside the step.
+
+    Args:
+        obj: The object to inspect.
 
     Example:
         >>> metrics.class_id_labels(losses.SparseCategoricalCrossentropy(ignore_class=-1))

@@ -21,6 +21,10 @@ def _cosine_similarity(y_true, y_pred, axis=-1):
 class MeanSquaredError(BuiltinMeanMetric):
     """Mean of :func:`~jaxlayers.training.losses.mean_squared_error`.
 
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> float(metrics.MeanSquaredError()(jnp.zeros((2, 2)), jnp.ones((2, 2))))
         1.0
@@ -33,6 +37,10 @@ class MeanSquaredError(BuiltinMeanMetric):
 @register_builtin("metrics")
 class MeanAbsoluteError(BuiltinMeanMetric):
     """Mean of :func:`~jaxlayers.training.losses.mean_absolute_error`.
+
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> float(metrics.MeanAbsoluteError()(jnp.zeros((2, 2)), -jnp.ones((2, 2))))
@@ -47,6 +55,10 @@ class MeanAbsoluteError(BuiltinMeanMetric):
 class MeanAbsolutePercentageError(BuiltinMeanMetric):
     """Mean of :func:`~jaxlayers.training.losses.mean_absolute_percentage_error`.
 
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> float(metrics.MeanAbsolutePercentageError()(jnp.full((1, 2), 2.0), jnp.ones((1, 2))))
         50.0
@@ -60,6 +72,10 @@ class MeanAbsolutePercentageError(BuiltinMeanMetric):
 class MeanSquaredLogarithmicError(BuiltinMeanMetric):
     """Mean of :func:`~jaxlayers.training.losses.mean_squared_logarithmic_error`.
 
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+
     Example:
         >>> float(metrics.MeanSquaredLogarithmicError()(jnp.zeros((1, 2)), jnp.zeros((1, 2))))
         0.0
@@ -72,6 +88,10 @@ class MeanSquaredLogarithmicError(BuiltinMeanMetric):
 @register_builtin("metrics")
 class RootMeanSquaredError(Mean):
     """Square root of the (weighted) mean squared error over all elements.
+
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> float(metrics.RootMeanSquaredError()(jnp.zeros((2, 2)), jnp.full((2, 2), 2.0)))
@@ -97,6 +117,11 @@ class RootMeanSquaredError(Mean):
 class CosineSimilarity(BuiltinMeanMetric):
     """Mean cosine similarity along ``axis`` (1 when the vectors align).
 
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
+        axis: Int axis.
+
     Example:
         >>> float(metrics.CosineSimilarity()(jnp.array([[0.0, 1.0]]), jnp.array([[0.0, 3.0]])))
         1.0
@@ -109,6 +134,10 @@ class CosineSimilarity(BuiltinMeanMetric):
 @register_builtin("metrics")
 class LogCoshError(BuiltinMeanMetric):
     """Mean of :func:`~jaxlayers.training.losses.log_cosh`.
+
+    Args:
+        name: Optional name of the instance.
+        dtype: Dtype (or dtype policy) it computes in; ``None`` means the global default.
 
     Example:
         >>> round(float(metrics.LogCoshError()(jnp.zeros((1, 1)), jnp.ones((1, 1)))), 4)
