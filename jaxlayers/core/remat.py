@@ -303,5 +303,5 @@ def _activation_call(layer, args, kwargs, policy):
         layer.__dict__["activation"] = activation
 
 
-__all__ = ["MODES", "POLICIES", "RematMode", "RematScope", "applies_to", "as_mode",
-           "check_policy", "checkpoint", "current_mode", "make_mode", "remat"]
+# The public names; the other functions serve core's call path (core.calls) and Repeat.
+__all__ = ["MODES", "POLICIES", "RematScope", "remat"]

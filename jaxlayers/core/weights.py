@@ -41,6 +41,15 @@ def weight_listing(layer):
     one block (``Repeat``: each such weight has the same ``stack_group``) are
     listed copy by copy, the block's whole weight list for copy 0, then copy 1,
     ...: the order of that many separate blocks in Keras.
+
+    Args:
+        layer: A built layer or model.
+
+    Example:
+        >>> layer = jl.layers.Repeat(jl.layers.Dense(2), 3)
+        >>> _ = layer(jnp.ones((1, 2)))
+        >>> [(v.name, copy) for v, copy in weight_listing(layer)][:3]
+        [('kernel', 0), ('bias', 0), ('kernel', 1)]
     """
     out, weights, i = [], layer.weights, 0
     while i < len(weights):

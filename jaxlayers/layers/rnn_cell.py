@@ -131,6 +131,11 @@ def project_step(cell, inputs, dropout_masks=None):
     The cell's ``project_step`` when it has one, else its ``project_inputs`` on
     a sequence of length one.
 
+    Args:
+        cell: A cell implementing the protocol.
+        inputs: One timestep's inputs, ``(batch, ...)``.
+        dropout_masks: The cell's dropout masks from ``get_dropout_masks``, or None.
+
     Example:
         >>> cell = jl.layers.SimpleRNNCell(4)
         >>> cell.build((2, 3))
