@@ -6,8 +6,9 @@ structure, static arguments, training flag): the stored weights go in as
 arguments (never as constants, so ``set_weights`` and ``assign`` take effect),
 and the new state, losses and metrics come back as results and are stored in
 the layers.  A call whose Python reads values (issue 10) cannot be traced:
-that layer then runs op by op, as Keras 3 runs it, from then on.  The first
-call of a layer also runs op by op, so sublayers build when the call reaches
+that layer then runs op by op, as Keras 3 runs it, from then on.  A call runs
+op by op until its signature comes a second time (compiling costs more than
+a few op-by-op calls), so the first call builds sublayers as the call reaches
 them.  Under a JAX transform nothing is stored: the layer never holds a tracer.
 
 Choices recorded here:
@@ -44,7 +45,8 @@ _facade_locks_guard = threading.Lock()
 # Bumped when a public attribute of a built layer is set outside any call: compiled
 # calls traced before may have read it.
 _attribute_epoch = [0]
-_ignored_attributes = set()
+# Weights go into a compiled call as arguments, so setting them keeps it valid.
+_ignored_attributes = {"params", "state"}
 
 
 def _facade_lock(layer):
@@ -145,6 +147,10 @@ def _op_by_op_call(layer, args, kwargs, training, mask):
 
 
 # --- the compiled call ------------------------------------------------------------
+_UNSEEN = object()
+_STATIC = "static"
+
+
 class _NeedsKey(Exception):
     """Raised inside a trace without a key when the call draws one."""
 
@@ -176,8 +182,8 @@ class _Compiled:
 def _split(layer, args, kwargs, mask):
     """``(arrays, signature)`` of a call's arguments, or ``None`` when it cannot be compiled.
 
-    The signature is the tree structure with every non-array leaf in place
-    (static); arrays are the compiled call's arguments.
+    The signature is the tree structure, each array's shape and dtype, and
+    every other leaf's value (static); arrays are the compiled call's arguments.
     """
     leaves, treedef = jax.tree_util.tree_flatten((args, kwargs, mask))
     arrays, statics = [], []
@@ -186,14 +192,14 @@ def _split(layer, args, kwargs, mask):
             if isinstance(leaf, jax.core.Tracer):
                 return None
             arrays.append(leaf)
-            statics.append(None)
+            statics.append((leaf.shape, leaf.dtype))
         elif isinstance(leaf, np.ndarray):
             if leaf.dtype.kind in "OUSV":
                 return None
             arrays.append(leaf)
-            statics.append(None)
+            statics.append((leaf.shape, leaf.dtype))
         elif leaf is None or isinstance(leaf, (bool, int, float, str)):
-            statics.append((type(leaf), leaf))
+            statics.append((type(leaf), leaf, _STATIC))
         else:
             return None
     return arrays, (treedef, tuple(statics))
@@ -204,7 +210,7 @@ def _make_fn(layer, compiled, signature, training):
 
     def apply(values, arrays, key, count):
         it = iter(arrays)
-        leaves = [next(it) if s is None else s[1] for s in statics]
+        leaves = [s[1] if len(s) == 3 else next(it) for s in statics]
         args, kwargs, mask = jax.tree_util.tree_unflatten(treedef, leaves)
         variables = compiled.variables
         bindings = {id(var): value for var, value in zip(variables, values)}
@@ -249,9 +255,13 @@ def _compiled_call(layer, args, kwargs, training, mask):
             or compiled.epoch != _attribute_epoch[0]):
         compiled = d["_eager_compiled"] = _Compiled(layer)
     cache_key = (signature, training)
-    entry = compiled.fns.get(cache_key)
-    fresh = entry is None
-    if fresh:
+    entry = compiled.fns.get(cache_key, _UNSEEN)
+    if entry is _UNSEEN:
+        # Compiling costs more than many op-by-op calls: only a call seen twice
+        # is worth it (a layer called once per input shape never compiles).
+        compiled.fns[cache_key] = None
+        return None
+    if entry is None:
         entry = compiled.fns[cache_key] = _make_fn(layer, compiled, signature, training)
     values = [var._value for var in compiled.variables]
     try:

@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend
+from jaxlayers.core import eager
 from jaxlayers.distribution import distributions as distribution_lib
 from jaxlayers.errors import DataError, NotCompiledError
 from jaxlayers.training import custom_loop, custom_steps, ema
@@ -43,6 +44,12 @@ def _exclusive(method):
             return method(self, *args, **kwargs)
 
     return locked
+
+
+# The trainer's bookkeeping never changes what ``call`` computes, so setting it
+# keeps the model's compiled eager calls.
+eager.ignore_attributes("compiled", "stop_training", "history", "optimizer", "loss",
+                        "run_eagerly", "steps_per_execution")
 
 
 class Trainer(custom_steps.KerasSteps, TrainerState):
