@@ -264,12 +264,15 @@ def _compiled_call(layer, args, kwargs, training, mask):
     if entry is None:
         entry = compiled.fns[cache_key] = _make_fn(layer, compiled, signature, training)
     values = [var._value for var in compiled.variables]
+    calls_before = d["_facade_calls"]
     try:
         result = _dispatch(layer, entry, values, arrays)
     except Exception:
         # A call that cannot be traced (Python reading values, NumPy on inputs,
         # outputs that are not arrays) runs op by op: from now on if that works.
+        # The failed trace's draw is undone, so the key stream is op by op's.
         del compiled.fns[cache_key]
+        d["_facade_calls"] = calls_before
         outcome = _op_by_op_call(layer, args, kwargs, training, mask)
         d["_eager_op_by_op"] = True
         return outcome
