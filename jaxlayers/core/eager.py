@@ -127,11 +127,18 @@ def call(layer, args, kwargs):
     training = bool(training) if training is not None else False
     with _facade_lock(layer):
         d = layer.__dict__
-        if d.get("_structure_built") and d.get("_built") and not d.get("_eager_op_by_op"):
+        if d.get("_eager_op_by_op"):
+            return _op_by_op_call(layer, args, kwargs, training, mask)
+        if d.get("_structure_built") and d.get("_built"):
             done = _compiled_call(layer, args, kwargs, training, mask)
             if done is not None:
                 return done
-        return _op_by_op_call(layer, args, kwargs, training, mask)
+            return _op_by_op_call(layer, args, kwargs, training, mask)
+        outcome = _op_by_op_call(layer, args, kwargs, training, mask)
+        # The call that built the layer counts as the first of its signature.
+        split = _split(args, kwargs, mask)
+        d["_eager_first_signature"] = None if split is None else (split[1], training)
+        return outcome
 
 
 def _op_by_op_call(layer, args, kwargs, training, mask):
@@ -179,7 +186,7 @@ class _Compiled:
         return i
 
 
-def _split(layer, args, kwargs, mask):
+def _split(args, kwargs, mask):
     """``(arrays, signature)`` of a call's arguments, or ``None`` when it cannot be compiled.
 
     The signature is the tree structure, each array's shape and dtype, and
@@ -245,7 +252,7 @@ def _facade_key_impl(layer):
 
 def _compiled_call(layer, args, kwargs, training, mask):
     """The call through a cached compiled ``apply``; ``None`` when it must run op by op."""
-    split = _split(layer, args, kwargs, mask)
+    split = _split(args, kwargs, mask)
     if split is None:
         return None
     arrays, signature = split
@@ -254,6 +261,9 @@ def _compiled_call(layer, args, kwargs, training, mask):
     if (compiled is None or compiled.version != tracking.version()
             or compiled.epoch != _attribute_epoch[0]):
         compiled = d["_eager_compiled"] = _Compiled(layer)
+        first = d.pop("_eager_first_signature", None)
+        if first is not None:
+            compiled.fns[first] = None
     cache_key = (signature, training)
     entry = compiled.fns.get(cache_key, _UNSEEN)
     if entry is _UNSEEN:
