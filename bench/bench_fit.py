@@ -200,6 +200,34 @@ def fixed_cost(lib, calls=20, rounds=5):
     return row
 
 
+def predict_throughput(rounds=5, n=10_000, batch=256):
+    """``predict`` on ``n`` samples vs a loop of a jitted ``apply`` over the same batches.
+
+    Interleaved rounds, best of each; both read NumPy batches and return NumPy.
+    """
+    L = jl.layers
+    model = jl.Sequential([L.Input(shape=(64,)), L.Dense(256, activation="relu"),
+                           L.Dense(10)])
+    x = np.random.default_rng(0).standard_normal((n, 64)).astype(np.float32)
+    forward = jax.jit(lambda p, s, xb: model.apply(p, s, xb)[0])
+
+    def hand():
+        p, s = model.params, model.state
+        outs = [forward(p, s, x[i:i + batch]) for i in range(0, n, batch)]
+        return np.concatenate([np.asarray(o) for o in outs])
+
+    def predict():
+        return model.predict(x, batch_size=batch, verbose=0)
+
+    np.testing.assert_allclose(predict(), hand(), rtol=1e-5, atol=1e-5)
+    t_predict, t_hand = [], []
+    for _ in range(rounds):
+        t_predict.append(_best_seconds(predict, 1, 3))
+        t_hand.append(_best_seconds(hand, 1, 3))
+    return {"predict_ms": 1e3 * min(t_predict), "jit_apply_loop_ms": 1e3 * min(t_hand),
+            "ratio": min(t_predict) / min(t_hand)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer steps, MLP and CNN only")
@@ -217,9 +245,10 @@ def main():
             keras = None
         if keras is not None:
             results["fixed_cost"]["keras"] = fixed_cost(keras)
-    for lib, row in results["fixed_cost"].items():
-        print(f"fixed cost {lib:10s} " + "  ".join(f"{k}={v:.3f}" for k, v in row.items()),
-              flush=True)
+    results["predict_10k"] = predict_throughput()
+    rows = [(f"fixed cost {lib}", row) for lib, row in results["fixed_cost"].items()]
+    for label, row in rows + [("predict 10k", results["predict_10k"])]:
+        print(f"{label:22s} " + "  ".join(f"{k}={v:.3f}" for k, v in row.items()), flush=True)
     names = [] if args.fixed else ["mlp", "cnn"] if args.quick else args.models.split(",")
     steps, epochs = (8, 2) if args.quick else (32, 3)
     for name in names:

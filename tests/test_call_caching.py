@@ -1,9 +1,10 @@
-"""The eager facade call ``layer(x)``: a cached compiled ``apply``, op by op where needed.
+"""Compiled calls are cached: the eager facade call ``layer(x)`` and ``fit``/``predict``.
 
-A call's signature compiles on its second call; later calls dispatch it with
-the stored weights as arguments.  Each test checks that what Keras users see
-(outputs, state updates, losses, masks, random draws) is what the op-by-op
-call and ``apply`` give.
+An eager call's signature compiles on its second call; later calls dispatch it
+with the stored weights as arguments.  Each eager test checks that what Keras
+users see (outputs, state updates, losses, masks, random draws) is what the
+op-by-op call and ``apply`` give.  Repeated ``fit``/``predict`` calls reuse
+their compiled steps.
 """
 
 import jax
@@ -134,3 +135,31 @@ def test_masks_and_enclosing_jit_under_compiled_calls():
     stored = bn.moving_mean.value
     assert not isinstance(stored, jax.core.Tracer)
     np.testing.assert_array_equal(stored, before)
+
+
+class CountingNoLoss(Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.runs = 0
+
+    def call(self, x):
+        self.runs += 1
+        return x
+
+
+def test_repeated_fit_evaluate_and_predict_calls_trace_nothing_new():
+    counting = CountingNoLoss()
+    model = jl.Sequential([jl.layers.Input(shape=(4,)), counting, jl.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((4, 4), np.float32), np.ones((4, 1), np.float32)
+
+    def run_all():
+        model.fit(x, y, batch_size=2, epochs=1, verbose=0)
+        model.evaluate(x, y, batch_size=2, verbose=0)
+        return model.predict(x, batch_size=2, verbose=0)
+
+    run_all()
+    traced = counting.runs
+    out = run_all()
+    assert counting.runs == traced
+    np.testing.assert_allclose(out, model(x), rtol=1e-6)
