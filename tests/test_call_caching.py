@@ -7,6 +7,8 @@ op-by-op call and ``apply`` give.  Repeated ``fit``/``predict`` calls reuse
 their compiled steps.
 """
 
+import copy
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -67,6 +69,12 @@ def test_set_weights_assign_and_attributes_take_effect_after_a_compiled_call():
     np.testing.assert_allclose(dense(X), X @ kernel, rtol=1e-6)
     dense.bias.assign(jnp.full((3,), 2.0))
     np.testing.assert_allclose(dense(X), X @ kernel + 2.0, rtol=1e-6)
+    # A copy made after compiled calls runs on its own weights.
+    twin = copy.deepcopy(dense)
+    twin.set_weights([2 * kernel, np.zeros(3, np.float32)])
+    for _ in range(2):
+        np.testing.assert_allclose(twin(X), X @ (2 * kernel), rtol=1e-6)
+        np.testing.assert_allclose(dense(X), X @ kernel + 2.0, rtol=1e-6)
     # A Python attribute the trace read is part of what a compiled call bakes in.
     layer = Counting(scale=2.0)
     layer(X)

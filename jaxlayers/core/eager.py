@@ -166,6 +166,9 @@ class _Compiled:
     """The compiled calls of one layer while its tree and attributes are unchanged."""
 
     def __init__(self, layer):
+        # A copy of the layer (copy.deepcopy) carries this cache along: the id
+        # tells the copy to make its own, bound to its own weights.
+        self.owner = id(layer)
         self.version = tracking.version()
         self.epoch = _attribute_epoch[0]
         self.variables = [var for _, var in tracking.entries(layer)]
@@ -259,7 +262,7 @@ def _compiled_call(layer, args, kwargs, training, mask):
     d = layer.__dict__
     compiled = d.get("_eager_compiled")
     if (compiled is None or compiled.version != tracking.version()
-            or compiled.epoch != _attribute_epoch[0]):
+            or compiled.epoch != _attribute_epoch[0] or compiled.owner != id(layer)):
         compiled = d["_eager_compiled"] = _Compiled(layer)
         first = d.pop("_eager_first_signature", None)
         if first is not None:
