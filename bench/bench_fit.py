@@ -255,7 +255,7 @@ def main():
         results["models"][name] = run(name, steps, epochs, not args.no_keras)
     out = os.path.join(os.path.dirname(__file__), "results")
     os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "fit.json"), "w") as f:
+    with open(os.path.join(out, "fit_fixed.json" if args.fixed else "fit.json"), "w") as f:
         json.dump(results, f, indent=2)
 
 
