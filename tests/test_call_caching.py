@@ -82,6 +82,14 @@ def test_set_weights_assign_and_attributes_take_effect_after_a_compiled_call():
     layer.scale = 3.0
     np.testing.assert_allclose(layer(X), 3.0 * X)
     np.testing.assert_allclose(layer.losses[0], 3.0 * jnp.mean(X))
+    # An attribute set on a layer of another tree keeps this tree's compiled calls.
+    layer(X)
+    runs = layer.runs
+    other = Counting()
+    other(X)
+    other.scale = 5.0
+    np.testing.assert_allclose(layer(X), 3.0 * X)
+    assert layer.runs == runs
 
 
 def test_batch_norm_training_calls_update_moving_stats_like_apply():

@@ -14,8 +14,8 @@ them.  Under a JAX transform nothing is stored: the layer never holds a tracer.
 Choices recorded here:
 
 * A compiled call is reused while the layer tree is unchanged
-  (``tracking.version``) and no public attribute of a built layer was set
-  since (``attributes_changed``): ``call`` may read such attributes
+  (``tracking.version``) and no public attribute of a built layer of the tree
+  was set since (``attributes_changed``): ``call`` may read such attributes
   (``Dropout.rate``, ``trainable``), and the trace baked their values in.
   Attribute names that never affect ``call`` (the trainer's bookkeeping)
   are registered with :func:`ignore_attributes`.
@@ -70,10 +70,31 @@ def ignore_attributes(*names):
     _ignored_attributes.update(names)
 
 
-def attributes_changed(name):
-    """Notes that attribute ``name`` of a built layer was set outside any call."""
+def attributes_changed(layer, name):
+    """Notes that attribute ``name`` of the built ``layer`` was set outside any call."""
     if not name.startswith("_") and name not in _ignored_attributes:
         _attribute_epoch[0] += 1
+        d = layer.__dict__
+        d["_attribute_epoch"] = d.get("_attribute_epoch", 0) + 1
+
+
+def _same(a, b):
+    """Whether two lists hold the same objects (by identity: a user class may define ==)."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+
+def _same_entries(a, b):
+    """Whether two ``tracking.entries`` lists hold the same weights at the same paths.
+
+    By identity: ``Variable.__eq__`` compares values elementwise.
+    """
+    return len(a) == len(b) and all(pa == pb and va is vb
+                                    for (pa, va), (pb, vb) in zip(a, b))
+
+
+def _tree_epoch(nodes):
+    # Epochs only grow, so the sum moves whenever any layer of the tree changed.
+    return sum(node.__dict__.get("_attribute_epoch", 0) for node in nodes)
 
 
 def _holds_tracer(tree):
@@ -171,15 +192,31 @@ class _Compiled:
         self.owner = id(layer)
         self.version = tracking.version()
         self.epoch = _attribute_epoch[0]
-        self.variables = [var for _, var in tracking.entries(layer)]
+        self.entries = list(tracking.entries(layer))
+        self.variables = [var for _, var in self.entries]
         variables_lib.materialize_all(self.variables)
         self.index = {id(var): i for i, var in enumerate(self.variables)}
+        self.paths = dict(tracking.layer_paths(layer))
         self.nodes = tracking.flatten(layer)
+        self.tree_size = len(self.nodes)
+        self.tree_epoch = _tree_epoch(self.nodes)
         self.node_index = {id(node): i for i, node in enumerate(self.nodes)}
         self.fns = {}
 
-    def node_at(self, i):
-        return self.nodes[i]
+    def refresh(self, layer):
+        """Keeps the compiled calls when a change elsewhere moved the global counters.
+
+        Building any layer moves ``tracking.version`` and setting any attribute
+        moves the attribute epoch; only a change of this layer's own tree
+        (its weights, paths, layers or their attributes) drops its calls.
+        """
+        if self.version != tracking.version() and (
+                _same_entries(tracking.entries(layer), self.entries)
+                and tracking.layer_paths(layer) == self.paths
+                and _same(tracking.flatten(layer), self.nodes[:self.tree_size])):
+            self.version = tracking.version()
+        if self.epoch != _attribute_epoch[0] and self.tree_epoch == _tree_epoch(self.nodes):
+            self.epoch = _attribute_epoch[0]
 
     def node_id(self, node):
         i = self.node_index.get(id(node))
@@ -261,6 +298,8 @@ def _compiled_call(layer, args, kwargs, training, mask):
     arrays, signature = split
     d = layer.__dict__
     compiled = d.get("_eager_compiled")
+    if compiled is not None:
+        compiled.refresh(layer)
     if (compiled is None or compiled.version != tracking.version()
             or compiled.epoch != _attribute_epoch[0] or compiled.owner != id(layer)):
         compiled = d["_eager_compiled"] = _Compiled(layer)

@@ -205,7 +205,7 @@ class Layer(LayerWeights, tracking.Trackable):
             d["_structure_built"] = False
             tracking.bump()
         elif d.get("_built") and scope_lib.current() is None:
-            eager.attributes_changed(name)
+            eager.attributes_changed(self, name)
         object.__setattr__(self, name, value)
 
     def __getattr__(self, name):
