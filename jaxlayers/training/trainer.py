@@ -438,8 +438,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 if steps is not None and done < steps and not self.stop_training:
                     data_lib.ran_out_warning(owner, done, epoch)
                     self.stop_training = True
-            self._live_carry = None
-            params, state, self._opt_state, mstates, self._train_key = carry
+            params, state, opt_state, mstates, key = carry
+            _stash(self, _live_carry=None, _opt_state=opt_state, _train_key=key)
             epoch_logs = to_host(self._metric_fns(metric_set)[1](mstates))
             self.set_params(params, state)
             self._validate(epoch_logs, epoch, validation, validation_freq,
@@ -491,12 +491,12 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 cb.on_train_batch_begin(i)
                 carry, _ = fns["array_step"](carry, dataset.arrays, full, np.int32(i))
                 i += 1
-            self._live_carry = carry
+            _stash(self, _live_carry=carry)
             cb.on_train_batch_end(i - 1, self._batch_logs(metric_set, carry[3]))
         if partial is not None and steps > dataset.full_steps and not self.stop_training:
             cb.on_train_batch_begin(i)
             carry, _ = fns["partial"](carry, dataset.arrays, partial)
-            self._live_carry = carry
+            _stash(self, _live_carry=carry)
             cb.on_train_batch_end(i, self._batch_logs(metric_set, carry[3]))
         return carry
 
@@ -507,7 +507,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             bx, by, bsw = data_lib.unpack_batch(owner, batch)
             cb.on_train_batch_begin(i)
             carry, _ = fns["step"](carry, data_lib.to_arrays((bx, by, bsw)))
-            self._live_carry = carry
+            _stash(self, _live_carry=carry)
             cb.on_train_batch_end(i, self._batch_logs(metric_set, carry[3]))
             i += 1
             if steps is not None and i >= steps or self.stop_training:
@@ -734,6 +734,15 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             return [m.name for m in self.metrics]  # Keras: the names of `metrics`
         io = getattr(self, "_compiled_io", None)
         return io[2].names if io else []
+
+def _stash(model, **values):
+    """Sets the trainer's bookkeeping attributes (carries, optimizer state, keys).
+
+    Straight into ``__dict__``: ``Layer.__setattr__`` would search each value
+    (a tree of arrays) for sublayers, Python work on every step.
+    """
+    model.__dict__.update(values)
+
 
 @jax.jit
 def _copy_tree(tree):
