@@ -1,25 +1,24 @@
 """Pure ``apply`` of a Dense/MLP stack under jit vs the same math hand-written in JAX.
 
-Also: the eager facade call ``layer(x)`` against a jitted call, and the train step
-through ``model.apply`` vs a hand-written one.  Prints ratios (1.00 = same speed)
-and writes ``bench/results/core.json``.  Run: ``python bench/bench_core.py``.
+Also: the eager facade call ``layer(x)`` of small built-in layers (Dense;
+BatchNormalization and Dropout with ``training=True``) against a jitted
+``apply``, and the train step through ``model.apply`` vs a hand-written one.
+Prints ratios (1.00 = same speed) and writes ``bench/results/core.json``.
+Run: ``python bench/bench_core.py [--eager]`` (``--eager``: only the eager rows).
 """
-
+import functools
+import sys
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from _timing import compare, optax_step, report  # noqa: E402 - bench/ helper
 
 import jaxlayers as jl
-from _timing import compare, optax_step, report, timeit  # noqa: E402 - bench/ helper
 
 WIDTHS = (784, 512, 512, 256, 10)
 BATCH = 256
-
-
-
-
 
 
 def build():
@@ -41,7 +40,31 @@ def mlp(ws, x):
     return x
 
 
+def eager_rows():
+    """The eager facade call of built-in layers against a jitted ``apply`` of the same call."""
+    rows = {}
+    x = jnp.ones((8, 16))
+    cases = {
+        "dense_eager_vs_jit_ms": (jl.layers.Dense(32), False),
+        "batchnorm_train_eager_vs_jit_ms": (jl.layers.BatchNormalization(), True),
+        "dropout_train_eager_vs_jit_ms": (jl.layers.Dropout(0.5), True),
+    }
+    for name, (layer, training) in cases.items():
+        layer(x, training=training)
+        key = jax.random.key(0)
+        jitted = jax.jit(lambda p, s, x, k, layer=layer, training=training: layer.apply(
+            p, s, x, training=training, key=k)[0])
+        eager = functools.partial(layer, training=training)
+        t_eager, t_jit = compare(eager, (x,), jitted, (layer.params, layer.state, x, key),
+                                 number=50)
+        rows[name] = {"eager_facade": t_eager * 1e3, "jit_apply": t_jit * 1e3,
+                      "ratio": t_eager / t_jit}
+    return rows
+
+
 def main():
+    if "--eager" in sys.argv:
+        return report("core_eager", eager_rows())
     model = build()
     x = jax.random.normal(jax.random.key(0), (BATCH, WIDTHS[0]))
     y = jax.random.randint(jax.random.key(1), (BATCH,), 0, WIDTHS[-1])
@@ -69,21 +92,13 @@ def main():
     t_jl_step, t_raw_step = compare(jl_step, (params, tx.init(params), x, y),
                                     raw_step, (ws, tx.init(ws), x, y))
 
-    # Eager facade vs the jitted pure call (small layer: dispatch-bound).
-    dense = jl.layers.Dense(64)
-    xs = jnp.ones((32, 64))
-    dense(xs)
-    jitted = jax.jit(lambda p, s, x: dense.apply(p, s, x)[0])
-    t_eager = timeit(dense, xs, number=20)
-    t_jit = timeit(jitted, dense.params, dense.state, xs)
-
     results = {
-                "mlp_forward_ms": {"jaxlayers": t_jl_fwd * 1e3, "hand_written": t_raw_fwd * 1e3,
+        "mlp_forward_ms": {"jaxlayers": t_jl_fwd * 1e3, "hand_written": t_raw_fwd * 1e3,
                            "ratio": t_jl_fwd / t_raw_fwd},
         "mlp_train_step_ms": {"jaxlayers": t_jl_step * 1e3, "hand_written": t_raw_step * 1e3,
                               "ratio": t_jl_step / t_raw_step},
-        "dense_eager_vs_jit_ms": {"eager_facade": t_eager * 1e3, "jit_apply": t_jit * 1e3,
-                                  "ratio": t_eager / t_jit},
+        # Small layers: the eager call is dispatch-bound.
+        **eager_rows(),
     }
     return report("core", results)
 

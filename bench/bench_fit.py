@@ -8,8 +8,9 @@ architecture is trained three ways on the same data and batch size:
   buffers, looping over batches already on the device (no ``fit`` machinery),
 * ``keras``: Keras 3 ``fit`` on its JAX backend, when Keras is installed.
 
-Prints ms/step and the ratios, writes ``bench/results/fit.json``.
-Run: ``python bench/bench_fit.py [--quick]``.
+Also the fixed cost of one ``fit`` / ``predict`` call on a tiny model (what a
+call costs beyond its steps).  Prints ms/step and the ratios, writes
+``bench/results/fit.json``.  Run: ``python bench/bench_fit.py [--quick | --fixed]``.
 """
 
 import argparse
@@ -151,20 +152,110 @@ def run(name, steps, epochs, with_keras):
     return row
 
 
+def _best_seconds(fn, calls, rounds, clock=time.perf_counter):
+    """Best over ``rounds`` of the mean seconds per call over ``calls`` calls.
+
+    ``clock=time.process_time`` counts the CPU the process used (all its
+    threads): on a loaded machine that moves less than wall time.
+    """
+    best = float("inf")
+    for _ in range(rounds):
+        start = clock()
+        for _ in range(calls):
+            fn()
+        best = min(best, (clock() - start) / calls)
+    return best
+
+
+def fixed_cost(lib, calls=20, rounds=5):
+    """``fit``'s cost per call beyond its steps, and ``predict``'s beyond its apply.
+
+    A tiny model and one batch per call, so the steps cost almost nothing: the
+    fit time minus a hand-written jitted step's time is the per-call overhead
+    (argument checks, data placement, callbacks, logs, copying weights back).
+    """
+    L = lib.layers
+    model = lib.Sequential([L.Input(shape=(8,)), L.Dense(4, activation="relu"), L.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.ones((16, 8), np.float32), np.ones((16, 1), np.float32)
+
+    def fit():
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+
+    def predict():
+        model.predict(x, batch_size=16, verbose=0)
+
+    fit()
+    predict()
+    row = {"fit_call_ms": 1e3 * _best_seconds(fit, calls, rounds),
+           "fit_call_cpu_ms": 1e3 * _best_seconds(fit, calls, rounds, time.process_time),
+           "predict_call_ms": 1e3 * _best_seconds(predict, calls, rounds),
+           "predict_call_cpu_ms": 1e3 * _best_seconds(predict, calls, rounds,
+                                                      time.process_time)}
+    if lib is jl:
+        row["hand_step_ms"] = 1e3 * hand_loop_seconds(
+            lambda p, s, xb: model.apply(p, s, xb, training=True), model.params, model.state,
+            x, y, 16, calls * rounds, loss=lambda o, t: jnp.mean((o - t) ** 2))
+        row["fit_fixed_ms"] = row["fit_call_ms"] - row["hand_step_ms"]
+    return row
+
+
+def predict_throughput(rounds=5, n=10_000, batch=256):
+    """``predict`` on ``n`` samples vs a loop of a jitted ``apply`` over the same batches.
+
+    Interleaved rounds, best of each; both read NumPy batches and return NumPy.
+    """
+    L = jl.layers
+    model = jl.Sequential([L.Input(shape=(64,)), L.Dense(256, activation="relu"),
+                           L.Dense(10)])
+    x = np.random.default_rng(0).standard_normal((n, 64)).astype(np.float32)
+    forward = jax.jit(lambda p, s, xb: model.apply(p, s, xb)[0])
+
+    def hand():
+        p, s = model.params, model.state
+        outs = [forward(p, s, x[i:i + batch]) for i in range(0, n, batch)]
+        return np.concatenate([np.asarray(o) for o in outs])
+
+    def predict():
+        return model.predict(x, batch_size=batch, verbose=0)
+
+    np.testing.assert_allclose(predict(), hand(), rtol=1e-5, atol=1e-5)
+    t_predict, t_hand = [], []
+    for _ in range(rounds):
+        t_predict.append(_best_seconds(predict, 1, 3))
+        t_hand.append(_best_seconds(hand, 1, 3))
+    return {"predict_ms": 1e3 * min(t_predict), "jit_apply_loop_ms": 1e3 * min(t_hand),
+            "ratio": min(t_predict) / min(t_hand)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer steps, MLP and CNN only")
     parser.add_argument("--no-keras", action="store_true")
     parser.add_argument("--models", default="mlp,cnn,lstm,transformer")
+    parser.add_argument("--fixed", action="store_true",
+                        help="only the per-call fixed cost of fit and predict")
     args = parser.parse_args()
-    names = ["mlp", "cnn"] if args.quick else args.models.split(",")
-    steps, epochs = (8, 2) if args.quick else (32, 3)
     results = {"device": str(jax.devices()[0]), "models": {}}
+    results["fixed_cost"] = {"jaxlayers": fixed_cost(jl)}
+    if not args.no_keras:
+        try:
+            import keras
+        except ImportError:
+            keras = None
+        if keras is not None:
+            results["fixed_cost"]["keras"] = fixed_cost(keras)
+    results["predict_10k"] = predict_throughput()
+    rows = [(f"fixed cost {lib}", row) for lib, row in results["fixed_cost"].items()]
+    for label, row in rows + [("predict 10k", results["predict_10k"])]:
+        print(f"{label:22s} " + "  ".join(f"{k}={v:.3f}" for k, v in row.items()), flush=True)
+    names = [] if args.fixed else ["mlp", "cnn"] if args.quick else args.models.split(",")
+    steps, epochs = (8, 2) if args.quick else (32, 3)
     for name in names:
         results["models"][name] = run(name, steps, epochs, not args.no_keras)
     out = os.path.join(os.path.dirname(__file__), "results")
     os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "fit.json"), "w") as f:
+    with open(os.path.join(out, "fit_fixed.json" if args.fixed else "fit.json"), "w") as f:
         json.dump(results, f, indent=2)
 
 

@@ -207,6 +207,8 @@ class Layer(LayerWeights, tracking.Trackable):
                     child.__dict__["_parent"] = weakref.ref(self)
             d["_structure_built"] = False
             tracking.bump()
+        elif d.get("_built") and scope_lib.current() is None:
+            eager.attributes_changed(self, name)
         object.__setattr__(self, name, value)
 
     def __getattr__(self, name):

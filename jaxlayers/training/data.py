@@ -251,7 +251,8 @@ class ArrayData:
         cut = self.full_steps * self.batch_size
         full = order[:cut].reshape(self.full_steps, self.batch_size)
         partial = order[cut:] if self.remainder else None
-        return jnp.asarray(full), (jnp.asarray(partial) if partial is not None else None)
+        return jax.device_put(full), (jax.device_put(partial) if partial is not None
+                                      else None)
 
 
 def gather(arrays, index):

@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend
+from jaxlayers.core import eager
 from jaxlayers.distribution import distributions as distribution_lib
 from jaxlayers.distribution import multihost
 from jaxlayers.errors import DataError, NotCompiledError
@@ -44,6 +45,12 @@ def _exclusive(method):
             return method(self, *args, **kwargs)
 
     return locked
+
+
+# The trainer's bookkeeping never changes what ``call`` computes, so setting it
+# keeps the model's compiled eager calls.
+eager.ignore_attributes("compiled", "stop_training", "history", "optimizer", "loss",
+                        "run_eagerly", "steps_per_execution")
 
 
 class Trainer(custom_steps.KerasSteps, TrainerState):
@@ -242,6 +249,13 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             )
         return bx, by, self._class_weights(owner, by, class_weight)
 
+    def _metric_fns(self, metric_set):
+        """``(init, results)`` of ``metric_set``, compiled once: one dispatch each per use."""
+        key = ("metrics", id(metric_set))
+        if key not in self._fn_cache:
+            self._fn_cache[key] = (jax.jit(metric_set.init), jax.jit(metric_set.results))
+        return self._fn_cache[key]
+
     def _train_fns(self, compiled_loss, metric_set, partition, dist=None):
         key = ("train", id(compiled_loss), id(metric_set), partition.key, id(dist))
         if key in self._fn_cache:
@@ -350,9 +364,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 "(class_weight also works with a PyDataset); with an iterable dataset, yield "
                 "(x, y, sample_weight) batches instead."
             )
-        # Drawn from fit's key, so BackupAndRestore can resume the same shuffles.
-        rng = self._shuffle_rng = np.random.default_rng(int(jax.random.randint(
-            jax.random.fold_in(self._train_key, 7), (), 0, 2**31 - 1)))
+        rng = self._shuffle_rng = np.random.default_rng(int(_shuffle_seed(self._train_key)))
         if arrays_given:
             if y is None and not custom:  # a custom train_step may train on x alone
                 raise DataError(
@@ -431,8 +443,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             partition, params, state = self._train_state()
             # The step donates its carry: start from copies so the facade's values,
             # the stored optimizer state and key stay valid for callbacks mid-epoch.
-            carry = _fresh_carry(params, state, self._opt_state, metric_set.init(),
-                                 self._train_key)
+            carry = _fresh_carry(params, state, self._opt_state,
+                                 self._metric_fns(metric_set)[0](), self._train_key)
             if dist is not None:
                 carry = dist.place_carry(carry)
             if dataset is not None:
@@ -444,9 +456,9 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 if steps is not None and done < steps and not self.stop_training:
                     data_lib.ran_out_warning(owner, done, epoch)
                     self.stop_training = True
-            self._live_carry = None
-            params, state, self._opt_state, mstates, self._train_key = carry
-            epoch_logs = to_host(metric_set.results(mstates))
+            params, state, opt_state, mstates, key = carry
+            _stash(self, _live_carry=None, _opt_state=opt_state, _train_key=key)
+            epoch_logs = to_host(self._metric_fns(metric_set)[1](mstates))
             self.set_params(params, state)
             self._validate(epoch_logs, epoch, validation, validation_freq,
                            validation_batch_size or batch_size, validation_steps, cb)
@@ -480,7 +492,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             ema.finalize(self)
 
     def _batch_logs(self, metric_set, mstates):
-        return custom_steps.LazyLogs(lambda: to_host(metric_set.results(mstates)))
+        results = self._metric_fns(metric_set)[1]
+        return custom_steps.LazyLogs(lambda: to_host(results(mstates)))
 
     def _run_array_epoch(self, fns, dataset, carry, metric_set, cb, steps, rng):
         full, partial = dataset.plan(rng)
@@ -496,12 +509,12 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 cb.on_train_batch_begin(i)
                 carry, _ = fns["array_step"](carry, dataset.arrays, full, np.int32(i))
                 i += 1
-            self._live_carry = carry
+            _stash(self, _live_carry=carry)
             cb.on_train_batch_end(i - 1, self._batch_logs(metric_set, carry[3]))
         if partial is not None and steps > dataset.full_steps and not self.stop_training:
             cb.on_train_batch_begin(i)
             carry, _ = fns["partial"](carry, dataset.arrays, partial)
-            self._live_carry = carry
+            _stash(self, _live_carry=carry)
             cb.on_train_batch_end(i, self._batch_logs(metric_set, carry[3]))
         return carry
 
@@ -512,7 +525,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             bx, by, bsw = data_lib.unpack_batch(owner, batch)
             cb.on_train_batch_begin(i)
             carry, _ = fns["step"](carry, data_lib.to_arrays((bx, by, bsw)))
-            self._live_carry = carry
+            _stash(self, _live_carry=carry)
             cb.on_train_batch_end(i, self._batch_logs(metric_set, carry[3]))
             i += 1
             if steps is not None and i >= steps or self.stop_training:
@@ -574,7 +587,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         if not (_internal and dataset is not None):  # fit checked its validation arrays
             self._check_labels(owner, labels)
         fns = self._test_fns(compiled_loss, metric_set, distribution_lib.distribution())
-        mstates = metric_set.init()
+        mstates = self._metric_fns(metric_set)[0]()
         cb = _callbacks
         if not _internal:
             cb = callbacks_lib.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
@@ -607,7 +620,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 mstates = fns["step"](params, state, mstates, data_lib.to_arrays((bx, by, bsw)))
                 if cb is not None:
                     cb.on_test_batch_end(i, self._batch_logs(metric_set, mstates))
-        logs = to_host(metric_set.results(mstates))
+        logs = to_host(self._metric_fns(metric_set)[1](mstates))
         if cb is not None:
             cb.on_test_end(logs)
         return self._format(metric_set, logs, return_dict)
@@ -697,14 +710,15 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         partition, params, state = self._train_state()
         dist = distribution_lib.distribution()
         fns = self._train_fns(compiled_loss, metric_set, partition, dist)
-        carry = _fresh_carry(params, state, self._opt_state, metric_set.init(),
-                             self._train_key)
+        carry = _fresh_carry(params, state, self._opt_state,
+                             self._metric_fns(metric_set)[0](), self._train_key)
         if dist is not None:
             carry = dist.place_carry(carry)
         carry, _ = fns["step"](carry, data_lib.to_arrays((x, y, sample_weight)))
         params, state, self._opt_state, mstates, self._train_key = carry
         self.set_params(params, state)
-        return self._format(metric_set, to_host(metric_set.results(mstates)), return_dict)
+        logs = to_host(self._metric_fns(metric_set)[1](mstates))
+        return self._format(metric_set, logs, return_dict)
 
     @_exclusive
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
@@ -720,9 +734,10 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         compiled_loss, metric_set = self._setup_io(owner, self._sample(x), self._sample(y))
         self._check_labels(owner, y)
         fns = self._test_fns(compiled_loss, metric_set, distribution_lib.distribution())
-        mstates = fns["step"](self.params, self.state, metric_set.init(),
+        mstates = fns["step"](self.params, self.state, self._metric_fns(metric_set)[0](),
                               data_lib.to_arrays((x, y, sample_weight)))
-        return self._format(metric_set, to_host(metric_set.results(mstates)), return_dict)
+        logs = to_host(self._metric_fns(metric_set)[1](mstates))
+        return self._format(metric_set, logs, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
         """Outputs for one batch as NumPy arrays."""
@@ -743,15 +758,37 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         io = getattr(self, "_compiled_io", None)
         return io[2].names if io else []
 
+def _stash(model, **values):
+    """Sets the trainer's bookkeeping attributes (carries, optimizer state, keys).
+
+    Straight into ``__dict__``: ``Layer.__setattr__`` would search each value
+    (a tree of arrays) for sublayers, Python work on every step.
+    """
+    model.__dict__.update(values)
+
+
+@jax.jit
+def _copy_tree(tree):
+    return jax.tree_util.tree_map(jnp.copy, tree)
+
+
 def _fresh_carry(params, state, opt_state, metric_states, key):
     """The carry a donating step may consume: every leaf its own new buffer.
 
     The facade's values must outlive the epoch, and two leaves sharing a buffer
     (one zeros array for several metric counters, a constant a user state
     reuses) would be donated twice; copying each leaf once, here, costs
-    nothing per step.
+    nothing per step.  One compiled copy: a copy per leaf would be a dispatch
+    per leaf on every ``fit`` call.
     """
-    return jax.tree_util.tree_map(jnp.copy, (params, state, opt_state, metric_states, key))
+    return _copy_tree((params, state, opt_state, metric_states, key))
+
+
+# Drawn from fit's key, so BackupAndRestore can resume the same shuffles; compiled
+# once, not dispatched op by op on every fit call.
+@jax.jit
+def _shuffle_seed(key):
+    return jax.random.randint(jax.random.fold_in(key, 7), (), 0, 2**31 - 1)
 
 
 def _split_batch(step, dist, position):
