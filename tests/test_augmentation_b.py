@@ -193,7 +193,8 @@ def test_pipeline_matches_keras_and_round_trips(images, keras, tmp_path):
     clone = L.Pipeline.from_config(pipeline.get_config())
     assert [type(la).__name__ for la in clone.layers] == \
         ["AutoContrast", "Solarization", "Rescaling"]
-    np.testing.assert_allclose(clone(x), pipeline(x))
+    # pipeline's second call runs compiled, clone's first op by op: equal up to rounding.
+    np.testing.assert_allclose(clone(x), pipeline(x), rtol=1e-6, atol=1e-7)
     assert len(pipeline.layers) == 3 and pipeline.compute_output_shape((2, 6, 5, 3)) == \
         (2, 6, 5, 3)
     # A Keras model file holding a Pipeline loads with Keras's outputs.

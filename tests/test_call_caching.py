@@ -12,6 +12,7 @@ import copy
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import jaxlayers as jl
 from jaxlayers.layers import Layer
@@ -179,3 +180,21 @@ def test_repeated_fit_evaluate_and_predict_calls_trace_nothing_new():
     out = run_all()
     assert counting.runs == traced
     np.testing.assert_allclose(out, model(x), rtol=1e-6)
+
+
+def test_layers_that_check_input_values_keep_their_eager_checks():
+    # An eager call checks concrete values (ids outside a vocabulary or embedding table);
+    # a compiled call sees tracers, so these layers never take the compiled path.
+    lookup = jl.layers.IntegerLookup(vocabulary=[1, 2, 3], num_oov_indices=0)
+    good = np.array([[1, 2], [3, 1]])
+    lookup(good)
+    lookup(good)
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        lookup(np.array([[1, 7], [3, 1]]))
+    embedding = jl.layers.Embedding(4, 2, name="emb")
+    model = jl.Sequential([jl.Input((2,), dtype="int32"), embedding])
+    ids = np.array([[0, 1], [2, 3]], np.int32)
+    model(ids)
+    model(ids)
+    with pytest.raises(ValueError, match="Embedding 'emb': indices must be in"):
+        model(np.array([[0, 1], [2, 9]], np.int32))

@@ -201,6 +201,8 @@ class _Compiled:
         self.tree_size = len(self.nodes)
         self.tree_epoch = _tree_epoch(self.nodes)
         self.node_index = {id(node): i for i, node in enumerate(self.nodes)}
+        self.checks_values = any(getattr(node, "checks_values_eagerly", False)
+                                 for node in self.nodes)
         self.fns = {}
 
     def refresh(self, layer):
@@ -306,6 +308,8 @@ def _compiled_call(layer, args, kwargs, training, mask):
         first = d.pop("_eager_first_signature", None)
         if first is not None:
             compiled.fns[first] = None
+    if compiled.checks_values:
+        return None
     cache_key = (signature, training)
     entry = compiled.fns.get(cache_key, _UNSEEN)
     if entry is _UNSEEN:

@@ -105,6 +105,10 @@ class Layer(LayerWeights, tracking.Trackable):
     """
 
     supports_masking = False
+    # Layers whose eager call checks concrete input values (ids outside a table or a
+    # vocabulary) set this to True: their facade calls, and those of any model holding
+    # them, run op by op, never through a compiled call that would see only tracers.
+    checks_values_eagerly = False
     # Built-in layers whose math is real-only (comparisons, casts to a float
     # dtype, statistics) set this to False: complex inputs are then refused by
     # name instead of losing their imaginary part.  User layers keep True.

@@ -362,6 +362,9 @@ class Embedding(WeightArgs, Layer):
         Array([[ True, False]], dtype=bool)
     """
 
+    # An eager call refuses ids outside [0, input_dim) (Keras would read garbage).
+    checks_values_eagerly = True
+
     # Indices are integers; complex ones would be cast.
     supports_complex_inputs = False
 

@@ -464,6 +464,22 @@ def take_batches(owner, source, steps, stacklevel=4):
     return batches
 
 
+def validation_args(validation_data):
+    """``(x, y, sample_weight)`` from Keras's ``validation_data``, or ``None``."""
+    if validation_data is None:
+        return None
+    if isinstance(validation_data, (tuple, list)):
+        return (tuple(validation_data) + (None, None))[:3]
+    return validation_data, None, None  # an iterable dataset of batches
+
+
+def is_plain_arrays(x):
+    """An array, or a dict of arrays (not a list of batches or a generator)."""
+    if isinstance(x, dict):
+        return is_array_struct(x)
+    return isinstance(x, (np.ndarray, jax.Array))
+
+
 __all__ = ["is_indexed_dataset", "pack_batch", "unpack_batch_data", "should_validate",
            "validation_freq_arg", "ArrayData", "BatchStream", "gather", "split_validation",
            "class_weights_to_sample_weights", "check_class_ids", "check_real", "count_arg",

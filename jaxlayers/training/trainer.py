@@ -30,7 +30,7 @@ from jaxlayers.core import eager
 from jaxlayers.distribution import distributions as distribution_lib
 from jaxlayers.distribution import multihost
 from jaxlayers.errors import DataError, NotCompiledError
-from jaxlayers.training import custom_loop, custom_steps, ema
+from jaxlayers.training import custom_loop, custom_steps, ema, sharded_steps
 from jaxlayers.training import data as data_lib
 from jaxlayers.training import steps as steps_lib
 from jaxlayers.training.custom_steps import to_host
@@ -288,7 +288,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             "array_multi": self._jit(array_multi, **donate),
             "partial": self._jit(partial_step, **donate),
         }
-        self._fn_cache[key] = fns = _process_local(fns, dist, k)
+        self._fn_cache[key] = fns = sharded_steps.process_local(fns, dist, k)
         return fns
 
     def _test_fns(self, compiled_loss, metric_set, dist=None):
@@ -296,12 +296,12 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         if key not in self._fn_cache:
             step = steps_lib.make_test_step(self, compiled_loss, metric_set)
             if dist is not None:
-                step = _split_batch(step, dist, 3)
+                step = sharded_steps.split_batch(step, dist, 3)
 
             def array_step(params, state, mstates, arrays, index):
                 return step(params, state, mstates, data_lib.gather(arrays, index))
 
-            self._fn_cache[key] = _process_local(
+            self._fn_cache[key] = sharded_steps.process_local(
                 {"step": self._jit(step), "array_step": self._jit(array_step)}, dist)
         return self._fn_cache[key]
 
@@ -355,7 +355,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         custom = custom_steps.uses_custom_steps(self, "fit")
         dist = distribution_lib.distribution()
         verbose = 1 if verbose == "auto" else int(verbose)
-        arrays_given = y is not None or _is_plain_arrays(x)
+        arrays_given = y is not None or data_lib.is_plain_arrays(x)
         # Keras weighs a PyDataset's batches by class_weight; other iterables refuse it.
         if not arrays_given and (validation_split or sample_weight is not None or (
                 class_weight is not None and not data_lib.is_indexed_dataset(x))):
@@ -410,7 +410,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                                                                        dataset.steps)
         else:
             dataset, steps = None, steps_per_epoch
-        validation = _validation_args(validation_data)
+        validation = data_lib.validation_args(validation_data)
         if validation is not None and validation[1] is not None and check_labels:
             data_lib.check_real(owner, "validation_data", validation[:2])
             self._check_labels(owner, validation[1])
@@ -554,7 +554,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         steps = backend.cap_steps(data_lib.count_arg(owner, "steps", steps))
         verbose = 1 if verbose == "auto" else int(verbose)
         custom = custom_steps.uses_custom_steps(self, "evaluate")
-        if y is not None or _is_plain_arrays(x):
+        if y is not None or data_lib.is_plain_arrays(x):
             if y is None and not custom:
                 raise DataError(f"{owner}: `y` is required with array inputs.")
             dataset = data_lib.ArrayData(owner, x, y, sample_weight, batch_size or 32)
@@ -667,11 +667,13 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         key = ("predict", id(dist))
         if key not in self._fn_cache:
             step = steps_lib.make_predict_step(self)
-            self._fn_cache[key] = self._jit(step if dist is None else _split_batch(step, dist, 2))
+            if dist is not None:
+                step = sharded_steps.split_batch(step, dist, 2)
+            self._fn_cache[key] = self._jit(step)
         fn = self._fn_cache[key]
         if dist is not None and multihost.is_multi_process():
             multihost.check_same_across_processes(owner, "number of batches", len(batches))
-            fn = functools.partial(_predict_process_local, fn, dist)
+            fn = functools.partial(sharded_steps.predict_process_local, fn, dist)
         params, state = self.params, self.state
         outs = []
         for i, batch in enumerate(batches):
@@ -789,45 +791,6 @@ def _fresh_carry(params, state, opt_state, metric_states, key):
 @jax.jit
 def _shuffle_seed(key):
     return jax.random.randint(jax.random.fold_in(key, 7), (), 0, 2**31 - 1)
-
-
-def _split_batch(step, dist, position):
-    """``step`` with its batch argument (at ``position``) split over ``dist``'s batch axis."""
-
-    def split_step(*args):
-        args = list(args)
-        args[position] = dist.constrain_batch(args[position])
-        return step(*args)
-
-    return split_step
-
-
-def _process_local(fns, dist, k=1):
-    """``fns`` fed with this process's share of each global batch, in a multi-process job."""
-    if dist is None or not multihost.is_multi_process():
-        return fns
-    return data_lib.process_local_fns(fns, functools.partial(multihost.global_batch, dist), k)
-
-
-def _predict_process_local(fn, dist, params, state, batch):
-    """``predict``'s step on a global batch; this process gets its own rows back."""
-    return multihost.host_local(dist, fn(params, state, multihost.global_batch(dist, batch)))
-
-
-def _validation_args(validation_data):
-    """``(x, y, sample_weight)`` from Keras's ``validation_data``, or ``None``."""
-    if validation_data is None:
-        return None
-    if isinstance(validation_data, (tuple, list)):
-        return (tuple(validation_data) + (None, None))[:3]
-    return validation_data, None, None  # an iterable dataset of batches
-
-
-def _is_plain_arrays(x):
-    """An array, or a dict of arrays (not a list of batches or a generator)."""
-    if isinstance(x, dict):
-        return data_lib.is_array_struct(x)
-    return isinstance(x, (np.ndarray, jax.Array))
 
 
 __all__ = ["Trainer"]

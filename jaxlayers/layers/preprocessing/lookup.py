@@ -53,6 +53,9 @@ def check_sparse(who, sparse):
 class _IndexLookup(VocabularyLayer, Layer):
     """Shared logic: arguments, vocabulary, ``adapt``, config.  Subclasses do the lookup."""
 
+    # With num_oov_indices=0 an eager call refuses values outside the vocabulary.
+    checks_values_eagerly = True
+
     # Inputs are integer ids or strings; complex ones would be cast.
     supports_complex_inputs = False
 
