@@ -26,9 +26,26 @@ jax.config.update("jax_default_matmul_precision", "float32")
 # Each process has its own, for this run only: JAX locks a shared cache only when eviction is
 # on, and eviction rescans the whole directory on every write. JAXLAYERS_TEST_XLA_CACHE=off
 # turns it off (to measure, or to rule it out).
+def _xla_cache_dir():
+    """A fresh cache directory for this process; those left by killed runs are removed."""
+    root = os.path.join(tempfile.gettempdir(), "jaxlayers-xla-cache")
+    os.makedirs(root, exist_ok=True)
+    for pid in os.listdir(root):
+        try:
+            os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(root, pid), ignore_errors=True)
+        except (ValueError, PermissionError):
+            pass
+    path = os.path.join(root, str(os.getpid()))
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 if os.environ.get("JAXLAYERS_TEST_XLA_CACHE") != "off":
-    _cache = tempfile.mkdtemp(prefix="jaxlayers-xla-cache-")
-    atexit.register(shutil.rmtree, _cache, ignore_errors=True)
+    _cache = _xla_cache_dir()
     jax.config.update("jax_compilation_cache_dir", _cache)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 
