@@ -10,44 +10,11 @@ os.environ.setdefault(
     "XLA_FLAGS",
     "--xla_force_host_platform_device_count=8 --xla_backend_optimization_level=0")
 
-import atexit
-import shutil
-import tempfile
-
 import jax
 import numpy as np
 import pytest
 
 jax.config.update("jax_default_matmul_precision", "float32")
-
-# Many tests compile the same program (the same small layers at the same shapes) from fresh
-# closures, which JAX's in-memory caches key by function identity and miss. The persistent
-# cache keys by the program text, so it serves those (about a tenth of a test file's CPU time).
-# Each process has its own, for this run only: JAX locks a shared cache only when eviction is
-# on, and eviction rescans the whole directory on every write. JAXLAYERS_TEST_XLA_CACHE=off
-# turns it off (to measure, or to rule it out).
-def _xla_cache_dir():
-    """A fresh cache directory for this process; those left by killed runs are removed."""
-    root = os.path.join(tempfile.gettempdir(), "jaxlayers-xla-cache")
-    os.makedirs(root, exist_ok=True)
-    for pid in os.listdir(root):
-        try:
-            os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
-        except ProcessLookupError:
-            shutil.rmtree(os.path.join(root, pid), ignore_errors=True)
-        except (ValueError, PermissionError):
-            pass
-    path = os.path.join(root, str(os.getpid()))
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path)
-    atexit.register(shutil.rmtree, path, ignore_errors=True)
-    return path
-
-
-if os.environ.get("JAXLAYERS_TEST_XLA_CACHE") != "off":
-    _cache = _xla_cache_dir()
-    jax.config.update("jax_compilation_cache_dir", _cache)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 
 
 @pytest.fixture(autouse=True)
