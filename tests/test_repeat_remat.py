@@ -137,6 +137,38 @@ def test_repeat_passes_the_mask_to_every_repetition_and_on():
     np.testing.assert_array_equal(out_mask, tokens != 0)
 
 
+class _ScaleByMask(L.Layer):
+    """Reads its mask but does not support masking: like Keras, it drops the mask."""
+
+    def call(self, x, mask=None):
+        if mask is None:
+            return x + 1.0
+        return (x + 1.0) * mask[..., None].astype(x.dtype)
+
+
+def _dropping_block(name="block"):
+    return jl.Sequential([_ScaleByMask(name="scale"), L.BatchNormalization(name="bn")],
+                         name=name)
+
+
+def test_repeat_of_a_block_that_drops_the_mask_equals_the_stack():
+    # Keras: a layer without mask support destroys the mask, so only the first of
+    # n stacked copies sees it, and nothing downstream does.
+    x = jnp.arange(12.0).reshape(2, 3, 2)
+    mask = jnp.array([[True, True, False], [True, False, False]])
+    rep = L.Repeat(_dropping_block, N)
+    y, state, aux = rep.apply_with_aux(*rep.init(jax.random.key(0), x), x, mask=mask,
+                                       training=True)
+    stack = jl.Sequential([_dropping_block(f"b{i}") for i in range(N)])
+    expected, stack_state, stack_aux = stack.apply_with_aux(
+        *stack.init(jax.random.key(0), x), x, mask=mask, training=True)
+    assert_close(y, expected)
+    assert aux["mask"] is None and stack_aux["mask"] is None
+    # Moving statistics: (copy, statistic) stacked like the Repeat's (statistic, copy).
+    per_copy = np.reshape(jax.tree.leaves(stack_state), (N, 2, -1))
+    assert_close(np.stack(jax.tree.leaves(state), 1), per_copy)
+
+
 def test_repeat_fit_save_load_config_and_sharded_stacked_axis(data, tmp_path):
     y = np.ones((4, 2), np.float32)
     model = jl.Sequential([L.Input((4,)), L.Repeat(_block, N, name="rep"),

@@ -17,10 +17,11 @@ Choices recorded here:
   ``params`` and saved files hold the stacked arrays.
 * Each repetition draws its random numbers from the call's key folded with the
   repetition's index, so dropout masks differ between repetitions.
-* A mask reaches every repetition; a block that computes an output mask passes
-  it to the next repetition (it must keep the mask's shape), and the last one is
-  the output mask.  A block whose output mask is ``None`` leaves the mask as it
-  was (n separate layers would pass ``None`` on after the first).
+* A block that computes an output mask passes it to the next repetition (it
+  must keep the mask's shape), and the last one is the output mask.  A block
+  whose output mask is ``None`` (it does not support masking) drops the mask, as
+  n separate layers do in Keras: the first repetition runs with the mask, the
+  others (one scan) without, and the output has none.
 * ``remat_mode`` of the ``Repeat`` rematerializes each repetition (the scan
   body), the usual way to train deep stacks: only the carry between blocks is
   kept for the backward pass.
@@ -241,18 +242,64 @@ class Repeat(Layer):
         if mode is not None and not scope.structure and remat_lib.applies_to(
                 self, mode, lambda: math.prod(np.shape(inputs))):
             step = remat_lib.checkpoint(step, mode.policy, prevent_cse=False)
-        (y, out_mask), (new_state, losses, metrics) = jax.lax.scan(
-            step, (inputs, mask), (jnp.arange(self.n), stacked))
+        steps = jnp.arange(self.n)
         state_vars = [s for t, s in pairs if t.collection == "state"]
+        if mask is not None and self._drops_mask(scope, (inputs, mask, stacked), training,
+                                                 (template_vars, by_id, paths)):
+            # As n stacked copies in Keras: the first sees the mask and drops it, so
+            # the others run without one and the output has none.
+            (y, _), first = step((inputs, mask), (steps[0], [v[0] for v in stacked]))
+            first_state, *first_aux = jax.tree_util.tree_map(lambda a: jnp.asarray(a)[None],
+                                                             first)
+            self._record(scope, dict(side), first_aux)
+            if self.n > 1:
+                (y, _), (rest_state, *rest_aux) = jax.lax.scan(
+                    step, (y, None), (steps[1:], [v[1:] for v in stacked]))
+                self._record(scope, side, rest_aux)
+                first_state = [jnp.concatenate(pair) for pair in zip(first_state, rest_state)]
+            for var, value in zip(state_vars, first_state):
+                scope.write(var, value)
+            self.set_output_mask(None)
+            return y
+        (y, out_mask), (new_state, *aux) = jax.lax.scan(step, (inputs, mask), (steps, stacked))
         for var, value in zip(state_vars, new_state):
             scope.write(var, value)
+        self._record(scope, side, aux)
+        if mask is not None:
+            self.set_output_mask(out_mask)
+        return y
+
+    def _drops_mask(self, scope, arrays, training, template):
+        """Whether the block's output mask is ``None`` for a masked input (traced for shapes).
+
+        The probe draws from a stand-in key and its own counters, so the real
+        call's keys are unchanged.
+        """
+        template_vars, by_id, paths = template
+        found = {}
+
+        def probe(x, m, values):
+            child = scope.child({id(v): a for v, a in zip(template_vars, values)}, by_id,
+                                key=jax.random.key(0), layer_paths=paths, counters={})
+            with child:
+                y, out_mask = calls.invoke(self.layer, child, (x,), {}, training, m)
+            found["none"] = out_mask is None
+            return y
+
+        inputs, mask, stacked = jax.tree_util.tree_map(
+            lambda a: jax.ShapeDtypeStruct(np.shape(a), jnp.result_type(a)), arrays)
+        jax.eval_shape(probe, inputs, mask, [jax.ShapeDtypeStruct(v.shape[1:], v.dtype)
+                                             for v in stacked])
+        return found["none"]
+
+    @staticmethod
+    def _record(scope, side, aux):
+        """Records the losses and metrics of a run of the body, stacked per repetition."""
+        losses, metrics = aux
         for owner, value in zip(side["loss_owners"], losses):
             scope.add_loss(owner, jnp.sum(value))
         for (owner, name), value in zip(side["metric_owners"], metrics):
             scope.add_metric(owner, name, value[-1])
-        if mask is not None:
-            self.set_output_mask(out_mask)
-        return y
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
