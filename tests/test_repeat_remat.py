@@ -169,6 +169,24 @@ def test_repeat_of_a_block_that_drops_the_mask_equals_the_stack():
     assert_close(np.stack(jax.tree.leaves(state), 1), per_copy)
 
 
+def test_freezing_the_block_or_the_repeat_freezes_every_copy(data):
+    rep = L.Repeat(_block, 2, name="rep")
+    rep(data)
+    rep.layer.get_layer("bn").trainable = False
+    assert [w.path for w in rep.trainable_weights] == ["rep/block/dense/kernel",
+                                                       "rep/block/dense/bias"]
+    rep.layer.get_layer("bn").trainable = True
+    rep.trainable = False
+    assert rep.trainable_weights == [] and not rep.layer.get_layer("bn").trainable
+    # As a frozen stack in Keras: a frozen BatchNormalization runs in inference mode.
+    stack = jl.Sequential([_block("b0"), _block("b1")])
+    stack(data)
+    stack.set_weights(rep.get_weights())
+    stack.trainable = False
+    assert_close(rep(data, training=True), stack(data, training=True))
+    assert not L.Repeat(_block, 2, trainable=False).layer.get_layer("bn").trainable
+
+
 def test_repeat_fit_save_load_config_and_sharded_stacked_axis(data, tmp_path):
     y = np.ones((4, 2), np.float32)
     model = jl.Sequential([L.Input((4,)), L.Repeat(_block, N, name="rep"),

@@ -40,7 +40,7 @@ from jaxlayers.core import remat as remat_lib
 from jaxlayers.core import scope as scope_lib
 from jaxlayers.core.layer import Layer
 from jaxlayers.core.serialization import register_builtin
-from jaxlayers.core.variables import call_initializer
+from jaxlayers.core.variables import Variable, call_initializer
 from jaxlayers.errors import ConfigTypeError, ShapeError
 from jaxlayers.layers._sublayers import from_layer_config, serialize_layer
 
@@ -84,6 +84,22 @@ def _per_copy(fn, reduce):
     return None if fn is None else _PerCopy(fn, reduce)
 
 
+class _MirroredVariable(Variable):
+    """A stacked weight whose ``trainable`` is its template weight's.
+
+    Freezing the block (``repeat.layer...trainable = False``) must freeze its
+    copies: the stacked weights are what the trainer and the weight lists see.
+    """
+
+    @property
+    def trainable(self):
+        return self._template.trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._template.trainable = value
+
+
 class _Stacked(Layer):
     """Holds the stacked weights of one layer of the template tree (same name, same tree).
 
@@ -103,7 +119,8 @@ class _Stacked(Layer):
                 trainable=var.collection == "params", autocast=var.autocast,
                 regularizer=_per_copy(var.regularizer, True),
                 constraint=_per_copy(var.constraint, False), name=var.name)
-            stacked.trainable = var.trainable
+            stacked.__class__ = _MirroredVariable
+            stacked._template = var
             # get_weights lists the weights of one group copy by copy (Keras's order).
             stacked.stack_group = group
         self.__dict__["_children"] = [_Stacked(child, n, group) for child in
@@ -164,7 +181,21 @@ class Repeat(Layer):
                 f"returning one, e.g. Repeat(jl.layers.Dense(8), 4). Received: layer={layer!r}."
             )
         self.layer = block
+        if not self.trainable:
+            block.trainable = False
         self.__dict__["_input_dtype_seen"] = None
+
+    @property
+    def trainable(self):
+        return Layer.trainable.fget(self)
+
+    @trainable.setter
+    def trainable(self, value):
+        Layer.trainable.fset(self, value)
+        # The block's own flag too: its call may read it (a frozen BatchNormalization
+        # normalizes with its moving statistics, as in a frozen stack of blocks).
+        if "layer" in self.__dict__:
+            self.layer.trainable = value
 
     # --- the tree: only the stacked mirror holds weights ---------------------------
     def tracked_sublayers(self):
