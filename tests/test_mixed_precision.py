@@ -186,6 +186,11 @@ def test_policy_errors():
         policies[3] = "float16"
     with pytest.raises(ConfigTypeError, match=r"a path maps to a single policy"):
         policies["dec"] = Map("float16")
+    # Found at the key, not at the first lookup of a layer's path.
+    with pytest.raises(ConfigError, match=r"DTypePolicyMap: key '\[enc' is not a valid "
+                                          r"regular expression \(unterminated character set"):
+        policies["[enc"] = "float16"
+    assert "[enc" not in policies
 
 
 def test_a_map_without_entries_gives_its_default_policy():

@@ -298,4 +298,14 @@ def test_repeat_and_remat_errors(data):
         L.Dense(2, name="d").remat_mode = 3
     with pytest.raises(errors.ConfigTypeError, match=r"remat: `f` must be a function"):
         jl.remat(3)
+    with pytest.raises(errors.ConfigTypeError, match=r"RematScope: `layer_names` must be a "
+                                                     r"list of layer names\. Received: "
+                                                     r"layer_names=5\."):
+        jl.RematScope(mode="list_of_layers", layer_names=5)
+    with pytest.raises(errors.ConfigTypeError, match=r"RematScope\.apply: `layer` must be a "
+                                                     r"Layer\. Received: layer=3\."):
+        jl.RematScope().apply(3)
+    with pytest.raises(errors.ShapeError, match=r"Repeat 'r': the block takes one array; .* "
+                                                r"Received: input shape \[\(4, 4\), \(4, 4\)\]"):
+        L.Repeat(L.Add(), 2, name="r")([data, data])
     assert remat_lib.current_mode() is None

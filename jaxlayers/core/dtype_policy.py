@@ -168,6 +168,7 @@ class DTypePolicyMap(DTypePolicy, MutableMapping):
                 f"{self._policy_map[key]!r}; delete it first to replace it. Received: "
                 f"key={key!r}."
             )
+        naming.check_pattern("DTypePolicyMap", key)
         policy = get(policy)
         if isinstance(policy, DTypePolicyMap):
             raise ConfigTypeError(

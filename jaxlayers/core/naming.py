@@ -21,6 +21,29 @@ def to_snake_case(name):
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+def check_pattern(owner, key):
+    """``key`` if it compiles as a regular expression, else a ``ConfigError`` naming it.
+
+    Maps keyed by regexes check each key when it is set, not at the first
+    lookup of some path.
+
+    Args:
+        owner: Who asks, for the error (``"DTypePolicyMap"``).
+        key: The key, a path or a regex.
+
+    Example:
+        >>> check_pattern("m", "enc/.*")
+        'enc/.*'
+    """
+    try:
+        re.compile(key)
+    except re.error as exc:
+        raise ConfigError(
+            f"{owner}: key {key!r} is not a valid regular expression ({exc})."
+        ) from None
+    return key
+
+
 def matching_key(owner, keys, path):
     """The key of ``keys`` that applies to ``path``: itself, else the one regex ``fullmatch``.
 
@@ -51,4 +74,4 @@ def matching_key(owner, keys, path):
     return matches[0] if matches else None
 
 
-__all__ = ["matching_key", "to_snake_case"]
+__all__ = ["check_pattern", "matching_key", "to_snake_case"]

@@ -65,7 +65,7 @@ def make_mode(who, mode="full", output_size_threshold=1024, layer_names=None, po
     _args.one_of(who, "mode", mode, MODES + (None,))
     _args.non_negative_int(who, "output_size_threshold", output_size_threshold)
     names = () if layer_names is None else layer_names
-    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
         raise ConfigTypeError(
             f"{who}: `layer_names` must be a list of layer names. Received: "
             f"layer_names={layer_names!r}."
@@ -118,6 +118,10 @@ class RematScope:
 
     def apply(self, layer):
         """Gives ``layer`` and every layer below it this scope's mode; returns ``layer``."""
+        if not isinstance(layer, tracking.Trackable):
+            raise ConfigTypeError(
+                f"RematScope.apply: `layer` must be a Layer. Received: layer={layer!r}."
+            )
         for node in tracking.flatten(layer):
             node.__dict__["_remat_mode"] = self.remat_mode
         return layer

@@ -210,6 +210,12 @@ class Repeat(Layer):
         super().build_from_inputs(args, kwargs)
 
     def build(self, input_shape):
+        if not isinstance(input_shape, tuple) or not all(
+                d is None or _args.is_int(d) for d in input_shape):
+            raise ShapeError(
+                f"{_args.owner(self)}: the block takes one array; its output is the next "
+                f"copy's input. Received: input shape {input_shape}."
+            )
         dtype = self.__dict__.get("_input_dtype_seen") or jnp.dtype(self.compute_dtype)
         spec = _spec(input_shape, dtype)
         template = self.layer
