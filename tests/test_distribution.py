@@ -191,6 +191,41 @@ def test_layout_errors_name_what_is_wrong(key):
     assert params["hidden"]["kernel"].shape == (6, 16)
 
 
+@pytest.mark.parametrize("make,error,match", [
+    (lambda: D.DeviceMesh((True,), ("batch",), jax.devices()[:1]), errors.ConfigError,
+     r"DeviceMesh: `shape` must be a non-empty tuple of positive ints\. "
+     r"Received: shape=\(True,\)\."),
+    (lambda: D.DeviceMesh((1,), ("batch",), [3]), errors.ConfigTypeError,
+     r"DeviceMesh: `devices` must hold jax\.Device objects or 'platform:id' strings such "
+     r"as 'cpu:0'\. Received: devices containing 3\."),
+    (lambda: D.DeviceMesh((1,), ("batch",), ["gpu:0"]), errors.ConfigError,
+     r"DeviceMesh: no device 'gpu:0'; devices are named like 'cpu:0'"),
+    (lambda: D.DeviceMesh((2,), ("batch",), jax.devices()[:1] * 2), errors.ConfigError,
+     r"DeviceMesh: each device may appear once\. Received: devices .*CpuDevice\(id=0\) "
+     r"twice\."),
+    (lambda: D.DataParallel(devices=3), errors.ConfigTypeError,
+     r"DataParallel: `devices` must be a list of devices\. Received: devices=3\."),
+    (lambda: D.DataParallel(devices=jax.devices()[:1], auto_shard_dataset="no"),
+     errors.ConfigTypeError,
+     r"DataParallel: `auto_shard_dataset` must be a bool\. Received: auto_shard_dataset='no'"),
+    (lambda: D.ModelParallel(layout_map=D.LayoutMap(_mesh()), batch_dim_name=""),
+     errors.ConfigError, r"ModelParallel: `batch_dim_name` must be an axis of the mesh "),
+    (lambda: D.LayoutMap(_mesh()).__setitem__("hidden/kernel", "model"),
+     errors.ConfigTypeError,
+     r"LayoutMap rule 'hidden/kernel': the layout must be a TensorLayout or a tuple of mesh "
+     r"axis names \(or None\), one per dimension\. Received: layout='model'\."),
+    (lambda: D.LayoutMap(_mesh()).__setitem__("hidden/kernel", None),
+     errors.ConfigTypeError, r"the layout must be a TensorLayout .* Received: layout=None\."),
+    (lambda: D.distribute_tensor(jnp.zeros(8), "batch"), errors.ConfigTypeError,
+     r"distribute_tensor: `layout` must be a TensorLayout or a jax\.sharding\.Sharding\. "
+     r"Received: layout='batch'\."),
+], ids=["bool-shape", "int-device", "absent-platform", "device-twice", "devices-int",
+        "auto-shard", "empty-batch-dim", "layout-str", "layout-none", "distribute-str"])
+def test_bad_distribution_arguments_are_clear_errors(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
 @pytest.mark.parametrize("axes", [("model", "model"), (("batch", "model"), "model"),
                                   (("model", "model"), None)],
                          ids=["two-dims", "tuple-and-dim", "within-a-tuple"])

@@ -172,6 +172,15 @@ def test_initialize_without_arguments_lets_jax_detect_the_cluster(started):
      r"int\. Received: num_processes='two'"),
     ({"job_addresses": 1234}, {}, errors.ConfigTypeError,
      r"`job_addresses` must be a 'host:port' string"),
+    ({"job_addresses": "10.0.0.1"}, {}, errors.ConfigError,
+     r"initialize: `job_addresses` must be 'host:port' addresses \(a port from 1 to 65535\)"
+     r", separated by commas\. Received: job_addresses='10\.0\.0\.1'\."),
+    ({"job_addresses": "a:1,", "num_processes": 2}, {}, errors.ConfigError,
+     r"`job_addresses` must be 'host:port' addresses .* Received: job_addresses='a:1,'"),
+    ({"job_addresses": "a:http"}, {}, errors.ConfigError,
+     r"`job_addresses` must be 'host:port' addresses"),
+    ({}, {"KERAS_DISTRIBUTION_JOB_ADDRESSES": ":99"}, errors.ConfigError,
+     r"`job_addresses` must be 'host:port' addresses .* Received: job_addresses=':99'"),
 ])
 def test_initialize_rejects_bad_arguments_before_starting(started, monkeypatch, kwargs, env,
                                                           error, match):

@@ -47,10 +47,17 @@ class Distribution:
 
     def __init__(self, device_mesh, batch_dim_name=None, auto_shard_dataset=True, *,
                  layout_map=None):
-        device_mesh = as_mesh(device_mesh, type(self).__name__)
+        who = type(self).__name__
+        device_mesh = as_mesh(device_mesh, who)
         self.device_mesh = device_mesh
-        self.batch_dim_name = batch_dim_name or device_mesh.axis_names[0]
-        self.auto_shard_dataset = auto_shard_dataset
+        self.batch_dim_name = (device_mesh.axis_names[0] if batch_dim_name is None
+                               else batch_dim_name)
+        if not isinstance(auto_shard_dataset, (bool, np.bool_)):
+            raise ConfigTypeError(
+                f"{who}: `auto_shard_dataset` must be a bool. "
+                f"Received: auto_shard_dataset={auto_shard_dataset!r}."
+            )
+        self.auto_shard_dataset = bool(auto_shard_dataset)
         self.layout_map = layout_map if layout_map is not None else LayoutMap(device_mesh)
         if self.batch_dim_name not in device_mesh.axis_names:
             raise ConfigError(
@@ -263,6 +270,11 @@ class DataParallel(Distribution):
                 "DataParallel: pass `device_mesh` or `devices`, not both. "
                 f"Received: device_mesh={device_mesh!r}, devices={devices!r}."
             )
+        if devices is not None and (isinstance(devices, (str, jax.Device))
+                                    or not isinstance(devices, (list, tuple, np.ndarray))):
+            raise ConfigTypeError(
+                f"DataParallel: `devices` must be a list of devices. Received: devices={devices!r}."
+            )
         if device_mesh is None:
             devices = list_devices() if devices is None else list(devices)
             device_mesh = DeviceMesh((len(devices),), ("batch",), devices)
@@ -357,6 +369,11 @@ def distribute_tensor(tensor, layout):
     """
     if isinstance(layout, TensorLayout):
         layout = layout.sharding_for(np.shape(tensor), "distribute_tensor")
+    elif not isinstance(layout, jax.sharding.Sharding):
+        raise ConfigTypeError(
+            "distribute_tensor: `layout` must be a TensorLayout or a jax.sharding.Sharding. "
+            f"Received: layout={layout!r}."
+        )
     if isinstance(tensor, jax.core.Tracer):
         return jax.lax.with_sharding_constraint(tensor, layout)
     if isinstance(tensor, jax.Array) and tensor.sharding.is_equivalent_to(layout, tensor.ndim):

@@ -59,10 +59,19 @@ def get_device_count(device_type=None):
 
 def _as_device(device):
     """A ``jax.Device`` for a device or Keras's ``"platform:id"`` string."""
-    if not isinstance(device, str):
+    if isinstance(device, jax.Device):
         return device
+    if not isinstance(device, str):
+        raise ConfigTypeError(
+            "DeviceMesh: `devices` must hold jax.Device objects or 'platform:id' strings such "
+            f"as 'cpu:0'. Received: devices containing {device!r}."
+        )
     platform, _, index = device.partition(":")
-    for d in jax.devices(platform.lower() or None):
+    try:
+        candidates = jax.devices(platform.lower() or None)
+    except RuntimeError:  # a platform this machine does not have
+        candidates = []
+    for d in candidates:
         if str(d.id) == index:
             return d
     raise ConfigError(
@@ -92,7 +101,17 @@ class DeviceMesh:
                       else (axis_names,))
         devices = list_devices() if devices is None else [
             _as_device(d) for d in np.asarray(devices, dtype=object).reshape(-1)]
-        if not shape or not all(isinstance(d, (int, np.integer)) and d > 0 for d in shape):
+        seen = set()
+        for d in devices:
+            if d in seen:
+                raise ConfigError(
+                    f"DeviceMesh: each device may appear once. Received: devices with {d!r} "
+                    "twice."
+                )
+            seen.add(d)
+        # bool is an int to Python, not a mesh size.
+        if not shape or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool)
+                                and d > 0 for d in shape):
             raise ConfigError(
                 "DeviceMesh: `shape` must be a non-empty tuple of positive ints. "
                 f"Received: shape={shape!r}."
@@ -295,6 +314,11 @@ class LayoutMap(collections.abc.MutableMapping):
             raise ConfigError(
                 f"LayoutMap: key {key!r} is not a valid regular expression ({exc})."
             ) from None
+        if not isinstance(layout, (TensorLayout, tuple, list)):
+            raise ConfigTypeError(
+                f"LayoutMap rule {key!r}: the layout must be a TensorLayout or a tuple of mesh "
+                f"axis names (or None), one per dimension. Received: layout={layout!r}."
+            )
         try:
             if not isinstance(layout, TensorLayout):
                 layout = TensorLayout(layout)

@@ -45,6 +45,11 @@ def _env_int(name, value, env):
     return int(value)
 
 
+def _is_address(address):
+    host, _, port = address.rpartition(":")
+    return bool(host) and port.isdigit() and 0 < int(port) < 65536
+
+
 def initialize(job_addresses=None, num_processes=None, process_id=None):
     """Joins this process to a multi-process job (``jax.distributed.initialize``).
 
@@ -94,9 +99,16 @@ def initialize(job_addresses=None, num_processes=None, process_id=None):
             f"Received: process_id={process_id!r}."
         )
     coordinator = job_addresses
-    if job_addresses is not None and "," in job_addresses:
+    if job_addresses is not None:
         addresses = [a.strip() for a in job_addresses.split(",")]
-        if num_processes is not None and len(addresses) != num_processes:
+        if not all(_is_address(a) for a in addresses):
+            # jax.distributed.initialize would only fail (or wait) when it connects.
+            raise ConfigError(
+                "initialize: `job_addresses` must be 'host:port' addresses (a port from 1 to "
+                f"65535), separated by commas. Received: job_addresses={job_addresses!r}."
+            )
+        if len(addresses) > 1 and num_processes is not None \
+                and len(addresses) != num_processes:
             raise ConfigError(
                 f"initialize: `job_addresses` lists {len(addresses)} processes but "
                 f"`num_processes` is {num_processes}. Received: job_addresses={job_addresses!r}."
