@@ -93,6 +93,28 @@ def test_set_weights_assign_and_attributes_take_effect_after_a_compiled_call():
     assert layer.runs == runs
 
 
+def test_trainable_dtype_policy_and_input_dtype_changes_after_compiled_calls():
+    bn = jl.layers.BatchNormalization()
+    for _ in range(3):
+        bn(X, training=True)
+    bn.trainable = False  # Keras: a frozen BatchNormalization normalizes with its statistics
+    mean, var = np.asarray(bn.moving_mean.value), np.asarray(bn.moving_variance.value)
+    for _ in range(2):
+        np.testing.assert_allclose(bn(X, training=True), (X - mean) / np.sqrt(var + 1e-3),
+                                   rtol=1e-5)
+    np.testing.assert_array_equal(bn.moving_mean.value, mean)
+    dense = jl.layers.Dense(2)
+    dense(X)
+    dense(X)
+    dense.dtype_policy = "mixed_bfloat16"
+    assert dense(X).dtype == dense(X).dtype == jnp.bfloat16
+    # A new input dtype is a new signature: op by op once, then one more trace.
+    layer = Counting()
+    for x in (X, X, X, X.astype(jnp.float16), X.astype(jnp.float16), X.astype(jnp.float16)):
+        layer(x)
+    assert layer.runs == 4
+
+
 def test_batch_norm_training_calls_update_moving_stats_like_apply():
     bn = jl.layers.BatchNormalization(momentum=0.5)
     bn(X, training=True)

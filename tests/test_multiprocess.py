@@ -115,9 +115,10 @@ def test_two_processes_train_like_one_on_all_the_data(job, mode, kernel_spec):
 def test_processes_holding_different_sample_counts_all_fail_before_training(job):
     _, results = job
     for r in results:  # no process is left waiting in a collective
-        assert r["uneven"] is not None and r["uneven"].endswith(
-            ".fit: every process must give the same number of samples (each feeds its own "
-            "share of every global batch). Received: [8, 4] on processes 0..1.")
+        for call, counts in (("fit", "[8, 4]"), ("evaluate", "[8, 6]"), ("predict", "[8, 6]")):
+            assert r["uneven"][call] is not None and r["uneven"][call].endswith(
+                f".{call}: every process must give the same number of samples (each feeds "
+                f"its own share of every global batch). Received: {counts} on processes 0..1.")
 
 
 def test_global_batches_must_split_over_the_batch_axis():

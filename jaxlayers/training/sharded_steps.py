@@ -29,6 +29,19 @@ def process_local(fns, dist, k=1):
     return data_lib.process_local_fns(fns, functools.partial(multihost.global_batch, dist), k)
 
 
+def check_process_shares(owner, dist, num_samples, batch_size):
+    """In a multi-process job, checks before any step that the array shares fit together.
+
+    Every process must hold as many samples (or one would wait forever in a
+    step the others never run, or build a global batch of another shape), and
+    each global batch, the last one too, must split over the batch axis.
+    """
+    if dist is not None and multihost.is_multi_process():
+        size = min(batch_size, num_samples)
+        multihost.check_process_batches(owner, dist, num_samples,
+                                        (size, num_samples % size if size else 0))
+
+
 def predict_process_local(fn, dist, params, state, batch):
     """``predict``'s step on a global batch; this process gets its own rows back."""
     return multihost.host_local(dist, fn(params, state, multihost.global_batch(dist, batch)))

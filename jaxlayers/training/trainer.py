@@ -403,9 +403,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             if dist is not None and not multihost.is_multi_process():
                 dist.check_batch_size(owner, batch_size or 32)
             dataset = data_lib.ArrayData(owner, x, y, sample_weight, batch_size or 32)
-            if dist is not None and multihost.is_multi_process():
-                multihost.check_process_batches(owner, dist, dataset.n,
-                                                (dataset.batch_size, dataset.remainder))
+            sharded_steps.check_process_shares(owner, dist, dataset.n, dataset.batch_size)
             steps = dataset.steps if steps_per_epoch is None else min(steps_per_epoch,
                                                                        dataset.steps)
         else:
@@ -558,6 +556,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             if y is None and not custom:
                 raise DataError(f"{owner}: `y` is required with array inputs.")
             dataset = data_lib.ArrayData(owner, x, y, sample_weight, batch_size or 32)
+            sharded_steps.check_process_shares(owner, distribution_lib.distribution(),
+                                               dataset.n, dataset.batch_size)
             batches, fx, labels = None, x, y
         else:
             batches = data_lib.take_batches(owner, x, steps)
@@ -643,6 +643,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             if n == 0:
                 return self._empty_prediction(owner, x)
             batch_size = batch_size or 32
+            sharded_steps.check_process_shares(owner, distribution_lib.distribution(), n,
+                                               batch_size)
             batches = [data_lib.take(x, slice(i, i + batch_size)) for i in
                        range(0, n, batch_size)]
             if steps is not None:
