@@ -204,7 +204,9 @@ def test_layout_errors_name_what_is_wrong(key):
      r"DeviceMesh: each device may appear once\. Received: devices .*CpuDevice\(id=0\) "
      r"twice\."),
     (lambda: D.DataParallel(devices=3), errors.ConfigTypeError,
-     r"DataParallel: `devices` must be a list of devices\. Received: devices=3\."),
+     r"DataParallel: `devices` must be a non-empty list of devices\. Received: devices=3\."),
+    (lambda: D.DataParallel(devices=[]), errors.ConfigError,
+     r"DataParallel: `devices` must be a non-empty list of devices\. Received: devices=\[\]\."),
     (lambda: D.DataParallel(devices=jax.devices()[:1], auto_shard_dataset="no"),
      errors.ConfigTypeError,
      r"DataParallel: `auto_shard_dataset` must be a bool\. Received: auto_shard_dataset='no'"),
@@ -220,7 +222,8 @@ def test_layout_errors_name_what_is_wrong(key):
      r"distribute_tensor: `layout` must be a TensorLayout or a jax\.sharding\.Sharding\. "
      r"Received: layout='batch'\."),
 ], ids=["bool-shape", "int-device", "absent-platform", "device-twice", "devices-int",
-        "auto-shard", "empty-batch-dim", "layout-str", "layout-none", "distribute-str"])
+        "devices-empty", "auto-shard", "empty-batch-dim", "layout-str", "layout-none",
+        "distribute-str"])
 def test_bad_distribution_arguments_are_clear_errors(make, error, match):
     with pytest.raises(error, match=match):
         make()

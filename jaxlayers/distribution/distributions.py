@@ -270,10 +270,12 @@ class DataParallel(Distribution):
                 "DataParallel: pass `device_mesh` or `devices`, not both. "
                 f"Received: device_mesh={device_mesh!r}, devices={devices!r}."
             )
-        if devices is not None and (isinstance(devices, (str, jax.Device))
-                                    or not isinstance(devices, (list, tuple, np.ndarray))):
-            raise ConfigTypeError(
-                f"DataParallel: `devices` must be a list of devices. Received: devices={devices!r}."
+        if devices is not None and (not isinstance(devices, (list, tuple, np.ndarray))
+                                    or not len(devices)):
+            raise (ConfigError if isinstance(devices, (list, tuple, np.ndarray))
+                   else ConfigTypeError)(
+                "DataParallel: `devices` must be a non-empty list of devices. "
+                f"Received: devices={devices!r}."
             )
         if device_mesh is None:
             devices = list_devices() if devices is None else list(devices)
