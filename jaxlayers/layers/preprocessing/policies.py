@@ -125,6 +125,20 @@ class _Policy(TransformLayer):
         branches = self._branches + ((_identity,) if skip else ())
         return jax.lax.switch(index, branches, key, x)
 
+    def _chain(self, x, indices, keys, skip=False):
+        """Applies the augmentations ``indices`` one after another, each with its key.
+
+        A scan, not a Python loop: the switch over every augmentation is traced and
+        compiled once, however many picks are chained (a loop compiled it per pick).
+        """
+        if len(indices) == 0:
+            return x
+
+        def step(y, pick):
+            return self._pick(pick[0], pick[1], y, skip), None
+
+        return jax.lax.scan(step, x, (jnp.asarray(indices), keys))[0]
+
     def get_config(self):
         config = super().get_config()
         config.update({"value_range": self.value_range, "factor": self.factor,
@@ -178,9 +192,7 @@ class RandAugment(_Policy):
                 "keys": jax.random.split(k_ops, self.num_ops)}
 
     def _apply(self, x, transformation):
-        for i in range(self.num_ops):
-            x = self._pick(transformation["layer_idxes"][i], transformation["keys"][i], x)
-        return x
+        return self._chain(x, transformation["layer_idxes"], transformation["keys"])
 
     def get_config(self):
         config = super().get_config()
@@ -251,13 +263,13 @@ class AugMix(_Policy):
     def _apply(self, x, transformation):
         weights = jnp.asarray(transformation["chain_mixing_weights"]).astype(x.dtype)
         blend = jnp.asarray(transformation["weight_sample"]).astype(x.dtype)
-        mixed = jnp.zeros_like(x)
-        for c in range(self.num_chains):
-            y = x
-            for d in range(self.chain_depth):
-                y = self._pick(transformation["layer_idxes"][c][d],
-                               transformation["keys"][c][d], y, skip=True)
-            mixed = mixed + weights[c] * y
+
+        def chain(mixed, picks):
+            weight, indices, keys = picks
+            return mixed + weight * self._chain(x, indices, keys, skip=True), None
+
+        mixed, _ = jax.lax.scan(chain, jnp.zeros_like(x), (
+            weights, jnp.asarray(transformation["layer_idxes"]), transformation["keys"]))
         out = blend * x + (1 - blend) * mixed
         return jnp.clip(out, self.value_range[0], self.value_range[1])
 
