@@ -136,6 +136,40 @@ def preprocessing(x, variant, channels):
     return layers.Rescaling(scale=1.0 / 128.0, offset=-1)(x)
 
 
+def efficientnet_v2_features(x, stages, width, depth, activation="swish",
+                             drop_connect_rate=0.2):
+    """The EfficientNetV2 trunk, from the (preprocessed) image to the top conv.
+
+    Args:
+        x: The image tensor (a symbolic input, after any preprocessing).
+        stages: Rows of ``STAGES``: (fused, repeats, filters in, filters out,
+            expand ratio, squeeze-excite ratio, stride) per stage.
+        width: Width coefficient (scales every filter count).
+        depth: Depth coefficient; a stage has ``ceil(depth * repeats)`` blocks, so a
+            small one gives a one-block-per-stage trunk of the same blocks.
+        activation: Activation of every block.
+        drop_connect_rate: The largest stochastic-depth rate (of the last block).
+
+    Returns:
+        The trunk's output tensor.
+    """
+    x = conv_bn(x, round_filters(stages[0][2], width), 3, "stem", strides=2,
+                activation=activation, momentum=_BN_MOMENTUM)
+
+    total, done = float(sum(stage[1] for stage in stages)), 0
+    for i, (fused, repeats, f_in, f_out, expand, se_ratio, stride) in enumerate(stages):
+        f_in, f_out = round_filters(f_in, width), round_filters(f_out, width)
+        for j in range(int(math.ceil(depth * repeats))):
+            x = mbconv_block(x, activation, drop_connect_rate * done / total,
+                             f"block{i + 1}{chr(ord('a') + j)}_",
+                             f_in if j == 0 else f_out, f_out, expand, se_ratio,
+                             stride if j == 0 else 1, fused)
+            done += 1
+    x = conv_bn(x, round_filters(1280, width), 1, "top", activation=activation,
+                momentum=_BN_MOMENTUM)
+    return x
+
+
 def build_efficientnet_v2(who, variant, include_top=True, weights="imagenet",
                           input_tensor=None, input_shape=None, pooling=None, classes=1000,
                           classifier_activation="softmax", include_preprocessing=True,
@@ -151,21 +185,8 @@ def build_efficientnet_v2(who, variant, include_top=True, weights="imagenet",
     x = img_input
     if include_preprocessing:
         x = preprocessing(x, variant, x.shape[axis])
-    stages = STAGES["b" if variant.startswith("b") else variant]
-    x = conv_bn(x, round_filters(stages[0][2], width), 3, "stem", strides=2,
-                activation=activation, momentum=_BN_MOMENTUM)
-
-    total, done = float(sum(stage[1] for stage in stages)), 0
-    for i, (fused, repeats, f_in, f_out, expand, se_ratio, stride) in enumerate(stages):
-        f_in, f_out = round_filters(f_in, width), round_filters(f_out, width)
-        for j in range(int(math.ceil(depth * repeats))):
-            x = mbconv_block(x, activation, drop_connect_rate * done / total,
-                             f"block{i + 1}{chr(ord('a') + j)}_",
-                             f_in if j == 0 else f_out, f_out, expand, se_ratio,
-                             stride if j == 0 else 1, fused)
-            done += 1
-    x = conv_bn(x, round_filters(1280, width), 1, "top", activation=activation,
-                momentum=_BN_MOMENTUM)
+    x = efficientnet_v2_features(x, STAGES["b" if variant.startswith("b") else variant],
+                                 width, depth, activation, drop_connect_rate)
     x = classifier(x, include_top, pooling, classes, classifier_activation, dropout_rate)
     model = common.finish(input_tensor, img_input, x,
                           f"efficientnetv2-{variant}" if name is None else name)

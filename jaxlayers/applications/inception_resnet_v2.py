@@ -102,13 +102,18 @@ def inception_resnet_block(x, scale, block_type, block_idx, activation="relu"):
     return x
 
 
-def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None,
-                      input_shape=None, pooling=None, classes=1000,
-                      classifier_activation="softmax", name="inception_resnet_v2"):
-    img_input = common.start(
-        "InceptionResNetV2", weights=weights, include_top=include_top, classes=classes,
-        pooling=pooling, classifier_activation=classifier_activation, input_shape=input_shape,
-        input_tensor=input_tensor, default_size=299, min_size=75)
+def inception_resnet_v2_features(img_input, repeats=(10, 20, 10)):
+    """The InceptionResNetV2 trunk, from the image to ``conv_7b``.
+
+    Args:
+        img_input: The image tensor (a symbolic input).
+        repeats: How many residual blocks of each kind (35x35, 17x17, 8x8) the
+            trunk has; the last 8x8 block has no activation. The defaults build
+            InceptionResNetV2; smaller counts a shallower trunk of the same blocks.
+
+    Returns:
+        The trunk's output tensor.
+    """
     channel_axis = common.channel_axis()
     x = conv2d_bn(img_input, 32, 3, strides=2, padding="valid")
     x = conv2d_bn(x, 32, 3, padding="valid")
@@ -120,23 +125,34 @@ def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None,
     x = layers.Concatenate(axis=channel_axis, name="mixed_5b")([
         conv2d_bn(x, 96, 1), _chain(x, (48, 1), (64, 5)), _chain(x, (64, 1), (96, 3), (96, 3)),
         conv2d_bn(layers.AveragePooling2D(3, strides=1, padding="same")(x), 64, 1)])
-    for block_idx in range(1, 11):
+    for block_idx in range(1, repeats[0] + 1):
         x = inception_resnet_block(x, 0.17, "block35", block_idx)
     x = layers.Concatenate(axis=channel_axis, name="mixed_6a")([
         conv2d_bn(x, 384, 3, strides=2, padding="valid"),
         conv2d_bn(_chain(x, (256, 1), (256, 3)), 384, 3, strides=2, padding="valid"),
         layers.MaxPooling2D(3, strides=2, padding="valid")(x)])
-    for block_idx in range(1, 21):
+    for block_idx in range(1, repeats[1] + 1):
         x = inception_resnet_block(x, 0.1, "block17", block_idx)
     x = layers.Concatenate(axis=channel_axis, name="mixed_7a")([
         conv2d_bn(conv2d_bn(x, 256, 1), 384, 3, strides=2, padding="valid"),
         conv2d_bn(conv2d_bn(x, 256, 1), 288, 3, strides=2, padding="valid"),
         conv2d_bn(_chain(x, (256, 1), (288, 3)), 320, 3, strides=2, padding="valid"),
         layers.MaxPooling2D(3, strides=2, padding="valid")(x)])
-    for block_idx in range(1, 10):
+    for block_idx in range(1, repeats[2]):
         x = inception_resnet_block(x, 0.2, "block8", block_idx)
-    x = inception_resnet_block(x, 1.0, "block8", 10, activation=None)
+    x = inception_resnet_block(x, 1.0, "block8", repeats[2], activation=None)
     x = conv2d_bn(x, 1536, 1, name="conv_7b")
+    return x
+
+
+def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None,
+                      input_shape=None, pooling=None, classes=1000,
+                      classifier_activation="softmax", name="inception_resnet_v2"):
+    img_input = common.start(
+        "InceptionResNetV2", weights=weights, include_top=include_top, classes=classes,
+        pooling=pooling, classifier_activation=classifier_activation, input_shape=input_shape,
+        input_tensor=input_tensor, default_size=299, min_size=75)
+    x = inception_resnet_v2_features(img_input)
     x = common.pooled_top(x, include_top, pooling, classes, classifier_activation,
                           feature_names=(None, None))
     model = common.finish(input_tensor, img_input, x, name)

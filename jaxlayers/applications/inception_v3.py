@@ -68,13 +68,22 @@ def _module_8(x, i):
     return _concat([branch1x1, branch3x3, double, _avg_branch(x, 192)], f"mixed{9 + i}")
 
 
-def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-                pooling=None, classes=1000, classifier_activation="softmax",
-                name="inception_v3"):
-    img_input = common.start(
-        "InceptionV3", weights=weights, include_top=include_top, classes=classes,
-        pooling=pooling, classifier_activation=classifier_activation, input_shape=input_shape,
-        input_tensor=input_tensor, default_size=299, min_size=75)
+def inception_v3_features(img_input, pool_filters=(32, 64, 64), widths=(128, 160, 160, 192),
+                          top_modules=2):
+    """The InceptionV3 trunk, from the image to the last mixed module.
+
+    The defaults build InceptionV3; fewer entries build a shallower trunk with the
+    same kinds of modules (the tests train one that way).
+
+    Args:
+        img_input: The image tensor (a symbolic input).
+        pool_filters: Filters of the pooled branch of each 35x35 module.
+        widths: Width of the factorized 7x7 branches of each 17x17 module.
+        top_modules: How many 8x8 modules end the trunk.
+
+    Returns:
+        The trunk's output tensor.
+    """
     x = conv2d_bn(img_input, 32, 3, strides=2, padding="valid")
     x = conv2d_bn(x, 32, 3, padding="valid")
     x = conv2d_bn(x, 64, 3)
@@ -82,19 +91,30 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
     x = conv2d_bn(x, 80, 1, padding="valid")
     x = conv2d_bn(x, 192, 3, padding="valid")
     x = layers.MaxPooling2D((3, 3), strides=(2, 2))(x)
-    for i, pool_filters in enumerate((32, 64, 64)):
-        x = _module_35(x, pool_filters, f"mixed{i}")
+    for i, filters in enumerate(pool_filters):
+        x = _module_35(x, filters, f"mixed{i}")
     x = _concat([conv2d_bn(x, 384, 3, strides=2, padding="valid"),
                  conv2d_bn(_chain(x, (64, 1), (96, 3)), 96, 3, strides=2, padding="valid"),
                  layers.MaxPooling2D((3, 3), strides=(2, 2))(x)], "mixed3")
-    for i, width in enumerate((128, 160, 160, 192)):
+    for i, width in enumerate(widths):
         x = _module_17(x, width, f"mixed{4 + i}")
     x = _concat([conv2d_bn(conv2d_bn(x, 192, 1), 320, 3, strides=2, padding="valid"),
                  conv2d_bn(_chain(x, (192, 1), (192, (1, 7)), (192, (7, 1))), 192, 3,
                            strides=2, padding="valid"),
                  layers.MaxPooling2D((3, 3), strides=(2, 2))(x)], "mixed8")
-    for i in range(2):
+    for i in range(top_modules):
         x = _module_8(x, i)
+    return x
+
+
+def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
+                pooling=None, classes=1000, classifier_activation="softmax",
+                name="inception_v3"):
+    img_input = common.start(
+        "InceptionV3", weights=weights, include_top=include_top, classes=classes,
+        pooling=pooling, classifier_activation=classifier_activation, input_shape=input_shape,
+        input_tensor=input_tensor, default_size=299, min_size=75)
+    x = inception_v3_features(img_input)
     x = common.pooled_top(x, include_top, pooling, classes, classifier_activation,
                           feature_names=(None, None))
     model = common.finish(input_tensor, img_input, x, name)
