@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import sys
 
 import pytest
 
@@ -9,6 +10,9 @@ EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 
 
 def _example(name):
+    # An example imports its shared helpers (examples/_common.py) from its own folder.
+    if EXAMPLES not in sys.path:
+        sys.path.insert(0, EXAMPLES)
     spec = importlib.util.spec_from_file_location(f"example_{name}",
                                                   os.path.join(EXAMPLES, f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
