@@ -90,10 +90,10 @@ def main(members=8, epochs=10, seed=0, plot=None):
         ax.bar([members], [ensemble_accuracy], color="tab:orange", label="ensemble")
         ax.axhline(member_accuracy.mean(), color="gray", linestyle="--", label="mean member")
         ax.set_xticks(range(members + 1), [str(i) for i in range(members)] + ["ens."])
-        ax.set_ylim(min(member_accuracy.min(), ensemble_accuracy) - 0.05, 1.0)
+        ax.set_ylim(min(member_accuracy.min(), ensemble_accuracy) - 0.05, 1.06)
         ax.set_ylabel("test accuracy")
         ax.set_title(f"{members} MLPs trained at once with jax.vmap")
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper center", ncol=3)
         save_figure(fig, plot)
     return {"members": member_accuracy.tolist(), "ensemble": ensemble_accuracy}
 

@@ -122,3 +122,14 @@ def test_gan_with_a_custom_train_step_matches_the_data_distribution():
     result = example.main()
     assert result["mean_error"] < example.TARGET_MEAN_ERROR
     assert result["std_error"] < example.TARGET_STD_ERROR
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("JAXLAYERS_TEST_HEAVY_EXAMPLES") != "1",
+    reason="about 70 CPU-s (three MobileNet training programs to compile); "
+           "set JAXLAYERS_TEST_HEAVY_EXAMPLES=1")
+def test_finetuning_mobilenet_on_new_digits_reaches_its_stated_accuracy():
+    pytest.importorskip("sklearn")
+    example = _example("finetune_application")
+    assert example.main() >= example.TARGET_ACCURACY
