@@ -43,7 +43,8 @@ def main(members=8, epochs=10, seed=0, plot=None):
     model = build_model()
     keys = jax.random.split(jax.random.key(seed), members)
     params, state = jax.vmap(lambda k: model.init(k, x_train[:1]))(keys)
-    print("kernel of the first layer, all members:", params["dense"]["kernel"].shape)
+    first = model.layers[0].name
+    print("kernel of the first layer, all members:", params[first]["kernel"].shape)
 
     optimizer = optax.adam(3e-3)
     opt_state = jax.vmap(optimizer.init)(params)
