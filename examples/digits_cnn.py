@@ -46,6 +46,8 @@ def main(epochs=30, seed=0, plot=None):
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"test loss: {loss:.4f}  test accuracy: {accuracy:.4f}  "
           f"(trained {epochs} epochs in {elapsed:.1f}s)")
+    verdict = "met" if accuracy >= TARGET_ACCURACY else "NOT met"
+    print(f"target test accuracy >= {TARGET_ACCURACY}: {verdict}")
     if plot:
         predicted = np.argmax(model.predict(x_test, verbose=0), axis=-1)
         plot_confusion(plot, y_test, predicted, list(range(10)),

@@ -9,7 +9,8 @@ The encoder block is a subclassed layer built from MultiHeadAttention,
 LayerNormalization, Dropout and Dense; the model is Functional and trained
 with ``compile``/``fit``.  Accuracy stays at the majority-class baseline for
 about 15 epochs (the attention has to discover token matching), then jumps
-to ~100%.  Runs in well under a minute on a CPU.
+to ~100%.  Stated result: a test accuracy of at least 0.95.  Runs in well under
+a minute on a CPU.
 
 Run: ``python examples/transformer_encoder.py`` (also saves the attention map of a positive
 sequence to ``examples/output/transformer_encoder.png``; ``--no-plot`` skips it).
@@ -25,6 +26,7 @@ import jaxlayers as jl
 from jaxlayers import layers
 
 SEQ_LEN, VOCAB = 12, 20
+TARGET_ACCURACY = 0.95
 
 
 def make_data(n, seed):
@@ -124,6 +126,8 @@ def main(epochs=25, seed=0, plot=None):
     baseline = float(max(np.mean(y_test), 1 - np.mean(y_test)))
     print(f"trained {epochs} epochs in {seconds:.1f}s; test accuracy {accuracy:.3f} "
           f"(majority-class baseline {baseline:.3f})")
+    verdict = "met" if accuracy >= TARGET_ACCURACY else "NOT met"
+    print(f"target test accuracy >= {TARGET_ACCURACY}: {verdict}")
     if plot:
         plot_attention(plot, model, x_test[np.argmax(y_test == 1)])
     return accuracy
