@@ -12,13 +12,14 @@ trained with ``fit``.  Runs in a few seconds on a CPU and reaches the stated
 result: a test accuracy of at least 0.95 on the 200 held-out sentences
 (two topics, so chance is 0.5).
 
-Run: ``python examples/text_classification.py``
+Run: ``python examples/text_classification.py`` (also saves the training curves to
+``examples/output/text_classification.png``; ``--no-plot`` skips them).
 """
 
-import argparse
 import time
 
 import numpy as np
+from _common import plot_curves, run_cli
 
 import jaxlayers as jl
 from jaxlayers import layers
@@ -65,7 +66,7 @@ def build_model(vocab_size):
     ], name="topic_classifier")
 
 
-def main(epochs=10, seed=0):
+def main(epochs=10, seed=0, plot=None):
     jl.set_random_seed(seed)
     train_texts, y_train = make_dataset(800, seed)
     test_texts, y_test = make_dataset(200, seed + 1)
@@ -81,7 +82,7 @@ def main(epochs=10, seed=0):
     model.compile(optimizer=jl.optimizers.Adam(learning_rate=1e-2),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     start = time.perf_counter()
-    model.fit(x_train, y_train, batch_size=32, epochs=epochs, verbose=2)
+    history = model.fit(x_train, y_train, batch_size=32, epochs=epochs, verbose=2)
     elapsed = time.perf_counter() - start
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"test loss: {loss:.4f}  test accuracy: {accuracy:.4f}  "
@@ -93,12 +94,11 @@ def main(epochs=10, seed=0):
     probs = model.predict(vectorizer(np.array(samples)), verbose=0)
     for text, p in zip(samples, probs):
         print(f"  {text!r}: {sorted(TOPICS)[int(np.argmax(p))]} ({p.max():.2f})")
+    if plot:
+        plot_curves(plot, history.history, ["loss", "accuracy"],
+                    f"topic classifier: test accuracy {accuracy:.3f}")
     return accuracy
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    main(args.epochs, args.seed)
+    run_cli(main, __file__, __doc__)

@@ -9,21 +9,24 @@ The encoder block is a subclassed layer built from MultiHeadAttention,
 LayerNormalization, Dropout and Dense; the model is Functional and trained
 with ``compile``/``fit``.  Accuracy stays at the majority-class baseline for
 about 15 epochs (the attention has to discover token matching), then jumps
-to ~100%.  Runs in well under a minute on a CPU.
+to ~100%.  Stated result: a test accuracy of at least 0.95.  Runs in well under
+a minute on a CPU.
 
-Run: ``python examples/transformer_encoder.py``
+Run: ``python examples/transformer_encoder.py`` (also saves the attention map of a positive
+sequence to ``examples/output/transformer_encoder.png``; ``--no-plot`` skips it).
 """
 
-import argparse
 import time
 
 import numpy as np
 import optax
+from _common import pyplot, run_cli, save_figure
 
 import jaxlayers as jl
 from jaxlayers import layers
 
 SEQ_LEN, VOCAB = 12, 20
+TARGET_ACCURACY = 0.95
 
 
 def make_data(n, seed):
@@ -87,7 +90,28 @@ def build_model(d_model=32, num_heads=2, mlp_dim=64):
     return jl.Model(tokens, outputs, name="encoder_classifier")
 
 
-def main(epochs=25, seed=0):
+def plot_attention(path, model, tokens):
+    """Each head's attention weights on one positive sequence, facade layers called eagerly."""
+    embedding, positions = model.get_layer(index=1), model.get_layer(index=2)
+    encoder = model.get_layer("encoder")
+    h = positions(embedding(tokens[None]))
+    _, scores = encoder.attention(h, h, return_attention_scores=True)  # (1, heads, q, k)
+    scores = np.asarray(scores[0])
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(scores), figsize=(4.2 * len(scores), 4), squeeze=False)
+    labels = [str(t) for t in tokens]
+    for head, ax in enumerate(axes[0]):
+        ax.imshow(scores[head], cmap="viridis")
+        ax.set_xticks(range(SEQ_LEN), labels)
+        ax.set_yticks(range(SEQ_LEN), labels)
+        ax.set_xlabel("key token")
+        ax.set_ylabel("query token")
+        ax.set_title(f"head {head}")
+    fig.suptitle("attention of the trained encoder (row 0: the first token's query)")
+    return save_figure(fig, path)
+
+
+def main(epochs=25, seed=0, plot=None):
     jl.set_random_seed(seed)
     x_train, y_train = make_data(4000, seed)
     x_test, y_test = make_data(1000, seed + 1)
@@ -102,12 +126,12 @@ def main(epochs=25, seed=0):
     baseline = float(max(np.mean(y_test), 1 - np.mean(y_test)))
     print(f"trained {epochs} epochs in {seconds:.1f}s; test accuracy {accuracy:.3f} "
           f"(majority-class baseline {baseline:.3f})")
+    verdict = "met" if accuracy >= TARGET_ACCURACY else "NOT met"
+    print(f"target test accuracy >= {TARGET_ACCURACY}: {verdict}")
+    if plot:
+        plot_attention(plot, model, x_test[np.argmax(y_test == 1)])
     return accuracy
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=25)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    main(args.epochs, args.seed)
+    run_cli(main, __file__, __doc__)
