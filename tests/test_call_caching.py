@@ -220,3 +220,19 @@ def test_layers_that_check_input_values_keep_their_eager_checks():
     model(ids)
     with pytest.raises(ValueError, match="Embedding 'emb': indices must be in"):
         model(np.array([[0, 1], [2, 9]], np.int32))
+
+
+def test_numpy_weights_and_inputs_reach_the_device_without_compiling(caplog):
+    # jnp.asarray of a NumPy array compiles an identity or cast program per new
+    # shape and dtype; set_weights and eager calls convert on the host instead.
+    import logging
+
+    layer = jl.layers.Dense(13)
+    layer.build((None, 11))
+    kernel = np.random.default_rng(0).random((11, 13))  # float64: a cast too
+    with jax.log_compiles(True), caplog.at_level(logging.WARNING):
+        layer.set_weights([kernel, np.zeros(13, np.float32)])
+        layer(np.ones((3, 11)))
+    compiled = [r.getMessage() for r in caplog.records if "Compiling" in r.getMessage()]
+    assert not [m for m in compiled if "stage" in m or "convert_element_type" in m], compiled
+    np.testing.assert_allclose(layer.kernel, kernel.astype("float32"))

@@ -16,6 +16,7 @@ import numpy as np
 from jaxlayers.core import config as config_lib
 from jaxlayers.core import remat
 from jaxlayers.core import scope as scope_lib
+from jaxlayers.core import variables
 from jaxlayers.core.input_spec import assert_input_compatibility
 from jaxlayers.errors import DTypeError, StateError
 
@@ -84,7 +85,11 @@ def _convert_input(layer, x):
     if isinstance(x, (np.ndarray, np.generic)):
         if x.dtype.kind in "OUS":
             return x
-        x = jnp.asarray(x)
+        if layer.autocast and x.dtype.kind == "f":
+            # Cast on the host: one transfer, and no conversion program to compile
+            # per new input shape (see to_device_array).
+            return variables.to_device_array(x, layer.compute_dtype)
+        x = variables.to_device_array(x)
     if isinstance(x, jax.Array) and layer.autocast and jnp.issubdtype(x.dtype, jnp.floating):
         compute = jnp.dtype(layer.compute_dtype)
         if x.dtype != compute:

@@ -27,6 +27,39 @@ from jaxlayers.distribution import multihost
 from jaxlayers.errors import ShapeError, StateError
 
 
+def to_device_array(value, dtype=None):
+    """``value`` as a ``jax.Array`` (cast to ``dtype`` when given).
+
+    NumPy input is converted on the host and transferred with ``jax.device_put``:
+    ``jnp.asarray`` of a NumPy array outside a trace compiles a small XLA program
+    (an identity or a cast) for every new shape and dtype, about 15 ms of CPU each,
+    which ``set_weights``, file loads and eager calls on NumPy data would pay per
+    weight or input shape. Other values (JAX arrays, tracers, Python scalars and
+    lists, NumPy dtypes JAX defines such as bfloat16) go through ``jnp.asarray``.
+
+    Args:
+        value: An array-like.
+        dtype: The dtype of the result, or None to keep ``value``'s (canonicalized
+            as JAX does: float64 becomes float32 unless x64 is enabled).
+
+    Returns:
+        A ``jax.Array`` (or the tracer, inside a trace).
+
+    Example:
+        >>> import numpy as np
+        >>> to_device_array(np.ones((2, 3)), "float32").dtype
+        dtype('float32')
+    """
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biufc":
+        host = np.asarray(value)
+        host = host.astype(jax.dtypes.canonicalize_dtype(host.dtype), copy=False)
+        if dtype is not None:
+            host = host.astype(jnp.dtype(dtype), copy=False)
+        return jax.device_put(host)
+    value = jnp.asarray(value)
+    return value if dtype is None or value.dtype == jnp.dtype(dtype) else value.astype(dtype)
+
+
 def call_initializer(initializer, shape, dtype, key):
     """Calls a jaxlayers initializer with ``key``, or a user callable without it.
 
@@ -189,7 +222,7 @@ class Variable:
         if scope is not None and scope.binds(self):
             scope.write(self, value)
             return self
-        value = jnp.asarray(value)
+        value = to_device_array(value, self._dtype)
         if tuple(value.shape) != self._shape:
             raise ShapeError(
                 f"Cannot assign to weight '{self.path}' of shape {self._shape}. "
@@ -202,7 +235,8 @@ class Variable:
                 "layer.apply(...); assign them after the jitted function returns with "
                 "layer.set_params(params, state)."
             )
-        value = value.astype(self._dtype)
+        if value.dtype != self._dtype:
+            value = value.astype(self._dtype)
         # A weight keeps the placement it was made (or declared) with, Keras's
         # variable layout: set_weights of host arrays, or loading a file before
         # the first read, does not gather it onto one device.
