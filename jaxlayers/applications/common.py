@@ -49,10 +49,57 @@ _ARGS_DOC = """
 """
 
 
+_EXAMPLE_DOC = """
+    Example:
+        The arguments are checked before any layer is built (building the
+        network itself takes seconds, too long for this example):
+
+        >>> jl.applications.{who}(weights="imagenet", classes=10)
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: {who}: `classes` must be 1000 to load weights='imagenet' ...
+
+        ``{who}(weights=None, classes=10)`` is a 10-class classifier to train
+        from scratch; ``{who}(include_top=False, pooling="avg")`` a pretrained
+        feature extractor giving one vector per image.
+"""
+
+
 def application_doc(summary, min_size, default_size, top=_GAP_TOP):
-    """The docstring of an application with the common arguments."""
+    """The docstring of an application with the common arguments.
+
+    Args:
+        summary: The first paragraph (the family and its Keras name).
+        min_size: Smallest input height and width the family accepts.
+        default_size: Height and width of the pretrained model's input.
+        top: What ``include_top=True`` adds, in words.
+
+    Returns:
+        The docstring, without the example (see :func:`example_doc`).
+
+    Example:
+        >>> print(application_doc("Net.", 32, 224).splitlines()[0])
+        Net.
+    """
     default = (default_size, default_size, 3)
     return summary + "\n" + _ARGS_DOC.format(top=top, min_size=min_size, default=default)
+
+
+def example_doc(who):
+    """The ``Example:`` section of the docstring of application ``who``.
+
+    Args:
+        who: The application's public name (``"ResNet50"``).
+
+    Returns:
+        Text to append to the application's docstring: a doctest of its
+        argument checks, which runs in microseconds.
+
+    Example:
+        >>> "ResNet50(weights=None" in example_doc("ResNet50")
+        True
+    """
+    return _EXAMPLE_DOC.format(who=who)
 
 
 def check_weights(who, weights, include_top, classes):
@@ -315,7 +362,7 @@ def load_weights_file(model, path):
         model.load_weights(path)
 
 
-__all__ = ["application_doc", "start", "check_weights", "check_pooling",
+__all__ = ["application_doc", "example_doc", "start", "check_weights", "check_pooling",
            "check_classifier_activation", "obtain_input_shape", "image_input", "channel_axis",
            "correct_pad", "pooled_top", "feature_pooling", "finish", "load_weights",
            "load_weights_file", "POOLINGS", "check_input_shape", "spatial_size",
