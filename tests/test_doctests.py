@@ -11,6 +11,7 @@ import importlib
 import inspect
 import pathlib
 import pkgutil
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -26,10 +27,22 @@ _FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
 class _Finder(doctest.DocTestFinder):
-    """Also finds the examples of public ops, which jaxlayers.ops wraps (symbolic calls)."""
+    """Also finds the examples of public ops, which jaxlayers.ops wraps (symbolic calls).
+
+    A function made by a factory (``resnet_application``, ``preprocessor``)
+    names as its module the factory's, whose namespace does not hold it: its
+    examples run in the modules that do.
+    """
 
     def _from_module(self, module, obj):
-        return super()._from_module(module, getattr(obj, "array_fn", obj))
+        obj = getattr(obj, "array_fn", obj)
+        return super()._from_module(module, obj) or _homeless(obj)
+
+
+def _homeless(obj):
+    home = sys.modules.get(getattr(obj, "__module__", None) or "")
+    return (inspect.isfunction(obj) and home is not None and home.__name__.startswith("jaxlayers")
+            and getattr(home, obj.__name__, None) is not obj)
 
 
 def _run(name):
