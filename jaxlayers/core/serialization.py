@@ -103,7 +103,7 @@ def resolve_object(identifier, category, printable, base=None, names=None,
         >>> resolve_object("nope", "initializers", "initializer")
         Traceback (most recent call last):
         ...
-        jaxlayers.core.serialization.UnknownObjectError: Unknown initializer: 'nope'. Known names: [...].
+        jaxlayers.core.serialization.UnknownObjectError: Unknown initializer: 'nope'. ...
     """
     if identifier is None:
         return None
