@@ -31,18 +31,19 @@ class _Finder(doctest.DocTestFinder):
 
     A function made by a factory (``resnet_application``, ``preprocessor``)
     names as its module the factory's, whose namespace does not hold it: its
-    examples run in the modules that do.
+    examples run in the modules that publish it (``__all__``) under its name.
     """
 
     def _from_module(self, module, obj):
         obj = getattr(obj, "array_fn", obj)
-        return super()._from_module(module, obj) or _homeless(obj)
+        return super()._from_module(module, obj) or _published_elsewhere(module, obj)
 
 
-def _homeless(obj):
+def _published_elsewhere(module, obj):
     home = sys.modules.get(getattr(obj, "__module__", None) or "")
     return (inspect.isfunction(obj) and home is not None and home.__name__.startswith("jaxlayers")
-            and getattr(home, obj.__name__, None) is not obj)
+            and getattr(home, obj.__name__, None) is not obj
+            and obj.__name__ in getattr(module, "__all__", ()))
 
 
 def _run(name):
