@@ -304,7 +304,24 @@ def _model_config(class_name, config, where):
 
 
 def translate_layer(obj, where="config.json"):
-    """A Keras serialized layer or model as the jaxlayers equivalent (a new dict)."""
+    """A Keras serialized layer or model as the jaxlayers equivalent (a new dict).
+
+    Args:
+        obj: A Keras ``{"class_name", "config", ...}`` dict.
+        where: How messages name where it was read.
+
+    Returns:
+        The translated dict.
+
+    Raises:
+        SerializationError: ``obj`` is no serialized layer, or names an unknown class.
+
+    Example:
+        >>> keras_dense = {"module": "keras.layers", "class_name": "Dense",
+        ...                "config": {"name": "d", "units": 2}, "registered_name": None}
+        >>> translate_layer(keras_dense)
+        {'class_name': 'Dense', 'config': {'name': 'd', 'units': 2}, 'registered_name': None}
+    """
     if not isinstance(obj, dict) or not isinstance(obj.get("class_name"), str):
         raise SerializationError(f"{where}: expected a serialized layer, got {str(obj)[:120]}.")
     obj = _strip(obj)
@@ -337,7 +354,19 @@ def translate_layer(obj, where="config.json"):
 
 
 def translate_compile_config(config):
-    """Keras's ``compile_config`` with its envelopes stripped (names and configs kept)."""
+    """Keras's ``compile_config`` with its envelopes stripped (names and configs kept).
+
+    Args:
+        config: The ``compile_config`` of a Keras ``config.json``.
+
+    Returns:
+        A new dict.
+
+    Example:
+        >>> translate_compile_config({"optimizer": {"module": "keras.optimizers",
+        ...                           "class_name": "SGD", "config": {}}, "loss": "mse"})
+        {'optimizer': {'class_name': 'SGD', 'config': {}, 'registered_name': None}, 'loss': 'mse'}
+    """
     config = _strip(config or {})
 
     def clean(value):
@@ -371,7 +400,19 @@ def _layout_from_config(model, config):
 
 
 def layout_from_model(model):
-    """``[(h5 group name, layer, class name, sub-layout or None)]`` of a graph model."""
+    """``[(h5 group name, layer, class name, sub-layout or None)]`` of a graph model.
+
+    Args:
+        model: A Functional or Sequential model.
+
+    Returns:
+        The layout list, nested models given their own.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
+        >>> [(group, layer.name, cls) for group, layer, cls, _ in layout_from_model(model)]
+        [('dense', 'd', 'Dense')]
+    """
     counts, layout = {}, []
     for layer in graph_layers(model):
         class_name = type(layer).__name__
@@ -466,7 +507,21 @@ def _is_bfloat16(dataset):
 
 
 def read_array(dataset):
-    """A checked dataset's values as a native-order NumPy array (bfloat16 restored)."""
+    """A checked dataset's values as a native-order NumPy array (bfloat16 restored).
+
+    Args:
+        dataset: An ``h5py.Dataset``.
+
+    Returns:
+        A NumPy array.
+
+    Example:
+        >>> import h5py
+        >>> with h5py.File("a.h5", "w") as f:
+        ...     f["x"] = np.arange(3, dtype=">f4")
+        ...     read_array(f["x"]).dtype.isnative
+        True
+    """
     if _is_bfloat16(dataset):
         import ml_dtypes
 
@@ -664,6 +719,12 @@ def assign_h5(model, stream, source, skip_mismatch=False, config=None, size=None
         size: Bytes of the HDF5 file (default: up to the stream's end).
         budget: The :class:`archive.DecompressionBudget` of the outer file.
         nested_in: The archive member the stream comes from, if any.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
+        >>> model.save_weights("m.weights.h5")
+        >>> with open("m.weights.h5", "rb") as f:
+        ...     assign_h5(model, f, "'m.weights.h5'")
     """
     with _opened(stream, source, size, budget, nested_in, "weights") as (h5file, walk):
         _assign_h5(model, h5file, walk, skip_mismatch, config)
@@ -699,6 +760,23 @@ def read_h5_optimizer(stream, source, size=None, budget=None, nested_in=None):
 
     Read with the same checks as the weights (no links out of the file, each
     object once, stored bytes as declared).
+
+    Args:
+        stream: As for :func:`assign_h5`.
+        source: As for :func:`assign_h5`.
+        size: As for :func:`assign_h5`.
+        budget: As for :func:`assign_h5`.
+        nested_in: As for :func:`assign_h5`.
+
+    Returns:
+        A list of arrays, or ``None`` for a file without optimizer.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
+        >>> model.save_weights("m.weights.h5")
+        >>> with open("m.weights.h5", "rb") as f:
+        ...     print(read_h5_optimizer(f, "'m.weights.h5'"))
+        None
     """
     with _opened(stream, source, size, budget, nested_in, "optimizer variables") as (
             h5file, walk):
@@ -715,6 +793,21 @@ def read_h5_tree(stream, source, size=None, budget=None, nested_in=None):
     ``vars/<i>`` arrays appearing as its keys ``"<i>"``; ``names`` maps object
     paths to the ``name`` attribute Keras records.  Read with the checks of
     the weights loader.
+
+    Args:
+        stream: As for :func:`assign_h5`.
+        source: As for :func:`assign_h5`.
+        size: As for :func:`assign_h5`.
+        budget: As for :func:`assign_h5`.
+        nested_in: As for :func:`assign_h5`.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
+        >>> model.save_weights("m.weights.h5")
+        >>> with open("m.weights.h5", "rb") as f:
+        ...     tree, names = read_h5_tree(f, "'m.weights.h5'")
+        >>> jax.tree.map(np.shape, tree), names
+        ({'layers': {'dense': {'0': (3, 2), '1': (2,)}}}, {'layers/dense': 'd', '': 'sequential'})
     """
     names = {}
 
@@ -747,7 +840,22 @@ def read_h5_tree(stream, source, size=None, budget=None, nested_in=None):
 
 
 def load_h5_weights(model, path, source, skip_mismatch=False):
-    """``model.load_weights`` for a Keras 3 ``.weights.h5`` file (a regular file only)."""
+    """``model.load_weights`` for a Keras 3 ``.weights.h5`` file (a regular file only).
+
+    Args:
+        model: The model to fill.
+        path: The file's path.
+        source: How messages name the file.
+        skip_mismatch: As for :func:`assign_h5`.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
+        >>> model.save_weights("m.weights.h5")
+        >>> twin = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
+        >>> load_h5_weights(twin, "m.weights.h5", "'m.weights.h5'")
+        >>> bool(np.array_equal(twin.get_weights()[0], model.get_weights()[0]))
+        True
+    """
     with archive.open_regular(path, source) as stream:
         assign_h5(model, stream, source, skip_mismatch)
 
