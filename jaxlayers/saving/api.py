@@ -480,11 +480,6 @@ def load_backup(model, filepath):
     Restores the weights (by path, all of them), the optimizer state, the
     trainer's key and, inside a running ``fit``, its shuffling generator.
 
-    Raises:
-        ArchiveError: The file is unreadable, truncated or corrupt, or its
-            optimizer state does not fit the model's optimizer.
-        WeightsMismatchError: The weights are those of another model.
-
     Args:
         model: The compiled model the backup was written from (or its twin).
         filepath: The backup's path.
@@ -492,8 +487,12 @@ def load_backup(model, filepath):
     Returns:
         The ``training`` record (see :func:`save_backup`).
 
+    Raises:
+        ArchiveError: The file is unreadable, truncated or corrupt, or its
+            optimizer state does not fit the model's optimizer.
+        WeightsMismatchError: The weights are those of another model.
+
     Example:
-        See :func:`save_backup`, whose example restores its own backup.
         >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
         >>> model.compile(optimizer="sgd", loss="mse")
         >>> save_backup(model, "b.backup", {"epoch": 1, "batch": 4, "shuffle": None})
