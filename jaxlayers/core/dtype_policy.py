@@ -240,11 +240,12 @@ def set_global_policy(policy):
 
 
 def global_policy():
+    """The policy of layers created with ``dtype=None``: the one set, else ``floatx()``'s.
 
     Example:
         >>> global_policy().name == jl.backend.floatx()
         True
-    """The policy of layers created with ``dtype=None``: the one set, else ``floatx()``'s."""
+    """
     policy = _global["policy"]
     return DTypePolicy(backend.floatx()) if policy is None else policy
 
