@@ -65,18 +65,17 @@ def get_word_index(path="reuters_word_index.json"):
     """The ``{word: index}`` dict of Reuters (add ``index_from`` to match ``load_data``).
 
     Args:
-        path: File name in the cache folder.
+        path: As for ``jl.datasets.imdb.get_word_index``.
 
     Returns:
-        ``{word: index}``, most frequent words first (index 1).
+        The Reuters vocabulary, most frequent words first.
 
     Example:
-        The arguments are checked before anything is downloaded:
+        The file comes from Keras's dataset bucket, hash-checked:
 
-        >>> get_word_index(path="data/words.json")
-        Traceback (most recent call last):
-        ...
-        jaxlayers.errors.ConfigError: get_file: `fname` must be a plain file name; ...
+        >>> from jaxlayers.datasets.sources import SOURCES
+        >>> SOURCES["reuters_word_index.json"][0].rsplit("/", 1)[-1]
+        'reuters_word_index.json'
     """
     return _text.word_index("reuters_word_index.json", path)
 

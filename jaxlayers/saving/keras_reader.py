@@ -762,20 +762,19 @@ def read_h5_optimizer(stream, source, size=None, budget=None, nested_in=None):
     object once, stored bytes as declared).
 
     Args:
-        stream: As for :func:`assign_h5`.
-        source: As for :func:`assign_h5`.
-        size: As for :func:`assign_h5`.
-        budget: As for :func:`assign_h5`.
-        nested_in: As for :func:`assign_h5`.
+        stream, source, size, budget, nested_in: As for :func:`assign_h5`.
 
     Returns:
         A list of arrays, or ``None`` for a file without optimizer.
 
     Example:
-        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
-        >>> model.save_weights("m.weights.h5")
-        >>> with open("m.weights.h5", "rb") as f:
-        ...     print(read_h5_optimizer(f, "'m.weights.h5'"))
+        Weights written without an optimizer have none:
+
+        >>> import io
+        >>> from jaxlayers.saving.keras_writer import write_h5
+        >>> buffer = io.BytesIO()
+        >>> write_h5(jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)]), buffer)
+        >>> print(read_h5_optimizer(buffer, "'buffer'"))
         None
     """
     with _opened(stream, source, size, budget, nested_in, "optimizer variables") as (
@@ -795,11 +794,7 @@ def read_h5_tree(stream, source, size=None, budget=None, nested_in=None):
     the weights loader.
 
     Args:
-        stream: As for :func:`assign_h5`.
-        source: As for :func:`assign_h5`.
-        size: As for :func:`assign_h5`.
-        budget: As for :func:`assign_h5`.
-        nested_in: As for :func:`assign_h5`.
+        stream, source, size, budget, nested_in: As for :func:`assign_h5`.
 
     Example:
         >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])

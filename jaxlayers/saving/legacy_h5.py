@@ -27,15 +27,13 @@ def is_legacy_h5(path):
         A bool (``False`` for anything unreadable).
 
     Example:
-        >>> import h5py
-        >>> with h5py.File("old.h5", "w") as f:
-        ...     f.attrs["layer_names"] = [b"dense"]
-        ...     group = f.create_group("dense")
-        ...     group.attrs["weight_names"] = [b"dense/kernel:0", b"dense/bias:0"]
-        ...     group["dense/kernel:0"] = np.ones((3, 2), "float32")
-        ...     group["dense/bias:0"] = np.zeros(2, "float32")
-        >>> is_legacy_h5("old.h5")
-        True
+        Keras 3 weight files have another layout (see :func:`load_weights`
+        for a Keras 2 one):
+
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> model.save_weights("new.weights.h5")
+        >>> is_legacy_h5("new.weights.h5"), is_legacy_h5("missing.h5")
+        (False, False)
     """
     try:
         with archive.open_regular(path) as f:

@@ -137,11 +137,10 @@ def finalize(model, owner="fit"):
     """Copies the moving averages into the model's trained weights (the averages stay).
 
     Args:
-        model: A model compiled with ``use_ema=True`` that has trained.
-        owner: The caller's name, for messages.
+        model, owner: As for :func:`swap`.
 
     Raises:
-        ConfigError: The optimizer keeps no average, or has none yet.
+        ConfigError: As for :func:`swap`.
 
     Example:
         >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
