@@ -307,20 +307,11 @@ def translate_layer(obj, where="config.json"):
     """A Keras serialized layer or model as the jaxlayers equivalent (a new dict).
 
     Args:
-        obj: A Keras ``{"class_name", "config", ...}`` dict.
-        where: How messages name where it was read.
-
-    Returns:
-        The translated dict.
-
-    Raises:
-        SerializationError: ``obj`` is no serialized layer, or names an unknown class.
+        obj, where: A Keras ``{"class_name", "config", ...}`` dict, and its file for messages.
 
     Example:
-        >>> keras_dense = {"module": "keras.layers", "class_name": "Dense",
-        ...                "config": {"name": "d", "units": 2}, "registered_name": None}
-        >>> translate_layer(keras_dense)
-        {'class_name': 'Dense', 'config': {'name': 'd', 'units': 2}, 'registered_name': None}
+        >>> translate_layer({"class_name": "Dense", "config": {"units": 2}})["config"]
+        {'units': 2}
     """
     if not isinstance(obj, dict) or not isinstance(obj.get("class_name"), str):
         raise SerializationError(f"{where}: expected a serialized layer, got {str(obj)[:120]}.")
@@ -359,13 +350,9 @@ def translate_compile_config(config):
     Args:
         config: The ``compile_config`` of a Keras ``config.json``.
 
-    Returns:
-        A new dict.
-
     Example:
-        >>> translate_compile_config({"optimizer": {"module": "keras.optimizers",
-        ...                           "class_name": "SGD", "config": {}}, "loss": "mse"})
-        {'optimizer': {'class_name': 'SGD', 'config': {}, 'registered_name': None}, 'loss': 'mse'}
+        >>> translate_compile_config({"loss": {"module": "keras.losses", "class_name": "MSE"}})
+        {'loss': {'class_name': 'MSE', 'config': {}, 'registered_name': None}}
     """
     config = _strip(config or {})
 
@@ -405,13 +392,9 @@ def layout_from_model(model):
     Args:
         model: A Functional or Sequential model.
 
-    Returns:
-        The layout list, nested models given their own.
-
     Example:
-        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
-        >>> [(group, layer.name, cls) for group, layer, cls, _ in layout_from_model(model)]
-        [('dense', 'd', 'Dense')]
+        >>> [group for group, *_ in layout_from_model(jl.Sequential([jl.layers.Dense(2)]))]
+        ['dense']
     """
     counts, layout = {}, []
     for layer in graph_layers(model):
@@ -507,21 +490,7 @@ def _is_bfloat16(dataset):
 
 
 def read_array(dataset):
-    """A checked dataset's values as a native-order NumPy array (bfloat16 restored).
-
-    Args:
-        dataset: An ``h5py.Dataset``.
-
-    Returns:
-        A NumPy array.
-
-    Example:
-        >>> import h5py
-        >>> with h5py.File("a.h5", "w") as f:
-        ...     f["x"] = np.arange(3, dtype=">f4")
-        ...     read_array(f["x"]).dtype.isnative
-        True
-    """
+    """A checked dataset's values as a native-order NumPy array (bfloat16 restored)."""
     if _is_bfloat16(dataset):
         import ml_dtypes
 
@@ -719,12 +688,6 @@ def assign_h5(model, stream, source, skip_mismatch=False, config=None, size=None
         size: Bytes of the HDF5 file (default: up to the stream's end).
         budget: The :class:`archive.DecompressionBudget` of the outer file.
         nested_in: The archive member the stream comes from, if any.
-
-    Example:
-        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
-        >>> model.save_weights("m.weights.h5")
-        >>> with open("m.weights.h5", "rb") as f:
-        ...     assign_h5(model, f, "'m.weights.h5'")
     """
     with _opened(stream, source, size, budget, nested_in, "weights") as (h5file, walk):
         _assign_h5(model, h5file, walk, skip_mismatch, config)
@@ -760,22 +723,6 @@ def read_h5_optimizer(stream, source, size=None, budget=None, nested_in=None):
 
     Read with the same checks as the weights (no links out of the file, each
     object once, stored bytes as declared).
-
-    Args:
-        stream, source, size, budget, nested_in: As for :func:`assign_h5`.
-
-    Returns:
-        A list of arrays, or ``None`` for a file without optimizer.
-
-    Example:
-        Weights written without an optimizer have none:
-
-        >>> import io
-        >>> from jaxlayers.saving.keras_writer import write_h5
-        >>> buffer = io.BytesIO()
-        >>> write_h5(jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)]), buffer)
-        >>> print(read_h5_optimizer(buffer, "'buffer'"))
-        None
     """
     with _opened(stream, source, size, budget, nested_in, "optimizer variables") as (
             h5file, walk):
@@ -797,12 +744,11 @@ def read_h5_tree(stream, source, size=None, budget=None, nested_in=None):
         stream, source, size, budget, nested_in: As for :func:`assign_h5`.
 
     Example:
-        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
-        >>> model.save_weights("m.weights.h5")
-        >>> with open("m.weights.h5", "rb") as f:
-        ...     tree, names = read_h5_tree(f, "'m.weights.h5'")
-        >>> jax.tree.map(np.shape, tree), names
-        ({'layers': {'dense': {'0': (3, 2), '1': (2,)}}}, {'layers/dense': 'd', '': 'sequential'})
+        >>> jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)]).save_weights("t.weights.h5")
+        >>> with open("t.weights.h5", "rb") as f:
+        ...     tree, names = read_h5_tree(f, "t")
+        >>> jax.tree.map(np.shape, tree)
+        {'layers': {'dense': {'0': (3, 2), '1': (2,)}}}
     """
     names = {}
 
@@ -838,18 +784,12 @@ def load_h5_weights(model, path, source, skip_mismatch=False):
     """``model.load_weights`` for a Keras 3 ``.weights.h5`` file (a regular file only).
 
     Args:
-        model: The model to fill.
+        model, source, skip_mismatch: As for :func:`assign_h5`.
         path: The file's path.
-        source: How messages name the file.
-        skip_mismatch: As for :func:`assign_h5`.
 
     Example:
-        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
-        >>> model.save_weights("m.weights.h5")
-        >>> twin = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
-        >>> load_h5_weights(twin, "m.weights.h5", "'m.weights.h5'")
-        >>> bool(np.array_equal(twin.get_weights()[0], model.get_weights()[0]))
-        True
+        >>> jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)]).save_weights("w.weights.h5")
+        >>> load_h5_weights(jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)]), "w.weights.h5", "")
     """
     with archive.open_regular(path, source) as stream:
         assign_h5(model, stream, source, skip_mismatch)

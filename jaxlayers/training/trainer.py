@@ -56,17 +56,8 @@ eager.ignore_attributes("compiled", "stop_training", "history", "optimizer", "lo
 class Trainer(custom_steps.KerasSteps, TrainerState):
     """Mixin giving a Model Keras's training API over the pure ``apply``.
 
-    ``compile`` records the optimizer, losses and metrics; ``fit``,
-    ``evaluate`` and ``predict`` run jitted pure steps over batches, and
-    ``train_on_batch``/``test_on_batch``/``predict_on_batch`` one step each.
-
-    Example:
-        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
-        >>> isinstance(model, Trainer), model.compiled
-        (True, False)
-        >>> model.compile(optimizer="sgd", loss="mse")
-        >>> model.compiled, type(model.optimizer).__name__
-        (True, 'SGD')
+    >>> isinstance(jl.Sequential([jl.layers.Dense(1)]), Trainer)
+    True
     """
 
     def __init__(self):
