@@ -53,8 +53,8 @@ def register_op_layer(cls):
 
     Example:
         >>> op = (jl.Input((3,)) + 1).node.layer
-        >>> register_op_layer(type(op)).__name__, is_op_layer(op)
-        ('SymbolicOp', True)
+        >>> register_op_layer(type(op)) is type(op), type(op).__name__
+        (True, 'SymbolicOp')
     """
     _op_layer[:] = [cls]
     return cls

@@ -62,7 +62,7 @@ class WeightsMismatchError(SerializationError, WeightsError):
     """A weights file does not match the model it is loaded into (paths, shapes, dtypes).
 
     Example:
-        >>> issubclass(WeightsMismatchError, jl.errors.WeightsError)
+        >>> issubclass(jl.saving.WeightsMismatchError, jl.errors.WeightsError)
         True
     """
 
