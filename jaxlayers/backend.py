@@ -167,6 +167,12 @@ def clear_session(free_memory=True):
     Args:
         free_memory: Also run Python's garbage collector, so arrays held only
             by deleted models are released now (as Keras does).
+
+    Example:
+        >>> _ = jl.layers.Dense(1)
+        >>> clear_session(free_memory=False)
+        >>> jl.layers.Dense(1).name
+        'dense'
     """
     with _lock:
         _name_counts.clear()

@@ -163,6 +163,22 @@ def load_stablehlo(data):
 
     Args:
         data: ``bytes`` returned by :func:`to_stablehlo` (or read from a file).
+
+    Returns:
+        The callable described above.
+
+    Raises:
+        ConfigTypeError: ``data`` is not bytes.
+        SerializationError: ``data`` is not a serialized export.
+
+    Example:
+        The module docstring runs a whole round trip; bytes that are no
+        export are refused with a clear error:
+
+        >>> load_stablehlo(b"junk")
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.SerializationError: jl.export.load_stablehlo: the data is not ...
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ConfigTypeError(

@@ -28,14 +28,38 @@ _loader = []
 
 
 def provide(name, fn):
-    """Fills the hook ``name`` with ``fn`` (the providing module calls this at import)."""
+    """Fills the hook ``name`` with ``fn`` (the providing module calls this at import).
+
+    Args:
+        name: The hook's name, ``"<module>.<function>"`` by convention.
+        fn: The function that fills it; a later call replaces it.
+
+    Returns:
+        ``fn``, so that ``provide`` can be used inline.
+
+    Example:
+        >>> provide("demo.triple", lambda x: 3 * x)(2)
+        6
+    """
     with _lock:
         _hooks[name] = fn
     return fn
 
 
 def set_loader(load):
-    """Registers ``load()``, which imports every part; called by the ``jaxlayers`` package."""
+    """Registers ``load()``, which imports every part; called by the ``jaxlayers`` package.
+
+    Args:
+        load: Callable without arguments; :func:`get` calls it once when a hook
+            is missing, then looks again.
+
+    Example:
+        ``import jaxlayers`` has registered its loader, so a hook whose module
+        was never imported directly is still found:
+
+        >>> get("saving.save_model", "jaxlayers.saving", "This example").__name__
+        'save_model'
+    """
     _loader[:] = [load]
 
 
@@ -47,9 +71,18 @@ def get(name, provider, needed_by):
         provider: The module that fills it, named in the error when it stays missing.
         needed_by: What needs it (``"Sequential 'model'.save"``), for the error.
 
+    Returns:
+        The function :func:`provide` registered under ``name``.
+
     Raises:
         NotLoadedError: ``provider`` is not imported and cannot be imported now (the
             hook was asked for while a part of jaxlayers was being imported).
+
+    Example:
+        >>> get("demo.nothing", "a demo module", "This example")
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.NotLoadedError: This example needs a demo module, which is not imported ...
     """
     fn = _hooks.get(name)
     if fn is None and _loader:

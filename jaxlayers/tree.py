@@ -31,7 +31,13 @@ def _none_leaf(x):
 
 
 class MAP_TO_NONE:
-    """Returned by ``traverse``'s ``func``: puts ``None`` in place of that subtree."""
+    """Returned by ``traverse``'s ``func``: puts ``None`` in place of that subtree.
+
+    Example:
+        >>> drop_lists = lambda x: MAP_TO_NONE if isinstance(x, list) else None
+        >>> traverse(drop_lists, {"a": [1, 2], "b": 3})
+        {'a': None, 'b': 3}
+    """
 
 
 def _flatten(structure):

@@ -48,7 +48,7 @@ def application_doc(summary, default_size, preprocessing=False):
 
 
 def preprocess_input_identity(x, data_format=None):
-    """The identity: EfficientNet(V2) and ConvNeXt models scale raw pixels themselves.
+    """The identity: EfficientNet(V2), ConvNeXt and MobileNetV3 models scale raw pixels themselves.
 
     ``data_format`` is accepted for the common signature and ignored, as in Keras.
 

@@ -49,14 +49,78 @@ _ARGS_DOC = """
 """
 
 
+_EXAMPLE_DOC = """
+    Example:
+        The arguments are checked before any layer is built (building the
+        network itself takes seconds, too long for this example):
+
+        >>> jl.applications.{who}(weights="imagenet", classes=10)
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: {who}: `classes` must be 1000 to load weights='imagenet' ...
+
+        ``{who}(weights=None, classes=10)`` is a 10-class classifier to train
+        from scratch; ``{who}(include_top=False, pooling="avg")`` a pretrained
+        feature extractor giving one vector per image.
+"""
+
+
 def application_doc(summary, min_size, default_size, top=_GAP_TOP):
-    """The docstring of an application with the common arguments."""
+    """The docstring of an application with the common arguments.
+
+    Args:
+        summary: The first paragraph (the family and its Keras name).
+        min_size: Smallest input height and width the family accepts.
+        default_size: Height and width of the pretrained model's input.
+        top: What ``include_top=True`` adds, in words.
+
+    Returns:
+        The docstring, without the example (see :func:`example_doc`).
+
+    Example:
+        >>> print(application_doc("Net.", 32, 224).splitlines()[0])
+        Net.
+    """
     default = (default_size, default_size, 3)
     return summary + "\n" + _ARGS_DOC.format(top=top, min_size=min_size, default=default)
 
 
+def example_doc(who):
+    """The ``Example:`` section of the docstring of application ``who``.
+
+    Args:
+        who: The application's public name (``"ResNet50"``).
+
+    Returns:
+        Text to append to the application's docstring: a doctest of its
+        argument checks, which runs in microseconds.
+
+    Example:
+        >>> "ResNet50(weights=None" in example_doc("ResNet50")
+        True
+    """
+    return _EXAMPLE_DOC.format(who=who)
+
+
 def check_weights(who, weights, include_top, classes):
-    """Keras's rules for ``weights`` and ``classes``; returns ``weights``."""
+    """Keras's rules for ``weights`` and ``classes``; returns ``weights``.
+
+    Args:
+        who: The application's name, for messages.
+        weights: ``None``, ``"imagenet"`` or the path of an existing file.
+        include_top: Bool, whether the model ends with the classifier.
+        classes: Positive int; 1000 with ImageNet weights and the top.
+
+    Returns:
+        ``weights``.
+
+    Raises:
+        ConfigError: Any rule is broken.
+
+    Example:
+        >>> check_weights("Net", "imagenet", include_top=False, classes=10)
+        'imagenet'
+    """
     if not (weights is None or weights == "imagenet"
             or (isinstance(weights, (str, os.PathLike)) and os.path.isfile(weights))):
         raise ConfigError(
@@ -74,12 +138,43 @@ def check_weights(who, weights, include_top, classes):
 
 
 def check_pooling(who, pooling):
-    """``pooling`` is ``None``, ``"avg"`` or ``"max"``."""
+    """``pooling`` is ``None``, ``"avg"`` or ``"max"``.
+
+    Args:
+        who: The application's name, for messages.
+        pooling: The value to check.
+
+    Returns:
+        ``pooling``.
+
+    Raises:
+        ConfigError: Any other value.
+
+    Example:
+        >>> check_pooling("Net", "avg")
+        'avg'
+    """
     return _args.one_of(who, "pooling", pooling, POOLINGS)
 
 
 def check_classifier_activation(who, classifier_activation, weights):
-    """Pretrained weights allow only a softmax or linear classifier, as in Keras."""
+    """Pretrained weights allow only a softmax or linear classifier, as in Keras.
+
+    Args:
+        who: The application's name, for messages.
+        classifier_activation: Activation name or callable of the top.
+        weights: ``None``, ``"imagenet"`` or a file path.
+
+    Returns:
+        ``classifier_activation``.
+
+    Raises:
+        ConfigError: Another activation with pretrained weights.
+
+    Example:
+        >>> check_classifier_activation("Net", "relu", weights=None)
+        'relu'
+    """
     activation = activations.get(classifier_activation)
     if weights is not None and activation not in (activations.get("softmax"),
                                                   activations.get(None)):
@@ -91,7 +186,24 @@ def check_classifier_activation(who, classifier_activation, weights):
 
 
 def check_input_shape(who, shape, min_size, data_format=None):
-    """``shape`` as a tuple of three sizes (``None`` allowed), height and width >= ``min_size``."""
+    """``shape`` as a tuple of three sizes (``None`` allowed), height and width >= ``min_size``.
+
+    Args:
+        who: The application's name, for messages.
+        shape: The input shape without the batch axis.
+        min_size: Smallest height and width allowed.
+        data_format: Defaults to ``jl.backend.image_data_format()``.
+
+    Returns:
+        ``shape`` as a tuple.
+
+    Raises:
+        ConfigError: Not three positive sizes, or too small.
+
+    Example:
+        >>> check_input_shape("Net", [None, None, 3], 32)
+        (None, None, 3)
+    """
     shape = tuple(shape)
     if len(shape) != 3 or not all(s is None or _args.is_int(s) and s > 0 for s in shape):
         raise ConfigError(
@@ -105,7 +217,19 @@ def check_input_shape(who, shape, min_size, data_format=None):
 
 
 def spatial_size(shape, data_format=None):
-    """``(height, width)`` of an image shape without the batch axis."""
+    """``(height, width)`` of an image shape without the batch axis.
+
+    Args:
+        shape: ``(height, width, channels)`` or ``(channels, height, width)``.
+        data_format: Which of the two; defaults to ``jl.backend.image_data_format()``.
+
+    Returns:
+        The two spatial sizes.
+
+    Example:
+        >>> spatial_size((3, 224, 200), "channels_first")
+        (224, 200)
+    """
     first = _args.data_format("spatial_size", data_format) == "channels_first"
     return tuple(shape[1:3]) if first else tuple(shape[:2])
 
@@ -123,6 +247,18 @@ def obtain_input_shape(who, shape, default_size, min_size, include_top, weights,
             ImageNet weights).
         weights: ``None``, ``"imagenet"`` or a file path.
         data_format: Defaults to ``jl.backend.image_data_format()``.
+
+    Returns:
+        The shape tuple; ``None`` sizes where the model accepts any size.
+
+    Raises:
+        ConfigError: The shape breaks a rule above.
+
+    Example:
+        >>> obtain_input_shape("Net", None, 224, 32, include_top=True, weights="imagenet")
+        (224, 224, 3)
+        >>> obtain_input_shape("Net", None, 224, 32, include_top=False, weights=None)
+        (None, None, 3)
     """
     data_format = _args.data_format(who, data_format)
     first = data_format == "channels_first"
@@ -160,6 +296,19 @@ def pretrained_size(input_shape, sizes, input_tensor=None, default=224):
     """The input size of the pretrained file to use: the input's, if square and in ``sizes``.
 
     Without ``input_shape`` the size of a symbolic ``input_tensor`` is used.
+
+    Args:
+        input_shape: The user's ``input_shape`` or ``None``.
+        sizes: The square sizes with a pretrained file.
+        input_tensor: Optional symbolic input.
+        default: The size used otherwise.
+
+    Returns:
+        An int.
+
+    Example:
+        >>> pretrained_size((192, 192, 3), (128, 160, 192, 224)), pretrained_size(None, (128,))
+        (192, 224)
     """
     if input_shape is None and backend.is_keras_tensor(input_tensor):
         input_shape = tuple(input_tensor.shape[1:])
@@ -170,7 +319,22 @@ def pretrained_size(input_shape, sizes, input_tensor=None, default=224):
 
 
 def check_input_tensor(who, input_shape, input_tensor):
-    """An ``input_tensor`` given with an ``input_shape`` must be symbolic and of that shape."""
+    """An ``input_tensor`` given with an ``input_shape`` must be symbolic and of that shape.
+
+    Args:
+        who: The application's name, for messages.
+        input_shape: The user's ``input_shape`` or ``None`` (then nothing is checked).
+        input_tensor: The user's ``input_tensor`` or ``None``.
+
+    Raises:
+        ConfigError: ``input_tensor`` is not symbolic, or its size differs.
+
+    Example:
+        >>> check_input_tensor("Net", (32, 32, 3), jl.Input((64, 64, 3)))
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: Net: `input_shape` must match the shape of `input_tensor`. ...
+    """
     if input_shape is None or input_tensor is None:
         return
     if not backend.is_keras_tensor(input_tensor):
@@ -189,6 +353,19 @@ def pretrained_rows(who, img_input, sizes, weights):
 
     Pretrained files exist for square inputs of the ``sizes``; any other input
     loads the 224x224 file, with a warning, as in Keras.
+
+    Args:
+        who: The application's name, for messages.
+        img_input: The symbolic image input.
+        sizes: The square sizes with a pretrained file.
+        weights: ``None``, ``"imagenet"`` or a file path.
+
+    Returns:
+        An int.
+
+    Example:
+        >>> pretrained_rows("Net", jl.Input((96, 96, 3)), (96, 224), "imagenet")
+        96
     """
     rows, cols = spatial_size(tuple(img_input.shape[1:]))
     if weights == "imagenet" and (rows != cols or rows not in sizes):
@@ -202,6 +379,18 @@ def make_divisible(value, divisor=8, min_value=None):
     """``value`` rounded to a multiple of ``divisor``, never more than 10% below it.
 
     The channel rounding of the MobileNet and EfficientNet papers.
+
+    Args:
+        value: The exact channel count (a float after a width multiplier).
+        divisor: The multiple to round to.
+        min_value: The smallest result; default ``divisor``.
+
+    Returns:
+        An int.
+
+    Example:
+        >>> make_divisible(37), make_divisible(35.0), make_divisible(10)
+        (40, 32, 16)
     """
     min_value = divisor if min_value is None else min_value
     rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
@@ -209,7 +398,25 @@ def make_divisible(value, divisor=8, min_value=None):
 
 
 def check_imagenet_option(who, name, value, allowed, weights):
-    """With ``weights="imagenet"``, ``value`` must be one of the pretrained ``allowed``."""
+    """With ``weights="imagenet"``, ``value`` must be one of the pretrained ``allowed``.
+
+    Args:
+        who: The application's name, for messages.
+        name: The argument's name (``"alpha"``).
+        value: Its value.
+        allowed: The values with a pretrained file.
+        weights: ``None``, ``"imagenet"`` or a file path.
+
+    Returns:
+        ``value``.
+
+    Raises:
+        ConfigError: ``value`` has no pretrained file.
+
+    Example:
+        >>> check_imagenet_option("Net", "alpha", 0.3, (0.5, 1.0), weights=None)
+        0.3
+    """
     if weights == "imagenet" and value not in allowed:
         raise ConfigError(
             f"{who}: `{name}` must be one of {tuple(allowed)} to load weights='imagenet' "
@@ -221,8 +428,27 @@ def start(who, *, weights, include_top, classes, pooling, classifier_activation,
           input_shape, input_tensor, default_size, min_size, data_format=None):
     """Every check an application makes, then its image input (what families call first).
 
+    Args:
+        who: The application's name, for messages.
+        weights: As for :func:`check_weights`.
+        include_top: As for :func:`check_weights`.
+        classes: As for :func:`check_weights`.
+        pooling: As for :func:`check_pooling`.
+        classifier_activation: As for :func:`check_classifier_activation`.
+        input_shape: As for :func:`obtain_input_shape`.
+        input_tensor: Optional symbolic (or concrete) image input.
+        default_size: As for :func:`obtain_input_shape`.
+        min_size: As for :func:`obtain_input_shape`.
+        data_format: As for :func:`obtain_input_shape`.
+
     Returns:
         The symbolic image input (``input_tensor`` itself when it is symbolic).
+
+    Example:
+        >>> start("Net", weights=None, include_top=False, classes=1000, pooling=None,
+        ...       classifier_activation=None, input_shape=None, input_tensor=None,
+        ...       default_size=224, min_size=32).shape
+        (None, None, None, 3)
     """
     check_weights(who, weights, include_top, classes)
     check_pooling(who, pooling)
@@ -234,7 +460,19 @@ def start(who, *, weights, include_top, classes, pooling, classifier_activation,
 
 
 def image_input(input_tensor, shape):
-    """The model's image input: ``input_tensor`` itself when symbolic, else a new ``Input``."""
+    """The model's image input: ``input_tensor`` itself when symbolic, else a new ``Input``.
+
+    Args:
+        input_tensor: ``None``, a symbolic tensor, or an array to wrap.
+        shape: The input shape without the batch axis.
+
+    Returns:
+        A symbolic tensor.
+
+    Example:
+        >>> image_input(None, (32, 32, 3)).shape
+        (None, 32, 32, 3)
+    """
     if input_tensor is None:
         return layers.Input(shape=shape)
     if backend.is_keras_tensor(input_tensor):
@@ -243,7 +481,15 @@ def image_input(input_tensor, shape):
 
 
 def channel_axis():
-    """The channel axis of 4-D images under the global data format."""
+    """The channel axis of 4-D images under the global data format.
+
+    Returns:
+        3 for ``channels_last``, 1 for ``channels_first``.
+
+    Example:
+        >>> channel_axis()
+        3
+    """
     return 3 if backend.image_data_format() == "channels_last" else 1
 
 
@@ -252,6 +498,17 @@ def correct_pad(inputs, kernel_size):
 
     Even sizes lose a row and column on the top left, as in Keras (and TF's
     ``same`` padding), so pretrained weights see the same pixels.
+
+    Args:
+        inputs: Symbolic 4-D images.
+        kernel_size: Int or pair, the convolution's kernel size.
+
+    Returns:
+        ``((top, bottom), (left, right))``.
+
+    Example:
+        >>> correct_pad(jl.Input((224, 224, 3)), 3), correct_pad(jl.Input((225, 225, 3)), 3)
+        (((0, 1), (0, 1)), ((1, 1), (1, 1)))
     """
     first = 2 if backend.image_data_format() == "channels_first" else 1
     size = inputs.shape[first:first + 2]
@@ -266,6 +523,22 @@ def pooled_top(x, include_top, pooling, classes, classifier_activation,
 
     ``pool_name`` names the top's pooling and ``feature_names`` the two feature
     poolings, as each Keras family does (``None`` leaves a layer named automatically).
+
+    Args:
+        x: The symbolic features.
+        include_top: Whether to add the classifier.
+        pooling: Without the top, as for :func:`feature_pooling`.
+        classes: Units of the ``predictions`` layer.
+        classifier_activation: Its activation.
+        pool_name: Name of the top's pooling layer.
+        feature_names: Names of the average and max feature poolings.
+
+    Returns:
+        The symbolic output.
+
+    Example:
+        >>> pooled_top(jl.Input((7, 7, 8)), True, None, 10, "softmax").shape
+        (None, 10)
     """
     if include_top:
         x = layers.GlobalAveragePooling2D(name=pool_name)(x)
@@ -274,7 +547,20 @@ def pooled_top(x, include_top, pooling, classes, classifier_activation,
 
 
 def feature_pooling(x, pooling, names=("avg_pool", "max_pool")):
-    """``pooling`` of the features when ``include_top=False``: avg, max or none."""
+    """``pooling`` of the features when ``include_top=False``: avg, max or none.
+
+    Args:
+        x: The symbolic 4-D features.
+        pooling: ``"avg"``, ``"max"`` or ``None`` (``x`` itself).
+        names: Names of the average and the max pooling layers.
+
+    Returns:
+        The symbolic output.
+
+    Example:
+        >>> feature_pooling(jl.Input((7, 7, 8)), "max").shape
+        (None, 8)
+    """
     if pooling == "avg":
         return layers.GlobalAveragePooling2D(name=names[0])(x)
     if pooling == "max":
@@ -283,7 +569,24 @@ def feature_pooling(x, pooling, names=("avg_pool", "max_pool")):
 
 
 def finish(input_tensor, img_input, outputs, name):
-    """The Functional model from the true sources of ``input_tensor`` to ``outputs``."""
+    """The Functional model from the true sources of ``input_tensor`` to ``outputs``.
+
+    Args:
+        input_tensor: The user's ``input_tensor`` (its source inputs become the
+            model's inputs) or ``None``.
+        img_input: The image input made by :func:`image_input`.
+        outputs: The symbolic outputs.
+        name: The model's name.
+
+    Returns:
+        A ``Functional`` model.
+
+    Example:
+        >>> x = image_input(None, (8, 8, 3))
+        >>> model = finish(None, x, feature_pooling(x, "avg"), "tiny")
+        >>> model.name, model.output_shape
+        ('tiny', (None, 3))
+    """
     inputs = get_source_inputs(input_tensor) if backend.is_keras_tensor(input_tensor) \
         else img_input
     return Functional(inputs, outputs, name=name)
@@ -298,6 +601,15 @@ def load_weights(model, weights, file_name=None, origin=None, file_hash=None):
         file_name: Name of Keras's ImageNet file in the cache (``"imagenet"`` only).
         origin: Its URL.
         file_hash: Its md5 or sha256 digest, checked by ``get_file``.
+
+    Returns:
+        ``model``.
+
+    Example:
+        >>> x = image_input(None, (4, 4, 3))
+        >>> model = finish(None, x, feature_pooling(x, "avg"), "tiny")
+        >>> load_weights(model, None) is model
+        True
     """
     if weights is None:
         return model
@@ -308,14 +620,28 @@ def load_weights(model, weights, file_name=None, origin=None, file_hash=None):
 
 
 def load_weights_file(model, path):
-    """Keras 2 layout HDF5 (Keras's ImageNet files) by layer order; anything else by path."""
+    """Keras 2 layout HDF5 (Keras's ImageNet files) by layer order; anything else by path.
+
+    Args:
+        model: The built application.
+        path: A weights file: Keras 2 HDF5, Keras 3 ``.weights.h5``/``.keras``
+            or jaxlayers ``.npz``.
+
+    Example:
+        >>> x = image_input(None, (4, 4, 3))
+        >>> model = finish(None, x, jl.layers.Dense(2)(x), "tiny")
+        >>> model.save_weights("tiny.weights.h5")
+        >>> load_weights_file(model, "tiny.weights.h5")
+        >>> [w.shape for w in model.get_weights()]
+        [(3, 2), (2,)]
+    """
     if legacy_h5.is_legacy_h5(path):
         legacy_h5.load_weights(model, path)
     else:
         model.load_weights(path)
 
 
-__all__ = ["application_doc", "start", "check_weights", "check_pooling",
+__all__ = ["application_doc", "example_doc", "start", "check_weights", "check_pooling",
            "check_classifier_activation", "obtain_input_shape", "image_input", "channel_axis",
            "correct_pad", "pooled_top", "feature_pooling", "finish", "load_weights",
            "load_weights_file", "POOLINGS", "check_input_shape", "spatial_size",

@@ -215,7 +215,7 @@ def _convnext(who, variant):
 
     application.__name__ = application.__qualname__ = who
     application.__doc__ = application_doc(f"{who}, as ``keras.applications.{who}``.", 224,
-                                          preprocessing=True)
+                                          preprocessing=True) + common.example_doc(who)
     return application
 
 

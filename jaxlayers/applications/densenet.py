@@ -95,7 +95,7 @@ def _densenet(who, variant):
     application.__name__ = application.__qualname__ = who
     application.__doc__ = application_doc(
         f"{who}: the DenseNet with {sum(_BLOCKS[variant])} dense blocks, as "
-        f"``keras.applications.{who}``.", 224)
+        f"``keras.applications.{who}``.", 224) + common.example_doc(who)
     return application
 
 

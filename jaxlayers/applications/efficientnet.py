@@ -198,7 +198,7 @@ def _efficientnet(who, variant):
     application.__name__ = application.__qualname__ = who
     application.__doc__ = application_doc(
         f"{who}, as ``keras.applications.{who}``; it takes raw ``[0, 255]`` pixels.",
-        VARIANTS[variant][2])
+        VARIANTS[variant][2]) + common.example_doc(who)
     return application
 
 

@@ -205,7 +205,8 @@ def _efficientnet_v2(who, variant):
 
     application.__name__ = application.__qualname__ = who
     application.__doc__ = application_doc(f"{who}, as ``keras.applications.{who}``.",
-                                          VARIANTS[variant][2], preprocessing=True)
+                                          VARIANTS[variant][2], preprocessing=True) \
+        + common.example_doc(who)
     return application
 
 

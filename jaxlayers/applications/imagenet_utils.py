@@ -60,16 +60,54 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     return _scale_tensor(x, data_format, mode)
 
 
+# A white pixel (255, 255, 255) after each scaling, worked out by hand from the
+# constants above: what each family's ``preprocess_input`` example prints.
+_WHITE = {"caffe": "[151.06, 138.22, 131.32]", "tf": "[1.0, 1.0, 1.0]",
+          "torch": "[2.25, 2.43, 2.64]"}
+_FAMILY_DOC = """Scales RGB images in ``[0, 255]`` as the family's pretrained weights expect.
+
+    ``imagenet_utils.preprocess_input`` with ``mode={mode!r}``.
+
+    Args:
+        x: NumPy array, ``jax.Array`` or symbolic tensor of rank 3 or 4 with 3
+            color channels. A floating NumPy array is modified in place.
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``None`` uses
+            ``jl.backend.image_data_format()``.
+
+    Returns:
+        The scaled images (floating; ``floatx()`` for integer inputs).
+
+    Example:
+        >>> white = np.full((1, 1, 1, 3), 255.0)
+        >>> preprocess_input(white).ravel().round(2).tolist()
+        {white}
+    """
+
+
 def preprocessor(mode):
-    """A family's ``preprocess_input(x, data_format=None)``: this module's with ``mode``."""
+    """A family's ``preprocess_input(x, data_format=None)``: this module's with ``mode``.
+
+    Args:
+        mode: ``"caffe"``, ``"tf"`` or ``"torch"`` (see the module docstring).
+
+    Returns:
+        The function, named ``preprocess_input``, with its own docstring.
+
+    Raises:
+        ConfigError: ``mode`` is not one of :data:`MODES`.
+
+    Example:
+        >>> scale = preprocessor("tf")
+        >>> scale(np.array([[[0.0, 127.5, 255.0]]])).tolist()
+        [[[-1.0, 0.0, 1.0]]]
+    """
     _args.one_of("preprocessor", "mode", mode, MODES)
 
     def scale(x, data_format=None):
         return preprocess_input(x, data_format=data_format, mode=mode)
 
     scale.__name__ = scale.__qualname__ = "preprocess_input"
-    scale.__doc__ = (f"Scales RGB images in ``[0, 255]`` as the family expects: "
-                     f"``imagenet_utils.preprocess_input`` with ``mode={mode!r}``.")
+    scale.__doc__ = _FAMILY_DOC.format(mode=mode, white=_WHITE[mode])
     return scale
 
 
@@ -136,6 +174,18 @@ def decode_predictions(preds, top=5):
 
     Returns:
         One list per sample of ``(class_id, class_name, score)`` tuples.
+
+    Raises:
+        ConfigError: ``preds`` is not of shape ``(samples, 1000)`` (checked
+            before the class names are downloaded).
+
+    Example:
+        The class names need a download, so this example shows the shape check:
+
+        >>> decode_predictions(np.zeros((2, 10)))
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: decode_predictions: `preds` must be ... preds.shape=(2, 10).
     """
     who = "decode_predictions"
     _args.positive_int(who, "top", top)

@@ -162,7 +162,8 @@ def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None,
 
 
 InceptionResNetV2.__doc__ = common.application_doc(
-    "InceptionResNetV2, as ``keras.applications.InceptionResNetV2``.", 75, 299)
+    "InceptionResNetV2, as ``keras.applications.InceptionResNetV2``.", 75, 299) \
+    + common.example_doc("InceptionResNetV2")
 
 
 preprocess_input = imagenet_utils.preprocessor("tf")

@@ -123,7 +123,8 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
 
 
 InceptionV3.__doc__ = common.application_doc(
-    "InceptionV3, as ``keras.applications.InceptionV3``.", 75, 299)
+    "InceptionV3, as ``keras.applications.InceptionV3``.", 75, 299) \
+    + common.example_doc("InceptionV3")
 
 
 preprocess_input = imagenet_utils.preprocessor("tf")

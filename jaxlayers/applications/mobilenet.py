@@ -99,4 +99,7 @@ preprocess_input = imagenet_utils.preprocessor("tf")
 decode_predictions = imagenet_utils.decode_predictions
 
 
+MobileNet.__doc__ += common.example_doc("MobileNet")
+
+
 __all__ = ["MobileNet", "preprocess_input", "decode_predictions"]

@@ -102,4 +102,7 @@ preprocess_input = imagenet_utils.preprocessor("tf")
 decode_predictions = imagenet_utils.decode_predictions
 
 
+MobileNetV2.__doc__ += common.example_doc("MobileNetV2")
+
+
 __all__ = ["MobileNetV2", "preprocess_input", "decode_predictions"]

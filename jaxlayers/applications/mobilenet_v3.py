@@ -11,6 +11,7 @@ import warnings
 
 from jaxlayers import backend, layers
 from jaxlayers.applications import common, imagenet_utils
+from jaxlayers.applications._family import preprocess_input_identity
 from jaxlayers.core import args as _args
 
 BASE_WEIGHT_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v3/"
@@ -217,14 +218,12 @@ def MobileNetV3Large(input_shape=None, alpha=1.0, minimalistic=False, include_to
 
 
 MobileNetV3Small.__doc__ = ("MobileNetV3Small, as ``keras.applications.MobileNetV3Small``.\n"
-                            + ARGS_DOC)
+                            + ARGS_DOC + common.example_doc("MobileNetV3Small"))
 MobileNetV3Large.__doc__ = ("MobileNetV3Large, as ``keras.applications.MobileNetV3Large``.\n"
-                            + ARGS_DOC)
+                            + ARGS_DOC + common.example_doc("MobileNetV3Large"))
 
 
-def preprocess_input(x, data_format=None):
-    """Returns ``x``: MobileNetV3 models scale their inputs themselves."""
-    return x
+preprocess_input = preprocess_input_identity
 
 
 decode_predictions = imagenet_utils.decode_predictions

@@ -201,7 +201,7 @@ def _nasnet(who, variant):
     application.__name__ = application.__qualname__ = who
     application.__doc__ = application_doc(
         f"{who}, as ``keras.applications.{who}`` (``input_shape`` comes first, as there).",
-        VARIANTS[variant][4])
+        VARIANTS[variant][4]) + common.example_doc(who)
     return application
 
 

@@ -128,7 +128,7 @@ def resnet_application(who, depths, weights_name, preact=False):
     application.__name__ = application.__qualname__ = who
     application.__doc__ = common.application_doc(
         f"{who}: the {sum(depths) * 3 + 2}-layer {kind}, as ``keras.applications.{who}``.",
-        32, 224)
+        32, 224) + common.example_doc(who)
     return application
 
 

@@ -64,7 +64,7 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
 
 VGG16.__doc__ = common.application_doc(
     "VGG16: 13 convolutions and 3 dense layers, as ``keras.applications.VGG16``.", 32, 224,
-    TOP)
+    TOP) + common.example_doc("VGG16")
 
 
 preprocess_input = imagenet_utils.preprocessor("caffe")

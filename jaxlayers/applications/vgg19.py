@@ -19,6 +19,6 @@ def VGG19(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
 
 VGG19.__doc__ = common.application_doc(
     "VGG19: 16 convolutions and 3 dense layers, as ``keras.applications.VGG19``.", 32, 224,
-    TOP)
+    TOP) + common.example_doc("VGG19")
 
 __all__ = ["VGG19", "preprocess_input", "decode_predictions"]

@@ -71,7 +71,7 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
 
 
 Xception.__doc__ = common.application_doc(
-    "Xception, as ``keras.applications.Xception``.", 71, 299)
+    "Xception, as ``keras.applications.Xception``.", 71, 299) + common.example_doc("Xception")
 
 
 preprocess_input = imagenet_utils.preprocessor("tf")

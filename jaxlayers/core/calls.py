@@ -46,7 +46,24 @@ def shape_of(x):
 
 
 def build_args(layer, args, kwargs):
-    """``(positional, keyword)`` arguments of ``layer.build`` for a call on these inputs."""
+    """``(positional, keyword)`` arguments of ``layer.build`` for a call on these inputs.
+
+    A ``build(input_shape)`` gets the shape (or structure of shapes) of the first
+    input; a ``build`` with several ``*_shape`` parameters gets each call argument's
+    shape by name (``build(query_shape, value_shape)`` for ``call(query, value)``).
+
+    Args:
+        layer: The layer about to be built.
+        args: The call's positional inputs.
+        kwargs: The call's keyword inputs.
+
+    Returns:
+        ``(list, dict)`` to pass as ``layer.build(*list, **dict)``.
+
+    Example:
+        >>> build_args(jl.layers.Dense(2), (np.zeros((4, 3)),), {})
+        ([(4, 3)], {})
+    """
     build_params = [
         p for p in inspect.signature(layer.build).parameters.values()
         if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
@@ -98,7 +115,23 @@ def _convert_input(layer, x):
 
 
 def convert_inputs(layer, args):
-    """NumPy inputs as ``jax.Array``s, floats cast to the compute dtype (autocast)."""
+    """NumPy inputs as ``jax.Array``s, floats cast to the compute dtype (autocast).
+
+    String and object arrays stay NumPy (text preprocessing layers take them);
+    ``None`` leaves stay ``None``.
+
+    Args:
+        layer: The layer whose ``autocast`` and ``compute_dtype`` apply.
+        args: A structure of inputs.
+
+    Returns:
+        The same structure with converted leaves.
+
+    Example:
+        >>> layer = jl.layers.Dense(2, dtype="bfloat16")
+        >>> convert_inputs(layer, (np.zeros((1, 3)),))[0].dtype
+        dtype(bfloat16)
+    """
     return jax.tree_util.tree_map(lambda x: _convert_input(layer, x), args,
                                   is_leaf=lambda x: x is None)
 
@@ -118,7 +151,24 @@ def _refuse_complex(layer, inputs):
 def prepare_inputs(layer, args, kwargs):
     """Converts and checks the inputs, building the layer from their shapes if needed.
 
-    Returns ``(converted_args, first_input)``.
+    Args:
+        layer: The layer about to be called.
+        args: The call's positional inputs.
+        kwargs: The call's keyword inputs.
+
+    Returns:
+        ``(converted_args, first_input)``.
+
+    Raises:
+        DTypeError: The first input is ``None``, or complex for a layer that does
+            not take complex inputs.
+        ShapeError: The first input does not satisfy ``layer.input_spec``.
+
+    Example:
+        >>> layer = jl.layers.Dense(2)
+        >>> args, first = prepare_inputs(layer, (np.zeros((4, 3)),), {})
+        >>> layer.built, first.shape
+        (True, (4, 3))
     """
     if args and args[0] is None:
         raise DTypeError(
@@ -140,7 +190,33 @@ def invoke(layer, scope, args, kwargs, training=None, mask=None):
 
     ``training=None`` keeps the scope's flag.  The output mask is the one the
     call declared (``set_output_mask``), else ``compute_mask``'s for a layer
-    that masks, else ``None``.
+    that masks, else ``None``.  An ``activity_regularizer`` adds its penalty,
+    divided by the batch size, to the scope's losses.
+
+    Args:
+        layer: The layer to call (built here if needed).
+        scope: The :class:`~jaxlayers.core.scope.Scope` binding its weights.
+        args: Positional inputs of ``call``.
+        kwargs: Keyword inputs of ``call``.
+        training: Optional bool overriding the scope's training flag for this call.
+        mask: Optional input mask, passed to a ``call`` that takes ``mask``.
+
+    Returns:
+        ``(outputs, output_mask)``.
+
+    Raises:
+        StateError: ``call`` used ``.assign()`` on a weight, which is a plain
+            array inside a pure call.
+
+    Example:
+        >>> from jaxlayers.core.scope import Scope
+        >>> layer = jl.layers.Dense(2)
+        >>> layer.build((None, 3))
+        >>> ones = {id(v): jnp.ones(v.shape) for v in layer.weights}
+        >>> with Scope(ones, {id(v): v for v in layer.weights}) as scope:
+        ...     out, mask = invoke(layer, scope, (np.ones((1, 3)),), {})
+        >>> out.tolist(), mask
+        ([[4.0, 4.0]], None)
     """
     args, first = prepare_inputs(layer, args, kwargs)
     flags = _call_flags(layer)

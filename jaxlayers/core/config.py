@@ -42,8 +42,30 @@ def is_plain(value):
 def capture_init_args(cls, obj, args, kwargs, base_init):
     """The constructor arguments as a config dict, or ``None`` if any is not plain.
 
-    ``base_init`` is the base class's ``__init__``: a class that does not define
-    its own constructor takes keyword arguments only.
+    Defaults are filled in and ``**kwargs`` are merged, so the dict rebuilds the
+    object as ``cls(**config)``; plain means JSON-like (see :func:`is_plain`).
+
+    Args:
+        cls: The class being constructed.
+        obj: The new instance (``self`` of the constructor).
+        args: The constructor's positional arguments.
+        kwargs: The constructor's keyword arguments.
+        base_init: The base class's ``__init__``: a class that does not define
+            its own constructor takes keyword arguments only.
+
+    Returns:
+        ``{argument: value}``, or ``None`` when an argument is not plain or
+        ``*args`` is not empty.
+
+    Example:
+        >>> class Box:
+        ...     def __init__(self, size, name=None):
+        ...         pass
+        >>> box = Box.__new__(Box)
+        >>> capture_init_args(Box, box, (3,), {}, object.__init__)
+        {'size': 3, 'name': None}
+        >>> capture_init_args(Box, box, (object(),), {}, object.__init__) is None
+        True
     """
     init = cls.__init__
     if init is base_init:
@@ -68,7 +90,18 @@ def capture_init_args(cls, obj, args, kwargs, base_init):
 
 
 def jsonable(value):
-    """Tuples as lists, recursively (what JSON keeps)."""
+    """Tuples as lists, recursively (what JSON keeps).
+
+    Args:
+        value: A config value: nested tuples, lists, dicts and scalars.
+
+    Returns:
+        The same value with every tuple turned into a list.
+
+    Example:
+        >>> jsonable({"shape": (None, 3), "pad": ((1, 1), (0, 0))})
+        {'shape': [None, 3], 'pad': [[1, 1], [0, 0]]}
+    """
     if isinstance(value, (tuple, list)):
         return [jsonable(v) for v in value]
     if isinstance(value, dict):
@@ -77,7 +110,18 @@ def jsonable(value):
 
 
 def as_shape(value):
-    """Lists of ints/``None`` back to shape tuples, recursively (inverse of :func:`jsonable`)."""
+    """Lists of ints/``None`` back to shape tuples, recursively (inverse of :func:`jsonable`).
+
+    Args:
+        value: A value read from JSON.
+
+    Returns:
+        The value with every list of ints and ``None`` as a tuple.
+
+    Example:
+        >>> as_shape({"shape": [None, 3], "shapes": [[2], [4, 5]]})
+        {'shape': (None, 3), 'shapes': [(2,), (4, 5)]}
+    """
     if isinstance(value, list) and all(v is None or isinstance(v, int) for v in value):
         return tuple(value)
     if isinstance(value, list):
@@ -126,7 +170,25 @@ def overrides(obj, name):
 def wrap_init(init):
     """Makes config errors raised while constructing a layer name the layer and argument.
 
-    Errors that already name the layer's class pass unchanged.
+    Errors that already name the layer's class pass unchanged; an error that
+    quotes an argument's value as ``identifier=...`` gets the argument's name.
+
+    Args:
+        init: The ``__init__`` to wrap.
+
+    Returns:
+        The wrapped constructor.
+
+    Example:
+        >>> from jaxlayers.errors import ConfigError
+        >>> class Block:
+        ...     @wrap_init
+        ...     def __init__(self, activation):
+        ...         raise ConfigError("Unknown activation. Received: identifier='foo'.")
+        >>> Block("foo")
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: Block: Unknown activation. Received: activation='foo'.
     """
 
     @functools.wraps(init)

@@ -24,6 +24,14 @@ class DTypePolicy:
     weights are cast when read inside ``call`` and floating inputs are cast
     to the compute dtype.
 
+    Args:
+        name: A dtype name (``"float32"``, ``"bfloat16"``), ``"mixed_float16"``,
+            ``"mixed_bfloat16"``, a dtype, or a policy; ``None`` copies the
+            global policy.
+
+    Raises:
+        ConfigError: ``name`` names no dtype or mixed policy.
+
     Example:
         >>> p = jl.DTypePolicy("mixed_bfloat16")
         >>> p.variable_dtype, p.compute_dtype
@@ -220,6 +228,9 @@ _global = {"policy": None}
 def set_global_policy(policy):
     """Sets the policy of layers created later with ``dtype=None`` (``None`` resets it).
 
+    Args:
+        policy: Anything :func:`get` takes, or ``None``.
+
     Example:
         >>> set_global_policy("mixed_bfloat16")
         >>> global_policy().compute_dtype
@@ -230,13 +241,24 @@ def set_global_policy(policy):
 
 
 def global_policy():
-    """The policy of layers created with ``dtype=None``: the one set, else ``floatx()``'s."""
+    """The policy of layers created with ``dtype=None``: the one set, else ``floatx()``'s.
+
+    Example:
+        >>> global_policy().name == jl.backend.floatx()
+        True
+    """
     policy = _global["policy"]
     return DTypePolicy(backend.floatx()) if policy is None else policy
 
 
 def get(identifier):
     """A policy from ``None`` (the global policy), a name, a dtype, a config or a policy.
+
+    Args:
+        identifier: ``None``, a name, a dtype, a :func:`serialize` dict or a policy.
+
+    Returns:
+        A :class:`DTypePolicy`.
 
     Example:
         >>> get("mixed_float16").variable_dtype
@@ -258,6 +280,12 @@ _CLASSES = {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy,
 def serialize(policy):
     """Keras's serialized form of ``policy``: ``{"module", "class_name", "config", ...}``.
 
+    Args:
+        policy: A :class:`DTypePolicy` or :class:`DTypePolicyMap`.
+
+    Returns:
+        A dict of JSON data Keras reads too.
+
     Example:
         >>> serialize(DTypePolicy("mixed_bfloat16"))["config"]
         {'name': 'mixed_bfloat16'}
@@ -272,6 +300,15 @@ def serialize(policy):
 
 def deserialize(config):
     """The policy a :func:`serialize` (or Keras) dict describes; a bare ``{"name": ...}`` too.
+
+    Args:
+        config: The dict.
+
+    Returns:
+        The policy.
+
+    Raises:
+        SerializationError: Not a dict, or an unknown policy class.
 
     Example:
         >>> deserialize({"class_name": "DTypePolicy", "config": {"name": "bfloat16"}})

@@ -66,12 +66,41 @@ def ignore_attributes(*names):
 
     Args:
         *names: Attribute names, e.g. a trainer's ``"stop_training"``.
+
+    Example:
+        A callback may note its progress on the model without making the
+        next eager call compile again:
+
+        >>> ignore_attributes("progress_note")
+        >>> layer = jl.layers.Dense(1)
+        >>> _ = layer(np.ones((1, 2)))
+        >>> layer.progress_note = "epoch 3"
+        >>> layer(np.ones((1, 2))).shape
+        (1, 1)
     """
     _ignored_attributes.update(names)
 
 
 def attributes_changed(layer, name):
-    """Notes that attribute ``name`` of the built ``layer`` was set outside any call."""
+    """Notes that attribute ``name`` of the built ``layer`` was set outside any call.
+
+    The layer's compiled eager calls are then made again on their next use,
+    since ``call`` may read the attribute; private names (``_x``) and those of
+    :func:`ignore_attributes` are not counted.
+
+    Args:
+        layer: The layer whose attribute was set.
+        name: The attribute's name.
+
+    Example:
+        ``Layer.__setattr__`` calls it; a call after the change sees the new value:
+
+        >>> layer = jl.layers.Activation("relu")
+        >>> _ = layer(np.array([-1.0]))
+        >>> layer.activation = jl.activations.get("linear")
+        >>> layer(np.array([-1.0])).tolist()
+        [-1.0]
+    """
     if not name.startswith("_") and name not in _ignored_attributes:
         _attribute_epoch[0] += 1
         d = layer.__dict__
@@ -142,6 +171,20 @@ def call(layer, args, kwargs):
     threads each see the values the previous one stored.  Under a JAX transform
     (an input is a tracer, or an enclosing ``jit`` traced the call, so its
     results are tracers) the outputs are returned and nothing is stored.
+
+    Args:
+        layer: The layer (built on its first call).
+        args: The positional inputs.
+        kwargs: The keyword inputs; ``training`` and ``mask`` are taken out.
+
+    Returns:
+        ``(outputs, output_mask)``.
+
+    Example:
+        >>> layer = jl.layers.Dense(2, kernel_initializer="ones")
+        >>> outputs, mask = call(layer, (np.ones((1, 3)),), {})
+        >>> outputs.tolist(), mask
+        ([[3.0, 3.0]], None)
     """
     training = kwargs.pop("training", None)
     mask = kwargs.pop("mask", None)

@@ -40,7 +40,22 @@ _op_layer = []
 
 
 def register_op_layer(cls):
-    """Sets the layer class that records arithmetic on symbolic tensors (``SymbolicOp``)."""
+    """Sets the layer class that records arithmetic on symbolic tensors (``SymbolicOp``).
+
+    ``jaxlayers.core.graph_ops`` calls it at import: this module cannot import
+    the layer facade, which imports it.
+
+    Args:
+        cls: The op layer class.
+
+    Returns:
+        ``cls``, so that it can decorate the class.
+
+    Example:
+        >>> op = (jl.Input((3,)) + 1).node.layer
+        >>> register_op_layer(type(op)) is type(op), type(op).__name__
+        (True, 'SymbolicOp')
+    """
     _op_layer[:] = [cls]
     return cls
 
@@ -99,7 +114,25 @@ def decode_index(code):
 
 
 class Node:
-    """One call of ``layer`` on symbolic inputs: ``(layer, args, kwargs) -> outputs``."""
+    """One call of ``layer`` on symbolic inputs: ``(layer, args, kwargs) -> outputs``.
+
+    Functional models are graphs of nodes; each symbolic tensor a layer outputs
+    knows its node.
+
+    Args:
+        layer: The layer that was called.
+        args: The call's positional arguments (symbolic tensors and constants).
+        kwargs: The call's keyword arguments.
+        outputs: The symbolic outputs.
+
+    Example:
+        >>> x = jl.Input((3,))
+        >>> node = jl.layers.Dense(2, name="d")(x).node
+        >>> node.layer.name, [t.shape for t in node.input_tensors]
+        ('d', [(None, 3)])
+        >>> [t.shape for t in node.output_tensors]
+        [(None, 2)]
+    """
 
     def __init__(self, layer, args, kwargs, outputs):
         self.layer = layer

@@ -111,7 +111,26 @@ def _shape_and_dtype(x):
 
 
 def assert_input_compatibility(input_spec, inputs, layer_name, layer_cls="Layer"):
-    """Raises ``ShapeError`` / ``DTypeError`` if ``inputs`` break ``input_spec``."""
+    """Raises ``ShapeError`` / ``DTypeError`` if ``inputs`` break ``input_spec``.
+
+    Args:
+        input_spec: An ``InputSpec``, a list of them (one per input, ``None``
+            for an unchecked one) or ``None`` (no check).
+        inputs: The call's first argument: an array, or a list/tuple/dict of
+            arrays (a dict is matched by the specs' names when all have one).
+        layer_name: The layer's name, for messages.
+        layer_cls: The layer's class name, for messages.
+
+    Raises:
+        ShapeError: The number of inputs, a rank or an axis size differs.
+        DTypeError: An input's dtype differs from the spec's.
+
+    Example:
+        >>> assert_input_compatibility(InputSpec(ndim=2), np.zeros((3,)), "d", "Dense")
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ShapeError: Input 0 of Dense 'd' is incompatible ... found ndim=1. ...
+    """
     if not input_spec:
         return
     specs = list(input_spec) if isinstance(input_spec, (list, tuple)) else [input_spec]

@@ -42,6 +42,12 @@ def ensure_built(layer, args, kwargs=None, training=False):
     ``jax.eval_shape`` under a structure scope, so every sublayer the call
     reaches builds; a call that needs input values runs once on concrete inputs.
 
+    Args:
+        layer: The layer or model to build.
+        args: Positional call inputs (arrays or ``jax.ShapeDtypeStruct``).
+        kwargs: Keyword call inputs, or ``None``.
+        training: The training flag the structure pass calls with.
+
     Example:
         >>> model = jl.Sequential([jl.layers.Dense(2)])
         >>> ensure_built(model, (jax.ShapeDtypeStruct((1, 3), jnp.float32),))
@@ -78,7 +84,27 @@ def ensure_built(layer, args, kwargs=None, training=False):
 
 
 def bind_trees(layer, params, state):
-    """``(bindings, variables, layer_paths)`` binding every weight to its entry in the trees."""
+    """``(bindings, variables, layer_paths)`` binding every weight to its entry in the trees.
+
+    Args:
+        layer: A built layer or model.
+        params: The trainable tree (``init``'s first result).
+        state: The non-trainable tree, or ``None`` for none.
+
+    Returns:
+        ``{id(variable): array}``, ``{id(variable): variable}`` and
+        ``{id(layer): path}``, as :class:`~jaxlayers.core.scope.Scope` takes them.
+
+    Raises:
+        WeightsError: An entry is missing or of another shape.
+
+    Example:
+        >>> layer = jl.layers.Dense(2, name="d")
+        >>> params, state = init(layer, jax.random.key(0), (jnp.ones((1, 3)),), {})
+        >>> bindings, variables, paths = bind_trees(layer, params, state)
+        >>> len(bindings), list(paths.values())
+        (2, ['d'])
+    """
     bindings, variables = {}, {}
     owner = f"{type(layer).__name__} '{layer.name}'"
     for path, var in tracking.entries(layer):
@@ -98,7 +124,33 @@ def bind_trees(layer, params, state):
 
 
 def run(layer, bindings, variables, paths, args, kwargs, training, key, mask):
-    """Runs ``layer``'s call on bound weights: ``(outputs, scope, aux)``."""
+    """Runs ``layer``'s call on bound weights: ``(outputs, scope, aux)``.
+
+    Args:
+        layer: A built layer or model.
+        bindings: ``{id(variable): array}`` (:func:`bind_trees`).
+        variables: ``{id(variable): variable}`` (:func:`bind_trees`).
+        paths: ``{id(layer): path}`` (:func:`bind_trees`).
+        args: As for :func:`apply_with_aux`'s ``inputs``.
+        kwargs: As for :func:`apply_with_aux`.
+        training: As for :func:`apply_with_aux`.
+        key: As for :func:`apply_with_aux`.
+        mask: As for :func:`apply_with_aux`.
+
+    Returns:
+        The outputs, the scope (its writes hold the new state, see
+        :func:`state_tree`) and ``aux``: ``{"losses", "mask", "metrics"}``, the
+        losses including the weights' regularization.
+
+    Example:
+        >>> layer = jl.layers.Dense(2, name="d")
+        >>> x = jnp.ones((1, 3))
+        >>> params, state = init(layer, jax.random.key(0), (x,), {})
+        >>> outputs, scope, aux = run(layer, *bind_trees(layer, params, state), (x,), {},
+        ...                           False, None, None)
+        >>> outputs.shape, aux
+        ((1, 2), {'losses': [], 'mask': None, 'metrics': {}})
+    """
     scope = scope_lib.Scope(bindings, variables, training=training, key=key,
                             layer_paths=paths)
     with scope:
@@ -113,7 +165,24 @@ def run(layer, bindings, variables, paths, args, kwargs, training, key, mask):
 
 
 def state_tree(layer, scope):
-    """The new state after a call: each non-trainable weight's last value under ``scope``."""
+    """The new state after a call: each non-trainable weight's last value under ``scope``.
+
+    Args:
+        layer: The layer that was called.
+        scope: The scope it was called under (:func:`run`'s).
+
+    Returns:
+        The state tree, keyed by weight path.
+
+    Example:
+        >>> layer = jl.layers.BatchNormalization(momentum=0.5, name="bn")
+        >>> x = jnp.full((1, 3), 2.0)
+        >>> params, state = init(layer, jax.random.key(0), (x,), {})
+        >>> _, scope, _ = run(layer, *bind_trees(layer, params, state), (x,), {},
+        ...                   True, None, None)
+        >>> state_tree(layer, scope)["bn"]["moving_mean"].tolist()
+        [1.0, 1.0, 1.0]
+    """
     state = {}
     for path, var in tracking.entries(layer):
         if var.collection == "state":
@@ -136,6 +205,22 @@ def init(layer, key, inputs, kwargs, training=False):
     Under a distribution the trees come back placed by its layout, each value
     made on its devices (``jit`` with ``out_shardings``; inside a caller's
     ``jit``, a sharding constraint).
+
+    Args:
+        layer: The layer or model (built here from ``inputs`` if needed).
+        key: A ``jax.random.key``.
+        inputs: As for :func:`apply_with_aux` (shapes are enough).
+        kwargs: As for :func:`apply_with_aux`.
+        training: As for :func:`ensure_built`.
+
+    Returns:
+        The trainable and the non-trainable trees, keyed by weight path.
+
+    Example:
+        >>> params, state = init(jl.layers.Dense(2, name="d"), jax.random.key(0),
+        ...                      (jnp.ones((1, 3)),), {})
+        >>> jax.tree.map(jnp.shape, params), state
+        ({'d': {'bias': (2,), 'kernel': (3, 2)}}, {})
     """
     ensure_built(layer, inputs, kwargs, training)
     make = functools.partial(_fresh_trees, layer)
@@ -150,7 +235,29 @@ def init(layer, key, inputs, kwargs, training=False):
 
 def apply_with_aux(layer, params, state, inputs, kwargs, training=False, key=None,
                    mask=None):
-    """``(outputs, new_state, aux)`` of ``layer`` on the given trees."""
+    """``(outputs, new_state, aux)`` of ``layer`` on the given trees.
+
+    Args:
+        layer: The layer or model.
+        params: The trainable tree.
+        state: The non-trainable tree.
+        inputs: Tuple of the call's positional inputs.
+        kwargs: Dict of the call's keyword inputs.
+        training: Static bool passed to layers whose ``call`` takes ``training``.
+        key: ``jax.random.key`` for random layers (dropout), or ``None``.
+        mask: Optional mask of the first input.
+
+    Returns:
+        The outputs, the new state tree and ``aux`` (see :func:`run`).
+
+    Example:
+        >>> layer = jl.layers.BatchNormalization(momentum=0.5, name="bn")
+        >>> x = jnp.full((1, 3), 2.0)
+        >>> params, state = init(layer, jax.random.key(0), (x,), {})
+        >>> y, state, aux = apply_with_aux(layer, params, state, (x,), {}, training=True)
+        >>> state["bn"]["moving_variance"].tolist(), aux["losses"]
+        ([0.5, 0.5, 0.5], [])
+    """
     ensure_built(layer, inputs, kwargs, training)
     bindings, variables, paths = bind_trees(layer, params, state)
     outputs, scope, aux = run(layer, bindings, variables, paths, inputs, kwargs, training,
@@ -160,7 +267,31 @@ def apply_with_aux(layer, params, state, inputs, kwargs, training=False, key=Non
 
 def stateless_call(layer, trainable_values, non_trainable_values, args, kwargs,
                    return_losses=False, key=None):
-    """Keras's stateless call: weights as lists in the facade's order."""
+    """Keras's stateless call: weights as lists in the facade's order.
+
+    Args:
+        layer: The layer or model.
+        trainable_values: One array per ``layer.trainable_variables``.
+        non_trainable_values: One array per ``layer.non_trainable_variables``.
+        args: Tuple of the call's positional inputs.
+        kwargs: Dict of keyword inputs; ``training`` and ``mask`` are taken out.
+        return_losses: Also return the losses of the call.
+        key: As for :func:`apply_with_aux`.
+
+    Returns:
+        ``(outputs, new_non_trainable_values)``, plus the losses with
+        ``return_losses=True``.
+
+    Raises:
+        WeightsError: The lists do not have one value per weight.
+
+    Example:
+        >>> layer = jl.layers.Dense(2)
+        >>> outputs, _ = stateless_call(layer, [jnp.ones((3, 2)), jnp.zeros(2)], [],
+        ...                             (jnp.ones((1, 3)),), {})
+        >>> outputs.tolist()
+        [[3.0, 3.0]]
+    """
     training = kwargs.pop("training", False)
     mask = kwargs.pop("mask", None)
     ensure_built(layer, args, kwargs, training)

@@ -79,6 +79,16 @@ class Scope:
             layer created during the call asks for a key.
         key_source: Optional callable giving the key when ``key`` is ``None``
             and a draw asks for one: the eager facade makes its key only then.
+
+    Example:
+        Inside a scope a layer's weights read as the bound arrays:
+
+        >>> layer = jl.layers.Dense(2)
+        >>> layer.build((None, 3))
+        >>> zeros = {id(v): jnp.zeros(v.shape) for v in layer.weights}
+        >>> with Scope(zeros, {id(v): v for v in layer.weights}) as scope:
+        ...     current() is scope, float(jnp.sum(layer.kernel))
+        (True, 0.0)
     """
 
     def __init__(self, bindings=None, variables=None, *, training=False, key=None,

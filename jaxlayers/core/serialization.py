@@ -81,6 +81,29 @@ def resolve_object(identifier, category, printable, base=None, names=None,
     Names resolve through registered user objects, then ``names`` (default:
     the category's built-ins); classes found by name or given directly are
     instantiated with default arguments; callables are returned as they are.
+
+    Args:
+        identifier: What the user passed.
+        category: The registry category (``"activations"``, ``"initializers"``, ...).
+        printable: How messages name the category (``"initializer"``).
+        base: Optional base class a given class must subclass.
+        names: Optional ``{name: object}`` used instead of the category's built-ins.
+        custom_objects: Optional ``{name: object}`` searched first.
+
+    Returns:
+        The object, or ``None`` for ``None``.
+
+    Raises:
+        UnknownObjectError: A name that nothing registers.
+        ConfigTypeError: An identifier of another kind.
+
+    Example:
+        >>> type(resolve_object("zeros", "initializers", "initializer")).__name__
+        'Zeros'
+        >>> resolve_object("nope", "initializers", "initializer")
+        Traceback (most recent call last):
+        ...
+        jaxlayers.core.serialization.UnknownObjectError: Unknown initializer: 'nope'. ...
     """
     if identifier is None:
         return None

@@ -58,6 +58,10 @@ class Trackable:
 
     Attribute scanning recognizes sublayers by this base, so this module needs
     no import of the layer facade.
+
+    Example:
+        >>> isinstance(jl.layers.Dense(1), Trackable), isinstance(3, Trackable)
+        (True, False)
     """
 
     __slots__ = ()
@@ -124,6 +128,19 @@ def walk(root):
     Entries are in Keras's weight order: a layer's trainable-declared weights,
     its other weights, then each sublayer's, depth first.  A namespace root
     (a model) keys its tree by its children's names, other roots by their own.
+
+    Args:
+        root: A layer or model.
+
+    Returns:
+        The weight entries and the path of every layer reached.
+
+    Example:
+        >>> layer = jl.layers.Dense(2, name="d")
+        >>> layer.build((None, 3))
+        >>> entries, paths = walk(layer)
+        >>> [path for path, variable in entries], list(paths.values())
+        ([('d', 'kernel'), ('d', 'bias')], ['d'])
     """
     entries, layer_paths = [], {}
     seen_vars, seen_layers = set(), set()

@@ -68,6 +68,15 @@ def call_initializer(initializer, shape, dtype, key):
     callable whose signature hides a ``key`` parameter declares it with the
     attribute ``accepts_key = True``.
 
+    Args:
+        initializer: An initializer object or a callable ``(shape, dtype)``.
+        shape: Shape tuple of the value.
+        dtype: Its dtype.
+        key: A ``jax.random.key`` (ignored by a seeded initializer).
+
+    Returns:
+        The initial array.
+
     Example:
         >>> call_initializer(lambda shape, dtype: jnp.ones(shape, dtype), (2,), "float32",
         ...                  jax.random.key(0))
@@ -97,6 +106,29 @@ class Variable:
     scope's binding inside ``apply``, the facade's own value otherwise),
     ``numpy()`` a NumPy copy, and ``assign(v)`` replaces it (inside ``call``,
     only non-trainable weights may be assigned: the new value becomes state).
+
+    Args:
+        name: The weight's name (``"kernel"``).
+        shape: Shape tuple.
+        dtype: Its dtype.
+        initializer: Initializer object or callable, called on first use.
+        trainable: Whether it lives in ``params`` (else in ``state``).
+        regularizer: Optional penalty on the value, added to the losses.
+        constraint: Optional projection applied after each optimizer update.
+        owner: The layer declaring it (kept by weak reference).
+        init_key: Optional key of its initial value.
+        autocast: Whether a layer's call reads it in the compute dtype.
+        auto_named: Whether the name was chosen automatically (then the
+            attribute it is assigned to renames it).
+
+    Example:
+        >>> weight = Variable(name="w", shape=(2,), dtype="float32",
+        ...                   initializer=jl.initializers.Ones())
+        >>> weight.numpy().tolist()
+        [1.0, 1.0]
+        >>> _ = weight.assign(jnp.array([3.0, 4.0]))
+        >>> weight.numpy().tolist(), weight.trainable
+        ([3.0, 4.0], True)
     """
 
     def __init__(
@@ -360,6 +392,17 @@ def materialize_all(variables):
     a model with many layers would spend seconds per layer doing that. Under a
     distribution the call's ``out_shardings`` place each value by its layout
     as it is made: no full copy lands on one device first.
+
+    Args:
+        variables: Weight handles; those already holding a value are skipped.
+
+    Example:
+        >>> weights = [Variable(name=n, shape=(2,), dtype="float32", initializer=init)
+        ...            for n, init in (("a", jl.initializers.Zeros()),
+        ...                            ("b", jl.initializers.Ones()))]
+        >>> materialize_all(weights)
+        >>> [w.numpy().tolist() for w in weights]
+        [[0.0, 0.0], [1.0, 1.0]]
     """
     pending = [v for v in variables if v._value is None]
     shardings = [v.creation_sharding() for v in pending]

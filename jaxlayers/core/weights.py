@@ -26,6 +26,18 @@ def resolve(kind, identifier, needed_by):
     Those modules sit above core (they register their classes with it); each
     provides its ``get`` as the hook ``"<kind>.get"`` when it is imported.
     Callables need no lookup.
+
+    Args:
+        kind: ``"initializers"``, ``"regularizers"`` or ``"constraints"``.
+        identifier: A name, config, instance, callable or ``None``.
+        needed_by: What needs it, for the error when the module is missing.
+
+    Returns:
+        The resolved object, or ``None`` for ``None``.
+
+    Example:
+        >>> type(resolve("initializers", "zeros", "demo")).__name__
+        'Zeros'
     """
     if identifier is None:
         return None
@@ -67,7 +79,20 @@ def weight_listing(layer):
 
 
 class LayerWeights:
-    """Declaring and reading weights; mixed into ``Layer``."""
+    """Declaring and reading weights; mixed into ``Layer``.
+
+    ``add_weight`` creates a handle; ``weights``, ``trainable_weights``,
+    ``get_weights`` and ``set_weights`` read and write the stored values in
+    Keras's order.
+
+    Example:
+        >>> layer = jl.layers.Dense(2)
+        >>> layer.build((None, 3))
+        >>> [w.shape for w in layer.get_weights()]
+        [(3, 2), (2,)]
+        >>> isinstance(layer, LayerWeights)
+        True
+    """
 
     def add_weight(self, shape: Sequence[int] | None = None, initializer: Any = None,
                    dtype: DType = None, trainable: bool = True, autocast: bool = True,

@@ -20,6 +20,14 @@ def load_data(path="boston_housing.npz", test_split=0.2, seed=113):
     Returns:
         ``(x_train, y_train), (x_test, y_test)``: features ``(n, 13)`` and
         median home values in k$ ``(n,)``.
+
+    Example:
+        The arguments are checked before anything is downloaded:
+
+        >>> load_data(test_split=1.5)
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: boston_housing.load_data: `test_split` must be ...
     """
     if not isinstance(test_split, (int, float)) or not 0 <= test_split < 1:
         raise ConfigError(

@@ -23,6 +23,14 @@ def load_data(version="large", path="california_housing.npz", test_split=0.2, se
     Returns:
         ``(x_train, y_train), (x_test, y_test)``: features ``(n, 8)`` and
         targets ``(n,)``.
+
+    Example:
+        The arguments are checked before anything is downloaded:
+
+        >>> load_data(version="huge")
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: california_housing.load_data: `version` must be ...
     """
     owner = "california_housing.load_data"
     if version not in ("large", "small"):

@@ -20,6 +20,13 @@ def load_data():
         ``(50000, 32, 32, 3)`` / ``(10000, 32, 32, 3)`` (channels first if the
         global image data format is ``channels_first``) and uint8 labels of
         shape ``(n, 1)``.
+
+    Example:
+        The archive comes from the CIFAR authors' site, hash-checked:
+
+        >>> from jaxlayers.datasets.sources import SOURCES
+        >>> SOURCES["cifar-10-batches-py-target"][0]
+        'https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz'
     """
     root = _cifar.folder(fetch("cifar-10-batches-py-target", extract=True),
                          "cifar-10-batches-py")

@@ -20,6 +20,14 @@ def load_data(label_mode="fine"):
         ``(50000, 32, 32, 3)`` / ``(10000, 32, 32, 3)`` (channels first if the
         global image data format is ``channels_first``) and int64 labels of
         shape ``(n, 1)``, as Keras returns them.
+
+    Example:
+        The arguments are checked before anything is downloaded:
+
+        >>> load_data(label_mode="coarsest")
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: cifar100.load_data: `label_mode` must be ...
     """
     if label_mode not in ("fine", "coarse"):
         raise ConfigError(

@@ -24,6 +24,14 @@ def load_data():
     License:
         The copyright for Fashion-MNIST is held by Zalando SE; it is licensed
         under the MIT license.
+
+    Example:
+        The four IDX files it downloads:
+
+        >>> from jaxlayers.datasets.sources import SOURCES
+        >>> [name for name in SOURCES if "idx" in name]  # doctest: +NORMALIZE_WHITESPACE
+        ['train-labels-idx1-ubyte.gz', 'train-images-idx3-ubyte.gz',
+         't10k-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz']
     """
     subdir = os.path.join("datasets", "fashion-mnist")
     paths = [fetch(name, cache_subdir=subdir) for name in _FILES]

@@ -29,6 +29,14 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
     Returns:
         ``(x_train, y_train), (x_test, y_test)``: 1-D object arrays of int
         lists and int labels (0 negative, 1 positive).
+
+    Example:
+        The arguments are checked before anything is downloaded:
+
+        >>> load_data(num_words=0)
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: imdb.load_data: `num_words` must be ... num_words=0.
     """
     _text.check_arguments("imdb.load_data", num_words, skip_top, maxlen, start_char, oov_char,
                           index_from)
@@ -55,7 +63,22 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
 
 
 def get_word_index(path="imdb_word_index.json"):
-    """The ``{word: index}`` dict of IMDB (add ``index_from`` to match ``load_data``)."""
+    """The ``{word: index}`` dict of IMDB (add ``index_from`` to match ``load_data``).
+
+    Args:
+        path: File name in the cache folder.
+
+    Returns:
+        ``{word: index}``, most frequent words first (index 1).
+
+    Example:
+        The arguments are checked before anything is downloaded:
+
+        >>> get_word_index(path="../words.json")
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: get_file: `fname` must be a plain file name; ...
+    """
     return _text.word_index("imdb_word_index.json", path)
 
 

@@ -20,6 +20,14 @@ def load_data(path="mnist.npz"):
         Yann LeCun and Corinna Cortes hold the copyright of MNIST, a derivative
         of the NIST datasets, made available under the Creative Commons
         Attribution-Share Alike 3.0 license.
+
+    Example:
+        The arguments are checked before anything is downloaded:
+
+        >>> load_data(path="data/mnist.npz")
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: get_file: `fname` must be a plain file name; ...
     """
     with np.load(fetch("mnist.npz", fname=path), allow_pickle=False) as f:
         return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])

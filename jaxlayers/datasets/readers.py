@@ -74,7 +74,26 @@ class ArrayUnpickler(pickle.Unpickler):
 
 
 def load_pickle(path, encoding="ASCII"):
-    """The object pickled in ``path``, read with :class:`ArrayUnpickler`."""
+    """The object pickled in ``path``, read with :class:`ArrayUnpickler`.
+
+    Args:
+        path: The file's path.
+        encoding: How to decode Python 2 byte strings (``"latin1"`` for the
+            CIFAR batches).
+
+    Returns:
+        The unpickled object: plain data and NumPy arrays only.
+
+    Raises:
+        ArchiveError: The file is not a pickle, or names anything else.
+
+    Example:
+        >>> import pickle
+        >>> with open("batch.pkl", "wb") as f:
+        ...     pickle.dump({"labels": [1, 2]}, f)
+        >>> load_pickle("batch.pkl")
+        {'labels': [1, 2]}
+    """
     with open(path, "rb") as f:
         try:
             return ArrayUnpickler(f, encoding=encoding).load()
@@ -102,7 +121,23 @@ def _read_npy(raw, member, path):
 
 
 def load_npz(path):
-    """The arrays of an ``.npz`` file as a dict; object arrays via :class:`ArrayUnpickler`."""
+    """The arrays of an ``.npz`` file as a dict; object arrays via :class:`ArrayUnpickler`.
+
+    Args:
+        path: The file's path.
+
+    Returns:
+        ``{name: np.ndarray}``.
+
+    Raises:
+        ArchiveError: The file is not a valid ``.npz``, or an object array
+            names anything but plain data.
+
+    Example:
+        >>> np.savez("data.npz", x=np.arange(3))
+        >>> load_npz("data.npz")["x"].tolist()
+        [0, 1, 2]
+    """
     arrays = {}
     try:
         with zipfile.ZipFile(path) as archive:
@@ -117,7 +152,26 @@ def load_npz(path):
 
 
 def read_idx(path, rank):
-    """A uint8 IDX array (the MNIST file format, gzipped) of the given rank."""
+    """A uint8 IDX array (the MNIST file format, gzipped) of the given rank.
+
+    Args:
+        path: The ``.gz`` file's path.
+        rank: The array's rank (1 for labels, 3 for images).
+
+    Returns:
+        A read-only ``np.uint8`` array.
+
+    Raises:
+        ArchiveError: Bad magic number, or a size that disagrees with the header.
+
+    Example:
+        >>> import gzip
+        >>> header = (0x0801).to_bytes(4, "big") + (3).to_bytes(4, "big")
+        >>> with gzip.open("labels.gz", "wb") as f:
+        ...     _ = f.write(header + bytes([7, 8, 9]))
+        >>> read_idx("labels.gz", 1).tolist()
+        [7, 8, 9]
+    """
     with gzip.open(path, "rb") as f:
         data = f.read()
     magic = int.from_bytes(data[:4], "big") if len(data) >= 4 else None
@@ -134,7 +188,22 @@ def read_idx(path, rank):
 
 
 def shuffle_split(x, y, test_split, seed):
-    """Keras's housing-data split: shuffle with ``RandomState(seed)``, then cut."""
+    """Keras's housing-data split: shuffle with ``RandomState(seed)``, then cut.
+
+    Args:
+        x: Features, samples first.
+        y: Targets, samples first.
+        test_split: Fraction of the samples kept for testing.
+        seed: Seed of the shuffle.
+
+    Returns:
+        ``(x_train, y_train), (x_test, y_test)``.
+
+    Example:
+        >>> (x_train, _), (x_test, _) = shuffle_split(np.arange(5), np.arange(5), 0.4, 113)
+        >>> len(x_train), len(x_test), sorted(x_train.tolist() + x_test.tolist())
+        (3, 2, [0, 1, 2, 3, 4])
+    """
     order = np.arange(len(x))
     np.random.RandomState(seed).shuffle(order)
     x, y = x[order], y[order]
@@ -150,9 +219,26 @@ def prepare_sequences(xs, labels, num_words, skip_top, maxlen, start_char, oov_c
     sequences of ``maxlen`` or more words, then maps ids outside
     ``[skip_top, num_words)`` to ``oov_char`` (or drops them when it is ``None``).
 
+    Args:
+        xs: Sequences of word ids.
+        labels: One label per sequence.
+        num_words: Keep ids below this (``None``: all).
+        skip_top: Treat ids below this as out of vocabulary.
+        maxlen: Drop sequences of this many ids or more (``None``: keep all).
+        start_char: Id put first in each sequence, or ``None``.
+        oov_char: Id replacing out-of-vocabulary ids, or ``None`` to drop them.
+        index_from: Offset added to every word id.
+        owner: How messages name the loader.
+
     Returns:
         ``(sequences, labels, kept)``: ``kept`` holds the positions (in ``xs``)
         of the sequences that ``maxlen`` kept.
+
+    Example:
+        >>> prepare_sequences([[1, 2, 3], [4, 5, 6, 7, 8]], [0, 1], num_words=8,
+        ...                   skip_top=0, maxlen=5, start_char=1, oov_char=2,
+        ...                   index_from=3, owner="demo")
+        ([[1, 4, 5, 6]], array([0]), [0])
     """
     if start_char is not None:
         xs = [[start_char] + [w + index_from for w in x] for x in xs]
@@ -172,7 +258,18 @@ def prepare_sequences(xs, labels, num_words, skip_top, maxlen, start_char, oov_c
 
 
 def object_array(sequences):
-    """A 1-D object array of lists (``np.array`` would make a 2-D array of equal lengths)."""
+    """A 1-D object array of lists (``np.array`` would make a 2-D array of equal lengths).
+
+    Args:
+        sequences: A list of lists.
+
+    Returns:
+        An object array with one list per element.
+
+    Example:
+        >>> object_array([[1, 2], [3, 4]]).shape
+        (2,)
+    """
     out = np.empty(len(sequences), dtype=object)
     out[:] = sequences
     return out

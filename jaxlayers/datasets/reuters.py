@@ -33,6 +33,14 @@ def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None, test_
     Returns:
         ``(x_train, y_train), (x_test, y_test)``: 1-D object arrays of int
         lists and int topic labels (names from :func:`get_label_names`).
+
+    Example:
+        The arguments are checked before anything is downloaded:
+
+        >>> load_data(test_split=1.0)
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: reuters.load_data: `test_split` must be a float in [0, 1). ...
     """
     owner = "reuters.load_data"
     _text.check_arguments(owner, num_words, skip_top, maxlen, start_char, oov_char, index_from)
@@ -54,7 +62,21 @@ def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None, test_
 
 
 def get_word_index(path="reuters_word_index.json"):
-    """The ``{word: index}`` dict of Reuters (add ``index_from`` to match ``load_data``)."""
+    """The ``{word: index}`` dict of Reuters (add ``index_from`` to match ``load_data``).
+
+    Args:
+        path: As for ``jl.datasets.imdb.get_word_index``.
+
+    Returns:
+        The Reuters vocabulary, most frequent words first.
+
+    Example:
+        The file comes from Keras's dataset bucket, hash-checked:
+
+        >>> from jaxlayers.datasets.sources import SOURCES
+        >>> SOURCES["reuters_word_index.json"][0].rsplit("/", 1)[-1]
+        'reuters_word_index.json'
+    """
     return _text.word_index("reuters_word_index.json", path)
 
 

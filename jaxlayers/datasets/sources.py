@@ -49,6 +49,17 @@ def fetch(source, fname=None, cache_subdir="datasets", extract=False):
         fname: Name in the cache folder (default: ``source``).
         cache_subdir: Folder under the cache root.
         extract: Extract the archive and return its folder.
+
+    Returns:
+        The file's path (the extracted folder's with ``extract=True``).
+
+    Example:
+        ``fname`` is checked before anything is downloaded:
+
+        >>> fetch("mnist.npz", fname="data/mnist.npz")
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: get_file: `fname` must be a plain file name; ...
     """
     url, file_hash = SOURCES[source]
     return get_file(fname or source, origin=url, file_hash=file_hash, cache_subdir=cache_subdir,

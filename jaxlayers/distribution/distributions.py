@@ -43,6 +43,13 @@ class Distribution:
         auto_shard_dataset: Keras's flag for multi-process input pipelines
             (each process reads its own shard); kept as given.
         layout_map: ``LayoutMap`` for weights; default: none (replicated).
+
+    Example:
+        ``DataParallel`` and ``ModelParallel`` are the distributions to use:
+
+        >>> data_parallel = jl.distribution.DataParallel(devices=jax.devices()[:1])
+        >>> isinstance(data_parallel, Distribution), data_parallel.batch_dim_name
+        (True, 'batch')
     """
 
     def __init__(self, device_mesh, batch_dim_name=None, auto_shard_dataset=True, *,
@@ -345,6 +352,12 @@ def set_distribution(value):
     call, ``model.init``, ``Functional`` construction) is created already
     placed by its layout, and ``fit`` runs sharded.
 
+    Args:
+        value: A :class:`Distribution`, or ``None``.
+
+    Raises:
+        ConfigTypeError: Any other value.
+
     Example:
         >>> jl.distribution.set_distribution(None)
         >>> jl.distribution.distribution() is None
@@ -359,7 +372,18 @@ def set_distribution(value):
 
 
 def distribution():
-    """The distribution in effect: the innermost ``scope()``, else the global one."""
+    """The distribution in effect: the innermost ``scope()``, else the global one.
+
+
+    Returns:
+        A :class:`Distribution`, or ``None``.
+
+    Example:
+        >>> data_parallel = jl.distribution.DataParallel(devices=jax.devices()[:1])
+        >>> with data_parallel.scope():
+        ...     print(jl.distribution.distribution() is data_parallel)
+        True
+    """
     return getattr(_current, "value", None) or _global[0]
 
 
@@ -368,6 +392,19 @@ def distribute_tensor(tensor, layout):
 
     Under ``jit`` this is a sharding constraint; outside it, a ``device_put``
     (none when the array is already placed so).
+
+    Args:
+        tensor: An array (or a tracer inside ``jit``).
+        layout: A ``TensorLayout`` or a ``jax.sharding.Sharding``.
+
+    Returns:
+        The placed array.
+
+    Example:
+        >>> mesh = jl.distribution.DeviceMesh((1,), ("model",), jax.devices()[:1])
+        >>> layout = jl.distribution.TensorLayout((None, "model"), mesh)
+        >>> distribute_tensor(jnp.ones((2, 4)), layout).shape
+        (2, 4)
     """
     if isinstance(layout, TensorLayout):
         layout = layout.sharding_for(np.shape(tensor), "distribute_tensor")

@@ -40,6 +40,12 @@ def list_devices(device_type=None):
     ``DeviceMesh`` and ``DataParallel(devices=...)`` take, as they take the
     strings.
 
+    Args:
+        device_type: ``"cpu"``, ``"gpu"``, ``"tpu"`` (any case), or ``None``.
+
+    Returns:
+        A list of ``jax.Device``.
+
     Example:
         >>> len(jl.distribution.list_devices()) >= 1
         True
@@ -49,6 +55,12 @@ def list_devices(device_type=None):
 
 def get_device_count(device_type=None):
     """How many global devices of one platform there are (default: JAX's default platform).
+
+    Args:
+        device_type: As for :func:`list_devices`.
+
+    Returns:
+        An int.
 
     Example:
         >>> jl.distribution.get_device_count() == len(jl.distribution.list_devices())
@@ -149,7 +161,22 @@ class DeviceMesh:
 
 
 def as_mesh(mesh, owner):
-    """A ``DeviceMesh`` for a ``DeviceMesh`` or a ``jax.sharding.Mesh``."""
+    """A ``DeviceMesh`` for a ``DeviceMesh`` or a ``jax.sharding.Mesh``.
+
+    Args:
+        mesh: The mesh given.
+        owner: How messages name the caller.
+
+    Returns:
+        A :class:`DeviceMesh`.
+
+    Raises:
+        ConfigTypeError: Any other value.
+
+    Example:
+        >>> as_mesh(jax.sharding.Mesh(np.array(jax.devices()[:1]), ("data",)), "demo")
+        DeviceMesh(shape=(1,), axis_names=('data',))
+    """
     if isinstance(mesh, DeviceMesh):
         return mesh
     if isinstance(mesh, Mesh):
@@ -262,7 +289,19 @@ class TensorLayout:
 
 
 def path_of(key_path):
-    """``'dense/kernel'`` for a pytree key path of dict keys (the weight path)."""
+    """``'dense/kernel'`` for a pytree key path of dict keys (the weight path).
+
+    Args:
+        key_path: A key path from ``jax.tree_util.tree_flatten_with_path``.
+
+    Returns:
+        The path string.
+
+    Example:
+        >>> (key_path, _), = jax.tree_util.tree_flatten_with_path({"dense": {"kernel": 1}})[0]
+        >>> path_of(key_path)
+        'dense/kernel'
+    """
     parts = []
     for k in key_path:
         name = getattr(k, "key", None)
@@ -285,6 +324,10 @@ class LayoutMap(collections.abc.MutableMapping):
     weight is replicated); ``key in layout_map`` asks for the key itself.
     Setting a key twice, two keys matching one path, a rule that matches no
     weight of a model, or a dimension that does not divide are errors.
+
+    Args:
+        device_mesh: The ``DeviceMesh`` (or ``jax.sharding.Mesh``) the
+            layouts refer to.
 
     Example:
         >>> mesh = jl.distribution.DeviceMesh((1,), ("model",), jax.devices()[:1])

@@ -123,12 +123,28 @@ def initialize(job_addresses=None, num_processes=None, process_id=None):
 
 
 def process_index():
-    """This process's index in the job (0 in a single-process program)."""
+    """This process's index in the job (0 in a single-process program).
+
+
+    Example:
+        In a single-process program:
+
+        >>> process_index()
+        0
+    """
     return jax.process_index()
 
 
 def process_count():
-    """How many processes run the job (1 in a single-process program)."""
+    """How many processes run the job (1 in a single-process program).
+
+
+    Example:
+        In a single-process program:
+
+        >>> process_count()
+        1
+    """
     return jax.process_count()
 
 
@@ -137,12 +153,26 @@ def is_chief():
 
     Saving still runs on every process (it gathers sharded weights, a
     collective all processes join); only the chief's bytes reach the disk.
+
+    Example:
+        In a single-process program:
+
+        >>> is_chief()
+        True
     """
     return jax.process_index() == 0
 
 
 def is_multi_process():
-    """Whether the job has several processes (``initialize`` joined one)."""
+    """Whether the job has several processes (``initialize`` joined one).
+
+
+    Example:
+        In a single-process program:
+
+        >>> is_multi_process()
+        False
+    """
     return jax.process_count() > 1
 
 
@@ -156,6 +186,19 @@ def global_batch(dist, batch):
     Each leaf's first axis is this process's share; the global batch stacks
     the processes' shares in the order of their devices on the batch axis.
     ``None`` leaves stay ``None``.
+
+    Args:
+        dist: The :class:`~jaxlayers.distribution.Distribution`.
+        batch: Structure of this process's arrays, samples first.
+
+    Returns:
+        The structure of global ``jax.Array``s.
+
+    Example:
+        >>> data_parallel = jl.distribution.DataParallel(devices=jax.devices()[:1])
+        >>> x, y = global_batch(data_parallel, (np.ones((2, 3)), None))
+        >>> x.shape, y
+        ((2, 3), None)
     """
     def one(a):
         a = np.asarray(a)
@@ -171,6 +214,18 @@ def host_local(dist, tree):
     The inverse of :func:`global_batch` for outputs of a jitted call on a
     global batch (``predict``): each leaf is first split like the inputs were
     (a no-op where the partitioner already split it so).
+
+    Args:
+        dist: The :class:`~jaxlayers.distribution.Distribution`.
+        tree: Structure of global arrays.
+
+    Returns:
+        The structure of NumPy arrays.
+
+    Example:
+        >>> data_parallel = jl.distribution.DataParallel(devices=jax.devices()[:1])
+        >>> host_local(data_parallel, jnp.ones((2,))).tolist()
+        [1.0, 1.0]
     """
     def one(a):
         if not isinstance(a, jax.Array) or a.is_fully_addressable:
@@ -189,6 +244,16 @@ def to_host_array(value):
 
     Gathering is a collective: every process must fetch the same weights in
     the same order (as saving does on every process).
+
+    Args:
+        value: An array.
+
+    Returns:
+        A NumPy array.
+
+    Example:
+        >>> to_host_array(jnp.arange(3)).tolist()
+        [0, 1, 2]
     """
     if isinstance(value, jax.Array) and not value.is_fully_addressable \
             and not value.is_fully_replicated:
@@ -201,6 +266,19 @@ def check_same_across_processes(owner, what, value):
 
     A step count that differs between processes would leave one process
     waiting forever in a collective; this check fails everywhere instead.
+
+    Args:
+        owner: How messages name the caller.
+        what: What ``value`` counts, for messages.
+        value: An int, this process's value.
+
+    Raises:
+        DataError: The processes' values differ.
+
+    Example:
+        A single process always agrees with itself:
+
+        >>> check_same_across_processes("Model 'm'.fit", "number of steps", 3)
     """
     values = multihost_utils.process_allgather(np.asarray(value, np.int64))
     if len(set(np.ravel(values).tolist())) > 1:
@@ -217,6 +295,19 @@ def check_process_batches(owner, dist, num_samples, batch_sizes):
     Every process must hold the same number of samples (so all run the same
     steps), and each global batch (``batch_size`` rows from every process)
     must split evenly over ``dist``'s batch axis.
+
+    Args:
+        owner: How messages name the caller.
+        dist: The :class:`~jaxlayers.distribution.Distribution`.
+        num_samples: This process's number of samples.
+        batch_sizes: The per-process batch sizes the call will use.
+
+    Raises:
+        DataError: The processes differ, or a global batch does not divide.
+
+    Example:
+        >>> data_parallel = jl.distribution.DataParallel(devices=jax.devices()[:1])
+        >>> check_process_batches("Model 'm'.fit", data_parallel, 8, [4])
     """
     check_same_across_processes(owner, "number of samples", num_samples)
     n = dist.batch_size_multiple
@@ -238,6 +329,18 @@ def put_global(tree, shardings):
     that spans other processes' devices only from the host. Every process
     holds the same full value here (the same seed or the same ``set_weights``),
     so each builds its own shards from it, with no communication.
+
+    Args:
+        tree: Structure of arrays (PRNG keys too).
+        shardings: Matching structure of ``jax.sharding.Sharding``.
+
+    Returns:
+        The structure of placed arrays.
+
+    Example:
+        >>> one_device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
+        >>> put_global({"w": np.ones(2)}, {"w": one_device})["w"].tolist()
+        [1.0, 1.0]
     """
     def one(x, sharding):
         if sharding.is_fully_addressable or (isinstance(x, jax.Array)

@@ -34,6 +34,13 @@ class ConvLSTMCell(WeightArgs, DropoutRNNCell):
 
     Args: as :class:`ConvLSTM2D` plus ``rank`` (1, 2 or 3).  Dropout masks are
     drawn per gate, as in Keras.
+
+    Example:
+        >>> cell = ConvLSTMCell(1, 4, 3, padding="same")
+        >>> h = c = jnp.zeros((2, 5, 4))
+        >>> out, (h, c) = cell(np.zeros((2, 5, 3)), [h, c])
+        >>> out.shape, c.shape
+        ((2, 5, 4), (2, 5, 4))
     """
 
     gates = 4

@@ -31,6 +31,12 @@ class BaseDepthwiseConv(ConvFamily):
 
     Weights: ``kernel`` ``(*kernel_size, in_channels, depth_multiplier)``, then
     ``bias`` ``(in_channels * depth_multiplier,)``.
+
+    Example:
+        Two filters for each of two channels, over 5 steps with a width-3 kernel:
+
+        >>> jl.layers.DepthwiseConv1D(3, depth_multiplier=2)(np.zeros((1, 5, 2))).shape
+        (1, 3, 4)
     """
 
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
@@ -97,6 +103,10 @@ class BaseSeparableConv(ConvFamily):
     Weights: ``depthwise_kernel`` ``(*kernel_size, in_channels, depth_multiplier)``,
     ``pointwise_kernel`` ``(1, ..., 1, in_channels * depth_multiplier, filters)``,
     then ``bias`` ``(filters,)``.
+
+    Example:
+        >>> jl.layers.SeparableConv1D(4, 3)(np.zeros((1, 5, 2))).shape
+        (1, 3, 4)
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,

@@ -35,6 +35,12 @@ class BaseConvTranspose(ConvFamily):
 
     Weights: ``kernel`` ``(*kernel_size, filters, in_channels)`` (note the order),
     then ``bias`` ``(filters,)``.
+
+    Example:
+        ``'valid'`` with stride 2 and kernel 3: ``(5 - 1) * 2 + 3 = 11`` steps.
+
+        >>> jl.layers.Conv1DTranspose(4, 3, strides=2)(np.zeros((1, 5, 2))).shape
+        (1, 11, 4)
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,

@@ -487,6 +487,11 @@ class Lambda(Layer):
     ``jnp``/``jax``/``np``, and a name found nowhere is a ``SerializationError``
     naming it.  Functions registered with ``jl.saving.register_serializable``
     are saved by name and load safely.
+
+    Example:
+        >>> square = jl.layers.Lambda(lambda x: x ** 2)
+        >>> square(np.array([1.0, 2.0, 3.0])).tolist()
+        [1.0, 4.0, 9.0]
     """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):

@@ -9,6 +9,23 @@ _EQUATION = re.compile(
 
 
 def check_equation(owner, equation):
+    """``equation`` without spaces, checked to be of the ``EinsumDense`` form.
+
+    Args:
+        owner: How messages name the layer (``"EinsumDense 'e'"``).
+        equation: ``"<input>,<kernel>-><output>"`` in letters, with an optional
+            leading or trailing ``...`` on the input and the output.
+
+    Returns:
+        The equation with its spaces removed.
+
+    Raises:
+        ConfigError: ``equation`` is not a string of that form.
+
+    Example:
+        >>> check_equation("EinsumDense", "ab, bc -> ac")
+        'ab,bc->ac'
+    """
     if not isinstance(equation, str) or not _EQUATION.match(equation.replace(" ", "")):
         raise ConfigError(
             f"{owner}: `equation` must look like 'ab,bc->ac' (letters, optionally a "
@@ -74,7 +91,28 @@ def _full_shape(spec, out_sizes, lead, trail):
 
 
 def output_shape(owner, equation, input_shape, partial_output_shape):
-    """The output shape as Keras computes it: sizes given as ``None`` stay unknown."""
+    """The output shape as Keras computes it: sizes given as ``None`` stay unknown.
+
+    Args:
+        owner: How messages name the layer.
+        equation: A checked equation (:func:`check_equation`).
+        input_shape: The input's shape, batch axis first.
+        partial_output_shape: The layer's ``output_shape``: the sizes of the
+            output letters after the batch axis (all of them when the output
+            starts with ``...``).
+
+    Returns:
+        The output shape tuple.
+
+    Raises:
+        ConfigError: ``partial_output_shape`` has the wrong number of sizes.
+        ShapeError: The input's rank does not fit the equation, or a given size
+            contradicts the input's.
+
+    Example:
+        >>> output_shape("EinsumDense", "abc,cd->abd", (None, 5, 3), (5, 4))
+        (None, 5, 4)
+    """
     spec, _, given, lead, trail = _output_sizes(owner, equation, tuple(input_shape),
                                                 partial_output_shape)
     return _full_shape(spec, given, lead, trail)
@@ -85,6 +123,25 @@ def analyze(owner, equation, bias_axes, input_shape, partial_output_shape):
 
     Output sizes given as ``None`` take the size of the input axis with the
     same letter, so the kernel's shape is known wherever the input's is.
+
+    Args:
+        owner: How messages name the layer.
+        equation: A checked equation (:func:`check_equation`).
+        bias_axes: Output letters the bias spans (``"d"``), or ``None``.
+        input_shape: The input's shape, batch axis first.
+        partial_output_shape: As for :func:`output_shape`.
+
+    Returns:
+        The kernel shape, the bias shape (``None`` without ``bias_axes``) and
+        the output shape.
+
+    Raises:
+        ConfigError: A kernel or bias letter is in neither the input nor the output.
+        ShapeError: A kernel axis size is unknown, or as in :func:`output_shape`.
+
+    Example:
+        >>> analyze("EinsumDense", "abc,cd->abd", "d", (2, 5, 3), (5, 4))
+        ((3, 4), (4,), (2, 5, 4))
     """
     spec, sizes, given, lead, trail = _output_sizes(owner, equation, input_shape,
                                                     partial_output_shape)

@@ -110,13 +110,20 @@ def _cell_state_spec(cell):
 class ScanPlan(NamedTuple):
     """One recurrence ready for :func:`jaxlayers.ops.rnn.rnn` (see :meth:`RNN.plan_scan`).
 
-    Attributes:
+    Args:
         inputs: Time-major inputs (a pytree of ``(time, batch, ...)``): the
             projected inputs, or the raw ones when ``step`` projects each step.
         step: ``(inputs_t, states) -> (output, new_states)``.
         initial_states: List of ``(batch, ...)`` arrays.
         mask: Bool ``(time, batch)`` or ``None``.
         previous_output: ``states -> array``, the output repeated at masked steps.
+
+    Example:
+        >>> layer = jl.layers.SimpleRNN(2)
+        >>> _ = layer(np.ones((1, 4, 3)))
+        >>> plan = layer.plan_scan(jnp.ones((1, 4, 3)))
+        >>> plan.inputs.shape, [s.shape for s in plan.initial_states], plan.mask
+        ((4, 1, 3), [(1, 2)], None)
     """
 
     inputs: Any
@@ -395,6 +402,13 @@ class OwnCellRNN(RNN):
     layer attributes, and stored flat in the layer's config, as Keras does) and
     ``cell_attrs`` (more cell attributes readable on the layer), and create the
     cell with :meth:`_own_cell` in ``__init__``.
+
+    Example:
+        >>> layer = jl.layers.LSTM(2, recurrent_dropout=0.1)
+        >>> isinstance(layer, OwnCellRNN), type(layer.cell).__name__
+        (True, 'LSTMCell')
+        >>> layer.recurrent_dropout == layer.cell.recurrent_dropout
+        True
     """
 
     cell_class = None

@@ -274,6 +274,14 @@ class DropoutRNNCell(RNNCell):
     ``None`` when unused), drawn once per sequence in training; with
     ``gates > 1`` and ``implementation == 1`` (recurrent dropout) one mask per
     gate.  Subclasses call ``init_dropout`` in ``__init__`` and set ``gates``.
+
+    Example:
+        >>> cell = jl.layers.LSTMCell(4, dropout=0.5)
+        >>> inputs_mask, recurrent_masks = cell.get_dropout_masks((2, 3), training=True)
+        >>> inputs_mask.shape, recurrent_masks
+        ((2, 3), None)
+        >>> jl.layers.LSTMCell(4, recurrent_dropout=0.5).dropout_mask_count()
+        4
     """
 
     gates = 1

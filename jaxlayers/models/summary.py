@@ -68,6 +68,33 @@ def _layout_lines(model, dist):
 
 
 def summary_text(model, line_length=None, expand_nested=False, show_trainable=False):
+    """The text of ``model.summary()``: one row per layer, then the parameter counts.
+
+    Functional models get a ``Connected to`` column; under a distribution the
+    weight layouts follow the table.
+
+    Args:
+        model: A built model.
+        line_length: Total width of the table; ``None`` fits the columns.
+        expand_nested: Also list the layers of nested models, indented.
+        show_trainable: Add a ``Trainable`` column.
+
+    Returns:
+        The text, without a trailing newline.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")], name="tiny")
+        >>> print(summary_text(model))
+        Model: "tiny"
+        ┏━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━┓
+        ┃ Layer (type) ┃ Output Shape ┃ Param # ┃
+        ┡━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━┩
+        │ d (Dense)    │ (None, 2)    │       8 │
+        └──────────────┴──────────────┴─────────┘
+         Total params: 8 (32.00 B)
+         Trainable params: 8 (32.00 B)
+         Non-trainable params: 0 (0.00 B)
+    """
     rows = _layer_rows(model, expand_nested)
     functional = model._summary_layers()[1] is not None
     headers = ["Layer (type)", "Output Shape", "Param #"]

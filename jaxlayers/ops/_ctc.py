@@ -35,6 +35,15 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
 
     Returns:
         ``(batch,)`` losses in at least float32.
+
+    Example:
+        With uniform outputs over 3 classes for 2 steps, three of the nine
+        paths (``1 _``, ``_ 1``, ``1 1``) spell the label ``[1]``, so the loss
+        is ``-log(3 / 9)``:
+
+        >>> loss = ctc_loss(np.array([[1]]), np.zeros((1, 2, 3)), np.array([1]), np.array([2]))
+        >>> round(float(loss[0]), 4)
+        1.0986
     """
     op = "ctc_loss"
     target = _args.array(target).astype(jnp.int32)

@@ -317,6 +317,17 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
 
     Returns:
         Images of the input's shape and dtype.
+
+    Example:
+        ``[a0, a1, a2, b0, b1, b2, c0, c1]`` maps each output pixel ``(x, y)``
+        to the input pixel ``(a0*x + a1*y + a2, b0*x + b1*y + b2)`` (here
+        divided by 1): ``a2 = 1`` reads one column to the right, so the image
+        moves left and the last column is filled with zeros.
+
+        >>> image = np.arange(9.0).reshape(1, 3, 3, 1)
+        >>> shift = [1, 0, 1, 0, 1, 0, 0, 0]
+        >>> affine_transform(image, shift)[0, :, :, 0].tolist()
+        [[1.0, 2.0, 0.0], [4.0, 5.0, 0.0], [7.0, 8.0, 0.0]]
     """
     who = "ops.affine_transform"
     data_format = _image.data_format(data_format, who)

@@ -304,7 +304,7 @@ class Adadelta(Optimizer):
 
 
 class MomentsOptimizer(Optimizer):
-    """The shared arguments of Keras's Adam-family optimizers (two decays, epsilon).
+    """The shared arguments of Keras's Adamax and Nadam optimizers (two decays, epsilon).
 
     Args:
         learning_rate: Float or schedule.  Default 0.001.
@@ -312,6 +312,11 @@ class MomentsOptimizer(Optimizer):
         beta_2: Decay of the second moment.
         epsilon: Small constant for numerical stability.
         **kwargs: The common arguments of :class:`Optimizer`.
+
+    Example:
+        >>> opt = jl.optimizers.Adamax(beta_1=0.8)
+        >>> isinstance(opt, MomentsOptimizer), opt.get_config()["beta_1"]
+        (True, 0.8)
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07,

@@ -23,7 +23,18 @@ import optax
 
 
 class FtrlState(NamedTuple):
-    """The squared-gradient accumulators ``n`` and the linear terms ``z``."""
+    """The squared-gradient accumulators ``n`` and the linear terms ``z``.
+
+    Args:
+        accumulator: Pytree like the params: the sums of squared gradients,
+            starting at ``initial_accumulator_value``.
+        linear: Pytree like the params: FTRL's ``z`` terms, starting at zero.
+
+    Example:
+        >>> state = scale_by_ftrl(0.1).init([jnp.zeros(2)])
+        >>> round(float(state.accumulator[0][0]), 3), state.linear[0].tolist()
+        (0.1, [0.0, 0.0])
+    """
     accumulator: Any
     linear: Any
 
@@ -46,6 +57,17 @@ def scale_by_ftrl(learning_rate, learning_rate_power=-0.5, initial_accumulator_v
 
     Returns:
         The transform; its updates are ``new_weight - weight``.
+
+    Example:
+        One step from ``w = 0`` with gradient 1: the accumulator becomes
+        ``0.1 + 1 = 1.1``, ``z = 1``, and the new weight is
+        ``-z * lr / sqrt(1.1) = -0.0953``:
+
+        >>> tx = scale_by_ftrl(0.1)
+        >>> params = [jnp.zeros(1)]
+        >>> updates, state = tx.update([jnp.ones(1)], tx.init(params), params)
+        >>> round(float(updates[0][0]), 4)
+        -0.0953
     """
     power = -learning_rate_power
 

@@ -44,6 +44,16 @@ def decay_before_update(inner, rate, mask=None):
 
     Returns:
         An ``optax.GradientTransformationExtraArgs`` whose updates carry the decay.
+
+    Example:
+        With a zero gradient, only the decay moves ``w = 1``:
+
+        >>> import optax
+        >>> tx = decay_before_update(optax.sgd(1.0), 0.1)
+        >>> params = [jnp.ones(1)]
+        >>> updates, _ = tx.update([jnp.zeros(1)], tx.init(params), params)
+        >>> round(float(updates[0][0]), 4)
+        -0.1
     """
 
     def init(params):
@@ -65,7 +75,19 @@ def decay_before_update(inner, rate, mask=None):
 
 
 class MovingAverageState(NamedTuple):
-    """Calls so far, and the moving average of the weights."""
+    """Calls so far, and the moving average of the weights.
+
+    Args:
+        count: int32 scalar, the calls of ``update`` so far.
+        average: Pytree like the params, the moving average.
+        inner_state: The wrapped transform's state.
+
+    Example:
+        >>> import optax
+        >>> state = moving_average(optax.sgd(1.0), 0.9).init([jnp.ones(2)])
+        >>> int(state.count), state.average[0].tolist()
+        (0, [0.0, 0.0])
+    """
     count: jax.Array
     average: Any
     inner_state: Any
@@ -86,6 +108,20 @@ def moving_average(inner, momentum, overwrite_every=None, accumulation_steps=1):
 
     Returns:
         An ``optax.GradientTransformationExtraArgs``.
+
+    Example:
+        Gradient 1 with SGD(1) moves ``w`` to -1, then -2; the average starts
+        at the first new weights, then ``0.9 * -1 + 0.1 * -2``:
+
+        >>> import optax
+        >>> tx = moving_average(optax.sgd(1.0), 0.9)
+        >>> params = [jnp.zeros(1)]
+        >>> state = tx.init(params)
+        >>> for _ in range(2):
+        ...     updates, state = tx.update([jnp.ones(1)], state, params)
+        ...     params = optax.apply_updates(params, updates)
+        >>> float(params[0][0]), round(float(state.average[0][0]), 4)
+        (-2.0, -1.1)
     """
 
     def init(params):
@@ -110,7 +146,19 @@ def moving_average(inner, momentum, overwrite_every=None, accumulation_steps=1):
 
 
 class DynamicScaleState(NamedTuple):
-    """Finite steps since the last change of scale, the scale, the inner state."""
+    """Finite steps since the last change of scale, the scale, the inner state.
+
+    Args:
+        step_counter: int32 scalar, finite steps since the scale last changed.
+        dynamic_scale: float32 scalar, the current loss scale.
+        inner_state: The wrapped transform's state.
+
+    Example:
+        >>> import optax
+        >>> state = dynamic_loss_scale(optax.sgd(1.0), 4.0, 2).init([jnp.ones(2)])
+        >>> int(state.step_counter), float(state.dynamic_scale)
+        (0, 4.0)
+    """
     step_counter: jax.Array
     dynamic_scale: jax.Array
     inner_state: Any
@@ -165,7 +213,19 @@ def dynamic_loss_scale(inner, initial_scale, growth_steps):
 
 
 class KerasNadamState(NamedTuple):
-    """Step count, running product of the momentum schedule, first and second moments."""
+    """Step count, running product of the momentum schedule, first and second moments.
+
+    Args:
+        count: int32 scalar, the steps so far.
+        u_product: float32 scalar, the product of the schedule's ``mu_t`` so far.
+        mu: Pytree like the params, the first moment.
+        nu: Pytree like the params, the second moment.
+
+    Example:
+        >>> state = scale_by_keras_nadam(0.9, 0.999, 1e-7).init([jnp.ones(2)])
+        >>> int(state.count), float(state.u_product), state.mu[0].tolist()
+        (0, 1.0, [0.0, 0.0])
+    """
     count: jax.Array
     u_product: jax.Array
     mu: Any
@@ -178,6 +238,24 @@ def scale_by_keras_nadam(b1, b2, eps):
     ``m_hat = mu_{t+1} m / (1 - prod_{i<=t+1} mu_i) + (1 - mu_t) g / (1 - prod_{i<=t} mu_i)``,
     ``v_hat = v / (1 - b2**t)``, update ``m_hat / (sqrt(v_hat) + eps)`` (not yet
     scaled by the learning rate), as Keras 3 computes it.
+
+    Args:
+        b1: Float, the first moment's decay (Keras's ``beta_1``).
+        b2: Float, the second moment's decay (``beta_2``).
+        eps: Float, added to ``sqrt(v_hat)``.
+
+    Returns:
+        An ``optax.GradientTransformation``.
+
+    Example:
+        The first step with gradient 1: ``mu_1 = 0.468``, ``mu_2 = 0.48528``,
+        ``m_hat = 0.48528 * 0.1 / (1 - 0.468 * 0.48528) + 1 = 1.0628`` and
+        ``v_hat = 1``:
+
+        >>> tx = scale_by_keras_nadam(0.9, 0.999, 1e-7)
+        >>> updates, _ = tx.update([jnp.ones(1)], tx.init([jnp.zeros(1)]))
+        >>> round(float(updates[0][0]), 4)
+        1.0628
     """
 
     def init(params):

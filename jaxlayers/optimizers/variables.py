@@ -30,6 +30,21 @@ class StateVariable(Variable):
     ``None`` stands for the step counter (``optimizer.iterations``), which reads
     0 before the state exists.  Comparisons and ``int``/``float`` use the value,
     so ``optimizer.iterations == 3`` reads as in Keras.
+
+    Args:
+        optimizer: The optimizer holding the state (kept by weak reference).
+        index: The leaf's position in the state's leaves, or ``None`` for the
+            step counter.
+        name: The array's name (Keras's variable name, e.g. ``"iterations"``).
+        shape: The array's shape.
+        dtype: The array's dtype.
+
+    Example:
+        >>> opt = jl.optimizers.SGD()
+        >>> isinstance(opt.iterations, StateVariable), int(opt.iterations)
+        (True, 0)
+        >>> bool(opt.iterations == 0)
+        True
     """
 
     def __init__(self, optimizer, index, name, shape, dtype):

@@ -111,6 +111,14 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, catego
             default: the current setting (safe, unless inside ``SafeModeScope(False)``).
         category: Registry to look names up in; default: the one the config's
             ``module`` names (``"keras.initializers"`` -> initializers), else layers.
+
+    Returns:
+        The rebuilt object (or structure of objects).
+
+    Example:
+        >>> config = serialize_keras_object(jl.layers.Dense(2))
+        >>> deserialize_keras_object(config).units
+        2
     """
     if isinstance(config, (list, tuple)):
         return [deserialize_keras_object(item, custom_objects, safe_mode, category)

@@ -121,7 +121,20 @@ def _check_metadata(metadata, source):
 
 # ----------------------------------------------------------------------------- config
 def model_config(model):
-    """The ``config.json`` content of ``model``: class, config, build and compile configs."""
+    """The ``config.json`` content of ``model``: class, config, build and compile configs.
+
+    Args:
+        model: A model (a layer works too).
+
+    Returns:
+        A dict of JSON data.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> config = model_config(model)
+        >>> config["class_name"], "build_config" in config
+        ('Sequential', True)
+    """
     try:
         config = serialization.serialize_object(model, "jaxlayers.models")
     except SerializationError:
@@ -174,7 +187,22 @@ def build_model(model, build_config, source):
 
 
 def model_from_config(config, source="config"):
-    """Rebuilds (and builds) a model from :func:`model_config` output; registry names only."""
+    """Rebuilds (and builds) a model from :func:`model_config` output; registry names only.
+
+    Args:
+        config: A dict made by :func:`model_config` (or Keras's ``config.json``
+            after translation).
+        source: How messages name where the config came from.
+
+    Returns:
+        The model, built, with fresh weights.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> twin = model_from_config(model_config(model))
+        >>> type(twin).__name__, [w.shape for w in twin.get_weights()]
+        ('Sequential', [(3, 2), (2,)])
+    """
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise archive.ArchiveError(f"{source}: config.json does not describe a model "
                                    "(no 'class_name').")
@@ -200,12 +228,26 @@ def model_from_config(config, source="config"):
 def assign_weights(model, npz, source, skip_mismatch=False):
     """Assigns the arrays of ``npz`` (an :class:`archive.NpzReader`) by weight path.
 
-    Every weight must be present with the same shape and a dtype of the same
-    family (float, int, bool); unused arrays are mismatches too.  Nothing is
-    assigned unless everything matches, except with ``skip_mismatch=True``,
-    which loads the matching weights and warns about the rest.  When no path
-    matches at all but every weight lines up in order (the same architecture
-    with other automatic layer names), the weights load by order.
+    All or nothing: every path, shape and dtype is checked first.
+
+    Args:
+        model: The built model to fill.
+        npz: An open :class:`archive.NpzReader`.
+        source: How messages name the file.
+        skip_mismatch: Assign what matches and warn about the rest.
+
+    Raises:
+        WeightsMismatchError: A weight is missing, extra, or of another shape.
+
+    Example:
+        >>> from jaxlayers.saving import archive
+        >>> with open("w.npz", "wb") as f:
+        ...     archive.write_npz(f, [("d/kernel", np.ones((3, 2))), ("d/bias", np.zeros(2))])
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
+        >>> with archive.NpzReader("w.npz") as npz:
+        ...     assign_weights(model, npz, "'w.npz'")
+        >>> model.get_weights()[0].tolist()
+        [[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
     """
     entries = tracking.entries(model)
     keys = npz.keys()
@@ -438,10 +480,24 @@ def load_backup(model, filepath):
     Restores the weights (by path, all of them), the optimizer state, the
     trainer's key and, inside a running ``fit``, its shuffling generator.
 
+    Args:
+        model: The compiled model the backup was written from (or its twin).
+        filepath: The backup's path.
+
+    Returns:
+        The ``training`` record (see :func:`save_backup`).
+
     Raises:
         ArchiveError: The file is unreadable, truncated or corrupt, or its
             optimizer state does not fit the model's optimizer.
         WeightsMismatchError: The weights are those of another model.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> save_backup(model, "b.backup", {"epoch": 1, "batch": 4, "shuffle": None})
+        >>> load_backup(model, "b.backup")["batch"]
+        4
     """
     path = _path(filepath, "load_backup")
     source = repr(path)
@@ -601,6 +657,25 @@ def load_weights(model, filepath, skip_mismatch=False):
     ``.weights.h5`` files.  A model whose structure differs raises a
     ``WeightsMismatchError`` naming the first mismatching weight path;
     ``skip_mismatch=True`` loads the matching weights and warns about the rest.
+
+    Args:
+        model: The built model to fill.
+        filepath: Path of a ``.npz``, ``.keras`` or ``.weights.h5`` file.
+        skip_mismatch: Load what matches and warn about the rest instead of
+            raising.
+
+    Raises:
+        WeightsMismatchError: The file's weights do not fit the model.
+        ArchiveError: The file is unreadable, truncated or corrupt.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
+        >>> model.save_weights("m.weights.h5")
+        >>> wider = jl.Sequential([jl.Input((4,)), jl.layers.Dense(2, name="d")])
+        >>> load_weights(wider, "m.weights.h5")
+        Traceback (most recent call last):
+        ...
+        jaxlayers.saving.archive.WeightsMismatchError: 'm.weights.h5': the Keras weights ...
     """
     path = _path(filepath, "load_weights")
     source = repr(path)
@@ -650,6 +725,19 @@ def load_params(filepath):
     Returns nested dicts of NumPy arrays keyed by weight path (PRNG keys come
     back as JAX key arrays).  Also reads the weights of a ``.keras`` file
     written by jaxlayers.
+
+    Args:
+        filepath: Path of a ``.npz`` file (or a jaxlayers ``.keras``).
+
+    Returns:
+        ``(params, state)``.
+
+    Example:
+        >>> layer = jl.layers.Dense(2, name="d")
+        >>> save_params("p.npz", *layer.init(jax.random.key(0), jnp.zeros((1, 3))))
+        >>> params, state = load_params("p.npz")
+        >>> jax.tree.map(np.shape, params), state
+        ({'d': {'bias': (2,), 'kernel': (3, 2)}}, {})
     """
     path = _path(filepath, "load_params")
     with archive.ZipReader(path) as z:

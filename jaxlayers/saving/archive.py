@@ -59,7 +59,12 @@ from jaxlayers.saving.files import atomic_write, open_regular
 
 
 class WeightsMismatchError(SerializationError, WeightsError):
-    """A weights file does not match the model it is loaded into (paths, shapes, dtypes)."""
+    """A weights file does not match the model it is loaded into (paths, shapes, dtypes).
+
+    Example:
+        >>> issubclass(jl.saving.WeightsMismatchError, jl.errors.WeightsError)
+        True
+    """
 
 
 FORMAT_NAME = "jaxlayers"
@@ -224,6 +229,17 @@ class DecompressionBudget:
     bytes honestly decompresses to at most ``MAX_RATIO * size`` bytes in total.
     Every decompression (a deflated member, a compressed HDF5 dataset) is charged
     its declared output size before it starts; more than the total is refused.
+
+    Args:
+        size: Bytes of the outermost file.
+        source: How messages name it.
+
+    Example:
+        >>> budget = DecompressionBudget(100, "'f.keras'")
+        >>> budget.charge(10**9, "member 'x'")
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ArchiveError: 'f.keras': member 'x' decompresses to more than ... bomb.
     """
 
     def __init__(self, size, source):
@@ -361,6 +377,12 @@ class ZipReader:
             archives share it); a new one by default.
         nested_in: Name of the member this archive is stored in: its members
             must be stored uncompressed.
+
+    Example:
+        >>> np.savez("a.npz", x=np.arange(3.0))
+        >>> with ZipReader("a.npz") as z:
+        ...     print(z.names)
+        ['x.npy']
     """
 
     def __init__(self, path, fileobj=None, source=None, size=None, budget=None,
@@ -502,6 +524,20 @@ class NpzReader(ZipReader):
     reading data; ``read(key)`` returns the array after validating its header.
     Never unpickles: object dtypes are refused, as ``np.load(allow_pickle=False)``.
     Arrays stored in the other byte order come back converted to the native one.
+
+    Args:
+        path_or_stream: A path, or a seekable binary stream.
+        source: How messages name the file.
+        size: Bytes in the stream (default: up to its end).
+        owns: Whether closing the reader closes the stream.
+        budget: As for :class:`ZipReader`.
+        nested_in: As for :class:`ZipReader`.
+
+    Example:
+        >>> np.savez("a.npz", x=np.arange(3.0))
+        >>> with NpzReader("a.npz") as npz:
+        ...     npz.keys(), npz.header("x"), npz.read("x").tolist()
+        (['x'], ((3,), 'float64'), [0.0, 1.0, 2.0])
     """
 
     def __init__(self, path_or_stream, source=None, size=None, owns=False, budget=None,

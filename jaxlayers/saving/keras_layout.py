@@ -32,7 +32,20 @@ _KERAS_ATTRIBUTE = {
 
 
 def unique_name(class_name, counts):
-    """Keras's container name for the next object of ``class_name`` (``dense``, ``dense_1``)."""
+    """Keras's container name for the next object of ``class_name`` (``dense``, ``dense_1``).
+
+    Args:
+        class_name: The object's class name.
+        counts: ``{snake_case name: count}`` so far; updated.
+
+    Returns:
+        The name.
+
+    Example:
+        >>> counts = {}
+        >>> unique_name("Dense", counts), unique_name("Dense", counts), counts
+        ('dense', 'dense_1', {'dense': 2})
+    """
     base = to_snake_case(PYTHON_CLASS.get(class_name, class_name))
     n = counts.get(base, 0)
     counts[base] = n + 1
@@ -40,12 +53,36 @@ def unique_name(class_name, counts):
 
 
 def is_graph_model(layer):
-    """Functional and Sequential models: their layers, not attributes, make the layout."""
+    """Functional and Sequential models: their layers, not attributes, make the layout.
+
+    Args:
+        layer: A layer or model.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> is_graph_model(model), is_graph_model(model.layers[0])
+        (True, False)
+    """
     return isinstance(layer, (Functional, Sequential))
 
 
 def graph_layers(model):
-    """The layers of a Functional/Sequential model that Keras's ``model.layers`` lists."""
+    """The layers of a Functional/Sequential model that Keras's ``model.layers`` lists.
+
+    Args:
+        model: A graph model.
+
+    Returns:
+        The layers, in order (no ``InputLayer``).
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
+        >>> [layer.name for layer in graph_layers(model)]
+        ['d']
+    """
     if isinstance(model, Functional):
         layers = list(model.layers)
     else:
@@ -54,7 +91,20 @@ def graph_layers(model):
 
 
 def saved_weights(layer):
-    """``layer``'s own weights in the order Keras saves them (sublayers' excluded)."""
+    """``layer``'s own weights in the order Keras saves them (sublayers' excluded).
+
+    Args:
+        layer: A built layer.
+
+    Returns:
+        The weight handles.
+
+    Example:
+        >>> layer = jl.layers.Dense(2)
+        >>> layer.build((None, 3))
+        >>> [w.name for w in saved_weights(layer)]
+        ['kernel', 'bias']
+    """
     declared = tracking.own_weights(layer)
     own = [v for v in declared if v.collection == "params"] + [
         v for v in declared if v.collection != "params"]

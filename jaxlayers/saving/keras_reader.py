@@ -304,7 +304,15 @@ def _model_config(class_name, config, where):
 
 
 def translate_layer(obj, where="config.json"):
-    """A Keras serialized layer or model as the jaxlayers equivalent (a new dict)."""
+    """A Keras serialized layer or model as the jaxlayers equivalent (a new dict).
+
+    Args:
+        obj, where: A Keras ``{"class_name", "config", ...}`` dict, and its file for messages.
+
+    Example:
+        >>> translate_layer({"class_name": "Dense", "config": {"units": 2}})["config"]
+        {'units': 2}
+    """
     if not isinstance(obj, dict) or not isinstance(obj.get("class_name"), str):
         raise SerializationError(f"{where}: expected a serialized layer, got {str(obj)[:120]}.")
     obj = _strip(obj)
@@ -337,7 +345,15 @@ def translate_layer(obj, where="config.json"):
 
 
 def translate_compile_config(config):
-    """Keras's ``compile_config`` with its envelopes stripped (names and configs kept)."""
+    """Keras's ``compile_config`` with its envelopes stripped (names and configs kept).
+
+    Args:
+        config: The ``compile_config`` of a Keras ``config.json``.
+
+    Example:
+        >>> translate_compile_config({"loss": {"module": "keras.losses", "class_name": "MSE"}})
+        {'loss': {'class_name': 'MSE', 'config': {}, 'registered_name': None}}
+    """
     config = _strip(config or {})
 
     def clean(value):
@@ -371,7 +387,15 @@ def _layout_from_config(model, config):
 
 
 def layout_from_model(model):
-    """``[(h5 group name, layer, class name, sub-layout or None)]`` of a graph model."""
+    """``[(h5 group name, layer, class name, sub-layout or None)]`` of a graph model.
+
+    Args:
+        model: A Functional or Sequential model.
+
+    Example:
+        >>> [group for group, *_ in layout_from_model(jl.Sequential([jl.layers.Dense(2)]))]
+        ['dense']
+    """
     counts, layout = {}, []
     for layer in graph_layers(model):
         class_name = type(layer).__name__
@@ -715,6 +739,16 @@ def read_h5_tree(stream, source, size=None, budget=None, nested_in=None):
     ``vars/<i>`` arrays appearing as its keys ``"<i>"``; ``names`` maps object
     paths to the ``name`` attribute Keras records.  Read with the checks of
     the weights loader.
+
+    Args:
+        stream, source, size, budget, nested_in: As for :func:`assign_h5`.
+
+    Example:
+        >>> jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)]).save_weights("t.weights.h5")
+        >>> with open("t.weights.h5", "rb") as f:
+        ...     tree, names = read_h5_tree(f, "t")
+        >>> jax.tree.map(np.shape, tree)
+        {'layers': {'dense': {'0': (3, 2), '1': (2,)}}}
     """
     names = {}
 
@@ -747,7 +781,16 @@ def read_h5_tree(stream, source, size=None, budget=None, nested_in=None):
 
 
 def load_h5_weights(model, path, source, skip_mismatch=False):
-    """``model.load_weights`` for a Keras 3 ``.weights.h5`` file (a regular file only)."""
+    """``model.load_weights`` for a Keras 3 ``.weights.h5`` file (a regular file only).
+
+    Args:
+        model, source, skip_mismatch: As for :func:`assign_h5`.
+        path: The file's path.
+
+    Example:
+        >>> jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)]).save_weights("w.weights.h5")
+        >>> load_h5_weights(jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)]), "w.weights.h5", "")
+    """
     with archive.open_regular(path, source) as stream:
         assign_h5(model, stream, source, skip_mismatch)
 

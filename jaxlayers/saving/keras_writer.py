@@ -40,7 +40,18 @@ _OPS = {op: class_name for class_name, op in keras_reader.KERAS_OPS.items()
 
 
 def import_h5py(what):
-    """h5py, or an ImportError saying ``what`` needs it and how to get it."""
+    """h5py, or an ImportError saying ``what`` needs it and how to get it.
+
+    Args:
+        what: What needs h5py, for the message.
+
+    Returns:
+        The ``h5py`` module.
+
+    Example:
+        >>> import_h5py("Writing .weights.h5 files").__name__
+        'h5py'
+    """
     try:
         import h5py
     except ImportError as e:
@@ -71,7 +82,19 @@ def _tensor(history, specs):
 
 
 def tensor_specs(model):
-    """``{(layer name, 0, i): (shape, dtype)}`` of the graph outputs of ``model``'s layers."""
+    """``{(layer name, 0, i): (shape, dtype)}`` of the graph outputs of ``model``'s layers.
+
+    Args:
+        model: A graph model.
+
+    Returns:
+        The dict Keras's ``build_config`` of nested graphs needs.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> tensor_specs(model)
+        {('input_layer', 0, 0): ([None, 3], 'float32')}
+    """
     specs = {}
     for layer in tracking.flatten(model):
         try:
@@ -189,7 +212,21 @@ def _object(obj, specs):
 
 
 def compile_config(config):
-    """jaxlayers's ``compile_config`` in Keras's schema (keys Keras's ``compile`` takes)."""
+    """jaxlayers's ``compile_config`` in Keras's schema (keys Keras's ``compile`` takes).
+
+    Args:
+        config: ``model.get_compile_config()``.
+
+    Returns:
+        A new dict (configs in Keras's envelopes, ``jit_compile`` added).
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> config = compile_config(model.get_compile_config())
+        >>> config["optimizer"]["module"], config["jit_compile"]
+        ('keras.optimizers', True)
+    """
     out = {k: _convert(config.get(k), {}) for k in _COMPILE_KEYS}
     out["jit_compile"] = True
     return out
@@ -232,6 +269,14 @@ def write_h5(model, fileobj, optimizer=None):
         fileobj: A writable, seekable binary file object.
         optimizer: ``(name, [arrays])`` of the optimizer variables in Keras's
             order, or ``None``.
+
+    Example:
+        >>> import io
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> buffer = io.BytesIO()
+        >>> write_h5(model, buffer)
+        >>> buffer.getvalue()[:4]
+        b'\x89HDF'
     """
     h5py = import_h5py("Writing Keras '.h5' weights")
     with h5py.File(fileobj, "w") as h5file:

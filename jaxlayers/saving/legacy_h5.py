@@ -18,7 +18,23 @@ _H5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
 def is_legacy_h5(path):
-    """Whether ``path`` is a regular HDF5 file in the Keras 2 weights layout."""
+    """Whether ``path`` is a regular HDF5 file in the Keras 2 weights layout.
+
+    Args:
+        path: A file path.
+
+    Returns:
+        A bool (``False`` for anything unreadable).
+
+    Example:
+        Keras 3 weight files have another layout (see :func:`load_weights`
+        for a Keras 2 one):
+
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> model.save_weights("new.weights.h5")
+        >>> is_legacy_h5("new.weights.h5"), is_legacy_h5("missing.h5")
+        (False, False)
+    """
     try:
         with archive.open_regular(path) as f:
             if f.read(8) != _H5_MAGIC:
@@ -113,6 +129,19 @@ def load_weights(model, path):
     Args:
         model: A built model whose layers with weights are, in order, those of the file.
         path: A regular HDF5 file (``is_legacy_h5(path)``).
+
+    Example:
+        >>> import h5py
+        >>> with h5py.File("old.h5", "w") as f:
+        ...     f.attrs["layer_names"] = [b"dense"]
+        ...     group = f.create_group("dense")
+        ...     group.attrs["weight_names"] = [b"dense/kernel:0", b"dense/bias:0"]
+        ...     group["dense/kernel:0"] = np.ones((3, 2), "float32")
+        ...     group["dense/bias:0"] = np.zeros(2, "float32")
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> load_weights(model, "old.h5")
+        >>> model.get_weights()[0].tolist()
+        [[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
     """
     h5py = keras_reader._import_h5py()
     source = repr(str(path))

@@ -207,9 +207,19 @@ def _set_counts(node, step):
 def keras_optimizer_variables(model):
     """``(optimizer name, [arrays])`` in Keras's layout, or ``None``.
 
-    ``None`` for an uncompiled model or an optimizer with no Keras layout here
-    (a raw optax transform, EMA or gradient accumulation); ``model.save`` then
-    keeps its optax state in a jaxlayers member instead.
+    Args:
+        model: A compiled model (``None`` when it has no optimizer Keras knows).
+
+    Returns:
+        The optimizer's name and its variables in Keras's order (iterations,
+        learning rate, then the slots).
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> name, arrays = keras_optimizer_variables(model)
+        >>> name, [float(a) for a in arrays]
+        ('sgd', [0.0, 0.009999999776482582])
     """
     if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
         return None
@@ -223,8 +233,26 @@ def keras_optimizer_variables(model):
 def restore_keras_optimizer(model, arrays, source):
     """Puts Keras's optimizer variables into the compiled ``model``'s optax state.
 
-    Returns whether they were restored; a count or shape that does not fit the
-    model's optimizer is skipped with a warning, as Keras itself does.
+    Args:
+        model: A compiled model.
+        arrays: The variables in Keras's layout (:func:`keras_optimizer_variables`).
+        source: How messages name the file.
+
+    Returns:
+        Whether the state was restored (``False`` for an optimizer whose
+        layout Keras does not share).
+
+    Raises:
+        ArchiveError: The arrays do not fit the model's optimizer.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> name, arrays = keras_optimizer_variables(model)
+        >>> restore_keras_optimizer(model, [np.array(7), arrays[1]], "demo")
+        True
+        >>> int(model.optimizer.iterations)
+        7
     """
     layout = _Layout(model)
     if not layout.supported:

@@ -29,13 +29,42 @@ _TRAIN_KEY = "train_key"
 
 # ----------------------------------------------------------------------------- compile
 def compile_config(model):
-    """What ``compile`` was given, as JSON data; ``None`` if the model is not compiled."""
+    """What ``compile`` was given, as JSON data; ``None`` if the model is not compiled.
+
+    Args:
+        model: A model.
+
+    Returns:
+        ``model.get_compile_config()``, or ``None``.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> compile_config(model)["loss"]
+        'mse'
+    """
     get = getattr(model, "get_compile_config", None)
     return None if get is None else get()
 
 
 def compile_from_config(model, config, source):
-    """Compiles ``model`` as described by ``config``; warns and returns False if it can't."""
+    """Compiles ``model`` as described by ``config``; warns and returns False if it can't.
+
+    Args:
+        model: The loaded model.
+        config: A :func:`compile_config` dict.
+        source: How warnings name the file.
+
+    Returns:
+        Whether the model was compiled.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> twin = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> compile_from_config(twin, compile_config(model), "'m.keras'"), twin.compiled
+        (True, True)
+    """
     try:
         model.compile_from_config(config)
     except Exception as e:  # noqa: BLE001 - Keras loads uncompiled, with a warning
@@ -50,8 +79,20 @@ def compile_from_config(model, config, source):
 def optimizer_items(model):
     """``(items, manifest)`` of the optimizer state and the trainer key, or ``None``.
 
-    ``items`` are ``(key, array)`` pairs; ``manifest`` the ``optimizer.npz``
-    manifest (leaf count and trained weight paths).
+    Args:
+        model: A compiled model.
+
+    Returns:
+        ``[(key, array)]`` for :func:`archive.write_npz` and its manifest
+        (leaf count and trained weight paths), or ``None`` before ``compile``.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> _ = model.training_state(init_optimizer=True)  # as when training starts
+        >>> items, manifest = optimizer_items(model)
+        >>> [key for key, _ in items], manifest["count"]
+        (['0', '1', 'train_key'], 2)
     """
     state = model.training_state() if hasattr(model, "training_state") else None
     if state is None or state["optimizer_state"] is None:
@@ -75,6 +116,28 @@ def restore_optimizer(model, npz, source, skip_hint=" Load with compile=False to
 
     Everything is checked against the arrays really stored, then against what
     the model's optimizer needs, before anything is read or assigned.
+
+    Args:
+        model: A compiled model.
+        npz: An open :class:`archive.NpzReader` of :func:`optimizer_items`.
+        source: How messages name the file.
+        skip_hint: Appended to errors: how to load without the optimizer.
+
+    Raises:
+        ArchiveError: The stored state does not fit the model's optimizer.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> from jaxlayers.saving import archive
+        >>> _ = model.training_state(init_optimizer=True)  # as when training starts
+        >>> items, manifest = optimizer_items(model)
+        >>> with open("opt.npz", "wb") as f:
+        ...     archive.write_npz(f, items, manifest)
+        >>> with archive.NpzReader("opt.npz") as npz:
+        ...     restore_optimizer(model, npz, "'opt.npz'")
+        >>> int(model.optimizer.iterations)
+        0
     """
     meta = npz.manifest or {}
     count = meta.get("count")
@@ -130,6 +193,20 @@ def check_training(training, source):
 
     ``{"epoch": epochs done, "batch": last batch or None, "shuffle": the
     shuffling generator's state or None}``.
+
+    Args:
+        training: The record read from the file.
+        source: How messages name the file.
+
+    Returns:
+        The record with every key present.
+
+    Raises:
+        ArchiveError: The record is missing or malformed.
+
+    Example:
+        >>> check_training({"epoch": 3}, "'b.keras'")
+        {'epoch': 3, 'batch': None, 'shuffle': None}
     """
     if not isinstance(training, dict):
         raise archive.ArchiveError(f"{source}: metadata.json has no 'training' record; the "

@@ -116,7 +116,15 @@ class Callback:
 
 
 def print_msg(message):
-    """Prints a callback message to stdout, flushed (Keras prints there too)."""
+    """Prints a callback message to stdout, flushed (Keras prints there too).
+
+    Args:
+        message: The text to print.
+
+    Example:
+        >>> print_msg("Epoch 1: saving model")
+        Epoch 1: saving model
+    """
     print(message, flush=True)
 
 
@@ -137,6 +145,23 @@ def get_learning_rate(model, owner):
     Uses ``model.optimizer.learning_rate``; for a raw optax transform given to
     ``compile``, the ``learning_rate`` injected by ``optax.inject_hyperparams`` in the
     live optimizer state (``model.training_state()``), else a ConfigError.
+
+    Args:
+        model: A compiled model.
+        owner: The callback's name, for messages.
+
+    Returns:
+        The learning rate.
+
+    Raises:
+        ConfigError: The model has no optimizer, or its transform has no
+            injected ``learning_rate``.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
+        >>> model.compile(optimizer=jl.optimizers.SGD(0.01), loss="mse")
+        >>> get_learning_rate(model, "LearningRateScheduler")
+        0.01
     """
     from jaxlayers import optimizers
 
@@ -147,7 +172,23 @@ def get_learning_rate(model, owner):
 
 
 def set_learning_rate(model, value, owner):
-    """Sets the model optimizer's learning rate (see :func:`get_learning_rate`)."""
+    """Sets the model optimizer's learning rate (see :func:`get_learning_rate`).
+
+    Args:
+        model: A compiled model.
+        value: The new learning rate.
+        owner: The callback's name, for messages.
+
+    Raises:
+        ConfigError: As for :func:`get_learning_rate`.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> set_learning_rate(model, 0.5, "ReduceLROnPlateau")
+        >>> get_learning_rate(model, "ReduceLROnPlateau")
+        0.5
+    """
     from jaxlayers import optimizers
 
     optimizer = _optimizer(model, owner)

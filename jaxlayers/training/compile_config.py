@@ -64,6 +64,16 @@ def compile_config(owner, args):
 
     An optimizer without a config (a raw optax transform) is stored as
     ``None`` with a warning: such a model loads uncompiled.
+
+    Returns:
+        A dict of JSON data (names and configs).
+
+    Example:
+        >>> args = dict(optimizer="sgd", loss="mse", loss_weights=None, metrics=["mae"],
+        ...             weighted_metrics=None, run_eagerly=False, steps_per_execution=1)
+        >>> config = compile_config("model", args)
+        >>> config["optimizer"], config["metrics"]
+        ('sgd', ['mae'])
     """
     optimizer = args["optimizer"]
     try:
@@ -92,9 +102,19 @@ def compile_config(owner, args):
 def compile_kwargs(config):
     """The keyword arguments of ``compile`` described by a :func:`compile_config` dict.
 
+    Args:
+        config: A dict made by :func:`compile_config` (read from a file).
+
+    Returns:
+        The keyword arguments for ``model.compile``.
+
     Raises:
         SerializationError: The config holds no optimizer, or an entry that
             does not name a known loss, metric or optimizer.
+
+    Example:
+        >>> compile_kwargs({"optimizer": "sgd", "loss": "mse", "metrics": ["mae"]})["metrics"]
+        ['mae']
     """
     if config.get("optimizer") is None:
         raise SerializationError("the file holds no optimizer config")

@@ -60,7 +60,19 @@ _HOOKS = {
 
 
 class LazyLogs(dict):
-    """Batch logs whose values are fetched from the device only when read."""
+    """Batch logs whose values are fetched from the device only when read.
+
+    A callback that never reads the logs costs no device-to-host copy.
+
+    Args:
+        compute: Callable without arguments returning the logs dict; called
+            once, on the first read.
+
+    Example:
+        >>> logs = LazyLogs(lambda: {"loss": 0.5})
+        >>> logs["loss"], len(logs)
+        (0.5, 1)
+    """
 
     def __init__(self, compute):
         super().__init__()
@@ -299,6 +311,20 @@ class CompileMetrics:
     ``model.metrics`` lists it after the loss tracker, as Keras does:
     ``stateless_update_state(variables, y, y_pred, sample_weight)`` updates every
     compiled metric and ``stateless_result`` returns their values as a dict.
+
+    Args:
+        metric_set: The model's :class:`~jaxlayers.training.steps.MetricSet`.
+        outputs: The model's :class:`~jaxlayers.training.steps.Outputs`.
+
+    Example:
+        >>> from jaxlayers.training import steps
+        >>> outputs = steps.Outputs(None, jnp.zeros((2, 1)))
+        >>> loss = steps.CompiledLoss("model", "mse", None, outputs)
+        >>> spec = jax.ShapeDtypeStruct((2, 1), jnp.float32)
+        >>> metric_set = steps.MetricSet("model", ["mae"], None, loss, [spec], [spec])
+        >>> metrics = CompileMetrics(metric_set, outputs)
+        >>> metrics.name, [m.name for m in metrics.metrics]
+        ('compile_metrics', ['mae'])
     """
 
     name = "compile_metrics"
@@ -365,7 +391,14 @@ class CompileMetrics:
 
 # ----------------------------------------------------------------------------- defaults
 class KerasSteps:
-    """Keras 3's overridable step methods (a mixin of ``Trainer``); see the module notes."""
+    """Keras 3's overridable step methods (a mixin of ``Trainer``); see the module notes.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> isinstance(model, KerasSteps), [m.name for m in model.metrics]
+        (True, ['loss'])
+    """
 
     # ---------------------------------------------------------------- metrics
     @property

@@ -24,6 +24,18 @@ def _is_array(x):
 
 
 def is_array_struct(data):
+    """Whether ``data`` is a structure of arrays (or numbers and lists), not an iterable of batches.
+
+    Args:
+        data: What was passed as ``x``.
+
+    Returns:
+        A bool; ``False`` for an iterator, a generator or an empty structure.
+
+    Example:
+        >>> is_array_struct({"a": np.ones(2)}), is_array_struct(iter([np.ones(2)]))
+        (True, False)
+    """
     if _is_iterator(data):
         return False
     leaves = jax.tree_util.tree_leaves(data)
@@ -38,7 +50,21 @@ def _is_iterator(data):
 
 
 def to_arrays(data):
-    """Numeric leaves as arrays (float64 -> float32, int64 -> int32, as JAX would)."""
+    """Numeric leaves as arrays (float64 -> float32, int64 -> int32, as JAX would).
+
+    Args:
+        data: A structure of arrays, lists or numbers.
+
+    Returns:
+        The same structure with NumPy (or untouched ``jax.Array``) leaves.
+
+    Raises:
+        DataError: A leaf holds strings or objects.
+
+    Example:
+        >>> [a.dtype.name for a in to_arrays((np.ones(2), np.arange(2)))]
+        ['float32', 'int32']
+    """
     def convert(x):
         if isinstance(x, jax.Array):
             return x
@@ -64,6 +90,19 @@ def count_arg(owner, name, value, minimum=1, allow_none=True):
     The one check of the counts fit/evaluate/predict take (``batch_size``,
     ``epochs``, ``steps``, ...), run before anything is traced.
 
+    Args:
+        owner: How messages name the caller.
+        name: The argument's name.
+        value: Its value.
+        minimum: The smallest int allowed.
+        allow_none: Whether ``None`` is allowed.
+
+    Returns:
+        ``value`` as an int, or ``None``.
+
+    Raises:
+        ConfigError: Anything else.
+
     Example:
         >>> count_arg("Model 'm'.fit", "epochs", 3, minimum=0)
         3
@@ -82,6 +121,14 @@ def count_arg(owner, name, value, minimum=1, allow_none=True):
 
 def check_real(owner, name, struct):
     """A ``DTypeError`` if an array in ``struct`` is complex (the math would drop .imag).
+
+    Args:
+        owner: How messages name the caller.
+        name: The argument's name (``"x"``, ``"y"``).
+        struct: Structure of arrays.
+
+    Raises:
+        DTypeError: An array is complex.
 
     Example:
         >>> check_real("Model 'm'.fit", "y", np.zeros(2, np.complex64))
@@ -103,9 +150,23 @@ def check_real(owner, name, struct):
 def num_samples(owner, x, y=None, sample_weight=None, allow_empty=False):
     """The common leading size of every array in ``x``, ``y`` and ``sample_weight``.
 
+    Args:
+        owner: How messages name the caller (``"Model 'm'.fit"``).
+        x: Structure of input arrays.
+        y: Structure of target arrays, or ``None``.
+        sample_weight: Structure of weights, or ``None``.
+        allow_empty: Whether zero samples is allowed (``predict``).
+
+    Returns:
+        The number of samples.
+
     Raises:
         DataError: On mismatched sizes, a scalar, no data, or (unless
             ``allow_empty``, as ``predict`` does) zero samples.
+
+    Example:
+        >>> num_samples("Model 'm'.fit", np.ones((4, 2)), np.ones(4))
+        4
     """
     sizes = {}
     for name, struct in (("x", x), ("y", y), ("sample_weight", sample_weight)):
@@ -141,7 +202,26 @@ def take(struct, index):
 
 
 def split_validation(owner, x, y, sample_weight, validation_split):
-    """Keras semantics: the LAST ``validation_split`` fraction, before shuffling."""
+    """Keras semantics: the LAST ``validation_split`` fraction, before shuffling.
+
+    Args:
+        owner: How messages name the caller (``"Model 'm'.fit"``).
+        x: Structure of input arrays.
+        y: Structure of target arrays, or ``None``.
+        sample_weight: Structure of weights, or ``None``.
+        validation_split: Float in ``[0, 1)``.
+
+    Returns:
+        ``((x, y, sample_weight), (x_val, y_val, sample_weight_val))``.
+
+    Raises:
+        DataError: The fraction is out of range, or leaves one side empty.
+
+    Example:
+        >>> train, val = split_validation("Model 'm'.fit", np.arange(10), np.arange(10), None, 0.2)
+        >>> train[0].tolist(), val[0].tolist()
+        ([0, 1, 2, 3, 4, 5, 6, 7], [8, 9])
+    """
     if not 0.0 <= validation_split < 1.0:
         raise DataError(
             f"{owner}: `validation_split` must be in [0, 1). "
@@ -170,6 +250,17 @@ def class_weights_to_sample_weights(owner, y, class_weight, num_classes):
         class_weight: Dict ``{class_id: weight}``; classes it leaves out weigh 1.
         num_classes: How many classes the output can tell apart (its width, or 2
             for a single unit); a class id outside ``[0, num_classes)`` is an error.
+
+    Returns:
+        One float32 weight per sample.
+
+    Raises:
+        ConfigError: ``class_weight`` is not a dict of class ids to finite numbers.
+        DataError: The model has several outputs.
+
+    Example:
+        >>> class_weights_to_sample_weights("Model 'm'.fit", np.array([0, 1, 1]), {1: 2.0}, 2)
+        array([1., 2., 2.], dtype=float32)
     """
     if not isinstance(class_weight, dict):
         raise ConfigError(
@@ -212,6 +303,23 @@ def check_class_ids(owner, output, labels, num_classes, ignore_class, who):
 
     Run once per call on the host, before any step: inside the step an id out
     of range gives NaN (crossentropy) or a silent 0 (accuracy).
+
+    Args:
+        owner: How messages name the caller (``"Model 'm'.fit"``).
+        output: The output's name, for messages.
+        labels: The integer labels.
+        num_classes: The width of the output.
+        ignore_class: A label id to skip, or ``None``.
+        who: The loss or metric that needs the ids, for messages.
+
+    Raises:
+        DataError: A label is out of range.
+
+    Example:
+        >>> check_class_ids("Model 'm'.fit", "out", np.array([0, 3]), 3, None, "accuracy")
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.DataError: Model 'm'.fit: the labels of output 'out' must be class ids ...
     """
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iufb" or labels.size == 0:
@@ -230,7 +338,23 @@ def check_class_ids(owner, output, labels, num_classes, ignore_class, who):
 
 
 class ArrayData:
-    """Arrays on the device plus per-epoch index plans for full and partial batches."""
+    """Arrays on the device plus per-epoch index plans for full and partial batches.
+
+    Args:
+        owner: How messages name the caller (``"Model 'm'.fit"``).
+        x: Structure of input arrays.
+        y: Structure of target arrays, or ``None``.
+        sample_weight: Structure of weights, or ``None``.
+        batch_size: Positive int (capped at the number of samples).
+
+    Example:
+        >>> data = ArrayData("Model 'm'.fit", np.arange(5.0), np.arange(5.0), batch_size=2)
+        >>> data.steps, data.remainder
+        (3, 1)
+        >>> full, partial = data.plan()
+        >>> full.tolist(), partial.tolist()
+        ([[0, 1], [2, 3]], [4])
+    """
 
     def __init__(self, owner, x, y=None, sample_weight=None, batch_size=32):
         self.n = num_samples(owner, x, y, sample_weight)
@@ -256,7 +380,19 @@ class ArrayData:
 
 
 def gather(arrays, index):
-    """The batch of ``arrays`` at ``index`` (inside jit)."""
+    """The batch of ``arrays`` at ``index`` (inside jit).
+
+    Args:
+        arrays: Structure of arrays, samples first.
+        index: Integer array of sample positions.
+
+    Returns:
+        The same structure with the indexed samples.
+
+    Example:
+        >>> gather((jnp.arange(5.0),), jnp.array([4, 0]))[0].tolist()
+        [4.0, 0.0]
+    """
     return jax.tree_util.tree_map(lambda a: jnp.take(a, index, axis=0), arrays)
 
 
@@ -288,7 +424,23 @@ def process_local_fns(fns, to_global, k=1):
 
 
 def unpack_batch(owner, batch):
-    """``(x, y, sample_weight)`` from an element of an iterable of batches."""
+    """``(x, y, sample_weight)`` from an element of an iterable of batches.
+
+    Args:
+        owner: How messages name the caller (``"Model 'm'.fit"``).
+        batch: A tuple ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` (a list
+            of two or three counts too).
+
+    Returns:
+        The three parts, ``None`` for those missing.
+
+    Raises:
+        DataError: Any other element.
+
+    Example:
+        >>> unpack_batch("Model 'm'.fit", (np.ones(2), np.zeros(2)))[2] is None
+        True
+    """
     if isinstance(batch, tuple):
         if len(batch) == 1:
             return batch[0], None, None
@@ -311,6 +463,14 @@ def pack_batch(x, y=None, sample_weight=None):
     list, so it is not read as ``(x, y)``).  A custom ``train_step`` receives
     array data packed this way.
 
+    Args:
+        x: The inputs.
+        y: The targets, or ``None``.
+        sample_weight: The sample weights, or ``None``.
+
+    Returns:
+        ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``.
+
     Example:
         >>> pack_batch(1, 2)
         (1, 2)
@@ -328,6 +488,12 @@ def unpack_batch_data(data):
     Missing parts are ``None``; a list counts as a tuple, anything else (an
     array, a dict) as ``x``.
 
+    Args:
+        data: The batch.
+
+    Returns:
+        ``(x, y, sample_weight)``.
+
     Example:
         >>> unpack_batch_data((np.ones(2), np.zeros(2)))[2] is None
         True
@@ -342,6 +508,16 @@ def unpack_batch_data(data):
 def validation_freq_arg(owner, value):
     """``validation_freq`` as Keras takes it: a positive int, or a list of (1-based) epochs.
 
+    Args:
+        owner: How messages name the caller.
+        value: The user's ``validation_freq``.
+
+    Returns:
+        The int, or the list of ints.
+
+    Raises:
+        ConfigError: Not a positive int or a list of them.
+
     Example:
         >>> validation_freq_arg("Model 'm'.fit", [1, 3])
         [1, 3]
@@ -354,7 +530,20 @@ def validation_freq_arg(owner, value):
 
 
 def should_validate(epoch, validation_freq):
-    """Whether ``fit`` validates after 0-based ``epoch`` (Keras counts epochs from 1)."""
+    """Whether ``fit`` validates after 0-based ``epoch`` (Keras counts epochs from 1).
+
+    Args:
+        epoch: The 0-based epoch just done.
+        validation_freq: A positive int (every that many epochs) or a list of
+            1-based epochs (:func:`validation_freq_arg`).
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> should_validate(1, 2), should_validate(0, [1, 3]), should_validate(1, [1, 3])
+        (True, True, False)
+    """
     if isinstance(validation_freq, list):
         return epoch + 1 in validation_freq
     return (epoch + 1) % validation_freq == 0
@@ -371,7 +560,21 @@ def _no_batches(owner):
 
 
 def ran_out_warning(owner, steps_run, epoch):
-    """Keras's warning when an iterable dataset ends before training does."""
+    """Keras's warning when an iterable dataset ends before training does.
+
+    Args:
+        owner: How messages name the caller (``"Model 'm'.fit"``).
+        steps_run: Batches taken in the epoch that ran out.
+        epoch: That 0-based epoch.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     ran_out_warning("Model 'm'.fit", 3, 0)
+        >>> str(caught[0].message)[:56]
+        "Model 'm'.fit: your input ran out of data after 3 batch("
+    """
     warnings.warn(
         f"{owner}: your input ran out of data after {steps_run} batch(es) of epoch "
         f"{epoch + 1}; training stops here. Make sure the dataset or generator can give "
@@ -405,6 +608,14 @@ class BatchStream:
     Raises:
         DataError: When the dataset gives no batch at all (e.g. a generator
             already consumed by an earlier call).
+
+    Example:
+        A list is re-iterable: each epoch is a fresh pass.
+
+        >>> stream = BatchStream("Model 'm'.fit", [(1, 2), (3, 4)], None)
+        >>> stream.start_epoch()
+        >>> stream.take(), stream.take(), stream.take()
+        ((1, 2), (3, 4), None)
     """
 
     def __init__(self, owner, source, steps_per_epoch, shuffle_rng=None, transform=None):
@@ -443,7 +654,23 @@ class BatchStream:
 
 
 def is_indexed_dataset(source):
-    """Whether ``source`` is a dataset of numbered batches with a length (a ``PyDataset``)."""
+    """Whether ``source`` is a dataset of numbered batches with a length (a ``PyDataset``).
+
+    Args:
+        source: What was passed as ``x``.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> class Steps(jl.utils.PyDataset):
+        ...     def __len__(self):
+        ...         return 2
+        ...     def __getitem__(self, index):
+        ...         return np.ones((1, 2))
+        >>> is_indexed_dataset(Steps()), is_indexed_dataset([np.ones((1, 2))])
+        (True, False)
+    """
     return (callable(getattr(source, "epoch", None)) and hasattr(source, "__getitem__")
             and getattr(source, "num_batches", None) is not None)
 
@@ -451,8 +678,21 @@ def is_indexed_dataset(source):
 def take_batches(owner, source, steps, stacklevel=4):
     """Up to ``steps`` batches (all when ``None``) of an iterable, for evaluate/predict.
 
+    Args:
+        owner: How messages name the caller (``"Model 'm'.fit"``).
+        source: The iterable of batches.
+        steps: The most batches to take, or ``None`` for all.
+        stacklevel: Of the warning when fewer than ``steps`` come.
+
+    Returns:
+        The list of batches.
+
     Raises:
         DataError: When it gives none (an exhausted iterator).
+
+    Example:
+        >>> len(take_batches("Model 'm'.evaluate", [(np.ones(1),)] * 5, 2))
+        2
     """
     batches = list(source if steps is None else itertools.islice(iter(source), steps))
     if not batches:

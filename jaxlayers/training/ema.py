@@ -33,7 +33,20 @@ def _average_node(opt_state):
 
 
 def has_average(model):
-    """Whether ``model``'s optimizer state holds a moving average of the weights."""
+    """Whether ``model``'s optimizer state holds a moving average of the weights.
+
+    Args:
+        model: A model (compiled or not).
+
+    Returns:
+        ``True`` once a model compiled with ``use_ema=True`` has trained.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
+        >>> model.compile(optimizer=jl.optimizers.SGD(use_ema=True), loss="mse")
+        >>> has_average(model)
+        False
+    """
     state = model.training_state() if getattr(model, "compiled", False) else None
     return bool(state) and _average_node(state["optimizer_state"]) is not None
 
@@ -97,12 +110,46 @@ def _exchange(model, owner, keep_training_weights):
 
 
 def swap(model, owner="SwapEMAWeights"):
-    """Exchanges the model's trained weights with the optimizer's moving averages."""
+    """Exchanges the model's trained weights with the optimizer's moving averages.
+
+    Calling it twice restores the trained weights (``SwapEMAWeights`` swaps
+    before and after evaluation).
+
+    Args:
+        model: A model compiled with ``use_ema=True`` that has trained.
+        owner: The caller's name, for messages.
+
+    Raises:
+        ConfigError: The optimizer keeps no average, or has none yet.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> swap(model)
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: SwapEMAWeights: the model's optimizer must keep an EMA ...
+    """
     _exchange(model, owner, keep_training_weights=True)
 
 
 def finalize(model, owner="fit"):
-    """Copies the moving averages into the model's trained weights (the averages stay)."""
+    """Copies the moving averages into the model's trained weights (the averages stay).
+
+    Args:
+        model, owner: As for :func:`swap`.
+
+    Raises:
+        ConfigError: As for :func:`swap`.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
+        >>> model.compile(optimizer=jl.optimizers.SGD(use_ema=True), loss="mse")
+        >>> finalize(model)
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: fit: the optimizer (use_ema=True) has no moving average ...
+    """
     _exchange(model, owner, keep_training_weights=False)
 
 

@@ -128,6 +128,26 @@ class CompiledLoss:
     """The weighted sum of per-output losses: ``(total, [loss per output])``.
 
     ``required=False`` accepts no loss at all (the total is then 0).
+
+    Args:
+        owner: How messages name the model.
+        loss: ``compile``'s ``loss``: one loss, or one per output (dict by name,
+            structure like the outputs, or list).
+        loss_weights: ``None`` (all 1) or one float per output, given the same ways.
+        outputs: The model's :class:`Outputs`.
+        required: Whether a missing loss is an error.
+
+    Raises:
+        ConfigError: No loss while ``required``, or a per-output entry that
+            does not fit the outputs.
+
+    Example:
+        >>> outputs = Outputs(None, {"a": jnp.zeros((2, 1)), "b": jnp.zeros((2, 1))})
+        >>> loss = CompiledLoss("model", {"a": "mse", "b": "mae"}, {"a": 1.0, "b": 0.5}, outputs)
+        >>> ones, zeros = [jnp.ones((2, 1))] * 2, [jnp.zeros((2, 1))] * 2
+        >>> total, per_output = loss(ones, zeros, [None, None])
+        >>> float(total), [float(v) for v in per_output]
+        (1.5, [1.0, 1.0])
     """
 
     def __init__(self, owner, loss, loss_weights, outputs, required=True):
@@ -158,7 +178,25 @@ class CompiledLoss:
 
 
 class MetricSet:
-    """All metrics of a compiled model: loss trackers first, then per-output metrics."""
+    """All metrics of a compiled model: loss trackers first, then per-output metrics.
+
+    Args:
+        owner: How messages name the model.
+        metrics: ``compile``'s ``metrics``.
+        weighted_metrics: ``compile``'s ``weighted_metrics``.
+        compiled_loss: The model's :class:`CompiledLoss`.
+        y_specs: One ``jax.ShapeDtypeStruct`` (or ``None``) per output's targets.
+        pred_specs: One ``jax.ShapeDtypeStruct`` per output's predictions.
+        added_names: Names of the metrics the model's layers add (``add_metric``).
+
+    Example:
+        >>> outputs = Outputs(None, {"a": jnp.zeros((2, 1)), "b": jnp.zeros((2, 1))})
+        >>> loss = CompiledLoss("model", "mse", None, outputs)
+        >>> spec = jax.ShapeDtypeStruct((2, 1), jnp.float32)
+        >>> metric_set = MetricSet("model", ["mae"], None, loss, [spec] * 2, [spec] * 2)
+        >>> [entry[0] for entry in metric_set.entries]
+        ['loss', 'a_loss', 'b_loss', 'a_mae', 'b_mae']
+    """
 
     def __init__(self, owner, metrics, weighted_metrics, compiled_loss, y_specs, pred_specs,
                  added_names=()):
@@ -271,7 +309,19 @@ class MetricSet:
 
 
 class Partition:
-    """Splits params into the leaves the optimizer trains and the frozen rest."""
+    """Splits params into the leaves the optimizer trains and the frozen rest.
+
+    Args:
+        model: A built model; its ``trainable_weights`` decide.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d"),
+        ...                        jl.layers.Dense(1, name="e")])
+        >>> model.layers[0].trainable = False
+        >>> partition = Partition(model)
+        >>> partition.train_paths, partition.frozen_paths
+        ([('e', 'kernel'), ('e', 'bias')], [('d', 'kernel'), ('d', 'bias')])
+    """
 
     def __init__(self, model):
         entries = tracking.entries(model)

@@ -54,7 +54,11 @@ eager.ignore_attributes("compiled", "stop_training", "history", "optimizer", "lo
 
 
 class Trainer(custom_steps.KerasSteps, TrainerState):
-    """Mixin giving a Model Keras's training API over the pure ``apply``."""
+    """Mixin giving a Model Keras's training API over the pure ``apply``.
+
+    >>> isinstance(jl.Sequential([jl.layers.Dense(1)]), Trainer)
+    True
+    """
 
     def __init__(self):
         self.compiled = False

@@ -25,6 +25,11 @@ class TrainerState:
     It reads the attributes ``Trainer`` sets: ``compiled``, ``optimizer``,
     ``_tx``, ``_opt_state``, ``_partition_key``, ``_train_key`` and the
     ``compile`` arguments.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
+        >>> isinstance(model, TrainerState), model.training_state() is None
+        (True, True)
     """
 
     def _set_opt_state(self, opt_state):

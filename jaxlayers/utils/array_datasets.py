@@ -136,6 +136,20 @@ class TimeseriesDataset(SampleBatches):
     """Batches of sliding windows over an array (what ``timeseries_dataset_from_array`` returns).
 
     Its ``order`` holds the windows' start steps (offsets from ``start_index``).
+
+    Args:
+        data: Array of time steps, steps first.
+        targets: Array with one target per window start, or ``None``.
+        start_positions: Start step of each window, in first-pass order.
+        sequence_length: Steps per window.
+        sampling_rate: Step between the window's samples.
+        batch_size: Windows per batch, or ``None`` for single windows.
+        shuffle_seed: As for :class:`~jaxlayers.utils.py_dataset.SampleBatches`.
+
+    Example:
+        >>> data = TimeseriesDataset(np.arange(10), None, np.array([0, 2, 4]), 3, 1, 2)
+        >>> [batch[0].tolist() for batch in data]
+        [[[0, 1, 2], [2, 3, 4]], [[4, 5, 6]]]
     """
 
     def __init__(self, data, targets, start_positions, sequence_length, sampling_rate,

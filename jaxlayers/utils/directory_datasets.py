@@ -38,6 +38,22 @@ class DirectoryDataset(SampleBatches):
     Attributes:
         file_paths: The files, in the order of the first pass.
         class_names: The class names (``None`` without labels).
+
+    Args:
+        file_paths: The files.
+        labels: One label per file (already encoded), or ``None``.
+        class_names: The class names, or ``None``.
+        load: Callable reading one file into an array.
+        batch_size: Files per batch, or ``None`` for single samples.
+        shuffle_seed: As for :class:`~jaxlayers.utils.py_dataset.SampleBatches`.
+        collate: Callable joining the loaded samples of a batch.
+
+    Example:
+        >>> data = DirectoryDataset(["a.txt", "b.txt"], np.array([0, 1]), ["x", "y"],
+        ...                         load=lambda path: np.array(len(path)), batch_size=2)
+        >>> x, labels = data[0]
+        >>> x.tolist(), labels.tolist()
+        ([5, 5], [0, 1])
     """
 
     def __init__(self, file_paths, labels, class_names, load, batch_size, shuffle_seed=None,
@@ -161,6 +177,19 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     Returns:
         A :class:`DirectoryDataset` of ``(images, labels)`` float32 batches (a
         list of two for ``subset='both'``).
+
+    Example:
+        >>> import os
+        >>> for name in ("cat", "dog"):
+        ...     os.makedirs(f"pets/{name}")
+        ...     for i in range(2):
+        ...         jl.utils.save_img(f"pets/{name}/{i}.png", np.zeros((4, 6, 3)))
+        >>> data = image_dataset_from_directory("pets", image_size=(4, 6), batch_size=4,
+        ...                                     shuffle=False)
+        Found 4 files belonging to 2 classes.
+        >>> images, labels = next(iter(data))
+        >>> images.shape, labels.tolist(), data.class_names
+        ((4, 4, 6, 3), [0, 0, 1, 1], ['cat', 'dog'])
     """
     owner = "image_dataset_from_directory"
     if color_mode not in _CHANNELS:
@@ -233,6 +262,18 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
         A :class:`DirectoryDataset` of ``(texts, labels)`` batches, ``texts`` a
         NumPy string array (feed it to a ``TextVectorization`` layer, e.g. with
         ``ds.map(lambda x, y: (vectorize(x), y))``).
+
+    Example:
+        >>> import os
+        >>> for name in ("neg", "pos"):
+        ...     os.makedirs(f"reviews/{name}")
+        ...     with open(f"reviews/{name}/a.txt", "w") as f:
+        ...         _ = f.write(f"a {name} review")
+        >>> data = text_dataset_from_directory("reviews", batch_size=2, shuffle=False)
+        Found 2 files belonging to 2 classes.
+        >>> texts, labels = next(iter(data))
+        >>> texts.tolist(), labels.tolist()
+        (['a neg review', 'a pos review'], [0, 1])
     """
     owner = "text_dataset_from_directory"
     max_length = count_arg(owner, "max_length", max_length)
@@ -324,6 +365,19 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
     Returns:
         A :class:`DirectoryDataset` of ``(audio, labels)`` batches, ``audio``
         float32 ``(batch, length, channels)`` (a list of two for ``subset='both'``).
+
+    Example:
+        >>> import os, wave
+        >>> for name in ("no", "yes"):
+        ...     os.makedirs(f"words/{name}")
+        ...     with wave.open(f"words/{name}/a.wav", "wb") as f:
+        ...         f.setnchannels(1); f.setsampwidth(2); f.setframerate(8000)
+        ...         f.writeframes(np.zeros(80, "int16").tobytes())
+        >>> data = audio_dataset_from_directory("words", batch_size=2, shuffle=False)
+        Found 2 files belonging to 2 classes.
+        >>> audio, labels = next(iter(data))
+        >>> audio.shape, labels.tolist()
+        ((2, 80, 1), [0, 1])
     """
     owner = "audio_dataset_from_directory"
     output_sequence_length = count_arg(owner, "output_sequence_length", output_sequence_length)

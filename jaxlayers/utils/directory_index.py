@@ -18,7 +18,28 @@ SUBSETS = ("training", "validation", "both", None)
 
 def check_arguments(owner, labels, label_mode, class_names, validation_split, subset, shuffle,
                     seed):
-    """Validates the arguments shared by the ``*_dataset_from_directory`` functions."""
+    """Validates the arguments shared by the ``*_dataset_from_directory`` functions.
+
+    Args:
+        owner: The calling function's name, for messages.
+        labels: ``"inferred"``, ``None`` or a list of labels.
+        label_mode: ``"int"``, ``"categorical"``, ``"binary"`` or ``None``.
+        class_names: ``None`` or the list of class folder names.
+        validation_split: ``None`` or a float in ``(0, 1)``.
+        subset: ``None``, ``"training"``, ``"validation"`` or ``"both"``.
+        shuffle: Bool.
+        seed: ``None`` or an int (needed to split shuffled files).
+
+    Raises:
+        ConfigError: A value, or a combination, that Keras refuses.
+        ConfigTypeError: ``labels`` of another type.
+
+    Example:
+        >>> check_arguments("demo", "inferred", "int", None, 0.2, None, True, None)
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ConfigError: demo: pass `validation_split` and `subset` together ...
+    """
     if labels not in ("inferred", None):
         if not isinstance(labels, (list, tuple)):
             raise ConfigTypeError(
@@ -102,6 +123,16 @@ def index_directory(owner, directory, labels, formats, class_names=None, shuffle
     Returns:
         File paths, an int32 array of labels (``None`` without labels), and
         the class names (``None`` without labels).
+
+    Example:
+        >>> import os
+        >>> for name in ("cat", "dog"):
+        ...     os.makedirs(f"index/{name}")
+        ...     open(f"index/{name}/0.png", "wb").close()
+        >>> paths, labels, names = index_directory("demo", "index", "inferred", (".png",),
+        ...                                        shuffle=False, verbose=False)
+        >>> paths, labels.tolist(), names
+        (['index/cat/0.png', 'index/dog/0.png'], [0, 1], ['cat', 'dog'])
     """
     if not os.path.isdir(directory):
         raise DataError(f"{owner}: `directory` must be a folder. Received: {directory!r}.")
@@ -138,7 +169,24 @@ def index_directory(owner, directory, labels, formats, class_names=None, shuffle
 
 
 def split_subset(owner, paths, labels, validation_split, subset, verbose=True):
-    """The ``'training'`` (first) or ``'validation'`` (last) part of the files."""
+    """The ``'training'`` (first) or ``'validation'`` (last) part of the files.
+
+    Args:
+        owner: The calling function's name, for messages.
+        paths: The file paths, in their final order.
+        labels: One label per path, or ``None``.
+        validation_split: Fraction of the files kept for validation, or ``None``.
+        subset: ``"training"`` or ``"validation"``.
+        verbose: Print how many files the subset uses.
+
+    Returns:
+        ``(paths, labels)`` of the subset.
+
+    Example:
+        >>> split_subset("demo", list("abcde"), np.array([0, 0, 1, 1, 1]), 0.4, "validation",
+        ...              verbose=False)
+        (['d', 'e'], array([1, 1]))
+    """
     if not validation_split:
         return paths, labels
     num_val = int(validation_split * len(paths))
@@ -155,7 +203,20 @@ def split_subset(owner, paths, labels, validation_split, subset, verbose=True):
 
 
 def encode_labels(labels, label_mode, num_classes):
-    """Labels as Keras yields them: int32 ids, float32 ``(n, 1)`` or float32 one-hot."""
+    """Labels as Keras yields them: int32 ids, float32 ``(n, 1)`` or float32 one-hot.
+
+    Args:
+        labels: Integer class ids.
+        label_mode: ``"int"``, ``"binary"`` or ``"categorical"``.
+        num_classes: The number of classes (one-hot width).
+
+    Returns:
+        The encoded labels.
+
+    Example:
+        >>> encode_labels(np.array([0, 1, 1]), "categorical", 2).tolist()
+        [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]
+    """
     if label_mode == "binary":
         return np.asarray(labels, np.float32)[:, None]
     if label_mode == "categorical":

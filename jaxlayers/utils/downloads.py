@@ -34,7 +34,16 @@ _CHUNK = 1 << 16
 
 
 def keras_home():
-    """The cache root: ``$KERAS_HOME`` if set, else ``~/.keras`` (read at each call)."""
+    """The cache root: ``$KERAS_HOME`` if set, else ``~/.keras`` (read at each call).
+
+    Returns:
+        A path string.
+
+    Example:
+        >>> import os
+        >>> keras_home() == (os.environ.get("KERAS_HOME") or os.path.expanduser("~/.keras"))
+        True
+    """
     return os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
 
 
@@ -72,7 +81,22 @@ def hash_file(path, algorithm="sha256", file_hash=None):
 
 
 def validate_file(path, file_hash, algorithm="auto"):
-    """Whether the file at ``path`` has the hash ``file_hash`` (sha256 or md5)."""
+    """Whether the file at ``path`` has the hash ``file_hash`` (sha256 or md5).
+
+    Args:
+        path: The file's path.
+        file_hash: Expected hex digest.
+        algorithm: ``"sha256"``, ``"md5"`` or ``"auto"`` (md5 for a 32-digit hash).
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> with open("hello.txt", "w") as f:
+        ...     _ = f.write("hello")
+        >>> validate_file("hello.txt", "5d41402abc4b2a76b9719d911017c592")
+        True
+    """
     return hash_file(path, algorithm, file_hash) == str(file_hash).lower()
 
 
@@ -123,6 +147,13 @@ def extract_archive(file_path, path, archive_format="auto"):
 
     Returns:
         ``True`` when the archive matched a format and was extracted.
+
+    Example:
+        >>> import os, zipfile
+        >>> with zipfile.ZipFile("a.zip", "w") as z:
+        ...     z.writestr("inside.txt", "x")
+        >>> extract_archive("a.zip", "out"), os.listdir("out")
+        (True, ['inside.txt'])
     """
     if archive_format is None:
         return False

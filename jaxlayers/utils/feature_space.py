@@ -72,6 +72,11 @@ class Cross:
         crossing_dim: Positive int, the number of hash bins.
         output_mode: ``'one_hot'`` (a multi-hot vector of ``crossing_dim``) or
             ``'int'`` (the bin index).
+
+    Example:
+        >>> cross = Cross(("color", "size"), crossing_dim=8)
+        >>> cross.name, cross.get_config()["crossing_dim"]
+        ('color_X_size', 8)
     """
 
     def __init__(self, feature_names, crossing_dim, output_mode="one_hot"):
@@ -107,6 +112,11 @@ class Feature:
         output_mode: ``'one_hot'`` (the preprocessor returns integer indices,
             encoded as a multi-hot vector), ``'int'`` (indices as they are) or
             ``'float'`` (the preprocessor's float output as it is).
+
+    Example:
+        >>> feature = Feature("float32", jl.layers.Normalization(), "float")
+        >>> feature.dtype, type(feature.preprocessor).__name__
+        ('float32', 'Normalization')
     """
 
     def __init__(self, dtype, preprocessor, output_mode):

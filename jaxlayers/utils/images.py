@@ -90,6 +90,12 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
 
     Returns:
         A ``PIL.Image.Image``; ``img_to_array(img)`` gives its array.
+
+    Example:
+        >>> save_img("red.png", np.full((4, 6, 3), [255, 0, 0], "uint8"))
+        >>> image = load_img("red.png", target_size=(2, 3))
+        >>> image.size, image.getpixel((0, 0))
+        ((3, 2), (255, 0, 0))
     """
     img = convert_mode(open_image(path), color_mode)
     if target_size is None:
@@ -140,6 +146,11 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
             global setting).
         scale: Rescale values to span ``[0, 255]`` first.
         dtype: Dtype used for the rescaling (default ``backend.floatx()``).
+
+    Example:
+        >>> image = array_to_img(np.ones((2, 3, 1)))
+        >>> image.size, image.mode
+        ((3, 2), 'L')
     """
     image = pil_image()
     data_format = backend.standardize_data_format(data_format, owner="array_to_img")
@@ -180,6 +191,11 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
         file_format: Format name (``'png'``, ``'jpeg'``...); required for a file object.
         scale: Rescale values to span ``[0, 255]``.
         **kwargs: Passed to ``PIL.Image.Image.save``.
+
+    Example:
+        >>> save_img("gray.png", np.zeros((4, 6, 1)))
+        >>> load_img("gray.png", color_mode="grayscale").size
+        (6, 4)
     """
     if file_format is None and isinstance(path, (str, pathlib.Path)):
         file_format = pathlib.Path(path).suffix[1:].lower() or None

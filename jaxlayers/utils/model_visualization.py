@@ -152,6 +152,11 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
 
     Returns:
         A ``pydot.Dot`` (or ``pydot.Cluster`` with ``subgraph=True``).
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
+        >>> "<b>d</b> (Dense)" in model_to_dot(model).to_string()
+        True
     """
     if kwargs:
         raise ConfigError(
@@ -216,6 +221,17 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     Returns:
         In a notebook (IPython importable), an ``IPython.display.Image`` of a
         ``.png`` file; otherwise ``None``.
+
+    Raises:
+        ImportError: pydot is missing, or Graphviz is needed and missing.
+
+    Example:
+        A ``.dot`` file needs no Graphviz:
+
+        >>> model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2, name="d")])
+        >>> plot_model(model, to_file="model.dot", show_layer_names=True)
+        >>> open("model.dot").read().startswith("digraph")
+        True
     """
     dot = model_to_dot(model, show_shapes=show_shapes, show_dtype=show_dtype,
                        show_layer_names=show_layer_names, rankdir=rankdir,

@@ -145,7 +145,24 @@ class PyDataset:
 
 
 class MappedDataset(PyDataset):
-    """The batches of ``source`` passed through ``fn`` (what :meth:`PyDataset.map` returns)."""
+    """The batches of ``source`` passed through ``fn`` (what :meth:`PyDataset.map` returns).
+
+    A tuple batch is unpacked into ``fn``'s arguments.
+
+    Args:
+        source: A :class:`PyDataset`.
+        fn: Callable applied to each batch.
+
+    Example:
+        >>> class Steps(PyDataset):
+        ...     def __len__(self):
+        ...         return 2
+        ...     def __getitem__(self, index):
+        ...         return np.full((2,), index)
+        >>> scaled = Steps().map(lambda batch: batch * 10)
+        >>> type(scaled).__name__, scaled[1].tolist()
+        ('MappedDataset', [10, 10])
+    """
 
     def __init__(self, source, fn):
         super().__init__(workers=source.workers, use_multiprocessing=source.use_multiprocessing,
@@ -183,6 +200,14 @@ class SampleBatches(PyDataset):
         batch_size: Samples per batch (the last may be smaller), or ``None``.
         shuffle_seed: Seed of the new order drawn after each pass; ``None``
             keeps ``order``.
+
+    Example:
+        >>> class Squares(SampleBatches):
+        ...     def make_batch(self, picked):
+        ...         return np.asarray(picked) ** 2
+        >>> batches = Squares(np.arange(5), batch_size=2)
+        >>> len(batches), [batches[i].tolist() for i in range(len(batches))]
+        (3, [[0, 1], [4, 9], [16]])
     """
 
     def __init__(self, order, batch_size, shuffle_seed=None):

@@ -38,6 +38,17 @@ def builtin_function(kind="elementwise", mask=None, aliases=()):
         mask: Optional ``mask(y_true, y_pred, **kwargs)`` giving the entries its
             values leave out (``None`` where it leaves out nothing).
         aliases: Other names ``get`` knows it by (``"mse"``).
+
+    Returns:
+        A decorator registering the function and returning it unchanged.
+
+    Example:
+        Every built-in loss function is registered this way, under its name
+        and its aliases:
+
+        >>> from jaxlayers.training.losses import mean_squared_error
+        >>> jl.losses.get("mse") is mean_squared_error
+        True
     """
 
     def decorator(fn):
@@ -142,6 +153,18 @@ def wrapper_config(config, fn_name, fn_kwargs):
     """A function wrapper's config: ``config``, ``fn`` saved by name (unless ``None``), its options.
 
     Loss and metric wrappers save the same layout; ``from_wrapper_config`` reads it.
+
+    Args:
+        config: The base config (``name``, ``reduction``, ...); updated in place.
+        fn_name: The registered name of the wrapped function, or ``None``.
+        fn_kwargs: The options passed to the function on each call.
+
+    Returns:
+        ``config``.
+
+    Example:
+        >>> wrapper_config({"name": "l"}, "mean_squared_error", {"axis": -1})
+        {'name': 'l', 'fn': 'mean_squared_error', 'axis': -1}
     """
     if fn_name is not None:
         config["fn"] = fn_name
@@ -150,7 +173,22 @@ def wrapper_config(config, fn_name, fn_kwargs):
 
 
 def from_wrapper_config(cls, config, resolve):
-    """``cls(**config)`` with the saved ``fn`` name turned back into a function by ``resolve``."""
+    """``cls(**config)`` with the saved ``fn`` name turned back into a function by ``resolve``.
+
+    Args:
+        cls: The wrapper class.
+        config: A dict made by :func:`wrapper_config`.
+        resolve: Callable mapping a function's name to the function.
+
+    Returns:
+        The wrapper.
+
+    Example:
+        >>> loss = from_wrapper_config(LossFunctionWrapper,
+        ...                            {"name": "l", "fn": "mean_squared_error"}, jl.losses.get)
+        >>> loss.fn.__name__
+        'mean_squared_error'
+    """
     config = dict(config)
     if "fn" in config:
         config["fn"] = resolve(config["fn"])
@@ -311,7 +349,21 @@ class LossFunctionWrapper(Loss):
 
 
 class BuiltinLoss(LossFunctionWrapper):
-    """A built-in loss class: its options are attributes and config entries."""
+    """A built-in loss class: its options are attributes and config entries.
+
+    Args:
+        fn: The loss function.
+        reduction: As for :class:`Loss`.
+        name: As for :class:`Loss`.
+        dtype: As for :class:`Loss`.
+        **options: The function's options (``axis``, ``label_smoothing``, ...),
+            checked, passed on each call and kept as attributes.
+
+    Example:
+        >>> loss = jl.losses.Huber(delta=2.0)
+        >>> isinstance(loss, BuiltinLoss), loss.delta, loss.get_config()["delta"]
+        (True, 2.0, 2.0)
+    """
 
     def __init__(self, fn, reduction, name, dtype, **options):
         owner = type(self).__name__

@@ -110,6 +110,12 @@ def check_kind(kind, owner, yt_shape, yp_shape, yt_dtype, axis=-1):
         yp_shape: Static shape of the predictions.
         yt_dtype: Dtype of the labels, or ``None`` to skip the dtype check.
         axis: The class axis of ``y_pred`` (sparse losses).
+
+    Example:
+        >>> check_kind("sparse", "sparse_categorical_crossentropy", (2, 3), (2, 3), jnp.int32)
+        Traceback (most recent call last):
+        ...
+        jaxlayers.errors.ShapeError: sparse_categorical_crossentropy expects integer class ids ...
     """
     yt, yp = tuple(yt_shape), tuple(yp_shape)
     _check_dtype(owner, yt_dtype, ids=kind in ("sparse", "ids", "ctc"))
@@ -128,7 +134,30 @@ def check_kind(kind, owner, yt_shape, yp_shape, yt_dtype, axis=-1):
 
 
 def prepare(kind, owner, y_true, y_pred, axis=-1):
-    """Checks shapes, then casts ``y_pred`` to float and ``y_true`` to its dtype."""
+    """Checks shapes, then casts ``y_pred`` to float and ``y_true`` to its dtype.
+
+    Elementwise, binary and categorical labels are also given ``y_pred``'s rank
+    (``(batch,)`` labels against ``(batch, 1)`` predictions).
+
+    Args:
+        kind: As for :func:`check_kind`.
+        owner: The loss's name, for messages.
+        y_true: The labels.
+        y_pred: The predictions.
+        axis: The class axis of ``y_pred`` (sparse losses).
+
+    Returns:
+        ``(y_true, y_pred)`` as arrays.
+
+    Raises:
+        ShapeError: As for :func:`check_kind`.
+        DTypeError: As for :func:`check_kind`.
+
+    Example:
+        >>> y_true, y_pred = prepare("elementwise", "mse", [1, 2], [[1], [2]])
+        >>> y_true.shape, y_true.dtype, y_pred.dtype
+        ((2, 1), dtype('float32'), dtype('float32'))
+    """
     y_true, y_pred = jnp.asarray(y_true), jnp.asarray(y_pred)
     check_kind(kind, owner, y_true.shape, y_pred.shape, y_true.dtype, axis)
     if not jnp.issubdtype(y_pred.dtype, jnp.floating):

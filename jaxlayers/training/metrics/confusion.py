@@ -191,7 +191,20 @@ def zero_counts(shape, dtype):
 
 
 def add_counts(state, counts):
-    """``state`` of :func:`zero_counts` plus the ``counts`` of :func:`confusion_counts`."""
+    """``state`` of :func:`zero_counts` plus the ``counts`` of :func:`confusion_counts`.
+
+    Args:
+        state: Dict of the four running totals.
+        counts: Dict with ``tp``, ``fp``, ``tn`` and ``fn`` of one batch.
+
+    Returns:
+        The new state dict.
+
+    Example:
+        >>> state = add_counts(zero_counts((), "float32"), {"tp": 1, "fp": 2, "tn": 3, "fn": 4})
+        >>> {name: int(value) for name, value in state.items()}
+        {'true_positives': 1, 'false_positives': 2, 'true_negatives': 3, 'false_negatives': 4}
+    """
     return {
         "true_positives": state["true_positives"] + counts["tp"],
         "false_positives": state["false_positives"] + counts["fp"],

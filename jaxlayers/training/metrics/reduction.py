@@ -27,7 +27,20 @@ _METRIC_FUNCTIONS = {}
 
 
 def builtin_metric_function(fn):
-    """Registers a built-in metric function, so configs can name it."""
+    """Registers a built-in metric function, so configs can name it.
+
+    Args:
+        fn: The metric function; registered under ``fn.__name__``.
+
+    Returns:
+        ``fn``.
+
+    Example:
+        Every accuracy function is registered this way, so a config can name it:
+
+        >>> function_from_name("binary_accuracy").__name__
+        'binary_accuracy'
+    """
     _METRIC_FUNCTIONS[fn.__name__] = fn
     return fn
 
@@ -235,7 +248,20 @@ class MeanMetricWrapper(Mean):
 
 
 class BuiltinMeanMetric(MeanMetricWrapper):
-    """A built-in mean metric: its options are attributes and config entries."""
+    """A built-in mean metric: its options are attributes and config entries.
+
+    Args:
+        fn: The metric function, averaged over samples.
+        name: The metric's name.
+        dtype: The dtype of its state.
+        **options: The function's options, passed on each call and kept as
+            attributes.
+
+    Example:
+        >>> metric = jl.metrics.MeanSquaredError()
+        >>> isinstance(metric, BuiltinMeanMetric), metric.get_config()["name"]
+        (True, 'mean_squared_error')
+    """
 
     def __init__(self, fn, name, dtype, **options):
         super().__init__(fn, name=name, dtype=dtype, **options)
