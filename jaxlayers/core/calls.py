@@ -14,9 +14,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers.core import config as config_lib
-from jaxlayers.core import remat
+from jaxlayers.core import remat, variables
 from jaxlayers.core import scope as scope_lib
-from jaxlayers.core import variables
 from jaxlayers.core.input_spec import assert_input_compatibility
 from jaxlayers.errors import DTypeError, StateError
 
