@@ -856,3 +856,14 @@ def test_a_vocabulary_path_in_a_file_is_never_read(tmp_path, layer):
     members["config.json"] = json.dumps(config).encode()
     with pytest.raises(SerializationError, match="vocabulary.*file path"):
         _load(_write(tmp_path / "hostile.keras", members))
+
+
+def test_legacy_weights_reader_names_a_keras_3_weights_file(tmp_path):
+    # A Keras 3 ``.weights.h5`` has no Keras 2 ``layer_names``: a clear error, not an
+    # AttributeError from the missing group.
+    from jaxlayers.saving import legacy_h5
+
+    model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+    model.save_weights(tmp_path / "new.weights.h5")
+    with pytest.raises(archive.ArchiveError, match=r"not a Keras 2 .*model.load_weights"):
+        legacy_h5.load_weights(model, tmp_path / "new.weights.h5")

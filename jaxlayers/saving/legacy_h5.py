@@ -99,6 +99,10 @@ def _assign(model, h5file, walk):
     root = h5file
     if "layer_names" not in h5file.attrs:
         root = keras_reader._child(h5file, "model_weights", "/", walk)
+        if root is None or "layer_names" not in root.attrs:
+            raise archive.ArchiveError(
+                f"{walk.source}: not a Keras 2 HDF5 weights file (no `layer_names`). A "
+                "Keras 3 `.weights.h5` file loads with `model.load_weights(path)`.")
     saved = _file_layers(root, walk)
     ours = [layer for layer in model.layers if layer.weights]
     if len(saved) != len(ours):
