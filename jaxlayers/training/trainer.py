@@ -256,8 +256,28 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             self._fn_cache[key] = (jax.jit(metric_set.init), jax.jit(metric_set.results))
         return self._fn_cache[key]
 
+    def _start_carry(self, metric_set, params, state):
+        """A training carry of fresh buffers, with ``metric_set``'s initial states.
+
+        The step donates its carry, so it starts from copies: the facade's
+        values, the stored optimizer state and key stay valid for callbacks and
+        concurrent ``predict`` calls mid-epoch.  Every leaf gets its own new
+        buffer (two leaves sharing one, a zeros array reused by several
+        counters, would be donated twice).  One compiled program per metric
+        set copies and initializes everything: one dispatch per ``fit`` call.
+        """
+        key = ("carry", id(metric_set))
+        if key not in self._fn_cache:
+            def start(params, state, opt_state, train_key):
+                copied = jax.tree_util.tree_map(jnp.copy, (params, state, opt_state, train_key))
+                return (*copied[:3], metric_set.init(), copied[3])
+
+            self._fn_cache[key] = jax.jit(start)
+        return self._fn_cache[key](params, state, self._opt_state, self._train_key)
+
     def _train_fns(self, compiled_loss, metric_set, partition, dist=None):
-        key = ("train", id(compiled_loss), id(metric_set), partition.key, id(dist))
+        multi = steps_lib.multi_step_execution()
+        key = ("train", id(compiled_loss), id(metric_set), partition.key, id(dist), multi)
         if key in self._fn_cache:
             return self._fn_cache[key]
         step = steps_lib.make_train_step(self, self._tx, compiled_loss, metric_set, partition)
@@ -285,9 +305,12 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         fns = {
             "step": self._jit(step, **donate),
             "array_step": self._jit(array_step, **donate),
-            "array_multi": self._jit(array_multi, **donate),
             "partial": self._jit(partial_step, **donate),
         }
+        if multi == "scan":
+            fns["array_multi"] = self._jit(array_multi, **donate)
+        else:
+            fns["array_multi"] = functools.partial(_dispatch_steps, fns["array_step"], k)
         self._fn_cache[key] = fns = sharded_steps.process_local(fns, dist, k)
         return fns
 
@@ -364,7 +387,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 "(class_weight also works with a PyDataset); with an iterable dataset, yield "
                 "(x, y, sample_weight) batches instead."
             )
-        rng = self._shuffle_rng = np.random.default_rng(int(_shuffle_seed(self._train_key)))
+        rng = self._shuffle_rng = _shuffle_rng(self._train_key)
         if arrays_given:
             if y is None and not custom:  # a custom train_step may train on x alone
                 raise DataError(
@@ -443,8 +466,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             partition, params, state = self._train_state()
             # The step donates its carry: start from copies so the facade's values,
             # the stored optimizer state and key stay valid for callbacks mid-epoch.
-            carry = _fresh_carry(params, state, self._opt_state,
-                                 self._metric_fns(metric_set)[0](), self._train_key)
+            carry = self._start_carry(metric_set, params, state)
             if dist is not None:
                 carry = dist.place_carry(carry)
             if dataset is not None:
@@ -712,8 +734,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         partition, params, state = self._train_state()
         dist = distribution_lib.distribution()
         fns = self._train_fns(compiled_loss, metric_set, partition, dist)
-        carry = _fresh_carry(params, state, self._opt_state,
-                             self._metric_fns(metric_set)[0](), self._train_key)
+        carry = self._start_carry(metric_set, params, state)
         if dist is not None:
             carry = dist.place_carry(carry)
         carry, _ = fns["step"](carry, data_lib.to_arrays((x, y, sample_weight)))
@@ -760,6 +781,13 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         io = getattr(self, "_compiled_io", None)
         return io[2].names if io else []
 
+def _dispatch_steps(array_step, k, carry, arrays, index, i):
+    """``k`` compiled steps from index row ``i`` on, queued without waiting for any."""
+    for j in range(k):
+        carry, loss = array_step(carry, arrays, index, i + j)
+    return carry, loss
+
+
 def _stash(model, **values):
     """Sets the trainer's bookkeeping attributes (carries, optimizer state, keys).
 
@@ -769,28 +797,15 @@ def _stash(model, **values):
     model.__dict__.update(values)
 
 
-@jax.jit
-def _copy_tree(tree):
-    return jax.tree_util.tree_map(jnp.copy, tree)
+def _shuffle_rng(key):
+    """The host generator that shuffles array data, seeded from fit's key.
 
-
-def _fresh_carry(params, state, opt_state, metric_states, key):
-    """The carry a donating step may consume: every leaf its own new buffer.
-
-    The facade's values must outlive the epoch, and two leaves sharing a buffer
-    (one zeros array for several metric counters, a constant a user state
-    reuses) would be donated twice; copying each leaf once, here, costs
-    nothing per step.  One compiled copy: a copy per leaf would be a dispatch
-    per leaf on every ``fit`` call.
+    Seeded from the key's raw bits (tagged, so the stream differs from the
+    key's own uses): BackupAndRestore, which saves the key, resumes the same
+    shuffles, and no program is compiled or run on the device for it.
     """
-    return _copy_tree((params, state, opt_state, metric_states, key))
-
-
-# Drawn from fit's key, so BackupAndRestore can resume the same shuffles; compiled
-# once, not dispatched op by op on every fit call.
-@jax.jit
-def _shuffle_seed(key):
-    return jax.random.randint(jax.random.fold_in(key, 7), (), 0, 2**31 - 1)
+    bits = np.asarray(jax.random.key_data(key)).ravel().tolist()
+    return np.random.default_rng([0x5EED, *bits])
 
 
 __all__ = ["Trainer"]

@@ -1,0 +1,99 @@
+"""What ``fit`` costs per call beyond its steps: compiles, and the ``steps_per_execution`` paths."""
+
+import contextlib
+
+import jax
+import numpy as np
+import pytest
+
+import jaxlayers as jl
+from jaxlayers.training import steps as steps_lib
+
+_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+
+
+@contextlib.contextmanager
+def count_compiles():
+    """Counts the XLA compilations inside the block (every program, however small)."""
+    names = []
+
+    def listener(event, duration, **kwargs):
+        if event == _COMPILE_EVENT:
+            names.append(kwargs.get("fun_name", "?"))
+
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        yield names
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
+
+
+def _model(k=1):
+    model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"], steps_per_execution=k)
+    return model
+
+
+class Recorder(jl.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.calls.append(("begin", batch))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.calls.append(("end", batch, round(float(logs["loss"]), 6)))
+
+
+def test_repeated_fit_compiles_nothing(rng):
+    x = rng.standard_normal((8, 3)).astype(np.float32)
+    y = rng.standard_normal((8, 2)).astype(np.float32)
+    model = _model()
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    with count_compiles() as names:
+        for shuffle in (True, False):
+            model.fit(x + 1, y, batch_size=4, epochs=2, verbose=0, shuffle=shuffle)
+    assert names == []
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_steps_per_execution_scan_and_dispatch_agree(rng, k):
+    x = rng.standard_normal((10, 3)).astype(np.float32)
+    y = rng.standard_normal((10, 2)).astype(np.float32)
+    weights = _model().get_weights()
+    runs = {}
+    try:
+        for mode in ("scan", "dispatch"):
+            steps_lib.set_multi_step_execution(mode)
+            model = _model(k)
+            model.set_weights(weights)
+            rec = Recorder()
+            # 10 samples in batches of 2: 5 steps, run as blocks of k, then single steps.
+            history = model.fit(x, y, batch_size=2, epochs=1, verbose=0, shuffle=False,
+                                callbacks=[rec])
+            runs[mode] = (model.get_weights(), rec.calls, history.history)
+    finally:
+        steps_lib.set_multi_step_execution("auto")
+    (w_scan, calls_scan, hist_scan), (w_disp, calls_disp, hist_disp) = runs.values()
+    for a, b in zip(w_scan, w_disp):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(hist_scan["loss"], hist_disp["loss"], rtol=1e-6)
+    # Keras's blocks: begin at the block's first batch, end at its last one.
+    blocks = [(0, k - 1), (k, 2 * k - 1)] if k == 2 else [(0, 2)]
+    singles = list(range(blocks[-1][1] + 1, 5))
+    expected = [(b, e) for b, e in blocks] + [(s, s) for s in singles]
+    for calls in (calls_scan, calls_disp):
+        begins = [c[1] for c in calls if c[0] == "begin"]
+        ends = [c[1] for c in calls if c[0] == "end"]
+        assert list(zip(begins, ends)) == expected
+    np.testing.assert_allclose([c[2] for c in calls_scan if c[0] == "end"],
+                               [c[2] for c in calls_disp if c[0] == "end"], rtol=1e-5)
+
+
+def test_multi_step_execution_choice():
+    assert steps_lib.multi_step_execution("cpu") == "dispatch"
+    assert steps_lib.multi_step_execution("tpu") == "scan"
+    with pytest.raises(jl.errors.ConfigError, match=r"`mode` must be one of .*'unrolled'"):
+        steps_lib.set_multi_step_execution("unrolled")
+    assert steps_lib.multi_step_execution("cpu") == "dispatch"
