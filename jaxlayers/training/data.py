@@ -245,6 +245,12 @@ class ArrayData:
     def steps(self):
         return self.full_steps + (1 if self.remainder else 0)
 
+    def shapes(self):
+        """``(x, y, sample_weight)`` as the ``jax.ShapeDtypeStruct`` s they have on the device."""
+        return jax.tree_util.tree_map(
+            lambda a: jax.ShapeDtypeStruct(a.shape, jax.dtypes.canonicalize_dtype(a.dtype)),
+            self._host if self._arrays is None else self._arrays)
+
     @property
     def arrays(self):
         """``(x, y, sample_weight)`` on the device (placed by the first :meth:`plan`)."""
@@ -266,6 +272,17 @@ class ArrayData:
             self._host = None
             return full, partial
         return jax.device_put((full, partial))
+
+
+def shuffle_rng(key):
+    """The host generator that shuffles array data in ``fit``, seeded from its key.
+
+    Seeded from the key's raw bits (tagged, so the stream differs from the
+    key's own uses): ``BackupAndRestore``, which saves the key, resumes the
+    same shuffles, and nothing is compiled or run on the device for it.
+    """
+    bits = np.asarray(jax.random.key_data(key)).ravel().tolist()
+    return np.random.default_rng([0x5EED, *bits])
 
 
 def gather(arrays, index):

@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend
@@ -185,7 +184,9 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 y, _, aux = self.apply_with_aux(p, s, x)
                 return y, aux["metrics"]
 
-            cache[spec_key] = jax.eval_shape(outputs_and_added, self.params, self.state,
+            # From the weights' shapes: the values need not exist yet (fit makes
+            # them while its step compiles).
+            cache[spec_key] = jax.eval_shape(outputs_and_added, *steps_lib.abstract_weights(self),
                                              x_sample)
         return cache[spec_key]
 
@@ -257,22 +258,10 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         return self._fn_cache[key]
 
     def _start_carry(self, metric_set, params, state):
-        """A training carry of fresh buffers, with ``metric_set``'s initial states.
-
-        The step donates its carry, so it starts from copies: the facade's
-        values, the stored optimizer state and key stay valid for callbacks and
-        concurrent ``predict`` calls mid-epoch.  Every leaf gets its own new
-        buffer (two leaves sharing one, a zeros array reused by several
-        counters, would be donated twice).  One compiled program per metric
-        set copies and initializes everything: one dispatch per ``fit`` call.
-        """
+        """A training carry of fresh buffers (see :func:`steps.make_carry_start`)."""
         key = ("carry", id(metric_set))
         if key not in self._fn_cache:
-            def start(params, state, opt_state, train_key):
-                copied = jax.tree_util.tree_map(jnp.copy, (params, state, opt_state, train_key))
-                return (*copied[:3], metric_set.init(), copied[3])
-
-            self._fn_cache[key] = jax.jit(start)
+            self._fn_cache[key] = steps_lib.make_carry_start(metric_set)
         return self._fn_cache[key](params, state, self._opt_state, self._train_key)
 
     def _train_fns(self, compiled_loss, metric_set, partition, dist=None):
@@ -310,7 +299,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         if multi == "scan":
             fns["array_multi"] = self._jit(array_multi, **donate)
         else:
-            fns["array_multi"] = functools.partial(_dispatch_steps, fns["array_step"], k)
+            fns["array_multi"] = functools.partial(steps_lib.dispatch_steps, fns["array_step"], k)
         self._fn_cache[key] = fns = sharded_steps.process_local(fns, dist, k)
         return fns
 
@@ -387,7 +376,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 "(class_weight also works with a PyDataset); with an iterable dataset, yield "
                 "(x, y, sample_weight) batches instead."
             )
-        rng = self._shuffle_rng = _shuffle_rng(self._train_key)
+        rng = self._shuffle_rng = data_lib.shuffle_rng(self._train_key)
         if arrays_given:
             if y is None and not custom:  # a custom train_step may train on x alone
                 raise DataError(
@@ -443,8 +432,14 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                                    initial_epoch,
                                    validation_steps, validation_batch_size or batch_size,
                                    validation_freq)
-        partition, params, state = self._train_state()
-        fns = self._train_fns(compiled_loss, metric_set, partition, dist)
+        fns = self._train_fns(compiled_loss, metric_set, steps_lib.Partition(self), dist)
+        ahead = None
+        if not self.run_eagerly and dist is None and dataset is not None and \
+                epochs > initial_epoch:
+            ahead = steps_lib.compile_first_step(self, fns, dataset, metric_set)
+        self._train_state()  # makes the weights and optimizer state while that compiles
+        if ahead is not None:
+            ahead.join()
         cb = callbacks_lib.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=steps)
@@ -781,13 +776,6 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         io = getattr(self, "_compiled_io", None)
         return io[2].names if io else []
 
-def _dispatch_steps(array_step, k, carry, arrays, index, i):
-    """``k`` compiled steps from index row ``i`` on, queued without waiting for any."""
-    for j in range(k):
-        carry, loss = array_step(carry, arrays, index, i + j)
-    return carry, loss
-
-
 def _stash(model, **values):
     """Sets the trainer's bookkeeping attributes (carries, optimizer state, keys).
 
@@ -795,17 +783,6 @@ def _stash(model, **values):
     (a tree of arrays) for sublayers, Python work on every step.
     """
     model.__dict__.update(values)
-
-
-def _shuffle_rng(key):
-    """The host generator that shuffles array data, seeded from fit's key.
-
-    Seeded from the key's raw bits (tagged, so the stream differs from the
-    key's own uses): BackupAndRestore, which saves the key, resumes the same
-    shuffles, and no program is compiled or run on the device for it.
-    """
-    bits = np.asarray(jax.random.key_data(key)).ravel().tolist()
-    return np.random.default_rng([0x5EED, *bits])
 
 
 __all__ = ["Trainer"]
