@@ -194,7 +194,11 @@ class Variable:
         if scope is not None and scope.binds(self):
             scope.write(self, value)
             return self
-        value = jnp.asarray(value)
+        # An array of the weight's dtype (fit's results, every epoch) goes in as
+        # it is: a conversion would cost a dispatch per weight.
+        if not (isinstance(value, jax.Array) and value.dtype == self._dtype
+                and not value.weak_type):
+            value = jnp.asarray(value)
         if tuple(value.shape) != self._shape:
             raise ShapeError(
                 f"Cannot assign to weight '{self.path}' of shape {self._shape}. "
@@ -207,7 +211,8 @@ class Variable:
                 "layer.apply(...); assign them after the jitted function returns with "
                 "layer.set_params(params, state)."
             )
-        value = value.astype(self._dtype)
+        if value.dtype != self._dtype or value.weak_type:
+            value = value.astype(self._dtype)
         # A weight keeps the placement it was made (or declared) with, Keras's
         # variable layout: set_weights of host arrays, or loading a file before
         # the first read, does not gather it onto one device.
