@@ -277,12 +277,16 @@ class ArrayData:
 def shuffle_rng(key):
     """The host generator that shuffles array data in ``fit``, seeded from its key.
 
-    Seeded from the key's raw bits (tagged, so the stream differs from the
-    key's own uses): ``BackupAndRestore``, which saves the key, resumes the
-    same shuffles, and nothing is compiled or run on the device for it.
+    ``BackupAndRestore`` saves the key, so a resumed ``fit`` draws the same
+    shuffles.  The seed comes from one compiled program (not op by op on
+    every call); ``fit`` asks for it only when it shuffles.
     """
-    bits = np.asarray(jax.random.key_data(key)).ravel().tolist()
-    return np.random.default_rng([0x5EED, *bits])
+    return np.random.default_rng(int(_shuffle_seed(key)))
+
+
+@jax.jit
+def _shuffle_seed(key):
+    return jax.random.randint(jax.random.fold_in(key, 7), (), 0, 2**31 - 1)
 
 
 def gather(arrays, index):

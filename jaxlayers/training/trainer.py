@@ -376,8 +376,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 "(class_weight also works with a PyDataset); with an iterable dataset, yield "
                 "(x, y, sample_weight) batches instead."
             )
-        # Without shuffling there is no order to resume: no generator (and no
-        # read of the key from the device).
+        # Without shuffling there is no order to resume: no generator, and no
+        # seed read back from the device.
         rng = self._shuffle_rng = data_lib.shuffle_rng(self._train_key) if shuffle else None
         if arrays_given:
             if y is None and not custom:  # a custom train_step may train on x alone
