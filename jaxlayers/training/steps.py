@@ -534,5 +534,4 @@ def make_predict_step(model):
 
 
 __all__ = ["Outputs", "CompiledLoss", "MetricSet", "Partition", "set_multi_step_execution",
-           "multi_step_execution", "dispatch_steps", "make_carry_start", "abstract_weights",
-           "compile_ahead"]
+           "multi_step_execution"]
