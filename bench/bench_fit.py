@@ -10,7 +10,8 @@ architecture is trained three ways on the same data and batch size:
 
 Also the fixed cost of one ``fit`` / ``predict`` call on a tiny model (what a
 call costs beyond its steps).  Prints ms/step and the ratios, writes
-``bench/results/fit.json``.  Run: ``python bench/bench_fit.py [--quick | --fixed]``.
+``bench/results/fit.json``; ``--spe`` times ``steps_per_execution=10`` scanned and dispatched.
+Run: ``python bench/bench_fit.py [--quick | --fixed | --spe]``.
 """
 
 import argparse
@@ -228,6 +229,48 @@ def predict_throughput(rounds=5, n=10_000, batch=256):
             "ratio": min(t_predict) / min(t_hand)}
 
 
+def steps_per_execution_rows(names=("mlp", "cnn"), k=10, rounds=3):
+    """``fit`` with ``steps_per_execution=k`` run both ways (one ``lax.scan`` of k steps per
+    dispatch, or k dispatched steps), against ``steps_per_execution=1``: ms per step.
+
+    The two ways compute the same updates; which is faster depends on the backend
+    (``jl.training.steps.set_multi_step_execution``; ``'auto'`` picks per backend).
+    """
+    from jaxlayers.training import steps as steps_lib
+
+    rows = {}
+    for name in names:
+        build, shape, batch = MODELS[name]
+        x, y = data(shape, batch, 2 * k)
+        models = {}
+        for label, spe, mode in (("spe1", 1, "auto"), ("scan", k, "scan"),
+                                 ("dispatch", k, "dispatch")):
+            steps_lib.set_multi_step_execution(mode)
+            jl.set_random_seed(0)
+            model = build(jl)
+            model.compile(optimizer=optax.adam(1e-3), steps_per_execution=spe,
+                          loss=jl.losses.SparseCategoricalCrossentropy(from_logits=True))
+            model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)  # compile
+            models[label] = (model, mode)
+        times = {label: [] for label in models}
+        for r in range(rounds):
+            for label in (list(models) if r % 2 == 0 else list(models)[::-1]):
+                model, mode = models[label]
+                steps_lib.set_multi_step_execution(mode)
+                start = time.perf_counter()
+                model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+                times[label].append((time.perf_counter() - start) / (2 * k))
+        steps_lib.set_multi_step_execution("auto")
+        base = float(np.median(times["spe1"]))
+        rows[name] = {label: {"ms_per_step": 1e3 * float(np.median(t)),
+                              "ratio_to_spe1": float(np.median(t)) / base}
+                      for label, t in times.items()}
+        print(f"{name:12s} " + "  ".join(
+            f"{label}={v['ms_per_step']:.2f}ms ({v['ratio_to_spe1']:.2f}x)"
+            for label, v in rows[name].items()), flush=True)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer steps, MLP and CNN only")
@@ -235,8 +278,18 @@ def main():
     parser.add_argument("--models", default="mlp,cnn,lstm,transformer")
     parser.add_argument("--fixed", action="store_true",
                         help="only the per-call fixed cost of fit and predict")
+    parser.add_argument("--spe", action="store_true",
+                        help="only steps_per_execution=10, scanned vs dispatched")
     args = parser.parse_args()
     results = {"device": str(jax.devices()[0]), "models": {}}
+    if args.spe:
+        results["steps_per_execution"] = steps_per_execution_rows(
+            ("mlp", "cnn") if args.quick else args.models.split(","))
+        out = os.path.join(os.path.dirname(__file__), "results")
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, "fit_spe.json"), "w") as f:
+            json.dump(results, f, indent=2)
+        return
     results["fixed_cost"] = {"jaxlayers": fixed_cost(jl)}
     if not args.no_keras:
         try:

@@ -17,7 +17,8 @@ Repetitions are interleaved (one epoch of each column in turn, the order reverse
 round) and reported as medians, IQRs and ratios to the floor. Also: the eager call of one
 ``Dense(32)`` on (8, 16), ``fit``'s fixed cost per call, the time to the first step (trace +
 compile + one step), ``predict`` on 10k samples, saving and loading a ~100M-parameter model,
-and memory (each compiled step's buffers; the process peak).
+and memory (each compiled step's buffers; each training column's peak of live arrays against
+the floor's, see :func:`peak_training_bytes`; the process peak).
 
 Writes a table to stdout, ``bench/results/run.json`` and ``bench/results/run.png``.
 A framework that is not installed gives columns marked "not installed".
@@ -139,6 +140,11 @@ def time_training(name, peers, built, data, rounds):
                "first_step_s": first[c], "first_step_ratio": first[c] / first["floor"]}
         if c in fixed:
             row["fit_fixed_ms"] = _stats(fixed[c])
+        if col.peak is not None:
+            try:
+                row["train_peak_bytes"] = peak_training_bytes(col, cols["floor"])
+            except Exception as err:  # noqa: BLE001 - a memory pass must not end the run
+                row["train_peak_error"] = repr(err)
         try:
             row["step_memory_bytes"] = col.memory() if col.memory else None
         except Exception as err:  # noqa: BLE001 - memory analysis is best effort per backend
@@ -146,6 +152,22 @@ def time_training(name, peers, built, data, rounds):
             row["step_memory_error"] = repr(err)
         out[c] = row
     return out, errors
+
+
+def peak_training_bytes(col, floor):
+    """Device bytes a training pass needs at its peak: the memory row of ``fit`` vs the floor.
+
+    ``memory_stats()`` (GPU, TPU) has no per-column peak, and CPU has none at all, so
+    this counts live arrays after every step: the peak growth during the pass, plus the
+    bytes the floor holds before it (its weights, optimizer state and, for columns that
+    keep it there, its data on the device).  Temporaries inside a step are not
+    counted (see the compiled step memory table).
+    """
+    base = common.live_bytes()
+    peak = [base]
+    col.peak(lambda: peak.__setitem__(0, max(peak[0], common.live_bytes())))
+    state, data = floor.footprint()
+    return (peak[0] - base) + state + (data if col.preloaded else 0)
 
 
 def time_calls(fns, rounds, number):
@@ -292,6 +314,15 @@ def format_table(results, missing):
         if any(v is not None for v in cells):
             lines.append(f"| {c} | " + " | ".join(
                 f"{v / 2**20:.1f}" if v is not None else "n/a" for v in cells) + " |")
+    lines += ["", "| training peak memory (MiB, ratio) | " + " | ".join(models) + " |",
+              "| --- |" + " --- |" * len(models)]
+    for c in COLUMNS:
+        cells = [results["train"][m].get(c, {}).get("train_peak_bytes") for m in models]
+        floors = [results["train"][m].get("floor", {}).get("train_peak_bytes") for m in models]
+        if any(v is not None for v in cells):
+            lines.append(f"| {c} | " + " | ".join(
+                f"{v / 2**20:.1f} ({v / f:.2f}x)" if v is not None and f else "n/a"
+                for v, f in zip(cells, floors)) + " |")
     lines += ["", "| eager Dense(32) on (8, 16) | µs | ratio to jitted |", "| --- | --- | --- |"]
     lines += [f"| {k} | {v['median']:.1f} | {v['ratio']:.1f}x |"
               for k, v in results["eager_us"].items()]
@@ -353,7 +384,7 @@ def _guarded(fn, results):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="fewer steps and rounds, no save/load (about a minute or two)")
+                        help="fewer steps and rounds, one save/load (a few minutes)")
     parser.add_argument("--models", default=",".join(common.SPECS))
     parser.add_argument("--no-save", action="store_true", help="skip the ~100M save/load")
     parser.add_argument("--out", default=RESULTS)
@@ -380,8 +411,9 @@ def main(argv=None):
     results["predict_ms"] = _guarded(lambda: predict_rows(peers, built_all, rounds)
                                      if "mlp" in built_all else {}, results)
     built_all.clear()  # the models are not needed past here
-    results["save_load"] = _guarded(lambda: {} if args.quick or args.no_save
-                                    else save_load_rows(peers), results)
+    results["save_load"] = _guarded(lambda: {} if args.no_save
+                                    else save_load_rows(peers, repeat=1 if args.quick else 2),
+                                    results)
     results["memory"] = memory_row()
     table = format_table(results, missing)
     print(table)

@@ -62,13 +62,25 @@ class Column:
     ``start()`` runs the first step (trace + compile + one step) and blocks; ``run()`` trains
     over every batch of the data once and blocks; ``fit_one()`` (``fit`` columns) is one
     ``fit`` call on one batch, for the fixed cost per call; ``memory()`` the compiled step's
-    bytes (arguments + outputs + temporaries - aliased) where the step is ours to lower.
+    bytes (arguments + outputs + temporaries - aliased) where the step is ours to lower;
+    ``peak(probe)`` trains over the data once more calling ``probe()`` after every step (an
+    untimed pass for the peak memory); ``preloaded`` is whether the column keeps its data on
+    the device before training (the hand-written loops do; ``fit`` puts it there), and
+    ``footprint()`` a hand-written loop's ``(weights + optimizer state, data)`` bytes.
     """
 
     start: Callable[[], None]
     run: Callable[[], None]
     fit_one: Callable[[], None] | None = None
     memory: Callable[[], int] | None = None
+    peak: Callable[[Callable[[], None]], None] | None = None
+    preloaded: bool = False
+    footprint: Callable[[], tuple[int, int]] | None = None
+
+
+def live_bytes():
+    """Bytes of every array alive on the devices now (no temporaries inside a program)."""
+    return sum(a.nbytes for a in jax.live_arrays())
 
 
 def compiled_bytes(jitted, *args):
@@ -129,18 +141,38 @@ def loop(step, params, opt_state, xs, ys):
     def memory():
         return compiled_bytes(step, *carry, xs[0], ys[0])
 
-    return Column(start, run, memory=memory)
+    def peak(probe):
+        p, o = carry
+        for x, y in zip(xs, ys):
+            p, o, loss = step(p, o, x, y)
+            probe()
+        carry[:] = [p, o]
+        jax.block_until_ready(loss)
+
+    def footprint():  # (weights + optimizer state, data on the device) in bytes
+        return (sum(a.nbytes for a in jax.tree.leaves(carry)),
+                sum(a.nbytes for a in jax.tree.leaves((xs, ys))))
+
+    return Column(start, run, memory=memory, peak=peak, preloaded=True, footprint=footprint)
 
 
-def fit_columns(model, data):
-    """A Keras-style ``fit`` over the whole data, and ``fit`` on one batch (fixed cost)."""
+def fit_columns(model, data, lambda_callback=None):
+    """A Keras-style ``fit`` over the whole data, and ``fit`` on one batch (fixed cost).
+
+    ``lambda_callback`` is the library's ``LambdaCallback`` (for the peak-memory pass).
+    """
     one_x, one_y = data.x[:data.batch], data.y[:data.batch]
 
-    def fit(x, y):
-        model.fit(x, y, batch_size=data.batch, epochs=1, shuffle=False, verbose=0)
+    def fit(x, y, callbacks=None):
+        model.fit(x, y, batch_size=data.batch, epochs=1, shuffle=False, verbose=0,
+                  callbacks=callbacks)
+
+    def peak(probe):
+        fit(data.x, data.y, [lambda_callback(on_train_batch_end=lambda batch, logs: probe())])
 
     return Column(start=lambda: fit(one_x, one_y), run=lambda: fit(data.x, data.y),
-                  fit_one=lambda: fit(one_x, one_y))
+                  fit_one=lambda: fit(one_x, one_y),
+                  peak=peak if lambda_callback is not None else None)
 
 
 def jitted_predict(forward, x, batch):

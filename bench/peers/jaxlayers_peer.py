@@ -41,7 +41,8 @@ def columns(model, name, data):
 
     pure = common.hand_columns(loss, model.params, data)["step"]
     # ``fit`` trains the facade's own weights; the pure column trains a copy.
-    return {"jaxlayers fit": common.fit_columns(model, data), "jaxlayers pure": pure}
+    return {"jaxlayers fit": common.fit_columns(
+        model, data, jl.callbacks.LambdaCallback), "jaxlayers pure": pure}
 
 
 def eager_dense():

@@ -48,7 +48,8 @@ def columns(model, name, data):
         return common.sparse_ce(logits, y)
 
     stateless = common.hand_columns(loss, trainable, data)["step"]
-    return {"keras fit": common.fit_columns(model, data), "keras stateless": stateless}
+    return {"keras fit": common.fit_columns(
+        model, data, keras.callbacks.LambdaCallback), "keras stateless": stateless}
 
 
 def eager_dense():

@@ -14,6 +14,7 @@ directly (see ``Layer.__getattr__``), so ``jnp`` and ``lax`` just work.
 """
 
 import inspect
+import json
 import operator
 import weakref
 
@@ -97,6 +98,17 @@ def call_initializer(initializer, shape, dtype, key):
     ):
         return initializer(shape, dtype=dtype)
     return initializer(shape)
+
+
+def initial_value(initializer, shape, dtype, path, key):
+    """The value ``initializer`` gives a weight of ``shape`` and ``dtype`` at ``path``."""
+    value = jnp.asarray(call_initializer(initializer, shape, dtype, key), dtype=dtype)
+    if value.shape != shape:
+        raise ShapeError(
+            f"Initializer of weight '{path}' returned shape {value.shape}, "
+            f"expected {shape}. Received: initializer={initializer!r}."
+        )
+    return value
 
 
 class Variable:
@@ -214,14 +226,7 @@ class Variable:
     # --- values -------------------------------------------------------------------
     def initial_value(self, key):
         """A fresh value from the initializer and ``key`` (pure; jittable)."""
-        value = call_initializer(self.initializer, self._shape, self._dtype, key)
-        value = jnp.asarray(value, dtype=self._dtype)
-        if value.shape != self._shape:
-            raise ShapeError(
-                f"Initializer of weight '{self.path}' returned shape {value.shape}, "
-                f"expected {self._shape}. Received: initializer={self.initializer!r}."
-            )
-        return value
+        return initial_value(self.initializer, self._shape, self._dtype, self.path, key)
 
     def creation_sharding(self):
         """The ``NamedSharding`` this weight's value is made with, or ``None``.
@@ -254,7 +259,11 @@ class Variable:
         if scope is not None and scope.binds(self):
             scope.write(self, value)
             return self
-        value = to_device_array(value, self._dtype)
+        # An array of the weight's dtype (fit's results, every epoch) goes in as
+        # it is: a conversion would cost a dispatch per weight.
+        if not (isinstance(value, jax.Array) and value.dtype == self._dtype
+                and not value.weak_type):
+            value = to_device_array(value, self._dtype)
         if tuple(value.shape) != self._shape:
             raise ShapeError(
                 f"Cannot assign to weight '{self.path}' of shape {self._shape}. "
@@ -267,7 +276,7 @@ class Variable:
                 "layer.apply(...); assign them after the jitted function returns with "
                 "layer.set_params(params, state)."
             )
-        if value.dtype != self._dtype:
+        if value.dtype != self._dtype or value.weak_type:
             value = value.astype(self._dtype)
         # A weight keeps the placement it was made (or declared) with, Keras's
         # variable layout: set_weights of host arrays, or loading a file before
@@ -408,20 +417,78 @@ def materialize_all(variables):
     shardings = [v.creation_sharding() for v in pending]
     placed = [(v, s) for v, s in zip(pending, shardings) if s is not None]
     local = [v for v, s in zip(pending, shardings) if s is None]
-    with jax.ensure_compile_time_eval():
-        if len(local) == 1:
+    if len(local) == 1:
+        # Concrete even when first read inside someone's jit trace.
+        with jax.ensure_compile_time_eval():
             local[0]._value = local[0].initial_value(local[0]._init_key)
-        elif local:
-            _make(local, None)
-        if placed:
-            _make([v for v, _ in placed], [s for _, s in placed])
+    elif local:
+        _make(local, None)
+    if placed:
+        _make([v for v, _ in placed], [s for _, s in placed])
+
+
+# Compiled initializer programs by what they compute (initializer configs,
+# shapes, dtypes, placements): building the same architecture again, a common
+# pattern in tests, sweeps and benchmarks, compiles nothing.  Only jaxlayers'
+# own initializers qualify (their values depend on the config and key alone).
+_MAKE_CACHE = {}
+_MAKE_CACHE_SIZE = 32
+
+
+# Up to this many values in total, initializers compile without LLVM's
+# optimisations on CPU: the random-number generator compiles about 5x faster
+# that way and runs about 20x slower, so below ~4M values (about 0.1 s of
+# running) the compile time saved dominates.  Larger models get the
+# optimized program, which runs once over many values.
+_FAST_COMPILE_MAX_VALUES = 2**22
+
+
+def _init_compiler_options(pending):
+    if jax.default_backend() != "cpu":
+        return None
+    if sum(v.size for v in pending) > _FAST_COMPILE_MAX_VALUES:
+        return None
+    return {"xla_backend_optimization_level": 0}
+
+
+def _initializer_signature(initializer):
+    """A hashable description of a built-in initializer's computation, or ``None``."""
+    if type(initializer).__module__ != "jaxlayers.initializers":
+        return None
+    try:
+        config = json.dumps(initializer.get_config(), sort_keys=True)
+    except (AttributeError, TypeError, ValueError):  # arrays or objects in the config
+        return None
+    return type(initializer).__qualname__, config
 
 
 def _make(pending, shardings):
-    def make(keys):
-        return [v.initial_value(k) for v, k in zip(pending, keys)]
+    keys = [v._init_key for v in pending]
+    signature = [_initializer_signature(v.initializer) for v in pending]
+    cache_key = None
+    if all(sig is not None for sig in signature):
+        cache_key = (tuple((sig, v._shape, str(v._dtype), str(getattr(k, "dtype", k)))
+                           for sig, v, k in zip(signature, pending, keys)),
+                     None if shardings is None else tuple(shardings))
+    compiled = _MAKE_CACHE.get(cache_key) if cache_key is not None else None
+    if compiled is None:
+        specs = [(v.initializer, v._shape, v._dtype, v.path) for v in pending]
 
-    values = jax.jit(make, out_shardings=shardings)([v._init_key for v in pending])
+        def make(keys):
+            return [initial_value(*spec, k) for spec, k in zip(specs, keys)]
+
+        # Lowered ahead of time, outside any compile-time evaluation: the
+        # key-independent parts of an initializer (a random counter the size
+        # of the weight) stay in the program instead of being folded into
+        # large constants, which XLA compiles far more slowly.  The compiled
+        # call returns concrete arrays even inside someone else's trace.
+        compiled = jax.jit(make, out_shardings=shardings).lower(keys).compile(
+            compiler_options=_init_compiler_options(pending))
+        if cache_key is not None:
+            if len(_MAKE_CACHE) >= _MAKE_CACHE_SIZE:
+                _MAKE_CACHE.pop(next(iter(_MAKE_CACHE)))
+            _MAKE_CACHE[cache_key] = compiled
+    values = compiled(keys)
     for v, value in zip(pending, values):
         v._value = value
         v._sharding = None if shardings is None else value.sharding

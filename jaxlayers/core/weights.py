@@ -250,7 +250,7 @@ class LayerWeights:
                 stacked.setdefault(id(var), (var, []))[1].append(value)
         updates.extend((var, np.stack(values)) for var, values in stacked.values())
         for var, value in updates:
-            var.assign(value)
+            var.assign(value)  # converts and casts what needs it
 
     def count_params(self) -> int:
         """The number of scalars in all weights."""
@@ -318,7 +318,7 @@ class LayerWeights:
                     )
                 updates.append((var, value))
         for var, value in updates:
-            var.assign(value)
+            var.assign(value)  # converts and casts what needs it
 
 
 __all__ = ["LayerWeights", "resolve", "weight_listing"]

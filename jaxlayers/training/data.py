@@ -360,13 +360,27 @@ class ArrayData:
         self.n = num_samples(owner, x, y, sample_weight)
         batch_size = count_arg(owner, "batch_size", batch_size, allow_none=False)
         self.batch_size = min(batch_size, self.n)
-        self.arrays = jax.device_put(to_arrays((x, y, sample_weight)))
+        self._host = to_arrays((x, y, sample_weight))
+        self._arrays = None
         self.full_steps = self.n // self.batch_size
         self.remainder = self.n - self.full_steps * self.batch_size
 
     @property
     def steps(self):
         return self.full_steps + (1 if self.remainder else 0)
+
+    def shapes(self):
+        """``(x, y, sample_weight)`` as the ``jax.ShapeDtypeStruct`` s they have on the device."""
+        return jax.tree_util.tree_map(
+            lambda a: jax.ShapeDtypeStruct(a.shape, jax.dtypes.canonicalize_dtype(a.dtype)),
+            self._host if self._arrays is None else self._arrays)
+
+    @property
+    def arrays(self):
+        """``(x, y, sample_weight)`` on the device (placed by the first :meth:`plan`)."""
+        if self._arrays is None:
+            self._arrays, self._host = jax.device_put(self._host), None
+        return self._arrays
 
     def plan(self, rng=None):
         """``(full_index (steps, batch), partial_index or None)`` for one epoch."""
@@ -375,8 +389,28 @@ class ArrayData:
         cut = self.full_steps * self.batch_size
         full = order[:cut].reshape(self.full_steps, self.batch_size)
         partial = order[cut:] if self.remainder else None
-        return jax.device_put(full), (jax.device_put(partial) if partial is not None
-                                      else None)
+        if self._arrays is None:
+            # One transfer for the data and the first epoch's plan: each
+            # device_put call costs a host round trip of its own.
+            self._arrays, full, partial = jax.device_put((self._host, full, partial))
+            self._host = None
+            return full, partial
+        return jax.device_put((full, partial))
+
+
+def shuffle_rng(key):
+    """The host generator that shuffles array data in ``fit``, seeded from its key.
+
+    ``BackupAndRestore`` saves the key, so a resumed ``fit`` draws the same
+    shuffles.  The seed comes from one compiled program (not op by op on
+    every call); ``fit`` asks for it only when it shuffles.
+    """
+    return np.random.default_rng(int(_shuffle_seed(key)))
+
+
+@jax.jit
+def _shuffle_seed(key):
+    return jax.random.randint(jax.random.fold_in(key, 7), (), 0, 2**31 - 1)
 
 
 def gather(arrays, index):

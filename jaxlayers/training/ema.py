@@ -47,8 +47,10 @@ def has_average(model):
         >>> has_average(model)
         False
     """
-    state = model.training_state() if getattr(model, "compiled", False) else None
-    return bool(state) and _average_node(state["optimizer_state"]) is not None
+    # The optimizer state alone: training_state() would also fetch the step
+    # count from the device, a host sync at the end of every fit.
+    opt_state = getattr(model, "_opt_state", None) if getattr(model, "compiled", False) else None
+    return opt_state is not None and _average_node(opt_state) is not None
 
 
 def _parts(model, owner):

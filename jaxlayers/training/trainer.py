@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from jaxlayers import backend
@@ -189,7 +188,9 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 y, _, aux = self.apply_with_aux(p, s, x)
                 return y, aux["metrics"]
 
-            cache[spec_key] = jax.eval_shape(outputs_and_added, self.params, self.state,
+            # From the weights' shapes: the values need not exist yet (fit makes
+            # them while its step compiles).
+            cache[spec_key] = jax.eval_shape(outputs_and_added, *steps_lib.abstract_weights(self),
                                              x_sample)
         return cache[spec_key]
 
@@ -260,8 +261,16 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             self._fn_cache[key] = (jax.jit(metric_set.init), jax.jit(metric_set.results))
         return self._fn_cache[key]
 
+    def _start_carry(self, metric_set, params, state):
+        """A training carry of fresh buffers (see :func:`steps.make_carry_start`)."""
+        key = ("carry", id(metric_set))
+        if key not in self._fn_cache:
+            self._fn_cache[key] = steps_lib.make_carry_start(metric_set)
+        return self._fn_cache[key](params, state, self._opt_state, self._train_key)
+
     def _train_fns(self, compiled_loss, metric_set, partition, dist=None):
-        key = ("train", id(compiled_loss), id(metric_set), partition.key, id(dist))
+        multi = steps_lib.multi_step_execution()
+        key = ("train", id(compiled_loss), id(metric_set), partition.key, id(dist), multi)
         if key in self._fn_cache:
             return self._fn_cache[key]
         step = steps_lib.make_train_step(self, self._tx, compiled_loss, metric_set, partition)
@@ -289,9 +298,12 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         fns = {
             "step": self._jit(step, **donate),
             "array_step": self._jit(array_step, **donate),
-            "array_multi": self._jit(array_multi, **donate),
             "partial": self._jit(partial_step, **donate),
         }
+        if multi == "scan":
+            fns["array_multi"] = self._jit(array_multi, **donate)
+        else:
+            fns["array_multi"] = functools.partial(steps_lib.dispatch_steps, fns["array_step"], k)
         self._fn_cache[key] = fns = sharded_steps.process_local(fns, dist, k)
         return fns
 
@@ -368,7 +380,9 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                 "(class_weight also works with a PyDataset); with an iterable dataset, yield "
                 "(x, y, sample_weight) batches instead."
             )
-        rng = self._shuffle_rng = np.random.default_rng(int(_shuffle_seed(self._train_key)))
+        # Without shuffling there is no order to resume: no generator, and no
+        # seed read back from the device.
+        rng = self._shuffle_rng = data_lib.shuffle_rng(self._train_key) if shuffle else None
         if arrays_given:
             if y is None and not custom:  # a custom train_step may train on x alone
                 raise DataError(
@@ -422,8 +436,14 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                                    initial_epoch,
                                    validation_steps, validation_batch_size or batch_size,
                                    validation_freq)
-        partition, params, state = self._train_state()
-        fns = self._train_fns(compiled_loss, metric_set, partition, dist)
+        fns = self._train_fns(compiled_loss, metric_set, steps_lib.Partition(self), dist)
+        ahead = None
+        if not self.run_eagerly and dist is None and dataset is not None and \
+                epochs > initial_epoch:
+            ahead = steps_lib.compile_first_step(self, fns, dataset, metric_set)
+        self._train_state()  # makes the weights and optimizer state while that compiles
+        if ahead is not None:
+            ahead.join()
         cb = callbacks_lib.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=steps)
@@ -445,8 +465,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             partition, params, state = self._train_state()
             # The step donates its carry: start from copies so the facade's values,
             # the stored optimizer state and key stay valid for callbacks mid-epoch.
-            carry = _fresh_carry(params, state, self._opt_state,
-                                 self._metric_fns(metric_set)[0](), self._train_key)
+            carry = self._start_carry(metric_set, params, state)
             if dist is not None:
                 carry = dist.place_carry(carry)
             if dataset is not None:
@@ -718,8 +737,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         partition, params, state = self._train_state()
         dist = distribution_lib.distribution()
         fns = self._train_fns(compiled_loss, metric_set, partition, dist)
-        carry = _fresh_carry(params, state, self._opt_state,
-                             self._metric_fns(metric_set)[0](), self._train_key)
+        carry = self._start_carry(metric_set, params, state)
         if dist is not None:
             carry = dist.place_carry(carry)
         carry, _ = fns["step"](carry, data_lib.to_arrays((x, y, sample_weight)))
@@ -773,30 +791,6 @@ def _stash(model, **values):
     (a tree of arrays) for sublayers, Python work on every step.
     """
     model.__dict__.update(values)
-
-
-@jax.jit
-def _copy_tree(tree):
-    return jax.tree_util.tree_map(jnp.copy, tree)
-
-
-def _fresh_carry(params, state, opt_state, metric_states, key):
-    """The carry a donating step may consume: every leaf its own new buffer.
-
-    The facade's values must outlive the epoch, and two leaves sharing a buffer
-    (one zeros array for several metric counters, a constant a user state
-    reuses) would be donated twice; copying each leaf once, here, costs
-    nothing per step.  One compiled copy: a copy per leaf would be a dispatch
-    per leaf on every ``fit`` call.
-    """
-    return _copy_tree((params, state, opt_state, metric_states, key))
-
-
-# Drawn from fit's key, so BackupAndRestore can resume the same shuffles; compiled
-# once, not dispatched op by op on every fit call.
-@jax.jit
-def _shuffle_seed(key):
-    return jax.random.randint(jax.random.fold_in(key, 7), (), 0, 2**31 - 1)
 
 
 __all__ = ["Trainer"]
