@@ -48,6 +48,7 @@ def to_device_array(value, dtype=None):
 
     Example:
         >>> import numpy as np
+        >>> from jaxlayers.core.variables import to_device_array
         >>> to_device_array(np.ones((2, 3)), "float32").dtype
         dtype('float32')
     """
