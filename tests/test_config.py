@@ -123,6 +123,43 @@ def test_enable_unsafe_deserialization(restore_config):
         jl.layers.Lambda.from_config(config)
 
 
+def test_enable_unsafe_deserialization_as_a_block_restores_what_was_there(restore_config):
+    config = jl.layers.Lambda(lambda t: t * 3.0).get_config()
+    with jl.config.enable_unsafe_deserialization() as unsafe:
+        assert not serialization.in_safe_mode()
+        np.testing.assert_allclose(jl.layers.Lambda.from_config(config)(jnp.ones(2)), 3.0)
+    assert unsafe.previous_default is True
+    assert serialization.in_safe_mode()
+    with pytest.raises(UnsafeLoadError):
+        jl.layers.Lambda.from_config(config)
+    # Left by an exception: restored too.
+    with pytest.raises(ValueError), jl.config.enable_unsafe_deserialization():
+        raise ValueError("left by an exception")
+    assert serialization.in_safe_mode()
+    # A block where the default is already off leaves it off.
+    jl.config.enable_unsafe_deserialization()
+    with jl.config.enable_unsafe_deserialization():
+        assert not serialization.in_safe_mode()
+    assert not serialization.in_safe_mode()
+
+
+def test_enable_unsafe_deserialization_nests_with_safe_mode_scopes(restore_config):
+    in_safe_mode = serialization.in_safe_mode
+    with serialization.SafeModeScope(True):
+        with jl.config.enable_unsafe_deserialization():
+            assert not in_safe_mode()  # the block asks for unsafe, over the outer scope
+            with serialization.SafeModeScope(True):
+                assert in_safe_mode()  # an explicit inner scope still wins
+            assert not in_safe_mode()
+        assert in_safe_mode()
+    assert in_safe_mode()
+    with serialization.SafeModeScope(False):
+        with pytest.raises(KeyError), jl.config.enable_unsafe_deserialization():
+            raise KeyError("x")
+        assert not in_safe_mode()  # the enclosing scope's mode is back
+    assert in_safe_mode() and serialization._default_safe_mode["value"] is True
+
+
 def test_interactive_logging_has_one_home(restore_config, capsys):
     assert jl.config.disable_interactive_logging is jl.utils.disable_interactive_logging
     jl.config.disable_interactive_logging()

@@ -9,7 +9,6 @@ the module's private globals.
 import doctest
 import importlib
 import inspect
-import pathlib
 import pkgutil
 import sys
 
@@ -76,9 +75,6 @@ def test_the_examples_cover_the_public_modules():
     assert attempted > 30
 
 
-# Public objects still without a complete docstring, one qualified name a line:
-# the list only shrinks (an entry that is now documented fails the test too).
-_GAPS_FILE = pathlib.Path(__file__).with_name("docstring_gaps.txt")
 _UNNAMED = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
 
 
@@ -132,16 +128,9 @@ def _docstring_gaps(obj):
 
 
 def test_every_public_class_and_function_has_a_documented_example():
-    pending = set(_GAPS_FILE.read_text().split())
-    missing, documented = [], []
-    for qualname, obj in _public_objects():
-        gaps = _docstring_gaps(obj)
-        if gaps and qualname not in pending:
-            missing.append(f"{qualname} lacks {', '.join(gaps)}")
-        if not gaps and qualname in pending:
-            documented.append(qualname)
+    missing = [f"{qualname} lacks {', '.join(gaps)}" for qualname, obj in _public_objects()
+               if (gaps := _docstring_gaps(obj))]
     assert not missing, f"{len(missing)} public objects:\n" + "\n".join(missing)
-    assert not documented, f"now documented, remove from {_GAPS_FILE.name}: {documented}"
 
 
 def test_each_numpy_op_is_named_as_published():

@@ -256,9 +256,64 @@ _default_safe_mode = {"value": True}
 def enable_unsafe_deserialization():
     """Lets deserialization outside an explicit ``safe_mode`` rebuild code (``Lambda`` source).
 
-    ``load_model(path)`` keeps its own ``safe_mode=True`` default, as in Keras.
+    A plain call turns safe mode off for good, as Keras's does.  Its return
+    value is also a context manager: ``with enable_unsafe_deserialization():``
+    turns safe mode off inside the block (even inside a ``SafeModeScope(True)``)
+    and, on leaving it, even by an exception, restores what was there before
+    the call.  ``load_model(path)`` keeps its own ``safe_mode=True`` default,
+    as in Keras.
+
+    Returns:
+        An :class:`UnsafeDeserialization` to use in a ``with`` statement, or to
+        ignore.
+
+    Example:
+        >>> in_safe_mode()
+        True
+        >>> with jl.config.enable_unsafe_deserialization():
+        ...     print(in_safe_mode())
+        ...     with SafeModeScope(True):  # an explicit inner scope still wins
+        ...         print(in_safe_mode())
+        False
+        True
+        >>> in_safe_mode()
+        True
     """
-    _default_safe_mode["value"] = False
+    return UnsafeDeserialization()
+
+
+class UnsafeDeserialization:
+    """What :func:`enable_unsafe_deserialization` returns: safe mode off, undone by ``with``.
+
+    Creating it turns the global default off (the plain call's effect).
+    Entering it also turns safe mode off for the block in this thread, over an
+    enclosing :class:`SafeModeScope`; leaving it restores the scope and the
+    global default it found.
+
+    Example:
+        >>> with UnsafeDeserialization() as unsafe:
+        ...     print(in_safe_mode(), unsafe.previous_default)
+        False True
+        >>> in_safe_mode()
+        True
+    """
+
+    def __init__(self):
+        self.previous_default = _default_safe_mode["value"]
+        _default_safe_mode["value"] = False
+        self._scope = None
+
+    def __enter__(self):
+        self._scope = SafeModeScope(False)
+        self._scope.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._scope.__exit__(*exc)
+        _default_safe_mode["value"] = self.previous_default
+
+    def __repr__(self):
+        return f"UnsafeDeserialization(previous_default={self.previous_default})"
 
 
 def in_safe_mode():
@@ -442,7 +497,7 @@ __all__ = [
     "UnknownObjectError", "register_serializable", "register_keras_serializable",
     "serialize_object", "deserialize_object", "CustomObjectScope", "custom_object_scope",
     "get_registered_object", "get_registered_name", "builtins", "in_safe_mode", "SafeModeScope",
-    "enable_unsafe_deserialization",
+    "enable_unsafe_deserialization", "UnsafeDeserialization",
     "registered_category",
     "config_repr",
     "get_custom_objects",

@@ -4,7 +4,8 @@
   weights, compile configuration and (optionally) optimizer state, in Keras 3's
   layout (:mod:`jaxlayers.saving.keras_writer`; Keras loads it) or, without
   h5py, the data-only npz layout.  Loading reads both and Keras 3's own files
-  (:mod:`jaxlayers.saving.keras_reader`), optimizer state included
+  (configs: :mod:`jaxlayers.saving.keras_reader`; weights:
+  :mod:`jaxlayers.saving.keras_h5`), optimizer state included
   (:mod:`jaxlayers.saving.optimizer_layout`).
 * ``model.save_weights("m.weights.h5" | "m.weights.npz")`` /
   ``model.load_weights(...)``: weights only, in Keras's HDF5 layout or as arrays
@@ -30,7 +31,14 @@ from jaxlayers import backend, hooks
 from jaxlayers.core import serialization, tracking
 from jaxlayers.core.layer import Layer
 from jaxlayers.errors import ConfigError, JaxlayersError, SerializationError
-from jaxlayers.saving import archive, keras_reader, keras_writer, optimizer_layout, training_state
+from jaxlayers.saving import (
+    archive,
+    keras_h5,
+    keras_reader,
+    keras_writer,
+    optimizer_layout,
+    training_state,
+)
 from jaxlayers.saving.archive import WeightsMismatchError
 from jaxlayers.version import __version__
 
@@ -577,10 +585,8 @@ def _load_keras_archive(z, source, compile=True):
     config = keras_reader.translate_layer(keras_config, f"{source} config.json")
     model = model_from_config(config, source)
     with z.open_member(archive.KERAS_WEIGHTS_MEMBER) as stream:
-        keras_reader.assign_h5(
-            model, stream, source,
-            config=config if config["class_name"] in keras_reader.MODEL_CLASSES else None,
-            **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
+        keras_h5.assign_h5(model, stream, source, config=config,
+                           **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
     compile_config = keras_config.get("compile_config")
     if compile and isinstance(compile_config, dict) and compile_config:
         compiled = training_state.compile_from_config(
@@ -593,7 +599,7 @@ def _load_keras_archive(z, source, compile=True):
 def _restore_keras_optimizer(z, model, source):
     """The optimizer variables and ``fit``'s key of a Keras-layout ``.keras`` (if stored)."""
     with z.open_member(archive.KERAS_WEIGHTS_MEMBER) as stream:
-        arrays = keras_reader.read_h5_optimizer(
+        arrays = keras_h5.read_h5_optimizer(
             stream, source, **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
     if arrays is not None:
         optimizer_layout.restore_keras_optimizer(model, arrays, source)
@@ -680,7 +686,7 @@ def load_weights(model, filepath, skip_mismatch=False):
     path = _path(filepath, "load_weights")
     source = repr(path)
     if _is_h5(path):
-        keras_reader.load_h5_weights(model, path, source, skip_mismatch=skip_mismatch)
+        keras_h5.load_h5_weights(model, path, source, skip_mismatch=skip_mismatch)
         return
     with archive.ZipReader(path) as z:
         if archive.WEIGHTS_MEMBER in z.names:
@@ -689,8 +695,8 @@ def load_weights(model, filepath, skip_mismatch=False):
             return
         if archive.KERAS_WEIGHTS_MEMBER in z.names:
             with z.open_member(archive.KERAS_WEIGHTS_MEMBER) as stream:
-                keras_reader.assign_h5(model, stream, source, skip_mismatch,
-                                       **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
+                keras_h5.assign_h5(model, stream, source, skip_mismatch,
+                                   **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
             return
     with archive.NpzReader(path) as npz:
         assign_weights(model, npz, source, skip_mismatch)

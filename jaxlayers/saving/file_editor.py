@@ -1,7 +1,7 @@
 """``KerasFileEditor``: inspect and edit the weights of a saved ``.keras`` or ``.weights.h5``.
 
 The file's weights are read once (with the checks of
-:mod:`jaxlayers.saving.keras_reader`: nothing outside the file is followed)
+:mod:`jaxlayers.saving.keras_h5`: nothing outside the file is followed)
 into a tree of dicts: one dict per saved object (``layers`` -> ``dense`` ->
 ``{"0": kernel, "1": bias}``), its sublayers as nested dicts.  Edits change
 that tree; :meth:`KerasFileEditor.save` writes it as a Keras ``.weights.h5``.
@@ -10,7 +10,7 @@ that tree; :meth:`KerasFileEditor.save` writes it as a Keras ``.weights.h5``.
 import numpy as np
 
 from jaxlayers.errors import ConfigError, ConfigTypeError
-from jaxlayers.saving import archive, keras_layout, keras_reader, keras_writer
+from jaxlayers.saving import archive, keras_h5, keras_layout, keras_writer
 
 
 def _shapes(tree):
@@ -68,11 +68,11 @@ class KerasFileEditor:
                 self.config = z.read_json(archive.CONFIG_MEMBER)
                 self.metadata = z.read_json(archive.METADATA_MEMBER)
                 with z.open_member(archive.KERAS_WEIGHTS_MEMBER) as stream:
-                    self.weights_dict, self.object_metadata = keras_reader.read_h5_tree(
+                    self.weights_dict, self.object_metadata = keras_h5.read_h5_tree(
                         stream, source, **z.nested_limits(archive.KERAS_WEIGHTS_MEMBER))
         elif path.endswith(".weights.h5"):
             with archive.open_regular(path, source) as stream:
-                self.weights_dict, self.object_metadata = keras_reader.read_h5_tree(
+                self.weights_dict, self.object_metadata = keras_h5.read_h5_tree(
                     stream, source)
         else:
             raise ConfigError(

@@ -11,7 +11,7 @@ hard links only, every dataset stored in the file itself, read once.
 
 import numpy as np
 
-from jaxlayers.saving import archive, keras_reader
+from jaxlayers.saving import archive, keras_h5
 from jaxlayers.saving.archive import WeightsMismatchError
 
 _H5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -40,7 +40,7 @@ def is_legacy_h5(path):
             if f.read(8) != _H5_MAGIC:
                 return False
             f.seek(0)
-            h5py = keras_reader._import_h5py()
+            h5py = keras_h5._import_h5py()
             with h5py.File(f, "r") as h5file:
                 if "layer_names" in h5file.attrs:
                     return True
@@ -71,7 +71,7 @@ def _dataset(group, path, where, walk, opened):
     for part in path.split("/"):
         prefix = f"{prefix}/{part}"
         if prefix not in opened:
-            opened[prefix] = keras_reader._child(node, part, where, walk)
+            opened[prefix] = keras_h5._child(node, part, where, walk)
         node = opened[prefix]
         if node is None:
             raise archive.ArchiveError(f"{walk.source}: {where}: no weight '{path}' in the file.")
@@ -84,7 +84,7 @@ def _file_layers(root, walk):
     """``[(layer name, [datasets])]`` of the file's layers that hold weights, in order."""
     out = []
     for name in _names(root, "layer_names"):
-        group = keras_reader._child(root, name, "layer_names", walk)
+        group = keras_h5._child(root, name, "layer_names", walk)
         if not isinstance(group, walk.h5py.Group):
             raise archive.ArchiveError(
                 f"{walk.source}: the layer '{name}' listed in layer_names has no group.")
@@ -98,7 +98,7 @@ def _file_layers(root, walk):
 def _assign(model, h5file, walk):
     root = h5file
     if "layer_names" not in h5file.attrs:
-        root = keras_reader._child(h5file, "model_weights", "/", walk)
+        root = keras_h5._child(h5file, "model_weights", "/", walk)
         if root is None or "layer_names" not in root.attrs:
             raise archive.ArchiveError(
                 f"{walk.source}: not a Keras 2 HDF5 weights file (no `layer_names`). A "
@@ -147,12 +147,12 @@ def load_weights(model, path):
         >>> model.get_weights()[0].tolist()
         [[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
     """
-    h5py = keras_reader._import_h5py()
+    h5py = keras_h5._import_h5py()
     source = repr(str(path))
     with archive.open_regular(path, source) as stream:
         size = stream.seek(0, 2)
         stream.seek(0)
-        walk = keras_reader._H5Walk(h5py, source, size,
+        walk = keras_h5._H5Walk(h5py, source, size,
                                     archive.DecompressionBudget(size, source))
         try:
             h5file = h5py.File(stream, "r")
