@@ -127,10 +127,6 @@ def test_gan_with_a_custom_train_step_matches_the_data_distribution():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    os.environ.get("JAXLAYERS_TEST_HEAVY_EXAMPLES") != "1",
-    reason="about 80 CPU-s (three MobileNet training programs to compile); "
-           "set JAXLAYERS_TEST_HEAVY_EXAMPLES=1")
 def test_finetuning_mobilenet_on_new_digits_reaches_its_stated_accuracy():
     pytest.importorskip("sklearn")
     example = _example("finetune_application")
