@@ -20,6 +20,14 @@ def _example(name):
     return module
 
 
+def test_every_example_is_run_here():
+    examples = {f[:-3] for f in os.listdir(EXAMPLES) if f.endswith(".py") and f[0] != "_"}
+    with open(__file__, encoding="utf-8") as f:
+        source = f.read()
+    assert len(examples) >= 12
+    assert not {name for name in examples if f'_example("{name}")' not in source}
+
+
 def test_digits_cnn_reaches_97_percent():
     pytest.importorskip("sklearn")
     example = _example("digits_cnn")
