@@ -221,7 +221,9 @@ class LayerWeights:
         """NumPy copies of the weights, in Keras's order (see :func:`weight_listing`)."""
         self._check_weights_exist("weights")
         self._materialize_all()
-        return [v.numpy() if c is None else v.numpy()[c] for v, c in weight_listing(self)]
+        listing = weight_listing(self)
+        with variables_lib.holding(v for v, _ in listing):  # one step's values
+            return [v.numpy() if c is None else v.numpy()[c] for v, c in listing]
 
     def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Sets the weights from NumPy arrays in ``get_weights`` order (all or nothing)."""
@@ -266,9 +268,12 @@ class LayerWeights:
     def _stored_trees(self):
         self._materialize_all()
         params, state = {}, {}
-        for path, var in tracking.entries(self):
-            tracking.set_path(params if var.collection == "params" else state, path,
-                              var.materialize())
+        entries = tracking.entries(self)
+        # One step's values even while a fit in another thread advances.
+        with variables_lib.holding(var for _, var in entries):
+            for path, var in entries:
+                tracking.set_path(params if var.collection == "params" else state, path,
+                                  var.materialize())
         return params, state
 
     @property

@@ -31,6 +31,7 @@ from jaxlayers.distribution import multihost
 from jaxlayers.errors import DataError, NotCompiledError
 from jaxlayers.training import custom_loop, custom_steps, ema, sharded_steps
 from jaxlayers.training import data as data_lib
+from jaxlayers.training import epochs as epoch_lib
 from jaxlayers.training import steps as steps_lib
 from jaxlayers.training.custom_steps import to_host
 from jaxlayers.training.trainer_state import TrainerState
@@ -69,7 +70,6 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         self._fn_cache = {}
         self._train_key = None
         self._compiled_io = None
-        self._live_carry = None
         self.run_eagerly = False
         self.steps_per_execution = 1
         self.loss = None
@@ -261,16 +261,10 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             self._fn_cache[key] = (jax.jit(metric_set.init), jax.jit(metric_set.results))
         return self._fn_cache[key]
 
-    def _start_carry(self, metric_set, params, state):
-        """A training carry of fresh buffers (see :func:`steps.make_carry_start`)."""
-        key = ("carry", id(metric_set))
-        if key not in self._fn_cache:
-            self._fn_cache[key] = steps_lib.make_carry_start(metric_set)
-        return self._fn_cache[key](params, state, self._opt_state, self._train_key)
-
     def _train_fns(self, compiled_loss, metric_set, partition, dist=None):
         multi = steps_lib.multi_step_execution()
-        key = ("train", id(compiled_loss), id(metric_set), partition.key, id(dist), multi)
+        # The distribution itself, not its id: a freed one's id may be reused.
+        key = ("train", id(compiled_loss), id(metric_set), partition.key, dist, multi)
         if key in self._fn_cache:
             return self._fn_cache[key]
         step = steps_lib.make_train_step(self, self._tx, compiled_loss, metric_set, partition)
@@ -308,7 +302,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         return fns
 
     def _test_fns(self, compiled_loss, metric_set, dist=None):
-        key = ("test", id(compiled_loss), id(metric_set), id(dist))
+        key = ("test", id(compiled_loss), id(metric_set), dist)
         if key not in self._fn_cache:
             step = steps_lib.make_test_step(self, compiled_loss, metric_set)
             if dist is not None:
@@ -448,7 +442,6 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=steps)
         self.stop_training = False
-        self._live_carry = None  # a crashed fit's carry is not this run's
         cb.on_train_begin()
         start = getattr(self, "_initial_epoch_override", None)
         self._initial_epoch_override = None
@@ -462,25 +455,22 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                     data_lib.ran_out_warning(owner, 0, epoch)
                     break
             cb.on_epoch_begin(epoch)  # first: a callback may set weights (SwapEMAWeights)
-            partition, params, state = self._train_state()
-            # The step donates its carry: start from copies so the facade's values,
-            # the stored optimizer state and key stay valid for callbacks mid-epoch.
-            carry = self._start_carry(metric_set, params, state)
-            if dist is not None:
-                carry = dist.place_carry(carry)
-            if dataset is not None:
-                carry = self._run_array_epoch(fns, dataset, carry, metric_set, cb, steps,
-                                              rng if shuffle else None)
-            else:
-                carry, done = self._run_iterable_epoch(fns, stream, first, carry, metric_set,
-                                                       cb, steps, owner)
-                if steps is not None and done < steps and not self.stop_training:
-                    data_lib.ran_out_warning(owner, done, epoch)
-                    self.stop_training = True
-            params, state, opt_state, mstates, key = carry
-            _stash(self, _live_carry=None, _opt_state=opt_state, _train_key=key)
+            self._train_state()
+            # The step donates the model's own buffers (see lending.py).
+            loan = epoch_lib.lend(self, metric_set, dist)
+            try:
+                if dataset is not None:
+                    epoch_lib.run_array_epoch(self, fns, dataset, loan, metric_set, cb, steps,
+                                           rng if shuffle else None)
+                else:
+                    done = epoch_lib.run_iterable_epoch(self, fns, stream, first, loan,
+                                                     metric_set, cb, steps, owner)
+                    if steps is not None and done < steps and not self.stop_training:
+                        data_lib.ran_out_warning(owner, done, epoch)
+                        self.stop_training = True
+            finally:
+                mstates = epoch_lib.end(self, loan)
             epoch_logs = to_host(self._metric_fns(metric_set)[1](mstates))
-            self.set_params(params, state)
             self._validate(epoch_logs, epoch, validation, validation_freq,
                            validation_batch_size or batch_size, validation_steps, cb)
             cb.on_epoch_end(epoch, epoch_logs)
@@ -511,48 +501,6 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
     def _finalize_optimizer(self, trained):
         if trained and ema.has_average(self):  # Keras's end of fit with use_ema
             ema.finalize(self)
-
-    def _batch_logs(self, metric_set, mstates):
-        results = self._metric_fns(metric_set)[1]
-        return custom_steps.LazyLogs(lambda: to_host(results(mstates)))
-
-    def _run_array_epoch(self, fns, dataset, carry, metric_set, cb, steps, rng):
-        full, partial = dataset.plan(rng)
-        k = self.steps_per_execution
-        i = 0
-        n_full = min(steps, dataset.full_steps)
-        while i < n_full and not self.stop_training:
-            if k > 1 and i + k <= n_full:
-                cb.on_train_batch_begin(i)
-                carry, _ = fns["array_multi"](carry, dataset.arrays, full, np.int32(i))
-                i += k
-            else:
-                cb.on_train_batch_begin(i)
-                carry, _ = fns["array_step"](carry, dataset.arrays, full, np.int32(i))
-                i += 1
-            _stash(self, _live_carry=carry)
-            cb.on_train_batch_end(i - 1, self._batch_logs(metric_set, carry[3]))
-        if partial is not None and steps > dataset.full_steps and not self.stop_training:
-            cb.on_train_batch_begin(i)
-            carry, _ = fns["partial"](carry, dataset.arrays, partial)
-            _stash(self, _live_carry=carry)
-            cb.on_train_batch_end(i, self._batch_logs(metric_set, carry[3]))
-        return carry
-
-    def _run_iterable_epoch(self, fns, stream, batch, carry, metric_set, cb, steps, owner):
-        """Steps over ``batch`` and the stream's next ones; ``(carry, batches run)``."""
-        i = 0
-        while batch is not None:
-            bx, by, bsw = data_lib.unpack_batch(owner, batch)
-            cb.on_train_batch_begin(i)
-            carry, _ = fns["step"](carry, data_lib.to_arrays((bx, by, bsw)))
-            _stash(self, _live_carry=carry)
-            cb.on_train_batch_end(i, self._batch_logs(metric_set, carry[3]))
-            i += 1
-            if steps is not None and i >= steps or self.stop_training:
-                break
-            batch = stream.take()
-        return carry, i
 
     # ------------------------------------------------------------------ evaluate
     @_exclusive
@@ -628,13 +576,13 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                     cb.on_test_batch_begin(i)
                 mstates = fns["array_step"](params, state, mstates, dataset.arrays, full[i])
                 if cb is not None:
-                    cb.on_test_batch_end(i, self._batch_logs(metric_set, mstates))
+                    cb.on_test_batch_end(i, epoch_lib.batch_logs(self, metric_set, mstates))
             if partial is not None and (steps is None or steps > dataset.full_steps):
                 if cb is not None:
                     cb.on_test_batch_begin(n)
                 mstates = fns["array_step"](params, state, mstates, dataset.arrays, partial)
                 if cb is not None:
-                    cb.on_test_batch_end(n, self._batch_logs(metric_set, mstates))
+                    cb.on_test_batch_end(n, epoch_lib.batch_logs(self, metric_set, mstates))
         else:
             for i, batch in enumerate(batches):
                 bx, by, bsw = data_lib.unpack_batch(owner, batch)
@@ -642,7 +590,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                     cb.on_test_batch_begin(i)
                 mstates = fns["step"](params, state, mstates, data_lib.to_arrays((bx, by, bsw)))
                 if cb is not None:
-                    cb.on_test_batch_end(i, self._batch_logs(metric_set, mstates))
+                    cb.on_test_batch_end(i, epoch_lib.batch_logs(self, metric_set, mstates))
         logs = to_host(self._metric_fns(metric_set)[1](mstates))
         if cb is not None:
             cb.on_test_end(logs)
@@ -689,7 +637,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             cb.on_predict_end()
             return out
         dist = distribution_lib.distribution()
-        key = ("predict", id(dist))
+        key = ("predict", dist)
         if key not in self._fn_cache:
             step = steps_lib.make_predict_step(self)
             if dist is not None:
@@ -734,15 +682,14 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         if class_weight is not None:
             cw = self._class_weights(owner, y, class_weight)
             sample_weight = cw if sample_weight is None else np.asarray(sample_weight) * cw
-        partition, params, state = self._train_state()
+        partition = self._train_state()
         dist = distribution_lib.distribution()
         fns = self._train_fns(compiled_loss, metric_set, partition, dist)
-        carry = self._start_carry(metric_set, params, state)
-        if dist is not None:
-            carry = dist.place_carry(carry)
-        carry, _ = fns["step"](carry, data_lib.to_arrays((x, y, sample_weight)))
-        params, state, self._opt_state, mstates, self._train_key = carry
-        self.set_params(params, state)
+        loan = epoch_lib.lend(self, metric_set, dist)
+        try:
+            loan.run(fns["step"], data_lib.to_arrays((x, y, sample_weight)))
+        finally:
+            mstates = epoch_lib.end(self, loan)
         logs = to_host(self._metric_fns(metric_set)[1](mstates))
         return self._format(metric_set, logs, return_dict)
 
@@ -783,14 +730,6 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             return [m.name for m in self.metrics]  # Keras: the names of `metrics`
         io = getattr(self, "_compiled_io", None)
         return io[2].names if io else []
-
-def _stash(model, **values):
-    """Sets the trainer's bookkeeping attributes (carries, optimizer state, keys).
-
-    Straight into ``__dict__``: ``Layer.__setattr__`` would search each value
-    (a tree of arrays) for sublayers, Python work on every step.
-    """
-    model.__dict__.update(values)
 
 
 __all__ = ["Trainer"]
