@@ -3,19 +3,26 @@
 Per training step the Python loop only calls one compiled function with the
 carry ``(params, state, opt_state, metric_states, key)`` (donated) and the
 step number; array data lives on the device and the batch is gathered inside
-the step.  Values reach the host only when a callback reads them (batch logs
-are lazy) and once per epoch for the history.  The model's own weights are
-updated at epoch end; a callback that reads ``self.model`` mid-epoch first gets
-the live values copied out of the carry (``_sync_training_state``), as Keras's
-JAX trainer does.
+the step (the epoch runners are in :mod:`~jaxlayers.training.epochs`).  Values
+reach the host only when a callback reads them (batch logs are lazy) and once
+per epoch for the history.
+
+Memory: the carry is made of the model's own weight and optimizer-state
+buffers, lent to the step (:mod:`~jaxlayers.training.lending`), so ``fit``
+holds one copy of them, as Keras's JAX trainer does.  Only a leaf something
+else references (an array the user kept) is copied.  While an epoch runs,
+every read of the model (a callback, a held layer or weight, ``predict`` in
+another thread, saving) gets a copy of the running step's values; at the end
+of the epoch, and on any exception or interrupt, the model gets the carry's
+arrays back without copies.
 
 Concurrency: ``fit``, ``evaluate``, ``train_on_batch`` and ``test_on_batch`` hold
 one re-entrant lock per model, so calls from several threads run one after the
 other (a callback may still call ``evaluate`` from inside ``fit``).  ``predict``
-takes no lock: it reads the weights and never donates them, so it runs
-concurrently with anything.
+takes no lock: it reads the weights (during ``fit``, a copy of one step's,
+taken under the loan's lock) and never donates them, so it runs concurrently
+with anything.
 """
-
 import functools
 import threading
 from collections.abc import Mapping, Sequence

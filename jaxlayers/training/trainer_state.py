@@ -7,6 +7,13 @@ saves or restores training (``model.save``, ``load_model``,
 given, and ``training_state`` / ``restore_training_state`` for the optimizer
 state, the step count and ``fit``'s random key and shuffling state.  Nothing
 outside the training package reads the trainer's private attributes.
+
+While a ``fit`` epoch runs, the optimizer state's buffers are lent to the
+donated step (:mod:`~jaxlayers.training.lending`): the stored state is a
+``Lent`` mark, and reading it (``training_state()``, ``optimizer.variables``,
+``optimizer.iterations``) gives a copy of the running step's state.  A state
+set meanwhile is replaced by the epoch's result when the epoch ends, as the
+step never saw it.
 """
 
 from jaxlayers.core.variables import Lent
