@@ -200,9 +200,11 @@ class Loan:
         """
         with self.lock:
             if not self._open:
-                return self.carry[3:]
+                return self._rest
             self._open = False
             params, state, opt_state, mstates, key = self.carry
+            # The loan keeps no reference: the next epoch's may lend these again.
+            self.carry, self._rest = None, (mstates, key)
             values = jax.tree_util.tree_leaves(params) + jax.tree_util.tree_leaves(state)
             variables_lib.give_back(self._variables, values)
             self._model.lend_optimizer_state(opt_state)
