@@ -222,8 +222,10 @@ class LayerWeights:
         self._check_weights_exist("weights")
         self._materialize_all()
         listing = weight_listing(self)
-        with variables_lib.holding(v for v, _ in listing):  # one step's values
-            return [v.numpy() if c is None else v.numpy()[c] for v, c in listing]
+        if variables_lib.lending():  # one step's values while a fit in another thread runs
+            with variables_lib.holding(v for v, _ in listing):
+                return _numpy(listing)
+        return _numpy(listing)
 
     def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Sets the weights from NumPy arrays in ``get_weights`` order (all or nothing)."""
@@ -267,14 +269,11 @@ class LayerWeights:
     # --- pytree views of the facade's values ---------------------------------------
     def _stored_trees(self):
         self._materialize_all()
-        params, state = {}, {}
         entries = tracking.entries(self)
-        # One step's values even while a fit in another thread advances.
-        with variables_lib.holding(var for _, var in entries):
-            for path, var in entries:
-                tracking.set_path(params if var.collection == "params" else state, path,
-                                  var.materialize())
-        return params, state
+        if variables_lib.lending():  # one step's values while a fit in another thread runs
+            with variables_lib.holding(var for _, var in entries):
+                return _trees(entries)
+        return _trees(entries)
 
     @property
     def params(self):
@@ -324,6 +323,18 @@ class LayerWeights:
                 updates.append((var, value))
         for var, value in updates:
             var.assign(value)  # converts and casts what needs it
+
+
+def _trees(entries):
+    params, state = {}, {}
+    for path, var in entries:
+        tracking.set_path(params if var.collection == "params" else state, path,
+                          var.materialize())
+    return params, state
+
+
+def _numpy(listing):
+    return [v.numpy() if c is None else v.numpy()[c] for v, c in listing]
 
 
 __all__ = ["LayerWeights", "resolve", "weight_listing"]
