@@ -154,6 +154,22 @@ def lending():
     return _lent_count[0] > 0
 
 
+def stored_values(variables):
+    """The arrays ``variables`` hold now, as a new list (``None`` where not made yet, a
+    :class:`Lent` mark where lent): no copy, no read through a scope or a lender.
+
+    Example:
+        >>> weight = Variable(name="w", shape=(2,), dtype="float32",
+        ...                   initializer=jl.initializers.Ones())
+        >>> stored_values([weight])
+        [None]
+        >>> _ = weight.materialize()
+        >>> stored_values([weight])
+        [Array([1., 1.], dtype=float32)]
+    """
+    return [var._value for var in variables]
+
+
 def lend(variables, source):
     """Marks ``variables`` as lent to ``source`` (their arrays now belong to it)."""
     mark = Lent(source)
@@ -586,4 +602,4 @@ def _make(pending, shardings):
 
 
 __all__ = ["Variable", "Lent", "call_initializer", "materialize_all", "lend", "give_back",
-           "lending", "holding"]
+           "lending", "holding", "stored_values"]

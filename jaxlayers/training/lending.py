@@ -151,7 +151,7 @@ class Loan:
         self._variables = variables
         self._n_params = n_params
         # Measured before anything else here references the arrays (see BASELINE).
-        values = [var._value for var in variables]
+        values = variables_lib.stored_values(variables)
         held = held_elsewhere(values)
         opt_root = _counts([model._opt_state])[0] != BASELINE
         opt_leaves, opt_def = jax.tree_util.tree_flatten(model._opt_state)
