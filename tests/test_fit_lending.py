@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import jaxlayers as jl
+from jaxlayers.core import variables as variables_lib
 from jaxlayers.training import lending
 
 
@@ -185,3 +186,16 @@ def test_compiled_steps_are_never_reused_for_a_new_distribution_at_a_freed_addre
     with second.scope():
         model.fit(x, y, batch_size=8, verbose=0)
     assert model.layers[0].kernel.value.sharding.device_set == set(devices[:2])
+
+
+def test_a_read_that_races_the_end_of_an_epoch_gets_the_returned_value():
+    model = _mlp(4)
+    model.training_state(init_optimizer=True)
+    loan = lending.Loan(model, {}, jax.random.key(0))
+    kernel = model.layers[0].kernel
+    # Another thread saw the mark just before the loan ended.
+    mark = variables_lib.stored_values([kernel])[0]
+    assert isinstance(mark, variables_lib.Lent)
+    loan.release()
+    assert mark.source.read(kernel) is kernel.value
+    assert mark.source.optimizer_state() is model.training_state()["optimizer_state"]

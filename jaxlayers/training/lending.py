@@ -149,7 +149,6 @@ class Loan:
         variables_lib.materialize_all(variables)
         self._ids = [id(v) for v in variables]
         self._variables = variables
-        self._n_params = n_params
         # Measured before anything else here references the arrays (see BASELINE).
         values = variables_lib.stored_values(variables)
         held = held_elsewhere(values)
@@ -165,10 +164,10 @@ class Loan:
                  jax.tree_util.tree_unflatten(opt_def, opt_leaves), mstates, key)
         del values, opt_leaves
         self.carry = carry if place is None else place(carry)
+        self._open = True  # before the marks: another thread may read through them at once
         variables_lib.lend(variables, self)
         model.lend_optimizer_state(variables_lib.Lent(self))
         model.__dict__["_loan"] = self
-        self._open = True
 
     def run(self, fn, *args):
         """``fn(carry, *args) -> (carry, loss)``, the new carry kept under the lock."""
@@ -180,6 +179,8 @@ class Loan:
     def read(self, variable):
         """A copy of ``variable``'s current value (one copy of all weights per step)."""
         with self.lock:
+            if not self._open:  # given back since the caller saw the mark
+                return variable.materialize()
             if self._snap is None:
                 self._snap = dict(zip(self._ids, jax.tree_util.tree_leaves(
                     _copy_tree(self.carry[:2]))))
@@ -188,6 +189,8 @@ class Loan:
     def optimizer_state(self):
         """A copy of the current optimizer state (one per step)."""
         with self.lock:
+            if not self._open:
+                return self._model._opt_state
             if self._snap_opt is None:
                 self._snap_opt = _copy_tree(self.carry[2])
             return self._snap_opt
