@@ -123,6 +123,10 @@ class Lent:
     (a re-entrant lock) keeps the computation from advancing while held, see
     :func:`holding`.
 
+    Args:
+        source: The lender: ``read(variable)`` gives a copy of the current
+            value, ``lock`` guards its steps.
+
     Example:
         >>> import threading
         >>> class Source:
@@ -150,13 +154,21 @@ _lent_count = [0]
 
 
 def lending():
-    """Whether any weight is lent to a running computation (see :class:`Lent`)."""
+    """Whether any weight is lent to a running computation (see :class:`Lent`).
+
+    Example:
+        >>> lending()
+        False
+    """
     return _lent_count[0] > 0
 
 
 def stored_values(variables):
     """The arrays ``variables`` hold now, as a new list (``None`` where not made yet, a
     :class:`Lent` mark where lent): no copy, no read through a scope or a lender.
+
+    Args:
+        variables: Weight handles.
 
     Example:
         >>> weight = Variable(name="w", shape=(2,), dtype="float32",
@@ -171,7 +183,27 @@ def stored_values(variables):
 
 
 def lend(variables, source):
-    """Marks ``variables`` as lent to ``source`` (their arrays now belong to it)."""
+    """Marks ``variables`` as lent to ``source`` (their arrays now belong to it).
+
+    Args:
+        variables: Weight handles whose arrays ``source`` now holds.
+        source: The lender (see :class:`Lent`).
+
+    Example:
+        >>> import threading
+        >>> class Source:
+        ...     lock = threading.RLock()
+        ...     def read(self, variable):
+        ...         return jnp.zeros(variable.shape)
+        >>> weight = Variable(name="w", shape=(1,), dtype="float32",
+        ...                   initializer=jl.initializers.Ones())
+        >>> lend([weight], Source())
+        >>> lending(), weight.numpy().tolist()
+        (True, [0.0])
+        >>> give_back([weight], [jnp.full(1, 5.0)])
+        >>> lending(), weight.numpy().tolist()
+        (False, [5.0])
+    """
     mark = Lent(source)
     for var in variables:
         var._value = mark
@@ -181,8 +213,20 @@ def lend(variables, source):
 def give_back(variables, values):
     """Ends a :func:`lend`: each weight gets its array from ``values``, without a copy.
 
-    A weight assigned while lent keeps the array it was lent back with, as a
-    weight assigned during a ``fit`` epoch always did (the epoch's result wins).
+    A weight assigned while lent gets the array given back too, as a weight
+    assigned during a ``fit`` epoch always did (the epoch's result wins).
+
+    Args:
+        variables: The weights :func:`lend` marked, in the same order.
+        values: One array per weight (checked and placed as ``assign`` does).
+
+    Example:
+        >>> weight = Variable(name="w", shape=(2,), dtype="float32",
+        ...                   initializer=jl.initializers.Zeros())
+        >>> lend([weight], None)
+        >>> give_back([weight], [jnp.ones(2)])
+        >>> weight.numpy().tolist()
+        [1.0, 1.0]
     """
     for var, value in zip(variables, values):
         var._value = value  # no longer lent; assign checks and places it as usual
@@ -196,6 +240,16 @@ def holding(variables):
 
     Without it, another thread reading several lent weights one by one could
     get some before and some after a step.  A no-op when nothing is lent.
+
+    Args:
+        variables: Weight handles (an iterable, read only when something is lent).
+
+    Example:
+        >>> weights = [Variable(name=n, shape=(1,), dtype="float32",
+        ...                     initializer=jl.initializers.Ones()) for n in "ab"]
+        >>> with holding(weights):
+        ...     [w.numpy().tolist() for w in weights]
+        [[1.0], [1.0]]
     """
     if not _lent_count[0]:
         yield

@@ -16,7 +16,20 @@ def lend(model, metric_set, dist=None):
     """A :class:`~lending.Loan` of ``model``'s weights and optimizer state with fresh
     metric states and a copy of the trainer's key (one dispatch).
 
-    The optimizer state must exist (``model._train_state()``).
+    Args:
+        model: A compiled model whose optimizer state exists.
+        metric_set: The model's compiled :class:`~jaxlayers.training.steps.MetricSet`.
+        dist: The distribution in effect, or ``None``.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((2,)), jl.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> _ = model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+        >>> metric_set = model._compiled_io[2]
+        >>> loan = lend(model, metric_set)
+        >>> states = end(model, loan)
+        >>> sorted(states)
+        ['loss']
     """
     key = ("carry", id(metric_set))
     cache = model._fn_cache
@@ -31,14 +44,42 @@ def lend(model, metric_set, dist=None):
 
 def end(model, loan):
     """Ends ``loan``: the model gets its arrays and the advanced key back; returns the
-    metric states."""
+    metric states.
+
+    Args:
+        model: The model :func:`lend` lent.
+        loan: Its loan.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((2,)), jl.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> _ = model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+        >>> states = end(model, lend(model, model._compiled_io[2]))
+        >>> model.layers[0].kernel.value.is_deleted()
+        False
+    """
     mstates, key = loan.release()
     model.__dict__["_train_key"] = key
     return mstates
 
 
 def batch_logs(model, metric_set, mstates):
-    """Lazy batch logs: fetched from the device only when a callback reads them."""
+    """Lazy batch logs: fetched from the device only when a callback reads them.
+
+    Args:
+        model: The model (its compiled metric results).
+        metric_set: Its :class:`~jaxlayers.training.steps.MetricSet`.
+        mstates: The metric states after the batch.
+
+    Example:
+        >>> model = jl.Sequential([jl.Input((2,)), jl.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> _ = model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+        >>> metric_set = model._compiled_io[2]
+        >>> logs = batch_logs(model, metric_set, metric_set.init())
+        >>> logs["loss"]
+        0.0
+    """
     results = model._metric_fns(metric_set)[1]
     return custom_steps.LazyLogs(lambda: to_host(results(mstates)))
 
@@ -79,4 +120,5 @@ def run_iterable_epoch(model, fns, stream, batch, loan, metric_set, cb, steps, o
     return i
 
 
-__all__ = ["lend", "end", "batch_logs", "run_array_epoch", "run_iterable_epoch"]
+# The runners are the trainer's own loop, not an API: not exported.
+__all__ = ["lend", "end", "batch_logs"]

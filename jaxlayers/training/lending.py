@@ -45,6 +45,9 @@ from jaxlayers.core import variables as variables_lib
 def copy_leaf(array):
     """A new buffer holding ``array``'s value: what a leaf held elsewhere is lent as.
 
+    Args:
+        array: A ``jax.Array`` (or an array-like, which becomes one).
+
     Example:
         >>> a = jnp.ones(2)
         >>> b = copy_leaf(a)
@@ -81,6 +84,13 @@ BASELINE = _baseline()
 def held_elsewhere(values):
     """For each of ``values`` (a list, each item held by one slot besides it), whether
     something else holds it too, or it is not an array this process may donate.
+
+    Args:
+        values: A new list of the arrays, each also held by exactly one weight
+            or container (the count :data:`BASELINE` is measured for).
+
+    Returns:
+        A list of bools: ``True`` for an item to copy rather than lend.
 
     Example:
         >>> slot, kept = [jnp.zeros(2), jnp.ones(2)], []
