@@ -194,7 +194,8 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             data_lib.check_real(owner, "x", x_sample)
         self.check_input_data(x_sample)
         self.ensure_built(x_sample)
-        self.__dict__["_prepared"] = (_signature(x_sample), predicting, tracking.version())
+        # After the build, which may change the structure's version.
+        self.__dict__["_prepared"] = (key[0], predicting, tracking.version())
 
     def _prediction_specs(self, x_sample):
         """Shapes of the outputs (and names of add_metric values) for inputs like ``x_sample``."""
