@@ -182,8 +182,8 @@ def test_fit_donates_the_carry():
 
     class Grab(jl.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
-            # self._model: read the carry without the sync that self.model performs.
-            kept.append(jax.tree_util.tree_leaves(self._model._live_carry[0])[0])
+            # The carry fit lent the model's buffers to (see lending.py).
+            kept.append(jax.tree_util.tree_leaves(self._model._loan.carry[0])[0])
 
     model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[Grab()])
     assert kept[0].is_deleted() and kept[1].is_deleted()  # consumed by the next step

@@ -363,6 +363,8 @@ def _compiled_call(layer, args, kwargs, training, mask):
     if entry is None:
         entry = compiled.fns[cache_key] = _make_fn(layer, compiled, signature, training)
     values = [var._value for var in compiled.variables]
+    if variables_lib.lending():  # a running fit holds some weights: read their copies
+        values = [var.materialize() for var in compiled.variables]
     calls_before = d["_facade_calls"]
     try:
         result = _dispatch(layer, entry, values, arrays)

@@ -13,6 +13,7 @@ Inside ``call`` a layer reads ``self.kernel`` and gets the bound ``jax.Array``
 directly (see ``Layer.__getattr__``), so ``jnp`` and ``lax`` just work.
 """
 
+import contextlib
 import inspect
 import json
 import operator
@@ -110,6 +111,157 @@ def initial_value(initializer, shape, dtype, path, key):
             f"expected {shape}. Received: initializer={initializer!r}."
         )
     return value
+
+
+class Lent:
+    """What a weight holds while a running computation (``fit``) owns its array.
+
+    ``fit`` hands the weights' own buffers to its donated step instead of
+    copying them, and leaves this mark in their place: any read of such a
+    weight (``value``, ``numpy()``, ``layer.params``, saving) asks ``source``
+    for a copy of the current value, ``source.read(variable)``.  ``source.lock``
+    (a re-entrant lock) keeps the computation from advancing while held, see
+    :func:`holding`.
+
+    Args:
+        source: The lender: ``read(variable)`` gives a copy of the current
+            value, ``lock`` guards its steps.
+
+    Example:
+        >>> import threading
+        >>> class Source:
+        ...     lock = threading.RLock()
+        ...     def read(self, variable):
+        ...         return jnp.full(variable.shape, 7.0)
+        >>> weight = Variable(name="w", shape=(2,), dtype="float32",
+        ...                   initializer=jl.initializers.Zeros())
+        >>> lend([weight], Source())
+        >>> weight.numpy().tolist()
+        [7.0, 7.0]
+        >>> give_back([weight], [jnp.ones(2)])
+        >>> weight.numpy().tolist()
+        [1.0, 1.0]
+    """
+
+    __slots__ = ("source",)
+
+    def __init__(self, source):
+        self.source = source
+
+
+# How many weights are lent now, process-wide: the eager path's one check.
+_lent_count = [0]
+
+
+def lending():
+    """Whether any weight is lent to a running computation (see :class:`Lent`).
+
+    Example:
+        >>> lending()
+        False
+    """
+    return _lent_count[0] > 0
+
+
+def stored_values(variables):
+    """The arrays ``variables`` hold now, as a new list (``None`` where not made yet, a
+    :class:`Lent` mark where lent): no copy, no read through a scope or a lender.
+
+    Args:
+        variables: Weight handles.
+
+    Example:
+        >>> weight = Variable(name="w", shape=(2,), dtype="float32",
+        ...                   initializer=jl.initializers.Ones())
+        >>> stored_values([weight])
+        [None]
+        >>> _ = weight.materialize()
+        >>> stored_values([weight])
+        [Array([1., 1.], dtype=float32)]
+    """
+    return [var._value for var in variables]
+
+
+def lend(variables, source):
+    """Marks ``variables`` as lent to ``source`` (their arrays now belong to it).
+
+    Args:
+        variables: Weight handles whose arrays ``source`` now holds.
+        source: The lender (see :class:`Lent`).
+
+    Example:
+        >>> import threading
+        >>> class Source:
+        ...     lock = threading.RLock()
+        ...     def read(self, variable):
+        ...         return jnp.zeros(variable.shape)
+        >>> weight = Variable(name="w", shape=(1,), dtype="float32",
+        ...                   initializer=jl.initializers.Ones())
+        >>> lend([weight], Source())
+        >>> lending(), weight.numpy().tolist()
+        (True, [0.0])
+        >>> give_back([weight], [jnp.full(1, 5.0)])
+        >>> lending(), weight.numpy().tolist()
+        (False, [5.0])
+    """
+    mark = Lent(source)
+    for var in variables:
+        var._value = mark
+    _lent_count[0] += len(variables)
+
+
+def give_back(variables, values):
+    """Ends a :func:`lend`: each weight gets its array from ``values``, without a copy.
+
+    A weight assigned while lent gets the array given back too, as a weight
+    assigned during a ``fit`` epoch always did (the epoch's result wins).
+
+    Args:
+        variables: The weights :func:`lend` marked, in the same order.
+        values: One array per weight (checked and placed as ``assign`` does).
+
+    Example:
+        >>> weight = Variable(name="w", shape=(2,), dtype="float32",
+        ...                   initializer=jl.initializers.Zeros())
+        >>> lend([weight], None)
+        >>> give_back([weight], [jnp.ones(2)])
+        >>> weight.numpy().tolist()
+        [1.0, 1.0]
+    """
+    for var, value in zip(variables, values):
+        var._value = value  # no longer lent; assign checks and places it as usual
+        var.assign(value)
+    _lent_count[0] -= len(variables)
+
+
+@contextlib.contextmanager
+def holding(variables):
+    """Reads of ``variables`` inside the block see one step of any computation they are lent to.
+
+    Without it, another thread reading several lent weights one by one could
+    get some before and some after a step.  A no-op when nothing is lent.
+
+    Args:
+        variables: Weight handles (an iterable, read only when something is lent).
+
+    Example:
+        >>> weights = [Variable(name=n, shape=(1,), dtype="float32",
+        ...                     initializer=jl.initializers.Ones()) for n in "ab"]
+        >>> with holding(weights):
+        ...     [w.numpy().tolist() for w in weights]
+        [[1.0], [1.0]]
+    """
+    if not _lent_count[0]:
+        yield
+        return
+    with contextlib.ExitStack() as stack:
+        seen = set()
+        for var in variables:
+            value = var._value
+            if value.__class__ is Lent and id(value.source) not in seen:
+                seen.add(id(value.source))
+                stack.enter_context(value.source.lock)
+        yield
 
 
 class Variable:
@@ -239,10 +391,18 @@ class Variable:
         return None if dist is None else dist.variable_sharding(self.path, self._shape)
 
     def materialize(self):
-        """The facade's stored array, created from the initializer on first use."""
-        if self._value is None:
+        """The facade's stored array, created from the initializer on first use.
+
+        While a running ``fit`` holds the array (:class:`Lent`), a copy of its
+        current value.
+        """
+        value = self._value
+        if value is None:
             materialize_all([self])
-        return self._value
+            return self._value
+        if value.__class__ is Lent:
+            return value.source.read(self)
+        return value
 
     @property
     def value(self):
@@ -495,4 +655,5 @@ def _make(pending, shardings):
         v._sharding = None if shardings is None else value.sharding
 
 
-__all__ = ["Variable", "call_initializer", "materialize_all"]
+__all__ = ["Variable", "Lent", "call_initializer", "materialize_all", "lend", "give_back",
+           "lending", "holding", "stored_values"]

@@ -221,7 +221,11 @@ class LayerWeights:
         """NumPy copies of the weights, in Keras's order (see :func:`weight_listing`)."""
         self._check_weights_exist("weights")
         self._materialize_all()
-        return [v.numpy() if c is None else v.numpy()[c] for v, c in weight_listing(self)]
+        listing = weight_listing(self)
+        if variables_lib.lending():  # one step's values while a fit in another thread runs
+            with variables_lib.holding(v for v, _ in listing):
+                return _numpy(listing)
+        return _numpy(listing)
 
     def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Sets the weights from NumPy arrays in ``get_weights`` order (all or nothing)."""
@@ -265,11 +269,11 @@ class LayerWeights:
     # --- pytree views of the facade's values ---------------------------------------
     def _stored_trees(self):
         self._materialize_all()
-        params, state = {}, {}
-        for path, var in tracking.entries(self):
-            tracking.set_path(params if var.collection == "params" else state, path,
-                              var.materialize())
-        return params, state
+        entries = tracking.entries(self)
+        if variables_lib.lending():  # one step's values while a fit in another thread runs
+            with variables_lib.holding(var for _, var in entries):
+                return _trees(entries)
+        return _trees(entries)
 
     @property
     def params(self):
@@ -319,6 +323,18 @@ class LayerWeights:
                 updates.append((var, value))
         for var, value in updates:
             var.assign(value)  # converts and casts what needs it
+
+
+def _trees(entries):
+    params, state = {}, {}
+    for path, var in entries:
+        tracking.set_path(params if var.collection == "params" else state, path,
+                          var.materialize())
+    return params, state
+
+
+def _numpy(listing):
+    return [v.numpy() if c is None else v.numpy()[c] for v, c in listing]
 
 
 __all__ = ["LayerWeights", "resolve", "weight_listing"]

@@ -27,6 +27,7 @@ trainer), so dropout works in a custom ``train_step`` as it does in Keras.
 import contextlib
 import inspect
 import threading
+import weakref
 
 import jax
 import jax.numpy as jnp
@@ -146,9 +147,22 @@ def overridden(model, name):
     return _static(type(model), name) is not _static(KerasSteps, name)
 
 
+# Model classes that override none of the step methods (nothing to check): the
+# answer for them is False for every entry point, found once per class.
+_PLAIN_CLASSES = weakref.WeakSet()
+_STEP_METHODS = ("train_step", "test_step", "predict_step", "compute_loss",
+                 "compute_loss_and_updates", "metrics")
+
+
 def uses_custom_steps(model, entry):
     """Whether ``entry`` (``"fit"``, ``"evaluate"``, ``"predict"``) runs the model's
     Keras-protocol step methods, after checking their signatures."""
+    cls = type(model)
+    if cls in _PLAIN_CLASSES:
+        return False
+    if not any(overridden(model, name) for name in _STEP_METHODS):
+        _PLAIN_CLASSES.add(cls)
+        return False
     # Every overridden step is checked whatever the entry point: fit's validation
     # runs test_step, and a wrong override is an error before anything is traced.
     for name in ("train_step", "test_step", "predict_step"):

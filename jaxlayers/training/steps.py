@@ -452,18 +452,15 @@ def dispatch_steps(array_step, k, carry, arrays, index, i):
 
 
 def make_carry_start(metric_set):
-    """``start(params, state, opt_state, key) -> carry``: fresh buffers, compiled once.
+    """``start(key) -> (metric_states, key)``: the fresh part of a carry, compiled once.
 
-    The step donates its carry, so ``fit`` starts from copies: the facade's
-    values, the stored optimizer state and key stay valid for callbacks and
-    concurrent ``predict`` calls mid-epoch.  Every leaf gets its own new buffer
-    (two leaves sharing one, a zeros array reused by several counters, would
-    be donated twice), and the metrics' initial states come from the same
-    program: one dispatch per ``fit`` call.
+    The rest of the carry is the model's own buffers (see :mod:`lending`).  The
+    key is copied, because the step donates it and the trainer keeps its own;
+    each metric state gets its own new buffer (one zeros array reused by
+    several counters would be donated twice): one dispatch per epoch.
     """
-    def start(params, state, opt_state, key):
-        copied = jax.tree_util.tree_map(jnp.copy, (params, state, opt_state, key))
-        return (*copied[:3], metric_set.init(), copied[3])
+    def start(key):
+        return metric_set.init(), jnp.copy(key)
 
     return jax.jit(start)
 

@@ -3,19 +3,26 @@
 Per training step the Python loop only calls one compiled function with the
 carry ``(params, state, opt_state, metric_states, key)`` (donated) and the
 step number; array data lives on the device and the batch is gathered inside
-the step.  Values reach the host only when a callback reads them (batch logs
-are lazy) and once per epoch for the history.  The model's own weights are
-updated at epoch end; a callback that reads ``self.model`` mid-epoch first gets
-the live values copied out of the carry (``_sync_training_state``), as Keras's
-JAX trainer does.
+the step (the epoch runners are in :mod:`~jaxlayers.training.epochs`).  Values
+reach the host only when a callback reads them (batch logs are lazy) and once
+per epoch for the history.
+
+Memory: the carry is made of the model's own weight and optimizer-state
+buffers, lent to the step (:mod:`~jaxlayers.training.lending`), so ``fit``
+holds one copy of them, as Keras's JAX trainer does.  Only a leaf something
+else references (an array the user kept) is copied.  While an epoch runs,
+every read of the model (a callback, a held layer or weight, ``predict`` in
+another thread, saving) gets a copy of the running step's values; at the end
+of the epoch, and on any exception or interrupt, the model gets the carry's
+arrays back without copies.
 
 Concurrency: ``fit``, ``evaluate``, ``train_on_batch`` and ``test_on_batch`` hold
 one re-entrant lock per model, so calls from several threads run one after the
 other (a callback may still call ``evaluate`` from inside ``fit``).  ``predict``
-takes no lock: it reads the weights and never donates them, so it runs
-concurrently with anything.
+takes no lock: it reads the weights (during ``fit``, a copy of one step's,
+taken under the loan's lock) and never donates them, so it runs concurrently
+with anything.
 """
-
 import functools
 import threading
 from collections.abc import Mapping, Sequence
@@ -25,15 +32,22 @@ import jax
 import numpy as np
 
 from jaxlayers import backend
-from jaxlayers.core import eager
+from jaxlayers.core import eager, tracking
 from jaxlayers.distribution import distributions as distribution_lib
 from jaxlayers.distribution import multihost
 from jaxlayers.errors import DataError, NotCompiledError
 from jaxlayers.training import custom_loop, custom_steps, ema, sharded_steps
 from jaxlayers.training import data as data_lib
+from jaxlayers.training import epochs as epoch_lib
 from jaxlayers.training import steps as steps_lib
 from jaxlayers.training.custom_steps import to_host
 from jaxlayers.training.trainer_state import TrainerState
+
+
+def _signature(tree):
+    """What the checks of a batch like ``tree`` depend on: its structure, shapes and dtypes."""
+    leaves, treedef = jax.tree_util.tree_flatten(tree)
+    return treedef, tuple((np.shape(a), getattr(a, "dtype", type(a))) for a in leaves)
 
 
 def _exclusive(method):
@@ -69,7 +83,6 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         self._fn_cache = {}
         self._train_key = None
         self._compiled_io = None
-        self._live_carry = None
         self.run_eagerly = False
         self.steps_per_execution = 1
         self.loss = None
@@ -172,11 +185,17 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         drop the imaginary part.
         """
         x_sample = data_lib.to_arrays(x_sample)
+        # Data of shapes and dtypes already checked on this structure passes again.
+        key = (_signature(x_sample), predicting, tracking.version())
+        if self.__dict__.get("_prepared") == key:
+            return
         declared = self.declared_input_dtypes()
         if not predicting or (declared and not any(d.kind == "c" for d in declared)):
             data_lib.check_real(owner, "x", x_sample)
         self.check_input_data(x_sample)
         self.ensure_built(x_sample)
+        # After the build, which may change the structure's version.
+        self.__dict__["_prepared"] = (key[0], predicting, tracking.version())
 
     def _prediction_specs(self, x_sample):
         """Shapes of the outputs (and names of add_metric values) for inputs like ``x_sample``."""
@@ -198,7 +217,17 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         """Compiled loss and metrics for outputs shaped like the model's on ``x_sample``.
 
         ``require_loss=False`` (a model with its own steps) accepts ``loss=None``.
+        Data of the shapes and dtypes of the last call's gets its results again.
         """
+        key = (_signature(x_sample), _signature(y_sample), require_loss, tracking.version())
+        cached = self.__dict__.get("_io_for")
+        if cached is not None and cached[0] == key and cached[1] is self._compiled_io:
+            return self._compiled_io[1], self._compiled_io[2]
+        io = self._new_io(owner, x_sample, y_sample, require_loss)
+        self.__dict__["_io_for"] = (key, self._compiled_io)
+        return io
+
+    def _new_io(self, owner, x_sample, y_sample, require_loss):
         pred, added = self._prediction_specs(x_sample)
         outputs = steps_lib.Outputs(self, pred)
         pred_leaves = outputs.flatten(pred)
@@ -261,16 +290,10 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             self._fn_cache[key] = (jax.jit(metric_set.init), jax.jit(metric_set.results))
         return self._fn_cache[key]
 
-    def _start_carry(self, metric_set, params, state):
-        """A training carry of fresh buffers (see :func:`steps.make_carry_start`)."""
-        key = ("carry", id(metric_set))
-        if key not in self._fn_cache:
-            self._fn_cache[key] = steps_lib.make_carry_start(metric_set)
-        return self._fn_cache[key](params, state, self._opt_state, self._train_key)
-
     def _train_fns(self, compiled_loss, metric_set, partition, dist=None):
         multi = steps_lib.multi_step_execution()
-        key = ("train", id(compiled_loss), id(metric_set), partition.key, id(dist), multi)
+        # The distribution itself, not its id: a freed one's id may be reused.
+        key = ("train", id(compiled_loss), id(metric_set), partition.key, dist, multi)
         if key in self._fn_cache:
             return self._fn_cache[key]
         step = steps_lib.make_train_step(self, self._tx, compiled_loss, metric_set, partition)
@@ -308,7 +331,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         return fns
 
     def _test_fns(self, compiled_loss, metric_set, dist=None):
-        key = ("test", id(compiled_loss), id(metric_set), id(dist))
+        key = ("test", id(compiled_loss), id(metric_set), dist)
         if key not in self._fn_cache:
             step = steps_lib.make_test_step(self, compiled_loss, metric_set)
             if dist is not None:
@@ -438,8 +461,9 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                                    validation_freq)
         fns = self._train_fns(compiled_loss, metric_set, steps_lib.Partition(self), dist)
         ahead = None
+        # Only while there are weights to make: then compiling ahead overlaps with it.
         if not self.run_eagerly and dist is None and dataset is not None and \
-                epochs > initial_epoch:
+                epochs > initial_epoch and self._opt_state is None:
             ahead = steps_lib.compile_first_step(self, fns, dataset, metric_set)
         self._train_state()  # makes the weights and optimizer state while that compiles
         if ahead is not None:
@@ -448,7 +472,6 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=steps)
         self.stop_training = False
-        self._live_carry = None  # a crashed fit's carry is not this run's
         cb.on_train_begin()
         start = getattr(self, "_initial_epoch_override", None)
         self._initial_epoch_override = None
@@ -462,25 +485,22 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                     data_lib.ran_out_warning(owner, 0, epoch)
                     break
             cb.on_epoch_begin(epoch)  # first: a callback may set weights (SwapEMAWeights)
-            partition, params, state = self._train_state()
-            # The step donates its carry: start from copies so the facade's values,
-            # the stored optimizer state and key stay valid for callbacks mid-epoch.
-            carry = self._start_carry(metric_set, params, state)
-            if dist is not None:
-                carry = dist.place_carry(carry)
-            if dataset is not None:
-                carry = self._run_array_epoch(fns, dataset, carry, metric_set, cb, steps,
-                                              rng if shuffle else None)
-            else:
-                carry, done = self._run_iterable_epoch(fns, stream, first, carry, metric_set,
-                                                       cb, steps, owner)
-                if steps is not None and done < steps and not self.stop_training:
-                    data_lib.ran_out_warning(owner, done, epoch)
-                    self.stop_training = True
-            params, state, opt_state, mstates, key = carry
-            _stash(self, _live_carry=None, _opt_state=opt_state, _train_key=key)
+            self._train_state()
+            # The step donates the model's own buffers (see lending.py).
+            loan = epoch_lib.lend(self, metric_set, dist)
+            try:
+                if dataset is not None:
+                    epoch_lib.run_array_epoch(self, fns, dataset, loan, metric_set, cb, steps,
+                                           rng if shuffle else None)
+                else:
+                    done = epoch_lib.run_iterable_epoch(self, fns, stream, first, loan,
+                                                     metric_set, cb, steps, owner)
+                    if steps is not None and done < steps and not self.stop_training:
+                        data_lib.ran_out_warning(owner, done, epoch)
+                        self.stop_training = True
+            finally:
+                mstates = epoch_lib.end(self, loan)
             epoch_logs = to_host(self._metric_fns(metric_set)[1](mstates))
-            self.set_params(params, state)
             self._validate(epoch_logs, epoch, validation, validation_freq,
                            validation_batch_size or batch_size, validation_steps, cb)
             cb.on_epoch_end(epoch, epoch_logs)
@@ -511,48 +531,6 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
     def _finalize_optimizer(self, trained):
         if trained and ema.has_average(self):  # Keras's end of fit with use_ema
             ema.finalize(self)
-
-    def _batch_logs(self, metric_set, mstates):
-        results = self._metric_fns(metric_set)[1]
-        return custom_steps.LazyLogs(lambda: to_host(results(mstates)))
-
-    def _run_array_epoch(self, fns, dataset, carry, metric_set, cb, steps, rng):
-        full, partial = dataset.plan(rng)
-        k = self.steps_per_execution
-        i = 0
-        n_full = min(steps, dataset.full_steps)
-        while i < n_full and not self.stop_training:
-            if k > 1 and i + k <= n_full:
-                cb.on_train_batch_begin(i)
-                carry, _ = fns["array_multi"](carry, dataset.arrays, full, np.int32(i))
-                i += k
-            else:
-                cb.on_train_batch_begin(i)
-                carry, _ = fns["array_step"](carry, dataset.arrays, full, np.int32(i))
-                i += 1
-            _stash(self, _live_carry=carry)
-            cb.on_train_batch_end(i - 1, self._batch_logs(metric_set, carry[3]))
-        if partial is not None and steps > dataset.full_steps and not self.stop_training:
-            cb.on_train_batch_begin(i)
-            carry, _ = fns["partial"](carry, dataset.arrays, partial)
-            _stash(self, _live_carry=carry)
-            cb.on_train_batch_end(i, self._batch_logs(metric_set, carry[3]))
-        return carry
-
-    def _run_iterable_epoch(self, fns, stream, batch, carry, metric_set, cb, steps, owner):
-        """Steps over ``batch`` and the stream's next ones; ``(carry, batches run)``."""
-        i = 0
-        while batch is not None:
-            bx, by, bsw = data_lib.unpack_batch(owner, batch)
-            cb.on_train_batch_begin(i)
-            carry, _ = fns["step"](carry, data_lib.to_arrays((bx, by, bsw)))
-            _stash(self, _live_carry=carry)
-            cb.on_train_batch_end(i, self._batch_logs(metric_set, carry[3]))
-            i += 1
-            if steps is not None and i >= steps or self.stop_training:
-                break
-            batch = stream.take()
-        return carry, i
 
     # ------------------------------------------------------------------ evaluate
     @_exclusive
@@ -628,13 +606,13 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                     cb.on_test_batch_begin(i)
                 mstates = fns["array_step"](params, state, mstates, dataset.arrays, full[i])
                 if cb is not None:
-                    cb.on_test_batch_end(i, self._batch_logs(metric_set, mstates))
+                    cb.on_test_batch_end(i, epoch_lib.batch_logs(self, metric_set, mstates))
             if partial is not None and (steps is None or steps > dataset.full_steps):
                 if cb is not None:
                     cb.on_test_batch_begin(n)
                 mstates = fns["array_step"](params, state, mstates, dataset.arrays, partial)
                 if cb is not None:
-                    cb.on_test_batch_end(n, self._batch_logs(metric_set, mstates))
+                    cb.on_test_batch_end(n, epoch_lib.batch_logs(self, metric_set, mstates))
         else:
             for i, batch in enumerate(batches):
                 bx, by, bsw = data_lib.unpack_batch(owner, batch)
@@ -642,7 +620,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
                     cb.on_test_batch_begin(i)
                 mstates = fns["step"](params, state, mstates, data_lib.to_arrays((bx, by, bsw)))
                 if cb is not None:
-                    cb.on_test_batch_end(i, self._batch_logs(metric_set, mstates))
+                    cb.on_test_batch_end(i, epoch_lib.batch_logs(self, metric_set, mstates))
         logs = to_host(self._metric_fns(metric_set)[1](mstates))
         if cb is not None:
             cb.on_test_end(logs)
@@ -689,7 +667,7 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             cb.on_predict_end()
             return out
         dist = distribution_lib.distribution()
-        key = ("predict", id(dist))
+        key = ("predict", dist)
         if key not in self._fn_cache:
             step = steps_lib.make_predict_step(self)
             if dist is not None:
@@ -734,15 +712,14 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
         if class_weight is not None:
             cw = self._class_weights(owner, y, class_weight)
             sample_weight = cw if sample_weight is None else np.asarray(sample_weight) * cw
-        partition, params, state = self._train_state()
+        partition = self._train_state()
         dist = distribution_lib.distribution()
         fns = self._train_fns(compiled_loss, metric_set, partition, dist)
-        carry = self._start_carry(metric_set, params, state)
-        if dist is not None:
-            carry = dist.place_carry(carry)
-        carry, _ = fns["step"](carry, data_lib.to_arrays((x, y, sample_weight)))
-        params, state, self._opt_state, mstates, self._train_key = carry
-        self.set_params(params, state)
+        loan = epoch_lib.lend(self, metric_set, dist)
+        try:
+            loan.run(fns["step"], data_lib.to_arrays((x, y, sample_weight)))
+        finally:
+            mstates = epoch_lib.end(self, loan)
         logs = to_host(self._metric_fns(metric_set)[1](mstates))
         return self._format(metric_set, logs, return_dict)
 
@@ -783,14 +760,6 @@ class Trainer(custom_steps.KerasSteps, TrainerState):
             return [m.name for m in self.metrics]  # Keras: the names of `metrics`
         io = getattr(self, "_compiled_io", None)
         return io[2].names if io else []
-
-def _stash(model, **values):
-    """Sets the trainer's bookkeeping attributes (carries, optimizer state, keys).
-
-    Straight into ``__dict__``: ``Layer.__setattr__`` would search each value
-    (a tree of arrays) for sublayers, Python work on every step.
-    """
-    model.__dict__.update(values)
 
 
 __all__ = ["Trainer"]

@@ -7,11 +7,16 @@ saves or restores training (``model.save``, ``load_model``,
 given, and ``training_state`` / ``restore_training_state`` for the optimizer
 state, the step count and ``fit``'s random key and shuffling state.  Nothing
 outside the training package reads the trainer's private attributes.
+
+While a ``fit`` epoch runs, the optimizer state's buffers are lent to the
+donated step (:mod:`~jaxlayers.training.lending`): the stored state is a
+``Lent`` mark, and reading it (``training_state()``, ``optimizer.variables``,
+``optimizer.iterations``) gives a copy of the running step's state.  A state
+set meanwhile is replaced by the epoch's result when the epoch ends, as the
+step never saw it.
 """
 
-import jax
-import jax.numpy as jnp
-
+from jaxlayers.core.variables import Lent
 from jaxlayers.errors import ConfigError
 from jaxlayers.optimizers.base import fill_state, iterations
 from jaxlayers.training import compile_config as compile_config_lib
@@ -34,6 +39,23 @@ class TrainerState:
 
     def _set_opt_state(self, opt_state):
         self._opt_state = opt_state
+
+    @property
+    def _opt_state(self):
+        """The optax state; while ``fit`` holds it (a :class:`~jaxlayers.core.variables.Lent`
+        mark), a copy of its current value."""
+        value = self.__dict__.get("_opt_value")
+        if value.__class__ is Lent:
+            return value.source.optimizer_state()
+        return value
+
+    @_opt_state.setter
+    def _opt_state(self, value):
+        self.__dict__["_opt_value"] = value
+
+    def lend_optimizer_state(self, value):
+        """Stores ``value`` (the state, or a ``Lent`` mark) as it is (see :mod:`lending`)."""
+        self.__dict__["_opt_value"] = value
 
     def get_compile_config(self):
         """What ``compile`` was given, as JSON data (names and configs, never code).
@@ -75,27 +97,23 @@ class TrainerState:
         self.compile(**compile_config_lib.compile_kwargs(config))
 
     def _sync_training_state(self):
-        """Copies the running carry of ``fit`` into the facade (mid-epoch callbacks).
+        """Copies a running custom ``train_step`` loop's state into the model (a callback
+        reads ``self.model`` mid-epoch).
 
-        Within an epoch the live values exist only in the donated carry; a callback
-        reading ``self.model`` (checkpointing after N batches, ``get_weights``) calls
-        this first.  Copies, because the next step donates the carry's buffers.
+        ``fit``'s own loop needs nothing here: its weights read the live carry
+        themselves (see :mod:`~jaxlayers.training.lending`).
         """
-        custom_loop.sync_live_state(self)  # a model running its own train_step
-        carry, self._live_carry = self.__dict__.get("_live_carry"), None
-        if carry is not None:
-            params, state, opt_state = jax.tree_util.tree_map(jnp.copy, carry[:3])
-            self.set_params(params, state)
-            self._opt_state = opt_state
+        custom_loop.sync_live_state(self)
 
     def _train_state(self):
+        """Makes the optimizer state for the current trainable weights if there is none;
+        returns the :class:`~jaxlayers.training.steps.Partition`."""
         partition = steps_lib.Partition(self)
-        params, state = self.params, self.state
         if self._opt_state is None or self._partition_key != partition.key:
-            train, _ = partition.split(params)
+            train, _ = partition.split(self.params)
             self._opt_state = self._tx.init(train)
             self._partition_key = partition.key
-        return partition, params, state
+        return partition
 
     # ------------------------------------------------------------------ training state
     def training_state(self, init_optimizer=False):
