@@ -17,6 +17,7 @@ import contextlib
 import inspect
 import json
 import operator
+import threading
 import weakref
 
 import jax
@@ -149,8 +150,10 @@ class Lent:
         self.source = source
 
 
-# How many weights are lent now, process-wide: the eager path's one check.
+# How many weights are lent now, process-wide: the eager path's one check.  Models
+# training in several threads change it together, so under a lock.
 _lent_count = [0]
+_lent_count_lock = threading.Lock()
 
 
 def lending():
@@ -207,7 +210,8 @@ def lend(variables, source):
     mark = Lent(source)
     for var in variables:
         var._value = mark
-    _lent_count[0] += len(variables)
+    with _lent_count_lock:
+        _lent_count[0] += len(variables)
 
 
 def give_back(variables, values):
@@ -231,7 +235,8 @@ def give_back(variables, values):
     for var, value in zip(variables, values):
         var._value = value  # no longer lent; assign checks and places it as usual
         var.assign(value)
-    _lent_count[0] -= len(variables)
+    with _lent_count_lock:
+        _lent_count[0] -= len(variables)
 
 
 @contextlib.contextmanager
