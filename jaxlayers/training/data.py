@@ -65,6 +65,12 @@ def to_arrays(data):
         >>> [a.dtype.name for a in to_arrays((np.ones(2), np.arange(2)))]
         ['float32', 'int32']
     """
+    if type(data) is np.ndarray and data.dtype.kind not in "OUSV" and data.dtype not in (
+            np.float64, np.int64):  # one batch of a predict loop: nothing to convert
+        return data
+    if isinstance(data, jax.Array):
+        return data
+
     def convert(x):
         if isinstance(x, jax.Array):
             return x
@@ -198,6 +204,14 @@ def num_samples(owner, x, y=None, sample_weight=None, allow_empty=False):
 
 
 def take(struct, index):
+    """``struct``'s leaves indexed by ``index`` (a slice or an index array).
+
+    Example:
+        >>> take({"a": np.arange(5)}, slice(1, 3))["a"].tolist()
+        [1, 2]
+    """
+    if isinstance(struct, (np.ndarray, jax.Array)):  # one array: no tree walk per batch
+        return struct[index]
     return jax.tree_util.tree_map(lambda a: a[index], struct)
 
 
