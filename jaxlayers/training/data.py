@@ -15,6 +15,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxlayers.distribution import distributions as distribution_lib
+from jaxlayers.distribution import multihost
 from jaxlayers.errors import ConfigError, DataError, DTypeError
 
 
@@ -354,6 +356,12 @@ def check_class_ids(owner, output, labels, num_classes, ignore_class, who):
 class ArrayData:
     """Arrays on the device plus per-epoch index plans for full and partial batches.
 
+    In a job of several processes under a distribution, each step builds its
+    global batch from this process's rows on the host
+    (:func:`~jaxlayers.distribution.multihost.global_batch`), so the arrays and
+    the plans stay NumPy there: :func:`process_local_fns` indexes them on the
+    host, with no device gather and no copy back per step.
+
     Args:
         owner: How messages name the caller (``"Model 'm'.fit"``).
         x: Structure of input arrays.
@@ -376,6 +384,8 @@ class ArrayData:
         self.batch_size = min(batch_size, self.n)
         self._host = to_arrays((x, y, sample_weight))
         self._arrays = None
+        self._on_host = (multihost.is_multi_process()
+                         and distribution_lib.distribution() is not None)
         self.full_steps = self.n // self.batch_size
         self.remainder = self.n - self.full_steps * self.batch_size
 
@@ -391,9 +401,19 @@ class ArrayData:
 
     @property
     def arrays(self):
-        """``(x, y, sample_weight)`` on the device (placed by the first :meth:`plan`)."""
+        """``(x, y, sample_weight)`` as the trainer's steps take them: on the device
+        (placed by the first :meth:`plan`), or NumPy for the steps of several processes."""
+        if self._on_host:
+            return self._host
+        return self.device_arrays
+
+    @property
+    def device_arrays(self):
+        """``(x, y, sample_weight)`` on the device (placed once)."""
         if self._arrays is None:
-            self._arrays, self._host = jax.device_put(self._host), None
+            self._arrays = jax.device_put(self._host)
+            if not self._on_host:
+                self._host = None
         return self._arrays
 
     def plan(self, rng=None):
@@ -403,6 +423,8 @@ class ArrayData:
         cut = self.full_steps * self.batch_size
         full = order[:cut].reshape(self.full_steps, self.batch_size)
         partial = order[cut:] if self.remainder else None
+        if self._on_host:
+            return full, partial
         if self._arrays is None:
             # One transfer for the data and the first epoch's plan: each
             # device_put call costs a host round trip of its own.
@@ -447,10 +469,11 @@ def gather(arrays, index):
 def process_local_fns(fns, to_global, k=1):
     """A trainer's step functions for a job of several processes.
 
-    Each process gathers its own share of a batch from its local arrays on the
-    host, and ``to_global`` turns the shares into one global batch for the
-    jitted ``fns["step"]``, whose batch is its last argument.  ``fns`` has the
-    train keys (``step``, ``array_step``, ``array_multi`` of ``k`` steps,
+    Each process takes its own share of a batch from its arrays on the host
+    (NumPy indexing: :class:`ArrayData` keeps them there in such a job), and
+    ``to_global`` turns the shares into one global batch for the jitted
+    ``fns["step"]``, whose batch is its last argument.  ``fns`` has the train
+    keys (``step``, ``array_step``, ``array_multi`` of ``k`` steps,
     ``partial``) or the test keys (``step``, ``array_step``).
     """
     step = fns["step"]
@@ -459,16 +482,20 @@ def process_local_fns(fns, to_global, k=1):
         *head, batch = args
         return step(*head, to_global(batch))
 
+    def rows(arrays, index):
+        index = np.asarray(index)
+        return jax.tree_util.tree_map(lambda a: np.asarray(a)[index], arrays)
+
     if "partial" not in fns:  # evaluate's: (params, state, metric_states, arrays, index)
-        return {"step": fed, "array_step": lambda *a: fed(*a[:-2], gather(*a[-2:]))}
+        return {"step": fed, "array_step": lambda *a: fed(*a[:-2], rows(*a[-2:]))}
 
     def array_multi(carry, arrays, index, i):
         for j in range(k):
-            carry, logs = fed(carry, gather(arrays, index[i + j]))
+            carry, logs = fed(carry, rows(arrays, index[i + j]))
         return carry, logs
 
-    return {"step": fed, "array_step": lambda c, a, index, i: fed(c, gather(a, index[i])),
-            "array_multi": array_multi, "partial": lambda c, a, index: fed(c, gather(a, index))}
+    return {"step": fed, "array_step": lambda c, a, index, i: fed(c, rows(a, index[i])),
+            "array_multi": array_multi, "partial": lambda c, a, index: fed(c, rows(a, index))}
 
 
 def unpack_batch(owner, batch):
