@@ -209,6 +209,7 @@ def take(struct, index):
     """``struct``'s leaves indexed by ``index`` (a slice or an index array).
 
     Example:
+        >>> from jaxlayers.training.data import take
         >>> take({"a": np.arange(5)}, slice(1, 3))["a"].tolist()
         [1, 2]
     """
@@ -359,8 +360,8 @@ class ArrayData:
     In a job of several processes under a distribution, each step builds its
     global batch from this process's rows on the host
     (:func:`~jaxlayers.distribution.multihost.global_batch`), so the arrays and
-    the plans stay NumPy there: :func:`process_local_fns` indexes them on the
-    host, with no device gather and no copy back per step.
+    the plans stay NumPy there: :func:`~jaxlayers.training.sharded_steps.process_local`
+    indexes them on the host, with no device gather and no copy back per step.
 
     Args:
         owner: How messages name the caller (``"Model 'm'.fit"``).
@@ -464,38 +465,6 @@ def gather(arrays, index):
         [4.0, 0.0]
     """
     return jax.tree_util.tree_map(lambda a: jnp.take(a, index, axis=0), arrays)
-
-
-def process_local_fns(fns, to_global, k=1):
-    """A trainer's step functions for a job of several processes.
-
-    Each process takes its own share of a batch from its arrays on the host
-    (NumPy indexing: :class:`ArrayData` keeps them there in such a job), and
-    ``to_global`` turns the shares into one global batch for the jitted
-    ``fns["step"]``, whose batch is its last argument.  ``fns`` has the train
-    keys (``step``, ``array_step``, ``array_multi`` of ``k`` steps,
-    ``partial``) or the test keys (``step``, ``array_step``).
-    """
-    step = fns["step"]
-
-    def fed(*args):
-        *head, batch = args
-        return step(*head, to_global(batch))
-
-    def rows(arrays, index):
-        index = np.asarray(index)
-        return jax.tree_util.tree_map(lambda a: np.asarray(a)[index], arrays)
-
-    if "partial" not in fns:  # evaluate's: (params, state, metric_states, arrays, index)
-        return {"step": fed, "array_step": lambda *a: fed(*a[:-2], rows(*a[-2:]))}
-
-    def array_multi(carry, arrays, index, i):
-        for j in range(k):
-            carry, logs = fed(carry, rows(arrays, index[i + j]))
-        return carry, logs
-
-    return {"step": fed, "array_step": lambda c, a, index, i: fed(c, rows(a, index[i])),
-            "array_multi": array_multi, "partial": lambda c, a, index: fed(c, rows(a, index))}
 
 
 def unpack_batch(owner, batch):
