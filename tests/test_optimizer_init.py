@@ -7,6 +7,7 @@ import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
 import jaxlayers as jl
+import jaxlayers.optimizers.fast_init as fast_init_lib
 from jaxlayers.optimizers import schedules
 from tests.helpers import count_compiles
 
@@ -76,6 +77,18 @@ def test_the_state_is_the_op_by_op_one():
     numpy_weights = [np.ones((2, 3), np.float32)]
     tx = opts.Adam().to_optax()
     _assert_same_state(tx.init(numpy_weights), tx.init.__wrapped__(numpy_weights))
+
+
+def test_on_an_accelerator_the_device_fills_the_constants(monkeypatch):
+    # No zero moment crosses the host link there: the device fills them (one
+    # program per shape, as op by op); the state is the same.
+    monkeypatch.setattr(fast_init_lib, "_constants_on_host", lambda: False)
+    tx = opts.Adam(use_ema=True).to_optax()
+    params = jax.device_put([jnp.ones((3, 2)), jnp.ones(2)], jax.devices()[2])
+    state = tx.init(params)
+    _assert_same_state(state, tx.init.__wrapped__(params))
+    for leaf in jax.tree_util.tree_leaves(state):
+        assert leaf.committed and leaf.sharding.device_set == {jax.devices()[2]}
 
 
 def test_the_state_follows_the_weights_placement():

@@ -7,8 +7,10 @@ compiles for it.  :func:`fast_init` traces ``init`` once to a jaxpr instead and
 makes each array of the state by what it is:
 
 * a constant (a literal, or an array filled with one, such as every zero
-  moment): made on the host with NumPy and placed with one ``device_put``, no
-  program at all, whatever the number of weights;
+  moment): on CPU made with NumPy and placed with one ``device_put``, no
+  program at all, whatever the number of weights (on an accelerator filled on
+  the device, one cached program per shape as op by op: copying every zero
+  moment over the host link would cost more);
 * a weight returned as it is: that same array, as before;
 * anything else (the epsilon Keras's Adam injects, a schedule's first value,
   a copy of the weights): computed by ONE program, compiled ahead of time and
@@ -34,6 +36,7 @@ Example:
 import collections
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.extend.core import ClosedJaxpr, Literal, jaxpr_as_fun
 
@@ -94,17 +97,34 @@ def _placement(leaves):
 
 
 def _constant(var, producers):
-    """``var``'s value as a NumPy array when it is a constant, else ``None``."""
+    """``(shape, fill value, dtype)`` when ``var`` is a constant, else ``None``."""
     aval = var.aval
     if aval.weak_type:  # host arrays are strongly typed: let the program keep the type
         return None
     if isinstance(var, Literal):
-        return np.full((), var.val, aval.dtype)
+        return (), var.val, aval.dtype
     eqn = producers.get(var)
     if (eqn is not None and eqn.primitive.name == "broadcast_in_dim"
             and isinstance(eqn.invars[0], Literal) and eqn.params.get("sharding") is None):
-        return np.full(aval.shape, eqn.invars[0].val, aval.dtype)
+        return aval.shape, eqn.invars[0].val, aval.dtype
     return None
+
+
+def _constants_on_host():
+    """Whether constants are filled by NumPy and copied over, or on the device.
+
+    On CPU the copy is a memcpy and nothing compiles.  On an accelerator every
+    zero moment would cross the host link (gigabytes for a large model), so the
+    device fills them, with one small program per shape as op by op (JAX caches
+    those by shape and dtype across models).
+    """
+    return jax.default_backend() == "cpu"
+
+
+def _place_constants(constants, device):
+    if _constants_on_host():
+        return jax.device_put([np.full(*c) for c in constants], device)
+    return [jnp.full(*c, device=device) for c in constants]
 
 
 def _fingerprint(const):
@@ -134,8 +154,8 @@ def _init_state(init, params):
         else:  # by identity: an output returned twice is one array, as op by op
             computed.setdefault(id(var), (var, []))[1].append(i)
     if host:
-        placed = jax.device_put(list(host.values()), device if committed else None)
-        for i, value in zip(host, placed):
+        for i, value in zip(host, _place_constants(list(host.values()),
+                                                   device if committed else None)):
             out[i] = value
     if computed:
         outvars = [var for var, _ in computed.values()]
