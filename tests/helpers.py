@@ -2,10 +2,11 @@
 
 Closeness checks over pytrees, float64 conversion for NumPy references, the
 small classifier and data that the fit and callback tests train, a layer that
-counts traces, the Keras twin of a layer given the same weights, and child
-Python processes that import this checkout of jaxlayers.
+counts traces, a counter of XLA compiles, the Keras twin of a layer given the
+same weights, and child Python processes that import this checkout of jaxlayers.
 """
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -19,6 +20,26 @@ import optax
 import jaxlayers as jl
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# --------------------------------------------------------------------------- compiles
+_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+
+
+@contextlib.contextmanager
+def count_compiles():
+    """The names of the XLA programs compiled inside the block (every one, however small)."""
+    names = []
+
+    def listener(event, duration, **kwargs):
+        if event == _COMPILE_EVENT:
+            names.append(kwargs.get("fun_name", "?"))
+
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        yield names
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
 
 
 # --------------------------------------------------------------------------- closeness

@@ -209,3 +209,24 @@ def test_configs_hold_keras_configs_and_round_trip(name, kwargs, keras):
 def test_bad_arguments(make, match):
     with pytest.raises((errors.ConfigError, errors.ConfigTypeError), match=match):
         make()
+
+
+def _switches(jaxpr, branches):
+    """The ``lax.switch`` equations over ``branches`` branches in ``jaxpr``, nested ones too."""
+    from jax.extend.core import subjaxprs
+
+    found = sum(eqn.primitive.name == "cond" and len(eqn.params["branches"]) == branches
+                for eqn in jaxpr.eqns)
+    return found + sum(_switches(sub, branches) for sub in subjaxprs(jaxpr))
+
+
+@pytest.mark.parametrize("make,skip", [(lambda: L.RandAugment(num_ops=3), 0),
+                                       (lambda: L.AugMix(num_chains=3, chain_depth=2), 1)],
+                         ids=["RandAugment", "AugMix"])
+def test_the_switch_over_the_augmentations_is_in_the_program_once(make, skip, images):
+    # The picks are chained by a scan over one switch, so XLA compiles every
+    # augmentation once, not once per pick (3 and 6 picks here).
+    layer = make()
+    closed = jax.make_jaxpr(lambda v, k: layer.apply({}, {}, v, training=True, key=k)[0])(
+        images, jax.random.key(0))
+    assert _switches(closed.jaxpr, len(layer._ops) + skip) == 1

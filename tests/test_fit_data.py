@@ -381,3 +381,28 @@ def test_predict_runs_while_another_thread_fits(rng):
         t.join()
     assert failures == [] and len(outputs) == 10
     assert all(o.shape == (64, 3) and np.all(np.isfinite(o)) for o in outputs)
+
+
+def test_predict_walks_no_tree_per_batch_of_a_plain_array(monkeypatch):
+    # Per batch, predict on one NumPy array slices and dispatches: no pytree walk
+    # (about 7 us each, 1.1x a jitted apply loop before).
+    import jax
+
+    model = jl.Sequential([jl.Input((3,)), jl.layers.Dense(1)])
+    x = np.ones((64, 3), np.float32)
+    for batch_size in (16, 4):
+        model.predict(x, batch_size=batch_size, verbose=0)  # compiles
+    walks = []
+    tree_map = jax.tree_util.tree_map
+
+    def counted(*args, **kwargs):
+        walks.append(1)
+        return tree_map(*args, **kwargs)
+
+    monkeypatch.setattr(jax.tree_util, "tree_map", counted)
+    counts = []
+    for batch_size in (16, 4):  # 4 batches, then 16
+        walks.clear()
+        model.predict(x, batch_size=batch_size, verbose=0)
+        counts.append(len(walks))
+    assert counts[0] == counts[1]

@@ -1,7 +1,5 @@
 """What ``fit`` costs per call beyond its steps: compiles, and the ``steps_per_execution`` paths."""
 
-import contextlib
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -10,24 +8,7 @@ import pytest
 import jaxlayers as jl
 from jaxlayers.core import variables as variables_lib
 from jaxlayers.training import steps as steps_lib
-
-_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
-
-
-@contextlib.contextmanager
-def count_compiles():
-    """Counts the XLA compilations inside the block (every program, however small)."""
-    names = []
-
-    def listener(event, duration, **kwargs):
-        if event == _COMPILE_EVENT:
-            names.append(kwargs.get("fun_name", "?"))
-
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield names
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
+from tests.helpers import count_compiles
 
 
 def _model(k=1):

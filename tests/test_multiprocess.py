@@ -129,6 +129,31 @@ def test_global_batches_must_split_over_the_batch_axis():
         jl.distribution.multihost.check_process_batches("fit", dist, 12, (8, 4))
 
 
+def test_each_process_takes_its_share_of_a_batch_on_the_host(monkeypatch, rng):
+    # Each share is NumPy rows of the host arrays (was: an eager gather on the
+    # device, copied back to the host for the global batch, per step).
+    from jaxlayers.distribution import multihost
+
+    x = rng.standard_normal((10, 4)).astype(np.float32)
+    y = rng.standard_normal((10, 2)).astype(np.float32)
+    shares, global_batch = [], multihost.global_batch
+    monkeypatch.setattr(multihost, "is_multi_process", lambda: True)
+    monkeypatch.setattr(multihost, "global_batch",
+                        lambda dist, batch: shares.append(batch) or global_batch(dist, batch))
+    model = jl.Sequential([jl.Input((4,)), jl.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    with jl.distribution.DataParallel(devices=jax.devices()[:2]).scope():
+        model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+        model.evaluate(x, y, batch_size=4, verbose=0)
+    # Fit's and evaluate's batches: the rows in order, the last one partial.
+    expected = [(x[i:i + 4], y[i:i + 4]) for i in (0, 4, 8)] * 2
+    assert len(shares) == len(expected)
+    for share, (xs, ys) in zip(shares, expected):
+        assert all(type(a) is np.ndarray for a in jax.tree_util.tree_leaves(share))
+        np.testing.assert_array_equal(share[0], xs)
+        np.testing.assert_array_equal(share[1], ys)
+
+
 # ----------------------------------------------------------------------------- initialize
 @pytest.fixture
 def started(monkeypatch):

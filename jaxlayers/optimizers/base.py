@@ -37,6 +37,7 @@ from jaxlayers.errors import (
     StateError,
     WeightsError,
 )
+from jaxlayers.optimizers.fast_init import fast_init
 from jaxlayers.optimizers.state import (
     _learning_rate,
     _number,
@@ -250,7 +251,9 @@ class Optimizer:
         """The ``optax.GradientTransformation`` for this configuration.
 
         The learning rate is injected (``optax.inject_hyperparams``); ``init`` uses the
-        optimizer's learning rate at the time it is called.
+        optimizer's learning rate at the time it is called, and makes the whole
+        state with at most one compiled program
+        (:func:`~jaxlayers.optimizers.fast_init.fast_init`).
 
         Example:
             >>> tx = jl.optimizers.SGD(learning_rate=0.1).to_optax()
@@ -273,7 +276,7 @@ class Optimizer:
             tx = optax.MultiSteps(tx, every_k_schedule=k).gradient_transformation()
         if self.use_ema:
             tx = moving_average(tx, self.ema_momentum, self.ema_overwrite_frequency, k or 1)
-        return tx
+        return fast_init(tx)
 
     def _transform(self):
         """The transform this object's own updates use (built once, reset by config changes)."""

@@ -25,6 +25,7 @@ from jaxlayers.core import naming, serialization
 from jaxlayers.core.serialization import register_builtin
 from jaxlayers.errors import ConfigError, ConfigTypeError
 from jaxlayers.optimizers.base import Optimizer
+from jaxlayers.optimizers.fast_init import fast_init
 from jaxlayers.optimizers.state import _number
 from jaxlayers.optimizers.transforms import DynamicScaleState, dynamic_loss_scale
 
@@ -108,8 +109,8 @@ class LossScaleOptimizer(Optimizer):
 
     def to_optax(self):
         """The inner optimizer's transform inside ``dynamic_loss_scale``."""
-        return dynamic_loss_scale(self.inner_optimizer.to_optax(), self.initial_scale,
-                                  self.dynamic_growth_steps)
+        return fast_init(dynamic_loss_scale(self.inner_optimizer.to_optax(),
+                                            self.initial_scale, self.dynamic_growth_steps))
 
     def build(self, variables):
         variables = list(variables)
@@ -337,7 +338,7 @@ class MultiOptimizer(Optimizer):
         def update(updates, state, params=None, **extra):
             return inner._multi().update(updates, state, params, **extra)
 
-        return optax.GradientTransformationExtraArgs(init, update)
+        return fast_init(optax.GradientTransformationExtraArgs(init, update))
 
     def _multi(self):
         return optax.multi_transform(

@@ -143,9 +143,9 @@ def _batches(data, steps, rng=None):
         full, partial = data.plan(rng)
         n = data.full_steps if steps is None else min(steps, data.full_steps)
         for i in range(n):
-            yield "rows", (data.arrays, full, np.int32(i))
+            yield "rows", (data.device_arrays, full, np.int32(i))
         if partial is not None and (steps is None or steps > data.full_steps):
-            yield "index", (data.arrays, partial)
+            yield "index", (data.device_arrays, partial)
     else:
         for batch in data:
             yield "batch", (data_lib.to_arrays(batch),)

@@ -139,7 +139,12 @@ def to_host(results):
 
 # ----------------------------------------------------------------------------- overrides
 def _static(cls, name):
-    return inspect.getattr_static(cls, name, None)
+    """``name`` as the class defines it, without running descriptors (``getattr_static``'s
+    answer for a class attribute, about 10x faster: predict asks 8 times per call)."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
 
 
 def overridden(model, name):

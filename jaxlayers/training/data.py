@@ -15,6 +15,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxlayers.distribution import distributions as distribution_lib
+from jaxlayers.distribution import multihost
 from jaxlayers.errors import ConfigError, DataError, DTypeError
 
 
@@ -65,6 +67,12 @@ def to_arrays(data):
         >>> [a.dtype.name for a in to_arrays((np.ones(2), np.arange(2)))]
         ['float32', 'int32']
     """
+    if type(data) is np.ndarray and data.dtype.kind not in "OUSV" and data.dtype not in (
+            np.float64, np.int64):  # one batch of a predict loop: nothing to convert
+        return data
+    if isinstance(data, jax.Array):
+        return data
+
     def convert(x):
         if isinstance(x, jax.Array):
             return x
@@ -198,6 +206,15 @@ def num_samples(owner, x, y=None, sample_weight=None, allow_empty=False):
 
 
 def take(struct, index):
+    """``struct``'s leaves indexed by ``index`` (a slice or an index array).
+
+    Example:
+        >>> from jaxlayers.training.data import take
+        >>> take({"a": np.arange(5)}, slice(1, 3))["a"].tolist()
+        [1, 2]
+    """
+    if isinstance(struct, (np.ndarray, jax.Array)):  # one array: no tree walk per batch
+        return struct[index]
     return jax.tree_util.tree_map(lambda a: a[index], struct)
 
 
@@ -340,6 +357,12 @@ def check_class_ids(owner, output, labels, num_classes, ignore_class, who):
 class ArrayData:
     """Arrays on the device plus per-epoch index plans for full and partial batches.
 
+    In a job of several processes under a distribution, each step builds its
+    global batch from this process's rows on the host
+    (:func:`~jaxlayers.distribution.multihost.global_batch`), so the arrays and
+    the plans stay NumPy there: :func:`~jaxlayers.training.sharded_steps.process_local`
+    indexes them on the host, with no device gather and no copy back per step.
+
     Args:
         owner: How messages name the caller (``"Model 'm'.fit"``).
         x: Structure of input arrays.
@@ -362,6 +385,8 @@ class ArrayData:
         self.batch_size = min(batch_size, self.n)
         self._host = to_arrays((x, y, sample_weight))
         self._arrays = None
+        self._on_host = (multihost.is_multi_process()
+                         and distribution_lib.distribution() is not None)
         self.full_steps = self.n // self.batch_size
         self.remainder = self.n - self.full_steps * self.batch_size
 
@@ -377,9 +402,19 @@ class ArrayData:
 
     @property
     def arrays(self):
-        """``(x, y, sample_weight)`` on the device (placed by the first :meth:`plan`)."""
+        """``(x, y, sample_weight)`` as the trainer's steps take them: on the device
+        (placed by the first :meth:`plan`), or NumPy for the steps of several processes."""
+        if self._on_host:
+            return self._host
+        return self.device_arrays
+
+    @property
+    def device_arrays(self):
+        """``(x, y, sample_weight)`` on the device (placed once)."""
         if self._arrays is None:
-            self._arrays, self._host = jax.device_put(self._host), None
+            self._arrays = jax.device_put(self._host)
+            if not self._on_host:
+                self._host = None
         return self._arrays
 
     def plan(self, rng=None):
@@ -407,6 +442,8 @@ class ArrayData:
         cut = self.full_steps * self.batch_size
         full = order[:cut].reshape(self.full_steps, self.batch_size)
         partial = order[cut:] if self.remainder else None
+        if self._on_host:
+            return full, partial
         if self._arrays is None:
             # One transfer for the data and the first epoch's plan: each
             # device_put call costs a host round trip of its own.
@@ -451,33 +488,6 @@ def gather(arrays, index):
         [4.0, 0.0]
     """
     return jax.tree_util.tree_map(lambda a: jnp.take(a, index, axis=0), arrays)
-
-
-def process_local_fns(fns, to_global, k=1):
-    """A trainer's step functions for a job of several processes.
-
-    Each process gathers its own share of a batch from its local arrays on the
-    host, and ``to_global`` turns the shares into one global batch for the
-    jitted ``fns["step"]``, whose batch is its last argument.  ``fns`` has the
-    train keys (``step``, ``array_step``, ``array_multi`` of ``k`` steps,
-    ``partial``) or the test keys (``step``, ``array_step``).
-    """
-    step = fns["step"]
-
-    def fed(*args):
-        *head, batch = args
-        return step(*head, to_global(batch))
-
-    if "partial" not in fns:  # evaluate's: (params, state, metric_states, arrays, index)
-        return {"step": fed, "array_step": lambda *a: fed(*a[:-2], gather(*a[-2:]))}
-
-    def array_multi(carry, arrays, index, i):
-        for j in range(k):
-            carry, logs = fed(carry, gather(arrays, index[i + j]))
-        return carry, logs
-
-    return {"step": fed, "array_step": lambda c, a, index, i: fed(c, gather(a, index[i])),
-            "array_multi": array_multi, "partial": lambda c, a, index: fed(c, gather(a, index))}
 
 
 def unpack_batch(owner, batch):

@@ -5,10 +5,10 @@ axis. Several processes: each feeds its own share of the global batch, and
 ``predict`` hands each process its own rows back.
 """
 
-import functools
+import jax
+import numpy as np
 
 from jaxlayers.distribution import multihost
-from jaxlayers.training import data as data_lib
 
 
 def split_batch(step, dist, position):
@@ -23,10 +23,38 @@ def split_batch(step, dist, position):
 
 
 def process_local(fns, dist, k=1):
-    """``fns`` fed with this process's share of each global batch, in a multi-process job."""
+    """``fns`` fed with this process's share of each global batch, in a multi-process job.
+
+    Each process takes its own share of a batch from its arrays on the host
+    (NumPy indexing: ``ArrayData`` keeps them there in such a job), and
+    :func:`~jaxlayers.distribution.multihost.global_batch` turns the shares into
+    one global batch for the jitted ``fns["step"]``, whose batch is its last
+    argument.  ``fns`` has the train keys (``step``, ``array_step``,
+    ``array_multi`` of ``k`` steps, ``partial``) or the test keys (``step``,
+    ``array_step``).
+    """
     if dist is None or not multihost.is_multi_process():
         return fns
-    return data_lib.process_local_fns(fns, functools.partial(multihost.global_batch, dist), k)
+    step = fns["step"]
+
+    def fed(*args):
+        *head, batch = args
+        return step(*head, multihost.global_batch(dist, batch))
+
+    def rows(arrays, index):
+        index = np.asarray(index)
+        return jax.tree_util.tree_map(lambda a: np.asarray(a)[index], arrays)
+
+    if "partial" not in fns:  # evaluate's: (params, state, metric_states, arrays, index)
+        return {"step": fed, "array_step": lambda *a: fed(*a[:-2], rows(*a[-2:]))}
+
+    def array_multi(carry, arrays, index, i):
+        for j in range(k):
+            carry, logs = fed(carry, rows(arrays, index[i + j]))
+        return carry, logs
+
+    return {"step": fed, "array_step": lambda c, a, index, i: fed(c, rows(a, index[i])),
+            "array_multi": array_multi, "partial": lambda c, a, index: fed(c, rows(a, index))}
 
 
 def check_process_shares(owner, dist, num_samples, batch_size):
