@@ -423,8 +423,9 @@ class ArrayData:
         Without ``rng`` (no shuffling) the plan of a small dataset is the same
         every epoch: it is placed on the device once per shape and reused (the
         steps never donate it), saving a transfer per ``fit``/``evaluate`` call.
+        In a multi-process job the data and the plans stay on the host.
         """
-        if rng is None and self.n <= _PLAN_CACHE_MAX_SAMPLES:
+        if rng is None and not self._on_host and self.n <= _PLAN_CACHE_MAX_SAMPLES:
             key = (self.n, self.batch_size, jax.config.jax_default_device)
             cached = _PLAN_CACHE.get(key)
             if cached is None:
